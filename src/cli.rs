@@ -1,0 +1,320 @@
+//! The command line: parses arguments, sets up logging, calls the library, prints summaries
+//! and maps errors to the contract's exit codes (2 usage/pipeline, 65 input, 73 output,
+//! 75 locked) in one place.
+#![allow(clippy::print_stdout)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::config::{ConfigError, Pipeline};
+use crate::eval::{self, Scores};
+use crate::ingest::IngestError;
+use crate::job::{self, JobError, RunSummary};
+use crate::output::OutputError;
+use crate::synth::{self, SynthOptions, Variant};
+
+const EXAMPLES: &str = "\
+Examples:
+  rollcheck demo
+  rollcheck run pipelines/county-nightly.toml --data /srv/rolls/2025-06 --as-of 2025-06-30 --out out/nightly
+  rollcheck validate pipelines/county-nightly.toml --data /srv/rolls/2025-06
+  rollcheck synth --households 20000 --seed 7 --variant messy --out /tmp/county
+  rollcheck eval --truth /tmp/county/truth.csv --flags out/nightly";
+
+#[derive(Parser, Debug)]
+#[command(name = "rollcheck", version, about = "Cross-match assistance rolls against registries and flag households for re-review", after_help = EXAMPLES)]
+pub struct Cli {
+    /// More log output (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a pipeline: read the roll and registries, match, flag, write outputs.
+    Run {
+        pipeline: PathBuf,
+        /// Directory source paths resolve against; sources without a path are found by name.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Reference date of the check (YYYY-MM-DD); default today.
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<NaiveDate>,
+        /// Output directory, replaced atomically when the run completes.
+        #[arg(long, default_value = "rollcheck-out")]
+        out: PathBuf,
+    },
+    /// Check a pipeline and its inputs (headers, rows, quarantine) without matching.
+    Validate {
+        pipeline: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
+    /// Write a synthetic county (roll, registries and truth.csv) for trials and tests.
+    Synth {
+        #[arg(long, default_value_t = 2000)]
+        households: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = VariantArg::Clean)]
+        variant: VariantArg,
+        /// The as-of date the planted cases are built around.
+        #[arg(long, value_parser = parse_as_of, default_value = "2025-06-30")]
+        as_of: NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Synthesise a county, run pipelines/county-nightly.toml on it, print flags and accuracy.
+    Demo {
+        #[arg(long, default_value_t = 20_000)]
+        households: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = VariantArg::Clean)]
+        variant: VariantArg,
+        /// Where the synthetic data (`data/`) and the run's outputs (`out/`) go.
+        #[arg(long, default_value = "rollcheck-demo")]
+        dir: PathBuf,
+    },
+    /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
+    Eval {
+        #[arg(long)]
+        truth: PathBuf,
+        /// The run's output directory (reads flags.csv).
+        #[arg(long)]
+        flags: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum VariantArg {
+    Clean,
+    Messy,
+}
+
+impl From<VariantArg> for Variant {
+    fn from(value: VariantArg) -> Self {
+        match value {
+            VariantArg::Clean => Variant::Clean,
+            VariantArg::Messy => Variant::Messy,
+        }
+    }
+}
+
+fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
+    crate::ingest::parse_date(text).ok_or_else(|| format!("`{text}` is not a date (YYYY-MM-DD)"))
+}
+
+/// Exit codes of the contract.
+mod exit {
+    pub const USAGE: u8 = 2;
+    pub const INPUT: u8 = 65;
+    pub const OUTPUT: u8 = 73;
+    pub const LOCKED: u8 = 75;
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose, cli.quiet);
+    match dispatch(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
+    }
+}
+
+fn init_logging(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ROLLCHECK_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("rollcheck={level}")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// One `match` from error kinds to exit codes.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(job) = cause.downcast_ref::<JobError>() {
+            return match job {
+                JobError::Ingest(_) => exit::INPUT,
+                JobError::Output(OutputError::Locked { .. }) => exit::LOCKED,
+                JobError::Output(_) => exit::OUTPUT,
+            };
+        }
+        if cause.downcast_ref::<IngestError>().is_some() {
+            return exit::INPUT;
+        }
+        if let Some(output) = cause.downcast_ref::<OutputError>() {
+            return if matches!(output, OutputError::Locked { .. }) {
+                exit::LOCKED
+            } else {
+                exit::OUTPUT
+            };
+        }
+        if cause.downcast_ref::<ConfigError>().is_some() {
+            return exit::USAGE;
+        }
+    }
+    exit::USAGE
+}
+
+fn dispatch(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Run {
+            pipeline,
+            data,
+            as_of,
+            out,
+        } => {
+            let pipeline = Pipeline::load(&pipeline)?;
+            let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+            let started = Instant::now();
+            let summary = job::run(&pipeline, data.as_deref(), as_of, &out)?;
+            print_summary(&summary, started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Validate { pipeline, data } => validate(&pipeline, data.as_deref()),
+        Command::Synth {
+            households,
+            seed,
+            variant,
+            as_of,
+            out,
+        } => {
+            let options = SynthOptions {
+                households,
+                seed,
+                variant: variant.into(),
+                as_of,
+            };
+            let written = synth::write_county(&options, &out)
+                .with_context(|| format!("writing synthetic county to {}", out.display()))?;
+            println!(
+                "wrote {} households, {} roll rows and {} planted flags to {}",
+                written.households,
+                written.members,
+                written.truth_flags,
+                out.display()
+            );
+            Ok(())
+        }
+        Command::Demo {
+            households,
+            seed,
+            variant,
+            dir,
+        } => demo(households, seed, variant.into(), &dir),
+        Command::Eval { truth, flags } => {
+            let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
+            print!("{}", scores.table());
+            Ok(())
+        }
+    }
+}
+
+fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
+    let pipeline = Pipeline::load(pipeline_path)?;
+    let ingested = crate::ingest::load(&pipeline, data)?;
+    println!(
+        "{}: pipeline `{}` is valid",
+        pipeline_path.display(),
+        pipeline.name
+    );
+    println!(
+        "{:<16} {:>9} {:>9} {:>12}  {:<22} path",
+        "source", "read", "used", "quarantined", "encoding"
+    );
+    for input in &ingested.inputs {
+        println!(
+            "{:<16} {:>9} {:>9} {:>12}  {:<22} {}",
+            input.source.code(),
+            input.rows_read,
+            input.rows_used,
+            input.rows_quarantined,
+            input.encoding,
+            input.path
+        );
+    }
+    for row in ingested.quarantine.iter().take(20) {
+        println!(
+            "  quarantine: {} row {} {}: {}",
+            row.file,
+            row.row,
+            row.column.as_deref().unwrap_or("-"),
+            row.problem
+        );
+    }
+    Ok(())
+}
+
+fn print_summary(summary: &RunSummary, seconds: f64) {
+    println!("run {} finished in {seconds:.2} s", summary.run_id);
+    println!(
+        "  {} households, {} roll rows, {} rows quarantined",
+        summary.households, summary.members, summary.quarantined
+    );
+    println!("  {:<22} {:>8}", "reason", "flags");
+    for (reason, count) in summary.flags_per_reason() {
+        println!("  {:<22} {:>8}", reason.code(), count);
+    }
+    println!("  {:<22} {:>8}", "total", summary.flags.len());
+    println!("  outputs: {}", summary.out_dir.display());
+}
+
+fn demo(households: usize, seed: u64, variant: Variant, root: &Path) -> anyhow::Result<()> {
+    let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).expect("a fixed, real date");
+    let data_dir = root.join("data");
+    let out_dir = root.join("out");
+    let started = Instant::now();
+    let written = synth::write_county(
+        &SynthOptions {
+            households,
+            seed,
+            variant,
+            as_of,
+        },
+        &data_dir,
+    )?;
+    let synth_seconds = started.elapsed().as_secs_f64();
+    println!(
+        "synthesised {} households ({} roll rows) in {synth_seconds:.2} s",
+        written.households, written.members
+    );
+    let pipeline_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/county-nightly.toml");
+    let pipeline = match Pipeline::load(&pipeline_path) {
+        Ok(pipeline) => pipeline,
+        // An installed binary without the source tree still has the shipped pipeline text.
+        Err(_) => Pipeline::parse(
+            include_str!("../pipelines/county-nightly.toml"),
+            Path::new("county-nightly.toml"),
+        )?,
+    };
+    let run_started = Instant::now();
+    let summary = job::run(&pipeline, Some(&data_dir), as_of, &out_dir)?;
+    print_summary(&summary, run_started.elapsed().as_secs_f64());
+    let scores: Scores =
+        eval::evaluate_files(&data_dir.join("truth.csv"), &out_dir.join("flags.csv"))?;
+    println!("\naccuracy against the planted truth:");
+    print!("{}", scores.table());
+    Ok(())
+}

@@ -1,0 +1,471 @@
+//! Pipeline files: `RawPipeline` mirrors the TOML (unknown keys rejected), `Pipeline` is the
+//! validated form every later stage sees. Defaults are the contract's defaults.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::model::{BusinessRole, PensionType, Programme, Reason, Severity, Source, VehicleType};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read pipeline file: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        key: String,
+        message: String,
+    },
+    #[error("{path}: {}", problems.join("; "))]
+    Problems {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+}
+
+// ---- Raw form: exactly what the TOML says --------------------------------------------
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPipeline {
+    #[serde(default)]
+    pipeline: RawMeta,
+    #[serde(default)]
+    sources: BTreeMap<String, RawSource>,
+    #[serde(default)]
+    programmes: BTreeMap<String, RawProgramme>,
+    #[serde(default)]
+    rules: RawRules,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawMeta {
+    name: Option<String>,
+    description: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawSource {
+    path: Option<PathBuf>,
+    sheet: Option<String>,
+    #[serde(default)]
+    columns: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawProgramme {
+    per_capita_standard_yuan: Option<f64>,
+    counted_pension_types: Option<Vec<PensionType>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRules {
+    deceased_member: Option<RawRule>,
+    duplicate_enrollment: Option<RawRule>,
+    pension_income: Option<RawRule>,
+    vehicle_owned: Option<RawVehicleRule>,
+    property_excess: Option<RawPropertyRule>,
+    business_active: Option<RawBusinessRule>,
+    cadre_relative: Option<RawRule>,
+    identity_conflict: Option<RawRule>,
+    invalid_id: Option<RawRule>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawVehicleRule {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    exempt_vehicle_types: Option<Vec<VehicleType>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPropertyRule {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    max_residential_properties: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawBusinessRule {
+    enabled: Option<bool>,
+    severity: Option<Severity>,
+    disqualifying_roles: Option<Vec<BusinessRole>>,
+    shareholder_capital_threshold_yuan: Option<f64>,
+}
+
+// ---- Resolved form ---------------------------------------------------------------------
+
+/// Where and how to read one source.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSpec {
+    /// As written in the pipeline; resolved against the data directory by `ingest`.
+    pub path: Option<PathBuf>,
+    /// XLSX sheet name; the first sheet when absent.
+    pub sheet: Option<String>,
+    /// Contract column name → header in the file.
+    pub columns: BTreeMap<String, String>,
+}
+
+/// Per-programme settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProgrammeSpec {
+    /// Per-capita monthly income standard; `None` means income is not checked (`linshi`).
+    pub per_capita_standard_yuan: Option<f64>,
+    pub counted_pension_types: Vec<PensionType>,
+}
+
+/// One rule's switch and severity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RuleSpec {
+    pub enabled: bool,
+    pub severity: Severity,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rules {
+    pub specs: BTreeMap<Reason, RuleSpec>,
+    pub exempt_vehicle_types: Vec<VehicleType>,
+    pub max_residential_properties: u32,
+    pub disqualifying_roles: Vec<BusinessRole>,
+    pub shareholder_capital_threshold_yuan: f64,
+}
+
+impl Rules {
+    pub fn spec(&self, reason: Reason) -> RuleSpec {
+        self.specs[&reason]
+    }
+}
+
+/// A validated pipeline.
+#[derive(Debug, Clone)]
+pub struct Pipeline {
+    pub name: String,
+    pub description: Option<String>,
+    /// The pipeline file; relative source paths resolve against its directory.
+    pub file: PathBuf,
+    /// sha256 of the pipeline text, for the manifest and run id.
+    pub sha256: String,
+    pub sources: BTreeMap<Source, SourceSpec>,
+    pub programmes: BTreeMap<Programme, ProgrammeSpec>,
+    pub rules: Rules,
+}
+
+impl Pipeline {
+    /// Reads and validates a pipeline file.
+    pub fn load(path: &Path) -> Result<Pipeline, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Pipeline::parse(&text, path)
+    }
+
+    /// Parses pipeline text; `path` is used for messages and to resolve relative sources.
+    pub fn parse(text: &str, path: &Path) -> Result<Pipeline, ConfigError> {
+        let deserializer = toml::Deserializer::parse(text).map_err(|err| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key: "(syntax)".into(),
+            message: err.message().to_string(),
+        })?;
+        let raw: RawPipeline = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+            let key = err.path().to_string();
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                key: if key == "." {
+                    "(top level)".into()
+                } else {
+                    key
+                },
+                message: err.into_inner().message().to_string(),
+            }
+        })?;
+        let sha256 = hex_sha256(text.as_bytes());
+        Pipeline::resolve(raw, path, sha256)
+    }
+
+    fn resolve(raw: RawPipeline, path: &Path, sha256: String) -> Result<Pipeline, ConfigError> {
+        let mut problems = Vec::new();
+        let sources = resolve_sources(raw.sources, &mut problems);
+        let programmes = resolve_programmes(raw.programmes, &mut problems);
+        let rules = resolve_rules(raw.rules, &mut problems);
+        if !problems.is_empty() {
+            return Err(ConfigError::Problems {
+                path: path.to_path_buf(),
+                problems,
+            });
+        }
+        let name = raw.pipeline.name.unwrap_or_else(|| {
+            path.file_stem()
+                .map_or_else(|| "pipeline".into(), |s| s.to_string_lossy().into_owned())
+        });
+        Ok(Pipeline {
+            name,
+            description: raw.pipeline.description,
+            file: path.to_path_buf(),
+            sha256,
+            sources,
+            programmes,
+            rules,
+        })
+    }
+
+    /// The directory relative source paths are resolved against when `--data` is absent.
+    pub fn base_dir(&self) -> PathBuf {
+        self.file
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+    }
+
+    pub fn programme(&self, programme: Programme) -> &ProgrammeSpec {
+        &self.programmes[&programme]
+    }
+}
+
+fn resolve_sources(
+    raw: BTreeMap<String, RawSource>,
+    problems: &mut Vec<String>,
+) -> BTreeMap<Source, SourceSpec> {
+    let mut sources = BTreeMap::new();
+    for (name, raw_source) in raw {
+        let Some(source) = Source::ALL.iter().copied().find(|s| s.code() == name) else {
+            problems.push(format!(
+                "sources.{name}: unknown source (expected one of {})",
+                Source::codes()
+            ));
+            continue;
+        };
+        sources.insert(
+            source,
+            SourceSpec {
+                path: raw_source.path,
+                sheet: raw_source.sheet,
+                columns: raw_source.columns,
+            },
+        );
+    }
+    if !sources.contains_key(&Source::Roll) {
+        problems.push("sources.roll: the roll source is required".into());
+    }
+    sources
+}
+
+fn default_programme(programme: Programme) -> ProgrammeSpec {
+    let standard = match programme {
+        Programme::DibaoUrban => Some(800.0),
+        Programme::DibaoRural => Some(600.0),
+        Programme::Tekun => Some(1040.0),
+        Programme::Linshi => None,
+    };
+    ProgrammeSpec {
+        per_capita_standard_yuan: standard,
+        counted_pension_types: vec![PensionType::Enterprise, PensionType::Institution],
+    }
+}
+
+fn resolve_programmes(
+    raw: BTreeMap<String, RawProgramme>,
+    problems: &mut Vec<String>,
+) -> BTreeMap<Programme, ProgrammeSpec> {
+    let mut programmes: BTreeMap<Programme, ProgrammeSpec> = Programme::ALL
+        .iter()
+        .map(|p| (*p, default_programme(*p)))
+        .collect();
+    for (name, raw_programme) in raw {
+        let Some(programme) = Programme::ALL.iter().copied().find(|p| p.code() == name) else {
+            problems.push(format!(
+                "programmes.{name}: unknown programme (expected one of {})",
+                Programme::codes()
+            ));
+            continue;
+        };
+        let spec = programmes
+            .get_mut(&programme)
+            .expect("every programme has a default");
+        if let Some(standard) = raw_programme.per_capita_standard_yuan {
+            if !(standard.is_finite() && standard > 0.0) {
+                problems.push(format!(
+                    "programmes.{name}.per_capita_standard_yuan: must be a positive number, got {standard}"
+                ));
+            }
+            spec.per_capita_standard_yuan = Some(standard);
+        }
+        if let Some(types) = raw_programme.counted_pension_types {
+            spec.counted_pension_types = types;
+        }
+    }
+    programmes
+}
+
+fn default_severity(reason: Reason) -> Severity {
+    match reason {
+        Reason::DeceasedMember | Reason::DuplicateEnrollment | Reason::PensionIncome => {
+            Severity::High
+        }
+        Reason::VehicleOwned
+        | Reason::PropertyExcess
+        | Reason::BusinessActive
+        | Reason::IdentityConflict => Severity::Medium,
+        Reason::CadreRelative | Reason::InvalidId => Severity::Low,
+    }
+}
+
+fn resolve_rules(raw: RawRules, problems: &mut Vec<String>) -> Rules {
+    let mut specs = BTreeMap::new();
+    let mut put = |reason: Reason, enabled: Option<bool>, severity: Option<Severity>| {
+        specs.insert(
+            reason,
+            RuleSpec {
+                enabled: enabled.unwrap_or(true),
+                severity: severity.unwrap_or_else(|| default_severity(reason)),
+            },
+        );
+    };
+    for (reason, rule) in [
+        (Reason::DeceasedMember, &raw.deceased_member),
+        (Reason::DuplicateEnrollment, &raw.duplicate_enrollment),
+        (Reason::PensionIncome, &raw.pension_income),
+        (Reason::CadreRelative, &raw.cadre_relative),
+        (Reason::IdentityConflict, &raw.identity_conflict),
+        (Reason::InvalidId, &raw.invalid_id),
+    ] {
+        let rule = rule.as_ref();
+        put(
+            reason,
+            rule.and_then(|r| r.enabled),
+            rule.and_then(|r| r.severity),
+        );
+    }
+    let vehicle = raw.vehicle_owned.unwrap_or_default();
+    put(Reason::VehicleOwned, vehicle.enabled, vehicle.severity);
+    let property = raw.property_excess.unwrap_or_default();
+    put(Reason::PropertyExcess, property.enabled, property.severity);
+    let business = raw.business_active.unwrap_or_default();
+    put(Reason::BusinessActive, business.enabled, business.severity);
+
+    let shareholder_capital_threshold_yuan = business
+        .shareholder_capital_threshold_yuan
+        .unwrap_or(100_000.0);
+    if !(shareholder_capital_threshold_yuan.is_finite()
+        && shareholder_capital_threshold_yuan >= 0.0)
+    {
+        problems.push(format!(
+            "rules.business_active.shareholder_capital_threshold_yuan: must be a non-negative number, got {shareholder_capital_threshold_yuan}"
+        ));
+    }
+    Rules {
+        specs,
+        exempt_vehicle_types: vehicle.exempt_vehicle_types.unwrap_or_else(|| {
+            vec![
+                VehicleType::Motorcycle,
+                VehicleType::Tricycle,
+                VehicleType::Agricultural,
+                VehicleType::Disability,
+            ]
+        }),
+        max_residential_properties: property.max_residential_properties.unwrap_or(1),
+        disqualifying_roles: business
+            .disqualifying_roles
+            .unwrap_or_else(|| vec![BusinessRole::LegalRep, BusinessRole::SoleProprietor]),
+        shareholder_capital_threshold_yuan,
+    }
+}
+
+/// Lower-case hex sha256 of some bytes.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Pipeline, ConfigError> {
+        Pipeline::parse(text, Path::new("pipelines/test.toml"))
+    }
+
+    #[test]
+    fn minimal_pipeline_gets_contract_defaults() {
+        let pipeline = parse("[sources.roll]\n").unwrap();
+        assert_eq!(
+            pipeline
+                .programme(Programme::DibaoUrban)
+                .per_capita_standard_yuan,
+            Some(800.0)
+        );
+        assert_eq!(
+            pipeline
+                .programme(Programme::Linshi)
+                .per_capita_standard_yuan,
+            None
+        );
+        assert_eq!(
+            pipeline.rules.spec(Reason::CadreRelative).severity,
+            Severity::Low
+        );
+        assert_eq!(pipeline.rules.shareholder_capital_threshold_yuan, 100_000.0);
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_path() {
+        let err = parse("[sources.roll]\n[rules.vehicle_owned]\nexempt = []\n").unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("pipelines/test.toml"), "{message}");
+        assert!(message.contains("rules.vehicle_owned"), "{message}");
+        assert!(message.contains("exempt"), "{message}");
+    }
+
+    #[test]
+    fn wrong_type_is_named_with_its_path() {
+        let err =
+            parse("[sources.roll]\n[programmes.dibao_urban]\nper_capita_standard_yuan = \"800\"\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("programmes.dibao_urban.per_capita_standard_yuan"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unknown_source_and_missing_roll_are_reported_together() {
+        let err = parse("[sources.deaths]\n").unwrap_err().to_string();
+        assert!(err.contains("sources.deaths: unknown source"), "{err}");
+        assert!(
+            err.contains("sources.roll: the roll source is required"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn bad_enum_value_names_key() {
+        let err =
+            parse("[sources.roll]\n[rules.vehicle_owned]\nexempt_vehicle_types = [\"bicycle\"]\n")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("rules.vehicle_owned.exempt_vehicle_types"),
+            "{err}"
+        );
+    }
+}

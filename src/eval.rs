@@ -1,0 +1,184 @@
+//! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
+//! unit is one (household_id, reason) pair.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use crate::model::Reason;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("{path}: {message}")]
+    Read { path: PathBuf, message: String },
+}
+
+/// Counts for one reason (or overall).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub true_positives: usize,
+    pub false_positives: usize,
+    pub false_negatives: usize,
+}
+
+impl Counts {
+    #[allow(clippy::cast_precision_loss)]
+    fn ratio(numerator: usize, denominator: usize) -> f64 {
+        if denominator == 0 {
+            1.0
+        } else {
+            numerator as f64 / denominator as f64
+        }
+    }
+
+    pub fn precision(&self) -> f64 {
+        Self::ratio(
+            self.true_positives,
+            self.true_positives + self.false_positives,
+        )
+    }
+
+    pub fn recall(&self) -> f64 {
+        Self::ratio(
+            self.true_positives,
+            self.true_positives + self.false_negatives,
+        )
+    }
+
+    pub fn f1(&self) -> f64 {
+        let (p, r) = (self.precision(), self.recall());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+
+    fn add(&mut self, other: Counts) {
+        self.true_positives += other.true_positives;
+        self.false_positives += other.false_positives;
+        self.false_negatives += other.false_negatives;
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Scores {
+    pub per_reason: BTreeMap<String, Counts>,
+    pub overall: Counts,
+}
+
+impl Scores {
+    /// A plain-text table for the terminal.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{:<22} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}\n",
+            "reason", "tp", "fp", "fn", "precision", "recall", "f1"
+        );
+        let rows = self
+            .per_reason
+            .iter()
+            .map(|(r, c)| (r.as_str(), c))
+            .chain([("overall", &self.overall)]);
+        for (reason, c) in rows {
+            let _ = writeln!(
+                out,
+                "{reason:<22} {:>6} {:>6} {:>6} {:>9.4} {:>9.4} {:>9.4}",
+                c.true_positives,
+                c.false_positives,
+                c.false_negatives,
+                c.precision(),
+                c.recall(),
+                c.f1()
+            );
+        }
+        out
+    }
+}
+
+/// Compares predicted with true (household_id, reason) pairs.
+pub fn score(truth: &BTreeSet<(String, String)>, predicted: &BTreeSet<(String, String)>) -> Scores {
+    let mut per_reason: BTreeMap<String, Counts> = Reason::ALL
+        .iter()
+        .map(|r| (r.code().to_string(), Counts::default()))
+        .collect();
+    for pair in truth.union(predicted) {
+        let counts = per_reason.entry(pair.1.clone()).or_default();
+        match (truth.contains(pair), predicted.contains(pair)) {
+            (true, true) => counts.true_positives += 1,
+            (false, true) => counts.false_positives += 1,
+            (true, false) => counts.false_negatives += 1,
+            (false, false) => {}
+        }
+    }
+    let mut overall = Counts::default();
+    for counts in per_reason.values() {
+        overall.add(*counts);
+    }
+    Scores {
+        per_reason,
+        overall,
+    }
+}
+
+/// Reads (household_id, reason) pairs from a CSV with those two columns (BOM allowed).
+pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
+    let err = |message: String| EvalError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(bytes);
+    let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
+    let position = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| err(format!("missing column `{name}`")))
+    };
+    let (household, reason) = (position("household_id")?, position("reason")?);
+    let mut pairs = BTreeSet::new();
+    for (index, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| err(format!("row {}: {e}", index + 2)))?;
+        let field = |i: usize| record.get(i).unwrap_or("").to_string();
+        pairs.insert((field(household), field(reason)));
+    }
+    Ok(pairs)
+}
+
+pub fn evaluate_files(truth: &Path, flags_csv: &Path) -> Result<Scores, EvalError> {
+    Ok(score(&read_pairs(truth)?, &read_pairs(flags_csv)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(items: &[(&str, &str)]) -> BTreeSet<(String, String)> {
+        items
+            .iter()
+            .map(|(h, r)| ((*h).to_string(), (*r).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn counts_hits_misses_and_false_alarms() {
+        let truth = pairs(&[
+            ("H1", "deceased_member"),
+            ("H2", "deceased_member"),
+            ("H3", "invalid_id"),
+        ]);
+        let predicted = pairs(&[
+            ("H1", "deceased_member"),
+            ("H3", "invalid_id"),
+            ("H4", "invalid_id"),
+        ]);
+        let scores = score(&truth, &predicted);
+        let death = scores.per_reason["deceased_member"];
+        assert_eq!((death.true_positives, death.false_negatives), (1, 1));
+        assert!((death.recall() - 0.5).abs() < 1e-9);
+        let invalid = scores.per_reason["invalid_id"];
+        assert!((invalid.precision() - 0.5).abs() < 1e-9);
+        assert_eq!(scores.overall.true_positives, 2);
+    }
+}

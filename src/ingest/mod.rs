@@ -1,0 +1,438 @@
+//! Reads every source the pipeline names into typed rows. Unusable rows go to quarantine
+//! with file, row, column and problem; per source, rows read = used + quarantined.
+//! Front door: `ingest::load`. Only this stage and `output` touch the disk.
+
+mod decode;
+mod fields;
+mod records;
+pub mod schema;
+mod table;
+
+use std::path::{Path, PathBuf};
+
+pub use fields::parse_date;
+pub use records::{
+    Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails, Registry, RegistryRecord,
+    RollMember,
+};
+pub use table::format_number;
+
+use crate::config::{hex_sha256, Pipeline, SourceSpec};
+use crate::model::{
+    BusinessRole, BusinessStatus, DeathSource, PensionType, Programme, PropertyUse, Relation,
+    Source, VehicleType,
+};
+use fields::{Fields, RowProblem};
+use schema::col;
+use table::{RawRow, RawTable};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("source `{source_name}`: no input file found (tried {})", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
+    NotFound {
+        source_name: &'static str,
+        tried: Vec<PathBuf>,
+    },
+    #[error("{path}: cannot read file: {message}")]
+    Unreadable { path: PathBuf, message: String },
+    #[error("{path}: missing required column `{column}` for source `{source_name}` (headers found: {found})")]
+    MissingColumn {
+        path: PathBuf,
+        source_name: &'static str,
+        column: &'static str,
+        found: String,
+    },
+    #[error("{path}: columns `{first}` and `{second}` both map to `{column}`")]
+    DuplicateColumn {
+        path: PathBuf,
+        column: &'static str,
+        first: String,
+        second: String,
+    },
+    #[error("{path}: pipeline maps `{column}` to header `{header}`, which the file does not have")]
+    MappedColumnMissing {
+        path: PathBuf,
+        column: String,
+        header: String,
+    },
+    #[error("{path}: pipeline maps unknown column `{column}` for source `{source_name}`")]
+    UnknownMappedColumn {
+        path: PathBuf,
+        source_name: &'static str,
+        column: String,
+    },
+}
+
+/// The file extensions tried, in order, when a source is found by name.
+const EXTENSIONS: [&str; 4] = ["csv", "csv.gz", "parquet", "xlsx"];
+
+/// Reads all sources named by the pipeline. `data_dir` overrides where paths resolve.
+pub fn load(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
+    let base = data_dir.map_or_else(|| pipeline.base_dir(), Path::to_path_buf);
+    let mut quarantine = Vec::new();
+    let mut inputs = Vec::new();
+
+    let roll_spec = &pipeline.sources[&Source::Roll];
+    let (table, info) = read_source(Source::Roll, roll_spec, &base)?;
+    let index = column_index(Source::Roll, &table, roll_spec, &info.path)?;
+    let roll = parse_rows(
+        Source::Roll,
+        &table,
+        &index,
+        &info,
+        parse_roll_member,
+        &mut quarantine,
+    );
+    inputs.push(balanced(info, table.rows.len(), roll.len()));
+
+    let mut registries = Vec::new();
+    for source in Source::REGISTRIES {
+        let Some(spec) = pipeline.sources.get(&source) else {
+            continue;
+        };
+        let (table, info) = read_source(source, spec, &base)?;
+        let index = column_index(source, &table, spec, &info.path)?;
+        let parse = registry_parser(source);
+        let records = parse_rows(source, &table, &index, &info, parse, &mut quarantine);
+        inputs.push(balanced(info, table.rows.len(), records.len()));
+        registries.push(Registry { source, records });
+    }
+    Ok(Ingested {
+        roll,
+        registries,
+        quarantine,
+        inputs,
+    })
+}
+
+fn balanced(mut info: InputInfo, rows_read: usize, rows_used: usize) -> InputInfo {
+    info.rows_read = rows_read;
+    info.rows_used = rows_used;
+    info.rows_quarantined = rows_read - rows_used;
+    info
+}
+
+/// Finds the file of a source: its configured path, else `<base>/<source>.<ext>`.
+fn locate(source: Source, spec: &SourceSpec, base: &Path) -> Result<PathBuf, IngestError> {
+    if let Some(path) = &spec.path {
+        return Ok(if path.is_absolute() {
+            path.clone()
+        } else {
+            base.join(path)
+        });
+    }
+    let tried: Vec<PathBuf> = EXTENSIONS
+        .iter()
+        .map(|ext| base.join(format!("{}.{ext}", source.code())))
+        .collect();
+    tried
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .ok_or(IngestError::NotFound {
+            source_name: source.code(),
+            tried,
+        })
+}
+
+fn read_source(
+    source: Source,
+    spec: &SourceSpec,
+    base: &Path,
+) -> Result<(RawTable, InputInfo), IngestError> {
+    let path = locate(source, spec, base)?;
+    let unreadable = |message: String| IngestError::Unreadable {
+        path: path.clone(),
+        message,
+    };
+    let bytes = std::fs::read(&path).map_err(|err| unreadable(err.to_string()))?;
+    let name = path.to_string_lossy().to_lowercase();
+    let (format, table) = if name.ends_with(".parquet") {
+        ("parquet", table::read_parquet(&bytes))
+    } else if name.ends_with(".xlsx") || name.ends_with(".xls") {
+        ("xlsx", table::read_xlsx(&bytes, spec.sheet.as_deref()))
+    } else if name.ends_with(".gz") {
+        let text =
+            decode::gunzip(&bytes).map_err(|err| unreadable(format!("bad gzip data: {err}")))?;
+        ("csv.gz", table::read_csv(&text))
+    } else {
+        ("csv", table::read_csv(&bytes))
+    };
+    let table = table.map_err(unreadable)?;
+    let info = InputInfo {
+        source,
+        path: path.display().to_string(),
+        sha256: hex_sha256(&bytes),
+        format: format.into(),
+        encoding: table.encoding.clone(),
+        replacement_chars: table.replacement_chars,
+        rows_read: 0,
+        rows_used: 0,
+        rows_quarantined: 0,
+    };
+    Ok((table, info))
+}
+
+/// Maps each contract column to its position in the file's header.
+fn column_index(
+    source: Source,
+    table: &RawTable,
+    spec: &SourceSpec,
+    path: &str,
+) -> Result<Vec<(&'static str, usize)>, IngestError> {
+    let path_buf = PathBuf::from(path);
+    let folded: Vec<String> = table
+        .headers
+        .iter()
+        .map(|h| schema::fold_header(h))
+        .collect();
+    let columns = schema::columns(source);
+    for mapped in spec.columns.keys() {
+        if !columns.iter().any(|c| c.name == mapped) {
+            return Err(IngestError::UnknownMappedColumn {
+                path: path_buf,
+                source_name: source.code(),
+                column: mapped.clone(),
+            });
+        }
+    }
+    let mut index = Vec::new();
+    for column in columns {
+        let candidates: Vec<String> = match spec.columns.get(column.name) {
+            Some(header) => vec![schema::fold_header(header)],
+            None => std::iter::once(column.name)
+                .chain(column.aliases.iter().copied())
+                .map(schema::fold_header)
+                .collect(),
+        };
+        let found: Vec<usize> = (0..folded.len())
+            .filter(|i| candidates.contains(&folded[*i]))
+            .collect();
+        match (found.as_slice(), spec.columns.get(column.name)) {
+            ([], Some(header)) => {
+                return Err(IngestError::MappedColumnMissing {
+                    path: path_buf,
+                    column: column.name.into(),
+                    header: header.clone(),
+                })
+            }
+            ([], None) if column.required => {
+                return Err(IngestError::MissingColumn {
+                    path: path_buf,
+                    source_name: source.code(),
+                    column: column.name,
+                    found: table.headers.join(", "),
+                })
+            }
+            ([], None) => {}
+            ([single], _) => index.push((column.name, *single)),
+            ([first, second, ..], _) => {
+                return Err(IngestError::DuplicateColumn {
+                    path: path_buf,
+                    column: column.name,
+                    first: table.headers[*first].clone(),
+                    second: table.headers[*second].clone(),
+                })
+            }
+        }
+    }
+    Ok(index)
+}
+
+type ParseRow<T> = fn(&Fields) -> Result<T, RowProblem>;
+
+fn parse_rows<T>(
+    source: Source,
+    table: &RawTable,
+    index: &[(&'static str, usize)],
+    info: &InputInfo,
+    parse: ParseRow<T>,
+    quarantine: &mut Vec<QuarantinedRow>,
+) -> Vec<T> {
+    let mut parsed = Vec::with_capacity(table.rows.len());
+    for row in &table.rows {
+        match row_problem(row).map_or_else(|| parse(&Fields { row, index }), Err) {
+            Ok(value) => parsed.push(value),
+            Err(problem) => quarantine.push(QuarantinedRow {
+                source,
+                file: info.path.clone(),
+                row: row.row,
+                column: problem.column.map(str::to_string),
+                problem: problem.problem,
+                raw: row
+                    .cells
+                    .iter()
+                    .map(table::Cell::display)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            }),
+        }
+    }
+    parsed
+}
+
+/// Problems that make a whole row unreadable, before any column is parsed.
+fn row_problem(row: &RawRow) -> Option<RowProblem> {
+    if let Some(problem) = &row.problem {
+        return Some(RowProblem {
+            column: None,
+            problem: problem.clone(),
+        });
+    }
+    let garbled = row
+        .cells
+        .iter()
+        .any(|c| matches!(c, table::Cell::Text(t) if t.contains('\u{FFFD}') || t.contains('\0')));
+    garbled.then(|| RowProblem {
+        column: None,
+        problem: "undecodable bytes or NUL characters in the row".into(),
+    })
+}
+
+fn parse_roll_member(f: &Fields) -> Result<RollMember, RowProblem> {
+    Ok(RollMember {
+        row: f.row.row,
+        household_id: f.required_text(col::HOUSEHOLD_ID)?,
+        programme: f.required_choice(col::PROGRAMME, Programme::parse, Programme::codes)?,
+        member_id: f.required_text(col::MEMBER_ID)?,
+        name: f.required_text(col::NAME)?,
+        id_number: f.id_text(col::ID_NUMBER)?,
+        relation: f.required_choice(col::RELATION, Relation::parse, Relation::codes)?,
+        region_code: f.text(col::REGION_CODE)?,
+        monthly_benefit: f.money(col::MONTHLY_BENEFIT)?,
+        enrolled_on: f.date(col::ENROLLED_ON)?,
+        address: f.text(col::ADDRESS)?,
+    })
+}
+
+fn registry_parser(source: Source) -> ParseRow<RegistryRecord> {
+    match source {
+        Source::Death => parse_death,
+        Source::Pension => parse_pension,
+        Source::Vehicle => parse_vehicle,
+        Source::Property => parse_property,
+        Source::Business => parse_business,
+        Source::CadreRelatives => parse_cadre_relative,
+        Source::Roll => unreachable!("the roll is parsed by parse_roll_member"),
+    }
+}
+
+fn person(
+    f: &Fields,
+    name: &'static str,
+    id: &'static str,
+    birth: Option<&'static str>,
+) -> Result<PersonFields, RowProblem> {
+    Ok(PersonFields {
+        name: f.required_text(name)?,
+        id_number: f.id_text(id)?,
+        birth_date: match birth {
+            Some(column) => f.date(column)?,
+            None => None,
+        },
+    })
+}
+
+fn record(
+    f: &Fields,
+    person: PersonFields,
+    details: RecordDetails,
+) -> Result<RegistryRecord, RowProblem> {
+    Ok(RegistryRecord {
+        row: f.row.row,
+        record_id: f.required_text(col::RECORD_ID)?,
+        person,
+        details,
+    })
+}
+
+fn parse_death(f: &Fields) -> Result<RegistryRecord, RowProblem> {
+    let person = person(f, col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))?;
+    let details = RecordDetails::Death {
+        death_date: f.required_date(col::DEATH_DATE)?,
+        source: f.choice(col::SOURCE, DeathSource::parse, DeathSource::codes)?,
+    };
+    record(f, person, details)
+}
+
+fn parse_pension(f: &Fields) -> Result<RegistryRecord, RowProblem> {
+    let person = person(f, col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))?;
+    let details = RecordDetails::Pension {
+        pension_type: f.required_choice(
+            col::PENSION_TYPE,
+            PensionType::parse,
+            PensionType::codes,
+        )?,
+        monthly_amount: f.required_money(col::MONTHLY_AMOUNT)?,
+        start_date: f.required_date(col::START_DATE)?,
+        end_date: f.date(col::END_DATE)?,
+    };
+    record(f, person, details)
+}
+
+fn parse_vehicle(f: &Fields) -> Result<RegistryRecord, RowProblem> {
+    let person = person(
+        f,
+        col::OWNER_NAME,
+        col::OWNER_ID,
+        Some(col::OWNER_BIRTH_DATE),
+    )?;
+    let details = RecordDetails::Vehicle {
+        plate: f.text(col::PLATE)?,
+        vehicle_type: f.required_choice(
+            col::VEHICLE_TYPE,
+            VehicleType::parse,
+            VehicleType::codes,
+        )?,
+        registered_on: f.required_date(col::REGISTERED_ON)?,
+        deregistered_on: f.date(col::DEREGISTERED_ON)?,
+    };
+    record(f, person, details)
+}
+
+fn parse_property(f: &Fields) -> Result<RegistryRecord, RowProblem> {
+    let person = person(
+        f,
+        col::OWNER_NAME,
+        col::OWNER_ID,
+        Some(col::OWNER_BIRTH_DATE),
+    )?;
+    let details = RecordDetails::Property {
+        property_id: f.required_text(col::PROPERTY_ID)?,
+        use_: f.required_choice(col::USE, PropertyUse::parse, PropertyUse::codes)?,
+        area_m2: f.money(col::AREA_M2)?,
+        registered_on: f.required_date(col::REGISTERED_ON)?,
+        disposed_on: f.date(col::DISPOSED_ON)?,
+    };
+    record(f, person, details)
+}
+
+fn parse_business(f: &Fields) -> Result<RegistryRecord, RowProblem> {
+    let person = person(
+        f,
+        col::PERSON_NAME,
+        col::PERSON_ID,
+        Some(col::PERSON_BIRTH_DATE),
+    )?;
+    let details = RecordDetails::Business {
+        role: f.required_choice(col::ROLE, BusinessRole::parse, BusinessRole::codes)?,
+        business_name: f.text(col::BUSINESS_NAME)?,
+        uscc: f.text(col::USCC)?,
+        registered_capital: f.money(col::REGISTERED_CAPITAL)?,
+        status: f.required_choice(col::STATUS, BusinessStatus::parse, BusinessStatus::codes)?,
+        established_on: f.required_date(col::ESTABLISHED_ON)?,
+        closed_on: f.date(col::CLOSED_ON)?,
+    };
+    record(f, person, details)
+}
+
+fn parse_cadre_relative(f: &Fields) -> Result<RegistryRecord, RowProblem> {
+    let person = person(f, col::RELATIVE_NAME, col::RELATIVE_ID, None)?;
+    let details = RecordDetails::CadreRelative {
+        cadre_name: f.text(col::CADRE_NAME)?,
+        cadre_id: f.id_text(col::CADRE_ID)?,
+        cadre_post: f.text(col::CADRE_POST)?,
+        relationship: f.text(col::RELATIONSHIP)?,
+    };
+    record(f, person, details)
+}

@@ -1,0 +1,133 @@
+//! Typed rows, as the rest of the pipeline sees them.
+
+use chrono::NaiveDate;
+
+use crate::model::{
+    BusinessRole, BusinessStatus, DeathSource, PensionType, Programme, PropertyUse, Relation,
+    Source, VehicleType,
+};
+
+/// One person on the roll (one row of `roll`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RollMember {
+    pub row: usize,
+    pub household_id: String,
+    pub programme: Programme,
+    pub member_id: String,
+    pub name: String,
+    pub id_number: Option<String>,
+    pub relation: Relation,
+    pub region_code: Option<String>,
+    pub monthly_benefit: Option<f64>,
+    pub enrolled_on: Option<NaiveDate>,
+    pub address: Option<String>,
+}
+
+/// The person a registry record is about.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonFields {
+    pub name: String,
+    pub id_number: Option<String>,
+    pub birth_date: Option<NaiveDate>,
+}
+
+/// One registry row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistryRecord {
+    pub row: usize,
+    pub record_id: String,
+    pub person: PersonFields,
+    pub details: RecordDetails,
+}
+
+/// What a registry row says beyond the person.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RecordDetails {
+    Death {
+        death_date: NaiveDate,
+        source: Option<DeathSource>,
+    },
+    Pension {
+        pension_type: PensionType,
+        monthly_amount: f64,
+        start_date: NaiveDate,
+        end_date: Option<NaiveDate>,
+    },
+    Vehicle {
+        plate: Option<String>,
+        vehicle_type: VehicleType,
+        registered_on: NaiveDate,
+        deregistered_on: Option<NaiveDate>,
+    },
+    Property {
+        property_id: String,
+        use_: PropertyUse,
+        area_m2: Option<f64>,
+        registered_on: NaiveDate,
+        disposed_on: Option<NaiveDate>,
+    },
+    Business {
+        role: BusinessRole,
+        business_name: Option<String>,
+        uscc: Option<String>,
+        registered_capital: Option<f64>,
+        status: BusinessStatus,
+        established_on: NaiveDate,
+        closed_on: Option<NaiveDate>,
+    },
+    CadreRelative {
+        cadre_name: Option<String>,
+        cadre_id: Option<String>,
+        cadre_post: Option<String>,
+        relationship: Option<String>,
+    },
+}
+
+/// A row that could not be used, with where and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedRow {
+    pub source: Source,
+    pub file: String,
+    pub row: usize,
+    pub column: Option<String>,
+    pub problem: String,
+    /// The row's cells joined by commas, so nothing read is lost.
+    pub raw: String,
+}
+
+/// Where a source came from and how its rows balanced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputInfo {
+    pub source: Source,
+    pub path: String,
+    pub sha256: String,
+    pub format: String,
+    pub encoding: String,
+    pub replacement_chars: usize,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_quarantined: usize,
+}
+
+/// A registry's usable records.
+#[derive(Debug, Clone)]
+pub struct Registry {
+    pub source: Source,
+    pub records: Vec<RegistryRecord>,
+}
+
+/// Everything `ingest` hands on.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub roll: Vec<RollMember>,
+    /// The registries the pipeline names, in `Source::REGISTRIES` order.
+    pub registries: Vec<Registry>,
+    pub quarantine: Vec<QuarantinedRow>,
+    pub inputs: Vec<InputInfo>,
+}
+
+impl Ingested {
+    pub fn registry(&self, source: Source) -> Option<&Registry> {
+        self.registries.iter().find(|r| r.source == source)
+    }
+}

@@ -1,0 +1,202 @@
+//! Column names of every source (the contract's names are the constants), their Chinese
+//! aliases, and which are required. Headers are matched case-insensitively after NFKC.
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::model::Source;
+
+/// One column of a source.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnSpec {
+    pub name: &'static str,
+    pub required: bool,
+    pub aliases: &'static [&'static str],
+}
+
+const fn req(name: &'static str, aliases: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        required: true,
+        aliases,
+    }
+}
+
+const fn opt(name: &'static str, aliases: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec {
+        name,
+        required: false,
+        aliases,
+    }
+}
+
+pub mod col {
+    pub const HOUSEHOLD_ID: &str = "household_id";
+    pub const PROGRAMME: &str = "programme";
+    pub const MEMBER_ID: &str = "member_id";
+    pub const NAME: &str = "name";
+    pub const ID_NUMBER: &str = "id_number";
+    pub const RELATION: &str = "relation";
+    pub const REGION_CODE: &str = "region_code";
+    pub const MONTHLY_BENEFIT: &str = "monthly_benefit";
+    pub const ENROLLED_ON: &str = "enrolled_on";
+    pub const ADDRESS: &str = "address";
+    pub const RECORD_ID: &str = "record_id";
+    pub const BIRTH_DATE: &str = "birth_date";
+    pub const DEATH_DATE: &str = "death_date";
+    pub const SOURCE: &str = "source";
+    pub const PENSION_TYPE: &str = "pension_type";
+    pub const MONTHLY_AMOUNT: &str = "monthly_amount";
+    pub const START_DATE: &str = "start_date";
+    pub const END_DATE: &str = "end_date";
+    pub const OWNER_NAME: &str = "owner_name";
+    pub const OWNER_ID: &str = "owner_id";
+    pub const OWNER_BIRTH_DATE: &str = "owner_birth_date";
+    pub const PLATE: &str = "plate";
+    pub const VEHICLE_TYPE: &str = "vehicle_type";
+    pub const REGISTERED_ON: &str = "registered_on";
+    pub const DEREGISTERED_ON: &str = "deregistered_on";
+    pub const PROPERTY_ID: &str = "property_id";
+    pub const USE: &str = "use";
+    pub const AREA_M2: &str = "area_m2";
+    pub const DISPOSED_ON: &str = "disposed_on";
+    pub const PERSON_NAME: &str = "person_name";
+    pub const PERSON_ID: &str = "person_id";
+    pub const PERSON_BIRTH_DATE: &str = "person_birth_date";
+    pub const ROLE: &str = "role";
+    pub const BUSINESS_NAME: &str = "business_name";
+    pub const USCC: &str = "uscc";
+    pub const REGISTERED_CAPITAL: &str = "registered_capital";
+    pub const STATUS: &str = "status";
+    pub const ESTABLISHED_ON: &str = "established_on";
+    pub const CLOSED_ON: &str = "closed_on";
+    pub const CADRE_NAME: &str = "cadre_name";
+    pub const CADRE_ID: &str = "cadre_id";
+    pub const CADRE_POST: &str = "cadre_post";
+    pub const RELATIVE_NAME: &str = "relative_name";
+    pub const RELATIVE_ID: &str = "relative_id";
+    pub const RELATIONSHIP: &str = "relationship";
+}
+
+const ID_ALIASES: &[&str] = &[
+    "身份证号",
+    "身份证号码",
+    "公民身份号码",
+    "证件号码",
+    "身份证",
+];
+const NAME_ALIASES: &[&str] = &["姓名"];
+const BIRTH_ALIASES: &[&str] = &["出生日期"];
+
+const ROLL: &[ColumnSpec] = &[
+    req(col::HOUSEHOLD_ID, &["户编号", "家庭编号", "户号"]),
+    req(col::PROGRAMME, &["救助类型", "保障类型", "救助类别"]),
+    req(col::MEMBER_ID, &["成员编号", "人员编号"]),
+    req(col::NAME, NAME_ALIASES),
+    req(col::ID_NUMBER, ID_ALIASES),
+    req(col::RELATION, &["与户主关系", "关系"]),
+    opt(col::REGION_CODE, &["行政区划代码", "区划代码"]),
+    opt(col::MONTHLY_BENEFIT, &["月保障金", "保障金额", "月救助金"]),
+    opt(col::ENROLLED_ON, &["纳入日期", "批准日期"]),
+    opt(col::ADDRESS, &["地址", "家庭住址"]),
+];
+
+const DEATH: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::NAME, NAME_ALIASES),
+    opt(col::ID_NUMBER, ID_ALIASES),
+    opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    req(col::DEATH_DATE, &["死亡日期"]),
+    opt(col::SOURCE, &["信息来源", "来源"]),
+];
+
+const PENSION: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::NAME, NAME_ALIASES),
+    opt(col::ID_NUMBER, ID_ALIASES),
+    opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    req(col::PENSION_TYPE, &["养老金类型", "待遇类型"]),
+    req(col::MONTHLY_AMOUNT, &["月发放金额", "月养老金", "发放金额"]),
+    req(col::START_DATE, &["开始日期", "起始日期", "待遇开始日期"]),
+    opt(col::END_DATE, &["终止日期", "结束日期"]),
+];
+
+const VEHICLE: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::OWNER_NAME, &["所有人", "车主姓名", "所有人姓名"]),
+    opt(col::OWNER_ID, ID_ALIASES),
+    opt(col::OWNER_BIRTH_DATE, BIRTH_ALIASES),
+    opt(col::PLATE, &["号牌号码", "车牌号"]),
+    req(col::VEHICLE_TYPE, &["车辆类型"]),
+    req(col::REGISTERED_ON, &["登记日期", "初次登记日期"]),
+    opt(col::DEREGISTERED_ON, &["注销日期"]),
+];
+
+const PROPERTY: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(
+        col::PROPERTY_ID,
+        &["不动产单元号", "房产编号", "不动产权证号"],
+    ),
+    req(col::OWNER_NAME, &["权利人", "权利人姓名"]),
+    opt(col::OWNER_ID, ID_ALIASES),
+    opt(col::OWNER_BIRTH_DATE, BIRTH_ALIASES),
+    req(col::USE, &["用途", "房屋用途"]),
+    opt(col::AREA_M2, &["建筑面积", "面积"]),
+    req(col::REGISTERED_ON, &["登记日期"]),
+    opt(col::DISPOSED_ON, &["注销日期", "转移日期"]),
+];
+
+const BUSINESS: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::PERSON_NAME, NAME_ALIASES),
+    opt(col::PERSON_ID, ID_ALIASES),
+    opt(col::PERSON_BIRTH_DATE, BIRTH_ALIASES),
+    req(col::ROLE, &["身份", "人员类型", "职务"]),
+    opt(col::BUSINESS_NAME, &["企业名称", "市场主体名称"]),
+    opt(col::USCC, &["统一社会信用代码"]),
+    opt(col::REGISTERED_CAPITAL, &["注册资本"]),
+    req(col::STATUS, &["登记状态", "经营状态"]),
+    req(col::ESTABLISHED_ON, &["成立日期"]),
+    opt(col::CLOSED_ON, &["注销日期", "吊销日期"]),
+];
+
+const CADRE_RELATIVES: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    opt(col::CADRE_NAME, &["干部姓名"]),
+    opt(col::CADRE_ID, &["干部身份证号"]),
+    opt(col::CADRE_POST, &["干部职务", "职务"]),
+    req(col::RELATIVE_NAME, &["亲属姓名"]),
+    opt(col::RELATIVE_ID, &["亲属身份证号"]),
+    opt(col::RELATIONSHIP, &["亲属关系", "关系"]),
+];
+
+/// The columns of a source, in contract order.
+pub fn columns(source: Source) -> &'static [ColumnSpec] {
+    match source {
+        Source::Roll => ROLL,
+        Source::Death => DEATH,
+        Source::Pension => PENSION,
+        Source::Vehicle => VEHICLE,
+        Source::Property => PROPERTY,
+        Source::Business => BUSINESS,
+        Source::CadreRelatives => CADRE_RELATIVES,
+    }
+}
+
+/// The columns holding ID numbers: always read as text, never as numbers.
+pub fn is_id_column(name: &str) -> bool {
+    matches!(
+        name,
+        col::ID_NUMBER | col::OWNER_ID | col::PERSON_ID | col::CADRE_ID | col::RELATIVE_ID
+    )
+}
+
+/// Folds a header for comparison: NFKC, trimmed, lower-case, BOM removed.
+pub fn fold_header(header: &str) -> String {
+    header
+        .nfkc()
+        .filter(|c| *c != '\u{feff}')
+        .collect::<String>()
+        .trim()
+        .to_lowercase()
+}

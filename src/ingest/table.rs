@@ -1,0 +1,250 @@
+//! Reads a CSV, XLSX or Parquet file into one shape, a `RawTable` of header + cells, so that
+//! row parsing and quarantine are written once for every format.
+
+use std::io::Cursor;
+
+use calamine::{open_workbook_auto_from_rs, Data, Reader};
+use chrono::NaiveDate;
+use polars::prelude::{DataType, ParquetReader, SerReader};
+
+use super::decode::{decode_text, Decoded};
+
+/// A cell as the file holds it. Only XLSX distinguishes numbers and dates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Number(f64),
+    Date(NaiveDate),
+    /// A spreadsheet error value such as `#REF!`.
+    Error(String),
+}
+
+impl Cell {
+    /// The cell as a person would read it in the file (for quarantine's `raw`).
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(text) | Cell::Error(text) => text.clone(),
+            Cell::Number(number) => format_number(*number),
+            Cell::Date(date) => date.format("%Y-%m-%d").to_string(),
+        }
+    }
+}
+
+/// Formats a number the way Excel's General format shows it: large values lose digits and
+/// turn into `4.11526E+17`, which is exactly why ID cells must never be numbers.
+pub fn format_number(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 1e11 {
+        // Within the exact integer range of f64; the cast only drops the `.0`.
+        #[allow(clippy::cast_possible_truncation)]
+        return (number as i64).to_string();
+    }
+    if number.abs() >= 1e11 {
+        let scientific = format!("{number:.5E}");
+        return match scientific.split_once('E') {
+            Some((mantissa, exponent)) if !exponent.starts_with('-') => {
+                format!(
+                    "{}E+{exponent}",
+                    mantissa.trim_end_matches('0').trim_end_matches('.')
+                )
+            }
+            _ => scientific,
+        };
+    }
+    number.to_string()
+}
+
+/// One data row; `row` is the 1-based row number a person sees (the header is row 1).
+#[derive(Debug, Clone)]
+pub struct RawRow {
+    pub row: usize,
+    pub cells: Vec<Cell>,
+    /// Set when the row cannot be read at all (wrong field count).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RawTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<RawRow>,
+    /// `utf-8`, `gb18030`, … for text files; `xlsx` / `parquet` otherwise.
+    pub encoding: String,
+    pub replacement_chars: usize,
+}
+
+/// Parses decoded CSV text. Rows with a field count unlike the header are kept with a problem.
+pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
+    let Decoded {
+        text,
+        encoding,
+        replacement_chars,
+    } = decode_text(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let headers: Vec<String> = match records.next() {
+        Some(Ok(record)) => record.iter().map(str::to_string).collect(),
+        Some(Err(err)) => return Err(format!("cannot read the header row: {err}")),
+        None => return Err("the file is empty (no header row)".into()),
+    };
+    let mut rows = Vec::new();
+    for (index, record) in records.enumerate() {
+        let row = index + 2;
+        match record {
+            Ok(record) => {
+                let problem = (record.len() != headers.len())
+                    .then(|| format!("expected {} fields, found {}", headers.len(), record.len()));
+                let cells = record.iter().map(text_cell).collect();
+                rows.push(RawRow {
+                    row,
+                    cells,
+                    problem,
+                });
+            }
+            Err(err) => rows.push(RawRow {
+                row,
+                cells: Vec::new(),
+                problem: Some(format!("unreadable CSV record: {err}")),
+            }),
+        }
+    }
+    Ok(RawTable {
+        headers,
+        rows,
+        encoding: encoding.to_string(),
+        replacement_chars,
+    })
+}
+
+fn text_cell(text: &str) -> Cell {
+    if text.trim().is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(text.to_string())
+    }
+}
+
+/// Reads one sheet of a workbook (the named one, else the first).
+pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawTable, String> {
+    let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes))
+        .map_err(|err| format!("not a readable workbook: {err}"))?;
+    let names = workbook.sheet_names();
+    let name = match sheet {
+        Some(wanted) => names
+            .iter()
+            .find(|n| n.as_str() == wanted)
+            .cloned()
+            .ok_or_else(|| format!("no sheet named `{wanted}` (sheets: {})", names.join(", ")))?,
+        None => names.first().cloned().ok_or("the workbook has no sheets")?,
+    };
+    let range = workbook
+        .worksheet_range(&name)
+        .map_err(|err| format!("sheet `{name}`: {err}"))?;
+    let first_row = range.start().map_or(0, |(row, _)| row as usize);
+    let mut sheet_rows = range.rows();
+    let headers: Vec<String> = sheet_rows
+        .next()
+        .ok_or_else(|| format!("sheet `{name}` is empty (no header row)"))?
+        .iter()
+        .map(|cell| xlsx_cell(cell).display())
+        .collect();
+    let rows = sheet_rows
+        .enumerate()
+        .map(|(index, cells)| RawRow {
+            row: first_row + index + 2,
+            cells: cells.iter().map(xlsx_cell).collect(),
+            problem: None,
+        })
+        .filter(|row| row.cells.iter().any(|c| *c != Cell::Empty))
+        .collect();
+    Ok(RawTable {
+        headers,
+        rows,
+        encoding: "xlsx".into(),
+        replacement_chars: 0,
+    })
+}
+
+fn xlsx_cell(data: &Data) -> Cell {
+    match data {
+        Data::Empty => Cell::Empty,
+        Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text_cell(text),
+        #[allow(clippy::cast_precision_loss)]
+        Data::Int(number) => Cell::Number(*number as f64),
+        Data::Float(number) => Cell::Number(*number),
+        Data::Bool(value) => Cell::Text(value.to_string()),
+        Data::DateTime(datetime) => datetime.as_datetime().map_or_else(
+            || Cell::Error("invalid date".into()),
+            |dt| Cell::Date(dt.date()),
+        ),
+        Data::Error(err) => Cell::Error(format!("#{err:?}")),
+    }
+}
+
+/// Reads a Parquet file; every column is cast to text so that one parser serves all formats.
+pub fn read_parquet(bytes: &[u8]) -> Result<RawTable, String> {
+    let frame = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|err| format!("not a readable Parquet file: {err}"))?;
+    let headers: Vec<String> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let height = frame.height();
+    let mut rows: Vec<RawRow> = (0..height)
+        .map(|index| RawRow {
+            row: index + 2,
+            cells: Vec::with_capacity(headers.len()),
+            problem: None,
+        })
+        .collect();
+    for column in frame.columns() {
+        let text = column
+            .cast(&DataType::String)
+            .map_err(|err| format!("column `{}` cannot be read as text: {err}", column.name()))?;
+        let text = text.str().map_err(|err| err.to_string())?;
+        for (row, value) in rows.iter_mut().zip(text.iter()) {
+            row.cells.push(value.map_or(Cell::Empty, text_cell));
+        }
+    }
+    Ok(RawTable {
+        headers,
+        rows,
+        encoding: "parquet".into(),
+        replacement_chars: 0,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_numbers_print_like_excel() {
+        assert_eq!(format_number(411_526_199_001_011_234.0), "4.11526E+17");
+        assert_eq!(format_number(110_105_194_912_310_020.0), "1.10105E+17");
+        assert_eq!(format_number(2500.0), "2500");
+        assert_eq!(format_number(2500.5), "2500.5");
+    }
+
+    #[test]
+    fn ragged_rows_are_kept_with_a_problem() {
+        let table = read_csv(b"a,b\n1,2\n1,2,3\n").unwrap();
+        assert_eq!(table.rows.len(), 2);
+        assert!(table.rows[0].problem.is_none());
+        assert_eq!(table.rows[1].row, 3);
+        assert_eq!(
+            table.rows[1].problem.as_deref(),
+            Some("expected 2 fields, found 3")
+        );
+    }
+
+    #[test]
+    fn empty_file_is_an_error() {
+        assert!(read_csv(b"").is_err());
+    }
+}

@@ -1,0 +1,225 @@
+//! One check, end to end: ingest → normalize → link → rules, then output. `evaluate` runs the
+//! stages in memory (tests call it directly); `run` adds the lock, history and atomic write.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use chrono::NaiveDate;
+
+use crate::config::{hex_sha256, Pipeline};
+use crate::ingest::{self, IngestError, Ingested};
+use crate::link::{self, Links};
+use crate::model::Reason;
+use crate::normalize::{self, Normalized};
+use crate::output::{
+    self, FlagRow, InputManifest, Manifest, MatchRow, OutputError, PipelineInfo, RunOutputs,
+};
+use crate::rules::{self, Context, Flag, Households};
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+}
+
+/// Everything the stages produced, before anything is written.
+pub struct Evaluation {
+    pub ingested: Ingested,
+    pub normalized: Normalized,
+    pub links: Links,
+    pub households: Households,
+    pub flags: Vec<Flag>,
+    /// (stage, seconds), in order.
+    pub stage_seconds: Vec<(String, f64)>,
+}
+
+/// Runs the check in memory.
+pub fn evaluate(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+) -> Result<Evaluation, IngestError> {
+    let mut timer = StageTimer::default();
+    let ingested = ingest::load(pipeline, data_dir)?;
+    timer.lap("ingest");
+    let normalized = normalize::normalize(&ingested);
+    timer.lap("normalize");
+    let links = link::match_sources(&ingested, &normalized);
+    timer.lap("link");
+    let households = Households::from_roll(&ingested.roll);
+    let flags = rules::evaluate(&Context {
+        pipeline,
+        as_of,
+        ingested: &ingested,
+        normalized: &normalized,
+        links: &links,
+        households: &households,
+    });
+    timer.lap("rules");
+    Ok(Evaluation {
+        ingested,
+        normalized,
+        links,
+        households,
+        flags,
+        stage_seconds: timer.laps,
+    })
+}
+
+#[derive(Default)]
+struct StageTimer {
+    start: Option<Instant>,
+    laps: Vec<(String, f64)>,
+}
+
+impl StageTimer {
+    fn lap(&mut self, stage: &str) {
+        let start = self.start.get_or_insert_with(Instant::now);
+        self.laps
+            .push((stage.to_string(), start.elapsed().as_secs_f64()));
+        *start = Instant::now();
+    }
+}
+
+/// What a completed run reports.
+pub struct RunSummary {
+    pub run_id: String,
+    pub out_dir: PathBuf,
+    pub households: usize,
+    pub members: usize,
+    pub flags: Vec<FlagRow>,
+    pub quarantined: usize,
+    pub manifest: Manifest,
+}
+
+impl RunSummary {
+    /// Flags per reason, every reason listed.
+    pub fn flags_per_reason(&self) -> BTreeMap<Reason, usize> {
+        count_reasons(self.flags.iter().map(|f| &f.flag))
+    }
+}
+
+fn count_reasons<'a>(flags: impl Iterator<Item = &'a Flag>) -> BTreeMap<Reason, usize> {
+    let mut counts: BTreeMap<Reason, usize> = Reason::ALL.iter().map(|r| (*r, 0)).collect();
+    for flag in flags {
+        *counts.entry(flag.reason).or_default() += 1;
+    }
+    counts
+}
+
+/// Runs the check and writes its outputs atomically into `out_dir`.
+pub fn run(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    out_dir: &Path,
+) -> Result<RunSummary, JobError> {
+    let started_at = chrono::Local::now();
+    let _lock = output::acquire_lock(out_dir)?;
+    let evaluation = evaluate(pipeline, data_dir, as_of)?;
+    let run_id = run_id(pipeline, as_of, &evaluation.ingested);
+    let write_start = Instant::now();
+    let flags = output::with_history(
+        evaluation.flags.clone(),
+        &output::previous_flags(out_dir),
+        as_of,
+    );
+    let matches = match_rows(&evaluation);
+    let mut stage_seconds = evaluation.stage_seconds.clone();
+    let mut manifest = Manifest {
+        run_id: run_id.clone(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        pipeline: PipelineInfo {
+            name: pipeline.name.clone(),
+            path: pipeline.file.display().to_string(),
+            sha256: pipeline.sha256.clone(),
+        },
+        started_at: started_at.to_rfc3339(),
+        finished_at: String::new(),
+        inputs: evaluation
+            .ingested
+            .inputs
+            .iter()
+            .map(InputManifest::from)
+            .collect(),
+        households: evaluation.households.by_id.len(),
+        members: evaluation.ingested.roll.len(),
+        flags: flags.len(),
+        flags_per_reason: count_reasons(evaluation.flags.iter())
+            .into_iter()
+            .map(|(r, n)| (r.code().to_string(), n))
+            .collect(),
+        matches_per_source: matches_per_source(&evaluation.links),
+        stage_seconds: Vec::new(),
+    };
+    stage_seconds.push(("write".into(), write_start.elapsed().as_secs_f64()));
+    manifest.stage_seconds = stage_seconds;
+    manifest.finished_at = chrono::Local::now().to_rfc3339();
+    output::write_run(
+        out_dir,
+        &RunOutputs {
+            run_id: &run_id,
+            flags: &flags,
+            households: &evaluation.households,
+            matches: &matches,
+            quarantine: &evaluation.ingested.quarantine,
+            manifest: &manifest,
+        },
+    )?;
+    Ok(RunSummary {
+        run_id,
+        out_dir: out_dir.to_path_buf(),
+        households: evaluation.households.by_id.len(),
+        members: evaluation.ingested.roll.len(),
+        quarantined: evaluation.ingested.quarantine.len(),
+        flags,
+        manifest,
+    })
+}
+
+/// Same inputs, pipeline, date and version → same run id.
+fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String {
+    let mut material = format!(
+        "{}|{}|{}",
+        env!("CARGO_PKG_VERSION"),
+        pipeline.sha256,
+        as_of
+    );
+    for input in &ingested.inputs {
+        material.push('|');
+        material.push_str(input.source.code());
+        material.push(':');
+        material.push_str(&input.sha256);
+    }
+    hex_sha256(material.as_bytes())[..16].to_string()
+}
+
+fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
+    evaluation
+        .links
+        .matches
+        .iter()
+        .map(|m| {
+            let member = &evaluation.ingested.roll[m.member_idx];
+            let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
+            MatchRow::new(
+                m,
+                &member.household_id,
+                &member.member_id,
+                &record.record_id,
+            )
+        })
+        .collect()
+}
+
+fn matches_per_source(links: &Links) -> BTreeMap<String, usize> {
+    let mut counts = BTreeMap::new();
+    for m in &links.matches {
+        *counts.entry(m.source.code().to_string()).or_default() += 1;
+    }
+    counts
+}

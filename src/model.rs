@@ -1,0 +1,212 @@
+//! The contract's vocabulary: sources, programmes, relations, registry enums, flag reasons.
+//! Every stage speaks these words; parsing accepts the English codes and the Chinese
+//! labels that departments actually export.
+
+use serde::{Deserialize, Serialize};
+
+/// Defines a closed vocabulary: each variant has its contract code, a Chinese label for
+/// people, and extra spellings accepted on input (matched after trimming, case-insensitive).
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal $(, [$($alias:literal),*])?;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The contract's code for this value.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code),+ }
+            }
+
+            /// The Chinese label shown to reviewers.
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh),+ }
+            }
+
+            /// Parses a code, the Chinese label or a known alias; `None` when unknown.
+            pub fn parse(text: &str) -> Option<Self> {
+                let text = text.trim();
+                $(
+                    if text.eq_ignore_ascii_case($code) || text == $zh $($(|| text == $alias)*)? {
+                        return Some($name::$variant);
+                    }
+                )+
+                None
+            }
+
+            /// The accepted codes, for error messages.
+            pub fn codes() -> String {
+                Self::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.code())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// The seven input sources of the contract.
+    Source {
+        Roll = "roll", "低保花名册";
+        Death = "death", "死亡登记";
+        Pension = "pension", "养老金发放";
+        Vehicle = "vehicle", "车辆登记";
+        Property = "property", "不动产登记";
+        Business = "business", "市场主体登记";
+        CadreRelatives = "cadre_relatives", "村干部亲属备案";
+    }
+}
+
+impl Source {
+    /// The registries, in the order rules and outputs list them.
+    pub const REGISTRIES: [Source; 6] = [
+        Source::Death,
+        Source::Pension,
+        Source::Vehicle,
+        Source::Property,
+        Source::Business,
+        Source::CadreRelatives,
+    ];
+}
+
+vocabulary! {
+    /// Assistance programme of a roll row.
+    Programme {
+        DibaoUrban = "dibao_urban", "城市低保", ["城镇低保", "城市最低生活保障"];
+        DibaoRural = "dibao_rural", "农村低保", ["农村最低生活保障"];
+        Tekun = "tekun", "特困", ["特困供养", "特困人员"];
+        Linshi = "linshi", "临时救助";
+    }
+}
+
+impl Programme {
+    /// `linshi` combines with any programme; the other three exclude each other.
+    pub fn excludes(self, other: Programme) -> bool {
+        self != other && self != Programme::Linshi && other != Programme::Linshi
+    }
+}
+
+vocabulary! {
+    /// A roll member's relation to the head of household.
+    Relation {
+        Head = "head", "户主", ["本人"];
+        Spouse = "spouse", "配偶", ["妻", "夫", "妻子", "丈夫"];
+        Child = "child", "子女", ["子", "女", "儿子", "女儿", "长子", "长女", "次子", "次女"];
+        Parent = "parent", "父母", ["父亲", "母亲", "父", "母"];
+        Other = "other", "其他", ["孙子", "孙女", "兄弟姐妹", "儿媳", "女婿"];
+    }
+}
+
+vocabulary! {
+    /// Who reported a death.
+    DeathSource {
+        Hospital = "hospital", "医院";
+        Police = "police", "公安";
+        Cremation = "cremation", "火化", ["殡葬", "殡仪馆"];
+        CivilAffairs = "civil_affairs", "民政";
+    }
+}
+
+vocabulary! {
+    PensionType {
+        Enterprise = "enterprise", "企业职工养老金", ["企业养老金", "企业职工基本养老保险"];
+        Institution = "institution", "机关事业单位养老金", ["机关事业养老金"];
+        ResidentBasic = "resident_basic", "城乡居民基础养老金", ["城乡居民养老金", "居民基础养老金"];
+    }
+}
+
+vocabulary! {
+    VehicleType {
+        Car = "car", "小型汽车", ["汽车", "轿车", "小轿车", "小型客车", "客车"];
+        Truck = "truck", "货车", ["载货汽车", "卡车"];
+        Motorcycle = "motorcycle", "摩托车";
+        Tricycle = "tricycle", "三轮车", ["三轮汽车"];
+        Agricultural = "agricultural", "农用车", ["拖拉机", "农用运输车"];
+        Disability = "disability", "残疾人专用车", ["残疾人机动轮椅车"];
+    }
+}
+
+vocabulary! {
+    PropertyUse {
+        Residential = "residential", "住宅";
+        Commercial = "commercial", "商业", ["商业用房", "商铺", "商服", "办公"];
+        Industrial = "industrial", "工业", ["厂房", "工业用房"];
+        Other = "other", "其他";
+    }
+}
+
+vocabulary! {
+    BusinessRole {
+        LegalRep = "legal_rep", "法定代表人", ["法人代表", "法人"];
+        SoleProprietor = "sole_proprietor", "个体工商户经营者", ["经营者", "个体户"];
+        Shareholder = "shareholder", "股东";
+    }
+}
+
+vocabulary! {
+    BusinessStatus {
+        Active = "active", "存续", ["在业", "在营", "开业"];
+        Revoked = "revoked", "吊销";
+        Cancelled = "cancelled", "注销";
+    }
+}
+
+vocabulary! {
+    /// Why a household is flagged (the contract's nine reasons).
+    Reason {
+        DeceasedMember = "deceased_member", "家庭成员已死亡";
+        DuplicateEnrollment = "duplicate_enrollment", "重复享受救助";
+        PensionIncome = "pension_income", "养老金收入超标";
+        VehicleOwned = "vehicle_owned", "名下有机动车";
+        PropertyExcess = "property_excess", "房产超标";
+        BusinessActive = "business_active", "经营企业或个体户";
+        CadreRelative = "cadre_relative", "村干部亲属";
+        IdentityConflict = "identity_conflict", "身份信息冲突";
+        InvalidId = "invalid_id", "身份证号无效";
+    }
+}
+
+vocabulary! {
+    /// How urgent a flag is; ordered low < medium < high.
+    Severity {
+        Low = "low", "低";
+        Medium = "medium", "中";
+        High = "high", "高";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_codes_chinese_labels_and_aliases() {
+        assert_eq!(Programme::parse("dibao_rural"), Some(Programme::DibaoRural));
+        assert_eq!(Programme::parse(" 城市低保 "), Some(Programme::DibaoUrban));
+        assert_eq!(Programme::parse("DIBAO_URBAN"), Some(Programme::DibaoUrban));
+        assert_eq!(
+            VehicleType::parse("拖拉机"),
+            Some(VehicleType::Agricultural)
+        );
+        assert_eq!(Relation::parse("cousin"), None);
+    }
+
+    #[test]
+    fn linshi_combines_with_everything_else_excludes() {
+        assert!(Programme::DibaoUrban.excludes(Programme::Tekun));
+        assert!(!Programme::Linshi.excludes(Programme::Tekun));
+        assert!(!Programme::DibaoRural.excludes(Programme::DibaoRural));
+    }
+
+    #[test]
+    fn severity_orders_low_to_high() {
+        assert!(Severity::High > Severity::Medium && Severity::Medium > Severity::Low);
+    }
+}

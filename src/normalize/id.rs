@@ -1,0 +1,325 @@
+//! Resident ID numbers (GB 11643-1999): cleaning the damaged forms seen in the wild,
+//! upgrading 15-digit IDs, and validating format, birth date and check character.
+//! Digits are never guessed: an ID that cannot be made valid stays invalid.
+
+use chrono::NaiveDate;
+use unicode_normalization::UnicodeNormalization;
+
+const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const CHECK_CHARS: &[u8; 11] = b"10X98765432";
+
+/// Why an ID is not valid after normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdProblem {
+    Blank,
+    /// Excel turned the ID into a number (`4.11526E+17`): digits are lost.
+    ExcelNumber,
+    BadCharacters,
+    BadLength,
+    BadBirthDate,
+    BadCheckChar,
+}
+
+impl IdProblem {
+    pub fn code(self) -> &'static str {
+        match self {
+            IdProblem::Blank => "blank",
+            IdProblem::ExcelNumber => "excel_number",
+            IdProblem::BadCharacters => "bad_characters",
+            IdProblem::BadLength => "bad_length",
+            IdProblem::BadBirthDate => "bad_birth_date",
+            IdProblem::BadCheckChar => "bad_check_char",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            IdProblem::Blank => "身份证号为空",
+            IdProblem::ExcelNumber => "身份证号被Excel存为数字，位数已丢失",
+            IdProblem::BadCharacters => "身份证号含非法字符",
+            IdProblem::BadLength => "身份证号位数不对",
+            IdProblem::BadBirthDate => "身份证号中的出生日期不存在",
+            IdProblem::BadCheckChar => "身份证号校验位错误",
+        }
+    }
+}
+
+/// A valid 18-character ID and what it encodes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ValidId {
+    /// The canonical 18-character form (digits and upper-case `X`).
+    pub text: String,
+    /// The first 17 digits as a number: a compact, unique join key.
+    pub key: u64,
+    pub birth_date: NaiveDate,
+    pub male: bool,
+}
+
+impl ValidId {
+    pub fn region_code(&self) -> &str {
+        &self.text[..6]
+    }
+}
+
+/// The outcome of normalising one raw ID cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NormalizedId {
+    /// The cleaned text (spaces, dashes, apostrophes removed; full-width folded; `x`→`X`).
+    pub cleaned: String,
+    pub result: Result<ValidId, IdProblem>,
+}
+
+impl NormalizedId {
+    pub fn valid(&self) -> Option<&ValidId> {
+        self.result.as_ref().ok()
+    }
+
+    pub fn problem(&self) -> Option<IdProblem> {
+        self.result.as_ref().err().copied()
+    }
+}
+
+/// Normalises a raw ID cell (possibly absent) per the contract.
+pub fn normalize_id(raw: Option<&str>) -> NormalizedId {
+    let cleaned = clean_id(raw.unwrap_or(""));
+    let result = validate_cleaned(&cleaned);
+    NormalizedId { cleaned, result }
+}
+
+/// Removes the noise that exports add around an ID without touching its digits.
+pub fn clean_id(raw: &str) -> String {
+    let folded: String = raw.nfkc().collect();
+    let mut text = folded.trim();
+    // Excel's text-forcing forms: ="4101..." and a leading apostrophe.
+    if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {
+        text = inner;
+    }
+    text.chars()
+        .filter(|c| !c.is_whitespace() && !is_separator(*c))
+        .map(|c| if c == 'x' { 'X' } else { c })
+        .collect()
+}
+
+fn is_separator(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '‐' | '‑' | '‒' | '–' | '—' | '\'' | '’' | '‘' | '`' | '"' | '\u{200b}' | '\u{feff}'
+    )
+}
+
+fn validate_cleaned(cleaned: &str) -> Result<ValidId, IdProblem> {
+    if cleaned.is_empty() {
+        return Err(IdProblem::Blank);
+    }
+    if looks_like_excel_number(cleaned) {
+        return Err(IdProblem::ExcelNumber);
+    }
+    let bytes = cleaned.as_bytes();
+    let body_ok = |body: &[u8]| body.iter().all(u8::is_ascii_digit);
+    match bytes.len() {
+        15 if body_ok(bytes) => {
+            let upgraded = upgrade_15(cleaned);
+            validate_18(&upgraded)
+        }
+        18 if body_ok(&bytes[..17]) && (bytes[17].is_ascii_digit() || bytes[17] == b'X') => {
+            validate_18(cleaned)
+        }
+        15 | 18 => Err(IdProblem::BadCharacters),
+        _ if cleaned.chars().all(|c| c.is_ascii_digit() || c == 'X') => Err(IdProblem::BadLength),
+        _ => Err(IdProblem::BadCharacters),
+    }
+}
+
+fn looks_like_excel_number(cleaned: &str) -> bool {
+    let upper = cleaned.to_ascii_uppercase();
+    upper.contains("E+") || (upper.contains('.') && upper.chars().any(|c| c.is_ascii_digit()))
+}
+
+/// 15-digit IDs (born 19YY) gain "19" before the year and a computed check character.
+/// The caller guarantees 15 ASCII digits.
+pub fn upgrade_15(id15: &str) -> String {
+    let mut body = String::with_capacity(18);
+    body.push_str(&id15[..6]);
+    body.push_str("19");
+    body.push_str(&id15[6..]);
+    let check = check_char(body.as_bytes());
+    body.push(check);
+    body
+}
+
+/// The ISO 7064 MOD 11-2 check character over the first 17 ASCII digits.
+pub fn check_char(first17: &[u8]) -> char {
+    let sum: u32 = first17
+        .iter()
+        .take(17)
+        .zip(WEIGHTS)
+        .map(|(digit, weight)| u32::from(digit - b'0') * weight)
+        .sum();
+    char::from(CHECK_CHARS[(sum % 11) as usize])
+}
+
+fn validate_18(id: &str) -> Result<ValidId, IdProblem> {
+    let bytes = id.as_bytes();
+    let birth_date = birth_date_of(&id[6..14]).ok_or(IdProblem::BadBirthDate)?;
+    if bytes[0] == b'0' {
+        return Err(IdProblem::BadCharacters);
+    }
+    if check_char(bytes) != char::from(bytes[17]) {
+        return Err(IdProblem::BadCheckChar);
+    }
+    let key = id[..17]
+        .parse::<u64>()
+        .expect("17 ASCII digits always fit in u64");
+    let male = (bytes[16] - b'0') % 2 == 1;
+    Ok(ValidId {
+        text: id.to_string(),
+        key,
+        birth_date,
+        male,
+    })
+}
+
+fn birth_date_of(yyyymmdd: &str) -> Option<NaiveDate> {
+    let year: i32 = yyyymmdd[..4].parse().ok()?;
+    let month: u32 = yyyymmdd[4..6].parse().ok()?;
+    let day: u32 = yyyymmdd[6..8].parse().ok()?;
+    if !(1880..=2100).contains(&year) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+/// Masks an ID for anything that leaves the office: region code and last 4 only,
+/// never the birth date.
+pub fn mask_id(cleaned: &str) -> String {
+    let chars: Vec<char> = cleaned.chars().collect();
+    if chars.len() < 10 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars[..6].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn with_check(first17: &str) -> String {
+        format!("{first17}{}", check_char(first17.as_bytes()))
+    }
+
+    #[test]
+    fn known_valid_id_validates() {
+        // GB 11643's worked example.
+        let id = normalize_id(Some("11010519491231002X"));
+        let valid = id.valid().expect("worked example is valid");
+        assert_eq!(
+            valid.birth_date,
+            NaiveDate::from_ymd_opt(1949, 12, 31).unwrap()
+        );
+        assert!(!valid.male);
+    }
+
+    #[test]
+    fn damaged_forms_clean_to_the_same_id() {
+        let canonical = "11010519491231002X";
+        for raw in [
+            "11010519491231002x",
+            " 110105 19491231 002X ",
+            "110105-19491231-002X",
+            "'11010519491231002X",
+            "１１０１０５１９４９１２３１００２Ｘ",
+            "=\"11010519491231002X\"",
+        ] {
+            let id = normalize_id(Some(raw));
+            assert_eq!(
+                id.valid().map(|v| v.text.as_str()),
+                Some(canonical),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn problems_are_named_not_repaired() {
+        let problem = |raw: &str| normalize_id(Some(raw)).problem();
+        assert_eq!(problem(""), Some(IdProblem::Blank));
+        assert_eq!(problem("4.11526E+17"), Some(IdProblem::ExcelNumber));
+        assert_eq!(problem("110105194912310021"), Some(IdProblem::BadCheckChar));
+        assert_eq!(problem("11010519491331002X"), Some(IdProblem::BadBirthDate));
+        assert_eq!(problem("1101051949123100"), Some(IdProblem::BadLength));
+        assert_eq!(
+            problem("11010519491231002Y"),
+            Some(IdProblem::BadCharacters)
+        );
+    }
+
+    #[test]
+    fn impossible_leap_day_is_a_bad_birth_date() {
+        let id = with_check("41152620250229123");
+        assert_eq!(
+            normalize_id(Some(&id)).problem(),
+            Some(IdProblem::BadBirthDate)
+        );
+    }
+
+    #[test]
+    fn fifteen_digit_id_upgrades_to_its_eighteen_digit_form() {
+        let upgraded = normalize_id(Some("110105491231002"));
+        assert_eq!(upgraded.valid().unwrap().text, "11010519491231002X");
+    }
+
+    #[test]
+    fn mask_keeps_region_and_last_four_only() {
+        assert_eq!(mask_id("11010519491231002X"), "110105********002X");
+    }
+
+    fn arb_first17() -> impl Strategy<Value = String> {
+        (
+            100_000u32..=899_999,
+            1900i32..=2020,
+            1u32..=12,
+            1u32..=28,
+            0u32..=999,
+        )
+            .prop_map(|(region, year, month, day, seq)| {
+                format!("{region:06}{year:04}{month:02}{day:02}{seq:03}")
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn valid_ids_round_trip(first17 in arb_first17()) {
+            let id = with_check(&first17);
+            let normalized = normalize_id(Some(&id));
+            prop_assert_eq!(normalized.valid().map(|v| v.text.clone()), Some(id));
+        }
+
+        #[test]
+        fn normalizing_twice_equals_once(raw in "[0-9xX '\\-]{0,22}") {
+            let once = clean_id(&raw);
+            prop_assert_eq!(clean_id(&once), once.clone());
+            prop_assert_eq!(normalize_id(Some(&once)), normalize_id(Some(&raw)));
+        }
+
+        #[test]
+        fn upgraded_fifteen_digit_ids_always_validate(
+            region in 100_000u32..=899_999, yy in 0u32..=99, month in 1u32..=12,
+            day in 1u32..=28, seq in 0u32..=999,
+        ) {
+            let id15 = format!("{region:06}{yy:02}{month:02}{day:02}{seq:03}");
+            prop_assert!(normalize_id(Some(&id15)).valid().is_some());
+        }
+
+        #[test]
+        fn one_digit_typo_never_validates(first17 in arb_first17(), pos in 0usize..17, delta in 1u8..=9) {
+            let id = with_check(&first17);
+            let mut bytes = id.into_bytes();
+            bytes[pos] = b'0' + (bytes[pos] - b'0' + delta) % 10;
+            let typo = String::from_utf8(bytes).unwrap();
+            prop_assert!(normalize_id(Some(&typo)).valid().is_none());
+        }
+    }
+}

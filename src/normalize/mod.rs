@@ -1,0 +1,72 @@
+//! Turns raw identities into comparable ones: normalised IDs (GB 11643) and name keys.
+//! Front door: `normalize::normalize`, which returns vectors parallel to the ingested rows.
+//! **Invariant:** never changes what people see; keys are for matching only.
+
+pub mod id;
+pub mod name;
+
+use chrono::NaiveDate;
+use rayon::prelude::*;
+
+use crate::ingest::{Ingested, PersonFields, RollMember};
+pub use id::{mask_id, normalize_id, IdProblem, NormalizedId, ValidId};
+pub use name::{compare_names, name_key, NameKey, NameLevel};
+
+/// A person ready for comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub name: NameKey,
+    pub id: NormalizedId,
+    /// From the valid ID when there is one, else the record's own birth date column.
+    pub birth_date: Option<NaiveDate>,
+}
+
+impl Person {
+    pub fn valid_id(&self) -> Option<&ValidId> {
+        self.id.valid()
+    }
+}
+
+/// Persons parallel to `Ingested::roll` and to each registry's records.
+#[derive(Debug, Clone)]
+pub struct Normalized {
+    pub members: Vec<Person>,
+    pub registries: Vec<Vec<Person>>,
+}
+
+pub fn normalize(ingested: &Ingested) -> Normalized {
+    let members = ingested.roll.par_iter().map(member_person).collect();
+    let registries = ingested
+        .registries
+        .iter()
+        .map(|registry| {
+            registry
+                .records
+                .par_iter()
+                .map(|r| record_person(&r.person))
+                .collect()
+        })
+        .collect();
+    Normalized {
+        members,
+        registries,
+    }
+}
+
+fn member_person(member: &RollMember) -> Person {
+    person(&member.name, member.id_number.as_deref(), None)
+}
+
+fn record_person(fields: &PersonFields) -> Person {
+    person(&fields.name, fields.id_number.as_deref(), fields.birth_date)
+}
+
+fn person(raw_name: &str, raw_id: Option<&str>, birth_date: Option<NaiveDate>) -> Person {
+    let id = normalize_id(raw_id);
+    let birth_date = id.valid().map(|v| v.birth_date).or(birth_date);
+    Person {
+        name: name_key(raw_name),
+        id,
+        birth_date,
+    }
+}

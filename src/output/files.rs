@@ -1,0 +1,156 @@
+//! Files and directories: owner-only permissions, fsync before rename, the run lock, and
+//! the swap that makes a run's outputs appear all at once.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::OutputError;
+
+/// Creates a file readable by its owner only (outputs hold personal data).
+pub fn create_private(path: &Path) -> Result<File, OutputError> {
+    let mut options = OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path).map_err(|e| OutputError::write(path, e))
+}
+
+/// Writes bytes to a private file and flushes them to disk.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let mut file = create_private(path)?;
+    file.write_all(bytes)
+        .map_err(|e| OutputError::write(path, e))?;
+    file.sync_all().map_err(|e| OutputError::write(path, e))
+}
+
+fn create_private_dir(path: &Path) -> Result<(), OutputError> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(path)
+        .map_err(|e| OutputError::write(path, e))
+}
+
+fn parent_and_name(out_dir: &Path) -> (PathBuf, String) {
+    let parent = out_dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let name = out_dir.file_name().map_or_else(
+        || "rollcheck-out".to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    (parent, name)
+}
+
+/// A fresh, empty staging directory beside `out_dir`.
+pub fn staging_dir(out_dir: &Path, run_id: &str) -> Result<PathBuf, OutputError> {
+    let (parent, name) = parent_and_name(out_dir);
+    fs::create_dir_all(&parent).map_err(|e| OutputError::write(&parent, e))?;
+    let staging = parent.join(format!(".{name}.tmp-{run_id}-{}", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging).map_err(|e| OutputError::write(&staging, e))?;
+    }
+    create_private_dir(&staging)?;
+    Ok(staging)
+}
+
+/// Puts a complete staging directory in place of `out_dir`. The previous outputs are moved
+/// aside first and removed last; `recover` restores them if we die in between.
+pub fn swap_into_place(staging: &Path, out_dir: &Path) -> Result<(), OutputError> {
+    sync_dir(staging)?;
+    let (parent, name) = parent_and_name(out_dir);
+    let previous = parent.join(format!(".{name}.previous"));
+    if out_dir.exists() {
+        if previous.exists() {
+            fs::remove_dir_all(&previous).map_err(|e| OutputError::write(&previous, e))?;
+        }
+        fs::rename(out_dir, &previous).map_err(|e| OutputError::write(out_dir, e))?;
+    }
+    fs::rename(staging, out_dir).map_err(|e| OutputError::write(out_dir, e))?;
+    sync_dir(&parent)?;
+    if previous.exists() {
+        fs::remove_dir_all(&previous).map_err(|e| OutputError::write(&previous, e))?;
+    }
+    Ok(())
+}
+
+/// Restores the previous outputs if a run died between moving them aside and renaming the
+/// new ones into place, and removes abandoned staging directories.
+pub fn recover(out_dir: &Path) -> Result<(), OutputError> {
+    let (parent, name) = parent_and_name(out_dir);
+    let previous = parent.join(format!(".{name}.previous"));
+    if !out_dir.exists() && previous.exists() {
+        fs::rename(&previous, out_dir).map_err(|e| OutputError::write(out_dir, e))?;
+    }
+    let Ok(entries) = fs::read_dir(&parent) else {
+        return Ok(());
+    };
+    let stale_prefix = format!(".{name}.tmp-");
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(&stale_prefix)
+        {
+            let path = entry.path();
+            fs::remove_dir_all(&path).map_err(|e| OutputError::write(&path, e))?;
+        }
+    }
+    Ok(())
+}
+
+fn sync_dir(dir: &Path) -> Result<(), OutputError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| OutputError::write(dir, e))
+}
+
+/// Held for the whole run; the OS releases it if the process dies.
+pub struct RunLock {
+    _file: File,
+}
+
+/// Takes the exclusive lock for `out_dir` (a file beside it), then recovers any run that
+/// died mid-swap. Another live run holding it is `OutputError::Locked`.
+pub fn acquire_lock(out_dir: &Path) -> Result<RunLock, OutputError> {
+    let (parent, name) = parent_and_name(out_dir);
+    fs::create_dir_all(&parent).map_err(|e| OutputError::write(&parent, e))?;
+    let path = parent.join(format!(".{name}.lock"));
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| OutputError::write(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let holder = fs::read_to_string(&path)
+                .ok()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty());
+            return Err(OutputError::Locked { path, holder });
+        }
+        Err(fs::TryLockError::Error(e)) => return Err(OutputError::write(&path, e)),
+    }
+    let holder = format!(
+        "pid {} since {}",
+        std::process::id(),
+        chrono::Local::now().format("%Y-%m-%d %H:%M:%S")
+    );
+    file.set_len(0)
+        .and_then(|()| file.write_all(holder.as_bytes()))
+        .map_err(|e| OutputError::write(&path, e))?;
+    recover(out_dir)?;
+    Ok(RunLock { _file: file })
+}

@@ -1,0 +1,212 @@
+//! Writes a run's results: flags (Parquet + CSV with BOM), households, matches, quarantine
+//! and the manifest. A run is atomic: everything goes into a temporary directory beside
+//! OUTDIR, is fsynced, and is renamed into place only when complete.
+//! Front door: `output::write_run`. Only this stage and `ingest` touch the disk.
+
+mod files;
+mod tables;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use files::{acquire_lock, RunLock};
+pub use tables::{previous_flags, PreviousFlag};
+
+use crate::ingest::{InputInfo, QuarantinedRow};
+use crate::link::Match;
+use crate::rules::{Flag, Households};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{path}: cannot write output: {message}")]
+    Write { path: PathBuf, message: String },
+    #[error("{path}: another run holds the lock{}", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    Locked {
+        path: PathBuf,
+        holder: Option<String>,
+    },
+}
+
+impl OutputError {
+    pub(crate) fn write(path: &Path, message: impl std::fmt::Display) -> OutputError {
+        OutputError::Write {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// Whether a flag was already raised by the previous run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagStatus {
+    New,
+    Persisting,
+}
+
+impl FlagStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            FlagStatus::New => "new",
+            FlagStatus::Persisting => "persisting",
+        }
+    }
+}
+
+/// A flag as written: the rule's flag plus its history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRow {
+    pub flag: Flag,
+    pub status: FlagStatus,
+    pub first_flagged_on: NaiveDate,
+}
+
+/// Gives each flag its status against the previous run's flags.
+pub fn with_history(flags: Vec<Flag>, previous: &[PreviousFlag], as_of: NaiveDate) -> Vec<FlagRow> {
+    let first_seen: std::collections::HashMap<(&str, &str), NaiveDate> = previous
+        .iter()
+        .map(|p| {
+            (
+                (p.household_id.as_str(), p.reason.as_str()),
+                p.first_flagged_on,
+            )
+        })
+        .collect();
+    flags
+        .into_iter()
+        .map(
+            |flag| match first_seen.get(&(flag.household_id.as_str(), flag.reason.code())) {
+                Some(first) => FlagRow {
+                    first_flagged_on: (*first).min(as_of),
+                    status: FlagStatus::Persisting,
+                    flag,
+                },
+                None => FlagRow {
+                    flag,
+                    status: FlagStatus::New,
+                    first_flagged_on: as_of,
+                },
+            },
+        )
+        .collect()
+}
+
+/// Everything one run writes.
+pub struct RunOutputs<'a> {
+    pub run_id: &'a str,
+    pub flags: &'a [FlagRow],
+    pub households: &'a Households,
+    pub matches: &'a [MatchRow],
+    pub quarantine: &'a [QuarantinedRow],
+    pub manifest: &'a Manifest,
+}
+
+/// A member↔record pair as written to matches.parquet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRow {
+    pub household_id: String,
+    pub member_id: String,
+    pub source: String,
+    pub record_id: String,
+    pub method: String,
+    pub score: f64,
+    pub id_level: String,
+    pub name_level: String,
+    pub birth_date_level: String,
+    pub decision: String,
+}
+
+impl MatchRow {
+    pub fn new(m: &Match, household_id: &str, member_id: &str, record_id: &str) -> MatchRow {
+        MatchRow {
+            household_id: household_id.to_string(),
+            member_id: member_id.to_string(),
+            source: m.source.code().to_string(),
+            record_id: record_id.to_string(),
+            method: m.method.code().to_string(),
+            score: m.score,
+            id_level: m.levels.id.code().to_string(),
+            name_level: m.levels.name.code().to_string(),
+            birth_date_level: m.levels.birth_date.code().to_string(),
+            decision: m.decision.code().to_string(),
+        }
+    }
+}
+
+/// manifest.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    pub run_id: String,
+    pub tool_version: String,
+    pub as_of: String,
+    pub pipeline: PipelineInfo,
+    pub started_at: String,
+    pub finished_at: String,
+    pub inputs: Vec<InputManifest>,
+    pub households: usize,
+    pub members: usize,
+    pub flags: usize,
+    pub flags_per_reason: std::collections::BTreeMap<String, usize>,
+    pub matches_per_source: std::collections::BTreeMap<String, usize>,
+    pub stage_seconds: Vec<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineInfo {
+    pub name: String,
+    pub path: String,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InputManifest {
+    pub source: String,
+    pub path: String,
+    pub sha256: String,
+    pub format: String,
+    pub encoding: String,
+    pub replacement_chars: usize,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_quarantined: usize,
+}
+
+impl From<&InputInfo> for InputManifest {
+    fn from(info: &InputInfo) -> Self {
+        InputManifest {
+            source: info.source.code().to_string(),
+            path: info.path.clone(),
+            sha256: info.sha256.clone(),
+            format: info.format.clone(),
+            encoding: info.encoding.clone(),
+            replacement_chars: info.replacement_chars,
+            rows_read: info.rows_read,
+            rows_used: info.rows_used,
+            rows_quarantined: info.rows_quarantined,
+        }
+    }
+}
+
+/// Writes all outputs into a fresh directory and swaps it into place as `out_dir`.
+pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError> {
+    let staging = files::staging_dir(out_dir, outputs.run_id)?;
+    tables::write_flags_parquet(
+        &staging.join("flags.parquet"),
+        outputs.flags,
+        outputs.run_id,
+    )?;
+    tables::write_flags_csv(&staging.join("flags.csv"), outputs.flags, outputs.run_id)?;
+    tables::write_households(
+        &staging.join("households.parquet"),
+        outputs.households,
+        outputs.flags,
+    )?;
+    tables::write_matches(&staging.join("matches.parquet"), outputs.matches)?;
+    tables::write_quarantine(&staging.join("quarantine.parquet"), outputs.quarantine)?;
+    let manifest =
+        serde_json::to_vec_pretty(outputs.manifest).map_err(|e| OutputError::write(&staging, e))?;
+    files::write_file(&staging.join("manifest.json"), &manifest)?;
+    files::swap_into_place(&staging, out_dir)
+}

@@ -1,0 +1,281 @@
+//! The tabular outputs as Parquet (polars) and flags.csv (UTF-8 with BOM for Excel).
+//! Lists (member_ids, record_ids, reasons) are `;`-joined text so CSV, Parquet and SQL agree.
+
+use std::collections::BTreeMap;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use chrono::NaiveDate;
+use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
+
+use super::files::create_private;
+use super::{FlagRow, MatchRow, OutputError};
+use crate::ingest::QuarantinedRow;
+use crate::model::{Reason, Severity};
+use crate::rules::Households;
+
+/// Column order of flags.parquet and flags.csv (the contract's order).
+pub const FLAG_COLUMNS: [&str; 12] = [
+    "household_id",
+    "programme",
+    "region_code",
+    "reason",
+    "severity",
+    "member_ids",
+    "evidence",
+    "record_ids",
+    "score",
+    "status",
+    "first_flagged_on",
+    "run_id",
+];
+
+const LIST_SEPARATOR: &str = ";";
+
+fn text_column(name: &str, values: Vec<String>) -> Column {
+    Column::new(name.into(), values)
+}
+
+fn optional_text_column(name: &str, values: Vec<Option<String>>) -> Column {
+    Column::new(name.into(), values)
+}
+
+fn date_column(name: &str, dates: &[NaiveDate]) -> Result<Column, String> {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the Unix epoch is a date");
+    let days: Vec<i32> = dates
+        .iter()
+        .map(|d| i32::try_from((*d - epoch).num_days()).unwrap_or(i32::MAX))
+        .collect();
+    Column::new(name.into(), days)
+        .cast(&DataType::Date)
+        .map_err(|e| e.to_string())
+}
+
+fn write_parquet(path: &Path, columns: Vec<Column>) -> Result<(), OutputError> {
+    let mut frame =
+        DataFrame::new_infer_height(columns).map_err(|e| OutputError::write(path, e))?;
+    let file = create_private(path)?;
+    ParquetWriter::new(&file)
+        .finish(&mut frame)
+        .map_err(|e| OutputError::write(path, e))?;
+    file.sync_all().map_err(|e| OutputError::write(path, e))
+}
+
+pub fn write_flags_parquet(
+    path: &Path,
+    flags: &[FlagRow],
+    run_id: &str,
+) -> Result<(), OutputError> {
+    let pick = |f: fn(&FlagRow) -> String| flags.iter().map(f).collect::<Vec<_>>();
+    let first_flagged: Vec<NaiveDate> = flags.iter().map(|f| f.first_flagged_on).collect();
+    let columns = vec![
+        text_column("household_id", pick(|f| f.flag.household_id.clone())),
+        text_column("programme", pick(|f| f.flag.programme.code().into())),
+        optional_text_column(
+            "region_code",
+            flags.iter().map(|f| f.flag.region_code.clone()).collect(),
+        ),
+        text_column("reason", pick(|f| f.flag.reason.code().into())),
+        text_column("severity", pick(|f| f.flag.severity.code().into())),
+        text_column(
+            "member_ids",
+            pick(|f| f.flag.member_ids.join(LIST_SEPARATOR)),
+        ),
+        text_column("evidence", pick(|f| f.flag.evidence.clone())),
+        text_column(
+            "record_ids",
+            pick(|f| f.flag.record_ids.join(LIST_SEPARATOR)),
+        ),
+        Column::new(
+            "score".into(),
+            flags.iter().map(|f| f.flag.score).collect::<Vec<f64>>(),
+        ),
+        text_column("status", pick(|f| f.status.code().into())),
+        date_column("first_flagged_on", &first_flagged).map_err(|e| OutputError::write(path, e))?,
+        text_column("run_id", vec![run_id.to_string(); flags.len()]),
+    ];
+    write_parquet(path, columns)
+}
+
+/// flags.csv: UTF-8 with a BOM so that Excel shows the Chinese text.
+pub fn write_flags_csv(path: &Path, flags: &[FlagRow], run_id: &str) -> Result<(), OutputError> {
+    let file = create_private(path)?;
+    let mut buffer = BufWriter::new(&file);
+    let err = |e: &dyn std::fmt::Display| OutputError::write(path, e);
+    buffer.write_all(b"\xEF\xBB\xBF").map_err(|e| err(&e))?;
+    {
+        let mut writer = csv::Writer::from_writer(&mut buffer);
+        writer.write_record(FLAG_COLUMNS).map_err(|e| err(&e))?;
+        for row in flags {
+            let flag = &row.flag;
+            writer
+                .write_record([
+                    flag.household_id.as_str(),
+                    flag.programme.code(),
+                    flag.region_code.as_deref().unwrap_or(""),
+                    flag.reason.code(),
+                    flag.severity.code(),
+                    &flag.member_ids.join(LIST_SEPARATOR),
+                    &flag.evidence,
+                    &flag.record_ids.join(LIST_SEPARATOR),
+                    &format_score(flag.score),
+                    row.status.code(),
+                    &row.first_flagged_on.format("%Y-%m-%d").to_string(),
+                    run_id,
+                ])
+                .map_err(|e| err(&e))?;
+        }
+        writer.flush().map_err(|e| err(&e))?;
+    }
+    buffer.flush().map_err(|e| err(&e))?;
+    drop(buffer);
+    file.sync_all().map_err(|e| err(&e))
+}
+
+/// Scores print with up to four decimals and no trailing zeros.
+pub fn format_score(score: f64) -> String {
+    let text = format!("{score:.4}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+pub fn write_households(
+    path: &Path,
+    households: &Households,
+    flags: &[FlagRow],
+) -> Result<(), OutputError> {
+    let mut reasons: BTreeMap<&str, Vec<(Reason, Severity)>> = BTreeMap::new();
+    for row in flags {
+        reasons
+            .entry(&row.flag.household_id)
+            .or_default()
+            .push((row.flag.reason, row.flag.severity));
+    }
+    let (mut ids, mut programmes, mut regions) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut n_members, mut n_flags, mut highest, mut reason_lists) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for household in households.by_id.values() {
+        let found = reasons
+            .get(household.household_id.as_str())
+            .map_or(&[][..], Vec::as_slice);
+        ids.push(household.household_id.clone());
+        programmes.push(household.programme.code().to_string());
+        regions.push(household.region_code.clone());
+        n_members.push(u32::try_from(household.n_members).unwrap_or(u32::MAX));
+        n_flags.push(u32::try_from(found.len()).unwrap_or(u32::MAX));
+        highest.push(
+            found
+                .iter()
+                .map(|(_, s)| *s)
+                .max()
+                .map(|s| s.code().to_string()),
+        );
+        reason_lists.push(
+            found
+                .iter()
+                .map(|(r, _)| r.code())
+                .collect::<Vec<_>>()
+                .join(LIST_SEPARATOR),
+        );
+    }
+    write_parquet(
+        path,
+        vec![
+            text_column("household_id", ids),
+            text_column("programme", programmes),
+            optional_text_column("region_code", regions),
+            Column::new("n_members".into(), n_members),
+            Column::new("n_flags".into(), n_flags),
+            optional_text_column("highest_severity", highest),
+            text_column("reasons", reason_lists),
+        ],
+    )
+}
+
+pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputError> {
+    let pick =
+        |f: fn(&MatchRow) -> &str| matches.iter().map(|m| f(m).to_string()).collect::<Vec<_>>();
+    write_parquet(
+        path,
+        vec![
+            text_column("household_id", pick(|m| &m.household_id)),
+            text_column("member_id", pick(|m| &m.member_id)),
+            text_column("source", pick(|m| &m.source)),
+            text_column("record_id", pick(|m| &m.record_id)),
+            text_column("method", pick(|m| &m.method)),
+            Column::new(
+                "score".into(),
+                matches.iter().map(|m| m.score).collect::<Vec<f64>>(),
+            ),
+            text_column("id_level", pick(|m| &m.id_level)),
+            text_column("name_level", pick(|m| &m.name_level)),
+            text_column("birth_date_level", pick(|m| &m.birth_date_level)),
+            text_column("decision", pick(|m| &m.decision)),
+        ],
+    )
+}
+
+pub fn write_quarantine(path: &Path, rows: &[QuarantinedRow]) -> Result<(), OutputError> {
+    let pick = |f: fn(&QuarantinedRow) -> String| rows.iter().map(f).collect::<Vec<_>>();
+    write_parquet(
+        path,
+        vec![
+            text_column("source", pick(|q| q.source.code().into())),
+            text_column("file", pick(|q| q.file.clone())),
+            Column::new(
+                "row".into(),
+                rows.iter()
+                    .map(|q| u64::try_from(q.row).unwrap_or(u64::MAX))
+                    .collect::<Vec<u64>>(),
+            ),
+            optional_text_column("column", rows.iter().map(|q| q.column.clone()).collect()),
+            text_column("problem", pick(|q| q.problem.clone())),
+            text_column("raw", pick(|q| q.raw.clone())),
+        ],
+    )
+}
+
+/// A flag of an earlier run, for `new`/`persisting` status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PreviousFlag {
+    pub household_id: String,
+    pub reason: String,
+    pub first_flagged_on: NaiveDate,
+}
+
+/// The flags of the run currently in `out_dir`, if any. An unreadable previous file means
+/// no history (every flag is `new`), never a failed run.
+pub fn previous_flags(out_dir: &Path) -> Vec<PreviousFlag> {
+    let path = out_dir.join("flags.parquet");
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Vec::new();
+    };
+    let Ok(frame) = ParquetReader::new(file).finish() else {
+        tracing::warn!(path = %path.display(), "previous flags unreadable; treating every flag as new");
+        return Vec::new();
+    };
+    read_previous(&frame).unwrap_or_default()
+}
+
+fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
+    let households = frame.column("household_id").ok()?.str().ok()?.clone();
+    let reasons = frame.column("reason").ok()?.str().ok()?.clone();
+    let first = frame
+        .column("first_flagged_on")
+        .ok()?
+        .cast(&DataType::String)
+        .ok()?;
+    let first = first.str().ok()?;
+    let rows = households
+        .iter()
+        .zip(reasons.iter())
+        .zip(first.iter())
+        .filter_map(|((household, reason), first)| {
+            Some(PreviousFlag {
+                household_id: household?.to_string(),
+                reason: reason?.to_string(),
+                first_flagged_on: crate::ingest::parse_date(first?)?,
+            })
+        })
+        .collect();
+    Some(rows)
+}

@@ -1,0 +1,56 @@
+//! `business_active`: a member is legal representative or sole proprietor of a business
+//! active at the as-of date, or a shareholder of one whose registered capital exceeds the
+//! threshold.
+//! Why: running a business is income the means test does not see.
+//! Decoys: revoked or cancelled businesses, closed ones, small shareholdings (capital at or
+//! below the threshold).
+
+use super::{match_finding, yuan_standard, Context, Finding};
+use crate::ingest::RecordDetails;
+use crate::model::{BusinessRole, BusinessStatus, Source};
+
+pub fn business_active(context: &Context) -> Vec<Finding> {
+    let rules = &context.pipeline.rules;
+    context
+        .accepted(Source::Business)
+        .filter_map(|(m, member, record)| {
+            let RecordDetails::Business {
+                role,
+                business_name,
+                uscc,
+                registered_capital,
+                status,
+                established_on,
+                closed_on,
+            } = &record.details
+            else {
+                return None;
+            };
+            let active = *status == BusinessStatus::Active
+                && super::active_at(*established_on, *closed_on, context.as_of);
+            let large_share = *role == BusinessRole::Shareholder
+                && registered_capital.is_some_and(|c| c > rules.shareholder_capital_threshold_yuan);
+            if !active || !(rules.disqualifying_roles.contains(role) || large_share) {
+                return None;
+            }
+            let name = business_name.as_deref().unwrap_or("（未填名称）");
+            let uscc = uscc
+                .as_ref()
+                .map(|u| format!("（统一社会信用代码 {u}）"))
+                .unwrap_or_default();
+            let capital = registered_capital
+                .map(|c| format!("，注册资本{}", yuan_standard(c)))
+                .unwrap_or_default();
+            let evidence = format!(
+                "{} {}：{} 为“{name}”{uscc}{}，{}{capital}，{}成立",
+                Source::Business.label_zh(),
+                record.record_id,
+                record.person.name,
+                role.label_zh(),
+                status.label_zh(),
+                established_on.format("%Y-%m-%d"),
+            );
+            Some(match_finding(member, m, record, evidence))
+        })
+        .collect()
+}

@@ -1,0 +1,33 @@
+//! `deceased_member`: a member matches a death record dated on or before the as-of date.
+//! Why: benefits continue after death until someone cancels them.
+//! Decoys: deaths after the as-of date; a death record under the member's ID but a clearly
+//! different name (that is an `identity_conflict`, not a death).
+
+use super::{match_finding, Context, Finding};
+use crate::ingest::RecordDetails;
+use crate::model::Source;
+
+pub fn deceased_member(context: &Context) -> Vec<Finding> {
+    context
+        .accepted(Source::Death)
+        .filter_map(|(m, member, record)| {
+            let RecordDetails::Death { death_date, source } = &record.details else {
+                return None;
+            };
+            if *death_date > context.as_of {
+                return None;
+            }
+            let reported_by = source
+                .map(|s| format!("（{}）", s.label_zh()))
+                .unwrap_or_default();
+            let evidence = format!(
+                "{} {}：{} 于{}死亡{reported_by}",
+                Source::Death.label_zh(),
+                record.record_id,
+                record.person.name,
+                death_date.format("%Y-%m-%d"),
+            );
+            Some(match_finding(member, m, record, evidence))
+        })
+        .collect()
+}

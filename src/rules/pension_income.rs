@@ -1,0 +1,101 @@
+//! `pension_income`: counted pensions active at the as-of date, divided by the household's
+//! members on the roll, exceed the programme's per-capita standard (strictly).
+//! Why: enterprise and institution pensions count as household income.
+//! Decoys: resident basic pensions (not counted by default), ended pensions, a pension that
+//! spread over a large household stays under the standard, `linshi` households.
+
+use std::collections::BTreeMap;
+
+use super::{active_at, yuan, yuan_standard, Context, Finding};
+use crate::ingest::RecordDetails;
+use crate::link::Match;
+use crate::model::Source;
+
+pub fn pension_income(context: &Context) -> Vec<Finding> {
+    // Keyed by (record, member): a member listed twice in one household counts once.
+    let mut counted: BTreeMap<&str, BTreeMap<(usize, usize), &Match>> = BTreeMap::new();
+    for (m, member, record) in context.accepted(Source::Pension) {
+        let household = context.households.get(&member.household_id);
+        let spec = context.pipeline.programme(household.programme);
+        let RecordDetails::Pension {
+            pension_type,
+            start_date,
+            end_date,
+            ..
+        } = &record.details
+        else {
+            continue;
+        };
+        if spec.per_capita_standard_yuan.is_some()
+            && spec.counted_pension_types.contains(pension_type)
+            && active_at(*start_date, *end_date, context.as_of)
+        {
+            counted
+                .entry(&member.household_id)
+                .or_default()
+                .insert((m.record_idx, m.member_idx), m);
+        }
+    }
+    counted
+        .into_iter()
+        .filter_map(|(household_id, matches)| {
+            household_finding(context, household_id, matches.values())
+        })
+        .collect()
+}
+
+fn household_finding<'m>(
+    context: &Context,
+    household_id: &str,
+    matches: impl Iterator<Item = &'m &'m Match>,
+) -> Option<Finding> {
+    let household = context.households.get(household_id);
+    let standard = context
+        .pipeline
+        .programme(household.programme)
+        .per_capita_standard_yuan?;
+    let mut total = 0.0;
+    let mut parts = Vec::new();
+    let (mut member_ids, mut record_ids) = (Vec::new(), Vec::new());
+    let mut score: f64 = 1.0;
+    for m in matches {
+        let record = context.record(m);
+        let RecordDetails::Pension {
+            pension_type,
+            monthly_amount,
+            ..
+        } = &record.details
+        else {
+            continue;
+        };
+        total += monthly_amount;
+        parts.push(format!(
+            "{} {}（{}，{}/月）",
+            record.record_id,
+            record.person.name,
+            pension_type.label_zh(),
+            yuan(*monthly_amount)
+        ));
+        member_ids.push(context.member(m.member_idx).member_id.clone());
+        record_ids.push(record.record_id.clone());
+        score = score.min(m.score);
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let per_capita = total / household.n_members as f64;
+    (per_capita > standard).then(|| Finding {
+        household_id: household_id.to_string(),
+        member_ids,
+        record_ids,
+        evidence: format!(
+            "{}：{}；户内月养老金合计{}，共{}人，人均{}，超过{}标准{}",
+            Source::Pension.label_zh(),
+            parts.join("、"),
+            yuan(total),
+            household.n_members,
+            yuan(per_capita),
+            household.programme.label_zh(),
+            yuan_standard(standard),
+        ),
+        score,
+    })
+}

@@ -1,0 +1,136 @@
+//! `property_excess`: the household's members together hold more active residential
+//! properties than allowed (distinct `property_id`s), or any active non-residential one.
+//! Why: typically one dwelling at most; a shop, office or factory disqualifies.
+//! Decoys: spouses co-owning one flat (one `property_id`), disposed properties.
+
+use std::collections::BTreeMap;
+
+use super::{active_at, Context, Finding};
+use crate::ingest::{RecordDetails, RegistryRecord, RollMember};
+use crate::link::Match;
+use crate::model::{PropertyUse, Source};
+
+struct Holding<'a> {
+    member: &'a RollMember,
+    record: &'a RegistryRecord,
+    score: f64,
+}
+
+pub fn property_excess(context: &Context) -> Vec<Finding> {
+    let mut by_household: BTreeMap<&str, Vec<Holding>> = BTreeMap::new();
+    for (m, member, record) in context.accepted(Source::Property) {
+        if is_active(context, record) {
+            by_household
+                .entry(&member.household_id)
+                .or_default()
+                .push(holding(m, member, record));
+        }
+    }
+    let allowed = context.pipeline.rules.max_residential_properties as usize;
+    by_household
+        .into_iter()
+        .filter_map(|(household_id, holdings)| {
+            let residential: BTreeMap<&str, Vec<&Holding>> = group_by_property(&holdings, true);
+            let other: BTreeMap<&str, Vec<&Holding>> = group_by_property(&holdings, false);
+            if residential.len() <= allowed && other.is_empty() {
+                return None;
+            }
+            let mut reasons = Vec::new();
+            if residential.len() > allowed {
+                reasons.push(format!(
+                    "有效住宅{}处（{}）",
+                    residential.len(),
+                    describe(&residential)
+                ));
+            }
+            if !other.is_empty() {
+                reasons.push(format!(
+                    "非住宅房产{}处（{}）",
+                    other.len(),
+                    describe(&other)
+                ));
+            }
+            let involved: Vec<&Holding> = if other.is_empty() || residential.len() > allowed {
+                holdings.iter().collect()
+            } else {
+                other.values().flatten().copied().collect()
+            };
+            Some(Finding {
+                household_id: household_id.to_string(),
+                member_ids: involved
+                    .iter()
+                    .map(|h| h.member.member_id.clone())
+                    .collect(),
+                record_ids: involved
+                    .iter()
+                    .map(|h| h.record.record_id.clone())
+                    .collect(),
+                evidence: format!(
+                    "{}：户内成员名下{}",
+                    Source::Property.label_zh(),
+                    reasons.join("，")
+                ),
+                score: involved.iter().map(|h| h.score).fold(1.0, f64::min),
+            })
+        })
+        .collect()
+}
+
+fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) -> Holding<'a> {
+    Holding {
+        member,
+        record,
+        score: m.score,
+    }
+}
+
+fn is_active(context: &Context, record: &RegistryRecord) -> bool {
+    matches!(&record.details, RecordDetails::Property { registered_on, disposed_on, .. }
+        if active_at(*registered_on, *disposed_on, context.as_of))
+}
+
+/// Holdings by `property_id`, residential or not: co-owners of one property count it once.
+fn group_by_property<'h, 'a>(
+    holdings: &'h [Holding<'a>],
+    residential: bool,
+) -> BTreeMap<&'a str, Vec<&'h Holding<'a>>> {
+    let mut groups: BTreeMap<&'a str, Vec<&'h Holding<'a>>> = BTreeMap::new();
+    for holding in holdings {
+        if let RecordDetails::Property {
+            property_id, use_, ..
+        } = &holding.record.details
+        {
+            if (*use_ == PropertyUse::Residential) == residential {
+                groups
+                    .entry(property_id.as_str())
+                    .or_default()
+                    .push(holding);
+            }
+        }
+    }
+    groups
+}
+
+fn describe(groups: &BTreeMap<&str, Vec<&Holding>>) -> String {
+    groups
+        .iter()
+        .map(|(property_id, holders)| {
+            let first = holders[0].record;
+            let (use_, area) = match &first.details {
+                RecordDetails::Property { use_, area_m2, .. } => (*use_, *area_m2),
+                _ => (PropertyUse::Other, None),
+            };
+            let owners: Vec<String> = holders
+                .iter()
+                .map(|h| format!("{} {}", h.record.record_id, h.record.person.name))
+                .collect();
+            let area = area.map(|a| format!("，{a}㎡")).unwrap_or_default();
+            format!(
+                "{property_id} {}{area}，{}",
+                use_.label_zh(),
+                owners.join("/")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}

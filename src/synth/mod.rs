@@ -1,0 +1,598 @@
+//! Synthetic counties: a roll of households, registries that are mostly about unrelated
+//! people, and planted cases plus near-miss decoys for every rule. The truth file lists the
+//! (household_id, reason) pairs the planted cases should raise, decided here from how each
+//! case was built — never by running the rules.
+//! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
+
+mod names;
+mod write;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{Datelike, Days, NaiveDate};
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::ingest::schema::col;
+use crate::model::{Programme, Reason, Source};
+use crate::normalize::id::check_char;
+pub use write::{write_county, SynthError, Written};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Variant {
+    /// UTF-8 CSV, English headers, canonical IDs and names.
+    Clean,
+    /// GBK and BOM files, Chinese headers, Parquet and gzip, damaged-but-normalisable IDs,
+    /// traditional and spaced names on planted records, and unreadable rows for quarantine.
+    Messy,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SynthOptions {
+    pub households: usize,
+    pub seed: u64,
+    pub variant: Variant,
+    pub as_of: NaiveDate,
+}
+
+/// One row: contract column name → cell text.
+pub type Row = BTreeMap<&'static str, String>;
+
+/// A planted expectation: this household should carry this reason.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct TruthRow {
+    pub household_id: String,
+    pub reason: Reason,
+    /// What was planted, for people reading truth.csv.
+    pub case: &'static str,
+}
+
+/// A generated county in memory.
+#[derive(Debug, Clone)]
+pub struct County {
+    pub roll: Vec<Row>,
+    pub registries: BTreeMap<Source, Vec<Row>>,
+    pub truth: Vec<TruthRow>,
+    /// Rows deliberately made unreadable (messy variant), per source.
+    pub unreadable_rows: BTreeMap<Source, usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Person {
+    name: String,
+    id: String,
+    birth: NaiveDate,
+}
+
+#[derive(Debug, Clone)]
+struct Household {
+    id: String,
+    programme: Programme,
+    region: String,
+    /// Indices into `Generator::roll`.
+    rows: Vec<usize>,
+    members: Vec<Person>,
+}
+
+const COUNTY: &str = "411526";
+
+struct Generator {
+    rng: ChaCha8Rng,
+    options: SynthOptions,
+    used_ids: HashSet<String>,
+    roll: Vec<Row>,
+    registries: BTreeMap<Source, Vec<Row>>,
+    truth: Vec<TruthRow>,
+    next_record: BTreeMap<Source, usize>,
+}
+
+/// Builds a county from options; the same options always give the same county.
+pub fn generate(options: &SynthOptions) -> County {
+    let mut generator = Generator {
+        rng: ChaCha8Rng::seed_from_u64(options.seed),
+        options: *options,
+        used_ids: HashSet::new(),
+        roll: Vec::new(),
+        registries: Source::REGISTRIES
+            .iter()
+            .map(|s| (*s, Vec::new()))
+            .collect(),
+        truth: Vec::new(),
+        next_record: BTreeMap::new(),
+    };
+    let mut households: Vec<Household> = (0..options.households)
+        .map(|i| generator.household(i))
+        .collect();
+    generator.unrelated_records();
+    // Each planted case takes households no other case touches, so outcomes never mix.
+    let mut order: Vec<usize> = (0..households.len()).collect();
+    order.shuffle(&mut generator.rng);
+    let mut pool = order.into_iter();
+    generator.plant_all(&mut households, &mut pool);
+    let mut county = County {
+        roll: generator.roll,
+        registries: generator.registries,
+        truth: generator.truth,
+        unreadable_rows: BTreeMap::new(),
+    };
+    county.truth.sort();
+    county
+        .truth
+        .dedup_by(|a, b| a.household_id == b.household_id && a.reason == b.reason);
+    county
+}
+
+impl Generator {
+    fn date_between(&mut self, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+        let span = (to - from).num_days().max(1);
+        let offset = self.rng.random_range(0..span);
+        from + Days::new(u64::try_from(offset).unwrap_or(0))
+    }
+
+    fn ymd(year: i32, month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(year, month, day).expect("synthetic dates are real")
+    }
+
+    fn as_of(&self) -> NaiveDate {
+        self.options.as_of
+    }
+
+    /// A person with an ID no one else in the county has.
+    fn person(&mut self, name: String, birth: NaiveDate, male: bool) -> Person {
+        loop {
+            let seq = self.rng.random_range(0..500u32) * 2 + u32::from(male);
+            let first17 = format!("{COUNTY}{}{seq:03}", birth.format("%Y%m%d"));
+            let id = format!("{first17}{}", check_char(first17.as_bytes()));
+            if self.used_ids.insert(id.clone()) {
+                return Person { name, id, birth };
+            }
+        }
+    }
+
+    fn random_person(&mut self) -> Person {
+        let surname = names::pick_surname(&mut self.rng);
+        let name = names::full_name(&mut self.rng, surname);
+        let birth = self.date_between(Self::ymd(1930, 1, 1), Self::ymd(2005, 12, 31));
+        let male = self.rng.random_bool(0.5);
+        self.person(name, birth, male)
+    }
+
+    fn household(&mut self, index: usize) -> Household {
+        let programme = match self.rng.random_range(0..100) {
+            0..60 => Programme::DibaoRural,
+            60..85 => Programme::DibaoUrban,
+            85..95 => Programme::Tekun,
+            _ => Programme::Linshi,
+        };
+        let size = match programme {
+            Programme::Tekun => 1,
+            _ => *[1, 2, 2, 3, 3, 3, 4, 4, 5, 6]
+                .get(self.rng.random_range(0..10))
+                .unwrap_or(&3),
+        };
+        let township = 101 + self.rng.random_range(0..12);
+        let village = 1 + self.rng.random_range(0..20);
+        let region = format!("{COUNTY}{township:03}{village:03}");
+        let id = format!("H{:06}", index + 1);
+        let surname = names::pick_surname(&mut self.rng);
+        let head_birth = self.date_between(Self::ymd(1940, 1, 1), Self::ymd(1990, 12, 31));
+        let head_male = self.rng.random_bool(0.7);
+        let mut members = Vec::new();
+        let head = names::full_name(&mut self.rng, surname);
+        members.push((self.person(head, head_birth, head_male), "head"));
+        for position in 1..size {
+            let (relation, birth, male) = match position {
+                1 => {
+                    let offset = self.rng.random_range(0..2000);
+                    ("spouse", head_birth + Days::new(offset), !head_male)
+                }
+                5 => {
+                    let year = (head_birth.year() - 25).max(1925);
+                    (
+                        "parent",
+                        self.date_between(Self::ymd(year - 5, 1, 1), Self::ymd(year, 12, 31)),
+                        self.rng.random_bool(0.5),
+                    )
+                }
+                _ => {
+                    let year = (head_birth.year() + 22).min(2020);
+                    (
+                        "child",
+                        self.date_between(Self::ymd(year, 1, 1), Self::ymd(year + 12, 12, 31)),
+                        self.rng.random_bool(0.5),
+                    )
+                }
+            };
+            let surname = if relation == "child" {
+                surname
+            } else {
+                names::pick_surname(&mut self.rng)
+            };
+            let name = names::full_name(&mut self.rng, surname);
+            members.push((self.person(name, birth, male), relation));
+        }
+        let mut household = Household {
+            id,
+            programme,
+            region,
+            rows: Vec::new(),
+            members: Vec::new(),
+        };
+        for (position, (person, relation)) in members.into_iter().enumerate() {
+            self.add_roll_row(&mut household, &person, relation, programme, position + 1);
+            household.members.push(person);
+        }
+        household
+    }
+
+    fn add_roll_row(
+        &mut self,
+        household: &mut Household,
+        person: &Person,
+        relation: &str,
+        programme: Programme,
+        position: usize,
+    ) {
+        let standard = match programme {
+            Programme::DibaoUrban => 800,
+            Programme::DibaoRural => 600,
+            Programme::Tekun => 1040,
+            Programme::Linshi => 500,
+        };
+        let row: Row = [
+            (col::HOUSEHOLD_ID, household.id.clone()),
+            (col::PROGRAMME, programme.code().to_string()),
+            (col::MEMBER_ID, format!("{}-{position:02}", household.id)),
+            (col::NAME, person.name.clone()),
+            (col::ID_NUMBER, person.id.clone()),
+            (col::RELATION, relation.to_string()),
+            (col::REGION_CODE, household.region.clone()),
+            (
+                col::MONTHLY_BENEFIT,
+                format!("{}", standard / 2 + self.rng.random_range(0..200)),
+            ),
+            (
+                col::ENROLLED_ON,
+                self.date_between(Self::ymd(2015, 1, 1), Self::ymd(2024, 12, 31))
+                    .to_string(),
+            ),
+            (
+                col::ADDRESS,
+                format!(
+                    "{}乡{}村",
+                    household.region[6..9].parse::<u32>().unwrap_or(0),
+                    household.region[9..].parse::<u32>().unwrap_or(0)
+                ),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        household.rows.push(self.roll.len());
+        self.roll.push(row);
+    }
+
+    fn record_id(&mut self, source: Source) -> String {
+        let prefix = match source {
+            Source::Death => "D",
+            Source::Pension => "P",
+            Source::Vehicle => "V",
+            Source::Property => "R",
+            Source::Business => "B",
+            Source::CadreRelatives => "C",
+            Source::Roll => "X",
+        };
+        let counter = self.next_record.entry(source).or_insert(0);
+        *counter += 1;
+        format!("{prefix}-{:07}", *counter)
+    }
+
+    /// Adds a registry row about `person` (name and ID as the registry writes them).
+    fn record(
+        &mut self,
+        source: Source,
+        name: &str,
+        id: Option<&str>,
+        birth: NaiveDate,
+        details: Vec<(&'static str, String)>,
+    ) {
+        let (name_col, id_col, birth_col) = match source {
+            Source::Death | Source::Pension => (col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE)),
+            Source::Vehicle | Source::Property => {
+                (col::OWNER_NAME, col::OWNER_ID, Some(col::OWNER_BIRTH_DATE))
+            }
+            Source::Business => (
+                col::PERSON_NAME,
+                col::PERSON_ID,
+                Some(col::PERSON_BIRTH_DATE),
+            ),
+            Source::CadreRelatives | Source::Roll => (col::RELATIVE_NAME, col::RELATIVE_ID, None),
+        };
+        let mut row: Row = details.into_iter().collect();
+        row.insert(col::RECORD_ID, self.record_id(source));
+        row.insert(name_col, name.to_string());
+        row.insert(id_col, id.unwrap_or("").to_string());
+        if let Some(birth_col) = birth_col {
+            row.insert(birth_col, birth.to_string());
+        }
+        self.registries
+            .get_mut(&source)
+            .expect("every registry has a table")
+            .push(row);
+    }
+
+    /// How a registry writes a roll member's identity: canonical in the clean variant,
+    /// damaged-but-normalisable and in traditional or spaced characters in the messy one.
+    fn as_registry_writes(&mut self, person: &Person) -> (String, String) {
+        if self.options.variant == Variant::Clean {
+            return (person.name.clone(), person.id.clone());
+        }
+        let name = match self.rng.random_range(0..4) {
+            0 => names::traditional(&person.name),
+            1 => names::spaced(&person.name),
+            _ => person.name.clone(),
+        };
+        let id = match self.rng.random_range(0..6) {
+            0 => person.id.to_lowercase(),
+            1 => format!(
+                "{} {} {}",
+                &person.id[..6],
+                &person.id[6..14],
+                &person.id[14..]
+            ),
+            2 => person
+                .id
+                .chars()
+                .map(|c| {
+                    char::from_u32(c as u32 + 0xFEE0)
+                        .filter(|_| c.is_ascii_digit())
+                        .unwrap_or(c)
+                })
+                .collect(),
+            3 if person.birth.year() < 2000 => format!("{}{}", &person.id[..6], &person.id[8..17]),
+            _ => person.id.clone(),
+        };
+        (name, id)
+    }
+
+    fn death(&mut self, name: &str, id: Option<&str>, birth: NaiveDate, death_date: NaiveDate) {
+        let source =
+            ["hospital", "police", "cremation", "civil_affairs"][self.rng.random_range(0..4)];
+        self.record(
+            Source::Death,
+            name,
+            id,
+            birth,
+            vec![
+                (col::DEATH_DATE, death_date.to_string()),
+                (col::SOURCE, source.into()),
+            ],
+        );
+    }
+
+    fn pension(
+        &mut self,
+        name: &str,
+        id: Option<&str>,
+        birth: NaiveDate,
+        kind: &str,
+        amount: f64,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) {
+        self.record(
+            Source::Pension,
+            name,
+            id,
+            birth,
+            vec![
+                (col::PENSION_TYPE, kind.into()),
+                (col::MONTHLY_AMOUNT, format!("{amount:.2}")),
+                (col::START_DATE, start.to_string()),
+                (
+                    col::END_DATE,
+                    end.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+            ],
+        );
+    }
+
+    fn vehicle(
+        &mut self,
+        name: &str,
+        id: Option<&str>,
+        birth: NaiveDate,
+        kind: &str,
+        registered: NaiveDate,
+        deregistered: Option<NaiveDate>,
+    ) {
+        let plate = format!("豫P{:05}", self.rng.random_range(0..100_000));
+        self.record(
+            Source::Vehicle,
+            name,
+            id,
+            birth,
+            vec![
+                (col::PLATE, plate),
+                (col::VEHICLE_TYPE, kind.into()),
+                (col::REGISTERED_ON, registered.to_string()),
+                (
+                    col::DEREGISTERED_ON,
+                    deregistered.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+            ],
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn property(
+        &mut self,
+        name: &str,
+        id: Option<&str>,
+        birth: NaiveDate,
+        property_id: &str,
+        use_: &str,
+        registered: NaiveDate,
+        disposed: Option<NaiveDate>,
+    ) {
+        let area = format!("{:.1}", self.rng.random_range(40.0..140.0));
+        self.record(
+            Source::Property,
+            name,
+            id,
+            birth,
+            vec![
+                (col::PROPERTY_ID, property_id.into()),
+                (col::USE, use_.into()),
+                (col::AREA_M2, area),
+                (col::REGISTERED_ON, registered.to_string()),
+                (
+                    col::DISPOSED_ON,
+                    disposed.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+            ],
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn business(
+        &mut self,
+        name: &str,
+        id: Option<&str>,
+        birth: NaiveDate,
+        role: &str,
+        capital: f64,
+        status: &str,
+        established: NaiveDate,
+        closed: Option<NaiveDate>,
+    ) {
+        let number = self.rng.random_range(0..1_000_000);
+        self.record(
+            Source::Business,
+            name,
+            id,
+            birth,
+            vec![
+                (col::ROLE, role.into()),
+                (col::BUSINESS_NAME, format!("沈丘县{number:06}商贸有限公司")),
+                (col::USCC, format!("91411526MA{number:06}X")),
+                (col::REGISTERED_CAPITAL, format!("{capital:.0}")),
+                (col::STATUS, status.into()),
+                (col::ESTABLISHED_ON, established.to_string()),
+                (
+                    col::CLOSED_ON,
+                    closed.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+            ],
+        );
+    }
+
+    fn cadre(
+        &mut self,
+        cadre: &Person,
+        relative_name: &str,
+        relative_id: Option<&str>,
+        relative_birth: NaiveDate,
+    ) {
+        let relationship = ["配偶", "子女", "兄弟姐妹", "父母"][self.rng.random_range(0..4)];
+        self.record(
+            Source::CadreRelatives,
+            relative_name,
+            relative_id,
+            relative_birth,
+            vec![
+                (col::CADRE_NAME, cadre.name.clone()),
+                (col::CADRE_ID, cadre.id.clone()),
+                (col::CADRE_POST, "村委会主任".into()),
+                (col::RELATIONSHIP, relationship.into()),
+            ],
+        );
+    }
+
+    /// Registry rows about people who are not on the roll: the bulk of every registry.
+    fn unrelated_records(&mut self) {
+        let n = self.options.households;
+        let as_of = self.as_of();
+        let past = |g: &mut Generator| g.date_between(Self::ymd(2005, 1, 1), as_of);
+        for _ in 0..n / 20 {
+            let p = self.random_person();
+            let date = past(self);
+            let id = self.maybe_blank_id(&p);
+            self.death(&p.name, id.as_deref(), p.birth, date);
+        }
+        for _ in 0..n / 4 {
+            let p = self.random_person();
+            let kind = ["enterprise", "institution", "resident_basic"][self.rng.random_range(0..3)];
+            let amount = self.rng.random_range(150.0..5000.0);
+            let start = past(self);
+            let id = self.maybe_blank_id(&p);
+            self.pension(&p.name, id.as_deref(), p.birth, kind, amount, start, None);
+        }
+        for _ in 0..n / 5 {
+            let p = self.random_person();
+            let kind = ["car", "truck", "motorcycle", "tricycle"][self.rng.random_range(0..4)];
+            let start = past(self);
+            let id = self.maybe_blank_id(&p);
+            self.vehicle(&p.name, id.as_deref(), p.birth, kind, start, None);
+        }
+        for index in 0..n / 3 {
+            let p = self.random_person();
+            let use_ = if self.rng.random_bool(0.85) {
+                "residential"
+            } else {
+                "commercial"
+            };
+            let start = past(self);
+            let id = self.maybe_blank_id(&p);
+            self.property(
+                &p.name,
+                id.as_deref(),
+                p.birth,
+                &format!("U{index:07}"),
+                use_,
+                start,
+                None,
+            );
+        }
+        for _ in 0..n / 10 {
+            let p = self.random_person();
+            let role = ["legal_rep", "sole_proprietor", "shareholder"][self.rng.random_range(0..3)];
+            let start = past(self);
+            let id = self.maybe_blank_id(&p);
+            self.business(
+                &p.name,
+                id.as_deref(),
+                p.birth,
+                role,
+                200_000.0,
+                "active",
+                start,
+                None,
+            );
+        }
+        for _ in 0..n / 50 {
+            let cadre = self.random_person();
+            let relative = self.random_person();
+            self.cadre(&cadre, &relative.name, Some(&relative.id), relative.birth);
+        }
+    }
+
+    fn maybe_blank_id(&mut self, person: &Person) -> Option<String> {
+        let blank_rate = if self.options.variant == Variant::Messy {
+            0.1
+        } else {
+            0.02
+        };
+        (!self.rng.random_bool(blank_rate)).then(|| person.id.clone())
+    }
+
+    fn truth(&mut self, household: &Household, reason: Reason, case: &'static str) {
+        self.truth.push(TruthRow {
+            household_id: household.id.clone(),
+            reason,
+            case,
+        });
+    }
+}
+
+mod plant;

@@ -1,0 +1,191 @@
+//! Name material for synthetic people: surnames weighted by frequency (roughly the
+//! national ranking), given-name characters, and the variants registries produce.
+
+use rand::Rng;
+
+/// (surname, weight): weights follow the common-surname ranking; tails are rarer names.
+pub const SURNAMES: &[(&str, u32)] = &[
+    ("王", 720),
+    ("李", 710),
+    ("张", 680),
+    ("刘", 550),
+    ("陈", 450),
+    ("杨", 320),
+    ("黄", 230),
+    ("赵", 210),
+    ("吴", 200),
+    ("周", 190),
+    ("徐", 140),
+    ("孙", 130),
+    ("马", 120),
+    ("朱", 120),
+    ("胡", 110),
+    ("郭", 110),
+    ("何", 100),
+    ("林", 90),
+    ("高", 90),
+    ("罗", 90),
+    ("郑", 80),
+    ("梁", 80),
+    ("谢", 60),
+    ("宋", 60),
+    ("唐", 60),
+    ("许", 50),
+    ("韩", 50),
+    ("冯", 50),
+    ("邓", 50),
+    ("曹", 50),
+    ("彭", 40),
+    ("曾", 40),
+    ("肖", 40),
+    ("田", 40),
+    ("董", 40),
+    ("潘", 30),
+    ("袁", 30),
+    ("蔡", 30),
+    ("蒋", 30),
+    ("余", 30),
+    ("于", 30),
+    ("杜", 30),
+    ("叶", 30),
+    ("程", 30),
+    ("魏", 30),
+    ("苏", 30),
+    ("吕", 30),
+    ("丁", 30),
+    ("任", 30),
+    ("单", 8),
+    ("解", 6),
+    ("仇", 4),
+    ("查", 4),
+    ("朴", 3),
+    ("欧阳", 5),
+    ("司马", 2),
+    ("诸葛", 1),
+];
+
+/// Characters used in given names.
+pub const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "秀", "英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
+    "涛", "明", "超", "兰", "霞", "平", "刚", "桂", "华", "建", "国", "红", "玉", "文", "志", "海",
+    "林", "春", "燕", "梅", "凤", "龙", "云", "东", "贵", "宝", "荣", "宁", "德", "福", "振", "家",
+    "永", "金", "小", "佳", "欣", "晓", "子", "俊", "浩", "宇", "鹏", "新",
+];
+
+/// Minority names with a middle dot, for a few households.
+pub const MINORITY: &[&str] = &[
+    "阿依古丽·买买提",
+    "艾力·吐尔逊",
+    "古丽娜尔·阿不都",
+    "热依拉·艾合买提",
+    "买买提·依明",
+];
+
+/// Simplified → traditional for characters above, as older registries write them.
+const TRADITIONAL: &[(char, char)] = &[
+    ('陈', '陳'),
+    ('刘', '劉'),
+    ('张', '張'),
+    ('杨', '楊'),
+    ('黄', '黃'),
+    ('赵', '趙'),
+    ('吴', '吳'),
+    ('郑', '鄭'),
+    ('孙', '孫'),
+    ('马', '馬'),
+    ('罗', '羅'),
+    ('许', '許'),
+    ('邓', '鄧'),
+    ('冯', '馮'),
+    ('韩', '韓'),
+    ('丽', '麗'),
+    ('华', '華'),
+    ('军', '軍'),
+    ('国', '國'),
+    ('红', '紅'),
+    ('兰', '蘭'),
+    ('凤', '鳳'),
+    ('龙', '龍'),
+    ('伟', '偉'),
+    ('刚', '剛'),
+    ('东', '東'),
+    ('云', '雲'),
+    ('贵', '貴'),
+    ('宝', '寶'),
+    ('荣', '榮'),
+    ('宁', '寧'),
+    ('叶', '葉'),
+    ('苏', '蘇'),
+    ('吕', '呂'),
+    ('杰', '傑'),
+    ('涛', '濤'),
+    ('娟', '娟'),
+    ('艳', '艷'),
+    ('霞', '霞'),
+    ('晓', '曉'),
+    ('鹏', '鵬'),
+    ('浩', '浩'),
+];
+
+pub fn pick_surname(rng: &mut impl Rng) -> &'static str {
+    let total: u32 = SURNAMES.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random_range(0..total);
+    for (surname, weight) in SURNAMES {
+        if roll < *weight {
+            return surname;
+        }
+        roll -= weight;
+    }
+    SURNAMES[0].0
+}
+
+pub fn given_name(rng: &mut impl Rng) -> String {
+    let n = if rng.random_bool(0.7) { 2 } else { 1 };
+    (0..n)
+        .map(|_| GIVEN[rng.random_range(0..GIVEN.len())])
+        .collect()
+}
+
+pub fn full_name(rng: &mut impl Rng, surname: &str) -> String {
+    if rng.random_bool(0.004) {
+        return MINORITY[rng.random_range(0..MINORITY.len())].to_string();
+    }
+    format!("{surname}{}", given_name(rng))
+}
+
+/// The name in traditional characters where we know them.
+pub fn traditional(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            TRADITIONAL
+                .iter()
+                .find(|(s, _)| *s == c)
+                .map_or(c, |(_, t)| *t)
+        })
+        .collect()
+}
+
+/// A name with a stray space or full-width space, as hand-keyed registries have.
+pub fn spaced(name: &str) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    if chars.len() >= 2 {
+        chars.insert(1, '\u{3000}');
+    }
+    chars.into_iter().collect()
+}
+
+/// A clearly different name: a different surname (not a homophone of it) and no character
+/// in common with `name`, so at least two characters and the readings differ.
+pub fn clearly_different(rng: &mut impl Rng, name: &str) -> String {
+    const SAME_READING: &[&str] = &["于", "余"];
+    loop {
+        let surname = pick_surname(rng);
+        let candidate = format!("{surname}{}", given_name(rng));
+        let shares_char = candidate.chars().any(|c| name.contains(c));
+        let homophone_surnames =
+            SAME_READING.contains(&surname) && SAME_READING.iter().any(|s| name.starts_with(s));
+        if candidate.chars().count() >= 2 && !shares_char && !homophone_surnames {
+            return candidate;
+        }
+    }
+}

@@ -1,0 +1,302 @@
+//! Writes a synthetic county as the files an office would receive, plus `truth.csv`.
+//! Clean: UTF-8 CSV with English headers. Messy: a mix of GBK/GB18030, UTF-8 with BOM,
+//! Chinese headers, gzip and Parquet, with unreadable rows appended for quarantine.
+
+use std::path::{Path, PathBuf};
+
+use encoding_rs::GB18030;
+use polars::prelude::{Column, DataFrame, ParquetWriter};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::{generate, County, Row, SynthOptions, Variant};
+use crate::ingest::schema::{self, col};
+use crate::model::Source;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SynthError {
+    #[error("{path}: {message}")]
+    Write { path: PathBuf, message: String },
+}
+
+fn write_err(path: &Path, e: impl std::fmt::Display) -> SynthError {
+    SynthError::Write {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+/// What was written.
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    pub households: usize,
+    pub members: usize,
+    pub truth_flags: usize,
+    pub unreadable_rows: usize,
+}
+
+/// How one source is written in a variant.
+#[derive(Clone, Copy)]
+enum Layout {
+    Csv {
+        gbk: bool,
+        bom: bool,
+        chinese_headers: bool,
+    },
+    CsvGz,
+    Parquet,
+}
+
+fn layout(variant: Variant, source: Source) -> Layout {
+    let plain = Layout::Csv {
+        gbk: false,
+        bom: false,
+        chinese_headers: false,
+    };
+    match (variant, source) {
+        (Variant::Clean, _) => plain,
+        (Variant::Messy, Source::Roll) => Layout::Csv {
+            gbk: true,
+            bom: false,
+            chinese_headers: true,
+        },
+        (Variant::Messy, Source::Death) => Layout::Csv {
+            gbk: false,
+            bom: true,
+            chinese_headers: true,
+        },
+        (Variant::Messy, Source::Pension) => Layout::Parquet,
+        (Variant::Messy, Source::Vehicle) => Layout::CsvGz,
+        (Variant::Messy, Source::Property) => Layout::Csv {
+            gbk: true,
+            bom: false,
+            chinese_headers: false,
+        },
+        (Variant::Messy, _) => plain,
+    }
+}
+
+pub fn write_county(options: &SynthOptions, dir: &Path) -> Result<Written, SynthError> {
+    std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
+    let mut county = generate(options);
+    let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
+    let mut unreadable_rows = 0;
+    for source in Source::ALL.iter().copied() {
+        let rows = if source == Source::Roll {
+            &county.roll
+        } else {
+            &county.registries[&source]
+        };
+        let layout = layout(options.variant, source);
+        let mut table = to_table(source, rows, layout);
+        if options.variant == Variant::Messy {
+            let broken = unreadable(&mut rng, source, &table.headers, layout);
+            unreadable_rows += broken.len();
+            county.unreadable_rows.insert(source, broken.len());
+            table.extra_lines = broken;
+        }
+        write_table(dir, source, &table, layout)?;
+    }
+    write_truth(dir, &county)?;
+    let households: std::collections::BTreeSet<&String> =
+        county.roll.iter().map(|r| &r[col::HOUSEHOLD_ID]).collect();
+    Ok(Written {
+        households: households.len(),
+        members: county.roll.len(),
+        truth_flags: county.truth.len(),
+        unreadable_rows,
+    })
+}
+
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+    /// Rows that must land in quarantine, already as cells.
+    extra_lines: Vec<Vec<String>>,
+}
+
+fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
+    let columns = schema::columns(source);
+    let chinese = matches!(
+        layout,
+        Layout::Csv {
+            chinese_headers: true,
+            ..
+        }
+    );
+    let headers = columns
+        .iter()
+        .map(|c| {
+            if chinese {
+                c.aliases.first().copied().unwrap_or(c.name)
+            } else {
+                c.name
+            }
+            .to_string()
+        })
+        .collect();
+    let rows = rows
+        .iter()
+        .map(|row| {
+            columns
+                .iter()
+                .map(|c| row.get(c.name).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    Table {
+        headers,
+        rows,
+        extra_lines: Vec::new(),
+    }
+}
+
+/// Rows an office really receives that cannot be used: a bad date, an unknown category,
+/// a missing required value, and (CSV only) a wrong number of fields.
+fn unreadable(
+    rng: &mut impl Rng,
+    source: Source,
+    headers: &[String],
+    layout: Layout,
+) -> Vec<Vec<String>> {
+    let columns = schema::columns(source);
+    let base: Vec<String> = columns
+        .iter()
+        .map(|c| match c.name {
+            col::HOUSEHOLD_ID => "HX-BROKEN".into(),
+            col::PROGRAMME => "dibao_rural".into(),
+            col::RELATION => "head".into(),
+            col::PENSION_TYPE => "enterprise".into(),
+            col::VEHICLE_TYPE => "car".into(),
+            col::USE => "residential".into(),
+            col::ROLE => "legal_rep".into(),
+            col::STATUS => "active".into(),
+            col::SOURCE => "police".into(),
+            col::MONTHLY_AMOUNT | col::MONTHLY_BENEFIT | col::REGISTERED_CAPITAL | col::AREA_M2 => {
+                "100".into()
+            }
+            name if name.ends_with("_date") || name.ends_with("_on") => "2020-01-01".into(),
+            name if schema::is_id_column(name) => String::new(),
+            _ => format!("X{}", rng.random_range(0..1_000_000)),
+        })
+        .collect();
+    let mut broken = Vec::new();
+    let set = |row: &mut Vec<String>, name: &str, value: &str| {
+        if let Some(i) = columns.iter().position(|c| c.name == name) {
+            row[i] = value.to_string();
+        }
+    };
+    let first_required_date = columns
+        .iter()
+        .find(|c| c.required && (c.name.ends_with("_date") || c.name.ends_with("_on")));
+    if let Some(date) = first_required_date {
+        let mut row = base.clone();
+        set(&mut row, date.name, "2025-02-30");
+        broken.push(row);
+    }
+    let enum_column = columns.iter().find(|c| {
+        matches!(
+            c.name,
+            col::PROGRAMME | col::PENSION_TYPE | col::VEHICLE_TYPE | col::USE | col::ROLE
+        )
+    });
+    if let Some(column) = enum_column {
+        let mut row = base.clone();
+        set(&mut row, column.name, "unknown-kind");
+        broken.push(row);
+    }
+    let mut missing = base.clone();
+    set(&mut missing, col::RECORD_ID, "");
+    set(&mut missing, col::MEMBER_ID, "");
+    broken.push(missing);
+    if matches!(layout, Layout::Csv { .. } | Layout::CsvGz) {
+        let mut ragged = base;
+        ragged.push("extra field".into());
+        broken.push(ragged);
+    }
+    debug_assert!(broken.iter().all(|r| r.len() >= headers.len()));
+    broken
+}
+
+fn csv_bytes(table: &Table) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    writer.write_record(&table.headers)?;
+    for row in table.rows.iter().chain(&table.extra_lines) {
+        writer.write_record(row)?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+fn write_table(
+    dir: &Path,
+    source: Source,
+    table: &Table,
+    layout: Layout,
+) -> Result<(), SynthError> {
+    match layout {
+        Layout::Csv { gbk, bom, .. } => {
+            let path = dir.join(format!("{}.csv", source.code()));
+            let text = csv_bytes(table).map_err(|e| write_err(&path, e))?;
+            let bytes = if gbk {
+                let text = String::from_utf8(text).map_err(|e| write_err(&path, e))?;
+                GB18030.encode(&text).0.into_owned()
+            } else if bom {
+                [b"\xEF\xBB\xBF".as_slice(), &text].concat()
+            } else {
+                text
+            };
+            std::fs::write(&path, bytes).map_err(|e| write_err(&path, e))
+        }
+        Layout::CsvGz => {
+            use std::io::Write;
+            let path = dir.join(format!("{}.csv.gz", source.code()));
+            let text = csv_bytes(table).map_err(|e| write_err(&path, e))?;
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            encoder.write_all(&text).map_err(|e| write_err(&path, e))?;
+            let bytes = encoder.finish().map_err(|e| write_err(&path, e))?;
+            std::fs::write(&path, bytes).map_err(|e| write_err(&path, e))
+        }
+        Layout::Parquet => {
+            let path = dir.join(format!("{}.parquet", source.code()));
+            let all_rows: Vec<&Vec<String>> = table.rows.iter().chain(&table.extra_lines).collect();
+            let columns: Vec<Column> = table
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(i, header)| {
+                    let values: Vec<Option<&str>> = all_rows
+                        .iter()
+                        .map(|r| r.get(i).map(String::as_str).filter(|v| !v.is_empty()))
+                        .collect();
+                    Column::new(header.as_str().into(), values)
+                })
+                .collect();
+            let mut frame =
+                DataFrame::new_infer_height(columns).map_err(|e| write_err(&path, e))?;
+            let file = std::fs::File::create(&path).map_err(|e| write_err(&path, e))?;
+            ParquetWriter::new(file)
+                .finish(&mut frame)
+                .map_err(|e| write_err(&path, e))?;
+            Ok(())
+        }
+    }
+}
+
+fn write_truth(dir: &Path, county: &County) -> Result<(), SynthError> {
+    let path = dir.join("truth.csv");
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record(["household_id", "reason", "case"])
+        .map_err(|e| write_err(&path, e))?;
+    for row in &county.truth {
+        writer
+            .write_record([row.household_id.as_str(), row.reason.code(), row.case])
+            .map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}

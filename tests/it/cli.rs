@@ -1,0 +1,215 @@
+//! The command line as an operator uses it: outputs, exit codes and messages.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::{read_to_string, repo_path, temp_dir};
+
+fn rollcheck() -> Command {
+    Command::cargo_bin("rollcheck").unwrap()
+}
+
+const FIXTURE: &str = "fixtures/deceased_member/death_before_as_of_flags";
+
+fn run_fixture(out: &Path) -> assert_cmd::assert::Assert {
+    rollcheck()
+        .args([
+            "run",
+            &format!("{FIXTURE}/pipeline.toml"),
+            "--as-of",
+            "2025-06-30",
+            "--out",
+        ])
+        .arg(out)
+        .current_dir(repo_path(""))
+        .assert()
+}
+
+#[test]
+fn help_shows_examples() {
+    rollcheck()
+        .arg("--help")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("rollcheck demo"));
+}
+
+#[test]
+fn run_writes_every_contract_output() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_fixture(&out)
+        .success()
+        .stdout(predicate::str::contains("deceased_member"));
+    for name in [
+        "flags.parquet",
+        "flags.csv",
+        "households.parquet",
+        "matches.parquet",
+        "quarantine.parquet",
+        "manifest.json",
+    ] {
+        assert!(out.join(name).is_file(), "missing {name}");
+    }
+    let csv = std::fs::read(out.join("flags.csv")).unwrap();
+    assert!(
+        csv.starts_with(b"\xEF\xBB\xBF"),
+        "flags.csv must start with a BOM"
+    );
+    let text = String::from_utf8(csv).unwrap();
+    assert!(
+        text.contains("H1,dibao_rural,411526101001,deceased_member,high,H1-01"),
+        "{text}"
+    );
+    assert!(
+        text.contains("死亡登记 D-1：张建国 于2025-03-02死亡（火化）"),
+        "{text}"
+    );
+    // Nothing is left beside the output directory but the lock file.
+    let leftovers: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "out" && n != ".out.lock")
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn second_run_marks_flags_persisting() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_fixture(&out).success();
+    assert!(read_to_string(&out.join("flags.csv")).contains(",new,2025-06-30,"));
+    rollcheck()
+        .args([
+            "run",
+            &format!("{FIXTURE}/pipeline.toml"),
+            "--as-of",
+            "2025-07-31",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(repo_path(""))
+        .assert()
+        .success();
+    let text = read_to_string(&out.join("flags.csv"));
+    assert!(text.contains(",persisting,2025-06-30,"), "{text}");
+}
+
+#[test]
+fn unknown_pipeline_key_exits_2_naming_file_and_key() {
+    let dir = temp_dir();
+    let pipeline = dir.path().join("bad.toml");
+    std::fs::write(
+        &pipeline,
+        "[sources.roll]\n[rules.vehicle_owned]\nexempt_types = []\n",
+    )
+    .unwrap();
+    rollcheck()
+        .args(["run"])
+        .arg(&pipeline)
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("bad.toml")
+                .and(predicate::str::contains("rules.vehicle_owned")),
+        );
+}
+
+#[test]
+fn missing_input_file_exits_65_naming_source() {
+    let dir = temp_dir();
+    let pipeline = dir.path().join("p.toml");
+    std::fs::write(&pipeline, "[sources.roll]\n").unwrap();
+    rollcheck()
+        .args(["run"])
+        .arg(&pipeline)
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(65)
+        .stderr(
+            predicate::str::contains("source `roll`").and(predicate::str::contains("roll.csv")),
+        );
+}
+
+#[test]
+fn missing_required_column_exits_65_naming_column() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("p.toml"), "[sources.roll]\n").unwrap();
+    std::fs::write(
+        dir.path().join("roll.csv"),
+        "household_id,programme,member_id,name,relation\nH1,tekun,M1,张三,head\n",
+    )
+    .unwrap();
+    rollcheck()
+        .args(["run"])
+        .arg(dir.path().join("p.toml"))
+        .arg("--out")
+        .arg(dir.path().join("out"))
+        .assert()
+        .code(65)
+        .stderr(predicate::str::contains("roll.csv").and(predicate::str::contains("id_number")));
+}
+
+#[test]
+fn a_second_concurrent_run_exits_75() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    let _held = rollcheck::output::acquire_lock(&out).unwrap();
+    run_fixture(&out)
+        .code(75)
+        .stderr(predicate::str::contains("another run holds the lock"));
+}
+
+#[test]
+fn validate_reports_rows_and_quarantine() {
+    rollcheck()
+        .args([
+            "validate",
+            "fixtures/ingest/unreadable_rows_go_to_quarantine_and_the_run_goes_on/pipeline.toml",
+        ])
+        .current_dir(repo_path(""))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("quarantine").and(predicate::str::contains("2025-02-30")));
+}
+
+/// Our Parquet must read back in pyarrow and DuckDB. `.ci/run` installs both into a venv and
+/// points ROLLCHECK_PYTHON at it; without that interpreter the check cannot run here.
+#[test]
+fn parquet_outputs_read_back_in_pyarrow_and_duckdb() {
+    let Ok(python) = std::env::var("ROLLCHECK_PYTHON") else {
+        eprintln!("ROLLCHECK_PYTHON not set; the pyarrow/DuckDB cross-check runs in .ci/run");
+        return;
+    };
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_fixture(&out).success();
+    let script = r#"
+import sys, pyarrow.parquet as pq, duckdb
+out = sys.argv[1]
+flags = pq.read_table(f"{out}/flags.parquet").to_pylist()
+assert flags[0]["household_id"] == "H1" and flags[0]["reason"] == "deceased_member", flags
+assert "张建国" in flags[0]["evidence"], flags
+assert str(flags[0]["first_flagged_on"]) == "2025-06-30", flags
+for name in ["households", "matches", "quarantine"]:
+    pq.read_table(f"{out}/{name}.parquet")
+n = duckdb.sql(f"select count(*) from '{out}/matches.parquet' where method = 'exact_id'").fetchone()[0]
+assert n == 1, n
+print("ok")
+"#;
+    let output = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

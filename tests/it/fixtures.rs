@@ -1,0 +1,71 @@
+//! Every directory under `fixtures/<area>/<case>/` is one behaviour: its pipeline runs at the
+//! fixture as-of date, its flags must equal `expected.csv`, and the full flag text (evidence
+//! included) is snapshotted.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::Path;
+
+use rollcheck::config::Pipeline;
+use rollcheck::job;
+
+use crate::fixture_as_of;
+
+fn expected_pairs(dir: &Path) -> BTreeSet<(String, String)> {
+    rollcheck::eval::read_pairs(&dir.join("expected.csv")).unwrap()
+}
+
+/// Sorted, line-per-flag text of a fixture run, plus its quarantine.
+fn run_fixture(pipeline_path: &Path) -> (BTreeSet<(String, String)>, String) {
+    let pipeline = Pipeline::load(pipeline_path).unwrap();
+    let evaluation = job::evaluate(&pipeline, None, fixture_as_of()).unwrap();
+    let mut text = String::new();
+    let mut pairs = BTreeSet::new();
+    for flag in &evaluation.flags {
+        pairs.insert((flag.household_id.clone(), flag.reason.code().to_string()));
+        let _ = writeln!(
+            text,
+            "{} {} {} members={} records={} score={} | {}",
+            flag.household_id,
+            flag.reason,
+            flag.severity,
+            flag.member_ids.join(";"),
+            flag.record_ids.join(";"),
+            flag.score,
+            flag.evidence
+        );
+    }
+    for row in &evaluation.ingested.quarantine {
+        let file = Path::new(&row.file).file_name().unwrap().to_string_lossy();
+        let _ = writeln!(
+            text,
+            "quarantine {} {file} row {} {}: {}",
+            row.source,
+            row.row,
+            row.column.as_deref().unwrap_or("-"),
+            row.problem
+        );
+    }
+    for input in &evaluation.ingested.inputs {
+        assert_eq!(
+            input.rows_read,
+            input.rows_used + input.rows_quarantined,
+            "{}",
+            input.path
+        );
+    }
+    (pairs, text)
+}
+
+#[test]
+fn fixtures_produce_expected_flags() {
+    let mut seen = 0;
+    insta::glob!("../../fixtures", "*/*/pipeline.toml", |path| {
+        let dir = path.parent().unwrap();
+        let (pairs, text) = run_fixture(path);
+        assert_eq!(pairs, expected_pairs(dir), "{}\n{text}", dir.display());
+        insta::assert_snapshot!(text);
+        seen += 1;
+    });
+    assert!(seen >= 40, "only {seen} fixtures found");
+}

@@ -1,0 +1,93 @@
+//! Synthetic counties end to end: accuracy against the planted truth, quarantine of the
+//! messy variant's unreadable rows, balanced counts, and repeatability.
+
+use std::collections::BTreeMap;
+
+use rollcheck::config::Pipeline;
+use rollcheck::eval;
+use rollcheck::job;
+use rollcheck::synth::{self, SynthOptions, Variant};
+
+use crate::{fixture_as_of, repo_path, temp_dir};
+
+fn options(households: usize, variant: Variant) -> SynthOptions {
+    SynthOptions {
+        households,
+        seed: 11,
+        variant,
+        as_of: fixture_as_of(),
+    }
+}
+
+fn county_nightly() -> Pipeline {
+    Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap()
+}
+
+/// Runs county-nightly over a synthetic county and returns its scores and manifest.
+fn run_county(variant: Variant) -> (eval::Scores, serde_json::Value, synth::Written) {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let out = dir.path().join("out");
+    let written = synth::write_county(&options(3000, variant), &data).unwrap();
+    job::run(&county_nightly(), Some(&data), fixture_as_of(), &out).unwrap();
+    let scores = eval::evaluate_files(&data.join("truth.csv"), &out.join("flags.csv")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    (scores, manifest, written)
+}
+
+fn assert_accurate(scores: &eval::Scores) {
+    let table = scores.table();
+    assert!(scores.overall.precision() >= 0.99, "{table}");
+    assert!(scores.overall.recall() >= 0.99, "{table}");
+    for (reason, counts) in &scores.per_reason {
+        assert!(
+            counts.true_positives > 0,
+            "no planted {reason} found\n{table}"
+        );
+        assert!(
+            counts.precision() >= 0.99 && counts.recall() >= 0.99,
+            "{reason}\n{table}"
+        );
+    }
+}
+
+#[test]
+fn clean_county_is_flagged_accurately() {
+    let (scores, manifest, _) = run_county(Variant::Clean);
+    assert_accurate(&scores);
+    assert_eq!(manifest["inputs"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn messy_county_is_flagged_accurately_and_quarantines_unreadable_rows() {
+    let (scores, manifest, written) = run_county(Variant::Messy);
+    assert_accurate(&scores);
+    let mut quarantined = 0;
+    let mut encodings = BTreeMap::new();
+    for input in manifest["inputs"].as_array().unwrap() {
+        let (read, used, quarantine) = (
+            input["rows_read"].as_u64().unwrap(),
+            input["rows_used"].as_u64().unwrap(),
+            input["rows_quarantined"].as_u64().unwrap(),
+        );
+        assert_eq!(read, used + quarantine, "{input}");
+        quarantined += quarantine;
+        encodings.insert(
+            input["source"].as_str().unwrap().to_string(),
+            input["encoding"].as_str().unwrap().to_string(),
+        );
+    }
+    assert_eq!(quarantined as usize, written.unreadable_rows);
+    assert_eq!(encodings["roll"], "gb18030");
+    assert_eq!(encodings["death"], "utf-8-bom");
+    assert_eq!(encodings["pension"], "parquet");
+}
+
+#[test]
+fn same_options_give_the_same_county() {
+    let a = synth::generate(&options(300, Variant::Messy));
+    let b = synth::generate(&options(300, Variant::Messy));
+    assert_eq!(a.roll, b.roll);
+    assert_eq!(a.truth, b.truth);
+}
