@@ -1,5 +1,5 @@
 //! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
-//! unit is one (household_id, reason) pair.
+//! unit is one (`household_id`, reason) pair.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -95,7 +95,7 @@ impl Scores {
     }
 }
 
-/// Compares predicted with true (household_id, reason) pairs.
+/// Compares predicted with true (`household_id`, reason) pairs.
 pub fn score(truth: &BTreeSet<(String, String)>, predicted: &BTreeSet<(String, String)>) -> Scores {
     let mut per_reason: BTreeMap<String, Counts> = Reason::ALL
         .iter()
@@ -120,7 +120,7 @@ pub fn score(truth: &BTreeSet<(String, String)>, predicted: &BTreeSet<(String, S
     }
 }
 
-/// Reads (household_id, reason) pairs from a CSV with those two columns (BOM allowed).
+/// Reads (`household_id`, reason) pairs from a CSV with those two columns (BOM allowed).
 pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
     let err = |message: String| EvalError::Read {
         path: path.to_path_buf(),

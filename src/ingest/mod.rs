@@ -146,17 +146,18 @@ fn read_source(
         message,
     };
     let bytes = std::fs::read(&path).map_err(|err| unreadable(err.to_string()))?;
-    let name = path.to_string_lossy().to_lowercase();
-    let (format, table) = if name.ends_with(".parquet") {
-        ("parquet", table::read_parquet(&bytes))
-    } else if name.ends_with(".xlsx") || name.ends_with(".xls") {
-        ("xlsx", table::read_xlsx(&bytes, spec.sheet.as_deref()))
-    } else if name.ends_with(".gz") {
-        let text =
-            decode::gunzip(&bytes).map_err(|err| unreadable(format!("bad gzip data: {err}")))?;
-        ("csv.gz", table::read_csv(&text))
-    } else {
-        ("csv", table::read_csv(&bytes))
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let (format, table) = match extension.as_deref() {
+        Some("parquet") => ("parquet", table::read_parquet(&bytes)),
+        Some("xlsx" | "xls") => ("xlsx", table::read_xlsx(&bytes, spec.sheet.as_deref())),
+        Some("gz") => {
+            let text = decode::gunzip(&bytes)
+                .map_err(|err| unreadable(format!("bad gzip data: {err}")))?;
+            ("csv.gz", table::read_csv(&text))
+        }
+        _ => ("csv", table::read_csv(&bytes)),
     };
     let table = table.map_err(unreadable)?;
     let info = InputInfo {

@@ -192,7 +192,7 @@ pub fn read_parquet(bytes: &[u8]) -> Result<RawTable, String> {
     let headers: Vec<String> = frame
         .get_column_names()
         .iter()
-        .map(|n| n.to_string())
+        .map(ToString::to_string)
         .collect();
     let height = frame.height();
     let mut rows: Vec<RawRow> = (0..height)

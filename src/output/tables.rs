@@ -1,5 +1,5 @@
 //! The tabular outputs as Parquet (polars) and flags.csv (UTF-8 with BOM for Excel).
-//! Lists (member_ids, record_ids, reasons) are `;`-joined text so CSV, Parquet and SQL agree.
+//! Lists (`member_ids`, `record_ids`, `reasons`) are `;`-joined text so CSV, Parquet and SQL agree.
 
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};

@@ -26,8 +26,7 @@ pub fn cadre_relative(context: &Context) -> Vec<Finding> {
                 .unwrap_or_default();
             let relationship = relationship
                 .as_ref()
-                .map(|r| format!("的{r}"))
-                .unwrap_or_else(|| "的亲属".into());
+                .map_or_else(|| "的亲属".into(), |r| format!("的{r}"));
             let evidence = format!(
                 "{} {}：{} 为村干部 {cadre}{post}{relationship}",
                 Source::CadreRelatives.label_zh(),

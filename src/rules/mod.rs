@@ -71,7 +71,7 @@ pub struct Household {
     pub programme: Programme,
     pub region_code: Option<String>,
     pub member_idxs: Vec<usize>,
-    /// Distinct persons (by member_id) on the roll: the pension divisor.
+    /// Distinct persons (by `member_id`) on the roll: the pension divisor.
     pub n_members: usize,
 }
 

@@ -1,6 +1,6 @@
 //! Synthetic counties: a roll of households, registries that are mostly about unrelated
 //! people, and planted cases plus near-miss decoys for every rule. The truth file lists the
-//! (household_id, reason) pairs the planted cases should raise, decided here from how each
+//! (`household_id`, reason) pairs the planted cases should raise, decided here from how each
 //! case was built — never by running the rules.
 //! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
 
@@ -370,6 +370,7 @@ impl Generator {
         );
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn pension(
         &mut self,
         name: &str,

@@ -114,8 +114,8 @@ impl Generator {
                     return;
                 };
                 let household = &households[h];
-                let limit =
-                    standard(household.programme).unwrap_or(0.0) * household.members.len() as f64;
+                let n_members = u32::try_from(household.members.len()).unwrap_or(u32::MAX);
+                let limit = standard(household.programme).unwrap_or(0.0) * f64::from(n_members);
                 let amount = if direction > 0.0 {
                     limit + self.rng.random_range(50.0..1500.0)
                 } else if direction < 0.0 {
@@ -300,7 +300,7 @@ impl Generator {
             };
             let shared = property_id();
             let registered = self.past_date(15);
-            for person in households[h].members[..2].to_vec() {
+            for person in &households[h].members[..2] {
                 self.property(
                     &person.name,
                     Some(&person.id),

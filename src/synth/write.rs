@@ -54,7 +54,7 @@ fn layout(variant: Variant, source: Source) -> Layout {
         chinese_headers: false,
     };
     match (variant, source) {
-        (Variant::Clean, _) => plain,
+        (Variant::Clean, _) | (Variant::Messy, Source::Business | Source::CadreRelatives) => plain,
         (Variant::Messy, Source::Roll) => Layout::Csv {
             gbk: true,
             bom: false,
@@ -72,7 +72,6 @@ fn layout(variant: Variant, source: Source) -> Layout {
             bom: false,
             chinese_headers: false,
         },
-        (Variant::Messy, _) => plain,
     }
 }
 

@@ -177,8 +177,8 @@ fn validate_reports_rows_and_quarantine() {
         .stdout(predicate::str::contains("quarantine").and(predicate::str::contains("2025-02-30")));
 }
 
-/// Our Parquet must read back in pyarrow and DuckDB. `.ci/run` installs both into a venv and
-/// points ROLLCHECK_PYTHON at it; without that interpreter the check cannot run here.
+/// Our Parquet must read back in pyarrow and `DuckDB`. `.ci/run` installs both into a venv and
+/// points `ROLLCHECK_PYTHON` at it; without that interpreter the check cannot run here.
 #[test]
 fn parquet_outputs_read_back_in_pyarrow_and_duckdb() {
     let Ok(python) = std::env::var("ROLLCHECK_PYTHON") else {

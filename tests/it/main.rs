@@ -1,4 +1,5 @@
 //! Integration tests: one binary, one module per concern.
+#![allow(clippy::unwrap_used)]
 
 mod cli;
 mod fixtures;

@@ -78,7 +78,7 @@ fn messy_county_is_flagged_accurately_and_quarantines_unreadable_rows() {
             input["encoding"].as_str().unwrap().to_string(),
         );
     }
-    assert_eq!(quarantined as usize, written.unreadable_rows);
+    assert_eq!(quarantined, written.unreadable_rows as u64);
     assert_eq!(encodings["roll"], "gb18030");
     assert_eq!(encodings["death"], "utf-8-bom");
     assert_eq!(encodings["pension"], "parquet");
