@@ -197,7 +197,7 @@ assert "张建国" in flags[0]["evidence"], flags
 assert str(flags[0]["first_flagged_on"]) == "2025-06-30", flags
 for name in ["households", "matches", "quarantine"]:
     pq.read_table(f"{out}/{name}.parquet")
-n = duckdb.sql(f"select count(*) from '{out}/matches.parquet' where method = 'exact_id'").fetchone()[0]
+n = duckdb.sql(f"select count(*) from '{out}/matches.parquet' where method = 'exact_id'").fetchall()[0][0]
 assert n == 1, n
 print("ok")
 "#;
