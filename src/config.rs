@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{BusinessRole, PensionType, Programme, Reason, Severity, Source, VehicleType};
+use crate::model::{
+    BlockingRule, BusinessRole, PensionType, Programme, Reason, Severity, Source, VehicleType,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -42,6 +44,18 @@ struct RawPipeline {
     programmes: BTreeMap<String, RawProgramme>,
     #[serde(default)]
     rules: RawRules,
+    #[serde(default)]
+    link: RawLink,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    blocking: Option<Vec<BlockingRule>>,
+    match_probability: Option<f64>,
+    possible_probability: Option<f64>,
+    /// A `model.json` written by an earlier run: use its parameters instead of training.
+    parameters: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -156,6 +170,31 @@ impl Rules {
     }
 }
 
+/// Fellegi–Sunter parameters, as trained by a run (`model.json`) or loaded from a file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinkParameters {
+    /// Share of candidate pairs that are matches (the prior).
+    pub lambda: f64,
+    /// m[field][level] and u[field][level], fields and levels in `link::model` order.
+    pub m: Vec<Vec<f64>>,
+    pub u: Vec<Vec<f64>>,
+    /// `default`, `em` or `file`.
+    pub source: String,
+    pub em_iterations: usize,
+}
+
+/// How records without a shared valid ID are linked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkSpec {
+    pub blocking: Vec<BlockingRule>,
+    /// A pair at or above this probability counts for the rules.
+    pub match_probability: f64,
+    /// A pair at or above this (and below `match_probability`) is a lead for review only.
+    pub possible_probability: f64,
+    /// Fixed parameters from a file; `None` trains on the run's own data.
+    pub parameters: Option<LinkParameters>,
+}
+
 /// A validated pipeline.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -168,6 +207,7 @@ pub struct Pipeline {
     pub sources: BTreeMap<Source, SourceSpec>,
     pub programmes: BTreeMap<Programme, ProgrammeSpec>,
     pub rules: Rules,
+    pub link: LinkSpec,
 }
 
 impl Pipeline {
@@ -208,6 +248,8 @@ impl Pipeline {
         let sources = resolve_sources(raw.sources, &mut problems);
         let programmes = resolve_programmes(raw.programmes, &mut problems);
         let rules = resolve_rules(raw.rules, &mut problems);
+        let base = path.parent().unwrap_or(Path::new("."));
+        let link = resolve_link(raw.link, base, &mut problems);
         if !problems.is_empty() {
             return Err(ConfigError::Problems {
                 path: path.to_path_buf(),
@@ -226,6 +268,7 @@ impl Pipeline {
             sources,
             programmes,
             rules,
+            link,
         })
     }
 
@@ -387,6 +430,54 @@ fn resolve_rules(raw: RawRules, problems: &mut Vec<String>) -> Rules {
             .disqualifying_roles
             .unwrap_or_else(|| vec![BusinessRole::LegalRep, BusinessRole::SoleProprietor]),
         shareholder_capital_threshold_yuan,
+    }
+}
+
+fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSpec {
+    let match_probability = raw.match_probability.unwrap_or(0.99);
+    let possible_probability = raw.possible_probability.unwrap_or(0.5);
+    for (key, value) in [
+        ("match_probability", match_probability),
+        ("possible_probability", possible_probability),
+    ] {
+        if !(value > 0.0 && value < 1.0) {
+            problems.push(format!(
+                "link.{key}: must be between 0 and 1 (exclusive), got {value}"
+            ));
+        }
+    }
+    if possible_probability > match_probability {
+        problems.push(format!(
+            "link.possible_probability: {possible_probability} is above link.match_probability {match_probability}"
+        ));
+    }
+    let parameters = raw.parameters.and_then(|file| {
+        let path = if file.is_absolute() {
+            file
+        } else {
+            base.join(file)
+        };
+        let loaded = std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                serde_json::from_str::<LinkParameters>(&text).map_err(|e| e.to_string())
+            });
+        match loaded {
+            Ok(mut parameters) => {
+                parameters.source = "file".into();
+                Some(parameters)
+            }
+            Err(message) => {
+                problems.push(format!("link.parameters: {}: {message}", path.display()));
+                None
+            }
+        }
+    });
+    LinkSpec {
+        blocking: raw.blocking.unwrap_or_else(|| BlockingRule::ALL.to_vec()),
+        match_probability,
+        possible_probability,
+        parameters,
     }
 }
 

@@ -47,7 +47,7 @@ pub fn evaluate(
     timer.lap("ingest");
     let normalized = normalize::normalize(&ingested);
     timer.lap("normalize");
-    let links = link::match_sources(&ingested, &normalized);
+    let links = link::match_sources(&ingested, &normalized, &pipeline.link);
     timer.lap("link");
     let households = Households::from_roll(&ingested.roll);
     let flags = rules::evaluate(&Context {
@@ -154,6 +154,9 @@ pub fn run(
             .map(|(r, n)| (r.code().to_string(), n))
             .collect(),
         matches_per_source: matches_per_source(&evaluation.links),
+        candidate_pairs_per_rule: evaluation.links.pairs_per_rule.clone(),
+        candidate_pairs: evaluation.links.candidate_pairs,
+        link_model: evaluation.links.parameters.source.clone(),
         stage_seconds: Vec::new(),
     };
     stage_seconds.push(("write".into(), write_start.elapsed().as_secs_f64()));
@@ -168,6 +171,7 @@ pub fn run(
             matches: &matches,
             quarantine: &evaluation.ingested.quarantine,
             manifest: &manifest,
+            parameters: &evaluation.links.parameters,
         },
     )?;
     Ok(RunSummary {
@@ -216,10 +220,13 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
         .collect()
 }
 
+/// Pairs per source and decision, e.g. `death.accepted`.
 fn matches_per_source(links: &Links) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for m in &links.matches {
-        *counts.entry(m.source.code().to_string()).or_default() += 1;
+        *counts
+            .entry(format!("{}.{}", m.source.code(), m.decision.code()))
+            .or_default() += 1;
     }
     counts
 }

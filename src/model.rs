@@ -174,6 +174,17 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Blocking rules: which pairs without a shared valid ID are worth comparing.
+    BlockingRule {
+        IdMasked = "id_masked", "身份证号单位遮蔽";
+        IdSortedDigits = "id_sorted_digits", "身份证号数字排序";
+        BirthName = "birth_name", "出生日期+姓名";
+        BirthSurnameReading = "birth_surname_reading", "出生日期+姓氏读音";
+        RegionNameReading = "region_name_reading", "区划+姓名读音";
+    }
+}
+
+vocabulary! {
     /// How urgent a flag is; ordered low < medium < high.
     Severity {
         Low = "low", "低";

@@ -1,17 +1,28 @@
 //! Pairs roll members with registry records, and roll members with each other.
-//! Today: agreement on the normalised valid ID, with the contract's name-compatibility test
-//! deciding between a match and an `identity_conflict`. Probabilistic matching for blank or
-//! damaged IDs plugs in beside `exact` and returns the same `Match`.
+//! Two paths feed one model: pairs sharing a valid ID (`exact`), decided by the contract's
+//! name-compatibility test, and pairs proposed by blocking (`block`) when the IDs are blank,
+//! damaged or off by a digit, decided by Fellegi–Sunter probability (`model`) and guards.
+//! Every pair carries its comparison levels (`compare`) and per-field weights.
 //! Front door: `link::match_sources`.
 //! **Invariant:** never reads files and knows nothing about flag reasons.
 
+mod block;
+pub mod compare;
+mod decide;
 mod exact;
+pub mod model;
 
-use chrono::NaiveDate;
+use std::collections::{BTreeMap, HashMap};
 
+use rayon::prelude::*;
+
+use crate::config::{LinkParameters, LinkSpec};
 use crate::ingest::Ingested;
 use crate::model::Source;
 use crate::normalize::{NameLevel, Normalized};
+use compare::{id_chars, Side};
+pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
+pub use model::{Weights, FIELDS};
 
 /// How a pair was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -20,6 +31,7 @@ pub enum Method {
     ExactId,
     /// The IDs agree only after normalisation (spacing, width, `x`, 15→18 digits).
     NormalizedId,
+    /// Proposed by blocking and scored by the model.
     Probabilistic,
 }
 
@@ -38,6 +50,8 @@ impl Method {
 pub enum Decision {
     /// The same person: counts for the rules.
     Accepted,
+    /// Plausibly the same person: a lead in matches.parquet, never a flag.
+    Possible,
     /// Same valid ID, clearly different name: evidence of `identity_conflict` only.
     IdentityConflict,
 }
@@ -46,59 +60,10 @@ impl Decision {
     pub fn code(self) -> &'static str {
         match self {
             Decision::Accepted => "accepted",
+            Decision::Possible => "possible",
             Decision::IdentityConflict => "identity_conflict",
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IdLevel {
-    Identical,
-    /// Equal after normalisation.
-    Normalized,
-}
-
-impl IdLevel {
-    pub fn code(self) -> &'static str {
-        match self {
-            IdLevel::Identical => "identical",
-            IdLevel::Normalized => "normalized",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum BirthLevel {
-    Equal,
-    Different,
-    /// The record states no birth date of its own.
-    Missing,
-}
-
-impl BirthLevel {
-    pub fn code(self) -> &'static str {
-        match self {
-            BirthLevel::Equal => "equal",
-            BirthLevel::Different => "different",
-            BirthLevel::Missing => "missing",
-        }
-    }
-
-    fn of(stated: Option<NaiveDate>, member: Option<NaiveDate>) -> BirthLevel {
-        match (stated, member) {
-            (Some(a), Some(b)) if a == b => BirthLevel::Equal,
-            (Some(_), Some(_)) => BirthLevel::Different,
-            _ => BirthLevel::Missing,
-        }
-    }
-}
-
-/// The per-field comparison levels behind a pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Levels {
-    pub id: IdLevel,
-    pub name: NameLevel,
-    pub birth_date: BirthLevel,
 }
 
 /// A roll member paired with a registry record.
@@ -110,10 +75,13 @@ pub struct Match {
     pub registry_idx: usize,
     pub record_idx: usize,
     pub method: Method,
-    /// Probability-like confidence that both sides are the same person, in [0, 1].
+    /// Probability that both sides are the same person, in [0, 1].
     pub score: f64,
     pub levels: Levels,
+    pub weights: Weights,
     pub decision: Decision,
+    /// Why a scored pair was held back from `Accepted`, when it was.
+    pub note: Option<&'static str>,
 }
 
 /// Two roll rows carrying the same valid ID.
@@ -124,14 +92,18 @@ pub struct RollPair {
     pub name: NameLevel,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Links {
     pub matches: Vec<Match>,
     pub roll_pairs: Vec<RollPair>,
+    pub parameters: LinkParameters,
+    /// Candidate pairs proposed per blocking rule (before deduplication), plus `id`.
+    pub pairs_per_rule: BTreeMap<String, usize>,
+    pub candidate_pairs: usize,
 }
 
 impl Links {
-    /// Accepted matches against one source, in roll/record order.
+    /// Accepted matches against one source, in record order.
     pub fn accepted(&self, source: Source) -> impl Iterator<Item = &Match> {
         self.matches
             .iter()
@@ -139,32 +111,228 @@ impl Links {
     }
 }
 
+/// Random pairs drawn to estimate u-probabilities.
+const RANDOM_PAIRS: usize = 100_000;
+/// Too few people to learn from: below this, shipped defaults are used.
+const MIN_MEMBERS_TO_TRAIN: usize = 500;
+const EM_ITERATIONS: usize = 50;
+
 /// Links every registry record and every roll member that can be linked.
-pub fn match_sources(ingested: &Ingested, normalized: &Normalized) -> Links {
+pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSpec) -> Links {
+    let sides = Sides::new(ingested, normalized);
     let by_id = exact::index_members(normalized);
-    let mut matches = Vec::new();
-    for (registry_idx, registry) in ingested.registries.iter().enumerate() {
-        matches.extend(exact::match_registry(
-            ingested,
-            normalized,
-            &by_id,
-            registry_idx,
-            registry.source,
-        ));
-    }
-    let roll_pairs = exact::roll_pairs(ingested, normalized, &by_id);
+    let exact_pairs = exact::pairs(normalized, &by_id);
+    let registries: Vec<&[crate::normalize::Person]> =
+        normalized.registries.iter().map(Vec::as_slice).collect();
+    let blocked = block::candidates(
+        &spec.blocking,
+        &normalized.members,
+        &sides.member_regions,
+        &registries,
+        &sides.record_regions,
+    );
+    let exact_levels: Vec<Levels> = exact_pairs.par_iter().map(|c| sides.levels(*c)).collect();
+    let blocked_levels: Vec<Levels> = blocked
+        .candidates
+        .par_iter()
+        .map(|c| sides.levels(*c))
+        .collect();
+    let parameters = spec
+        .parameters
+        .clone()
+        .unwrap_or_else(|| train(&sides, &exact_levels, &blocked_levels));
+    // On a small roll a name's frequency says nothing; there the shipped u stands.
+    let name_u = if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
+        name_frequencies(ingested, normalized)
+    } else {
+        HashMap::new()
+    };
+    let weigh = |levels: &Levels, member_idx: usize| {
+        let key = normalized.members[member_idx].name.key.as_str();
+        parameters.weigh(levels, name_u.get(key).copied())
+    };
+    let exact_matches: Vec<Match> = exact_pairs
+        .par_iter()
+        .zip(exact_levels.par_iter())
+        .map(|(&(registry_idx, record_idx, member_idx), levels)| {
+            let method = if levels.id == IdLevel::Identical {
+                Method::ExactId
+            } else {
+                Method::NormalizedId
+            };
+            let decision = if levels.name.is_compatible() {
+                Decision::Accepted
+            } else {
+                Decision::IdentityConflict
+            };
+            let weights = weigh(levels, member_idx);
+            let source = ingested.registries[registry_idx].source;
+            Match {
+                member_idx,
+                source,
+                registry_idx,
+                record_idx,
+                method,
+                score: weights.probability,
+                levels: *levels,
+                weights,
+                decision,
+                note: None,
+            }
+        })
+        .collect();
+    let scored: Vec<Match> = blocked
+        .candidates
+        .par_iter()
+        .zip(blocked_levels.par_iter())
+        .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
+            let weights = weigh(levels, member_idx);
+            (weights.probability >= spec.possible_probability).then(|| Match {
+                member_idx,
+                source: ingested.registries[registry_idx].source,
+                registry_idx,
+                record_idx,
+                method: Method::Probabilistic,
+                score: weights.probability,
+                levels: *levels,
+                weights,
+                decision: Decision::Possible,
+                note: None,
+            })
+        })
+        .collect();
+    let mut matches = exact_matches;
+    matches.extend(decide::probabilistic(scored, &matches, normalized, spec));
+    matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
+    let mut pairs_per_rule: BTreeMap<String, usize> = blocked
+        .pairs_per_rule
+        .iter()
+        .map(|(rule, n)| ((*rule).to_string(), *n))
+        .collect();
+    pairs_per_rule.insert("id".into(), exact_pairs.len());
+    pairs_per_rule.insert("skipped_large_blocks".into(), blocked.skipped_blocks);
     Links {
         matches,
-        roll_pairs,
+        roll_pairs: exact::roll_pairs(ingested, normalized, &by_id),
+        parameters,
+        pairs_per_rule,
+        candidate_pairs: exact_pairs.len() + blocked.candidates.len(),
     }
 }
 
-/// The score of an ID-confirmed pair: full for equal names, slightly less as names vary.
-fn id_confirmed_score(name: NameLevel) -> f64 {
-    match name {
-        NameLevel::Identical | NameLevel::Normalized => 1.0,
-        NameLevel::SameReading => 0.99,
-        NameLevel::OneCharDiff => 0.97,
-        NameLevel::Different => 0.0,
+/// Trains on the run's own data when there is enough of it; defaults otherwise.
+fn train(sides: &Sides, exact_levels: &[Levels], blocked_levels: &[Levels]) -> LinkParameters {
+    let defaults = LinkParameters::defaults();
+    if sides.members.len() < MIN_MEMBERS_TO_TRAIN {
+        return defaults;
+    }
+    let record_counts: Vec<usize> = sides.records.iter().map(Vec::len).collect();
+    let random: Vec<Levels> =
+        model::random_pairs(sides.members.len(), &record_counts, RANDOM_PAIRS, 0x5EED)
+            .par_iter()
+            .map(|c| sides.levels(*c))
+            .collect();
+    let training: Vec<Levels> = exact_levels.iter().chain(blocked_levels).copied().collect();
+    #[allow(clippy::cast_precision_loss)]
+    let total_pairs = sides.members.len() as f64 * record_counts.iter().sum::<usize>() as f64;
+    defaults
+        .with_u_from(&random)
+        .fit_m(&training, total_pairs, EM_ITERATIONS)
+}
+
+/// u for an exact name: how common the name is on the roll (term frequency).
+fn name_frequencies<'a>(ingested: &Ingested, normalized: &'a Normalized) -> HashMap<&'a str, f64> {
+    let mut counts: HashMap<&str, usize> = HashMap::new();
+    for person in &normalized.members {
+        *counts.entry(person.name.key.as_str()).or_default() += 1;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let n = ingested.roll.len().max(1) as f64;
+    #[allow(clippy::cast_precision_loss)]
+    counts
+        .into_iter()
+        .map(|(key, count)| (key, count as f64 / n))
+        .collect()
+}
+
+/// The comparable sides of every member and record, built once.
+struct Sides<'a> {
+    members: Vec<Side<'a>>,
+    records: Vec<Vec<Side<'a>>>,
+    member_regions: Vec<Option<&'a str>>,
+    record_regions: Vec<Vec<Option<&'a str>>>,
+}
+
+impl<'a> Sides<'a> {
+    fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Sides<'a> {
+        let member_regions: Vec<Option<&str>> = ingested
+            .roll
+            .iter()
+            .zip(&normalized.members)
+            .map(|(member, person)| {
+                member
+                    .region_code
+                    .as_deref()
+                    .filter(|r| r.len() >= 6)
+                    .or_else(|| id_chars(person).map(|c| &c[..6]))
+            })
+            .collect();
+        let members = ingested
+            .roll
+            .iter()
+            .zip(&normalized.members)
+            .zip(&member_regions)
+            .map(|((member, person), region)| Side {
+                raw_name: &member.name,
+                raw_id: member.id_number.as_deref(),
+                person,
+                region: *region,
+                birth_date: person.birth_date,
+            })
+            .collect();
+        let record_regions: Vec<Vec<Option<&str>>> = normalized
+            .registries
+            .iter()
+            .map(|persons| {
+                persons
+                    .iter()
+                    .map(|p| id_chars(p).map(|c| &c[..6]))
+                    .collect()
+            })
+            .collect();
+        let records = ingested
+            .registries
+            .iter()
+            .zip(&normalized.registries)
+            .zip(&record_regions)
+            .map(|((registry, persons), regions)| {
+                registry
+                    .records
+                    .iter()
+                    .zip(persons)
+                    .zip(regions)
+                    .map(|((record, person), region)| Side {
+                        raw_name: &record.person.name,
+                        raw_id: record.person.id_number.as_deref(),
+                        person,
+                        region: *region,
+                        birth_date: record.person.birth_date.or(person.birth_date),
+                    })
+                    .collect()
+            })
+            .collect();
+        Sides {
+            members,
+            records,
+            member_regions,
+            record_regions,
+        }
+    }
+
+    fn levels(&self, (registry_idx, record_idx, member_idx): block::Candidate) -> Levels {
+        compare::compare(
+            &self.members[member_idx],
+            &self.records[registry_idx][record_idx],
+        )
     }
 }

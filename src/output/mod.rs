@@ -14,6 +14,7 @@ use serde::Serialize;
 pub use files::{acquire_lock, RunLock};
 pub use tables::{previous_flags, PreviousFlag};
 
+use crate::config::LinkParameters;
 use crate::ingest::{InputInfo, QuarantinedRow};
 use crate::link::Match;
 use crate::rules::{Flag, Households};
@@ -101,6 +102,7 @@ pub struct RunOutputs<'a> {
     pub matches: &'a [MatchRow],
     pub quarantine: &'a [QuarantinedRow],
     pub manifest: &'a Manifest,
+    pub parameters: &'a LinkParameters,
 }
 
 /// A member↔record pair as written to matches.parquet.
@@ -115,7 +117,14 @@ pub struct MatchRow {
     pub id_level: String,
     pub name_level: String,
     pub birth_date_level: String,
+    pub region_level: String,
+    pub gender_level: String,
+    /// log2 Bayes factor per field, in `link::FIELDS` order, then prior and total.
+    pub field_weights: [f64; 5],
+    pub prior_weight: f64,
+    pub match_weight: f64,
     pub decision: String,
+    pub note: Option<String>,
 }
 
 impl MatchRow {
@@ -130,7 +139,13 @@ impl MatchRow {
             id_level: m.levels.id.code().to_string(),
             name_level: m.levels.name.code().to_string(),
             birth_date_level: m.levels.birth_date.code().to_string(),
+            region_level: m.levels.region.code().to_string(),
+            gender_level: m.levels.gender.code().to_string(),
+            field_weights: m.weights.fields,
+            prior_weight: m.weights.prior,
+            match_weight: m.weights.total,
             decision: m.decision.code().to_string(),
+            note: m.note.map(str::to_string),
         }
     }
 }
@@ -150,6 +165,10 @@ pub struct Manifest {
     pub flags: usize,
     pub flags_per_reason: std::collections::BTreeMap<String, usize>,
     pub matches_per_source: std::collections::BTreeMap<String, usize>,
+    pub candidate_pairs_per_rule: std::collections::BTreeMap<String, usize>,
+    pub candidate_pairs: usize,
+    /// Where the match parameters came from: `em`, `default` or `file` (see model.json).
+    pub link_model: String,
     pub stage_seconds: Vec<(String, f64)>,
 }
 
@@ -208,5 +227,8 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError
     let manifest =
         serde_json::to_vec_pretty(outputs.manifest).map_err(|e| OutputError::write(&staging, e))?;
     files::write_file(&staging.join("manifest.json"), &manifest)?;
+    let model = serde_json::to_vec_pretty(outputs.parameters)
+        .map_err(|e| OutputError::write(&staging, e))?;
+    files::write_file(&staging.join("model.json"), &model)?;
     files::swap_into_place(&staging, out_dir)
 }

@@ -209,8 +209,34 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
             text_column("id_level", pick(|m| &m.id_level)),
             text_column("name_level", pick(|m| &m.name_level)),
             text_column("birth_date_level", pick(|m| &m.birth_date_level)),
+            text_column("region_level", pick(|m| &m.region_level)),
+            text_column("gender_level", pick(|m| &m.gender_level)),
+            weight_column("id_weight", matches, 0),
+            weight_column("name_weight", matches, 1),
+            weight_column("birth_date_weight", matches, 2),
+            weight_column("region_weight", matches, 3),
+            weight_column("gender_weight", matches, 4),
+            Column::new(
+                "prior_weight".into(),
+                matches.iter().map(|m| m.prior_weight).collect::<Vec<f64>>(),
+            ),
+            Column::new(
+                "match_weight".into(),
+                matches.iter().map(|m| m.match_weight).collect::<Vec<f64>>(),
+            ),
             text_column("decision", pick(|m| &m.decision)),
+            optional_text_column("note", matches.iter().map(|m| m.note.clone()).collect()),
         ],
+    )
+}
+
+fn weight_column(name: &str, matches: &[MatchRow], field: usize) -> Column {
+    Column::new(
+        name.into(),
+        matches
+            .iter()
+            .map(|m| m.field_weights[field])
+            .collect::<Vec<f64>>(),
     )
 }
 

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 
 use crate::config::Pipeline;
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
-use crate::link::{Links, Match};
+use crate::link::{BirthLevel, IdLevel, Links, Match, Method};
 use crate::model::{Programme, Reason, Severity, Source};
 use crate::normalize::{mask_id, NameLevel, Normalized};
 
@@ -244,19 +244,16 @@ pub fn yuan_standard(amount: f64) -> String {
     }
 }
 
-/// A finding about one member resting on one accepted match. When the registry writes the
-/// name differently, the evidence says how, so the reviewer sees why it is the same person.
+/// A finding about one member resting on one accepted match. The evidence ends with why the
+/// record is this member when the link is anything but an ID and name agreeing as written.
 pub fn match_finding(
     member: &RollMember,
     m: &Match,
     record: &RegistryRecord,
     evidence: String,
 ) -> Finding {
-    let evidence = match name_variant_zh(m.levels.name) {
-        Some(variant) => format!(
-            "{evidence}（花名册登记为“{}”，身份证号相同，{variant}）",
-            member.name
-        ),
+    let evidence = match match_basis_zh(member, m) {
+        Some(basis) => format!("{evidence}（{basis}）"),
         None => evidence,
     };
     Finding {
@@ -268,13 +265,36 @@ pub fn match_finding(
     }
 }
 
-fn name_variant_zh(level: NameLevel) -> Option<&'static str> {
-    match level {
-        NameLevel::Identical | NameLevel::Different => None,
-        NameLevel::Normalized => Some("姓名仅繁简或空格写法不同"),
-        NameLevel::SameReading => Some("姓名读音相同"),
-        NameLevel::OneCharDiff => Some("姓名仅一字之差"),
+fn match_basis_zh(member: &RollMember, m: &Match) -> Option<String> {
+    let name = match m.levels.name {
+        NameLevel::Identical => "姓名相同",
+        NameLevel::Normalized => "姓名仅繁简或空格写法不同",
+        NameLevel::SameReading => "姓名读音相同",
+        NameLevel::OneCharDiff => "姓名仅一字之差",
+        NameLevel::Different => "姓名不同",
+    };
+    if m.method != Method::Probabilistic {
+        return (m.levels.name != NameLevel::Identical)
+            .then(|| format!("花名册登记为“{}”，身份证号相同，{name}", member.name));
     }
+    let id = match m.levels.id {
+        IdLevel::Identical | IdLevel::Normalized => "身份证号相同",
+        IdLevel::OneDigit => "身份证号差一位",
+        IdLevel::Transposition => "身份证号两位颠倒",
+        IdLevel::Different => "身份证号不同",
+        IdLevel::Missing => "登记无可用身份证号",
+    };
+    let birth = match m.levels.birth_date {
+        BirthLevel::Equal => "出生日期一致",
+        BirthLevel::OneFieldOff => "出生日期差一项",
+        BirthLevel::DayMonthSwapped => "出生日期月日颠倒",
+        BirthLevel::Different => "出生日期不同",
+        BirthLevel::Missing => "无出生日期",
+    };
+    Some(format!(
+        "按概率比对认定为花名册成员“{}”：{id}，{name}，{birth}，匹配概率{:.3}",
+        member.name, m.score
+    ))
 }
 
 #[cfg(test)]

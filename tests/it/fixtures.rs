@@ -25,7 +25,7 @@ fn run_fixture(pipeline_path: &Path) -> (BTreeSet<(String, String)>, String) {
         pairs.insert((flag.household_id.clone(), flag.reason.code().to_string()));
         let _ = writeln!(
             text,
-            "{} {} {} members={} records={} score={} | {}",
+            "{} {} {} members={} records={} score={:.4} | {}",
             flag.household_id,
             flag.reason,
             flag.severity,
@@ -67,5 +67,5 @@ fn fixtures_produce_expected_flags() {
         insta::assert_snapshot!(text);
         seen += 1;
     });
-    assert!(seen >= 40, "only {seen} fixtures found");
+    assert!(seen >= 48, "only {seen} fixtures found");
 }

@@ -1,0 +1,295 @@
+//! The comparison vector of a (member, record) pair: one level per field, best level first.
+//! Levels are what the Fellegi–Sunter model weighs and what `explain` shows people.
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::normalize::{compare_names, NameLevel, Person};
+
+/// How two IDs compare, on their cleaned characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IdLevel {
+    /// The cells are identical as written.
+    Identical,
+    /// Equal after normalisation (spacing, width, `x`, 15→18 digits).
+    Normalized,
+    /// One digit differs, or one digit was lost.
+    OneDigit,
+    /// Two adjacent digits swapped.
+    Transposition,
+    Different,
+    /// Either side has no usable digits (blank, or an Excel number).
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum BirthLevel {
+    Equal,
+    /// Year, month or day differs; the other two agree.
+    OneFieldOff,
+    DayMonthSwapped,
+    Different,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RegionLevel {
+    Village,
+    Township,
+    County,
+    Other,
+    Missing,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum GenderLevel {
+    Same,
+    Different,
+    Missing,
+}
+
+/// Every field's level for one pair.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Levels {
+    pub id: IdLevel,
+    pub name: NameLevel,
+    pub birth_date: BirthLevel,
+    pub region: RegionLevel,
+    pub gender: GenderLevel,
+}
+
+/// The fields of a person a comparison needs, from either side.
+pub struct Side<'a> {
+    pub raw_name: &'a str,
+    pub raw_id: Option<&'a str>,
+    pub person: &'a Person,
+    /// The most precise region code known (12-digit roll code, else the ID's 6 digits).
+    pub region: Option<&'a str>,
+    /// The birth date the source states itself (registries), else the ID's.
+    pub birth_date: Option<NaiveDate>,
+}
+
+pub fn compare(member: &Side, record: &Side) -> Levels {
+    Levels {
+        id: compare_ids(member, record),
+        name: compare_names(
+            member.raw_name,
+            &member.person.name,
+            record.raw_name,
+            &record.person.name,
+        ),
+        birth_date: compare_birth_dates(member.birth_date, record.birth_date),
+        region: compare_regions(member.region, record.region),
+        gender: compare_genders(gender_of(member.person), gender_of(record.person)),
+    }
+}
+
+/// The ID characters a person offers for comparison, valid or not: the canonical 18 when
+/// valid, else the cleaned text when it is 15 to 18 digits (a damaged ID still carries most
+/// of its digits). Excel numbers and other text offer nothing.
+pub fn id_chars(person: &Person) -> Option<&str> {
+    if let Some(valid) = person.valid_id() {
+        return Some(&valid.text);
+    }
+    let cleaned = person.id.cleaned.as_str();
+    let body = cleaned.strip_suffix('X').unwrap_or(cleaned);
+    let usable = (15..=18).contains(&cleaned.len()) && body.bytes().all(|b| b.is_ascii_digit());
+    usable.then_some(cleaned)
+}
+
+fn compare_ids(member: &Side, record: &Side) -> IdLevel {
+    let (Some(a), Some(b)) = (id_chars(member.person), id_chars(record.person)) else {
+        return IdLevel::Missing;
+    };
+    if a == b {
+        let same_text =
+            matches!((member.raw_id, record.raw_id), (Some(x), Some(y)) if x.trim() == y.trim());
+        return if same_text {
+            IdLevel::Identical
+        } else {
+            IdLevel::Normalized
+        };
+    }
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() == b.len() {
+        let differing: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
+        match differing.as_slice() {
+            [_] => return IdLevel::OneDigit,
+            [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i] => {
+                return IdLevel::Transposition
+            }
+            _ => {}
+        }
+    } else if a.len().abs_diff(b.len()) == 1 && one_deletion_apart(a, b) {
+        return IdLevel::OneDigit;
+    }
+    IdLevel::Different
+}
+
+/// Whether deleting one byte from the longer gives the shorter.
+fn one_deletion_apart(a: &[u8], b: &[u8]) -> bool {
+    let (long, short) = if a.len() > b.len() { (a, b) } else { (b, a) };
+    let prefix = long.iter().zip(short).take_while(|(x, y)| x == y).count();
+    long[prefix + 1..] == short[prefix..]
+}
+
+fn compare_birth_dates(a: Option<NaiveDate>, b: Option<NaiveDate>) -> BirthLevel {
+    let (Some(a), Some(b)) = (a, b) else {
+        return BirthLevel::Missing;
+    };
+    if a == b {
+        return BirthLevel::Equal;
+    }
+    let same = [
+        a.year() == b.year(),
+        a.month() == b.month(),
+        a.day() == b.day(),
+    ];
+    if same.iter().filter(|s| **s).count() == 2 {
+        return BirthLevel::OneFieldOff;
+    }
+    if a.year() == b.year() && a.month() == b.day() && a.day() == b.month() {
+        return BirthLevel::DayMonthSwapped;
+    }
+    BirthLevel::Different
+}
+
+fn compare_regions(a: Option<&str>, b: Option<&str>) -> RegionLevel {
+    let (Some(a), Some(b)) = (a, b) else {
+        return RegionLevel::Missing;
+    };
+    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    match common {
+        12.. => RegionLevel::Village,
+        9..=11 if a.len() >= 9 && b.len() >= 9 => RegionLevel::Township,
+        6.. => RegionLevel::County,
+        _ => RegionLevel::Other,
+    }
+}
+
+/// Gender from the ID's 17th digit (odd = male), when the digit is there.
+fn gender_of(person: &Person) -> Option<bool> {
+    if let Some(valid) = person.valid_id() {
+        return Some(valid.male);
+    }
+    id_chars(person)
+        .filter(|chars| chars.len() >= 17)
+        .map(|chars| (chars.as_bytes()[16] - b'0') % 2 == 1)
+}
+
+fn compare_genders(a: Option<bool>, b: Option<bool>) -> GenderLevel {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => GenderLevel::Same,
+        (Some(_), Some(_)) => GenderLevel::Different,
+        _ => GenderLevel::Missing,
+    }
+}
+
+macro_rules! level_codes {
+    ($($level:ident { $($variant:ident => $code:literal),+ $(,)? })+) => {
+        $(
+            impl $level {
+                pub const ALL: &'static [$level] = &[$($level::$variant),+];
+
+                pub fn code(self) -> &'static str {
+                    match self { $($level::$variant => $code),+ }
+                }
+
+                pub fn index(self) -> usize {
+                    Self::ALL.iter().position(|l| *l == self).expect("every level is listed")
+                }
+            }
+        )+
+    };
+}
+
+level_codes! {
+    IdLevel { Identical => "identical", Normalized => "normalized", OneDigit => "one_digit", Transposition => "transposition", Different => "different", Missing => "missing" }
+    BirthLevel { Equal => "equal", OneFieldOff => "one_field_off", DayMonthSwapped => "day_month_swapped", Different => "different", Missing => "missing" }
+    RegionLevel { Village => "village", Township => "township", County => "county", Other => "other", Missing => "missing" }
+    GenderLevel { Same => "same", Different => "different", Missing => "missing" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{name_key, normalize_id};
+
+    fn person(id: &str) -> Person {
+        let id = normalize_id(Some(id));
+        Person {
+            name: name_key("张三"),
+            birth_date: id.valid().map(|v| v.birth_date),
+            id,
+        }
+    }
+
+    fn id_level(a: &str, b: &str) -> IdLevel {
+        let (pa, pb) = (person(a), person(b));
+        let side = |raw, p| Side {
+            raw_name: "张三",
+            raw_id: Some(raw),
+            person: p,
+            region: None,
+            birth_date: None,
+        };
+        compare_ids(&side(a, &pa), &side(b, &pb))
+    }
+
+    #[test]
+    fn id_levels() {
+        let id = "11010519491231002X";
+        assert_eq!(id_level(id, id), IdLevel::Identical);
+        assert_eq!(id_level(id, "110105491231002"), IdLevel::Normalized);
+        assert_eq!(id_level(id, "110105194912310021"), IdLevel::OneDigit); // wrong check char
+        assert_eq!(id_level(id, "11010519491231012X"), IdLevel::OneDigit);
+        assert_eq!(id_level(id, "11010519491213002X"), IdLevel::Transposition);
+        assert_eq!(id_level(id, "1101051949123102X"), IdLevel::OneDigit); // a lost digit
+        assert_eq!(id_level(id, "4.11526E+17"), IdLevel::Missing);
+        assert_eq!(id_level(id, "41152619800101123X"), IdLevel::Different);
+    }
+
+    #[test]
+    fn birth_date_levels() {
+        let d = |s: &str| crate::ingest::parse_date(s);
+        assert_eq!(
+            compare_birth_dates(d("1960-03-04"), d("1960-03-04")),
+            BirthLevel::Equal
+        );
+        assert_eq!(
+            compare_birth_dates(d("1960-03-04"), d("1961-03-04")),
+            BirthLevel::OneFieldOff
+        );
+        assert_eq!(
+            compare_birth_dates(d("1960-03-04"), d("1960-04-03")),
+            BirthLevel::DayMonthSwapped
+        );
+        assert_eq!(
+            compare_birth_dates(d("1960-03-04"), d("1970-05-06")),
+            BirthLevel::Different
+        );
+        assert_eq!(
+            compare_birth_dates(None, d("1970-05-06")),
+            BirthLevel::Missing
+        );
+    }
+
+    #[test]
+    fn region_levels() {
+        assert_eq!(
+            compare_regions(Some("411526101001"), Some("411526101001")),
+            RegionLevel::Village
+        );
+        assert_eq!(
+            compare_regions(Some("411526101001"), Some("411526101002")),
+            RegionLevel::Township
+        );
+        assert_eq!(
+            compare_regions(Some("411526101001"), Some("411526")),
+            RegionLevel::County
+        );
+        assert_eq!(
+            compare_regions(Some("411526101001"), Some("410101")),
+            RegionLevel::Other
+        );
+    }
+}

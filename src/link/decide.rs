@@ -1,0 +1,189 @@
+//! Which scored pairs count. A probability above `match_probability` is necessary, not
+//! sufficient: the contract's guards hold a pair back as `Possible` (with a note) when a
+//! name stands uncorroborated, when namesakes make it ambiguous, when something contradicts
+//! it, or when a better or an ID-confirmed pair claims the same record.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::{BirthLevel, Decision, GenderLevel, IdLevel, Match};
+use crate::config::LinkSpec;
+use crate::model::Source;
+use crate::normalize::{NameLevel, Normalized};
+
+/// Two scores closer than this are a tie: neither pair wins.
+const TIE: f64 = 1e-9;
+
+/// Decides the blocked pairs, given the ID-confirmed pairs already made.
+pub(super) fn probabilistic(
+    mut scored: Vec<Match>,
+    exact: &[Match],
+    normalized: &Normalized,
+    spec: &LinkSpec,
+) -> Vec<Match> {
+    let namesakes = namesake_counts(normalized);
+    for m in &mut scored {
+        m.note = guard(m, normalized, &namesakes);
+        if m.note.is_none() && m.score >= spec.match_probability {
+            m.decision = Decision::Accepted;
+        }
+    }
+    let linked_by_id: HashSet<(usize, usize)> = exact
+        .iter()
+        .map(|m| (m.registry_idx, m.record_idx))
+        .collect();
+    one_member_per_record(&mut scored, &linked_by_id);
+    one_death_per_member(&mut scored, exact);
+    scored
+}
+
+/// The first reason a pair may not be accepted, if any.
+fn guard(
+    m: &Match,
+    normalized: &Normalized,
+    namesakes: &HashMap<(chrono::NaiveDate, String), usize>,
+) -> Option<&'static str> {
+    let levels = &m.levels;
+    if levels.name == NameLevel::Different {
+        return Some("names clearly differ");
+    }
+    if levels.gender == GenderLevel::Different {
+        return Some("gender differs");
+    }
+    if levels.id == IdLevel::Different {
+        return Some("IDs disagree");
+    }
+    if levels.id == IdLevel::Missing {
+        // A name with no usable ID needs the birth date, and must point at one person.
+        if levels.birth_date != BirthLevel::Equal {
+            return Some("no ID and no agreeing birth date");
+        }
+        let member = &normalized.members[m.member_idx];
+        let key = member
+            .birth_date
+            .map(|d| (d, member.name.reading.join(" ")));
+        if key.and_then(|k| namesakes.get(&k)).copied().unwrap_or(0) > 1 {
+            return Some("name and birth date shared by several people on the roll");
+        }
+    }
+    None
+}
+
+/// Distinct persons on the roll per (birth date, name reading).
+fn namesake_counts(normalized: &Normalized) -> HashMap<(chrono::NaiveDate, String), usize> {
+    let mut persons: HashMap<(chrono::NaiveDate, String), HashSet<u64>> = HashMap::new();
+    for (member_idx, person) in normalized.members.iter().enumerate() {
+        let Some(birth) = person.birth_date else {
+            continue;
+        };
+        // A person is their valid ID; a member without one counts on their own.
+        let identity = person
+            .valid_id()
+            .map_or(u64::MAX - member_idx as u64, |v| v.key);
+        persons
+            .entry((birth, person.name.reading.join(" ")))
+            .or_default()
+            .insert(identity);
+    }
+    persons
+        .into_iter()
+        .map(|(key, ids)| (key, ids.len()))
+        .collect()
+}
+
+fn hold_back(m: &mut Match, note: &'static str) {
+    if m.decision == Decision::Accepted {
+        m.decision = Decision::Possible;
+        m.note = Some(note);
+    }
+}
+
+/// A record is one person: it goes to its best member, or to none on a tie, and never
+/// against an ID-confirmed link.
+fn one_member_per_record(scored: &mut [Match], linked_by_id: &HashSet<(usize, usize)>) {
+    let mut by_record: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
+    for (i, m) in scored.iter().enumerate() {
+        if m.decision == Decision::Accepted {
+            by_record
+                .entry((m.registry_idx, m.record_idx))
+                .or_default()
+                .push(i);
+        }
+    }
+    for (record, indices) in by_record {
+        if linked_by_id.contains(&record) {
+            for i in indices {
+                hold_back(
+                    &mut scored[i],
+                    "record already linked by ID to another member",
+                );
+            }
+            continue;
+        }
+        resolve_competition(
+            scored,
+            &indices,
+            "another member matches this record better",
+            "two members match this record equally",
+        );
+    }
+}
+
+/// A person dies once: a member keeps only their best death record.
+fn one_death_per_member(scored: &mut [Match], exact: &[Match]) {
+    let dead_by_id: HashSet<usize> = exact
+        .iter()
+        .filter(|m| m.source == Source::Death && m.decision == Decision::Accepted)
+        .map(|m| m.member_idx)
+        .collect();
+    let mut by_member: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (i, m) in scored.iter().enumerate() {
+        if m.source == Source::Death && m.decision == Decision::Accepted {
+            by_member.entry(m.member_idx).or_default().push(i);
+        }
+    }
+    for (member_idx, indices) in by_member {
+        if dead_by_id.contains(&member_idx) {
+            for i in indices {
+                hold_back(
+                    &mut scored[i],
+                    "member already has an ID-confirmed death record",
+                );
+            }
+            continue;
+        }
+        resolve_competition(
+            scored,
+            &indices,
+            "a better death record competes for this member",
+            "death records compete equally for this member",
+        );
+    }
+}
+
+/// Keeps the single best of competing accepted pairs; on a tie keeps none.
+fn resolve_competition(
+    scored: &mut [Match],
+    indices: &[usize],
+    lost: &'static str,
+    tied: &'static str,
+) {
+    if indices.len() < 2 {
+        return;
+    }
+    let best = indices
+        .iter()
+        .copied()
+        .max_by(|a, b| scored[*a].score.total_cmp(&scored[*b].score))
+        .expect("two or more");
+    let best_score = scored[best].score;
+    let tie = indices
+        .iter()
+        .any(|&i| i != best && (scored[i].score - best_score).abs() < TIE);
+    for &i in indices {
+        if tie {
+            hold_back(&mut scored[i], tied);
+        } else if i != best {
+            hold_back(&mut scored[i], lost);
+        }
+    }
+}

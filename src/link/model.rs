@@ -1,0 +1,305 @@
+//! Fellegi–Sunter scoring. Each field level has an m-probability (how often true matches
+//! show it) and a u-probability (how often unrelated pairs do); a pair's match weight is the
+//! prior log-odds plus Σ log2(m/u), and its probability follows from the weight.
+//! u comes from random pairs, m from EM on the candidate pairs (no labels), and exact
+//! names get a term-frequency u so that 王伟 counts for less than 欧阳娜娜.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::compare::Levels;
+use crate::config::LinkParameters;
+use crate::normalize::NameLevel;
+
+/// Fields in a fixed order; each field's levels in the order of its `ALL`.
+pub const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
+const LEVEL_COUNTS: [usize; 5] = [6, 5, 5, 5, 3];
+
+/// Per-field log2 Bayes factors of one pair, and the result.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Weights {
+    pub prior: f64,
+    pub fields: [f64; 5],
+    pub total: f64,
+    pub probability: f64,
+}
+
+fn level_indices(levels: &Levels) -> [usize; 5] {
+    [
+        levels.id.index(),
+        name_index(levels.name),
+        levels.birth_date.index(),
+        levels.region.index(),
+        levels.gender.index(),
+    ]
+}
+
+fn name_index(level: NameLevel) -> usize {
+    match level {
+        NameLevel::Identical => 0,
+        NameLevel::Normalized => 1,
+        NameLevel::SameReading => 2,
+        NameLevel::OneCharDiff => 3,
+        NameLevel::Different => 4,
+    }
+}
+
+/// Smallest probability any level gets, so that no single field is infinitely decisive.
+const FLOOR: f64 = 1e-6;
+
+/// The index of each field's `Missing` level: a missing value is neutral (weight 0), it
+/// neither supports nor contradicts a match. The name is never missing.
+const MISSING: [Option<usize>; 5] = [Some(5), None, Some(4), Some(4), Some(2)];
+
+fn is_missing(field: usize, level: usize) -> bool {
+    MISSING[field] == Some(level)
+}
+
+impl LinkParameters {
+    /// Domain defaults, used when a run has too little data to train on. `lambda` is the
+    /// probability that a random (member, record) pair is a match.
+    pub fn defaults() -> LinkParameters {
+        let m = vec![
+            // id: identical, normalized, one_digit, transposition, different, missing
+            vec![0.70, 0.15, 0.03, 0.01, 0.005, 0.105],
+            // name: identical, normalized, same_reading, one_char_diff, different
+            vec![0.85, 0.06, 0.04, 0.03, 0.02],
+            // birth_date: equal, one_field_off, day_month_swapped, different, missing
+            vec![0.80, 0.03, 0.01, 0.01, 0.15],
+            // region: village, township, county, other, missing
+            vec![0.30, 0.20, 0.30, 0.05, 0.15],
+            // gender: same, different, missing
+            vec![0.85, 0.005, 0.145],
+        ];
+        let u = vec![
+            vec![1e-6, 1e-6, 1e-5, 1e-6, 0.90, 0.09998],
+            vec![0.001, 0.0002, 0.002, 0.01, 0.9868],
+            vec![0.00005, 0.002, 0.00005, 0.85, 0.1479],
+            vec![0.01, 0.05, 0.60, 0.19, 0.15],
+            vec![0.45, 0.45, 0.10],
+        ];
+        LinkParameters {
+            lambda: 1e-4,
+            m,
+            u,
+            source: "default".into(),
+            em_iterations: 0,
+        }
+    }
+
+    /// Scores one pair. `name_u` replaces the name's u for exact names (term frequency).
+    pub fn weigh(&self, levels: &Levels, name_u: Option<f64>) -> Weights {
+        let indices = level_indices(levels);
+        let mut fields = [0.0; 5];
+        for (field, &level) in indices.iter().enumerate() {
+            if is_missing(field, level) {
+                continue;
+            }
+            let mut u = self.u[field][level];
+            if field == 1 && level <= 1 {
+                if let Some(tf) = name_u {
+                    u = tf;
+                }
+            }
+            fields[field] = (self.m[field][level].max(FLOOR) / u.max(FLOOR)).log2();
+        }
+        let lambda = self.lambda.clamp(1e-9, 1.0 - 1e-9);
+        let prior = (lambda / (1.0 - lambda)).log2();
+        let total = prior + fields.iter().sum::<f64>();
+        Weights {
+            prior,
+            fields,
+            total,
+            probability: 1.0 / (1.0 + (-total).exp2()),
+        }
+    }
+
+    /// Estimates u from level frequencies among random pairs, with add-half smoothing;
+    /// missing levels are left out (they carry no weight).
+    pub fn with_u_from(mut self, random_levels: &[Levels]) -> LinkParameters {
+        if random_levels.len() < 1000 {
+            return self;
+        }
+        for (field, count) in LEVEL_COUNTS.iter().enumerate() {
+            let mut counts: Vec<f64> = (0..*count)
+                .map(|l| if is_missing(field, l) { 0.0 } else { 0.5 })
+                .collect();
+            for levels in random_levels {
+                let level = level_indices(levels)[field];
+                if !is_missing(field, level) {
+                    counts[level] += 1.0;
+                }
+            }
+            let total: f64 = counts.iter().sum();
+            self.u[field] = counts.iter().map(|c| c / total).collect();
+        }
+        self
+    }
+
+    /// Fits m by EM on unlabelled candidate pairs, holding u fixed. EM's own lambda is the
+    /// share of matches among candidates; the prior kept for scoring is the share among all
+    /// `total_pairs` (member × record) pairs, which is what u from random pairs implies.
+    pub fn fit_m(
+        mut self,
+        candidate_levels: &[Levels],
+        total_pairs: f64,
+        max_iterations: usize,
+    ) -> LinkParameters {
+        if candidate_levels.len() < 200 || total_pairs < 1.0 {
+            return self;
+        }
+        #[allow(clippy::cast_precision_loss)]
+        let n_candidates = candidate_levels.len() as f64;
+        self.lambda = 0.1;
+        let indices: Vec<[usize; 5]> = candidate_levels.iter().map(level_indices).collect();
+        for iteration in 0..max_iterations {
+            let mut m_counts: Vec<Vec<f64>> = LEVEL_COUNTS
+                .iter()
+                .enumerate()
+                .map(|(field, n)| {
+                    (0..*n)
+                        .map(|l| if is_missing(field, l) { 0.0 } else { 0.01 })
+                        .collect()
+                })
+                .collect();
+            let mut total_posterior = 0.0;
+            for pair in &indices {
+                let posterior = self.posterior(pair);
+                total_posterior += posterior;
+                for (field, &level) in pair.iter().enumerate() {
+                    if !is_missing(field, level) {
+                        m_counts[field][level] += posterior;
+                    }
+                }
+            }
+            let lambda = total_posterior / n_candidates;
+            let m: Vec<Vec<f64>> = m_counts
+                .iter()
+                .map(|counts| {
+                    let sum: f64 = counts.iter().sum();
+                    counts.iter().map(|c| c / sum).collect()
+                })
+                .collect();
+            let change = (lambda - self.lambda).abs()
+                + m.iter()
+                    .flatten()
+                    .zip(self.m.iter().flatten())
+                    .map(|(a, b)| (a - b).abs())
+                    .sum::<f64>();
+            self.m = m;
+            self.lambda = lambda;
+            self.em_iterations = iteration + 1;
+            if change < 1e-6 {
+                break;
+            }
+        }
+        self.lambda = (self.lambda * n_candidates / total_pairs).clamp(1e-12, 0.5);
+        self.source = "em".into();
+        self
+    }
+
+    fn posterior(&self, pair: &[usize; 5]) -> f64 {
+        let (mut match_likelihood, mut non_match_likelihood) = (self.lambda, 1.0 - self.lambda);
+        for (field, &level) in pair.iter().enumerate() {
+            if is_missing(field, level) {
+                continue;
+            }
+            match_likelihood *= self.m[field][level].max(FLOOR);
+            non_match_likelihood *= self.u[field][level].max(FLOOR);
+        }
+        match_likelihood / (match_likelihood + non_match_likelihood)
+    }
+}
+
+/// Deterministic random (member, record) pairs for estimating u.
+pub fn random_pairs(
+    n_members: usize,
+    record_counts: &[usize],
+    n_pairs: usize,
+    seed: u64,
+) -> Vec<(usize, usize, usize)> {
+    let total: usize = record_counts.iter().sum();
+    if n_members == 0 || total == 0 {
+        return Vec::new();
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    (0..n_pairs)
+        .map(|_| {
+            let mut flat = rng.random_range(0..total);
+            let mut registry_idx = 0;
+            while flat >= record_counts[registry_idx] {
+                flat -= record_counts[registry_idx];
+                registry_idx += 1;
+            }
+            (registry_idx, flat, rng.random_range(0..n_members))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::link::compare::{BirthLevel, GenderLevel, IdLevel, RegionLevel};
+
+    fn levels(id: IdLevel, name: NameLevel, birth: BirthLevel) -> Levels {
+        Levels {
+            id,
+            name,
+            birth_date: birth,
+            region: RegionLevel::Missing,
+            gender: GenderLevel::Missing,
+        }
+    }
+
+    #[test]
+    fn agreement_outweighs_disagreement() {
+        let params = LinkParameters::defaults();
+        let strong = params.weigh(
+            &levels(IdLevel::OneDigit, NameLevel::Identical, BirthLevel::Equal),
+            None,
+        );
+        let weak = params.weigh(
+            &levels(
+                IdLevel::Missing,
+                NameLevel::Identical,
+                BirthLevel::Different,
+            ),
+            None,
+        );
+        assert!(strong.probability > 0.99, "{strong:?}");
+        assert!(weak.probability < 0.5, "{weak:?}");
+    }
+
+    #[test]
+    fn common_names_count_for_less() {
+        let params = LinkParameters::defaults();
+        let pair = levels(IdLevel::Missing, NameLevel::Identical, BirthLevel::Equal);
+        let common = params.weigh(&pair, Some(0.01));
+        let rare = params.weigh(&pair, Some(0.00001));
+        assert!(rare.total > common.total + 5.0, "{common:?} {rare:?}");
+    }
+
+    #[test]
+    fn em_learns_that_matches_agree() {
+        // 300 agreeing pairs among 3000 disagreeing ones.
+        let mut pairs =
+            vec![levels(IdLevel::Identical, NameLevel::Identical, BirthLevel::Equal); 300];
+        pairs.extend(vec![
+            levels(
+                IdLevel::Missing,
+                NameLevel::Different,
+                BirthLevel::Different
+            );
+            3000
+        ]);
+        let fitted = LinkParameters::defaults().fit_m(&pairs, 1_000_000.0, 50);
+        assert_eq!(fitted.source, "em");
+        // 300 matches among a million possible pairs.
+        assert!(
+            (fitted.lambda - 300.0 / 1_000_000.0).abs() < 1e-5,
+            "{}",
+            fitted.lambda
+        );
+        assert!(fitted.m[0][IdLevel::Identical.index()] > 0.95);
+    }
+}
