@@ -100,6 +100,7 @@ enum Command {
 enum VariantArg {
     Clean,
     Messy,
+    Hard,
 }
 
 impl From<VariantArg> for Variant {
@@ -107,6 +108,7 @@ impl From<VariantArg> for Variant {
         match value {
             VariantArg::Clean => Variant::Clean,
             VariantArg::Messy => Variant::Messy,
+            VariantArg::Hard => Variant::Hard,
         }
     }
 }

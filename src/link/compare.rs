@@ -69,8 +69,17 @@ pub struct Side<'a> {
 }
 
 pub fn compare(member: &Side, record: &Side) -> Levels {
+    let id = compare_ids(member, record);
+    // Gender is read from the ID's 17th digit, so it is evidence of its own only when the
+    // IDs otherwise disagree; for equal or nearly equal IDs (where the damaged digit may be
+    // the gender digit itself) it would count the ID twice.
+    let gender = if id == IdLevel::Different {
+        compare_genders(gender_of(member.person), gender_of(record.person))
+    } else {
+        GenderLevel::Missing
+    };
     Levels {
-        id: compare_ids(member, record),
+        id,
         name: compare_names(
             member.raw_name,
             &member.person.name,
@@ -79,7 +88,7 @@ pub fn compare(member: &Side, record: &Side) -> Levels {
         ),
         birth_date: compare_birth_dates(member.birth_date, record.birth_date),
         region: compare_regions(member.region, record.region),
-        gender: compare_genders(gender_of(member.person), gender_of(record.person)),
+        gender,
     }
 }
 

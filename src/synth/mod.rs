@@ -4,6 +4,7 @@
 //! case was built — never by running the rules.
 //! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
 
+mod hard;
 mod names;
 mod write;
 
@@ -26,6 +27,11 @@ pub enum Variant {
     /// GBK and BOM files, Chinese headers, Parquet and gzip, damaged-but-normalisable IDs,
     /// traditional and spaced names on planted records, and unreadable rows for quarantine.
     Messy,
+    /// Messy plus the cases only probabilistic matching gets right: registry records with a
+    /// blank ID, one wrong digit or two swapped digits (name and birth date agree),
+    /// homophone names under the right ID, namesakes who must not match, and 15- vs
+    /// 18-digit duplicates on the roll.
+    Hard,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -140,9 +146,25 @@ impl Generator {
 
     /// A person with an ID no one else in the county has.
     fn person(&mut self, name: String, birth: NaiveDate, male: bool) -> Person {
+        self.person_with_region(COUNTY, name, birth, male)
+    }
+
+    /// A person registered in another county (their ID says so).
+    fn person_in_region(&mut self, region: &str, name: String, birth: NaiveDate) -> Person {
+        let male = self.rng.random_bool(0.5);
+        self.person_with_region(region, name, birth, male)
+    }
+
+    fn person_with_region(
+        &mut self,
+        region: &str,
+        name: String,
+        birth: NaiveDate,
+        male: bool,
+    ) -> Person {
         loop {
             let seq = self.rng.random_range(0..500u32) * 2 + u32::from(male);
-            let first17 = format!("{COUNTY}{}{seq:03}", birth.format("%Y%m%d"));
+            let first17 = format!("{region}{}{seq:03}", birth.format("%Y%m%d"));
             let id = format!("{first17}{}", check_char(first17.as_bytes()));
             if self.used_ids.insert(id.clone()) {
                 return Person { name, id, birth };
@@ -579,10 +601,10 @@ impl Generator {
     }
 
     fn maybe_blank_id(&mut self, person: &Person) -> Option<String> {
-        let blank_rate = if self.options.variant == Variant::Messy {
-            0.1
-        } else {
+        let blank_rate = if self.options.variant == Variant::Clean {
             0.02
+        } else {
+            0.1
         };
         (!self.rng.random_bool(blank_rate)).then(|| person.id.clone())
     }

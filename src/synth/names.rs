@@ -165,6 +165,44 @@ pub fn traditional(name: &str) -> String {
         .collect()
 }
 
+/// Given-name characters and a homophone of each (same reading, different character).
+const HOMOPHONES: &[(char, char)] = &[
+    ('伟', '炜'),
+    ('芳', '方'),
+    ('丽', '莉'),
+    ('军', '君'),
+    ('明', '铭'),
+    ('华', '桦'),
+    ('红', '虹'),
+    ('玉', '钰'),
+    ('文', '雯'),
+    ('燕', '艳'),
+    ('静', '婧'),
+    ('杰', '洁'),
+    ('涛', '韬'),
+    ('平', '萍'),
+    ('英', '瑛'),
+    ('兰', '岚'),
+    ('林', '琳'),
+    ('宇', '雨'),
+    ('鹏', '朋'),
+    ('新', '欣'),
+    ('国', '帼'),
+];
+
+/// The name with its first replaceable given-name character swapped for a homophone, or in
+/// traditional characters when none is replaceable (either way: the same person).
+pub fn homophone(name: &str) -> String {
+    let mut chars: Vec<char> = name.chars().collect();
+    for c in chars.iter_mut().skip(1) {
+        if let Some((_, other)) = HOMOPHONES.iter().find(|(s, _)| s == c) {
+            *c = *other;
+            return chars.into_iter().collect();
+        }
+    }
+    traditional(name)
+}
+
 /// A name with a stray space or full-width space, as hand-keyed registries have.
 pub fn spaced(name: &str) -> String {
     let mut chars: Vec<char> = name.chars().collect();

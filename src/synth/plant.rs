@@ -6,11 +6,11 @@ use rand::Rng;
 
 use chrono::Datelike;
 
-use super::{names, Generator, Household, Person};
+use super::{names, Generator, Household, Person, Variant};
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason};
 
-type Pool<'a> = &'a mut std::vec::IntoIter<usize>;
+pub(super) type Pool<'a> = &'a mut std::vec::IntoIter<usize>;
 
 /// Standards the county-nightly pipeline ships (the contract's defaults).
 fn standard(programme: Programme) -> Option<f64> {
@@ -24,11 +24,11 @@ fn standard(programme: Programme) -> Option<f64> {
 
 impl Generator {
     /// How many households a case takes: `per_mille` of the county, at least one.
-    fn count(&self, per_mille: usize) -> usize {
+    pub(super) fn count(&self, per_mille: usize) -> usize {
         (self.options.households * per_mille / 1000).max(1)
     }
 
-    fn take(
+    pub(super) fn take(
         households: &[Household],
         pool: Pool,
         fits: impl Fn(&Household) -> bool,
@@ -36,11 +36,11 @@ impl Generator {
         pool.find(|&h| fits(&households[h]))
     }
 
-    fn member(&mut self, household: &Household) -> Person {
+    pub(super) fn member(&mut self, household: &Household) -> Person {
         household.members[self.rng.random_range(0..household.members.len())].clone()
     }
 
-    fn past_date(&mut self, years_back: u64) -> chrono::NaiveDate {
+    pub(super) fn past_date(&mut self, years_back: u64) -> chrono::NaiveDate {
         let as_of = self.as_of();
         self.date_between(as_of - Days::new(365 * years_back), as_of)
     }
@@ -60,6 +60,9 @@ impl Generator {
         self.plant_duplicates(households, pool);
         self.plant_identity_conflicts(households, pool);
         self.plant_invalid_ids(households, pool);
+        if self.options.variant == Variant::Hard {
+            self.plant_hard(households, pool);
+        }
     }
 
     fn plant_deaths(&mut self, households: &[Household], pool: Pool) {

@@ -54,20 +54,21 @@ fn layout(variant: Variant, source: Source) -> Layout {
         chinese_headers: false,
     };
     match (variant, source) {
-        (Variant::Clean, _) | (Variant::Messy, Source::Business | Source::CadreRelatives) => plain,
-        (Variant::Messy, Source::Roll) => Layout::Csv {
+        (Variant::Clean, _)
+        | (Variant::Messy | Variant::Hard, Source::Business | Source::CadreRelatives) => plain,
+        (Variant::Messy | Variant::Hard, Source::Roll) => Layout::Csv {
             gbk: true,
             bom: false,
             chinese_headers: true,
         },
-        (Variant::Messy, Source::Death) => Layout::Csv {
+        (Variant::Messy | Variant::Hard, Source::Death) => Layout::Csv {
             gbk: false,
             bom: true,
             chinese_headers: true,
         },
-        (Variant::Messy, Source::Pension) => Layout::Parquet,
-        (Variant::Messy, Source::Vehicle) => Layout::CsvGz,
-        (Variant::Messy, Source::Property) => Layout::Csv {
+        (Variant::Messy | Variant::Hard, Source::Pension) => Layout::Parquet,
+        (Variant::Messy | Variant::Hard, Source::Vehicle) => Layout::CsvGz,
+        (Variant::Messy | Variant::Hard, Source::Property) => Layout::Csv {
             gbk: true,
             bom: false,
             chinese_headers: false,
@@ -88,7 +89,7 @@ pub fn write_county(options: &SynthOptions, dir: &Path) -> Result<Written, Synth
         };
         let layout = layout(options.variant, source);
         let mut table = to_table(source, rows, layout);
-        if options.variant == Variant::Messy {
+        if options.variant != Variant::Clean {
             let broken = unreadable(&mut rng, source, &table.headers, layout);
             unreadable_rows += broken.len();
             county.unreadable_rows.insert(source, broken.len());
