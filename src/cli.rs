@@ -24,7 +24,8 @@ Examples:
   rollcheck run pipelines/county-nightly.toml --data /srv/rolls/2025-06 --as-of 2025-06-30 --out out/nightly
   rollcheck validate pipelines/county-nightly.toml --data /srv/rolls/2025-06
   rollcheck synth --households 20000 --seed 7 --variant messy --out /tmp/county
-  rollcheck eval --truth /tmp/county/truth.csv --flags out/nightly";
+  rollcheck eval --truth /tmp/county/truth.csv --flags out/nightly
+  rollcheck explain out/nightly H000123";
 
 #[derive(Parser, Debug)]
 #[command(name = "rollcheck", version, about = "Cross-match assistance rolls against registries and flag households for re-review", after_help = EXAMPLES)]
@@ -85,6 +86,12 @@ enum Command {
         /// Where the synthetic data (`data/`) and the run's outputs (`out/`) go.
         #[arg(long, default_value = "rollcheck-demo")]
         dir: PathBuf,
+    },
+    /// Show, for one household of a finished run, each flag and the comparisons behind it.
+    Explain {
+        /// The run's output directory.
+        out_dir: PathBuf,
+        household_id: String,
     },
     /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
     Eval {
@@ -226,6 +233,13 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             variant,
             dir,
         } => demo(households, seed, variant.into(), &dir),
+        Command::Explain {
+            out_dir,
+            household_id,
+        } => {
+            print!("{}", crate::output::explain(&out_dir, &household_id)?);
+            Ok(())
+        }
         Command::Eval { truth, flags } => {
             let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
             print!("{}", scores.table());

@@ -24,7 +24,7 @@ pub struct Weights {
     pub probability: f64,
 }
 
-fn level_indices(levels: &Levels) -> [usize; 5] {
+fn level_indices(levels: Levels) -> [usize; 5] {
     [
         levels.id.index(),
         name_index(levels.name),
@@ -89,7 +89,7 @@ impl LinkParameters {
 
     /// Scores one pair. `name_u` replaces the name's u for exact names (term frequency).
     pub fn weigh(&self, levels: &Levels, name_u: Option<f64>) -> Weights {
-        let indices = level_indices(levels);
+        let indices = level_indices(*levels);
         let mut fields = [0.0; 5];
         for (field, &level) in indices.iter().enumerate() {
             if is_missing(field, level) {
@@ -116,6 +116,7 @@ impl LinkParameters {
 
     /// Estimates u from level frequencies among random pairs, with add-half smoothing;
     /// missing levels are left out (they carry no weight).
+    #[must_use]
     pub fn with_u_from(mut self, random_levels: &[Levels]) -> LinkParameters {
         if random_levels.len() < 1000 {
             return self;
@@ -125,7 +126,7 @@ impl LinkParameters {
                 .map(|l| if is_missing(field, l) { 0.0 } else { 0.5 })
                 .collect();
             for levels in random_levels {
-                let level = level_indices(levels)[field];
+                let level = level_indices(*levels)[field];
                 if !is_missing(field, level) {
                     counts[level] += 1.0;
                 }
@@ -139,6 +140,7 @@ impl LinkParameters {
     /// Fits m by EM on unlabelled candidate pairs, holding u fixed. EM's own lambda is the
     /// share of matches among candidates; the prior kept for scoring is the share among all
     /// `total_pairs` (member × record) pairs, which is what u from random pairs implies.
+    #[must_use]
     pub fn fit_m(
         mut self,
         candidate_levels: &[Levels],
@@ -151,7 +153,11 @@ impl LinkParameters {
         #[allow(clippy::cast_precision_loss)]
         let n_candidates = candidate_levels.len() as f64;
         self.lambda = 0.1;
-        let indices: Vec<[usize; 5]> = candidate_levels.iter().map(level_indices).collect();
+        let indices: Vec<[usize; 5]> = candidate_levels
+            .iter()
+            .copied()
+            .map(level_indices)
+            .collect();
         for iteration in 0..max_iterations {
             let mut m_counts: Vec<Vec<f64>> = LEVEL_COUNTS
                 .iter()

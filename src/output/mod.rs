@@ -3,6 +3,7 @@
 //! OUTDIR, is fsynced, and is renamed into place only when complete.
 //! Front door: `output::write_run`. Only this stage and `ingest` touch the disk.
 
+mod explain;
 mod files;
 mod tables;
 
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use explain::explain;
 pub use files::{acquire_lock, RunLock};
 pub use tables::{previous_flags, PreviousFlag};
 

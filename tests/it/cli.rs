@@ -213,3 +213,39 @@ print("ok")
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn explain_shows_the_comparison_behind_a_probabilistic_flag() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    rollcheck()
+        .args([
+            "run",
+            "fixtures/link/one_wrong_digit_with_agreeing_name_and_birth_date_matches/pipeline.toml",
+        ])
+        .args(["--as-of", "2025-06-30", "--out"])
+        .arg(&out)
+        .current_dir(repo_path(""))
+        .assert()
+        .success();
+    rollcheck()
+        .arg("explain")
+        .arg(&out)
+        .arg("H1")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("deceased_member")
+                .and(predicate::str::contains("accepted by probabilistic"))
+                .and(predicate::str::contains("one_digit"))
+                .and(predicate::str::contains("ID numbers differ in one digit"))
+                .and(predicate::str::contains("birth dates equal")),
+        );
+    rollcheck()
+        .arg("explain")
+        .arg(&out)
+        .arg("H2")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("H2: no flags"));
+}

@@ -88,12 +88,28 @@ fn messy_county_is_flagged_accurately_and_quarantines_unreadable_rows() {
 fn hard_county_meets_the_matching_targets() {
     let (scores, manifest, _) = run_county(Variant::Hard);
     let table = scores.table();
-    assert!(scores.overall.precision() >= 0.995 && scores.overall.recall() >= 0.99, "{table}");
+    assert!(
+        scores.overall.precision() >= 0.995 && scores.overall.recall() >= 0.99,
+        "{table}"
+    );
     let deaths = scores.per_reason["deceased_member"];
-    assert!(deaths.precision() >= 0.995 && deaths.recall() >= 0.99, "{table}");
+    assert!(
+        deaths.precision() >= 0.995 && deaths.recall() >= 0.99,
+        "{table}"
+    );
     assert_eq!(manifest["link_model"], "em");
-    assert!(manifest["candidate_pairs_per_rule"]["id_masked"].as_u64().unwrap() > 0);
-    assert!(manifest["matches_per_source"]["death.accepted"].as_u64().unwrap() > 0);
+    assert!(
+        manifest["candidate_pairs_per_rule"]["id_masked"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+    assert!(
+        manifest["matches_per_source"]["death.accepted"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 }
 
 #[test]

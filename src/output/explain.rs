@@ -1,0 +1,181 @@
+//! `rollcheck explain`: for one household of a finished run, each flag with its evidence and,
+//! for every record behind it, the comparison table that linked the record to the member.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
+
+use super::OutputError;
+
+fn read(path: &Path) -> Result<DataFrame, OutputError> {
+    let file = std::fs::File::open(path).map_err(|e| OutputError::write(path, e))?;
+    ParquetReader::new(file)
+        .finish()
+        .map_err(|e| OutputError::write(path, e))
+}
+
+/// One column of a frame as optional text (numbers are printed as polars formats them).
+fn text_column(
+    frame: &DataFrame,
+    name: &str,
+    path: &Path,
+) -> Result<Vec<Option<String>>, OutputError> {
+    let column = frame
+        .column(name)
+        .and_then(|c| c.cast(&DataType::String))
+        .map_err(|e| OutputError::write(path, format!("column `{name}`: {e}")))?;
+    let text = column.str().map_err(|e| OutputError::write(path, e))?;
+    Ok(text.iter().map(|v| v.map(str::to_string)).collect())
+}
+
+fn float_column(frame: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>, OutputError> {
+    let column = frame
+        .column(name)
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map_err(|e| OutputError::write(path, format!("column `{name}`: {e}")))?;
+    let values = column.f64().map_err(|e| OutputError::write(path, e))?;
+    Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+}
+
+/// What each level means, in words a reviewer reads.
+fn level_words(field: &str, level: &str) -> &'static str {
+    match (field, level) {
+        ("id", "identical") => "ID numbers identical as written",
+        ("id", "normalized") => {
+            "ID numbers equal after normalisation (spacing, width, 15→18 digits)"
+        }
+        ("id", "one_digit") => "ID numbers differ in one digit",
+        ("id", "transposition") => "ID numbers differ by two swapped digits",
+        ("id", "different") => "ID numbers differ",
+        ("name", "identical") => "names identical",
+        ("name", "normalized") => {
+            "names equal after normalisation (traditional/simplified, spaces, dots)"
+        }
+        ("name", "same_reading") => "names read the same (homophones)",
+        ("name", "one_char_diff") => "names differ in one character",
+        ("name", "different") => "names clearly differ",
+        ("birth_date", "equal") => "birth dates equal",
+        ("birth_date", "one_field_off") => "birth dates differ in year, month or day",
+        ("birth_date", "day_month_swapped") => "birth dates with day and month swapped",
+        ("birth_date", "different") => "birth dates differ",
+        ("region", "village") => "same village",
+        ("region", "township") => "same township",
+        ("region", "county") => "same county",
+        ("region", "other") => "different county",
+        ("gender", "same") => "same gender (from the ID)",
+        ("gender", "different") => "different gender (from the ID)",
+        (_, "missing") => {
+            "not compared: unknown on one side, or already counted in the ID (no weight)"
+        }
+        _ => "",
+    }
+}
+
+const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
+
+/// The explanation of one household's flags, as text.
+pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError> {
+    let flags_path = out_dir.join("flags.parquet");
+    let matches_path = out_dir.join("matches.parquet");
+    let flags = read(&flags_path)?;
+    let matches = read(&matches_path)?;
+    let col = |name: &str| text_column(&flags, name, &flags_path);
+    let (households, reasons, severities, evidence, records, members) = (
+        col("household_id")?,
+        col("reason")?,
+        col("severity")?,
+        col("evidence")?,
+        col("record_ids")?,
+        col("member_ids")?,
+    );
+    let mcol = |name: &str| text_column(&matches, name, &matches_path);
+    let (m_households, m_records, m_members, m_sources, m_methods, m_decisions, m_notes) = (
+        mcol("household_id")?,
+        mcol("record_id")?,
+        mcol("member_id")?,
+        mcol("source")?,
+        mcol("method")?,
+        mcol("decision")?,
+        mcol("note")?,
+    );
+    let levels: Vec<Vec<Option<String>>> = FIELDS
+        .iter()
+        .map(|f| mcol(&format!("{f}_level")))
+        .collect::<Result<_, _>>()?;
+    let weights: Vec<Vec<f64>> = FIELDS
+        .iter()
+        .map(|f| float_column(&matches, &format!("{f}_weight"), &matches_path))
+        .collect::<Result<_, _>>()?;
+    let (priors, totals, scores) = (
+        float_column(&matches, "prior_weight", &matches_path)?,
+        float_column(&matches, "match_weight", &matches_path)?,
+        float_column(&matches, "score", &matches_path)?,
+    );
+
+    let mut out = String::new();
+    let mut found = false;
+    for flag in (0..households.len()).filter(|&i| households[i].as_deref() == Some(household_id)) {
+        found = true;
+        let text = |v: &Vec<Option<String>>| v[flag].clone().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "{household_id}  {}  ({})  members {}",
+            text(&reasons),
+            text(&severities),
+            text(&members)
+        );
+        let _ = writeln!(out, "  evidence: {}", text(&evidence));
+        for record_id in text(&records).split(';').filter(|r| !r.is_empty()) {
+            let rows = (0..m_records.len()).filter(|&j| {
+                m_households[j].as_deref() == Some(household_id)
+                    && m_records[j].as_deref() == Some(record_id)
+            });
+            for j in rows {
+                let get = |v: &Vec<Option<String>>| v[j].clone().unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  record {record_id} ({}) ↔ member {}: {} by {}, probability {:.6}{}",
+                    get(&m_sources),
+                    get(&m_members),
+                    get(&m_decisions),
+                    get(&m_methods),
+                    scores[j],
+                    m_notes[j]
+                        .as_ref()
+                        .map(|n| format!(" — held back: {n}"))
+                        .unwrap_or_default()
+                );
+                let _ = writeln!(
+                    out,
+                    "    {:<11} {:<18} {:>8}  meaning",
+                    "field", "level", "weight"
+                );
+                for (f, field) in FIELDS.iter().enumerate() {
+                    let level = levels[f][j].clone().unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "    {field:<11} {level:<18} {:>+8.2}  {}",
+                        weights[f][j],
+                        level_words(field, &level)
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "    {:<11} {:<18} {:>+8.2}  how rare a match is among all pairs",
+                    "prior", "", priors[j]
+                );
+                let _ = writeln!(
+                    out,
+                    "    {:<11} {:<18} {:>+8.2}  log2 odds; probability = 1 / (1 + 2^-total)",
+                    "total", "", totals[j]
+                );
+            }
+        }
+        out.push('\n');
+    }
+    if !found {
+        let _ = writeln!(out, "{household_id}: no flags in {}", out_dir.display());
+    }
+    Ok(out)
+}
