@@ -227,17 +227,24 @@ fn train(sides: &Sides, exact_levels: &[Levels], blocked_levels: &[Levels]) -> L
         return defaults;
     }
     let record_counts: Vec<usize> = sides.records.iter().map(Vec::len).collect();
-    let random: Vec<Levels> =
+    let random: Vec<Vec<usize>> =
         model::random_pairs(sides.members.len(), &record_counts, RANDOM_PAIRS, 0x5EED)
             .par_iter()
-            .map(|c| sides.levels(*c))
+            .map(|c| model::person_levels(sides.levels(*c)))
             .collect();
-    let training: Vec<Levels> = exact_levels.iter().chain(blocked_levels).copied().collect();
+    let training: Vec<Vec<usize>> = exact_levels
+        .iter()
+        .chain(blocked_levels)
+        .map(|l| model::person_levels(*l))
+        .collect();
     #[allow(clippy::cast_precision_loss)]
     let total_pairs = sides.members.len() as f64 * record_counts.iter().sum::<usize>() as f64;
-    defaults
-        .with_u_from(&random)
-        .fit_m(&training, total_pairs, EM_ITERATIONS)
+    defaults.with_u_from(&model::PERSON, &random).fit_m(
+        &model::PERSON,
+        &training,
+        total_pairs,
+        EM_ITERATIONS,
+    )
 }
 
 /// u for an exact name: how common the name is on the roll (term frequency).

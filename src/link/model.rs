@@ -1,8 +1,12 @@
-//! Fellegi–Sunter scoring. Each field level has an m-probability (how often true matches
-//! show it) and a u-probability (how often unrelated pairs do); a pair's match weight is the
-//! prior log-odds plus Σ log2(m/u), and its probability follows from the weight.
-//! u comes from random pairs, m from EM on the candidate pairs (no labels), and exact
-//! names get a term-frequency u so that 王伟 counts for less than 欧阳娜娜.
+//! Fellegi–Sunter scoring, for any set of fields. Each field level has an m-probability
+//! (how often true matches show it) and a u-probability (how often unrelated pairs do); a
+//! pair's match weight is the prior log-odds plus Σ log2(m/u), and its probability follows
+//! from the weight. u comes from random pairs, m from EM on the candidate pairs (no labels),
+//! and exact values of a field may get a term-frequency u, so that 王伟 counts for less than
+//! 欧阳娜娜. Person matching is one shape of this model (`PERSON`); `rollcheck link` builds
+//! its shape from the columns a link file declares.
+
+use std::sync::LazyLock;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -11,53 +15,72 @@ use super::compare::Levels;
 use crate::config::LinkParameters;
 use crate::normalize::NameLevel;
 
-/// Fields in a fixed order; each field's levels in the order of its `ALL`.
+/// The fields of a model: names, level counts, and each field's missing level (a missing
+/// value is neutral: weight 0, left out of u and m).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shape {
+    pub names: Vec<String>,
+    pub n_levels: Vec<usize>,
+    pub missing: Vec<Option<usize>>,
+}
+
+impl Shape {
+    fn is_missing(&self, field: usize, level: usize) -> bool {
+        self.missing[field] == Some(level)
+    }
+}
+
+/// The person-matching fields, in `Levels` order; levels in the order of each `ALL`.
 pub const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
-const LEVEL_COUNTS: [usize; 5] = [6, 5, 5, 5, 3];
+
+pub static PERSON: LazyLock<Shape> = LazyLock::new(|| Shape {
+    names: FIELDS.iter().map(|f| (*f).to_string()).collect(),
+    n_levels: vec![6, 5, 5, 5, 3],
+    // The name is never missing.
+    missing: vec![Some(5), None, Some(4), Some(4), Some(2)],
+});
+
+/// A term-frequency u for one pair: used instead of the field's u at levels `0..=up_to`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TermFrequency {
+    pub field: usize,
+    pub up_to_level: usize,
+    pub u: f64,
+}
 
 /// Per-field log2 Bayes factors of one pair, and the result.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Weights {
     pub prior: f64,
-    pub fields: [f64; 5],
+    pub fields: Vec<f64>,
     pub total: f64,
     pub probability: f64,
 }
 
-fn level_indices(levels: Levels) -> [usize; 5] {
-    [
+/// The level indices of a person comparison, in `PERSON` order.
+pub fn person_levels(levels: Levels) -> Vec<usize> {
+    let name = match levels.name {
+        NameLevel::Identical => 0,
+        NameLevel::Normalized => 1,
+        NameLevel::SameReading => 2,
+        NameLevel::OneCharDiff => 3,
+        NameLevel::Different => 4,
+    };
+    vec![
         levels.id.index(),
-        name_index(levels.name),
+        name,
         levels.birth_date.index(),
         levels.region.index(),
         levels.gender.index(),
     ]
 }
 
-fn name_index(level: NameLevel) -> usize {
-    match level {
-        NameLevel::Identical => 0,
-        NameLevel::Normalized => 1,
-        NameLevel::SameReading => 2,
-        NameLevel::OneCharDiff => 3,
-        NameLevel::Different => 4,
-    }
-}
-
 /// Smallest probability any level gets, so that no single field is infinitely decisive.
 const FLOOR: f64 = 1e-6;
 
-/// The index of each field's `Missing` level: a missing value is neutral (weight 0), it
-/// neither supports nor contradicts a match. The name is never missing.
-const MISSING: [Option<usize>; 5] = [Some(5), None, Some(4), Some(4), Some(2)];
-
-fn is_missing(field: usize, level: usize) -> bool {
-    MISSING[field] == Some(level)
-}
-
 impl LinkParameters {
-    /// Domain defaults, used when a run has too little data to train on. `lambda` is the
-    /// probability that a random (member, record) pair is a match.
+    /// Person-matching defaults, used when a run has too little data to train on. `lambda`
+    /// is the probability that a random (member, record) pair is a match.
     pub fn defaults() -> LinkParameters {
         let m = vec![
             // id: identical, normalized, one_digit, transposition, different, missing
@@ -87,23 +110,56 @@ impl LinkParameters {
         }
     }
 
-    /// Scores one pair. `name_u` replaces the name's u for exact names (term frequency).
+    /// Flat starting parameters for a shape: agreement likelier for matches.
+    pub fn uniform(shape: &Shape, lambda: f64) -> LinkParameters {
+        let spread = |n: usize, first: f64| -> Vec<f64> {
+            if n < 2 {
+                return vec![1.0; n];
+            }
+            #[allow(clippy::cast_precision_loss)]
+            let rest = (1.0 - first) / (n - 1) as f64;
+            (0..n).map(|l| if l == 0 { first } else { rest }).collect()
+        };
+        let m = shape.n_levels.iter().map(|n| spread(*n, 0.9)).collect();
+        let u = shape.n_levels.iter().map(|n| spread(*n, 0.05)).collect();
+        LinkParameters {
+            lambda,
+            m,
+            u,
+            source: "default".into(),
+            em_iterations: 0,
+        }
+    }
+
+    /// Scores a person comparison; `name_u` is the name's term frequency, if known.
     pub fn weigh(&self, levels: &Levels, name_u: Option<f64>) -> Weights {
-        let indices = level_indices(*levels);
-        let mut fields = [0.0; 5];
-        for (field, &level) in indices.iter().enumerate() {
-            if is_missing(field, level) {
+        let tf = name_u.map(|u| TermFrequency {
+            field: 1,
+            up_to_level: 1,
+            u,
+        });
+        self.weigh_levels(&PERSON, &person_levels(*levels), tf.as_slice())
+    }
+
+    /// Scores one pair given its level index per field.
+    pub fn weigh_levels(
+        &self,
+        shape: &Shape,
+        levels: &[usize],
+        term_frequencies: &[TermFrequency],
+    ) -> Weights {
+        let mut fields = vec![0.0; levels.len()];
+        for (field, &level) in levels.iter().enumerate() {
+            if shape.is_missing(field, level) {
                 continue;
             }
-            let mut u = self.u[field][level];
-            if field == 1 && level <= 1 {
-                if let Some(tf) = name_u {
-                    u = tf;
-                }
-            }
+            let tf = term_frequencies
+                .iter()
+                .find(|t| t.field == field && level <= t.up_to_level);
+            let u = tf.map_or(self.u[field][level], |t| t.u);
             fields[field] = (self.m[field][level].max(FLOOR) / u.max(FLOOR)).log2();
         }
-        let lambda = self.lambda.clamp(1e-9, 1.0 - 1e-9);
+        let lambda = self.lambda.clamp(1e-12, 1.0 - 1e-9);
         let prior = (lambda / (1.0 - lambda)).log2();
         let total = prior + fields.iter().sum::<f64>();
         Weights {
@@ -117,18 +173,17 @@ impl LinkParameters {
     /// Estimates u from level frequencies among random pairs, with add-half smoothing;
     /// missing levels are left out (they carry no weight).
     #[must_use]
-    pub fn with_u_from(mut self, random_levels: &[Levels]) -> LinkParameters {
+    pub fn with_u_from(mut self, shape: &Shape, random_levels: &[Vec<usize>]) -> LinkParameters {
         if random_levels.len() < 1000 {
             return self;
         }
-        for (field, count) in LEVEL_COUNTS.iter().enumerate() {
+        for (field, count) in shape.n_levels.iter().enumerate() {
             let mut counts: Vec<f64> = (0..*count)
-                .map(|l| if is_missing(field, l) { 0.0 } else { 0.5 })
+                .map(|l| if shape.is_missing(field, l) { 0.0 } else { 0.5 })
                 .collect();
             for levels in random_levels {
-                let level = level_indices(*levels)[field];
-                if !is_missing(field, level) {
-                    counts[level] += 1.0;
+                if !shape.is_missing(field, levels[field]) {
+                    counts[levels[field]] += 1.0;
                 }
             }
             let total: f64 = counts.iter().sum();
@@ -139,41 +194,44 @@ impl LinkParameters {
 
     /// Fits m by EM on unlabelled candidate pairs, holding u fixed. EM's own lambda is the
     /// share of matches among candidates; the prior kept for scoring is the share among all
-    /// `total_pairs` (member × record) pairs, which is what u from random pairs implies.
+    /// `total_pairs` (left × right) pairs, which is what u from random pairs implies.
     #[must_use]
     pub fn fit_m(
         mut self,
-        candidate_levels: &[Levels],
+        shape: &Shape,
+        candidates: &[Vec<usize>],
         total_pairs: f64,
         max_iterations: usize,
     ) -> LinkParameters {
-        if candidate_levels.len() < 200 || total_pairs < 1.0 {
+        if candidates.len() < 200 || total_pairs < 1.0 {
             return self;
         }
         #[allow(clippy::cast_precision_loss)]
-        let n_candidates = candidate_levels.len() as f64;
+        let n_candidates = candidates.len() as f64;
         self.lambda = 0.1;
-        let indices: Vec<[usize; 5]> = candidate_levels
-            .iter()
-            .copied()
-            .map(level_indices)
-            .collect();
         for iteration in 0..max_iterations {
-            let mut m_counts: Vec<Vec<f64>> = LEVEL_COUNTS
+            let mut m_counts: Vec<Vec<f64>> = shape
+                .n_levels
                 .iter()
                 .enumerate()
                 .map(|(field, n)| {
                     (0..*n)
-                        .map(|l| if is_missing(field, l) { 0.0 } else { 0.01 })
+                        .map(|l| {
+                            if shape.is_missing(field, l) {
+                                0.0
+                            } else {
+                                0.01
+                            }
+                        })
                         .collect()
                 })
                 .collect();
             let mut total_posterior = 0.0;
-            for pair in &indices {
-                let posterior = self.posterior(pair);
+            for pair in candidates {
+                let posterior = self.posterior(shape, pair);
                 total_posterior += posterior;
                 for (field, &level) in pair.iter().enumerate() {
-                    if !is_missing(field, level) {
+                    if !shape.is_missing(field, level) {
                         m_counts[field][level] += posterior;
                     }
                 }
@@ -204,10 +262,10 @@ impl LinkParameters {
         self
     }
 
-    fn posterior(&self, pair: &[usize; 5]) -> f64 {
+    fn posterior(&self, shape: &Shape, pair: &[usize]) -> f64 {
         let (mut match_likelihood, mut non_match_likelihood) = (self.lambda, 1.0 - self.lambda);
         for (field, &level) in pair.iter().enumerate() {
-            if is_missing(field, level) {
+            if shape.is_missing(field, level) {
                 continue;
             }
             match_likelihood *= self.m[field][level].max(FLOOR);
@@ -217,7 +275,7 @@ impl LinkParameters {
     }
 }
 
-/// Deterministic random (member, record) pairs for estimating u.
+/// Deterministic random (left, right) pairs for estimating u: (registry, record, member).
 pub fn random_pairs(
     n_members: usize,
     record_counts: &[usize],
@@ -298,7 +356,8 @@ mod tests {
             );
             3000
         ]);
-        let fitted = LinkParameters::defaults().fit_m(&pairs, 1_000_000.0, 50);
+        let pairs: Vec<Vec<usize>> = pairs.into_iter().map(person_levels).collect();
+        let fitted = LinkParameters::defaults().fit_m(&PERSON, &pairs, 1_000_000.0, 50);
         assert_eq!(fitted.source, "em");
         // 300 matches among a million possible pairs.
         assert!(

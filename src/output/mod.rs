@@ -122,7 +122,7 @@ pub struct MatchRow {
     pub region_level: String,
     pub gender_level: String,
     /// log2 Bayes factor per field, in `link::FIELDS` order, then prior and total.
-    pub field_weights: [f64; 5],
+    pub field_weights: Vec<f64>,
     pub prior_weight: f64,
     pub match_weight: f64,
     pub decision: String,
@@ -143,7 +143,7 @@ impl MatchRow {
             birth_date_level: m.levels.birth_date.code().to_string(),
             region_level: m.levels.region.code().to_string(),
             gender_level: m.levels.gender.code().to_string(),
-            field_weights: m.weights.fields,
+            field_weights: m.weights.fields.clone(),
             prior_weight: m.weights.prior,
             match_weight: m.weights.total,
             decision: m.decision.code().to_string(),
