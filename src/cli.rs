@@ -93,6 +93,13 @@ enum Command {
         out_dir: PathBuf,
         household_id: String,
     },
+    /// Link any two tables as a link file declares (comparisons, blocking); writes
+    /// pairs.parquet and model.json.
+    Link {
+        link_file: PathBuf,
+        #[arg(long, default_value = "rollcheck-link-out")]
+        out: PathBuf,
+    },
     /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
     Eval {
         #[arg(long)]
@@ -170,7 +177,11 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 JobError::Output(_) => exit::OUTPUT,
             };
         }
-        if cause.downcast_ref::<IngestError>().is_some() {
+        if cause.downcast_ref::<IngestError>().is_some()
+            || cause
+                .downcast_ref::<crate::link::generic::GenericLinkError>()
+                .is_some()
+        {
             return exit::INPUT;
         }
         if let Some(output) = cause.downcast_ref::<OutputError>() {
@@ -240,6 +251,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             print!("{}", crate::output::explain(&out_dir, &household_id)?);
             Ok(())
         }
+        Command::Link { link_file, out } => link(&link_file, &out),
         Command::Eval { truth, flags } => {
             let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
             print!("{}", scores.table());
@@ -280,6 +292,80 @@ fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
             row.problem
         );
     }
+    Ok(())
+}
+
+fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
+    let job = crate::config::LinkJob::load(link_file)?;
+    let started = Instant::now();
+    let left = crate::ingest::read_text_table(&job.left.path)?;
+    let right = crate::ingest::read_text_table(&job.right.path)?;
+    let linked = crate::link::generic::link_tables(&job, &left, &right)?;
+    let ids = |table: &crate::ingest::TextTable,
+               spec: &crate::config::TableSpec|
+     -> anyhow::Result<Vec<String>> {
+        let index = table
+            .headers
+            .iter()
+            .position(|h| h.trim() == spec.id_column)
+            .ok_or_else(|| {
+                anyhow::anyhow!("{}: no id column `{}`", spec.path.display(), spec.id_column)
+            })?;
+        Ok(table
+            .rows
+            .iter()
+            .map(|r| r.get(index).cloned().flatten().unwrap_or_default())
+            .collect())
+    };
+    let (left_ids, right_ids) = (ids(&left, &job.left)?, ids(&right, &job.right)?);
+    let pairs = crate::output::PairsTable {
+        left_ids: linked
+            .pairs
+            .iter()
+            .map(|p| left_ids[p.left_idx].clone())
+            .collect(),
+        right_ids: linked
+            .pairs
+            .iter()
+            .map(|p| right_ids[p.right_idx].clone())
+            .collect(),
+        probabilities: linked.pairs.iter().map(|p| p.weights.probability).collect(),
+        match_weights: linked.pairs.iter().map(|p| p.weights.total).collect(),
+        matched: linked
+            .pairs
+            .iter()
+            .map(|p| p.weights.probability >= job.match_probability)
+            .collect(),
+        comparisons: linked
+            .shape
+            .names
+            .iter()
+            .enumerate()
+            .map(|(f, name)| {
+                let levels = linked
+                    .pairs
+                    .iter()
+                    .map(|p| linked.level_names[f][p.levels[f]].clone())
+                    .collect();
+                let weights = linked.pairs.iter().map(|p| p.weights.fields[f]).collect();
+                (name.clone(), levels, weights)
+            })
+            .collect(),
+    };
+    crate::output::write_link_run(out, &pairs, &linked.parameters)?;
+    let matched = pairs.matched.iter().filter(|m| **m).count();
+    println!(
+        "linked {} x {} rows: {} candidate pairs, {} pairs written, {matched} at or above {} ({:.2} s); parameters: {} ({} EM iterations)",
+        left.rows.len(),
+        right.rows.len(),
+        linked.candidate_pairs,
+        pairs.left_ids.len(),
+        job.match_probability,
+        started.elapsed().as_secs_f64(),
+        linked.parameters.source,
+        linked.parameters.em_iterations,
+    );
+    println!("  outputs: {}", out.display());
     Ok(())
 }
 

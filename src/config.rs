@@ -222,23 +222,7 @@ impl Pipeline {
 
     /// Parses pipeline text; `path` is used for messages and to resolve relative sources.
     pub fn parse(text: &str, path: &Path) -> Result<Pipeline, ConfigError> {
-        let deserializer = toml::Deserializer::parse(text).map_err(|err| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            key: "(syntax)".into(),
-            message: err.message().to_string(),
-        })?;
-        let raw: RawPipeline = serde_path_to_error::deserialize(deserializer).map_err(|err| {
-            let key = err.path().to_string();
-            ConfigError::Invalid {
-                path: path.to_path_buf(),
-                key: if key == "." {
-                    "(top level)".into()
-                } else {
-                    key
-                },
-                message: err.into_inner().message().to_string(),
-            }
-        })?;
+        let raw: RawPipeline = deserialize_toml(text, path)?;
         let sha256 = hex_sha256(text.as_bytes());
         Pipeline::resolve(raw, path, sha256)
     }
@@ -479,6 +463,214 @@ fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSp
         possible_probability,
         parameters,
     }
+}
+
+/// Deserialises TOML, naming the file and the key path of the first error.
+fn deserialize_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    path: &Path,
+) -> Result<T, ConfigError> {
+    let deserializer = toml::Deserializer::parse(text).map_err(|err| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        key: "(syntax)".into(),
+        message: err.message().to_string(),
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let key = err.path().to_string();
+        ConfigError::Invalid {
+            path: path.to_path_buf(),
+            key: if key == "." {
+                "(top level)".into()
+            } else {
+                key
+            },
+            message: err.into_inner().message().to_string(),
+        }
+    })
+}
+
+// ---- Link files: `rollcheck link` over any two tables ---------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLinkJob {
+    left: RawTableSpec,
+    right: RawTableSpec,
+    comparisons: Vec<RawComparison>,
+    blocking: Vec<Vec<String>>,
+    #[serde(default)]
+    link: RawLinkThresholds,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTableSpec {
+    path: PathBuf,
+    id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComparison {
+    column: Option<String>,
+    left_column: Option<String>,
+    right_column: Option<String>,
+    kind: ComparisonKind,
+    levels: Option<Vec<f64>>,
+    term_frequency: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawLinkThresholds {
+    match_probability: Option<f64>,
+    possible_probability: Option<f64>,
+}
+
+/// How one column pair is compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComparisonKind {
+    /// Equal or not.
+    Exact,
+    /// Exact, then Jaro–Winkler similarity at or above each of `levels` (descending).
+    String,
+    /// Equal, one of year/month/day off, day and month swapped, different.
+    Date,
+    /// Equal, then |a − b| at or below each of `levels` (ascending).
+    Numeric,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    pub name: String,
+    pub left_column: String,
+    pub right_column: String,
+    pub kind: ComparisonKind,
+    pub levels: Vec<f64>,
+    pub term_frequency: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableSpec {
+    pub path: PathBuf,
+    pub id_column: String,
+}
+
+/// A validated link file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkJob {
+    pub file: PathBuf,
+    pub left: TableSpec,
+    pub right: TableSpec,
+    pub comparisons: Vec<Comparison>,
+    /// Each rule: columns (by comparison name) whose values must all be equal.
+    pub blocking: Vec<Vec<String>>,
+    pub match_probability: f64,
+    pub possible_probability: f64,
+}
+
+impl LinkJob {
+    pub fn load(path: &Path) -> Result<LinkJob, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let raw: RawLinkJob = deserialize_toml(&text, path)?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        let mut problems = Vec::new();
+        let comparisons: Vec<Comparison> = raw
+            .comparisons
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, c)| resolve_comparison(i, c, &mut problems))
+            .collect();
+        for (i, rule) in raw.blocking.iter().enumerate() {
+            for column in rule {
+                if !comparisons.iter().any(|c| &c.name == column) {
+                    problems.push(format!(
+                        "blocking[{i}]: `{column}` is not a compared column"
+                    ));
+                }
+            }
+            if rule.is_empty() {
+                problems.push(format!("blocking[{i}]: a rule needs at least one column"));
+            }
+        }
+        let match_probability = raw.link.match_probability.unwrap_or(0.5);
+        let possible_probability = raw.link.possible_probability.unwrap_or(0.01);
+        if !(0.0..1.0).contains(&possible_probability) || !(0.0..1.0).contains(&match_probability) {
+            problems.push("link: probabilities must be in [0, 1)".into());
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError::Problems {
+                path: path.to_path_buf(),
+                problems,
+            });
+        }
+        let table = |spec: RawTableSpec| TableSpec {
+            path: if spec.path.is_absolute() {
+                spec.path
+            } else {
+                base.join(spec.path)
+            },
+            id_column: spec.id,
+        };
+        Ok(LinkJob {
+            file: path.to_path_buf(),
+            left: table(raw.left),
+            right: table(raw.right),
+            comparisons,
+            blocking: raw.blocking,
+            match_probability,
+            possible_probability,
+        })
+    }
+}
+
+fn resolve_comparison(
+    index: usize,
+    raw: RawComparison,
+    problems: &mut Vec<String>,
+) -> Option<Comparison> {
+    let key = format!("comparisons[{index}]");
+    let left = raw.left_column.or_else(|| raw.column.clone());
+    let right = raw.right_column.or_else(|| raw.column.clone());
+    let (Some(left_column), Some(right_column)) = (left, right) else {
+        problems.push(format!(
+            "{key}: needs `column`, or `left_column` and `right_column`"
+        ));
+        return None;
+    };
+    let levels = raw.levels.unwrap_or_else(|| match raw.kind {
+        ComparisonKind::String => vec![0.92, 0.8],
+        ComparisonKind::Numeric => vec![1.0],
+        ComparisonKind::Exact | ComparisonKind::Date => Vec::new(),
+    });
+    let ordered = match raw.kind {
+        ComparisonKind::String => {
+            levels.windows(2).all(|w| w[0] > w[1]) && levels.iter().all(|l| (0.0..=1.0).contains(l))
+        }
+        ComparisonKind::Numeric => {
+            levels.windows(2).all(|w| w[0] < w[1]) && levels.iter().all(|l| *l >= 0.0)
+        }
+        ComparisonKind::Exact | ComparisonKind::Date => levels.is_empty(),
+    };
+    if !ordered {
+        problems.push(format!(
+            "{key}.levels: string levels are descending similarities in [0, 1], numeric levels ascending distances; exact and date take none"
+        ));
+    }
+    Some(Comparison {
+        name: raw
+            .column
+            .unwrap_or_else(|| format!("{left_column}~{right_column}")),
+        left_column,
+        right_column,
+        kind: raw.kind,
+        levels,
+        term_frequency: raw.term_frequency.unwrap_or(false),
+    })
 }
 
 /// Lower-case hex sha256 of some bytes.

@@ -141,29 +141,11 @@ fn read_source(
     base: &Path,
 ) -> Result<(RawTable, InputInfo), IngestError> {
     let path = locate(source, spec, base)?;
-    let unreadable = |message: String| IngestError::Unreadable {
-        path: path.clone(),
-        message,
-    };
-    let bytes = std::fs::read(&path).map_err(|err| unreadable(err.to_string()))?;
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let (format, table) = match extension.as_deref() {
-        Some("parquet") => ("parquet", table::read_parquet(&bytes)),
-        Some("xlsx" | "xls") => ("xlsx", table::read_xlsx(&bytes, spec.sheet.as_deref())),
-        Some("gz") => {
-            let text = decode::gunzip(&bytes)
-                .map_err(|err| unreadable(format!("bad gzip data: {err}")))?;
-            ("csv.gz", table::read_csv(&text))
-        }
-        _ => ("csv", table::read_csv(&bytes)),
-    };
-    let table = table.map_err(unreadable)?;
+    let (table, format, sha256) = read_file(&path, spec.sheet.as_deref())?;
     let info = InputInfo {
         source,
         path: path.display().to_string(),
-        sha256: hex_sha256(&bytes),
+        sha256,
         format: format.into(),
         encoding: table.encoding.clone(),
         replacement_chars: table.replacement_chars,
@@ -172,6 +154,65 @@ fn read_source(
         rows_quarantined: 0,
     };
     Ok((table, info))
+}
+
+/// Reads any supported file into a raw table; returns it with its format and sha256.
+fn read_file(
+    path: &Path,
+    sheet: Option<&str>,
+) -> Result<(RawTable, &'static str, String), IngestError> {
+    let unreadable = |message: String| IngestError::Unreadable {
+        path: path.to_path_buf(),
+        message,
+    };
+    let bytes = std::fs::read(path).map_err(|err| unreadable(err.to_string()))?;
+    let extension = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let (format, table) = match extension.as_deref() {
+        Some("parquet") => ("parquet", table::read_parquet(&bytes)),
+        Some("xlsx" | "xls") => ("xlsx", table::read_xlsx(&bytes, sheet)),
+        Some("gz") => {
+            let text = decode::gunzip(&bytes)
+                .map_err(|err| unreadable(format!("bad gzip data: {err}")))?;
+            ("csv.gz", table::read_csv(&text))
+        }
+        _ => ("csv", table::read_csv(&bytes)),
+    };
+    let table = table.map_err(unreadable)?;
+    Ok((table, format, hex_sha256(&bytes)))
+}
+
+/// Any table as text, for `rollcheck link`: headers as written, one `Option<String>` per
+/// cell (blank is `None`). Rows with the wrong number of fields are an error naming the row.
+pub struct TextTable {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Option<String>>>,
+    pub sha256: String,
+}
+
+pub fn read_text_table(path: &Path) -> Result<TextTable, IngestError> {
+    let (table, _, sha256) = read_file(path, None)?;
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for row in table.rows {
+        if let Some(problem) = row.problem {
+            return Err(IngestError::Unreadable {
+                path: path.to_path_buf(),
+                message: format!("row {}: {problem}", row.row),
+            });
+        }
+        rows.push(
+            row.cells
+                .iter()
+                .map(|cell| Some(cell.display().trim().to_string()).filter(|t| !t.is_empty()))
+                .collect(),
+        );
+    }
+    Ok(TextTable {
+        headers: table.headers,
+        rows,
+        sha256,
+    })
 }
 
 /// Maps each contract column to its position in the file's header.

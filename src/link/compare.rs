@@ -86,7 +86,7 @@ pub fn compare(member: &Side, record: &Side) -> Levels {
             record.raw_name,
             &record.person.name,
         ),
-        birth_date: compare_birth_dates(member.birth_date, record.birth_date),
+        birth_date: compare_dates(member.birth_date, record.birth_date),
         region: compare_regions(member.region, record.region),
         gender,
     }
@@ -141,7 +141,8 @@ fn one_deletion_apart(a: &[u8], b: &[u8]) -> bool {
     long[prefix + 1..] == short[prefix..]
 }
 
-fn compare_birth_dates(a: Option<NaiveDate>, b: Option<NaiveDate>) -> BirthLevel {
+/// Compares two dates: equal, one of year/month/day off, day and month swapped, different.
+pub fn compare_dates(a: Option<NaiveDate>, b: Option<NaiveDate>) -> BirthLevel {
     let (Some(a), Some(b)) = (a, b) else {
         return BirthLevel::Missing;
     };
@@ -261,25 +262,22 @@ mod tests {
     fn birth_date_levels() {
         let d = |s: &str| crate::ingest::parse_date(s);
         assert_eq!(
-            compare_birth_dates(d("1960-03-04"), d("1960-03-04")),
+            compare_dates(d("1960-03-04"), d("1960-03-04")),
             BirthLevel::Equal
         );
         assert_eq!(
-            compare_birth_dates(d("1960-03-04"), d("1961-03-04")),
+            compare_dates(d("1960-03-04"), d("1961-03-04")),
             BirthLevel::OneFieldOff
         );
         assert_eq!(
-            compare_birth_dates(d("1960-03-04"), d("1960-04-03")),
+            compare_dates(d("1960-03-04"), d("1960-04-03")),
             BirthLevel::DayMonthSwapped
         );
         assert_eq!(
-            compare_birth_dates(d("1960-03-04"), d("1970-05-06")),
+            compare_dates(d("1960-03-04"), d("1970-05-06")),
             BirthLevel::Different
         );
-        assert_eq!(
-            compare_birth_dates(None, d("1970-05-06")),
-            BirthLevel::Missing
-        );
+        assert_eq!(compare_dates(None, d("1970-05-06")), BirthLevel::Missing);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod block;
 pub mod compare;
 mod decide;
 mod exact;
+pub mod generic;
 pub mod model;
 
 use std::collections::{BTreeMap, HashMap};
@@ -243,6 +244,8 @@ fn train(sides: &Sides, exact_levels: &[Levels], blocked_levels: &[Levels]) -> L
         &model::PERSON,
         &training,
         total_pairs,
+        // Most candidates share a valid ID and are matches; EM starts from a modest share.
+        0.1,
         EM_ITERATIONS,
     )
 }

@@ -195,12 +195,15 @@ impl LinkParameters {
     /// Fits m by EM on unlabelled candidate pairs, holding u fixed. EM's own lambda is the
     /// share of matches among candidates; the prior kept for scoring is the share among all
     /// `total_pairs` (left × right) pairs, which is what u from random pairs implies.
+    /// `initial_lambda` starts EM: a low start keeps it from taking a large block of pairs
+    /// that merely share the blocking key for the match class.
     #[must_use]
     pub fn fit_m(
         mut self,
         shape: &Shape,
         candidates: &[Vec<usize>],
         total_pairs: f64,
+        initial_lambda: f64,
         max_iterations: usize,
     ) -> LinkParameters {
         if candidates.len() < 200 || total_pairs < 1.0 {
@@ -208,7 +211,7 @@ impl LinkParameters {
         }
         #[allow(clippy::cast_precision_loss)]
         let n_candidates = candidates.len() as f64;
-        self.lambda = 0.1;
+        self.lambda = initial_lambda.clamp(1e-6, 0.5);
         for iteration in 0..max_iterations {
             let mut m_counts: Vec<Vec<f64>> = shape
                 .n_levels
@@ -357,7 +360,7 @@ mod tests {
             3000
         ]);
         let pairs: Vec<Vec<usize>> = pairs.into_iter().map(person_levels).collect();
-        let fitted = LinkParameters::defaults().fit_m(&PERSON, &pairs, 1_000_000.0, 50);
+        let fitted = LinkParameters::defaults().fit_m(&PERSON, &pairs, 1_000_000.0, 0.1, 50);
         assert_eq!(fitted.source, "em");
         // 300 matches among a million possible pairs.
         assert!(

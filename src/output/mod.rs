@@ -14,7 +14,7 @@ use serde::Serialize;
 
 pub use explain::explain;
 pub use files::{acquire_lock, RunLock};
-pub use tables::{previous_flags, PreviousFlag};
+pub use tables::{previous_flags, PairsTable, PreviousFlag};
 
 use crate::config::LinkParameters;
 use crate::ingest::{InputInfo, QuarantinedRow};
@@ -208,6 +208,20 @@ impl From<&InputInfo> for InputManifest {
             rows_quarantined: info.rows_quarantined,
         }
     }
+}
+
+/// Writes `rollcheck link` results (pairs.parquet, model.json) atomically into `out_dir`.
+pub fn write_link_run(
+    out_dir: &Path,
+    pairs: &tables::PairsTable,
+    parameters: &LinkParameters,
+) -> Result<(), OutputError> {
+    let staging = files::staging_dir(out_dir, "link")?;
+    tables::write_pairs(&staging.join("pairs.parquet"), pairs)?;
+    let model =
+        serde_json::to_vec_pretty(parameters).map_err(|e| OutputError::write(&staging, e))?;
+    files::write_file(&staging.join("model.json"), &model)?;
+    files::swap_into_place(&staging, out_dir)
 }
 
 /// Writes all outputs into a fresh directory and swaps it into place as `out_dir`.

@@ -3,6 +3,7 @@
 
 mod cli;
 mod fixtures;
+mod generic_link;
 mod synthetic;
 
 use std::path::{Path, PathBuf};
