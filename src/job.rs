@@ -42,7 +42,7 @@ pub fn evaluate(
     data_dir: Option<&Path>,
     as_of: NaiveDate,
 ) -> Result<Evaluation, IngestError> {
-    let mut timer = StageTimer::default();
+    let mut timer = StageTimer::start();
     let ingested = ingest::load(pipeline, data_dir)?;
     timer.lap("ingest");
     let normalized = normalize::normalize(&ingested);
@@ -69,18 +69,24 @@ pub fn evaluate(
     })
 }
 
-#[derive(Default)]
+/// Seconds per stage, measured from the end of the previous one.
 struct StageTimer {
-    start: Option<Instant>,
+    since: Instant,
     laps: Vec<(String, f64)>,
 }
 
 impl StageTimer {
+    fn start() -> StageTimer {
+        StageTimer {
+            since: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+
     fn lap(&mut self, stage: &str) {
-        let start = self.start.get_or_insert_with(Instant::now);
         self.laps
-            .push((stage.to_string(), start.elapsed().as_secs_f64()));
-        *start = Instant::now();
+            .push((stage.to_string(), self.since.elapsed().as_secs_f64()));
+        self.since = Instant::now();
     }
 }
 

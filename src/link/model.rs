@@ -35,7 +35,8 @@ pub const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
 
 pub static PERSON: LazyLock<Shape> = LazyLock::new(|| Shape {
     names: FIELDS.iter().map(|f| (*f).to_string()).collect(),
-    n_levels: vec![6, 5, 5, 5, 3],
+    // The name has four weighted levels: identical and normalised names are one level.
+    n_levels: vec![6, 4, 5, 5, 3],
     // The name is never missing.
     missing: vec![Some(5), None, Some(4), Some(4), Some(2)],
 });
@@ -57,14 +58,15 @@ pub struct Weights {
     pub probability: f64,
 }
 
-/// The level indices of a person comparison, in `PERSON` order.
+/// The level indices of a person comparison, in `PERSON` order. A name written in
+/// traditional characters, with spaces or another middle dot is the same name: it weighs as
+/// an identical one (explanations still show which it was).
 pub fn person_levels(levels: Levels) -> Vec<usize> {
     let name = match levels.name {
-        NameLevel::Identical => 0,
-        NameLevel::Normalized => 1,
-        NameLevel::SameReading => 2,
-        NameLevel::OneCharDiff => 3,
-        NameLevel::Different => 4,
+        NameLevel::Identical | NameLevel::Normalized => 0,
+        NameLevel::SameReading => 1,
+        NameLevel::OneCharDiff => 2,
+        NameLevel::Different => 3,
     };
     vec![
         levels.id.index(),
@@ -85,8 +87,8 @@ impl LinkParameters {
         let m = vec![
             // id: identical, normalized, one_digit, transposition, different, missing
             vec![0.70, 0.15, 0.03, 0.01, 0.005, 0.105],
-            // name: identical, normalized, same_reading, one_char_diff, different
-            vec![0.85, 0.06, 0.04, 0.03, 0.02],
+            // name: same (identical or normalized), same_reading, one_char_diff, different
+            vec![0.91, 0.04, 0.03, 0.02],
             // birth_date: equal, one_field_off, day_month_swapped, different, missing
             vec![0.80, 0.03, 0.01, 0.01, 0.15],
             // region: village, township, county, other, missing
@@ -96,7 +98,7 @@ impl LinkParameters {
         ];
         let u = vec![
             vec![1e-6, 1e-6, 1e-5, 1e-6, 0.90, 0.09998],
-            vec![0.001, 0.0002, 0.002, 0.01, 0.9868],
+            vec![0.0012, 0.002, 0.01, 0.9868],
             vec![0.00005, 0.002, 0.00005, 0.85, 0.1479],
             vec![0.01, 0.05, 0.60, 0.19, 0.15],
             vec![0.45, 0.45, 0.10],
@@ -135,7 +137,7 @@ impl LinkParameters {
     pub fn weigh(&self, levels: &Levels, name_u: Option<f64>) -> Weights {
         let tf = name_u.map(|u| TermFrequency {
             field: 1,
-            up_to_level: 1,
+            up_to_level: 0,
             u,
         });
         self.weigh_levels(&PERSON, &person_levels(*levels), tf.as_slice())
