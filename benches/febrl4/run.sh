@@ -24,7 +24,7 @@ ours_runs=(); splink_runs=()
 for i in 1 2 3; do
   start=$(date +%s.%N)
   "$binary" -q link "$work/febrl4.toml" --out "$work/ours" > /dev/null
-  ours_runs+=("$(echo "$(date +%s.%N) - $start" | bc)")
+  ours_runs+=("$(echo "$(date +%s.%N) - $start" | bc | xargs printf "%.3f")")
   splink_runs+=("$("$python" "$here/splink_febrl4.py" "$work/data" "$work/splink.csv" 2>/dev/null | awk '/splink seconds/ {print $3}')")
 done
 ours_s=$(printf '%s\n' "${ours_runs[@]}" | best)
