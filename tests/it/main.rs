@@ -5,6 +5,7 @@ mod cli;
 mod fixtures;
 mod generic_link;
 mod synthetic;
+mod xlsx;
 
 use std::path::{Path, PathBuf};
 

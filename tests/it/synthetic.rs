@@ -119,3 +119,50 @@ fn same_options_give_the_same_county() {
     assert_eq!(a.roll, b.roll);
     assert_eq!(a.truth, b.truth);
 }
+
+#[test]
+fn saved_model_parameters_are_reused_instead_of_training() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    synth::write_county(&options(1500, Variant::Hard), &data).unwrap();
+    let trained = dir.path().join("trained");
+    job::run(&county_nightly(), Some(&data), fixture_as_of(), &trained).unwrap();
+    let pipeline_text = std::fs::read_to_string(repo_path("pipelines/county-nightly.toml"))
+        .unwrap()
+        .replace(
+            "[link]\n",
+            &format!("[link]\nparameters = {:?}\n", trained.join("model.json")),
+        );
+    let pipeline_path = dir.path().join("reuse.toml");
+    std::fs::write(&pipeline_path, pipeline_text).unwrap();
+    let reused = dir.path().join("reused");
+    job::run(
+        &Pipeline::load(&pipeline_path).unwrap(),
+        Some(&data),
+        fixture_as_of(),
+        &reused,
+    )
+    .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(reused.join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["link_model"], "file");
+    let flags = |out: &std::path::Path| eval::read_pairs(&out.join("flags.csv")).unwrap();
+    assert_eq!(flags(&trained), flags(&reused));
+}
+
+#[test]
+fn a_broken_parameters_file_is_a_pipeline_error_naming_the_key() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("model.json"), "{\"lambda\": \"high\"}").unwrap();
+    let err = Pipeline::parse(
+        "[sources.roll]\n[link]\nparameters = \"model.json\"\n",
+        &dir.path().join("p.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("link.parameters") && err.contains("model.json"),
+        "{err}"
+    );
+}
