@@ -181,6 +181,10 @@ pub struct LinkParameters {
     /// `default`, `em` or `file`.
     pub source: String,
     pub em_iterations: usize,
+    /// The prior for pairs where an ID is missing: records without an ID are a population
+    /// of their own (mostly people not on the roll), so they get their own prior.
+    #[serde(default)]
+    pub lambda_missing_id: Option<f64>,
 }
 
 /// How records without a shared valid ID are linked.

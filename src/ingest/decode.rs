@@ -44,22 +44,28 @@ pub fn decode_text(bytes: &[u8]) -> Decoded {
         };
     }
     let bytes = bytes.strip_prefix(BOM).unwrap_or(bytes);
+    let lines: Vec<&[u8]> = bytes.split_inclusive(|b| *b == b'\n').collect();
+    let non_ascii = lines.iter().filter(|l| !l.is_ascii()).count();
+    let utf8_like = lines
+        .iter()
+        .filter(|l| !l.is_ascii() && plausible_utf8(l).is_some())
+        .count();
+    // A GBK file has the odd line that is also valid UTF-8 by accident; a mixed file has a
+    // block of real UTF-8 lines. Below 1% of the non-ASCII lines, it is all GB18030.
+    let mixed = utf8_like * 100 > non_ascii;
     let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
-    let (mut utf8_lines, mut gb_lines, mut replacement_chars) = (0usize, 0usize, 0usize);
-    for line in bytes.split_inclusive(|b| *b == b'\n') {
-        if let Some(utf8) = plausible_utf8(line) {
-            if !line.is_ascii() {
-                utf8_lines += 1;
+    let mut replacement_chars = 0;
+    for line in lines {
+        match plausible_utf8(line).filter(|_| mixed || line.is_ascii()) {
+            Some(utf8) => text.push_str(utf8),
+            None => {
+                let (decoded, _) = GB18030.decode_without_bom_handling(line);
+                replacement_chars += decoded.matches('\u{FFFD}').count();
+                text.push_str(&decoded);
             }
-            text.push_str(utf8);
-        } else {
-            gb_lines += 1;
-            let (decoded, _) = GB18030.decode_without_bom_handling(line);
-            replacement_chars += decoded.matches('\u{FFFD}').count();
-            text.push_str(&decoded);
         }
     }
-    let encoding = if utf8_lines > 0 && gb_lines > 0 {
+    let encoding = if mixed {
         "mixed(utf-8+gb18030)"
     } else {
         "gb18030"
@@ -71,13 +77,21 @@ pub fn decode_text(bytes: &[u8]) -> Decoded {
     }
 }
 
-/// A line of a file that is not all UTF-8 counts as UTF-8 only if it decodes and has no
-/// characters in U+0100..U+07FF: short GBK names are often valid two-byte UTF-8 by accident
-/// (叶强霞 in GBK reads as `Ҷǿϼ`), while Chinese text in UTF-8 uses three-byte sequences.
+/// A line of a file that is not all UTF-8 counts as UTF-8 only if it decodes and every
+/// non-ASCII character is one Chinese records use: GBK bytes are often valid UTF-8 by
+/// accident, but then read as Cyrillic, Yi or other scripts (叶强霞 → `Ҷǿϼ`, 陳紅 → `ꐼt`).
 fn plausible_utf8(line: &[u8]) -> Option<&str> {
     let text = std::str::from_utf8(line).ok()?;
-    let two_byte_letters = text.chars().any(|c| ('\u{100}'..='\u{7FF}').contains(&c));
-    (!two_byte_letters).then_some(text)
+    text.chars()
+        .all(|c| c.is_ascii() || is_chinese_text_char(c))
+        .then_some(text)
+}
+
+fn is_chinese_text_char(c: char) -> bool {
+    matches!(c,
+        '\u{00B7}' | '\u{2010}'..='\u{2027}' | '\u{3000}'..='\u{303F}' | '\u{30FB}'
+        | '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF00}'..='\u{FFEF}' | '\u{FEFF}' | '\u{20000}'..='\u{2FFFF}')
 }
 
 #[cfg(test)]
@@ -125,6 +139,37 @@ mod tests {
         let decoded = decode_text(&[other.as_ref(), line.as_ref()].concat());
         assert_eq!(decoded.text, "R-2,张三\nR-1,叶强霞\n");
         assert_eq!(decoded.encoding, "gb18030");
+    }
+
+    #[test]
+    fn gbk_that_reads_as_three_byte_utf8_still_reads_as_gbk() {
+        let (line, _, _) = GB18030.encode("R-9,陳紅\n");
+        assert_eq!(
+            std::str::from_utf8(&line).ok(),
+            Some("R-9,ꐼt\n"),
+            "the premise"
+        );
+        let (other, _, _) = GB18030.encode("R-2,张三\n");
+        let decoded = decode_text(&[other.as_ref(), line.as_ref()].concat());
+        assert_eq!(decoded.text, "R-2,张三\nR-9,陳紅\n");
+    }
+
+    #[test]
+    fn a_rare_accidental_utf8_line_in_a_gbk_file_is_still_gbk() {
+        let mut bytes = Vec::new();
+        for i in 0..200 {
+            bytes.extend_from_slice(&GB18030.encode(&format!("R-{i},张三\n")).0);
+        }
+        // Valid, plausible UTF-8 (these bytes are also two GBK characters): one line in 201.
+        let accident = "R-x,中文\n".as_bytes();
+        assert!(plausible_utf8(accident).is_some(), "the premise");
+        bytes.extend_from_slice(accident);
+        let decoded = decode_text(&bytes);
+        assert_eq!(decoded.encoding, "gb18030");
+        assert!(
+            !decoded.text.contains("中文"),
+            "the lone line was read as GB18030"
+        );
     }
 
     #[test]

@@ -138,16 +138,27 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
         .par_iter()
         .map(|c| sides.levels(*c))
         .collect();
-    let parameters = spec
-        .parameters
-        .clone()
-        .unwrap_or_else(|| train(&sides, &exact_levels, &blocked_levels));
     // On a small roll a name's frequency says nothing; there the shipped u stands.
     let name_u = if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
         name_frequencies(ingested, normalized)
     } else {
         HashMap::new()
     };
+    let name_u_of = |member_idx: usize| {
+        name_u
+            .get(normalized.members[member_idx].name.key.as_str())
+            .copied()
+    };
+    let parameters = spec.parameters.clone().unwrap_or_else(|| {
+        let trained = train(&sides, &exact_levels, &blocked_levels);
+        with_missing_id_prior(
+            trained,
+            &sides,
+            &blocked.candidates,
+            &blocked_levels,
+            &name_u_of,
+        )
+    });
     let weigh = |levels: &Levels, member_idx: usize| {
         let key = normalized.members[member_idx].name.key.as_str();
         parameters.weigh(levels, name_u.get(key).copied())
@@ -248,6 +259,55 @@ fn train(sides: &Sides, exact_levels: &[Levels], blocked_levels: &[Levels]) -> L
         0.1,
         EM_ITERATIONS,
     )
+}
+
+/// Estimates the prior for pairs where an ID is missing, as EM estimates a mixing weight:
+/// the expected number of matches among the missing-ID candidates (their posteriors under
+/// that prior) over all missing-ID pairs. Few ID-less records are roll members, so this
+/// prior is usually far below the overall one, and namesakes stop looking like matches.
+fn with_missing_id_prior(
+    mut parameters: LinkParameters,
+    sides: &Sides,
+    candidates: &[block::Candidate],
+    levels: &[Levels],
+    name_u_of: &(dyn Fn(usize) -> Option<f64> + Sync),
+) -> LinkParameters {
+    if parameters.source != "em" {
+        return parameters;
+    }
+    let no_id = |side: &Side| id_chars(side.person).is_none();
+    let members = sides.members.len();
+    let records: usize = sides.records.iter().map(Vec::len).sum();
+    let members_without = sides.members.iter().filter(|s| no_id(s)).count();
+    let records_without = sides.records.iter().flatten().filter(|s| no_id(s)).count();
+    #[allow(clippy::cast_precision_loss)]
+    let missing_pairs = (records_without * members + members_without * records
+        - records_without * members_without) as f64;
+    if missing_pairs < 1.0 {
+        return parameters;
+    }
+    let missing: Vec<(usize, &Levels)> = candidates
+        .iter()
+        .zip(levels)
+        .filter(|(_, l)| l.id == IdLevel::Missing)
+        .map(|((_, _, member_idx), l)| (*member_idx, l))
+        .collect();
+    let mut lambda = parameters.lambda;
+    for _ in 0..50 {
+        parameters.lambda_missing_id = Some(lambda);
+        let expected: f64 = missing
+            .par_iter()
+            .map(|(member_idx, l)| parameters.weigh(l, name_u_of(*member_idx)).probability)
+            .sum();
+        let next = (expected / missing_pairs).max(1e-15);
+        let settled = (next - lambda).abs() <= lambda * 1e-6;
+        lambda = next;
+        if settled {
+            break;
+        }
+    }
+    parameters.lambda_missing_id = Some(lambda);
+    parameters
 }
 
 /// u for an exact name: how common the name is on the roll (term frequency).

@@ -109,6 +109,7 @@ impl LinkParameters {
             u,
             source: "default".into(),
             em_iterations: 0,
+            lambda_missing_id: None,
         }
     }
 
@@ -130,6 +131,7 @@ impl LinkParameters {
             u,
             source: "default".into(),
             em_iterations: 0,
+            lambda_missing_id: None,
         }
     }
 
@@ -140,7 +142,11 @@ impl LinkParameters {
             up_to_level: 0,
             u,
         });
-        self.weigh_levels(&PERSON, &person_levels(*levels), tf.as_slice())
+        let lambda = match levels.id {
+            super::IdLevel::Missing => self.lambda_missing_id.unwrap_or(self.lambda),
+            _ => self.lambda,
+        };
+        self.weigh_with_prior(&PERSON, &person_levels(*levels), tf.as_slice(), lambda)
     }
 
     /// Scores one pair given its level index per field.
@@ -149,6 +155,17 @@ impl LinkParameters {
         shape: &Shape,
         levels: &[usize],
         term_frequencies: &[TermFrequency],
+    ) -> Weights {
+        self.weigh_with_prior(shape, levels, term_frequencies, self.lambda)
+    }
+
+    /// Scores one pair under a given prior probability of a match.
+    pub fn weigh_with_prior(
+        &self,
+        shape: &Shape,
+        levels: &[usize],
+        term_frequencies: &[TermFrequency],
+        lambda: f64,
     ) -> Weights {
         let mut fields = vec![0.0; levels.len()];
         for (field, &level) in levels.iter().enumerate() {
@@ -161,7 +178,7 @@ impl LinkParameters {
             let u = tf.map_or(self.u[field][level], |t| t.u);
             fields[field] = (self.m[field][level].max(FLOOR) / u.max(FLOOR)).log2();
         }
-        let lambda = self.lambda.clamp(1e-12, 1.0 - 1e-9);
+        let lambda = lambda.clamp(1e-15, 1.0 - 1e-9);
         let prior = (lambda / (1.0 - lambda)).log2();
         let total = prior + fields.iter().sum::<f64>();
         Weights {

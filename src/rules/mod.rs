@@ -265,7 +265,9 @@ pub fn match_finding(
     }
 }
 
-fn match_basis_zh(member: &RollMember, m: &Match) -> Option<String> {
+/// Why a record is this member, when anything but an ID and name agreeing as written says
+/// so; `None` otherwise.
+pub fn match_basis_zh(member: &RollMember, m: &Match) -> Option<String> {
     let name = match m.levels.name {
         NameLevel::Identical => "姓名相同",
         NameLevel::Normalized => "姓名仅繁简或空格写法不同",

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{active_at, yuan, yuan_standard, Context, Finding};
+use super::{active_at, match_basis_zh, yuan, yuan_standard, Context, Finding};
 use crate::ingest::RecordDetails;
 use crate::link::Match;
 use crate::model::Source;
@@ -69,8 +69,11 @@ fn household_finding<'m>(
             continue;
         };
         total += monthly_amount;
+        let basis = match_basis_zh(context.member(m.member_idx), m)
+            .map(|b| format!("；{b}"))
+            .unwrap_or_default();
         parts.push(format!(
-            "{} {}（{}，{}/月）",
+            "{} {}（{}，{}/月{basis}）",
             record.record_id,
             record.person.name,
             pension_type.label_zh(),

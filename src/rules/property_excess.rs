@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{active_at, Context, Finding};
+use super::{active_at, match_basis_zh, Context, Finding};
 use crate::ingest::{RecordDetails, RegistryRecord, RollMember};
 use crate::link::Match;
 use crate::model::{PropertyUse, Source};
@@ -14,6 +14,8 @@ struct Holding<'a> {
     member: &'a RollMember,
     record: &'a RegistryRecord,
     score: f64,
+    /// Why the record is this member, when it is not plain ID + name agreement.
+    basis: Option<String>,
 }
 
 pub fn property_excess(context: &Context) -> Vec<Finding> {
@@ -81,6 +83,7 @@ fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) ->
         member,
         record,
         score: m.score,
+        basis: match_basis_zh(member, m),
     }
 }
 
@@ -122,7 +125,14 @@ fn describe(groups: &BTreeMap<&str, Vec<&Holding>>) -> String {
             };
             let owners: Vec<String> = holders
                 .iter()
-                .map(|h| format!("{} {}", h.record.record_id, h.record.person.name))
+                .map(|h| {
+                    let basis = h
+                        .basis
+                        .as_ref()
+                        .map(|b| format!("（{b}）"))
+                        .unwrap_or_default();
+                    format!("{} {}{basis}", h.record.record_id, h.record.person.name)
+                })
                 .collect();
             let area = area.map(|a| format!("，{a}㎡")).unwrap_or_default();
             format!(
