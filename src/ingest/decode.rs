@@ -56,13 +56,12 @@ pub fn decode_text(bytes: &[u8]) -> Decoded {
     let mut text = String::with_capacity(bytes.len() + bytes.len() / 2);
     let mut replacement_chars = 0;
     for line in lines {
-        match plausible_utf8(line).filter(|_| mixed || line.is_ascii()) {
-            Some(utf8) => text.push_str(utf8),
-            None => {
-                let (decoded, _) = GB18030.decode_without_bom_handling(line);
-                replacement_chars += decoded.matches('\u{FFFD}').count();
-                text.push_str(&decoded);
-            }
+        if let Some(utf8) = plausible_utf8(line).filter(|_| mixed || line.is_ascii()) {
+            text.push_str(utf8);
+        } else {
+            let (decoded, _) = GB18030.decode_without_bom_handling(line);
+            replacement_chars += decoded.matches('\u{FFFD}').count();
+            text.push_str(&decoded);
         }
     }
     let encoding = if mixed {
