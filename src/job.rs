@@ -13,7 +13,8 @@ use crate::link::{self, Links};
 use crate::model::Reason;
 use crate::normalize::{self, Normalized};
 use crate::output::{
-    self, FlagRow, InputManifest, Manifest, MatchRow, OutputError, PipelineInfo, RunOutputs,
+    self, FlagRow, InputManifest, Manifest, MatchRow, OutputError, PipelineInfo, ReviewMember,
+    RunOutputs,
 };
 use crate::rules::{self, Context, Flag, Households};
 
@@ -178,6 +179,7 @@ pub fn run(
             quarantine: &evaluation.ingested.quarantine,
             manifest: &manifest,
             parameters: &evaluation.links.parameters,
+            review_members: &review_members(&evaluation),
         },
     )?;
     Ok(RunSummary {
@@ -206,6 +208,23 @@ fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String 
         material.push_str(&input.sha256);
     }
     hex_sha256(material.as_bytes())[..16].to_string()
+}
+
+/// Roll members with masked IDs, for the review workbooks.
+fn review_members(evaluation: &Evaluation) -> Vec<ReviewMember> {
+    evaluation
+        .ingested
+        .roll
+        .iter()
+        .zip(&evaluation.normalized.members)
+        .map(|(member, person)| ReviewMember {
+            household_id: member.household_id.clone(),
+            member_id: member.member_id.clone(),
+            name: member.name.clone(),
+            masked_id: crate::normalize::mask_id(&person.id.cleaned),
+            is_head: member.relation == crate::model::Relation::Head,
+        })
+        .collect()
 }
 
 fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {

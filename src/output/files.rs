@@ -27,7 +27,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     file.sync_all().map_err(|e| OutputError::write(path, e))
 }
 
-fn create_private_dir(path: &Path) -> Result<(), OutputError> {
+pub fn create_private_dir(path: &Path) -> Result<(), OutputError> {
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
     {

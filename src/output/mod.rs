@@ -5,6 +5,7 @@
 
 mod explain;
 mod files;
+mod review;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use serde::Serialize;
 
 pub use explain::explain;
 pub use files::{acquire_lock, RunLock};
+pub use review::{township_of, ReviewMember};
 pub use tables::{previous_flags, PairsTable, PreviousFlag};
 
 use crate::config::LinkParameters;
@@ -105,6 +107,8 @@ pub struct RunOutputs<'a> {
     pub quarantine: &'a [QuarantinedRow],
     pub manifest: &'a Manifest,
     pub parameters: &'a LinkParameters,
+    /// Roll members as reviewers may see them (masked IDs), for the review workbooks.
+    pub review_members: &'a [ReviewMember],
 }
 
 /// A member↔record pair as written to matches.parquet.
@@ -243,6 +247,11 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError
     let manifest =
         serde_json::to_vec_pretty(outputs.manifest).map_err(|e| OutputError::write(&staging, e))?;
     files::write_file(&staging.join("manifest.json"), &manifest)?;
+    review::write_review_workbooks(
+        &staging.join("review"),
+        outputs.flags,
+        outputs.review_members,
+    )?;
     let model = serde_json::to_vec_pretty(outputs.parameters)
         .map_err(|e| OutputError::write(&staging, e))?;
     files::write_file(&staging.join("model.json"), &model)?;

@@ -1,0 +1,104 @@
+//! Review workbooks: one per township, readable, sorted by severity, and never showing a
+//! full ID number or a birth date from one.
+
+use calamine::{open_workbook, Data, Reader, Xlsx};
+use rollcheck::config::Pipeline;
+use rollcheck::job;
+use rollcheck::synth::{self, SynthOptions, Variant};
+
+use crate::{fixture_as_of, repo_path, temp_dir};
+
+#[test]
+fn review_workbooks_are_per_township_and_mask_every_id() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let out = dir.path().join("out");
+    synth::write_county(
+        &SynthOptions {
+            households: 600,
+            seed: 5,
+            variant: Variant::Messy,
+            as_of: fixture_as_of(),
+        },
+        &data,
+    )
+    .unwrap();
+    let pipeline = Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap();
+    let summary = job::run(&pipeline, Some(&data), fixture_as_of(), &out).unwrap();
+    let evaluation = job::evaluate(&pipeline, Some(&data), fixture_as_of()).unwrap();
+    let full_ids: Vec<String> = evaluation
+        .normalized
+        .members
+        .iter()
+        .filter_map(|p| p.valid_id().map(|v| v.text.clone()))
+        .collect();
+    let birth_dates: Vec<String> = full_ids.iter().map(|id| id[6..14].to_string()).collect();
+
+    let mut workbooks: Vec<_> = std::fs::read_dir(out.join("review"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    workbooks.sort();
+    let townships: std::collections::BTreeSet<String> = summary
+        .flags
+        .iter()
+        .map(|f| rollcheck::output::township_of(f.flag.region_code.as_deref()))
+        .collect();
+    assert_eq!(workbooks.len(), townships.len());
+    let mut rows_seen = 0;
+    let mut masked_seen = 0;
+    for path in &workbooks {
+        let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
+        assert_eq!(workbook.sheet_names(), ["核查清单", "汇总"]);
+        let range = workbook.worksheet_range("核查清单").unwrap();
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(header[0], "序号");
+        assert_eq!(&header[9..], ["核查结论", "核查人", "核查日期"]);
+        let mut last_severity = 3;
+        for row in range.rows().skip(1) {
+            rows_seen += 1;
+            let severity = match row[7].to_string().as_str() {
+                "高" => 2,
+                "中" => 1,
+                _ => 0,
+            };
+            assert!(
+                severity <= last_severity,
+                "{}: not sorted by severity",
+                path.display()
+            );
+            last_severity = severity;
+            for cell in row {
+                let text = match cell {
+                    Data::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                for (id, birth) in full_ids.iter().zip(&birth_dates) {
+                    assert!(
+                        !text.contains(id.as_str()),
+                        "{}: full ID in `{text}`",
+                        path.display()
+                    );
+                    assert!(
+                        !text.contains(&format!("{}{}", &id[..6], birth)),
+                        "{}: region+birth date in `{text}`",
+                        path.display()
+                    );
+                }
+                masked_seen += usize::from(text.contains("********"));
+            }
+            assert!(
+                row[9..].iter().all(|c| matches!(c, Data::Empty)),
+                "finding columns start empty"
+            );
+        }
+    }
+    assert_eq!(rows_seen, summary.flags.len());
+    assert!(masked_seen > 0, "members are shown with masked IDs");
+}
