@@ -1,7 +1,6 @@
 //! The command line: parses arguments, sets up logging, calls the library, prints summaries
 //! and maps errors to the contract's exit codes (2 usage/pipeline, 65 input, 73 output,
 //! 75 locked) in one place.
-#![allow(clippy::print_stdout)]
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -26,6 +25,23 @@ Examples:
   rollcheck synth --households 20000 --seed 7 --variant messy --out /tmp/county
   rollcheck eval --truth /tmp/county/truth.csv --flags out/nightly
   rollcheck explain out/nightly H000123";
+
+/// Writes a line to stdout. A closed pipe (`rollcheck run … | head`) means the reader has
+/// gone: the output is dropped instead of panicking, and the run's files are already written.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Writes text to stdout as it is (no newline added), dropping it on a closed pipe.
+macro_rules! out_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 
 #[derive(Parser, Debug)]
 #[command(name = "rollcheck", version, about = "Cross-match assistance rolls against registries and flag households for re-review", after_help = EXAMPLES)]
@@ -229,7 +245,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             };
             let written = synth::write_county(&options, &out)
                 .with_context(|| format!("writing synthetic county to {}", out.display()))?;
-            println!(
+            out!(
                 "wrote {} households, {} roll rows and {} planted flags to {}",
                 written.households,
                 written.members,
@@ -248,13 +264,13 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             out_dir,
             household_id,
         } => {
-            print!("{}", crate::output::explain(&out_dir, &household_id)?);
+            out_raw!("{}", crate::output::explain(&out_dir, &household_id)?);
             Ok(())
         }
         Command::Link { link_file, out } => link(&link_file, &out),
         Command::Eval { truth, flags } => {
             let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
-            print!("{}", scores.table());
+            out_raw!("{}", scores.table());
             Ok(())
         }
     }
@@ -263,17 +279,21 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
 fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
     let pipeline = Pipeline::load(pipeline_path)?;
     let ingested = crate::ingest::load(&pipeline, data)?;
-    println!(
+    out!(
         "{}: pipeline `{}` is valid",
         pipeline_path.display(),
         pipeline.name
     );
-    println!(
+    out!(
         "{:<16} {:>9} {:>9} {:>12}  {:<22} path",
-        "source", "read", "used", "quarantined", "encoding"
+        "source",
+        "read",
+        "used",
+        "quarantined",
+        "encoding"
     );
     for input in &ingested.inputs {
-        println!(
+        out!(
             "{:<16} {:>9} {:>9} {:>12}  {:<22} {}",
             input.source.code(),
             input.rows_read,
@@ -284,7 +304,7 @@ fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
         );
     }
     for row in ingested.quarantine.iter().take(20) {
-        println!(
+        out!(
             "  quarantine: {} row {} {}: {}",
             row.file,
             row.row,
@@ -354,7 +374,7 @@ fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
     };
     crate::output::write_link_run(out, &pairs, &linked.parameters)?;
     let matched = pairs.matched.iter().filter(|m| **m).count();
-    println!(
+    out!(
         "linked {} x {} rows: {} candidate pairs, {} pairs written, {matched} at or above {} ({:.2} s); parameters: {} ({} EM iterations)",
         left.rows.len(),
         right.rows.len(),
@@ -365,22 +385,24 @@ fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
         linked.parameters.source,
         linked.parameters.em_iterations,
     );
-    println!("  outputs: {}", out.display());
+    out!("  outputs: {}", out.display());
     Ok(())
 }
 
 fn print_summary(summary: &RunSummary, seconds: f64) {
-    println!("run {} finished in {seconds:.2} s", summary.run_id);
-    println!(
+    out!("run {} finished in {seconds:.2} s", summary.run_id);
+    out!(
         "  {} households, {} roll rows, {} rows quarantined",
-        summary.households, summary.members, summary.quarantined
+        summary.households,
+        summary.members,
+        summary.quarantined
     );
-    println!("  {:<22} {:>8}", "reason", "flags");
+    out!("  {:<22} {:>8}", "reason", "flags");
     for (reason, count) in summary.flags_per_reason() {
-        println!("  {:<22} {:>8}", reason.code(), count);
+        out!("  {:<22} {:>8}", reason.code(), count);
     }
-    println!("  {:<22} {:>8}", "total", summary.flags.len());
-    println!("  outputs: {}", summary.out_dir.display());
+    out!("  {:<22} {:>8}", "total", summary.flags.len());
+    out!("  outputs: {}", summary.out_dir.display());
 }
 
 fn demo(households: usize, seed: u64, variant: Variant, root: &Path) -> anyhow::Result<()> {
@@ -398,9 +420,10 @@ fn demo(households: usize, seed: u64, variant: Variant, root: &Path) -> anyhow::
         &data_dir,
     )?;
     let synth_seconds = started.elapsed().as_secs_f64();
-    println!(
+    out!(
         "synthesised {} households ({} roll rows) in {synth_seconds:.2} s",
-        written.households, written.members
+        written.households,
+        written.members
     );
     let pipeline_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/county-nightly.toml");
     let pipeline = match Pipeline::load(&pipeline_path) {
@@ -416,7 +439,7 @@ fn demo(households: usize, seed: u64, variant: Variant, root: &Path) -> anyhow::
     print_summary(&summary, run_started.elapsed().as_secs_f64());
     let scores: Scores =
         eval::evaluate_files(&data_dir.join("truth.csv"), &out_dir.join("flags.csv"))?;
-    println!("\naccuracy against the planted truth:");
-    print!("{}", scores.table());
+    out!("\naccuracy against the planted truth:");
+    out_raw!("{}", scores.table());
     Ok(())
 }

@@ -129,11 +129,9 @@ pub fn run(
     let evaluation = evaluate(pipeline, data_dir, as_of)?;
     let run_id = run_id(pipeline, as_of, &evaluation.ingested);
     let write_start = Instant::now();
-    let flags = output::with_history(
-        evaluation.flags.clone(),
-        &output::previous_flags(out_dir),
-        as_of,
-    );
+    let previous = output::previous_flags(out_dir);
+    let flags = output::with_history(evaluation.flags.clone(), &previous, as_of);
+    let resolved = resolved_count(&previous, &flags);
     let matches = match_rows(&evaluation);
     let mut stage_seconds = evaluation.stage_seconds.clone();
     let mut manifest = Manifest {
@@ -180,6 +178,13 @@ pub fn run(
             manifest: &manifest,
             parameters: &evaluation.links.parameters,
             review_members: &review_members(&evaluation),
+            resolved,
+            invalid_ids: evaluation
+                .normalized
+                .members
+                .iter()
+                .filter(|p| p.valid_id().is_none())
+                .count(),
         },
     )?;
     Ok(RunSummary {
@@ -208,6 +213,18 @@ fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String 
         material.push_str(&input.sha256);
     }
     hex_sha256(material.as_bytes())[..16].to_string()
+}
+
+/// Flags of the previous run that this run no longer raises.
+fn resolved_count(previous: &[output::PreviousFlag], flags: &[FlagRow]) -> usize {
+    let current: std::collections::HashSet<(&str, &str)> = flags
+        .iter()
+        .map(|f| (f.flag.household_id.as_str(), f.flag.reason.code()))
+        .collect();
+    previous
+        .iter()
+        .filter(|p| !current.contains(&(p.household_id.as_str(), p.reason.as_str())))
+        .count()
 }
 
 /// Roll members with masked IDs, for the review workbooks.

@@ -5,6 +5,7 @@
 
 mod explain;
 mod files;
+mod report;
 mod review;
 mod tables;
 
@@ -109,6 +110,10 @@ pub struct RunOutputs<'a> {
     pub parameters: &'a LinkParameters,
     /// Roll members as reviewers may see them (masked IDs), for the review workbooks.
     pub review_members: &'a [ReviewMember],
+    /// Flags of the previous run that this run no longer raises.
+    pub resolved: usize,
+    /// Roll members whose ID is not valid.
+    pub invalid_ids: usize,
 }
 
 /// A member↔record pair as written to matches.parquet.
@@ -252,6 +257,16 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError
         outputs.flags,
         outputs.review_members,
     )?;
+    let report = report::render(&report::ReportInput {
+        manifest: outputs.manifest,
+        flags: outputs.flags,
+        households: outputs.households,
+        matches: outputs.matches,
+        quarantine: outputs.quarantine,
+        resolved: outputs.resolved,
+        invalid_ids: outputs.invalid_ids,
+    });
+    files::write_file(&staging.join("report.html"), report.as_bytes())?;
     let model = serde_json::to_vec_pretty(outputs.parameters)
         .map_err(|e| OutputError::write(&staging, e))?;
     files::write_file(&staging.join("model.json"), &model)?;

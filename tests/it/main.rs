@@ -4,6 +4,7 @@
 mod cli;
 mod fixtures;
 mod generic_link;
+mod report;
 mod review;
 mod synthetic;
 mod xlsx;

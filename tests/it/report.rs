@@ -1,0 +1,102 @@
+//! report.html: self-contained (nothing fetched), with the sections an analyst reads, and
+//! rendering in headless Chromium without console errors where Chromium is installed.
+
+use rollcheck::config::Pipeline;
+use rollcheck::job;
+use rollcheck::synth::{self, SynthOptions, Variant};
+
+use crate::{fixture_as_of, read_to_string, repo_path, temp_dir};
+
+fn chromium() -> Option<String> {
+    std::env::var("ROLLCHECK_CHROMIUM").ok().or_else(|| {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+            .iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .map(|p| (*p).to_string())
+    })
+}
+
+#[test]
+fn report_is_self_contained_and_renders() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let out = dir.path().join("out");
+    synth::write_county(
+        &SynthOptions {
+            households: 600,
+            seed: 8,
+            variant: Variant::Hard,
+            as_of: fixture_as_of(),
+        },
+        &data,
+    )
+    .unwrap();
+    let pipeline = Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap();
+    job::run(&pipeline, Some(&data), fixture_as_of(), &out).unwrap();
+    let html = read_to_string(&out.join("report.html"));
+
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    for section in [
+        "Flags by reason",
+        "Flags by severity",
+        "Flags by programme",
+        "Townships by share",
+        "Probabilistic match scores",
+        "New high-severity flags",
+        "Data quality",
+    ] {
+        assert!(html.contains(section), "missing section {section}");
+    }
+    // Nothing that would make a browser fetch anything.
+    for forbidden in ["<script", "<link", " src=", "url(", "https://", "@import"] {
+        assert!(
+            !html.contains(forbidden),
+            "report must not contain `{forbidden}`"
+        );
+    }
+    let urls: Vec<&str> = html
+        .match_indices("http://")
+        .map(|(i, _)| &html[i..i + 26])
+        .collect();
+    assert!(
+        urls.iter()
+            .all(|u| u.starts_with("http://www.w3.org/2000/svg")),
+        "{urls:?}"
+    );
+
+    let Some(chromium) = chromium() else {
+        eprintln!("chromium not installed; the render check runs where .ci/run could install it");
+        return;
+    };
+    let profile = dir.path().join("chromium-profile");
+    let output = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+        ])
+        .args([
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ])
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg(format!("file://{}", out.join("report.html").display()))
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        dom.contains("低保核查比对报告") && dom.contains("<svg"),
+        "rendered DOM lacks the report"
+    );
+    let console_errors: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console_errors.is_empty(), "{console_errors:?}");
+}
