@@ -46,10 +46,17 @@ pub fn evaluate(
     let mut timer = StageTimer::start();
     let ingested = ingest::load(pipeline, data_dir)?;
     timer.lap("ingest");
+    log_ingested(&ingested);
     let normalized = normalize::normalize(&ingested);
     timer.lap("normalize");
     let links = link::match_sources(&ingested, &normalized, &pipeline.link);
     timer.lap("link");
+    tracing::info!(
+        candidate_pairs = links.candidate_pairs,
+        matches = links.matches.len(),
+        model = %links.parameters.source,
+        "linked"
+    );
     let households = Households::from_roll(&ingested.roll);
     let flags = rules::evaluate(&Context {
         pipeline,
@@ -60,6 +67,7 @@ pub fn evaluate(
         households: &households,
     });
     timer.lap("rules");
+    tracing::info!(flags = flags.len(), seconds = ?timer.laps, "evaluated");
     Ok(Evaluation {
         ingested,
         normalized,
@@ -68,6 +76,35 @@ pub fn evaluate(
         flags,
         stage_seconds: timer.laps,
     })
+}
+
+/// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than
+/// outputs do, so they carry counts, files, rows, columns and problems only.
+fn log_ingested(ingested: &Ingested) {
+    for input in &ingested.inputs {
+        tracing::info!(
+            source = input.source.code(),
+            path = %input.path,
+            encoding = %input.encoding,
+            rows_read = input.rows_read,
+            rows_quarantined = input.rows_quarantined,
+            "ingested"
+        );
+    }
+    for row in &ingested.quarantine {
+        tracing::debug!(file = %row.file, row = row.row, column = row.column.as_deref().unwrap_or("-"), problem = %redact_values(&row.problem), "quarantined");
+    }
+}
+
+/// A problem text with the quoted cell values (between backticks) replaced by `…`: the value
+/// may be a birth date or a name, and belongs in quarantine.parquet, not in a log.
+fn redact_values(problem: &str) -> String {
+    problem
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| if i % 2 == 1 { "…" } else { part })
+        .collect::<Vec<_>>()
+        .join("`")
 }
 
 /// Seconds per stage, measured from the end of the previous one.

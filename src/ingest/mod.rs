@@ -63,6 +63,10 @@ pub enum IngestError {
     },
 }
 
+/// Longest field we accept: an address is the longest real value; beyond this it is a broken
+/// export (a runaway quote, a blob pasted into a cell).
+const MAX_FIELD_BYTES: usize = 4096;
+
 /// The file extensions tried, in order, when a source is found by name.
 const EXTENSIONS: [&str; 4] = ["csv", "csv.gz", "parquet", "xlsx"];
 
@@ -325,9 +329,27 @@ fn row_problem(row: &RawRow) -> Option<RowProblem> {
         .cells
         .iter()
         .any(|c| matches!(c, table::Cell::Text(t) if t.contains('\u{FFFD}') || t.contains('\0')));
-    garbled.then(|| RowProblem {
+    if garbled {
+        return Some(RowProblem {
+            column: None,
+            problem: "undecodable bytes or NUL characters in the row".into(),
+        });
+    }
+    let longest = row
+        .cells
+        .iter()
+        .map(|c| {
+            if let table::Cell::Text(t) = c {
+                t.len()
+            } else {
+                0
+            }
+        })
+        .max()
+        .unwrap_or(0);
+    (longest > MAX_FIELD_BYTES).then(|| RowProblem {
         column: None,
-        problem: "undecodable bytes or NUL characters in the row".into(),
+        problem: format!("a field is {longest} bytes long; no value of a roll or registry exceeds {MAX_FIELD_BYTES}"),
     })
 }
 

@@ -96,7 +96,7 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
         match record {
             Ok(record) => {
                 let problem = (record.len() != headers.len())
-                    .then(|| format!("expected {} fields, found {}", headers.len(), record.len()));
+                    .then(|| field_count_problem(&record, headers.len()));
                 let cells = record.iter().map(text_cell).collect();
                 rows.push(RawRow {
                     row,
@@ -117,6 +117,24 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
         encoding: encoding.to_string(),
         replacement_chars,
     })
+}
+
+/// Why a record has the wrong number of fields, in words that point at the cause.
+fn field_count_problem(record: &csv::StringRecord, expected: usize) -> String {
+    let spanned_lines = record
+        .iter()
+        .map(|f| f.matches('\n').count())
+        .max()
+        .unwrap_or(0);
+    if spanned_lines > 0 {
+        format!(
+            "expected {expected} fields, found {}: a quoted field runs over {} line(s), probably an unclosed quote",
+            record.len(),
+            spanned_lines + 1
+        )
+    } else {
+        format!("expected {expected} fields, found {}", record.len())
+    }
 }
 
 fn text_cell(text: &str) -> Cell {

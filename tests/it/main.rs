@@ -1,9 +1,11 @@
 //! Integration tests: one binary, one module per concern.
 #![allow(clippy::unwrap_used)]
 
+mod bad_inputs;
 mod cli;
 mod fixtures;
 mod generic_link;
+mod privacy;
 mod report;
 mod review;
 mod synthetic;

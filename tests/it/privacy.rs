@@ -1,0 +1,106 @@
+//! Personal data stays out of logs and outputs stay private to their owner.
+
+use std::collections::BTreeSet;
+
+use assert_cmd::Command;
+use rollcheck::ingest::schema::col;
+use rollcheck::synth::{self, SynthOptions, Variant};
+
+use crate::{fixture_as_of, repo_path, temp_dir};
+
+#[test]
+fn a_trace_level_run_logs_no_id_number_and_no_name() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let options = SynthOptions {
+        households: 300,
+        seed: 21,
+        variant: Variant::Hard,
+        as_of: fixture_as_of(),
+    };
+    synth::write_county(&options, &data).unwrap();
+    let county = synth::generate(&options);
+    let mut secrets: BTreeSet<String> = BTreeSet::new();
+    let rows = county
+        .roll
+        .iter()
+        .chain(county.registries.values().flatten());
+    for row in rows {
+        for column in [
+            col::ID_NUMBER,
+            col::OWNER_ID,
+            col::PERSON_ID,
+            col::RELATIVE_ID,
+            col::CADRE_ID,
+        ] {
+            if let Some(id) = row.get(column).filter(|v| v.len() >= 15) {
+                secrets.insert(id.clone());
+                if id.is_ascii() {
+                    secrets.insert(id[..14].to_string()); // region + birth date
+                }
+            }
+        }
+        for column in [
+            col::NAME,
+            col::OWNER_NAME,
+            col::PERSON_NAME,
+            col::RELATIVE_NAME,
+            col::CADRE_NAME,
+        ] {
+            if let Some(name) = row.get(column).filter(|v| v.chars().count() >= 2) {
+                secrets.insert(name.clone());
+            }
+        }
+    }
+    assert!(secrets.len() > 500);
+    let output = Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args(["-vvv", "run"])
+        .arg(repo_path("pipelines/county-nightly.toml"))
+        .arg("--data")
+        .arg(&data)
+        .args(["--as-of", "2025-06-30", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        log.contains("ingested") && log.contains("quarantined"),
+        "the log says something: {log}"
+    );
+    let leaked: Vec<&String> = secrets
+        .iter()
+        .filter(|s| log.contains(s.as_str()))
+        .collect();
+    assert!(leaked.is_empty(), "personal data in the log: {leaked:?}");
+}
+
+#[cfg(unix)]
+#[test]
+fn outputs_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args([
+            "run",
+            "fixtures/deceased_member/death_before_as_of_flags/pipeline.toml",
+            "--as-of",
+            "2025-06-30",
+            "--out",
+        ])
+        .arg(&out)
+        .current_dir(repo_path(""))
+        .assert()
+        .success();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&out), 0o700);
+    for entry in std::fs::read_dir(&out).unwrap() {
+        let path = entry.unwrap().path();
+        let expected = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&path), expected, "{}", path.display());
+    }
+}
