@@ -56,6 +56,7 @@ pub fn staging_dir(out_dir: &Path, run_id: &str) -> Result<PathBuf, OutputError>
     let (parent, name) = parent_and_name(out_dir);
     fs::create_dir_all(&parent).map_err(|e| OutputError::write(&parent, e))?;
     let staging = parent.join(format!(".{name}.tmp-{run_id}-{}", std::process::id()));
+    crash_point("staging");
     if staging.exists() {
         fs::remove_dir_all(&staging).map_err(|e| OutputError::write(&staging, e))?;
     }
@@ -75,12 +76,21 @@ pub fn swap_into_place(staging: &Path, out_dir: &Path) -> Result<(), OutputError
         }
         fs::rename(out_dir, &previous).map_err(|e| OutputError::write(out_dir, e))?;
     }
+    crash_point("swap");
     fs::rename(staging, out_dir).map_err(|e| OutputError::write(out_dir, e))?;
     sync_dir(&parent)?;
     if previous.exists() {
         fs::remove_dir_all(&previous).map_err(|e| OutputError::write(&previous, e))?;
     }
     Ok(())
+}
+
+/// The crash test's hook: with `ROLLCHECK_CRASH_AT=<point>` the process dies here as if
+/// killed, to prove `recover` restores a complete run. Unset, it does nothing.
+fn crash_point(point: &str) {
+    if std::env::var_os("ROLLCHECK_CRASH_AT").is_some_and(|at| at == point) {
+        std::process::abort();
+    }
 }
 
 /// Restores the previous outputs if a run died between moving them aside and renaming the

@@ -3,6 +3,7 @@
 
 mod bad_inputs;
 mod cli;
+mod crash;
 mod fixtures;
 mod generic_link;
 mod privacy;

@@ -1,0 +1,156 @@
+//! A run killed at any point leaves the previous complete outputs in place (or, once the
+//! swap is done, the new complete ones), and the next run succeeds and cleans up.
+
+use std::path::Path;
+use std::time::Duration;
+
+use assert_cmd::cargo::CommandCargoExt;
+use rollcheck::synth::{self, SynthOptions, Variant};
+
+use crate::{fixture_as_of, repo_path, temp_dir};
+
+fn run_command(data: &Path, out: &Path, as_of: &str) -> std::process::Command {
+    let mut command = std::process::Command::cargo_bin("rollcheck").unwrap();
+    command
+        .arg("-q")
+        .arg("run")
+        .arg(repo_path("pipelines/county-nightly.toml"))
+        .arg("--data")
+        .arg(data)
+        .args(["--as-of", as_of, "--out"])
+        .arg(out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    command
+}
+
+fn run_to_completion(data: &Path, out: &Path, as_of: &str) {
+    assert!(run_command(data, out, as_of).status().unwrap().success());
+}
+
+/// (sha256 of flags.csv, the manifest's as-of date): which complete run is on disk.
+fn snapshot(out: &Path) -> (String, String) {
+    let flags = rollcheck::config::hex_sha256(&std::fs::read(out.join("flags.csv")).unwrap());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    (flags, manifest["as_of"].as_str().unwrap().to_string())
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Nothing but the outputs and the lock may remain beside them.
+fn assert_no_leftovers(parent: &Path) {
+    let names: Vec<String> = std::fs::read_dir(parent)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".out."))
+        .filter(|n| n != ".out.lock" && !n.starts_with(".saved"))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}
+
+#[test]
+fn killed_runs_never_leave_partial_outputs() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    synth::write_county(
+        &SynthOptions {
+            households: 8000,
+            seed: 2,
+            variant: Variant::Messy,
+            as_of: fixture_as_of(),
+        },
+        &data,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    // The previous run the kills must not hurt, and the new run as it is when it completes
+    // on top of it (statuses depend on the history).
+    run_to_completion(&data, &out, "2025-06-30");
+    let old = snapshot(&out);
+    let saved = dir.path().join("saved-old-run");
+    copy_dir(&out, &saved);
+    let reference = dir.path().join("reference");
+    copy_dir(&saved, &reference);
+    run_to_completion(&data, &reference, "2025-07-31");
+    let (new_flags, _) = snapshot(&reference);
+
+    let mut outcomes = Vec::new();
+    for delay_ms in [50, 300, 800, 1500, 2200, 2600, 3200] {
+        let mut child = run_command(&data, &out, "2025-07-31").spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        // The next run's lock takes over and recovers; until then, look at what is on disk.
+        let on_disk = if out.exists() {
+            Some(snapshot(&out))
+        } else {
+            None
+        };
+        if let Some(state) = &on_disk {
+            assert!(
+                *state == old || state.0 == new_flags,
+                "after a kill at {delay_ms} ms: a partial run"
+            );
+        }
+        outcomes.push((delay_ms, on_disk.as_ref().map(|s| s.1.clone())));
+        // The next run recovers whatever the kill left and completes.
+        let _lock = rollcheck::output::acquire_lock(&out).unwrap();
+        let recovered = snapshot(&out);
+        assert!(
+            recovered == old || recovered.0 == new_flags,
+            "after recovery from a kill at {delay_ms} ms"
+        );
+        drop(_lock);
+        assert_no_leftovers(dir.path());
+        // Put the old run back for the next kill.
+        std::fs::remove_dir_all(&out).unwrap();
+        copy_dir(&saved, &out);
+    }
+    eprintln!("kill outcomes (delay ms, as-of on disk): {outcomes:?}");
+}
+
+#[test]
+fn a_crash_between_moving_the_old_run_aside_and_renaming_the_new_one_is_recovered() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    synth::write_county(
+        &SynthOptions {
+            households: 300,
+            seed: 2,
+            variant: Variant::Clean,
+            as_of: fixture_as_of(),
+        },
+        &data,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    run_to_completion(&data, &out, "2025-06-30");
+    let old = snapshot(&out);
+    for point in ["staging", "swap"] {
+        let status = run_command(&data, &out, "2025-07-31")
+            .env("ROLLCHECK_CRASH_AT", point)
+            .status()
+            .unwrap();
+        assert!(!status.success(), "the crash hook `{point}` fired");
+        // Whatever the crash left, the next run starts by putting the last complete run back.
+        let _lock = rollcheck::output::acquire_lock(&out).unwrap();
+        assert_eq!(snapshot(&out), old, "after a crash at `{point}`");
+        drop(_lock);
+        assert_no_leftovers(dir.path());
+    }
+    run_to_completion(&data, &out, "2025-07-31");
+    assert_eq!(snapshot(&out).1, "2025-07-31");
+    assert_no_leftovers(dir.path());
+}
