@@ -106,13 +106,13 @@ fn killed_runs_never_leave_partial_outputs() {
         }
         outcomes.push((delay_ms, on_disk.as_ref().map(|s| s.1.clone())));
         // The next run recovers whatever the kill left and completes.
-        let _lock = rollcheck::output::acquire_lock(&out).unwrap();
+        let lock = rollcheck::output::acquire_lock(&out).unwrap();
         let recovered = snapshot(&out);
         assert!(
             recovered == old || recovered.0 == new_flags,
             "after recovery from a kill at {delay_ms} ms"
         );
-        drop(_lock);
+        drop(lock);
         assert_no_leftovers(dir.path());
         // Put the old run back for the next kill.
         std::fs::remove_dir_all(&out).unwrap();
@@ -145,9 +145,9 @@ fn a_crash_between_moving_the_old_run_aside_and_renaming_the_new_one_is_recovere
             .unwrap();
         assert!(!status.success(), "the crash hook `{point}` fired");
         // Whatever the crash left, the next run starts by putting the last complete run back.
-        let _lock = rollcheck::output::acquire_lock(&out).unwrap();
+        let lock = rollcheck::output::acquire_lock(&out).unwrap();
         assert_eq!(snapshot(&out), old, "after a crash at `{point}`");
-        drop(_lock);
+        drop(lock);
         assert_no_leftovers(dir.path());
     }
     run_to_completion(&data, &out, "2025-07-31");
