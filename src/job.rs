@@ -13,8 +13,7 @@ use crate::link::{self, Links};
 use crate::model::Reason;
 use crate::normalize::{self, Normalized};
 use crate::output::{
-    self, FlagRow, InputManifest, Manifest, MatchRow, OutputError, PipelineInfo, ReviewMember,
-    RunOutputs,
+    self, FlagRow, Manifest, MatchRow, OutputError, PipelineInfo, ReviewMember, RunOutputs,
 };
 use crate::rules::{self, Context, Flag, Households};
 
@@ -182,12 +181,7 @@ pub fn run(
         },
         started_at: started_at.to_rfc3339(),
         finished_at: String::new(),
-        inputs: evaluation
-            .ingested
-            .inputs
-            .iter()
-            .map(InputManifest::from)
-            .collect(),
+        inputs: evaluation.ingested.inputs.clone(),
         households: evaluation.households.by_id.len(),
         members: evaluation.ingested.roll.len(),
         flags: flags.len(),

@@ -95,8 +95,8 @@ pub struct QuarantinedRow {
     pub raw: String,
 }
 
-/// Where a source came from and how its rows balanced.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a source came from and how its rows balanced (written as is into the manifest).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct InputInfo {
     pub source: Source,
     pub path: String,

@@ -170,7 +170,7 @@ pub struct Manifest {
     pub pipeline: PipelineInfo,
     pub started_at: String,
     pub finished_at: String,
-    pub inputs: Vec<InputManifest>,
+    pub inputs: Vec<InputInfo>,
     pub households: usize,
     pub members: usize,
     pub flags: usize,
@@ -188,35 +188,6 @@ pub struct PipelineInfo {
     pub name: String,
     pub path: String,
     pub sha256: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct InputManifest {
-    pub source: String,
-    pub path: String,
-    pub sha256: String,
-    pub format: String,
-    pub encoding: String,
-    pub replacement_chars: usize,
-    pub rows_read: usize,
-    pub rows_used: usize,
-    pub rows_quarantined: usize,
-}
-
-impl From<&InputInfo> for InputManifest {
-    fn from(info: &InputInfo) -> Self {
-        InputManifest {
-            source: info.source.code().to_string(),
-            path: info.path.clone(),
-            sha256: info.sha256.clone(),
-            format: info.format.clone(),
-            encoding: info.encoding.clone(),
-            replacement_chars: info.replacement_chars,
-            rows_read: info.rows_read,
-            rows_used: info.rows_used,
-            rows_quarantined: info.rows_quarantined,
-        }
-    }
 }
 
 /// Writes `rollcheck link` results (pairs.parquet, model.json) atomically into `out_dir`.

@@ -311,7 +311,7 @@ fn data_quality(input: &ReportInput) -> String {
         let _ = write!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            escape(&source.source),
+            source.source.code(),
             escape(&source.format),
             escape(&source.encoding),
             source.rows_read,

@@ -107,10 +107,9 @@ impl Generator {
         }
         // Homophone names under the member's valid ID: the same person.
         for _ in 0..self.count(5) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let name = names::homophone(&person.name);
             let date = self.past_date(2);
             self.death(&name, Some(&person.id), person.birth, date);
@@ -122,10 +121,9 @@ impl Generator {
         }
         // A namesake elsewhere (own valid ID, same name and birth date) dies: no flag.
         for _ in 0..self.count(8) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let namesake = self.person_in_region("410102", person.name.clone(), person.birth);
             let date = self.past_date(2);
             self.death(&namesake.name, Some(&namesake.id), namesake.birth, date);

@@ -36,6 +36,35 @@ impl Generator {
         pool.find(|&h| fits(&households[h]))
     }
 
+    /// A fresh household from the pool and one of its members, picked at random.
+    pub(super) fn take_member(
+        &mut self,
+        households: &[Household],
+        pool: Pool,
+    ) -> Option<(usize, Person)> {
+        let h = Self::take(households, pool, |_| true)?;
+        Some((h, self.member(&households[h])))
+    }
+
+    /// A residential property registered to the person as the roll knows them.
+    fn residence(
+        &mut self,
+        person: &Person,
+        property_id: &str,
+        registered: chrono::NaiveDate,
+        disposed: Option<chrono::NaiveDate>,
+    ) {
+        self.property(
+            &person.name,
+            Some(&person.id),
+            person.birth,
+            property_id,
+            "residential",
+            registered,
+            disposed,
+        );
+    }
+
     pub(super) fn member(&mut self, household: &Household) -> Person {
         household.members[self.rng.random_range(0..household.members.len())].clone()
     }
@@ -67,10 +96,9 @@ impl Generator {
 
     fn plant_deaths(&mut self, households: &[Household], pool: Pool) {
         for i in 0..self.count(15) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let date = if i % 20 == 0 {
                 self.as_of()
             } else {
@@ -85,10 +113,9 @@ impl Generator {
             );
         }
         for _ in 0..self.count(3) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let date = self.future_date();
             self.death(&person.name, Some(&person.id), person.birth, date);
         }
@@ -164,10 +191,9 @@ impl Generator {
 
     fn plant_vehicles(&mut self, households: &[Household], pool: Pool) {
         for _ in 0..self.count(10) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let kind = if self.rng.random_bool(0.8) {
                 "car"
             } else {
@@ -191,10 +217,9 @@ impl Generator {
             );
         }
         for _ in 0..self.count(10) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let kind = ["motorcycle", "tricycle", "agricultural", "disability"]
                 [self.rng.random_range(0..4)];
             let registered = self.past_date(8);
@@ -208,10 +233,9 @@ impl Generator {
             );
         }
         for _ in 0..self.count(3) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let registered = self.past_date(8);
             let deregistered = self.date_between(registered, self.as_of() + Days::new(1));
             self.vehicle(
@@ -224,10 +248,9 @@ impl Generator {
             );
         }
         for _ in 0..self.count(2) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let registered = self.future_date();
             self.vehicle(
                 &person.name,
@@ -271,10 +294,9 @@ impl Generator {
             );
         }
         for _ in 0..self.count(5) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let registered = self.past_date(15);
             let use_ = if self.rng.random_bool(0.7) {
                 "commercial"
@@ -304,58 +326,24 @@ impl Generator {
             let shared = property_id();
             let registered = self.past_date(15);
             for person in &households[h].members[..2] {
-                self.property(
-                    &person.name,
-                    Some(&person.id),
-                    person.birth,
-                    &shared,
-                    "residential",
-                    registered,
-                    None,
-                );
+                self.residence(person, &shared, registered, None);
             }
         }
         for _ in 0..self.count(3) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let registered = self.past_date(15);
-            self.property(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                &property_id(),
-                "residential",
-                registered,
-                None,
-            );
+            self.residence(&person, &property_id(), registered, None);
             let disposed = self.date_between(registered, self.as_of() + Days::new(1));
-            self.property(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                &property_id(),
-                "residential",
-                registered,
-                Some(disposed),
-            );
+            self.residence(&person, &property_id(), registered, Some(disposed));
         }
         for _ in 0..self.count(30) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((_, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let registered = self.past_date(15);
-            self.property(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                &property_id(),
-                "residential",
-                registered,
-                None,
-            );
+            self.residence(&person, &property_id(), registered, None);
         }
     }
 
@@ -381,10 +369,9 @@ impl Generator {
         ];
         for (per_mille, role, capital, status, closed, future, flags) in cases {
             for _ in 0..self.count(per_mille) {
-                let Some(h) = Self::take(households, pool, |_| true) else {
+                let Some((h, person)) = self.take_member(households, pool) else {
                     return;
                 };
-                let person = self.member(&households[h]);
                 let established = if future {
                     self.future_date()
                 } else {
@@ -416,10 +403,9 @@ impl Generator {
 
     fn plant_cadre_relatives(&mut self, households: &[Household], pool: Pool) {
         for _ in 0..self.count(5) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let cadre = self.random_person();
             let (name, id) = self.as_registry_writes(&person);
             self.cadre(&cadre, &name, Some(&id), person.birth);
@@ -495,10 +481,9 @@ impl Generator {
 
     fn plant_identity_conflicts(&mut self, households: &mut [Household], pool: Pool) {
         for _ in 0..self.count(2) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let other_name = names::clearly_different(&mut self.rng, &person.name);
             let date = self.past_date(2);
             self.death(&other_name, Some(&person.id), person.birth, date);
@@ -536,10 +521,9 @@ impl Generator {
         }
         // Decoy: one character differs (a look-alike), the ID agrees: still the same person.
         for _ in 0..self.count(2) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
+            let Some((h, person)) = self.take_member(households, pool) else {
                 return;
             };
-            let person = self.member(&households[h]);
             let mut chars: Vec<char> = person.name.chars().collect();
             let last = chars.len() - 1;
             chars[last] = if chars[last] == '明' { '鸣' } else { '明' };

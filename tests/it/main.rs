@@ -37,3 +37,42 @@ pub fn temp_dir() -> tempfile::TempDir {
 pub fn read_to_string(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
+
+/// The shipped county pipeline.
+pub fn county_nightly() -> rollcheck::config::Pipeline {
+    rollcheck::config::Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap()
+}
+
+/// A synthetic county written to `<dir>/data` and run through county-nightly into `<dir>/out`.
+pub struct SyntheticRun {
+    pub dir: tempfile::TempDir,
+    pub data: PathBuf,
+    pub out: PathBuf,
+    pub written: rollcheck::synth::Written,
+    pub summary: rollcheck::job::RunSummary,
+}
+
+pub fn run_synthetic_county(
+    households: usize,
+    seed: u64,
+    variant: rollcheck::synth::Variant,
+) -> SyntheticRun {
+    let dir = temp_dir();
+    let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+    let options = rollcheck::synth::SynthOptions {
+        households,
+        seed,
+        variant,
+        as_of: fixture_as_of(),
+    };
+    let written = rollcheck::synth::write_county(&options, &data).unwrap();
+    let summary =
+        rollcheck::job::run(&county_nightly(), Some(&data), fixture_as_of(), &out).unwrap();
+    SyntheticRun {
+        dir,
+        data,
+        out,
+        written,
+        summary,
+    }
+}

@@ -1,11 +1,9 @@
 //! report.html: self-contained (nothing fetched), with the sections an analyst reads, and
 //! rendering in headless Chromium without console errors where Chromium is installed.
 
-use rollcheck::config::Pipeline;
-use rollcheck::job;
-use rollcheck::synth::{self, SynthOptions, Variant};
+use rollcheck::synth::Variant;
 
-use crate::{fixture_as_of, read_to_string, repo_path, temp_dir};
+use crate::{read_to_string, run_synthetic_county};
 
 fn chromium() -> Option<String> {
     std::env::var("ROLLCHECK_CHROMIUM").ok().or_else(|| {
@@ -18,21 +16,8 @@ fn chromium() -> Option<String> {
 
 #[test]
 fn report_is_self_contained_and_renders() {
-    let dir = temp_dir();
-    let data = dir.path().join("data");
-    let out = dir.path().join("out");
-    synth::write_county(
-        &SynthOptions {
-            households: 600,
-            seed: 8,
-            variant: Variant::Hard,
-            as_of: fixture_as_of(),
-        },
-        &data,
-    )
-    .unwrap();
-    let pipeline = Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap();
-    job::run(&pipeline, Some(&data), fixture_as_of(), &out).unwrap();
+    let run = run_synthetic_county(600, 8, Variant::Hard);
+    let (dir, out) = (&run.dir, &run.out);
     let html = read_to_string(&out.join("report.html"));
 
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));

@@ -2,30 +2,17 @@
 //! full ID number or a birth date from one.
 
 use calamine::{open_workbook, Data, Reader, Xlsx};
-use rollcheck::config::Pipeline;
 use rollcheck::job;
-use rollcheck::synth::{self, SynthOptions, Variant};
+use rollcheck::synth::Variant;
 
-use crate::{fixture_as_of, repo_path, temp_dir};
+use crate::{county_nightly, fixture_as_of, run_synthetic_county};
 
 #[test]
 fn review_workbooks_are_per_township_and_mask_every_id() {
-    let dir = temp_dir();
-    let data = dir.path().join("data");
-    let out = dir.path().join("out");
-    synth::write_county(
-        &SynthOptions {
-            households: 600,
-            seed: 5,
-            variant: Variant::Messy,
-            as_of: fixture_as_of(),
-        },
-        &data,
-    )
-    .unwrap();
-    let pipeline = Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap();
-    let summary = job::run(&pipeline, Some(&data), fixture_as_of(), &out).unwrap();
-    let evaluation = job::evaluate(&pipeline, Some(&data), fixture_as_of()).unwrap();
+    let run = run_synthetic_county(600, 5, Variant::Messy);
+    let (data, out, summary) = (&run.data, &run.out, &run.summary);
+    let pipeline = county_nightly();
+    let evaluation = job::evaluate(&pipeline, Some(data), fixture_as_of()).unwrap();
     let full_ids: Vec<String> = evaluation
         .normalized
         .members

@@ -8,7 +8,7 @@ use rollcheck::eval;
 use rollcheck::job;
 use rollcheck::synth::{self, SynthOptions, Variant};
 
-use crate::{fixture_as_of, repo_path, temp_dir};
+use crate::{county_nightly, fixture_as_of, repo_path, run_synthetic_county, temp_dir};
 
 fn options(households: usize, variant: Variant) -> SynthOptions {
     SynthOptions {
@@ -19,21 +19,15 @@ fn options(households: usize, variant: Variant) -> SynthOptions {
     }
 }
 
-fn county_nightly() -> Pipeline {
-    Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap()
-}
-
 /// Runs county-nightly over a synthetic county and returns its scores and manifest.
 fn run_county(variant: Variant) -> (eval::Scores, serde_json::Value, synth::Written) {
-    let dir = temp_dir();
-    let data = dir.path().join("data");
-    let out = dir.path().join("out");
-    let written = synth::write_county(&options(3000, variant), &data).unwrap();
-    job::run(&county_nightly(), Some(&data), fixture_as_of(), &out).unwrap();
-    let scores = eval::evaluate_files(&data.join("truth.csv"), &out.join("flags.csv")).unwrap();
+    let run = run_synthetic_county(3000, 11, variant);
+    let scores =
+        eval::evaluate_files(&run.data.join("truth.csv"), &run.out.join("flags.csv")).unwrap();
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
-    (scores, manifest, written)
+        serde_json::from_str(&std::fs::read_to_string(run.out.join("manifest.json")).unwrap())
+            .unwrap();
+    (scores, manifest, run.written)
 }
 
 fn assert_accurate(scores: &eval::Scores) {
