@@ -52,8 +52,17 @@ pub struct Cli {
     /// Only errors.
     #[arg(short, long, global = true)]
     quiet: bool,
+    /// Log lines as text, or as JSON objects for schedulers and log collectors.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Subcommand, Debug)]
@@ -157,8 +166,8 @@ mod exit {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.verbose, cli.quiet);
-    match dispatch(cli.command) {
+    init_logging(cli.verbose, cli.quiet, cli.log_format);
+    match dispatch(cli.command, cli.log_format) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -167,7 +176,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn init_logging(verbose: u8, quiet: bool) {
+fn init_logging(verbose: u8, quiet: bool, format: LogFormat) {
     let level = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -177,10 +186,25 @@ fn init_logging(verbose: u8, quiet: bool) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("ROLLCHECK_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("rollcheck={level}")));
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// A spinner on stderr naming the current stage; hidden when stderr is not a terminal (the
+/// log lines of `-v` serve schedulers there) or when the log is JSON.
+fn stage_spinner(format: LogFormat) -> indicatif::ProgressBar {
+    use std::io::IsTerminal as _;
+    if format == LogFormat::Json || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.enable_steady_tick(std::time::Duration::from_millis(120));
+    spinner
 }
 
 /// One `match` from error kinds to exit codes.
@@ -214,7 +238,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     exit::USAGE
 }
 
-fn dispatch(command: Command) -> anyhow::Result<()> {
+fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
     match command {
         Command::Run {
             pipeline,
@@ -225,7 +249,12 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             let pipeline = Pipeline::load(&pipeline)?;
             let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
             let started = Instant::now();
-            let summary = job::run(&pipeline, data.as_deref(), as_of, &out)?;
+            let spinner = stage_spinner(log_format);
+            let progress = |stage: &str| spinner.set_message(stage.to_string());
+            let summary =
+                job::run_with_progress(&pipeline, data.as_deref(), as_of, &out, &progress);
+            spinner.finish_and_clear();
+            let summary = summary?;
             print_summary(&summary, started.elapsed().as_secs_f64());
             Ok(())
         }

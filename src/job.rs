@@ -36,18 +36,34 @@ pub struct Evaluation {
     pub stage_seconds: Vec<(String, f64)>,
 }
 
+/// Reports which stage a run is in (the command line shows it as a spinner).
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
 /// Runs the check in memory.
 pub fn evaluate(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
 ) -> Result<Evaluation, IngestError> {
+    evaluate_with_progress(pipeline, data_dir, as_of, &|_| {})
+}
+
+/// `evaluate`, telling `progress` as each stage starts.
+pub fn evaluate_with_progress(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    progress: Progress,
+) -> Result<Evaluation, IngestError> {
     let mut timer = StageTimer::start();
+    progress("reading inputs");
     let ingested = ingest::load(pipeline, data_dir)?;
     timer.lap("ingest");
     log_ingested(&ingested);
+    progress("normalising IDs and names");
     let normalized = normalize::normalize(&ingested);
     timer.lap("normalize");
+    progress("matching roll members to registry records");
     let links = link::match_sources(&ingested, &normalized, &pipeline.link);
     timer.lap("link");
     tracing::info!(
@@ -56,6 +72,7 @@ pub fn evaluate(
         model = %links.parameters.source,
         "linked"
     );
+    progress("applying the rules");
     let households = Households::from_roll(&ingested.roll);
     let flags = rules::evaluate(&Context {
         pipeline,
@@ -160,10 +177,22 @@ pub fn run(
     as_of: NaiveDate,
     out_dir: &Path,
 ) -> Result<RunSummary, JobError> {
+    run_with_progress(pipeline, data_dir, as_of, out_dir, &|_| {})
+}
+
+/// `run`, telling `progress` as each stage starts.
+pub fn run_with_progress(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    out_dir: &Path,
+    progress: Progress,
+) -> Result<RunSummary, JobError> {
     let started_at = chrono::Local::now();
     let _lock = output::acquire_lock(out_dir)?;
-    let evaluation = evaluate(pipeline, data_dir, as_of)?;
+    let evaluation = evaluate_with_progress(pipeline, data_dir, as_of, progress)?;
     let run_id = run_id(pipeline, as_of, &evaluation.ingested);
+    progress("writing outputs");
     let write_start = Instant::now();
     let previous = output::previous_flags(out_dir);
     let flags = output::with_history(evaluation.flags.clone(), &previous, as_of);

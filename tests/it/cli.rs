@@ -249,3 +249,33 @@ fn explain_shows_the_comparison_behind_a_probabilistic_flag() {
         .success()
         .stdout(predicate::str::contains("H2: no flags"));
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let dir = temp_dir();
+    let output = rollcheck()
+        .args([
+            "-v",
+            "--log-format",
+            "json",
+            "run",
+            &format!("{FIXTURE}/pipeline.toml"),
+            "--as-of",
+            "2025-06-30",
+            "--out",
+        ])
+        .arg(dir.path().join("out"))
+        .current_dir(repo_path(""))
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let log = String::from_utf8(output.stderr).unwrap();
+    let events: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events
+        .iter()
+        .any(|e| e["fields"]["message"] == "ingested" && e["fields"]["source"] == "roll"));
+    assert!(events.iter().any(|e| e["fields"]["message"] == "evaluated"));
+}
