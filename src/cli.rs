@@ -125,6 +125,18 @@ enum Command {
         #[arg(long, default_value = "rollcheck-link-out")]
         out: PathBuf,
     },
+    /// Write analyst copies of a run's tables with every household, member and record id
+    /// replaced by a keyed pseudonym (HMAC-SHA256) and evidence left out.
+    Export {
+        /// The run's output directory.
+        out_dir: PathBuf,
+        /// A file holding the secret key (at least 16 bytes); keep it outside the pipeline.
+        #[arg(long)]
+        pseudonymize: PathBuf,
+        /// Where the pseudonymised copies go (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
     Eval {
         #[arg(long)]
@@ -224,6 +236,12 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         {
             return exit::INPUT;
         }
+        if let Some(export) = cause.downcast_ref::<crate::output::ExportError>() {
+            return match export {
+                crate::output::ExportError::Key { .. } => exit::INPUT,
+                crate::output::ExportError::Output(_) => exit::OUTPUT,
+            };
+        }
         if let Some(output) = cause.downcast_ref::<OutputError>() {
             return if matches!(output, OutputError::Locked { .. }) {
                 exit::LOCKED
@@ -297,6 +315,15 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Link { link_file, out } => link(&link_file, &out),
+        Command::Export {
+            out_dir,
+            pseudonymize,
+            out,
+        } => {
+            let rows = crate::output::export_pseudonymized(&out_dir, &pseudonymize, &out)?;
+            out!("wrote {rows} pseudonymised rows to {}", out.display());
+            Ok(())
+        }
         Command::Eval { truth, flags } => {
             let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
             out_raw!("{}", scores.table());

@@ -4,6 +4,7 @@
 //! Front door: `output::write_run`. Only this stage and `ingest` touch the disk.
 
 mod explain;
+mod export;
 mod files;
 mod report;
 mod review;
@@ -15,6 +16,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use explain::explain;
+pub use export::{export_pseudonymized, ExportError, Pseudonymizer};
 pub use files::{acquire_lock, RunLock};
 pub use review::{township_of, ReviewMember};
 pub use tables::{previous_flags, PairsTable, PreviousFlag};

@@ -3,6 +3,7 @@
 use std::collections::BTreeSet;
 
 use assert_cmd::Command;
+use polars::prelude::{ParquetReader, SerReader};
 use rollcheck::ingest::schema::col;
 use rollcheck::synth::{self, SynthOptions, Variant};
 
@@ -103,4 +104,109 @@ fn outputs_are_readable_by_their_owner_only() {
         let expected = if path.is_dir() { 0o700 } else { 0o600 };
         assert_eq!(mode(&path), expected, "{}", path.display());
     }
+}
+
+#[test]
+fn pseudonymized_exports_hide_identities_and_join_across_runs() {
+    let run = crate::run_synthetic_county(300, 13, Variant::Hard);
+    let key = run.dir.path().join("export.key");
+    std::fs::write(&key, "a county secret of enough length\n").unwrap();
+    let export = |into: &str| {
+        let target = run.dir.path().join(into);
+        Command::cargo_bin("rollcheck")
+            .unwrap()
+            .arg("export")
+            .arg(&run.out)
+            .arg("--pseudonymize")
+            .arg(&key)
+            .arg("--out")
+            .arg(&target)
+            .assert()
+            .success();
+        target
+    };
+    let (first, second) = (export("export-1"), export("export-2"));
+    let read = |dir: &std::path::Path, file: &str| {
+        ParquetReader::new(std::fs::File::open(dir.join(file)).unwrap())
+            .finish()
+            .unwrap()
+    };
+    let flags = read(&first, "flags.parquet");
+    assert!(
+        flags.column("evidence").is_err(),
+        "evidence names people and is left out"
+    );
+    let households: Vec<String> = flags
+        .column("household_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap().to_string())
+        .collect();
+    assert!(
+        !households.is_empty()
+            && households
+                .iter()
+                .all(|h| h.starts_with("p_") && h.len() == 34)
+    );
+    assert!(households.iter().all(|h| !run
+        .summary
+        .flags
+        .iter()
+        .any(|f| &f.flag.household_id == h)));
+    // The same key gives the same pseudonyms: cohorts join across exports and runs.
+    assert_eq!(flags, read(&second, "flags.parquet"));
+    let matches = read(&first, "matches.parquet");
+    let members: Vec<&str> = matches
+        .column("member_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert!(members.iter().all(|m| m.starts_with("p_")));
+    // No value anywhere in the export is a household or member id of the run.
+    let identities: BTreeSet<String> = run
+        .summary
+        .flags
+        .iter()
+        .flat_map(|f| {
+            std::iter::once(f.flag.household_id.clone()).chain(f.flag.member_ids.iter().cloned())
+        })
+        .collect();
+    for file in ["flags.parquet", "households.parquet", "matches.parquet"] {
+        let frame = read(&first, file);
+        for column in frame.columns() {
+            let Ok(text) = column.str() else { continue };
+            for value in text.iter().flatten() {
+                for part in value.split(';') {
+                    assert!(
+                        !identities.contains(part),
+                        "{file}.{}: `{part}` is an identity",
+                        column.name()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn export_with_a_short_key_exits_65_naming_the_key_file() {
+    let run = crate::run_synthetic_county(50, 3, Variant::Clean);
+    let key = run.dir.path().join("weak.key");
+    std::fs::write(&key, "1234").unwrap();
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .arg("export")
+        .arg(&run.out)
+        .arg("--pseudonymize")
+        .arg(&key)
+        .arg("--out")
+        .arg(run.dir.path().join("x"))
+        .assert()
+        .code(65)
+        .stderr(predicates::str::contains("weak.key"));
 }
