@@ -137,6 +137,13 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// List the runs recorded in a history directory (as-of date, flags, new, resolved).
+    History {
+        /// The state directory (`[state] dir`, or `<OUTDIR>.history` by default).
+        state_dir: PathBuf,
+    },
+    /// Show which flags differ between two runs (output directories or recorded runs).
+    Diff { run_a: PathBuf, run_b: PathBuf },
     /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
     Eval {
         #[arg(long)]
@@ -315,6 +322,14 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Link { link_file, out } => link(&link_file, &out),
+        Command::History { state_dir } => {
+            out_raw!("{}", crate::output::history::history_table(&state_dir));
+            Ok(())
+        }
+        Command::Diff { run_a, run_b } => {
+            out_raw!("{}", crate::output::history::diff(&run_a, &run_b)?);
+            Ok(())
+        }
         Command::Export {
             out_dir,
             pseudonymize,

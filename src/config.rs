@@ -46,6 +46,15 @@ struct RawPipeline {
     rules: RawRules,
     #[serde(default)]
     link: RawLink,
+    #[serde(default)]
+    state: RawState,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    /// Where run history is kept; relative paths resolve against the pipeline file.
+    dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -212,6 +221,8 @@ pub struct Pipeline {
     pub programmes: BTreeMap<Programme, ProgrammeSpec>,
     pub rules: Rules,
     pub link: LinkSpec,
+    /// The run-history directory, when the pipeline names one (else beside the outputs).
+    pub state_dir: Option<PathBuf>,
 }
 
 impl Pipeline {
@@ -257,6 +268,13 @@ impl Pipeline {
             programmes,
             rules,
             link,
+            state_dir: raw.state.dir.map(|dir| {
+                if dir.is_absolute() {
+                    dir
+                } else {
+                    base.join(dir)
+                }
+            }),
         })
     }
 

@@ -194,9 +194,10 @@ pub fn run_with_progress(
     let run_id = run_id(pipeline, as_of, &evaluation.ingested);
     progress("writing outputs");
     let write_start = Instant::now();
-    let previous = output::previous_flags(out_dir);
+    let state = output::history::state_dir(out_dir, pipeline.state_dir.as_deref());
+    let (previous, _) = output::history::previous_run_flags(&state, out_dir);
     let flags = output::with_history(evaluation.flags.clone(), &previous, as_of);
-    let resolved = resolved_count(&previous, &flags);
+    let resolved = resolved_flags(&previous, &flags);
     let matches = match_rows(&evaluation);
     let mut stage_seconds = evaluation.stage_seconds.clone();
     let mut manifest = Manifest {
@@ -238,7 +239,8 @@ pub fn run_with_progress(
             manifest: &manifest,
             parameters: &evaluation.links.parameters,
             review_members: &review_members(&evaluation),
-            resolved,
+            resolved: &resolved,
+            as_of,
             invalid_ids: evaluation
                 .normalized
                 .members
@@ -247,6 +249,24 @@ pub fn run_with_progress(
                 .count(),
         },
     )?;
+    // Recorded only now that the outputs are published: history never names an unpublished run.
+    let record = output::history::RunRecord {
+        run_id: run_id.clone(),
+        as_of: manifest.as_of.clone(),
+        finished_at: manifest.finished_at.clone(),
+        flags: flags.len(),
+        new: flags
+            .iter()
+            .filter(|f| f.status == output::FlagStatus::New)
+            .count(),
+        persisting: flags
+            .iter()
+            .filter(|f| f.status == output::FlagStatus::Persisting)
+            .count(),
+        resolved: resolved.len(),
+        flags_per_reason: manifest.flags_per_reason.clone(),
+    };
+    output::history::record_run(&state, &out_dir.join("flags.parquet"), &record)?;
     Ok(RunSummary {
         run_id,
         out_dir: out_dir.to_path_buf(),
@@ -276,7 +296,10 @@ fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String 
 }
 
 /// Flags of the previous run that this run no longer raises.
-fn resolved_count(previous: &[output::PreviousFlag], flags: &[FlagRow]) -> usize {
+fn resolved_flags(
+    previous: &[output::PreviousFlag],
+    flags: &[FlagRow],
+) -> Vec<output::PreviousFlag> {
     let current: std::collections::HashSet<(&str, &str)> = flags
         .iter()
         .map(|f| (f.flag.household_id.as_str(), f.flag.reason.code()))
@@ -284,7 +307,8 @@ fn resolved_count(previous: &[output::PreviousFlag], flags: &[FlagRow]) -> usize
     previous
         .iter()
         .filter(|p| !current.contains(&(p.household_id.as_str(), p.reason.as_str())))
-        .count()
+        .cloned()
+        .collect()
 }
 
 /// Roll members with masked IDs, for the review workbooks.

@@ -6,6 +6,7 @@
 mod explain;
 mod export;
 mod files;
+pub mod history;
 mod report;
 mod review;
 mod tables;
@@ -113,7 +114,9 @@ pub struct RunOutputs<'a> {
     /// Roll members as reviewers may see them (masked IDs), for the review workbooks.
     pub review_members: &'a [ReviewMember],
     /// Flags of the previous run that this run no longer raises.
-    pub resolved: usize,
+    pub resolved: &'a [PreviousFlag],
+    /// The as-of date of this run, for `resolved.parquet`.
+    pub as_of: NaiveDate,
     /// Roll members whose ID is not valid.
     pub invalid_ids: usize,
 }
@@ -236,10 +239,15 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError
         households: outputs.households,
         matches: outputs.matches,
         quarantine: outputs.quarantine,
-        resolved: outputs.resolved,
+        resolved: outputs.resolved.len(),
         invalid_ids: outputs.invalid_ids,
     });
     files::write_file(&staging.join("report.html"), report.as_bytes())?;
+    tables::write_resolved(
+        &staging.join("resolved.parquet"),
+        outputs.resolved,
+        outputs.as_of,
+    )?;
     let model = serde_json::to_vec_pretty(outputs.parameters)
         .map_err(|e| OutputError::write(&staging, e))?;
     files::write_file(&staging.join("model.json"), &model)?;

@@ -289,6 +289,31 @@ pub fn write_pairs(path: &Path, pairs: &PairsTable) -> Result<(), OutputError> {
     write_parquet(path, columns)
 }
 
+/// resolved.parquet: flags of the previous run that this run no longer raises.
+pub fn write_resolved(
+    path: &Path,
+    resolved: &[PreviousFlag],
+    as_of: NaiveDate,
+) -> Result<(), OutputError> {
+    let first: Vec<NaiveDate> = resolved.iter().map(|r| r.first_flagged_on).collect();
+    write_parquet(
+        path,
+        vec![
+            text_column(
+                "household_id",
+                resolved.iter().map(|r| r.household_id.clone()).collect(),
+            ),
+            text_column(
+                "reason",
+                resolved.iter().map(|r| r.reason.clone()).collect(),
+            ),
+            date_column("first_flagged_on", &first).map_err(|e| OutputError::write(path, e))?,
+            date_column("resolved_on", &vec![as_of; resolved.len()])
+                .map_err(|e| OutputError::write(path, e))?,
+        ],
+    )
+}
+
 /// A flag of an earlier run, for `new`/`persisting` status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviousFlag {

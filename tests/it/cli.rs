@@ -71,7 +71,7 @@ fn run_writes_every_contract_output() {
     let leftovers: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n != "out" && n != ".out.lock")
+        .filter(|n| n != "out" && n != ".out.lock" && n != "out.history")
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }

@@ -6,6 +6,7 @@ mod cli;
 mod crash;
 mod fixtures;
 mod generic_link;
+mod history;
 mod privacy;
 mod report;
 mod review;

@@ -1,0 +1,216 @@
+//! Run history: a state directory keeps every completed run's flags and a summary, so each
+//! flag can be `new` or `persisting` with its `first_flagged_on`, flags that disappeared are
+//! listed as resolved, and `rollcheck history` / `rollcheck diff` can show what changed.
+//!
+//! Layout: `STATE/runs/<as_of>_<finished>_<run_id>/{flags.parquet, run.json}`. A run is
+//! recorded only after its outputs are in place, and each record appears by one rename.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::files::{create_private_dir, write_file};
+use super::tables::{previous_flags, PreviousFlag};
+use super::OutputError;
+
+/// The summary of one recorded run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub as_of: String,
+    pub finished_at: String,
+    pub flags: usize,
+    pub new: usize,
+    pub persisting: usize,
+    pub resolved: usize,
+    pub flags_per_reason: BTreeMap<String, usize>,
+}
+
+/// Where a pipeline's history lives: the configured directory, else `<OUTDIR>.history` beside
+/// the outputs.
+pub fn state_dir(out_dir: &Path, configured: Option<&Path>) -> PathBuf {
+    configured.map_or_else(
+        || {
+            let name = out_dir.file_name().map_or_else(
+                || "rollcheck-out".into(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+            out_dir.with_file_name(format!("{name}.history"))
+        },
+        Path::to_path_buf,
+    )
+}
+
+fn runs_dir(state: &Path) -> PathBuf {
+    state.join("runs")
+}
+
+/// Every recorded run, oldest first (by the order they finished).
+pub fn list_runs(state: &Path) -> Vec<(PathBuf, RunRecord)> {
+    let Ok(entries) = std::fs::read_dir(runs_dir(state)) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<(PathBuf, RunRecord)> = entries
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(|e| {
+            let text = std::fs::read_to_string(e.path().join("run.json")).ok()?;
+            Some((e.path(), serde_json::from_str(&text).ok()?))
+        })
+        .collect();
+    runs.sort_by(|a, b| (&a.1.finished_at, &a.1.run_id).cmp(&(&b.1.finished_at, &b.1.run_id)));
+    runs
+}
+
+/// The flags of the most recently recorded run, with that run's as-of date; else the flags
+/// in `out_dir` (a run from before history was kept), else nothing.
+pub fn previous_run_flags(state: &Path, out_dir: &Path) -> (Vec<PreviousFlag>, Option<String>) {
+    match list_runs(state).pop() {
+        Some((dir, record)) => (previous_flags(&dir), Some(record.as_of)),
+        None => (previous_flags(out_dir), None),
+    }
+}
+
+/// Records a completed run: its flags file (copied from the published outputs) and summary.
+pub fn record_run(
+    state: &Path,
+    published_flags: &Path,
+    record: &RunRecord,
+) -> Result<PathBuf, OutputError> {
+    let runs = runs_dir(state);
+    std::fs::create_dir_all(&runs).map_err(|e| OutputError::write(&runs, e))?;
+    let stamp: String = record
+        .finished_at
+        .chars()
+        .filter(char::is_ascii_digit)
+        .take(14)
+        .collect();
+    let name = format!("{}_{stamp}_{}", record.as_of, record.run_id);
+    let staging = runs.join(format!(".{name}.tmp-{}", std::process::id()));
+    if staging.exists() {
+        std::fs::remove_dir_all(&staging).map_err(|e| OutputError::write(&staging, e))?;
+    }
+    create_private_dir(&staging)?;
+    let flags =
+        std::fs::read(published_flags).map_err(|e| OutputError::write(published_flags, e))?;
+    write_file(&staging.join("flags.parquet"), &flags)?;
+    let summary = serde_json::to_vec_pretty(record).map_err(|e| OutputError::write(&staging, e))?;
+    write_file(&staging.join("run.json"), &summary)?;
+    let target = runs.join(name);
+    if target.exists() {
+        std::fs::remove_dir_all(&target).map_err(|e| OutputError::write(&target, e))?;
+    }
+    std::fs::rename(&staging, &target).map_err(|e| OutputError::write(&target, e))?;
+    Ok(target)
+}
+
+/// `rollcheck history`: one line per run.
+pub fn history_table(state: &Path) -> String {
+    let runs = list_runs(state);
+    if runs.is_empty() {
+        return format!("{}: no runs recorded\n", state.display());
+    }
+    let reasons: BTreeSet<&String> = runs
+        .iter()
+        .flat_map(|(_, r)| r.flags_per_reason.keys())
+        .collect();
+    let mut out = format!(
+        "{:<16} {:<10} {:<25} {:>6} {:>6} {:>10} {:>8}",
+        "run", "as_of", "finished", "flags", "new", "persisting", "resolved"
+    );
+    for reason in &reasons {
+        let _ = write!(out, " {:>8}", abbreviate(reason));
+    }
+    out.push('\n');
+    for (_, run) in &runs {
+        let finished: String = run.finished_at.chars().take(25).collect();
+        let _ = write!(
+            out,
+            "{:<16} {:<10} {:<25} {:>6} {:>6} {:>10} {:>8}",
+            run.run_id, run.as_of, finished, run.flags, run.new, run.persisting, run.resolved
+        );
+        for reason in &reasons {
+            let _ = write!(
+                out,
+                " {:>8}",
+                run.flags_per_reason.get(*reason).copied().unwrap_or(0)
+            );
+        }
+        out.push('\n');
+    }
+    let legend: Vec<String> = reasons
+        .iter()
+        .map(|r| format!("{}={r}", abbreviate(r)))
+        .collect();
+    let _ = writeln!(out, "reasons: {}", legend.join(", "));
+    out
+}
+
+/// A short column title for a reason (`deceased_member` → `dec_mem`).
+fn abbreviate(reason: &str) -> String {
+    reason
+        .split('_')
+        .map(|w| w.chars().take(3).collect::<String>())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// `rollcheck diff`: the flags only in A, only in B, and how many both have. Each side is a
+/// run's output directory or a recorded run in a state directory (both hold flags.parquet).
+pub fn diff(run_a: &Path, run_b: &Path) -> Result<String, OutputError> {
+    let read = |dir: &Path| -> Result<BTreeSet<(String, String)>, OutputError> {
+        if !dir.join("flags.parquet").is_file() {
+            return Err(OutputError::write(
+                dir,
+                "no flags.parquet here (not a run directory)",
+            ));
+        }
+        Ok(previous_flags(dir)
+            .into_iter()
+            .map(|f| (f.household_id, f.reason))
+            .collect())
+    };
+    let (a, b) = (read(run_a)?, read(run_b)?);
+    let mut out = String::new();
+    for (household, reason) in a.difference(&b) {
+        let _ = writeln!(out, "- {household} {reason}");
+    }
+    for (household, reason) in b.difference(&a) {
+        let _ = writeln!(out, "+ {household} {reason}");
+    }
+    let _ = writeln!(
+        out,
+        "{} only in {} (resolved), {} only in {} (new), {} in both",
+        a.difference(&b).count(),
+        run_a.display(),
+        b.difference(&a).count(),
+        run_b.display(),
+        a.intersection(&b).count()
+    );
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_state_dir_sits_beside_the_outputs() {
+        assert_eq!(
+            state_dir(Path::new("/srv/out/nightly"), None),
+            PathBuf::from("/srv/out/nightly.history")
+        );
+        assert_eq!(
+            state_dir(Path::new("/srv/out/nightly"), Some(Path::new("/srv/state"))),
+            PathBuf::from("/srv/state")
+        );
+    }
+
+    #[test]
+    fn reasons_abbreviate_readably() {
+        assert_eq!(abbreviate("deceased_member"), "dec_mem");
+        assert_eq!(abbreviate("invalid_id"), "inv_id");
+    }
+}

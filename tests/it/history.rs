@@ -1,0 +1,121 @@
+//! Two nightly runs with a few records changed in between: statuses, first-flagged dates,
+//! resolved flags, and the `history` and `diff` commands.
+
+use std::collections::BTreeSet;
+
+use assert_cmd::Command;
+use polars::prelude::{ParquetReader, SerReader};
+use predicates::prelude::*;
+use rollcheck::synth::Variant;
+
+use crate::{county_nightly, run_synthetic_county};
+
+fn flag_rows(csv: &std::path::Path) -> Vec<csv::StringRecord> {
+    let bytes = std::fs::read(csv).unwrap();
+    let mut reader = csv::Reader::from_reader(&bytes[3..]);
+    reader.records().map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_second_run_marks_new_persisting_and_resolved_flags() {
+    let run = run_synthetic_county(300, 17, Variant::Clean);
+    let first_run = run.dir.path().join("first-run");
+    std::fs::create_dir(&first_run).unwrap();
+    std::fs::copy(
+        run.out.join("flags.parquet"),
+        first_run.join("flags.parquet"),
+    )
+    .unwrap();
+
+    // Change the registries: one death record disappears, one household gains a car.
+    let death = run
+        .summary
+        .flags
+        .iter()
+        .find(|f| f.flag.reason.code() == "deceased_member")
+        .unwrap();
+    let (gone_household, gone_record) = (
+        death.flag.household_id.clone(),
+        death.flag.record_ids[0].clone(),
+    );
+    let death_csv = run.data.join("death.csv");
+    let kept: Vec<String> = std::fs::read_to_string(&death_csv)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with(&format!("{gone_record},")))
+        .map(str::to_string)
+        .collect();
+    std::fs::write(&death_csv, kept.join("\n") + "\n").unwrap();
+    let flagged: BTreeSet<&str> = run
+        .summary
+        .flags
+        .iter()
+        .map(|f| f.flag.household_id.as_str())
+        .collect();
+    let roll = std::fs::read_to_string(run.data.join("roll.csv")).unwrap();
+    let member: Vec<&str> = roll
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .find(|f| !flagged.contains(f[0]))
+        .unwrap();
+    let (new_household, name, id) = (member[0].to_string(), member[3], member[4]);
+    let mut vehicle = std::fs::read_to_string(run.data.join("vehicle.csv")).unwrap();
+    vehicle += &["V-NEW", name, id, "", "豫P00001", "car", "2025-07-01", "\n"].join(",");
+    std::fs::write(run.data.join("vehicle.csv"), vehicle).unwrap();
+
+    let as_of = chrono::NaiveDate::from_ymd_opt(2025, 7, 31).unwrap();
+    let second = rollcheck::job::run(&county_nightly(), Some(&run.data), as_of, &run.out).unwrap();
+    let rows = flag_rows(&run.out.join("flags.csv"));
+    let status_of = |household: &str, reason: &str| {
+        rows.iter()
+            .find(|r| &r[0] == household && &r[3] == reason)
+            .map(|r| (r[9].to_string(), r[10].to_string()))
+    };
+    assert_eq!(
+        status_of(&new_household, "vehicle_owned"),
+        Some(("new".into(), "2025-07-31".into()))
+    );
+    assert_eq!(status_of(&gone_household, "deceased_member"), None);
+    let persisting: Vec<_> = rows.iter().filter(|r| &r[9] == "persisting").collect();
+    assert_eq!(persisting.len(), second.flags.len() - 1);
+    assert!(
+        persisting.iter().all(|r| &r[10] == "2025-06-30"),
+        "first_flagged_on carries over"
+    );
+
+    let resolved =
+        ParquetReader::new(std::fs::File::open(run.out.join("resolved.parquet")).unwrap())
+            .finish()
+            .unwrap();
+    let households: Vec<&str> = resolved
+        .column("household_id")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert_eq!(households, [gone_household.as_str()]);
+
+    let history = run.out.with_file_name("out.history");
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .arg("history")
+        .arg(&history)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2025-06-30").and(predicate::str::contains("2025-07-31")));
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .arg("diff")
+        .arg(&first_run)
+        .arg(&run.out)
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains(format!("- {gone_household} deceased_member")).and(
+                predicate::str::contains(format!("+ {new_household} vehicle_owned")),
+            ),
+        );
+}
