@@ -193,14 +193,12 @@ pub fn run_with_progress(
     let evaluation = evaluate_with_progress(pipeline, data_dir, as_of, progress)?;
     let run_id = run_id(pipeline, as_of, &evaluation.ingested);
     progress("writing outputs");
-    let write_start = Instant::now();
     let state = output::history::state_dir(out_dir, pipeline.state_dir.as_deref());
     let (previous, _) = output::history::previous_run_flags(&state, out_dir);
     let flags = output::with_history(evaluation.flags.clone(), &previous, as_of);
     let resolved = resolved_flags(&previous, &flags);
     let matches = match_rows(&evaluation);
-    let mut stage_seconds = evaluation.stage_seconds.clone();
-    let mut manifest = Manifest {
+    let manifest = Manifest {
         run_id: run_id.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: as_of.format("%Y-%m-%d").to_string(),
@@ -223,12 +221,10 @@ pub fn run_with_progress(
         candidate_pairs_per_rule: evaluation.links.pairs_per_rule.clone(),
         candidate_pairs: evaluation.links.candidate_pairs,
         link_model: evaluation.links.parameters.source.clone(),
-        stage_seconds: Vec::new(),
+        // `write_run` adds the time writing takes and the finish time.
+        stage_seconds: evaluation.stage_seconds.clone(),
     };
-    stage_seconds.push(("write".into(), write_start.elapsed().as_secs_f64()));
-    manifest.stage_seconds = stage_seconds;
-    manifest.finished_at = chrono::Local::now().to_rfc3339();
-    output::write_run(
+    let manifest = output::write_run(
         out_dir,
         &RunOutputs {
             run_id: &run_id,

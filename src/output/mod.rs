@@ -209,8 +209,10 @@ pub fn write_link_run(
     files::swap_into_place(&staging, out_dir)
 }
 
-/// Writes all outputs into a fresh directory and swaps it into place as `out_dir`.
-pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError> {
+/// Writes all outputs into a fresh directory and swaps it into place as `out_dir`. The
+/// manifest is written last, with the time writing took and the finish time; it is returned.
+pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, OutputError> {
+    let started = std::time::Instant::now();
     let staging = files::staging_dir(out_dir, outputs.run_id)?;
     tables::write_flags_parquet(
         &staging.join("flags.parquet"),
@@ -225,9 +227,11 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError
     )?;
     tables::write_matches(&staging.join("matches.parquet"), outputs.matches)?;
     tables::write_quarantine(&staging.join("quarantine.parquet"), outputs.quarantine)?;
-    let manifest =
-        serde_json::to_vec_pretty(outputs.manifest).map_err(|e| OutputError::write(&staging, e))?;
-    files::write_file(&staging.join("manifest.json"), &manifest)?;
+    tables::write_resolved(
+        &staging.join("resolved.parquet"),
+        outputs.resolved,
+        outputs.as_of,
+    )?;
     review::write_review_workbooks(
         &staging.join("review"),
         outputs.flags,
@@ -243,13 +247,17 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<(), OutputError
         invalid_ids: outputs.invalid_ids,
     });
     files::write_file(&staging.join("report.html"), report.as_bytes())?;
-    tables::write_resolved(
-        &staging.join("resolved.parquet"),
-        outputs.resolved,
-        outputs.as_of,
-    )?;
     let model = serde_json::to_vec_pretty(outputs.parameters)
         .map_err(|e| OutputError::write(&staging, e))?;
     files::write_file(&staging.join("model.json"), &model)?;
-    files::swap_into_place(&staging, out_dir)
+    let mut manifest = outputs.manifest.clone();
+    manifest
+        .stage_seconds
+        .push(("write".into(), started.elapsed().as_secs_f64()));
+    manifest.finished_at = chrono::Local::now().to_rfc3339();
+    let bytes =
+        serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::write(&staging, e))?;
+    files::write_file(&staging.join("manifest.json"), &bytes)?;
+    files::swap_into_place(&staging, out_dir)?;
+    Ok(manifest)
 }
