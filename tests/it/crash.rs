@@ -49,6 +49,19 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A synthetic county in `<dir>/data`.
+fn county(dir: &Path, households: usize, variant: Variant) -> std::path::PathBuf {
+    let data = dir.join("data");
+    let options = SynthOptions {
+        households,
+        seed: 2,
+        variant,
+        as_of: fixture_as_of(),
+    };
+    synth::write_county(&options, &data).unwrap();
+    data
+}
+
 /// Nothing but the outputs and the lock may remain beside them.
 fn assert_no_leftovers(parent: &Path) {
     let names: Vec<String> = std::fs::read_dir(parent)
@@ -63,17 +76,7 @@ fn assert_no_leftovers(parent: &Path) {
 #[test]
 fn killed_runs_never_leave_partial_outputs() {
     let dir = temp_dir();
-    let data = dir.path().join("data");
-    synth::write_county(
-        &SynthOptions {
-            households: 8000,
-            seed: 2,
-            variant: Variant::Messy,
-            as_of: fixture_as_of(),
-        },
-        &data,
-    )
-    .unwrap();
+    let data = county(dir.path(), 8000, Variant::Messy);
     let out = dir.path().join("out");
     // The previous run the kills must not hurt, and the new run as it is when it completes
     // on top of it (statuses depend on the history).
@@ -124,17 +127,7 @@ fn killed_runs_never_leave_partial_outputs() {
 #[test]
 fn a_crash_between_moving_the_old_run_aside_and_renaming_the_new_one_is_recovered() {
     let dir = temp_dir();
-    let data = dir.path().join("data");
-    synth::write_county(
-        &SynthOptions {
-            households: 300,
-            seed: 2,
-            variant: Variant::Clean,
-            as_of: fixture_as_of(),
-        },
-        &data,
-    )
-    .unwrap();
+    let data = county(dir.path(), 300, Variant::Clean);
     let out = dir.path().join("out");
     run_to_completion(&data, &out, "2025-06-30");
     let old = snapshot(&out);

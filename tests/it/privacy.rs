@@ -106,6 +106,23 @@ fn outputs_are_readable_by_their_owner_only() {
     }
 }
 
+/// `rollcheck export RUN --pseudonymize KEY --out TARGET`.
+fn export_command(
+    run_out: &std::path::Path,
+    key: &std::path::Path,
+    target: &std::path::Path,
+) -> Command {
+    let mut command = Command::cargo_bin("rollcheck").unwrap();
+    command
+        .arg("export")
+        .arg(run_out)
+        .arg("--pseudonymize")
+        .arg(key)
+        .arg("--out")
+        .arg(target);
+    command
+}
+
 #[test]
 fn pseudonymized_exports_hide_identities_and_join_across_runs() {
     let run = crate::run_synthetic_county(300, 13, Variant::Hard);
@@ -113,16 +130,7 @@ fn pseudonymized_exports_hide_identities_and_join_across_runs() {
     std::fs::write(&key, "a county secret of enough length\n").unwrap();
     let export = |into: &str| {
         let target = run.dir.path().join(into);
-        Command::cargo_bin("rollcheck")
-            .unwrap()
-            .arg("export")
-            .arg(&run.out)
-            .arg("--pseudonymize")
-            .arg(&key)
-            .arg("--out")
-            .arg(&target)
-            .assert()
-            .success();
+        export_command(&run.out, &key, &target).assert().success();
         target
     };
     let (first, second) = (export("export-1"), export("export-2"));
@@ -198,14 +206,7 @@ fn export_with_a_short_key_exits_65_naming_the_key_file() {
     let run = crate::run_synthetic_county(50, 3, Variant::Clean);
     let key = run.dir.path().join("weak.key");
     std::fs::write(&key, "1234").unwrap();
-    Command::cargo_bin("rollcheck")
-        .unwrap()
-        .arg("export")
-        .arg(&run.out)
-        .arg("--pseudonymize")
-        .arg(&key)
-        .arg("--out")
-        .arg(run.dir.path().join("x"))
+    export_command(&run.out, &key, &run.dir.path().join("x"))
         .assert()
         .code(65)
         .stderr(predicates::str::contains("weak.key"));
