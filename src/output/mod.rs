@@ -237,15 +237,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         outputs.flags,
         outputs.review_members,
     )?;
-    let report = report::render(&report::ReportInput {
-        manifest: outputs.manifest,
-        flags: outputs.flags,
-        households: outputs.households,
-        matches: outputs.matches,
-        quarantine: outputs.quarantine,
-        resolved: outputs.resolved.len(),
-        invalid_ids: outputs.invalid_ids,
-    });
+    let report = report::render(outputs);
     files::write_file(&staging.join("report.html"), report.as_bytes())?;
     let model = serde_json::to_vec_pretty(outputs.parameters)
         .map_err(|e| OutputError::write(&staging, e))?;

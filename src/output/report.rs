@@ -7,22 +7,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::review::township_of;
-use super::{FlagRow, FlagStatus, Manifest, MatchRow};
-use crate::ingest::QuarantinedRow;
+use super::{FlagRow, FlagStatus, MatchRow, RunOutputs};
 use crate::model::{Programme, Reason, Severity};
-use crate::rules::Households;
-
-/// What the report is drawn from.
-pub struct ReportInput<'a> {
-    pub manifest: &'a Manifest,
-    pub flags: &'a [FlagRow],
-    pub households: &'a Households,
-    pub matches: &'a [MatchRow],
-    pub quarantine: &'a [QuarantinedRow],
-    /// Flags of the previous run that this run no longer raises.
-    pub resolved: usize,
-    pub invalid_ids: usize,
-}
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -79,7 +65,8 @@ fn reason_label(reason: Reason) -> String {
     format!("{} {}", reason.label_zh(), reason.code())
 }
 
-pub fn render(input: &ReportInput) -> String {
+/// The page for one run, drawn from what the run writes.
+pub fn render(input: &RunOutputs) -> String {
     let manifest = input.manifest;
     let flagged: std::collections::BTreeSet<&str> = input
         .flags
@@ -111,7 +98,10 @@ pub fn render(input: &ReportInput) -> String {
     html.push_str(&card("疑点户数 flagged households", flagged.len()));
     html.push_str(&card("疑点事项 flags", input.flags.len()));
     html.push_str(&card("本次新增 new", new_flags));
-    html.push_str(&card("已消除 resolved since last run", input.resolved));
+    html.push_str(&card(
+        "已消除 resolved since last run",
+        input.resolved.len(),
+    ));
     html.push_str(&card("隔离行 quarantined rows", quarantined));
     html.push_str("</section>");
 
@@ -190,7 +180,7 @@ fn by_programme(flags: &[FlagRow]) -> Vec<(String, usize)> {
         .collect()
 }
 
-fn township_table(input: &ReportInput) -> String {
+fn township_table(input: &RunOutputs) -> String {
     let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for household in input.households.by_id.values() {
         totals
@@ -305,7 +295,7 @@ fn new_high_table(flags: &[FlagRow]) -> String {
     table
 }
 
-fn data_quality(input: &ReportInput) -> String {
+fn data_quality(input: &RunOutputs) -> String {
     let mut html = String::from("<table><tr><th>来源 source</th><th>文件格式 format</th><th>编码 encoding</th><th>读取 read</th><th>使用 used</th><th>隔离 quarantined</th><th>乱码字符 undecodable</th></tr>");
     for source in &input.manifest.inputs {
         let _ = write!(
