@@ -84,13 +84,13 @@ pub fn render(input: &RunOutputs) -> String {
         html,
         r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>低保核查比对报告 {run}</title><style>{STYLE}</style></head><body>
 <header><h1>低保核查比对报告 <span class="en">rollcheck report</span></h1>
-<p>核查基准日 as-of <b>{as_of}</b> · 流水线 pipeline <b>{pipeline}</b> · 运行编号 run <code>{run}</code> · 版本 {version} · 生成于 {finished}</p>
+<p>核查基准日 as-of <b>{as_of}</b> · 流水线 pipeline <b>{pipeline}</b> · 运行编号 run <code>{run}</code> · 版本 {version} · 运行开始于 started {started}</p>
 <p class="note">比对结果是入户核查的线索，不是认定结论。Flags are referrals for review, never decisions.</p></header>"#,
         run = escape(&manifest.run_id),
         as_of = escape(&manifest.as_of),
         pipeline = escape(&manifest.pipeline.name),
         version = escape(&manifest.tool_version),
-        finished = escape(&manifest.finished_at),
+        started = escape(&manifest.started_at),
     );
     html.push_str(r#"<section class="cards">"#);
     html.push_str(&card("在册户数 households", manifest.households));

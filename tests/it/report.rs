@@ -21,6 +21,11 @@ fn report_is_self_contained_and_renders() {
     let html = read_to_string(&out.join("report.html"));
 
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    let started = run.summary.manifest.started_at.as_str();
+    assert!(
+        !started.is_empty() && html.contains(&format!("started {started}")),
+        "the header names when the run started"
+    );
     for section in [
         "Flags by reason",
         "Flags by severity",
