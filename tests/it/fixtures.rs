@@ -9,7 +9,7 @@ use std::path::Path;
 use rollcheck::config::Pipeline;
 use rollcheck::job;
 
-use crate::fixture_as_of;
+use crate::{assert_counts_balance, fixture_as_of};
 
 fn expected_pairs(dir: &Path) -> BTreeSet<(String, String)> {
     rollcheck::eval::read_pairs(&dir.join("expected.csv")).unwrap()
@@ -46,14 +46,7 @@ fn run_fixture(pipeline_path: &Path) -> (BTreeSet<(String, String)>, String) {
             row.problem
         );
     }
-    for input in &evaluation.ingested.inputs {
-        assert_eq!(
-            input.rows_read,
-            input.rows_used + input.rows_quarantined,
-            "{}",
-            input.path
-        );
-    }
+    assert_counts_balance(&evaluation.ingested);
     (pairs, text)
 }
 

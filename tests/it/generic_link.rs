@@ -4,9 +4,8 @@ use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use assert_cmd::Command;
-use polars::prelude::{ParquetReader, SerReader};
 
-use crate::temp_dir;
+use crate::{read_parquet, temp_dir};
 
 const GIVEN: [&str; 12] = [
     "james", "mary", "john", "linda", "robert", "susan", "michael", "karen", "david", "lisa",
@@ -107,9 +106,7 @@ kind = "exact"
         .arg(&out)
         .assert()
         .success();
-    let frame = ParquetReader::new(std::fs::File::open(out.join("pairs.parquet")).unwrap())
-        .finish()
-        .unwrap();
+    let frame = read_parquet(&out.join("pairs.parquet"));
     let lefts = frame.column("left_id").unwrap().str().unwrap().clone();
     let rights = frame.column("right_id").unwrap().str().unwrap().clone();
     let matched = frame.column("matched").unwrap().bool().unwrap().clone();

@@ -4,11 +4,10 @@
 use std::collections::BTreeSet;
 
 use assert_cmd::Command;
-use polars::prelude::{ParquetReader, SerReader};
 use predicates::prelude::*;
 use rollcheck::synth::Variant;
 
-use crate::{county_nightly, run_synthetic_county};
+use crate::{county_nightly, read_parquet, run_synthetic_county};
 
 fn flag_rows(csv: &std::path::Path) -> Vec<csv::StringRecord> {
     let bytes = std::fs::read(csv).unwrap();
@@ -84,10 +83,7 @@ fn a_second_run_marks_new_persisting_and_resolved_flags() {
         "first_flagged_on carries over"
     );
 
-    let resolved =
-        ParquetReader::new(std::fs::File::open(run.out.join("resolved.parquet")).unwrap())
-            .finish()
-            .unwrap();
+    let resolved = read_parquet(&run.out.join("resolved.parquet"));
     let households: Vec<&str> = resolved
         .column("household_id")
         .unwrap()

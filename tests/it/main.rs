@@ -77,3 +77,23 @@ pub fn run_synthetic_county(
         summary,
     }
 }
+
+/// Rows read = rows used + rows quarantined, for every input.
+pub fn assert_counts_balance(ingested: &rollcheck::ingest::Ingested) {
+    for input in &ingested.inputs {
+        assert_eq!(
+            input.rows_read,
+            input.rows_used + input.rows_quarantined,
+            "{}",
+            input.path
+        );
+    }
+}
+
+/// A Parquet file read back into a frame.
+pub fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
+    use polars::prelude::SerReader as _;
+    polars::prelude::ParquetReader::new(std::fs::File::open(path).unwrap())
+        .finish()
+        .unwrap()
+}

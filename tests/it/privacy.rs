@@ -3,11 +3,10 @@
 use std::collections::BTreeSet;
 
 use assert_cmd::Command;
-use polars::prelude::{ParquetReader, SerReader};
 use rollcheck::ingest::schema::col;
 use rollcheck::synth::{self, SynthOptions, Variant};
 
-use crate::{fixture_as_of, repo_path, temp_dir};
+use crate::{fixture_as_of, read_parquet, repo_path, temp_dir};
 
 #[test]
 fn a_trace_level_run_logs_no_id_number_and_no_name() {
@@ -134,11 +133,7 @@ fn pseudonymized_exports_hide_identities_and_join_across_runs() {
         target
     };
     let (first, second) = (export("export-1"), export("export-2"));
-    let read = |dir: &std::path::Path, file: &str| {
-        ParquetReader::new(std::fs::File::open(dir.join(file)).unwrap())
-            .finish()
-            .unwrap()
-    };
+    let read = |dir: &std::path::Path, file: &str| read_parquet(&dir.join(file));
     let flags = read(&first, "flags.parquet");
     assert!(
         flags.column("evidence").is_err(),
