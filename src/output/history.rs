@@ -64,12 +64,27 @@ pub fn list_runs(state: &Path) -> Vec<(PathBuf, RunRecord)> {
     runs
 }
 
-/// The flags of the most recently recorded run, with that run's as-of date; else the flags
-/// in `out_dir` (a run from before history was kept), else nothing.
-pub fn previous_run_flags(state: &Path, out_dir: &Path) -> (Vec<PreviousFlag>, Option<String>) {
-    match list_runs(state).pop() {
+/// Every recorded run but `run_id`'s, oldest first. Running the same inputs again (same run
+/// id) repeats that run rather than following it, so it is compared with what came before
+/// it and its outputs come out the same.
+pub fn other_runs(state: &Path, run_id: &str) -> Vec<(PathBuf, RunRecord)> {
+    let mut runs = list_runs(state);
+    runs.retain(|(_, record)| record.run_id != run_id);
+    runs
+}
+
+/// The flags of the last recorded run before `run_id`, with that run's as-of date; else the
+/// flags in `out_dir` if they are another run's (a run from before history was kept), else
+/// nothing.
+pub fn previous_run_flags(
+    state: &Path,
+    out_dir: &Path,
+    run_id: &str,
+) -> (Vec<PreviousFlag>, Option<String>) {
+    match other_runs(state, run_id).pop() {
         Some((dir, record)) => (previous_flags(&dir), Some(record.as_of)),
-        None => (previous_flags(out_dir), None),
+        None if list_runs(state).is_empty() => (previous_flags(out_dir), None),
+        None => (Vec::new(), None),
     }
 }
 
@@ -103,6 +118,12 @@ pub fn record_run(
         std::fs::remove_dir_all(&target).map_err(|e| OutputError::write(&target, e))?;
     }
     std::fs::rename(&staging, &target).map_err(|e| OutputError::write(&target, e))?;
+    // A repeated run replaces its earlier record: one record per run id.
+    for (dir, earlier) in list_runs(state) {
+        if earlier.run_id == record.run_id && dir != target {
+            std::fs::remove_dir_all(&dir).map_err(|e| OutputError::write(&dir, e))?;
+        }
+    }
     Ok(target)
 }
 

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::history::RunRecord;
 use super::review::township_of;
 use super::{FlagRow, FlagStatus, MatchRow, RunOutputs};
 use crate::model::{Programme, Reason, Severity};
@@ -84,13 +85,12 @@ pub fn render(input: &RunOutputs) -> String {
         html,
         r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>低保核查比对报告 {run}</title><style>{STYLE}</style></head><body>
 <header><h1>低保核查比对报告 <span class="en">rollcheck report</span></h1>
-<p>核查基准日 as-of <b>{as_of}</b> · 流水线 pipeline <b>{pipeline}</b> · 运行编号 run <code>{run}</code> · 版本 {version} · 运行开始于 started {started}</p>
+<p>核查基准日 as-of <b>{as_of}</b> · 流水线 pipeline <b>{pipeline}</b> · 运行编号 run <code>{run}</code> · 版本 {version}</p>
 <p class="note">比对结果是入户核查的线索，不是认定结论。Flags are referrals for review, never decisions.</p></header>"#,
         run = escape(&manifest.run_id),
         as_of = escape(&manifest.as_of),
         pipeline = escape(&manifest.pipeline.name),
         version = escape(&manifest.tool_version),
-        started = escape(&manifest.started_at),
     );
     html.push_str(r#"<section class="cards">"#);
     html.push_str(&card("在册户数 households", manifest.households));
@@ -122,6 +122,11 @@ pub fn render(input: &RunOutputs) -> String {
     );
     section(
         &mut html,
+        "近期趋势 Flags over the last runs (新增 new / 消除 resolved)",
+        &bar_chart(&trend(input.trend), "#7f6000"),
+    );
+    section(
+        &mut html,
         "疑点户比例最高的乡镇 Townships by share of households flagged",
         &township_table(input),
     );
@@ -142,6 +147,19 @@ pub fn render(input: &RunOutputs) -> String {
 
 fn section(html: &mut String, title: &str, body: &str) {
     let _ = write!(html, "<section><h2>{}</h2>{body}</section>", escape(title));
+}
+
+/// One bar per run, oldest first, labelled by its as-of date. Only the history's counts are
+/// shown (no clock times), so the same run renders the same page.
+fn trend(runs: &[RunRecord]) -> Vec<(String, usize)> {
+    runs.iter()
+        .map(|run| {
+            (
+                format!("{} (+{} / −{})", run.as_of, run.new, run.resolved),
+                run.flags,
+            )
+        })
+        .collect()
 }
 
 fn by_reason(flags: &[FlagRow]) -> Vec<(String, usize)> {

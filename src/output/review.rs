@@ -5,8 +5,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::{Datelike as _, NaiveDate};
 use rust_xlsxwriter::{
-    DataValidation, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+    DataValidation, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook,
+    Worksheet, XlsxError,
 };
 
 use super::files::{create_private_dir, write_file};
@@ -69,6 +71,7 @@ pub fn write_review_workbooks(
     dir: &Path,
     flags: &[FlagRow],
     members: &[ReviewMember],
+    as_of: NaiveDate,
 ) -> Result<usize, OutputError> {
     create_private_dir(dir)?;
     let mut by_township: BTreeMap<String, Vec<&FlagRow>> = BTreeMap::new();
@@ -94,7 +97,8 @@ pub fn write_review_workbooks(
             ))
         });
         let path = dir.join(format!("{township}.xlsx"));
-        let bytes = workbook(township, rows, &by_household).map_err(|e| xlsx_err(&path, &e))?;
+        let bytes =
+            workbook(township, rows, &by_household, as_of).map_err(|e| xlsx_err(&path, &e))?;
         write_file(&path, &bytes)?;
     }
     Ok(by_township.len())
@@ -104,8 +108,20 @@ fn workbook(
     township: &str,
     rows: &[&FlagRow],
     members: &BTreeMap<&str, Vec<&ReviewMember>>,
+    as_of: NaiveDate,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
+    // Dated by the as-of date, not the clock, so the same run writes the same bytes.
+    let created = ExcelDateTime::from_ymd(
+        u16::try_from(as_of.year()).unwrap_or(1900),
+        u8::try_from(as_of.month()).unwrap_or(1),
+        u8::try_from(as_of.day()).unwrap_or(1),
+    )?;
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title(format!("{township} 核查清单"))
+            .set_creation_datetime(&created),
+    );
     let list = workbook.add_worksheet();
     list.set_name("核查清单")?;
     flag_sheet(list, rows, members)?;

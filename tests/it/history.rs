@@ -115,3 +115,67 @@ fn a_second_run_marks_new_persisting_and_resolved_flags() {
             ),
         );
 }
+
+/// Every file of a run directory, by relative path.
+fn files_of(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let name = path.strip_prefix(dir).unwrap().display().to_string();
+                files.insert(name, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn running_the_same_inputs_again_repeats_the_run_byte_for_byte() {
+    let run = run_synthetic_county(300, 23, Variant::Messy);
+    let first = files_of(&run.out);
+    // A second night's run with the same inputs: the same run id.
+    let again = rollcheck::job::run(
+        &county_nightly(),
+        Some(&run.data),
+        crate::fixture_as_of(),
+        &run.out,
+    )
+    .unwrap();
+    assert_eq!(again.run_id, run.summary.run_id);
+    let second = files_of(&run.out);
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    assert!(first.keys().any(|k| k.starts_with("review/")));
+    for (name, bytes) in &first {
+        if name == "manifest.json" {
+            continue;
+        }
+        assert!(
+            bytes == &second[name],
+            "{name} differs between the two runs"
+        );
+    }
+    // The manifest differs only in its times.
+    let manifest = |files: &std::collections::BTreeMap<String, Vec<u8>>| {
+        let mut value: serde_json::Value = serde_json::from_slice(&files["manifest.json"]).unwrap();
+        for key in ["started_at", "finished_at", "stage_seconds"] {
+            value.as_object_mut().unwrap().remove(key);
+        }
+        value
+    };
+    assert_eq!(manifest(&first), manifest(&second));
+    // The repeat replaced its earlier record: one run in history, all its flags still new.
+    let state = run.dir.path().join("out.history");
+    assert_eq!(rollcheck::output::history::list_runs(&state).len(), 1);
+    assert!(again
+        .flags
+        .iter()
+        .all(|f| f.status == rollcheck::output::FlagStatus::New));
+}

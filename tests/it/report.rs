@@ -21,15 +21,17 @@ fn report_is_self_contained_and_renders() {
     let html = read_to_string(&out.join("report.html"));
 
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
-    let started = run.summary.manifest.started_at.as_str();
+    let manifest = &run.summary.manifest;
     assert!(
-        !started.is_empty() && html.contains(&format!("started {started}")),
-        "the header names when the run started"
+        html.contains(&format!("as-of <b>{}</b>", manifest.as_of))
+            && html.contains(&format!("<code>{}</code>", manifest.run_id)),
+        "the header names the as-of date and the run"
     );
     for section in [
         "Flags by reason",
         "Flags by severity",
         "Flags by programme",
+        "Flags over the last runs",
         "Townships by share",
         "Probabilistic match scores",
         "New high-severity flags",
