@@ -13,7 +13,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::config::{ConfigError, Pipeline};
 use crate::eval::{self, Scores};
 use crate::ingest::IngestError;
-use crate::job::{self, JobError, RunSummary};
+use crate::job::{self, JobError, RunSummary, ShardError};
+use crate::link::Shard;
 use crate::output::OutputError;
 use crate::synth::{self, SynthOptions, Variant};
 
@@ -79,6 +80,26 @@ enum Command {
         /// Output directory, replaced atomically when the run completes.
         #[arg(long, default_value = "rollcheck-out")]
         out: PathBuf,
+        /// Run one shard K of N (0-based) for `merge`: links the members of the households
+        /// whose id hashes to K and writes shard.json + pairs.parquet into --out. Needs
+        /// `[link] parameters`.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<Shard>,
+    },
+    /// Combine the directories of `run --shard K/N` (all N of them) into a whole run's
+    /// outputs, the same as one `run` would write. Reads the same inputs the shards read.
+    Merge {
+        pipeline: PathBuf,
+        /// The shard output directories, in any order.
+        #[arg(required = true)]
+        shard_dirs: Vec<PathBuf>,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Reference date; default the shards' own.
+        #[arg(long, value_parser = parse_as_of)]
+        as_of: Option<NaiveDate>,
+        #[arg(long, default_value = "rollcheck-out")]
+        out: PathBuf,
     },
     /// Check a pipeline and its inputs (headers, rows, quarantine) without matching.
     Validate {
@@ -142,6 +163,23 @@ enum Command {
         /// The state directory (`[state] dir`, or `<OUTDIR>.history` by default).
         state_dir: PathBuf,
     },
+    /// Run SQL over a finished run: tables flags, households, matches, quarantine, resolved,
+    /// `flag_members` (one row per flag and member), history (flags of every recorded run,
+    /// with `as_of`) and runs. Prints a table, or writes CSV/Parquet with --out.
+    Query {
+        /// The run's output directory.
+        out_dir: PathBuf,
+        sql: String,
+        /// Write the answer here (`.parquet`, else CSV) instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The history directory; default `<OUT_DIR>.history` (set it if `[state] dir` is).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Rows to print at most.
+        #[arg(long, default_value_t = 100)]
+        rows: usize,
+    },
     /// Show which flags differ between two runs (output directories or recorded runs).
     Diff { run_a: PathBuf, run_b: PathBuf },
     /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
@@ -169,6 +207,10 @@ impl From<VariantArg> for Variant {
             VariantArg::Hard => Variant::Hard,
         }
     }
+}
+
+fn parse_shard(text: &str) -> Result<Shard, String> {
+    text.parse()
 }
 
 fn parse_as_of(text: &str) -> Result<NaiveDate, String> {
@@ -231,9 +273,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if let Some(job) = cause.downcast_ref::<JobError>() {
             return match job {
-                JobError::Ingest(_) => exit::INPUT,
-                JobError::Output(OutputError::Locked { .. }) => exit::LOCKED,
-                JobError::Output(_) => exit::OUTPUT,
+                JobError::Shard(ShardError::NeedsParameters) => exit::USAGE,
+                JobError::Ingest(_) | JobError::Shard(_) => exit::INPUT,
+                JobError::Output(output) => output_exit_code(output),
             };
         }
         if cause.downcast_ref::<IngestError>().is_some()
@@ -249,18 +291,55 @@ fn exit_code(err: &anyhow::Error) -> u8 {
                 crate::output::ExportError::Output(_) => exit::OUTPUT,
             };
         }
-        if let Some(output) = cause.downcast_ref::<OutputError>() {
-            return if matches!(output, OutputError::Locked { .. }) {
-                exit::LOCKED
-            } else {
-                exit::OUTPUT
+        if let Some(query) = cause.downcast_ref::<crate::output::QueryError>() {
+            return match query {
+                crate::output::QueryError::Table(output) => output_exit_code(output),
+                crate::output::QueryError::Sql(..) => exit::USAGE,
             };
+        }
+        if let Some(output) = cause.downcast_ref::<OutputError>() {
+            return output_exit_code(output);
         }
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::USAGE;
         }
     }
     exit::USAGE
+}
+
+fn query(
+    out_dir: &Path,
+    sql: &str,
+    out: Option<&Path>,
+    state: Option<&Path>,
+    rows: usize,
+) -> anyhow::Result<()> {
+    let state = state.map_or_else(
+        || crate::output::history::state_dir(out_dir, None),
+        Path::to_path_buf,
+    );
+    let mut answer = crate::output::query(out_dir, &state, sql)?;
+    if let Some(path) = out {
+        crate::output::write_query_result(&mut answer, path)?;
+        out!("{} rows → {}", answer.height(), path.display());
+    } else {
+        // polars reads its table size from the environment; nothing else runs yet.
+        if std::env::var_os("POLARS_FMT_MAX_ROWS").is_none() {
+            std::env::set_var("POLARS_FMT_MAX_ROWS", rows.to_string());
+        }
+        std::env::set_var("POLARS_FMT_STR_LEN", "60");
+        out_raw!("{answer}\n");
+    }
+    Ok(())
+}
+
+fn output_exit_code(err: &OutputError) -> u8 {
+    match err {
+        OutputError::Locked { .. } => exit::LOCKED,
+        // A finished run or shard that cannot be read back is bad input to this command.
+        OutputError::Read { .. } => exit::INPUT,
+        OutputError::Write { .. } => exit::OUTPUT,
+    }
 }
 
 fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
@@ -270,14 +349,55 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             data,
             as_of,
             out,
+            shard,
         } => {
             let pipeline = Pipeline::load(&pipeline)?;
             let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
             let started = Instant::now();
             let spinner = stage_spinner(log_format);
             let progress = |stage: &str| spinner.set_message(stage.to_string());
+            if let Some(shard) = shard {
+                let written =
+                    job::run_shard(&pipeline, data.as_deref(), as_of, shard, &out, &progress);
+                spinner.finish_and_clear();
+                let written = written?;
+                out!(
+                    "shard {shard} of run {}: {} households, {} pairs compared, {} kept, in {:.1} s → {}",
+                    written.run_id,
+                    written.households,
+                    written.compared,
+                    written.pairs,
+                    started.elapsed().as_secs_f64(),
+                    out.display()
+                );
+                return Ok(());
+            }
             let summary =
                 job::run_with_progress(&pipeline, data.as_deref(), as_of, &out, &progress);
+            spinner.finish_and_clear();
+            let summary = summary?;
+            print_summary(&summary, started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Merge {
+            pipeline,
+            shard_dirs,
+            data,
+            as_of,
+            out,
+        } => {
+            let pipeline = Pipeline::load(&pipeline)?;
+            let started = Instant::now();
+            let spinner = stage_spinner(log_format);
+            let progress = |stage: &str| spinner.set_message(stage.to_string());
+            let summary = job::merge(
+                &pipeline,
+                data.as_deref(),
+                as_of,
+                &shard_dirs,
+                &out,
+                &progress,
+            );
             spinner.finish_and_clear();
             let summary = summary?;
             print_summary(&summary, started.elapsed().as_secs_f64());
@@ -326,6 +446,13 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             out_raw!("{}", crate::output::history::history_table(&state_dir));
             Ok(())
         }
+        Command::Query {
+            out_dir,
+            sql,
+            out,
+            state,
+            rows,
+        } => query(&out_dir, &sql, out.as_deref(), state.as_deref(), rows),
         Command::Diff { run_a, run_b } => {
             out_raw!("{}", crate::output::history::diff(&run_a, &run_b)?);
             Ok(())

@@ -23,6 +23,46 @@ pub enum JobError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Output(#[from] OutputError),
+    #[error(transparent)]
+    Shard(#[from] ShardError),
+}
+
+/// Why shards cannot be run or merged.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    #[error(
+        "a sharded run needs fixed model parameters: a model trained on one shard would differ \
+         from the whole run's. Set `[link] parameters` to a model.json (e.g. from a previous \
+         whole run, or one run on a sample)"
+    )]
+    NeedsParameters,
+    #[error("{path}: shard {shard} is from run {run_id}, the other shards from run {expected}")]
+    Mixed {
+        path: PathBuf,
+        shard: link::Shard,
+        run_id: String,
+        expected: String,
+    },
+    #[error("{path}: shard {shard}, but the other shards are of {count}")]
+    Count {
+        path: PathBuf,
+        shard: link::Shard,
+        count: u32,
+    },
+    #[error("{path}: shard {shard} is given twice")]
+    Twice { path: PathBuf, shard: link::Shard },
+    #[error("shards missing: {missing} (of {count}); merge needs every shard")]
+    Missing { missing: String, count: u32 },
+    #[error("no shard directories given")]
+    None,
+    #[error(
+        "the shards are of run {shards_run}, but this pipeline, as-of date and these inputs \
+         make run {this_run}: merge must read the same inputs the shards read"
+    )]
+    OtherRun {
+        shards_run: String,
+        this_run: String,
+    },
 }
 
 /// Everything the stages produced, before anything is written.
@@ -44,7 +84,7 @@ pub fn evaluate(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
-) -> Result<Evaluation, IngestError> {
+) -> Result<Evaluation, JobError> {
     evaluate_with_progress(pipeline, data_dir, as_of, &|_| {})
 }
 
@@ -54,7 +94,29 @@ pub fn evaluate_with_progress(
     data_dir: Option<&Path>,
     as_of: NaiveDate,
     progress: Progress,
-) -> Result<Evaluation, IngestError> {
+) -> Result<Evaluation, JobError> {
+    evaluate_stages(pipeline, data_dir, as_of, progress, Linking::Whole)
+}
+
+/// How the link stage gets its blocked pairs.
+#[derive(Clone, Copy)]
+pub enum Linking<'a> {
+    /// Blocks, scores and decides every pair in this process.
+    Whole,
+    /// Decides the pairs that shards blocked and scored (`rollcheck merge`).
+    FromShards {
+        run_id: &'a str,
+        scored: &'a link::ScoredPairs,
+    },
+}
+
+fn evaluate_stages(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    progress: Progress,
+    linking: Linking,
+) -> Result<Evaluation, JobError> {
     let mut timer = StageTimer::start();
     progress("reading inputs");
     let ingested = ingest::load(pipeline, data_dir)?;
@@ -64,7 +126,24 @@ pub fn evaluate_with_progress(
     let normalized = normalize::normalize(&ingested);
     timer.lap("normalize");
     progress("matching roll members to registry records");
-    let links = link::match_sources(&ingested, &normalized, &pipeline.link);
+    let links = match linking {
+        Linking::Whole => link::match_sources(&ingested, &normalized, &pipeline.link),
+        Linking::FromShards {
+            run_id: shards_run,
+            scored,
+        } => {
+            let this_run = run_id(pipeline, as_of, &ingested);
+            if this_run != shards_run {
+                return Err(ShardError::OtherRun {
+                    shards_run: shards_run.to_string(),
+                    this_run,
+                }
+                .into());
+            }
+            link::match_sources_from_shards(&ingested, &normalized, &pipeline.link, scored)
+                .ok_or(ShardError::NeedsParameters)?
+        }
+    };
     timer.lap("link");
     tracing::info!(
         candidate_pairs = links.candidate_pairs,
@@ -145,6 +224,7 @@ impl StageTimer {
 }
 
 /// What a completed run reports.
+#[derive(Debug)]
 pub struct RunSummary {
     pub run_id: String,
     pub out_dir: PathBuf,
@@ -188,13 +268,146 @@ pub fn run_with_progress(
     out_dir: &Path,
     progress: Progress,
 ) -> Result<RunSummary, JobError> {
+    run_linked(pipeline, data_dir, as_of, out_dir, progress, Linking::Whole)
+}
+
+/// One shard of a run (`rollcheck run --shard K/N`): reads every input, links the members of
+/// the shard's households and writes the pairs worth deciding into `out_dir` for `merge`.
+pub fn run_shard(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    shard: link::Shard,
+    out_dir: &Path,
+    progress: Progress,
+) -> Result<output::ShardManifest, JobError> {
+    if pipeline.link.parameters.is_none() {
+        return Err(ShardError::NeedsParameters.into());
+    }
+    let _lock = output::acquire_lock(out_dir)?;
+    let mut timer = StageTimer::start();
+    progress("reading inputs");
+    let ingested = ingest::load(pipeline, data_dir)?;
+    timer.lap("ingest");
+    log_ingested(&ingested);
+    progress("normalising IDs and names");
+    let normalized = normalize::normalize(&ingested);
+    timer.lap("normalize");
+    progress("matching this shard's members to registry records");
+    let scored = link::score_shard(&ingested, &normalized, &pipeline.link, shard)
+        .ok_or(ShardError::NeedsParameters)?;
+    timer.lap("link");
+    let households = Households::from_roll(&ingested.roll);
+    let manifest = output::ShardManifest {
+        format: output::SHARD_FORMAT.to_string(),
+        run_id: run_id(pipeline, as_of, &ingested),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        as_of: as_of.format("%Y-%m-%d").to_string(),
+        pipeline_sha256: pipeline.sha256.clone(),
+        shard,
+        households: households.by_id.keys().filter(|h| shard.holds(h)).count(),
+        pairs: scored.pairs.len(),
+        proposed_per_rule: scored.proposed_per_rule.clone(),
+        compared: scored.compared,
+        skipped_blocks: scored.skipped_blocks,
+        stage_seconds: timer.laps,
+    };
+    progress("writing the shard");
+    output::write_shard(out_dir, &manifest, &scored)?;
+    tracing::info!(shard = %shard, pairs = manifest.pairs, compared = manifest.compared, "shard written");
+    Ok(manifest)
+}
+
+/// Combines shard directories into a whole run's outputs (`rollcheck merge`). Reads the
+/// inputs again (the rules need them), checks they are the ones the shards read, decides
+/// the shards' pairs together and writes, locks and records history exactly as `run` does.
+/// The as-of date is the shards' unless given.
+pub fn merge(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: Option<NaiveDate>,
+    shard_dirs: &[PathBuf],
+    out_dir: &Path,
+    progress: Progress,
+) -> Result<RunSummary, JobError> {
+    let (manifest, scored) = read_shards(shard_dirs)?;
+    let as_of = as_of.unwrap_or_else(|| {
+        crate::ingest::parse_date(&manifest.as_of).expect("a shard's as-of date is a date")
+    });
+    let linking = Linking::FromShards {
+        run_id: &manifest.run_id,
+        scored: &scored,
+    };
+    run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
+}
+
+/// Reads and checks a complete set of shards: one run, one count, every index once.
+fn read_shards(dirs: &[PathBuf]) -> Result<(output::ShardManifest, link::ScoredPairs), JobError> {
+    let mut manifests: Vec<output::ShardManifest> = Vec::new();
+    let mut parts = Vec::new();
+    let mut seen = BTreeMap::new();
+    for dir in dirs {
+        let (manifest, scored) = output::read_shard(dir)?;
+        if let Some(first) = manifests.first() {
+            if manifest.run_id != first.run_id {
+                return Err(ShardError::Mixed {
+                    path: dir.clone(),
+                    shard: manifest.shard,
+                    run_id: manifest.run_id,
+                    expected: first.run_id.clone(),
+                }
+                .into());
+            }
+            if manifest.shard.count != first.shard.count {
+                return Err(ShardError::Count {
+                    path: dir.clone(),
+                    shard: manifest.shard,
+                    count: first.shard.count,
+                }
+                .into());
+            }
+        }
+        if seen.insert(manifest.shard.index, dir.clone()).is_some() {
+            return Err(ShardError::Twice {
+                path: dir.clone(),
+                shard: manifest.shard,
+            }
+            .into());
+        }
+        manifests.push(manifest);
+        parts.push(scored);
+    }
+    let first = manifests.into_iter().next().ok_or(ShardError::None)?;
+    let count = first.shard.count;
+    let missing: Vec<String> = (0..count)
+        .filter(|k| !seen.contains_key(k))
+        .map(|k| k.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(ShardError::Missing {
+            missing: missing.join(", "),
+            count,
+        }
+        .into());
+    }
+    Ok((first, link::ScoredPairs::merge(parts)))
+}
+
+fn run_linked(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    out_dir: &Path,
+    progress: Progress,
+    linking: Linking,
+) -> Result<RunSummary, JobError> {
     let started_at = chrono::Local::now();
     let _lock = output::acquire_lock(out_dir)?;
-    let evaluation = evaluate_with_progress(pipeline, data_dir, as_of, progress)?;
+    let evaluation = evaluate_stages(pipeline, data_dir, as_of, progress, linking)?;
     let run_id = run_id(pipeline, as_of, &evaluation.ingested);
     progress("writing outputs");
     let state = output::history::state_dir(out_dir, pipeline.state_dir.as_deref());
-    let (previous, _) = output::history::previous_run_flags(&state, out_dir);
+    let (previous, _) = output::history::previous_run_flags(&state, out_dir, &run_id);
     let flags = output::with_history(evaluation.flags.clone(), &previous, as_of);
     let resolved = resolved_flags(&previous, &flags);
     let matches = match_rows(&evaluation);
@@ -224,32 +437,10 @@ pub fn run_with_progress(
         // `write_run` adds the time writing takes and the finish time.
         stage_seconds: evaluation.stage_seconds.clone(),
     };
-    let manifest = output::write_run(
-        out_dir,
-        &RunOutputs {
-            run_id: &run_id,
-            flags: &flags,
-            households: &evaluation.households,
-            matches: &matches,
-            quarantine: &evaluation.ingested.quarantine,
-            manifest: &manifest,
-            parameters: &evaluation.links.parameters,
-            review_members: &review_members(&evaluation),
-            resolved: &resolved,
-            as_of,
-            invalid_ids: evaluation
-                .normalized
-                .members
-                .iter()
-                .filter(|p| p.valid_id().is_none())
-                .count(),
-        },
-    )?;
-    // Recorded only now that the outputs are published: history never names an unpublished run.
-    let record = output::history::RunRecord {
+    let mut record = output::history::RunRecord {
         run_id: run_id.clone(),
         as_of: manifest.as_of.clone(),
-        finished_at: manifest.finished_at.clone(),
+        finished_at: String::new(),
         flags: flags.len(),
         new: flags
             .iter()
@@ -262,6 +453,36 @@ pub fn run_with_progress(
         resolved: resolved.len(),
         flags_per_reason: manifest.flags_per_reason.clone(),
     };
+    let mut trend: Vec<output::history::RunRecord> = output::history::other_runs(&state, &run_id)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    trend.push(record.clone());
+    let trend = &trend[trend.len().saturating_sub(TREND_RUNS)..];
+    let manifest = output::write_run(
+        out_dir,
+        &RunOutputs {
+            run_id: &run_id,
+            flags: &flags,
+            households: &evaluation.households,
+            matches: &matches,
+            quarantine: &evaluation.ingested.quarantine,
+            manifest: &manifest,
+            parameters: &evaluation.links.parameters,
+            review_members: &review_members(&evaluation),
+            resolved: &resolved,
+            trend,
+            as_of,
+            invalid_ids: evaluation
+                .normalized
+                .members
+                .iter()
+                .filter(|p| p.valid_id().is_none())
+                .count(),
+        },
+    )?;
+    // Recorded only now that the outputs are published: history never names an unpublished run.
+    record.finished_at.clone_from(&manifest.finished_at);
     output::history::record_run(&state, &out_dir.join("flags.parquet"), &record)?;
     Ok(RunSummary {
         run_id,
@@ -273,6 +494,9 @@ pub fn run_with_progress(
         manifest,
     })
 }
+
+/// Runs shown in the report's trend, this one included.
+const TREND_RUNS: usize = 14;
 
 /// Same inputs, pipeline, date and version → same run id.
 fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String {

@@ -15,7 +15,7 @@ pub use records::{
     Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails, Registry, RegistryRecord,
     RollMember,
 };
-pub use table::format_number;
+pub use table::{format_number, read_csv};
 
 use crate::config::{hex_sha256, Pipeline, SourceSpec};
 use crate::model::{

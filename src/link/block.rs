@@ -68,12 +68,15 @@ pub struct Blocked {
 
 /// Proposes pairs for records and members that do not share a valid ID.
 /// `member_regions[i]` and `record_regions[r][j]` are county codes where known.
+/// Only members `in_scope` get pairs (a shard's members), but every member counts towards
+/// a block's size, so a shard skips exactly the blocks a whole run skips.
 pub fn candidates(
     rules: &[BlockingRule],
     members: &[Person],
     member_regions: &[Option<&str>],
     registries: &[&[Person]],
     record_regions: &[Vec<Option<&str>>],
+    in_scope: &(dyn Fn(usize) -> bool + Sync),
 ) -> Blocked {
     let mut all = Vec::new();
     let mut pairs_per_rule = BTreeMap::new();
@@ -96,7 +99,7 @@ pub fn candidates(
                         skipped_blocks += 1;
                         continue;
                     }
-                    for &member_idx in block {
+                    for &member_idx in block.iter().filter(|&&m| in_scope(m)) {
                         // Two valid IDs speak for themselves: equal is the exact path,
                         // different is two people.
                         if person.valid_id().is_some() && members[member_idx].valid_id().is_some() {

@@ -12,6 +12,7 @@ mod decide;
 mod exact;
 pub mod generic;
 pub mod model;
+mod shard;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -24,6 +25,7 @@ use crate::normalize::{NameLevel, Normalized};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
+pub use shard::{ScoredPairs, Shard};
 
 /// How a pair was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,115 +122,245 @@ const EM_ITERATIONS: usize = 50;
 
 /// Links every registry record and every roll member that can be linked.
 pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSpec) -> Links {
-    let sides = Sides::new(ingested, normalized);
-    let by_id = exact::index_members(normalized);
-    let exact_pairs = exact::pairs(normalized, &by_id);
-    let registries: Vec<&[crate::normalize::Person]> =
-        normalized.registries.iter().map(Vec::as_slice).collect();
-    let blocked = block::candidates(
-        &spec.blocking,
-        &normalized.members,
-        &sides.member_regions,
-        &registries,
-        &sides.record_regions,
-    );
-    let exact_levels: Vec<Levels> = exact_pairs.par_iter().map(|c| sides.levels(*c)).collect();
+    let linker = Linker::new(ingested, normalized);
+    let exact_pairs = exact::pairs(normalized, &linker.by_id);
+    let exact_levels: Vec<Levels> = exact_pairs
+        .par_iter()
+        .map(|c| linker.sides.levels(*c))
+        .collect();
+    let blocked = linker.block(spec, &|_| true);
     let blocked_levels: Vec<Levels> = blocked
         .candidates
         .par_iter()
-        .map(|c| sides.levels(*c))
+        .map(|c| linker.sides.levels(*c))
         .collect();
-    // On a small roll a name's frequency says nothing; there the shipped u stands.
-    let name_u = if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
-        name_frequencies(ingested, normalized)
-    } else {
-        HashMap::new()
-    };
-    let name_u_of = |member_idx: usize| {
-        name_u
-            .get(normalized.members[member_idx].name.key.as_str())
-            .copied()
-    };
     let parameters = spec.parameters.clone().unwrap_or_else(|| {
-        let trained = train(&sides, &exact_levels, &blocked_levels);
+        let trained = train(&linker.sides, &exact_levels, &blocked_levels);
         with_missing_id_prior(
             trained,
-            &sides,
+            &linker.sides,
             &blocked.candidates,
             &blocked_levels,
-            &name_u_of,
+            &|member_idx| linker.name_u(member_idx),
         )
     });
-    let weigh = |levels: &Levels, member_idx: usize| {
-        let key = normalized.members[member_idx].name.key.as_str();
-        parameters.weigh(levels, name_u.get(key).copied())
-    };
-    let exact_matches: Vec<Match> = exact_pairs
-        .par_iter()
-        .zip(exact_levels.par_iter())
-        .map(|(&(registry_idx, record_idx, member_idx), levels)| {
-            let method = if levels.id == IdLevel::Identical {
-                Method::ExactId
-            } else {
-                Method::NormalizedId
-            };
-            let decision = if levels.name.is_compatible() {
-                Decision::Accepted
-            } else {
-                Decision::IdentityConflict
-            };
-            let weights = weigh(levels, member_idx);
-            let source = ingested.registries[registry_idx].source;
-            Match {
-                member_idx,
-                source,
-                registry_idx,
-                record_idx,
-                method,
-                score: weights.probability,
-                levels: *levels,
-                weights,
-                decision,
-                note: None,
-            }
-        })
+    let scored = linker.keep_possible(spec, &parameters, &blocked, &blocked_levels);
+    let counts = ScoredPairs::counts_of(&blocked);
+    linker.decide(
+        spec,
+        parameters,
+        &exact_pairs,
+        &exact_levels,
+        scored,
+        &counts,
+    )
+}
+
+/// One shard's part of the linking: the blocked pairs of its households' members that score
+/// at least possible under the pipeline's fixed parameters. `None` when the pipeline has no
+/// `[link] parameters` (a model trained on one shard would differ from the whole run's).
+pub fn score_shard(
+    ingested: &Ingested,
+    normalized: &Normalized,
+    spec: &LinkSpec,
+    shard: Shard,
+) -> Option<ScoredPairs> {
+    let parameters = spec.parameters.as_ref()?;
+    let linker = Linker::new(ingested, normalized);
+    let in_shard: Vec<bool> = ingested
+        .roll
+        .iter()
+        .map(|m| shard.holds(&m.household_id))
         .collect();
-    let scored: Vec<Match> = blocked
+    let blocked = linker.block(spec, &|member_idx| in_shard[member_idx]);
+    let levels: Vec<Levels> = blocked
         .candidates
         .par_iter()
-        .zip(blocked_levels.par_iter())
-        .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
-            let weights = weigh(levels, member_idx);
-            (weights.probability >= spec.possible_probability).then(|| Match {
-                member_idx,
-                source: ingested.registries[registry_idx].source,
-                registry_idx,
-                record_idx,
-                method: Method::Probabilistic,
-                score: weights.probability,
-                levels: *levels,
-                weights,
-                decision: Decision::Possible,
-                note: None,
-            })
-        })
+        .map(|c| linker.sides.levels(*c))
         .collect();
-    let mut matches = exact_matches;
-    matches.extend(decide::probabilistic(scored, &matches, normalized, spec));
-    matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
-    let mut pairs_per_rule: BTreeMap<String, usize> = blocked
-        .pairs_per_rule
+    let mut scored = ScoredPairs::counts_of(&blocked);
+    scored.pairs = linker
+        .keep_possible(spec, parameters, &blocked, &levels)
         .iter()
-        .map(|(rule, n)| ((*rule).to_string(), *n))
+        .map(|m| (m.registry_idx, m.record_idx, m.member_idx))
         .collect();
-    pairs_per_rule.insert("id".into(), exact_pairs.len());
-    pairs_per_rule.insert("skipped_large_blocks".into(), blocked.skipped_blocks);
-    Links {
-        matches,
-        roll_pairs: exact::roll_pairs(ingested, normalized, &by_id),
+    Some(scored)
+}
+
+/// Links as `match_sources` does, with the blocked pairs scored by shards (`score_shard`,
+/// merged). `None` when the pipeline has no fixed parameters.
+pub fn match_sources_from_shards(
+    ingested: &Ingested,
+    normalized: &Normalized,
+    spec: &LinkSpec,
+    shards: &ScoredPairs,
+) -> Option<Links> {
+    let parameters = spec.parameters.clone()?;
+    let linker = Linker::new(ingested, normalized);
+    let exact_pairs = exact::pairs(normalized, &linker.by_id);
+    let exact_levels: Vec<Levels> = exact_pairs
+        .par_iter()
+        .map(|c| linker.sides.levels(*c))
+        .collect();
+    let blocked = block::Blocked {
+        candidates: shards.pairs.clone(),
+        pairs_per_rule: BTreeMap::new(),
+        skipped_blocks: 0,
+    };
+    let levels: Vec<Levels> = blocked
+        .candidates
+        .par_iter()
+        .map(|c| linker.sides.levels(*c))
+        .collect();
+    let scored = linker.keep_possible(spec, &parameters, &blocked, &levels);
+    Some(linker.decide(
+        spec,
         parameters,
-        pairs_per_rule,
-        candidate_pairs: exact_pairs.len() + blocked.candidates.len(),
+        &exact_pairs,
+        &exact_levels,
+        scored,
+        shards,
+    ))
+}
+
+/// What every way of linking shares: the comparable sides, the roll's ID index and name
+/// frequencies.
+struct Linker<'a> {
+    ingested: &'a Ingested,
+    normalized: &'a Normalized,
+    sides: Sides<'a>,
+    by_id: exact::MembersById,
+    /// Name term frequencies; empty on a roll too small for them to mean anything.
+    name_u: HashMap<&'a str, f64>,
+}
+
+impl<'a> Linker<'a> {
+    fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Linker<'a> {
+        Linker {
+            ingested,
+            normalized,
+            sides: Sides::new(ingested, normalized),
+            by_id: exact::index_members(normalized),
+            name_u: if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
+                name_frequencies(ingested, normalized)
+            } else {
+                HashMap::new()
+            },
+        }
+    }
+
+    fn name_u(&self, member_idx: usize) -> Option<f64> {
+        self.name_u
+            .get(self.normalized.members[member_idx].name.key.as_str())
+            .copied()
+    }
+
+    fn block(&self, spec: &LinkSpec, in_scope: &(dyn Fn(usize) -> bool + Sync)) -> block::Blocked {
+        let registries: Vec<&[crate::normalize::Person]> = self
+            .normalized
+            .registries
+            .iter()
+            .map(Vec::as_slice)
+            .collect();
+        block::candidates(
+            &spec.blocking,
+            &self.normalized.members,
+            &self.sides.member_regions,
+            &registries,
+            &self.sides.record_regions,
+            in_scope,
+        )
+    }
+
+    /// The blocked pairs scoring at least `possible_probability`, undecided.
+    fn keep_possible(
+        &self,
+        spec: &LinkSpec,
+        parameters: &LinkParameters,
+        blocked: &block::Blocked,
+        levels: &[Levels],
+    ) -> Vec<Match> {
+        blocked
+            .candidates
+            .par_iter()
+            .zip(levels.par_iter())
+            .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
+                let weights = parameters.weigh(levels, self.name_u(member_idx));
+                (weights.probability >= spec.possible_probability).then(|| Match {
+                    member_idx,
+                    source: self.ingested.registries[registry_idx].source,
+                    registry_idx,
+                    record_idx,
+                    method: Method::Probabilistic,
+                    score: weights.probability,
+                    levels: *levels,
+                    weights,
+                    decision: Decision::Possible,
+                    note: None,
+                })
+            })
+            .collect()
+    }
+
+    /// Decides the ID-confirmed pairs by the name test and the scored pairs by the guards.
+    fn decide(
+        &self,
+        spec: &LinkSpec,
+        parameters: LinkParameters,
+        exact_pairs: &[block::Candidate],
+        exact_levels: &[Levels],
+        scored: Vec<Match>,
+        blocking: &ScoredPairs,
+    ) -> Links {
+        let scored_pairs = scored.len();
+        let exact_matches: Vec<Match> = exact_pairs
+            .par_iter()
+            .zip(exact_levels.par_iter())
+            .map(|(&(registry_idx, record_idx, member_idx), levels)| {
+                let method = if levels.id == IdLevel::Identical {
+                    Method::ExactId
+                } else {
+                    Method::NormalizedId
+                };
+                let decision = if levels.name.is_compatible() {
+                    Decision::Accepted
+                } else {
+                    Decision::IdentityConflict
+                };
+                let weights = parameters.weigh(levels, self.name_u(member_idx));
+                Match {
+                    member_idx,
+                    source: self.ingested.registries[registry_idx].source,
+                    registry_idx,
+                    record_idx,
+                    method,
+                    score: weights.probability,
+                    levels: *levels,
+                    weights,
+                    decision,
+                    note: None,
+                }
+            })
+            .collect();
+        let mut matches = exact_matches;
+        matches.extend(decide::probabilistic(
+            scored,
+            &matches,
+            self.normalized,
+            spec,
+        ));
+        matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
+        tracing::debug!(scored_pairs, "decided");
+        let mut pairs_per_rule = blocking.proposed_per_rule.clone();
+        pairs_per_rule.insert("id".into(), exact_pairs.len());
+        pairs_per_rule.insert("skipped_large_blocks".into(), blocking.skipped_blocks);
+        Links {
+            matches,
+            roll_pairs: exact::roll_pairs(self.ingested, self.normalized, &self.by_id),
+            parameters,
+            pairs_per_rule,
+            candidate_pairs: exact_pairs.len() + blocking.compared,
+        }
     }
 }
 

@@ -8,15 +8,15 @@ use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
 use super::OutputError;
 
-fn read(path: &Path) -> Result<DataFrame, OutputError> {
-    let file = std::fs::File::open(path).map_err(|e| OutputError::write(path, e))?;
+pub(super) fn read(path: &Path) -> Result<DataFrame, OutputError> {
+    let file = std::fs::File::open(path).map_err(|e| OutputError::read(path, e))?;
     ParquetReader::new(file)
         .finish()
-        .map_err(|e| OutputError::write(path, e))
+        .map_err(|e| OutputError::read(path, e))
 }
 
 /// One column of a frame as optional text (numbers are printed as polars formats them).
-fn text_column(
+pub(super) fn text_column(
     frame: &DataFrame,
     name: &str,
     path: &Path,
@@ -24,17 +24,21 @@ fn text_column(
     let column = frame
         .column(name)
         .and_then(|c| c.cast(&DataType::String))
-        .map_err(|e| OutputError::write(path, format!("column `{name}`: {e}")))?;
-    let text = column.str().map_err(|e| OutputError::write(path, e))?;
+        .map_err(|e| OutputError::read(path, format!("column `{name}`: {e}")))?;
+    let text = column.str().map_err(|e| OutputError::read(path, e))?;
     Ok(text.iter().map(|v| v.map(str::to_string)).collect())
 }
 
-fn float_column(frame: &DataFrame, name: &str, path: &Path) -> Result<Vec<f64>, OutputError> {
+pub(super) fn float_column(
+    frame: &DataFrame,
+    name: &str,
+    path: &Path,
+) -> Result<Vec<f64>, OutputError> {
     let column = frame
         .column(name)
         .and_then(|c| c.cast(&DataType::Float64))
-        .map_err(|e| OutputError::write(path, format!("column `{name}`: {e}")))?;
-    let values = column.f64().map_err(|e| OutputError::write(path, e))?;
+        .map_err(|e| OutputError::read(path, format!("column `{name}`: {e}")))?;
+    let values = column.f64().map_err(|e| OutputError::read(path, e))?;
     Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
 

@@ -7,8 +7,10 @@ mod explain;
 mod export;
 mod files;
 pub mod history;
+mod query;
 mod report;
 mod review;
+mod shard;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -19,7 +21,9 @@ use serde::Serialize;
 pub use explain::explain;
 pub use export::{export_pseudonymized, ExportError, Pseudonymizer};
 pub use files::{acquire_lock, RunLock};
+pub use query::{query, write_query_result, QueryError};
 pub use review::{township_of, ReviewMember};
+pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
 pub use tables::{previous_flags, PairsTable, PreviousFlag};
 
 use crate::config::LinkParameters;
@@ -31,6 +35,8 @@ use crate::rules::{Flag, Households};
 pub enum OutputError {
     #[error("{path}: cannot write output: {message}")]
     Write { path: PathBuf, message: String },
+    #[error("{path}: cannot read: {message}")]
+    Read { path: PathBuf, message: String },
     #[error("{path}: another run holds the lock{}", holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default())]
     Locked {
         path: PathBuf,
@@ -41,6 +47,13 @@ pub enum OutputError {
 impl OutputError {
     pub(crate) fn write(path: &Path, message: impl std::fmt::Display) -> OutputError {
         OutputError::Write {
+            path: path.to_path_buf(),
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn read(path: &Path, message: impl std::fmt::Display) -> OutputError {
+        OutputError::Read {
             path: path.to_path_buf(),
             message: message.to_string(),
         }
@@ -115,6 +128,8 @@ pub struct RunOutputs<'a> {
     pub review_members: &'a [ReviewMember],
     /// Flags of the previous run that this run no longer raises.
     pub resolved: &'a [PreviousFlag],
+    /// The last recorded runs and this one, oldest first, for the report's trend.
+    pub trend: &'a [history::RunRecord],
     /// The as-of date of this run, for `resolved.parquet`.
     pub as_of: NaiveDate,
     /// Roll members whose ID is not valid.
@@ -236,6 +251,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         &staging.join("review"),
         outputs.flags,
         outputs.review_members,
+        outputs.as_of,
     )?;
     let report = report::render(outputs);
     files::write_file(&staging.join("report.html"), report.as_bytes())?;

@@ -51,7 +51,7 @@ fn date_column(name: &str, dates: &[NaiveDate]) -> Result<Column, String> {
         .map_err(|e| e.to_string())
 }
 
-fn write_parquet(path: &Path, columns: Vec<Column>) -> Result<(), OutputError> {
+pub(super) fn write_parquet(path: &Path, columns: Vec<Column>) -> Result<(), OutputError> {
     let mut frame =
         DataFrame::new_infer_height(columns).map_err(|e| OutputError::write(path, e))?;
     let file = create_private(path)?;

@@ -8,8 +8,10 @@ mod fixtures;
 mod generic_link;
 mod history;
 mod privacy;
+mod query;
 mod report;
 mod review;
+mod shard;
 mod synthetic;
 mod xlsx;
 
@@ -42,6 +44,23 @@ pub fn read_to_string(path: &Path) -> String {
 /// The shipped county pipeline.
 pub fn county_nightly() -> rollcheck::config::Pipeline {
     rollcheck::config::Pipeline::load(&repo_path("pipelines/county-nightly.toml")).unwrap()
+}
+
+/// county-nightly with `[link] parameters` set to `model_json`, written into `dir`.
+pub fn county_nightly_with_parameters(
+    dir: &Path,
+    model_json: &Path,
+) -> rollcheck::config::Pipeline {
+    let text = read_to_string(&repo_path("pipelines/county-nightly.toml")).replace(
+        "[link]\n",
+        &format!(
+            "[link]\nparameters = {:?}\n",
+            model_json.display().to_string()
+        ),
+    );
+    let path = dir.join("county-nightly-fixed-model.toml");
+    std::fs::write(&path, text).unwrap();
+    rollcheck::config::Pipeline::load(&path).unwrap()
 }
 
 /// A synthetic county written to `<dir>/data` and run through county-nightly into `<dir>/out`.

@@ -8,7 +8,9 @@ use rollcheck::eval;
 use rollcheck::job;
 use rollcheck::synth::{self, SynthOptions, Variant};
 
-use crate::{county_nightly, fixture_as_of, repo_path, run_synthetic_county, temp_dir};
+use crate::{
+    county_nightly, county_nightly_with_parameters, fixture_as_of, run_synthetic_county, temp_dir,
+};
 
 fn options(households: usize, variant: Variant) -> SynthOptions {
     SynthOptions {
@@ -121,22 +123,9 @@ fn saved_model_parameters_are_reused_instead_of_training() {
     synth::write_county(&options(1500, Variant::Hard), &data).unwrap();
     let trained = dir.path().join("trained");
     job::run(&county_nightly(), Some(&data), fixture_as_of(), &trained).unwrap();
-    let pipeline_text = std::fs::read_to_string(repo_path("pipelines/county-nightly.toml"))
-        .unwrap()
-        .replace(
-            "[link]\n",
-            &format!("[link]\nparameters = {:?}\n", trained.join("model.json")),
-        );
-    let pipeline_path = dir.path().join("reuse.toml");
-    std::fs::write(&pipeline_path, pipeline_text).unwrap();
+    let pipeline = county_nightly_with_parameters(dir.path(), &trained.join("model.json"));
     let reused = dir.path().join("reused");
-    job::run(
-        &Pipeline::load(&pipeline_path).unwrap(),
-        Some(&data),
-        fixture_as_of(),
-        &reused,
-    )
-    .unwrap();
+    job::run(&pipeline, Some(&data), fixture_as_of(), &reused).unwrap();
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(reused.join("manifest.json")).unwrap())
             .unwrap();

@@ -1,0 +1,149 @@
+//! Sharded linking for clusters. A shard links the roll members of its households against
+//! every registry record and keeps the blocked pairs that scored as at least possible;
+//! `merge` collects those pairs and makes every decision that spans members (one member per
+//! record, one death per member) over all of them at once, so N shards give exactly what one
+//! process gives.
+//!
+//! The partition is by household: FNV-1a 64 of the `household_id` text (UTF-8) modulo N.
+//! FNV is fixed by its definition, unlike Rust's `DefaultHasher`, so a shard means the same
+//! households on every machine and version.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use super::block::{Blocked, Candidate};
+
+/// Shard `index` of `count` (0-based, as Kubernetes' `JOB_COMPLETION_INDEX`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl Shard {
+    /// The whole roll as one shard.
+    pub const ALL: Shard = Shard { index: 0, count: 1 };
+
+    /// Whether this shard links the members of `household_id`.
+    pub fn holds(self, household_id: &str) -> bool {
+        fnv1a64(household_id.as_bytes()) % u64::from(self.count) == u64::from(self.index)
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let usage = || format!("`{text}` is not a shard: write K/N with 0 ≤ K < N, e.g. 0/8");
+        let (index, count) = text.split_once('/').ok_or_else(usage)?;
+        let index: u32 = index.trim().parse().map_err(|_| usage())?;
+        let count: u32 = count.trim().parse().map_err(|_| usage())?;
+        if count == 0 || index >= count {
+            return Err(usage());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// What a shard's linking produced: the blocked pairs of its members that scored at least
+/// `possible_probability`, before any decision that spans members.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScoredPairs {
+    /// (registry index, record index, member index), sorted.
+    pub pairs: Vec<Candidate>,
+    /// Blocked pairs proposed per rule for these members (before deduplication).
+    pub proposed_per_rule: BTreeMap<String, usize>,
+    /// Distinct blocked pairs compared.
+    pub compared: usize,
+    /// Record keys that hit a block too large to compare (the same in every shard).
+    pub skipped_blocks: usize,
+}
+
+impl ScoredPairs {
+    /// The counts of a blocking pass, no pairs yet.
+    pub(super) fn counts_of(blocked: &Blocked) -> ScoredPairs {
+        ScoredPairs {
+            pairs: Vec::new(),
+            proposed_per_rule: blocked
+                .pairs_per_rule
+                .iter()
+                .map(|(rule, n)| ((*rule).to_string(), *n))
+                .collect(),
+            compared: blocked.candidates.len(),
+            skipped_blocks: blocked.skipped_blocks,
+        }
+    }
+
+    /// The pairs of all shards as if one process had scored them.
+    pub fn merge(shards: Vec<ScoredPairs>) -> ScoredPairs {
+        let mut merged = ScoredPairs::default();
+        for shard in shards {
+            merged.pairs.extend(shard.pairs);
+            for (rule, n) in shard.proposed_per_rule {
+                *merged.proposed_per_rule.entry(rule).or_default() += n;
+            }
+            merged.compared += shard.compared;
+            merged.skipped_blocks = shard.skipped_blocks;
+        }
+        merged.pairs.sort_unstable();
+        merged
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_shards_and_rejects_nonsense() {
+        assert_eq!("2/8".parse(), Ok(Shard { index: 2, count: 8 }));
+        assert_eq!(" 0 / 1 ".parse(), Ok(Shard::ALL));
+        for bad in ["8/8", "1/0", "3", "a/b", "-1/4", ""] {
+            let err = bad.parse::<Shard>().unwrap_err();
+            assert!(err.contains("K/N"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_household_is_in_exactly_one_shard() {
+        for count in [1, 3, 8] {
+            let mut sizes = vec![0usize; count as usize];
+            for h in 0..3000 {
+                let id = format!("H{h:06}");
+                let holders: Vec<u32> = (0..count)
+                    .filter(|&index| Shard { index, count }.holds(&id))
+                    .collect();
+                assert_eq!(holders.len(), 1, "{id} in {holders:?}");
+                sizes[holders[0] as usize] += 1;
+            }
+            // The hash spreads households evenly enough that no shard is idle.
+            let smallest = *sizes.iter().min().unwrap();
+            assert!(smallest * count as usize > 3000 / 2, "{sizes:?}");
+        }
+    }
+
+    #[test]
+    fn fnv_matches_its_published_test_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
+}

@@ -1,0 +1,110 @@
+//! A shard's output directory (`rollcheck run --shard K/N`): `shard.json` says which run and
+//! shard it belongs to and how much blocking it did; `pairs.parquet` holds the blocked pairs
+//! that scored at least possible, as row indices into the inputs (the run id, a hash of the
+//! inputs, guarantees `merge` reads the same rows). Written atomically like a run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use polars::prelude::Column;
+use serde::{Deserialize, Serialize};
+
+use super::explain::{read, text_column};
+use super::{files, tables, OutputError};
+use crate::link::{ScoredPairs, Shard};
+
+/// Names the layout of a shard directory; `merge` refuses any other.
+pub const SHARD_FORMAT: &str = "rollcheck-shard/1";
+
+const PAIR_COLUMNS: [&str; 3] = ["registry_idx", "record_idx", "member_idx"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShardManifest {
+    pub format: String,
+    /// The run id the whole run has: same version, pipeline, as-of date and inputs.
+    pub run_id: String,
+    pub tool_version: String,
+    pub as_of: String,
+    pub pipeline_sha256: String,
+    pub shard: Shard,
+    pub households: usize,
+    pub pairs: usize,
+    pub proposed_per_rule: BTreeMap<String, usize>,
+    pub compared: usize,
+    pub skipped_blocks: usize,
+    pub stage_seconds: Vec<(String, f64)>,
+}
+
+/// Writes `shard.json` and `pairs.parquet` into `out_dir`, replacing it atomically.
+pub fn write_shard(
+    out_dir: &Path,
+    manifest: &ShardManifest,
+    scored: &ScoredPairs,
+) -> Result<(), OutputError> {
+    let staging = files::staging_dir(out_dir, &manifest.run_id)?;
+    let columns: Vec<Column> = (0..3)
+        .map(|k| {
+            let values: Vec<u64> = scored
+                .pairs
+                .iter()
+                .map(|pair| [pair.0, pair.1, pair.2][k] as u64)
+                .collect();
+            Column::new(PAIR_COLUMNS[k].into(), values)
+        })
+        .collect();
+    tables::write_parquet(&staging.join("pairs.parquet"), columns)?;
+    let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(&staging, e))?;
+    files::write_file(&staging.join("shard.json"), &bytes)?;
+    files::swap_into_place(&staging, out_dir)
+}
+
+/// Reads a shard directory back: its manifest and its scored pairs.
+pub fn read_shard(dir: &Path) -> Result<(ShardManifest, ScoredPairs), OutputError> {
+    let path = dir.join("shard.json");
+    let text = std::fs::read(&path).map_err(|e| OutputError::read(&path, e))?;
+    let manifest: ShardManifest = serde_json::from_slice(&text)
+        .map_err(|e| OutputError::read(&path, format!("not a shard manifest: {e}")))?;
+    if manifest.format != SHARD_FORMAT {
+        return Err(OutputError::read(
+            &path,
+            format!(
+                "format `{}`, this version reads `{SHARD_FORMAT}`",
+                manifest.format
+            ),
+        ));
+    }
+    let path = dir.join("pairs.parquet");
+    let frame = read(&path)?;
+    let mut columns = Vec::new();
+    for name in PAIR_COLUMNS {
+        let values: Result<Vec<usize>, OutputError> = text_column(&frame, name, &path)?
+            .into_iter()
+            .map(|v| {
+                v.and_then(|v| v.parse().ok()).ok_or_else(|| {
+                    OutputError::read(&path, format!("column `{name}`: not an index"))
+                })
+            })
+            .collect();
+        columns.push(values?);
+    }
+    if columns[0].len() != manifest.pairs {
+        return Err(OutputError::read(
+            &path,
+            format!(
+                "{} pairs, shard.json says {}",
+                columns[0].len(),
+                manifest.pairs
+            ),
+        ));
+    }
+    let pairs = (0..manifest.pairs)
+        .map(|i| (columns[0][i], columns[1][i], columns[2][i]))
+        .collect();
+    let scored = ScoredPairs {
+        pairs,
+        proposed_per_rule: manifest.proposed_per_rule.clone(),
+        compared: manifest.compared,
+        skipped_blocks: manifest.skipped_blocks,
+    };
+    Ok((manifest, scored))
+}

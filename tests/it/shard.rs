@@ -1,0 +1,246 @@
+//! Sharded runs: `run --shard K/N` on every shard, then `merge`, gives exactly the outputs
+//! of one whole run, and merge refuses incomplete, mixed or foreign shard sets.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use rollcheck::job;
+use rollcheck::link::Shard;
+use rollcheck::synth::{self, SynthOptions, Variant};
+
+use crate::{county_nightly, county_nightly_with_parameters, fixture_as_of, temp_dir};
+
+/// The tables and files that must match byte for byte. (report.html shows the start time
+/// and the review workbooks carry their creation time; manifest.json is compared without
+/// its times below.)
+const SAME_BYTES: [&str; 7] = [
+    "flags.parquet",
+    "flags.csv",
+    "households.parquet",
+    "matches.parquet",
+    "quarantine.parquet",
+    "resolved.parquet",
+    "model.json",
+];
+
+struct County {
+    dir: tempfile::TempDir,
+    data: PathBuf,
+    pipeline: rollcheck::config::Pipeline,
+}
+
+/// A messy synthetic county and county-nightly with parameters trained on it by a whole run.
+fn county(households: usize) -> County {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let options = SynthOptions {
+        households,
+        seed: 11,
+        variant: Variant::Hard,
+        as_of: fixture_as_of(),
+    };
+    synth::write_county(&options, &data).unwrap();
+    let trained = dir.path().join("trained");
+    job::run(&county_nightly(), Some(&data), fixture_as_of(), &trained).unwrap();
+    let pipeline = county_nightly_with_parameters(dir.path(), &trained.join("model.json"));
+    County {
+        dir,
+        data,
+        pipeline,
+    }
+}
+
+fn manifest_without_times(out: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    let mut manifest: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let object = manifest.as_object_mut().unwrap();
+    for key in ["started_at", "finished_at", "stage_seconds"] {
+        assert!(object.remove(key).is_some(), "manifest lacks {key}");
+    }
+    manifest
+}
+
+fn run_shards(county: &County, count: u32) -> Vec<PathBuf> {
+    (0..count)
+        .map(|index| {
+            let dir = county.dir.path().join(format!("shards-{count}/{index}"));
+            let shard = Shard { index, count };
+            job::run_shard(
+                &county.pipeline,
+                Some(&county.data),
+                fixture_as_of(),
+                shard,
+                &dir,
+                &|_| {},
+            )
+            .unwrap();
+            dir
+        })
+        .collect()
+}
+
+#[test]
+fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
+    let county = county(900);
+    let whole = county.dir.path().join("whole");
+    let summary = job::run(
+        &county.pipeline,
+        Some(&county.data),
+        fixture_as_of(),
+        &whole,
+    )
+    .unwrap();
+    // The comparison means something only if there are probabilistic links to decide.
+    let matches = crate::read_parquet(&whole.join("matches.parquet"));
+    let methods = matches.column("method").unwrap().str().unwrap().clone();
+    assert!(methods.iter().any(|m| m == Some("probabilistic")));
+    assert!(!summary.flags.is_empty());
+    for count in [1, 3, 8] {
+        let shard_dirs = run_shards(&county, count);
+        let merged = county.dir.path().join(format!("merged-{count}"));
+        // Given in reverse: the order of the shard directories does not matter.
+        let reversed: Vec<PathBuf> = shard_dirs.iter().rev().cloned().collect();
+        job::merge(
+            &county.pipeline,
+            Some(&county.data),
+            None,
+            &reversed,
+            &merged,
+            &|_| {},
+        )
+        .unwrap();
+        for file in SAME_BYTES {
+            assert!(
+                std::fs::read(whole.join(file)).unwrap()
+                    == std::fs::read(merged.join(file)).unwrap(),
+                "{file} differs with {count} shards"
+            );
+        }
+        assert_eq!(
+            manifest_without_times(&whole),
+            manifest_without_times(&merged),
+            "{count} shards"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_incomplete_mixed_or_foreign_shards() {
+    let county = county(300);
+    let three = run_shards(&county, 3);
+    let two = run_shards(&county, 2);
+    let merge = |dirs: &[PathBuf]| {
+        let out = county.dir.path().join("merged");
+        job::merge(
+            &county.pipeline,
+            Some(&county.data),
+            None,
+            dirs,
+            &out,
+            &|_| {},
+        )
+        .unwrap_err()
+        .to_string()
+    };
+    let err = merge(&three[..2]);
+    assert!(err.contains("shards missing: 2 (of 3)"), "{err}");
+    let err = merge(&[three[0].clone(), three[0].clone(), three[2].clone()]);
+    assert!(err.contains("shard 0/3 is given twice"), "{err}");
+    let err = merge(&[three[0].clone(), two[1].clone()]);
+    assert!(
+        err.contains("shard 1/2, but the other shards are of 3"),
+        "{err}"
+    );
+    let err = merge(std::slice::from_ref(&county.data));
+    assert!(err.contains("shard.json"), "{err}");
+    // Same shards, another as-of date: another run.
+    let out = county.dir.path().join("merged");
+    let other_day = fixture_as_of().succ_opt().unwrap();
+    let err = job::merge(
+        &county.pipeline,
+        Some(&county.data),
+        Some(other_day),
+        &three,
+        &out,
+        &|_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("merge must read the same inputs"), "{err}");
+    assert!(!out.exists(), "a refused merge writes nothing");
+}
+
+#[test]
+fn shard_and_merge_on_the_command_line() {
+    let county = county(300);
+    let bin = || Command::cargo_bin("rollcheck").unwrap();
+    let trained_free = county.dir.path().join("free");
+    // Without fixed parameters a shard cannot know the whole run's model.
+    bin()
+        .arg("run")
+        .arg(crate::repo_path("pipelines/county-nightly.toml"))
+        .args(["--data".as_ref(), county.data.as_os_str()])
+        .args(["--as-of", "2025-06-30", "--shard", "0/2", "--out"])
+        .arg(&trained_free)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("[link] parameters"));
+    bin()
+        .args(["run", "x.toml", "--shard", "2/2"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("0 ≤ K < N"));
+    let pipeline = county.pipeline.file.clone();
+    let mut dirs = Vec::new();
+    for k in 0..2 {
+        let dir = county.dir.path().join(format!("cli-shard-{k}"));
+        bin()
+            .arg("run")
+            .arg(&pipeline)
+            .args(["--data".as_ref(), county.data.as_os_str()])
+            .args([
+                "--as-of",
+                "2025-06-30",
+                "--shard",
+                &format!("{k}/2"),
+                "--out",
+            ])
+            .arg(&dir)
+            .assert()
+            .success()
+            .stdout(predicates::str::contains(format!("shard {k}/2 of run")));
+        dirs.push(dir);
+    }
+    let merged = county.dir.path().join("cli-merged");
+    bin()
+        .arg("merge")
+        .arg(&pipeline)
+        .args(&dirs)
+        .args(["--data".as_ref(), county.data.as_os_str()])
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    let whole = county.dir.path().join("cli-whole");
+    job::run(
+        &county.pipeline,
+        Some(&county.data),
+        fixture_as_of(),
+        &whole,
+    )
+    .unwrap();
+    assert_eq!(
+        std::fs::read(whole.join("flags.parquet")).unwrap(),
+        std::fs::read(merged.join("flags.parquet")).unwrap()
+    );
+    bin()
+        .arg("merge")
+        .arg(&pipeline)
+        .arg(&dirs[0])
+        .args(["--data".as_ref(), county.data.as_os_str()])
+        .arg("--out")
+        .arg(county.dir.path().join("never"))
+        .assert()
+        .code(65)
+        .stderr(predicates::str::contains("shards missing: 1 (of 2)"));
+}
