@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
 use sha2::Sha256;
 
-use super::files::{create_private, staging_dir, swap_into_place, write_file};
+use super::files::{create_private, publish, write_file};
 use super::OutputError;
 
 /// Shortest key we accept: 128 bits.
@@ -89,33 +89,33 @@ pub fn export_pseudonymized(
     out: &Path,
 ) -> Result<usize, ExportError> {
     let pseudonymizer = Pseudonymizer::from_key_file(key_file)?;
-    let staging = staging_dir(out, "export")?;
-    let mut rows = 0;
-    for (file, id_columns, dropped) in TABLES {
-        let source = run_dir.join(file);
-        let frame = read(&source)?;
-        let mut frame = pseudonymize_frame(&frame, id_columns, dropped, &pseudonymizer)
-            .map_err(|e| OutputError::write(&source, e))?;
-        rows += frame.height();
-        let target = staging.join(file);
-        let handle = create_private(&target)?;
-        ParquetWriter::new(&handle)
-            .finish(&mut frame)
-            .map_err(|e| OutputError::write(&target, e))?;
-        handle
-            .sync_all()
-            .map_err(|e| OutputError::write(&target, e))?;
-    }
-    let note = serde_json::json!({
-        "source_run": run_dir.display().to_string(),
-        "pseudonymized_columns": TABLES.iter().map(|(f, ids, _)| (f.to_string(), ids.to_vec())).collect::<Vec<_>>(),
-        "dropped_columns": TABLES.iter().map(|(f, _, dropped)| (f.to_string(), dropped.to_vec())).collect::<Vec<_>>(),
-        "method": "HMAC-SHA256 with a key held outside the pipeline; first 128 bits, hex, prefixed p_",
-    });
-    let note = serde_json::to_vec_pretty(&note).map_err(|e| OutputError::write(&staging, e))?;
-    write_file(&staging.join("export.json"), &note)?;
-    swap_into_place(&staging, out)?;
-    Ok(rows)
+    publish(out, "export", |staging| {
+        let mut rows = 0;
+        for (file, id_columns, dropped) in TABLES {
+            let source = run_dir.join(file);
+            let frame = read(&source)?;
+            let mut frame = pseudonymize_frame(&frame, id_columns, dropped, &pseudonymizer)
+                .map_err(|e| OutputError::write(&source, e))?;
+            rows += frame.height();
+            let target = staging.join(file);
+            let handle = create_private(&target)?;
+            ParquetWriter::new(&handle)
+                .finish(&mut frame)
+                .map_err(|e| OutputError::write(&target, e))?;
+            handle
+                .sync_all()
+                .map_err(|e| OutputError::write(&target, e))?;
+        }
+        let note = serde_json::json!({
+            "source_run": run_dir.display().to_string(),
+            "pseudonymized_columns": TABLES.iter().map(|(f, ids, _)| (f.to_string(), ids.to_vec())).collect::<Vec<_>>(),
+            "dropped_columns": TABLES.iter().map(|(f, _, dropped)| (f.to_string(), dropped.to_vec())).collect::<Vec<_>>(),
+            "method": "HMAC-SHA256 with a key held outside the pipeline; first 128 bits, hex, prefixed p_",
+        });
+        let note = serde_json::to_vec_pretty(&note).map_err(|e| OutputError::write(&staging, e))?;
+        write_file(&staging.join("export.json"), &note)?;
+        Ok(rows)
+    })
 }
 
 fn read(path: &Path) -> Result<DataFrame, OutputError> {

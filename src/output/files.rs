@@ -52,7 +52,7 @@ fn parent_and_name(out_dir: &Path) -> (PathBuf, String) {
 }
 
 /// A fresh, empty staging directory beside `out_dir`.
-pub fn staging_dir(out_dir: &Path, run_id: &str) -> Result<PathBuf, OutputError> {
+fn staging_dir(out_dir: &Path, run_id: &str) -> Result<PathBuf, OutputError> {
     let (parent, name) = parent_and_name(out_dir);
     fs::create_dir_all(&parent).map_err(|e| OutputError::write(&parent, e))?;
     let staging = parent.join(format!(".{name}.tmp-{run_id}-{}", std::process::id()));
@@ -64,9 +64,28 @@ pub fn staging_dir(out_dir: &Path, run_id: &str) -> Result<PathBuf, OutputError>
     Ok(staging)
 }
 
+/// Builds outputs in a fresh staging directory with `fill`, then swaps it into place as
+/// `out_dir`. When anything fails (a full disk, say) the staging directory is removed, which
+/// also frees its space, and the previous outputs stay as they were.
+pub fn publish<T, E: From<OutputError>>(
+    out_dir: &Path,
+    tag: &str,
+    fill: impl FnOnce(&Path) -> Result<T, E>,
+) -> Result<T, E> {
+    let staging = staging_dir(out_dir, tag)?;
+    let result = fill(&staging).and_then(|value| {
+        swap_into_place(&staging, out_dir)?;
+        Ok(value)
+    });
+    if result.is_err() && staging.exists() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
 /// Puts a complete staging directory in place of `out_dir`. The previous outputs are moved
 /// aside first and removed last; `recover` restores them if we die in between.
-pub fn swap_into_place(staging: &Path, out_dir: &Path) -> Result<(), OutputError> {
+fn swap_into_place(staging: &Path, out_dir: &Path) -> Result<(), OutputError> {
     sync_dir(staging)?;
     let (parent, name) = parent_and_name(out_dir);
     let previous = parent.join(format!(".{name}.previous"));

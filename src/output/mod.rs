@@ -46,9 +46,19 @@ pub enum OutputError {
 
 impl OutputError {
     pub(crate) fn write(path: &Path, message: impl std::fmt::Display) -> OutputError {
+        let message = message.to_string();
+        // ENOSPC reaches us as io errors and inside polars' errors alike; say it plainly.
+        let message = if message.contains("os error 28") {
+            format!(
+                "the disk is full ({message}); nothing was replaced: the previous outputs are \
+                 unchanged. Free space or choose another --out, then run again"
+            )
+        } else {
+            message
+        };
         OutputError::Write {
             path: path.to_path_buf(),
-            message: message.to_string(),
+            message,
         }
     }
 
@@ -216,56 +226,56 @@ pub fn write_link_run(
     pairs: &tables::PairsTable,
     parameters: &LinkParameters,
 ) -> Result<(), OutputError> {
-    let staging = files::staging_dir(out_dir, "link")?;
-    tables::write_pairs(&staging.join("pairs.parquet"), pairs)?;
-    let model =
-        serde_json::to_vec_pretty(parameters).map_err(|e| OutputError::write(&staging, e))?;
-    files::write_file(&staging.join("model.json"), &model)?;
-    files::swap_into_place(&staging, out_dir)
+    files::publish(out_dir, "link", |staging| {
+        tables::write_pairs(&staging.join("pairs.parquet"), pairs)?;
+        let model =
+            serde_json::to_vec_pretty(parameters).map_err(|e| OutputError::write(staging, e))?;
+        files::write_file(&staging.join("model.json"), &model)
+    })
 }
 
 /// Writes all outputs into a fresh directory and swaps it into place as `out_dir`. The
 /// manifest is written last, with the time writing took and the finish time; it is returned.
 pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, OutputError> {
     let started = std::time::Instant::now();
-    let staging = files::staging_dir(out_dir, outputs.run_id)?;
-    tables::write_flags_parquet(
-        &staging.join("flags.parquet"),
-        outputs.flags,
-        outputs.run_id,
-    )?;
-    tables::write_flags_csv(&staging.join("flags.csv"), outputs.flags, outputs.run_id)?;
-    tables::write_households(
-        &staging.join("households.parquet"),
-        outputs.households,
-        outputs.flags,
-    )?;
-    tables::write_matches(&staging.join("matches.parquet"), outputs.matches)?;
-    tables::write_quarantine(&staging.join("quarantine.parquet"), outputs.quarantine)?;
-    tables::write_resolved(
-        &staging.join("resolved.parquet"),
-        outputs.resolved,
-        outputs.as_of,
-    )?;
-    review::write_review_workbooks(
-        &staging.join("review"),
-        outputs.flags,
-        outputs.review_members,
-        outputs.as_of,
-    )?;
-    let report = report::render(outputs);
-    files::write_file(&staging.join("report.html"), report.as_bytes())?;
-    let model = serde_json::to_vec_pretty(outputs.parameters)
-        .map_err(|e| OutputError::write(&staging, e))?;
-    files::write_file(&staging.join("model.json"), &model)?;
-    let mut manifest = outputs.manifest.clone();
-    manifest
-        .stage_seconds
-        .push(("write".into(), started.elapsed().as_secs_f64()));
-    manifest.finished_at = chrono::Local::now().to_rfc3339();
-    let bytes =
-        serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::write(&staging, e))?;
-    files::write_file(&staging.join("manifest.json"), &bytes)?;
-    files::swap_into_place(&staging, out_dir)?;
-    Ok(manifest)
+    files::publish(out_dir, outputs.run_id, |staging| {
+        tables::write_flags_parquet(
+            &staging.join("flags.parquet"),
+            outputs.flags,
+            outputs.run_id,
+        )?;
+        tables::write_flags_csv(&staging.join("flags.csv"), outputs.flags, outputs.run_id)?;
+        tables::write_households(
+            &staging.join("households.parquet"),
+            outputs.households,
+            outputs.flags,
+        )?;
+        tables::write_matches(&staging.join("matches.parquet"), outputs.matches)?;
+        tables::write_quarantine(&staging.join("quarantine.parquet"), outputs.quarantine)?;
+        tables::write_resolved(
+            &staging.join("resolved.parquet"),
+            outputs.resolved,
+            outputs.as_of,
+        )?;
+        review::write_review_workbooks(
+            &staging.join("review"),
+            outputs.flags,
+            outputs.review_members,
+            outputs.as_of,
+        )?;
+        let report = report::render(outputs);
+        files::write_file(&staging.join("report.html"), report.as_bytes())?;
+        let model = serde_json::to_vec_pretty(outputs.parameters)
+            .map_err(|e| OutputError::write(&staging, e))?;
+        files::write_file(&staging.join("model.json"), &model)?;
+        let mut manifest = outputs.manifest.clone();
+        manifest
+            .stage_seconds
+            .push(("write".into(), started.elapsed().as_secs_f64()));
+        manifest.finished_at = chrono::Local::now().to_rfc3339();
+        let bytes =
+            serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::write(&staging, e))?;
+        files::write_file(&staging.join("manifest.json"), &bytes)?;
+        Ok(manifest)
+    })
 }

@@ -41,21 +41,23 @@ pub fn write_shard(
     manifest: &ShardManifest,
     scored: &ScoredPairs,
 ) -> Result<(), OutputError> {
-    let staging = files::staging_dir(out_dir, &manifest.run_id)?;
-    let columns: Vec<Column> = (0..3)
-        .map(|k| {
-            let values: Vec<u64> = scored
-                .pairs
-                .iter()
-                .map(|pair| [pair.0, pair.1, pair.2][k] as u64)
-                .collect();
-            Column::new(PAIR_COLUMNS[k].into(), values)
-        })
-        .collect();
-    tables::write_parquet(&staging.join("pairs.parquet"), columns)?;
-    let bytes = serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(&staging, e))?;
-    files::write_file(&staging.join("shard.json"), &bytes)?;
-    files::swap_into_place(&staging, out_dir)
+    files::publish(out_dir, &manifest.run_id, |staging| {
+        let columns: Vec<Column> = (0..3)
+            .map(|k| {
+                let values: Vec<u64> = scored
+                    .pairs
+                    .iter()
+                    .map(|pair| [pair.0, pair.1, pair.2][k] as u64)
+                    .collect();
+                Column::new(PAIR_COLUMNS[k].into(), values)
+            })
+            .collect();
+        tables::write_parquet(&staging.join("pairs.parquet"), columns)?;
+        let bytes =
+            serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(&staging, e))?;
+        files::write_file(&staging.join("shard.json"), &bytes)?;
+        Ok(())
+    })
 }
 
 /// Reads a shard directory back: its manifest and its scored pairs.

@@ -147,3 +147,82 @@ fn a_crash_between_moving_the_old_run_aside_and_renaming_the_new_one_is_recovere
     assert_eq!(snapshot(&out).1, "2025-07-31");
     assert_no_leftovers(dir.path());
 }
+
+/// A small tmpfs mounted for one test, unmounted when dropped; `None` where this process may
+/// not mount (not root, or a sandbox without mount), and the test says it skipped.
+struct SmallDisk {
+    path: std::path::PathBuf,
+}
+
+impl SmallDisk {
+    fn mount(path: &Path, size: &str) -> Option<SmallDisk> {
+        std::fs::create_dir_all(path).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then(|| SmallDisk {
+            path: path.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(&self.path)
+            .status();
+    }
+}
+
+/// Fills the disk holding `dir` with one file, up to the last byte.
+fn fill(dir: &Path) -> std::path::PathBuf {
+    use std::io::Write as _;
+    let path = dir.join("filler");
+    let mut file = std::fs::File::create(&path).unwrap();
+    let block = vec![0u8; 64 * 1024];
+    while file.write_all(&block).is_ok() {}
+    for _ in 0..64 {
+        let _ = file.write_all(&[0u8; 1024]);
+    }
+    path
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_that_keeps_the_previous_run() {
+    let dir = temp_dir();
+    let data = county(dir.path(), 300, Variant::Clean);
+    let Some(disk) = SmallDisk::mount(&dir.path().join("disk"), "4m") else {
+        eprintln!("skipped: cannot mount a tmpfs here");
+        return;
+    };
+    let out = disk.path.join("out");
+    run_to_completion(&data, &out, "2025-06-30");
+    let before = snapshot(&out);
+    let filler = fill(&disk.path);
+
+    let output = run_command(&data, &out, "2025-07-31")
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(73), "{stderr}");
+    assert!(
+        stderr.contains("the disk is full") && stderr.contains("previous outputs are unchanged"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&out), before, "the previous run is still in place");
+    assert_no_leftovers(&disk.path);
+
+    std::fs::remove_file(filler).unwrap();
+    run_to_completion(&data, &out, "2025-07-31");
+    assert_eq!(snapshot(&out).1, "2025-07-31");
+}
