@@ -56,6 +56,10 @@ pub struct Cli {
     /// Log lines as text, or as JSON objects for schedulers and log collectors.
     #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
     log_format: LogFormat,
+    /// Stop with exit 65 and a clear message if rollcheck's memory use passes this (e.g. 8G,
+    /// 512M). Default: 90% of the memory available at start (or the container's limit).
+    #[arg(long, global = true, value_parser = crate::memory::parse_size, value_name = "SIZE")]
+    max_memory: Option<u64>,
     #[command(subcommand)]
     command: Command,
 }
@@ -228,6 +232,9 @@ mod exit {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet, cli.log_format);
+    if let Some(limit) = cli.max_memory.or_else(crate::memory::default_limit) {
+        crate::memory::watch(limit, cli.max_memory.is_some(), exit::INPUT);
+    }
     match dispatch(cli.command, cli.log_format) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -8,6 +8,7 @@ pub mod eval;
 pub mod ingest;
 pub mod job;
 pub mod link;
+pub mod memory;
 pub mod model;
 pub mod normalize;
 pub mod output;

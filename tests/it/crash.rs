@@ -226,3 +226,42 @@ fn a_full_disk_is_a_clear_error_that_keeps_the_previous_run() {
     run_to_completion(&data, &out, "2025-07-31");
     assert_eq!(snapshot(&out).1, "2025-07-31");
 }
+
+#[test]
+fn a_run_over_the_memory_ceiling_stops_with_a_clear_error_and_keeps_the_previous_run() {
+    let dir = temp_dir();
+    let data = county(dir.path(), 2000, Variant::Clean);
+    let out = dir.path().join("out");
+    run_to_completion(&data, &out, "2025-06-30");
+    let before = snapshot(&out);
+    // 40 MB: more than the process needs to start, far less than 2,000 households need.
+    let output = run_command(&data, &out, "2025-07-31")
+        .arg("--max-memory")
+        .arg("40M")
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(65), "{stderr}");
+    assert!(
+        stderr.contains("more than 40 MB allowed by --max-memory")
+            && stderr.contains("previous outputs are unchanged"),
+        "{stderr}"
+    );
+    assert_eq!(snapshot(&out), before);
+    // The next run cleans up after the stopped one and completes within a sane ceiling.
+    let completed = run_command(&data, &out, "2025-07-31")
+        .args(["--max-memory", "4G"])
+        .status()
+        .unwrap();
+    assert!(completed.success());
+    assert_eq!(snapshot(&out).1, "2025-07-31");
+    assert_no_leftovers(dir.path());
+    let refused = run_command(&data, &out, "2025-07-31")
+        .args(["--max-memory", "lots"])
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("`lots` is not a size"));
+}
