@@ -112,7 +112,7 @@ pub fn export_pseudonymized(
             "dropped_columns": TABLES.iter().map(|(f, _, dropped)| (f.to_string(), dropped.to_vec())).collect::<Vec<_>>(),
             "method": "HMAC-SHA256 with a key held outside the pipeline; first 128 bits, hex, prefixed p_",
         });
-        let note = serde_json::to_vec_pretty(&note).map_err(|e| OutputError::write(&staging, e))?;
+        let note = serde_json::to_vec_pretty(&note).map_err(|e| OutputError::write(staging, e))?;
         write_file(&staging.join("export.json"), &note)?;
         Ok(rows)
     })

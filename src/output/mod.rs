@@ -266,7 +266,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         let report = report::render(outputs);
         files::write_file(&staging.join("report.html"), report.as_bytes())?;
         let model = serde_json::to_vec_pretty(outputs.parameters)
-            .map_err(|e| OutputError::write(&staging, e))?;
+            .map_err(|e| OutputError::write(staging, e))?;
         files::write_file(&staging.join("model.json"), &model)?;
         let mut manifest = outputs.manifest.clone();
         manifest
@@ -274,7 +274,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
             .push(("write".into(), started.elapsed().as_secs_f64()));
         manifest.finished_at = chrono::Local::now().to_rfc3339();
         let bytes =
-            serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::write(&staging, e))?;
+            serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::write(staging, e))?;
         files::write_file(&staging.join("manifest.json"), &bytes)?;
         Ok(manifest)
     })

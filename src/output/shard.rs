@@ -54,7 +54,7 @@ pub fn write_shard(
             .collect();
         tables::write_parquet(&staging.join("pairs.parquet"), columns)?;
         let bytes =
-            serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(&staging, e))?;
+            serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(staging, e))?;
         files::write_file(&staging.join("shard.json"), &bytes)?;
         Ok(())
     })

@@ -89,3 +89,46 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     assert_eq!(rows_seen, summary.flags.len());
     assert!(masked_seen > 0, "members are shown with masked IDs");
 }
+
+fn libreoffice() -> Option<String> {
+    std::env::var("ROLLCHECK_LIBREOFFICE").ok().or_else(|| {
+        ["/usr/bin/libreoffice", "/usr/bin/soffice"]
+            .iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .map(|p| (*p).to_string())
+    })
+}
+
+/// Township staff print the workbook: `libreoffice --convert-to pdf` must turn it into a PDF.
+#[test]
+fn review_workbook_converts_to_pdf_in_libreoffice() {
+    let Some(office) = libreoffice() else {
+        eprintln!("skipped: LibreOffice is not installed (.ci/run installs it when it can)");
+        return;
+    };
+    let run = run_synthetic_county(300, 5, Variant::Clean);
+    let workbook = std::fs::read_dir(run.out.join("review"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .min()
+        .unwrap();
+    let pdf_dir = run.dir.path().join("pdf");
+    let profile = run.dir.path().join("lo-profile");
+    let output = std::process::Command::new(office)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(&pdf_dir)
+        .arg(&workbook)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let pdf_name = workbook.with_extension("pdf");
+    let pdf = std::fs::read(pdf_dir.join(pdf_name.file_name().unwrap())).unwrap();
+    assert!(pdf.starts_with(b"%PDF-"), "not a PDF");
+    let has = |needle: &[u8]| pdf.windows(needle.len()).any(|w| w == needle);
+    let pages = has(b"/Type/Page") || has(b"/Type /Page");
+    assert!(pages, "the PDF has no pages");
+}
