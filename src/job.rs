@@ -118,13 +118,7 @@ fn evaluate_stages(
     linking: Linking,
 ) -> Result<Evaluation, JobError> {
     let mut timer = StageTimer::start();
-    progress("reading inputs");
-    let ingested = ingest::load(pipeline, data_dir)?;
-    timer.lap("ingest");
-    log_ingested(&ingested);
-    progress("normalising IDs and names");
-    let normalized = normalize::normalize(&ingested);
-    timer.lap("normalize");
+    let (ingested, normalized) = read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
     progress("matching roll members to registry records");
     let links = match linking {
         Linking::Whole => link::match_sources(&ingested, &normalized, &pipeline.link),
@@ -171,6 +165,23 @@ fn evaluate_stages(
         flags,
         stage_seconds: timer.laps,
     })
+}
+
+/// The ingest and normalize stages, timed.
+fn read_and_normalize(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    progress: Progress,
+    timer: &mut StageTimer,
+) -> Result<(Ingested, Normalized), IngestError> {
+    progress("reading inputs");
+    let ingested = ingest::load(pipeline, data_dir)?;
+    timer.lap("ingest");
+    log_ingested(&ingested);
+    progress("normalising IDs and names");
+    let normalized = normalize::normalize(&ingested);
+    timer.lap("normalize");
+    Ok((ingested, normalized))
 }
 
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than
@@ -286,13 +297,7 @@ pub fn run_shard(
     }
     let _lock = output::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
-    progress("reading inputs");
-    let ingested = ingest::load(pipeline, data_dir)?;
-    timer.lap("ingest");
-    log_ingested(&ingested);
-    progress("normalising IDs and names");
-    let normalized = normalize::normalize(&ingested);
-    timer.lap("normalize");
+    let (ingested, normalized) = read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
     progress("matching this shard's members to registry records");
     let scored = link::score_shard(&ingested, &normalized, &pipeline.link, shard)
         .ok_or(ShardError::NeedsParameters)?;

@@ -124,16 +124,9 @@ const EM_ITERATIONS: usize = 50;
 pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSpec) -> Links {
     let linker = Linker::new(ingested, normalized);
     let exact_pairs = exact::pairs(normalized, &linker.by_id);
-    let exact_levels: Vec<Levels> = exact_pairs
-        .par_iter()
-        .map(|c| linker.sides.levels(*c))
-        .collect();
+    let exact_levels: Vec<Levels> = linker.levels_of(&exact_pairs);
     let blocked = linker.block(spec, &|_| true);
-    let blocked_levels: Vec<Levels> = blocked
-        .candidates
-        .par_iter()
-        .map(|c| linker.sides.levels(*c))
-        .collect();
+    let blocked_levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
     let parameters = spec.parameters.clone().unwrap_or_else(|| {
         let trained = train(&linker.sides, &exact_levels, &blocked_levels);
         with_missing_id_prior(
@@ -173,11 +166,7 @@ pub fn score_shard(
         .map(|m| shard.holds(&m.household_id))
         .collect();
     let blocked = linker.block(spec, &|member_idx| in_shard[member_idx]);
-    let levels: Vec<Levels> = blocked
-        .candidates
-        .par_iter()
-        .map(|c| linker.sides.levels(*c))
-        .collect();
+    let levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
     let mut scored = ScoredPairs::counts_of(&blocked);
     scored.pairs = linker
         .keep_possible(spec, parameters, &blocked, &levels)
@@ -198,20 +187,13 @@ pub fn match_sources_from_shards(
     let parameters = spec.parameters.clone()?;
     let linker = Linker::new(ingested, normalized);
     let exact_pairs = exact::pairs(normalized, &linker.by_id);
-    let exact_levels: Vec<Levels> = exact_pairs
-        .par_iter()
-        .map(|c| linker.sides.levels(*c))
-        .collect();
+    let exact_levels: Vec<Levels> = linker.levels_of(&exact_pairs);
     let blocked = block::Blocked {
         candidates: shards.pairs.clone(),
         pairs_per_rule: BTreeMap::new(),
         skipped_blocks: 0,
     };
-    let levels: Vec<Levels> = blocked
-        .candidates
-        .par_iter()
-        .map(|c| linker.sides.levels(*c))
-        .collect();
+    let levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
     let scored = linker.keep_possible(spec, &parameters, &blocked, &levels);
     Some(linker.decide(
         spec,
@@ -247,6 +229,11 @@ impl<'a> Linker<'a> {
                 HashMap::new()
             },
         }
+    }
+
+    /// The comparison levels of each pair, in order.
+    fn levels_of(&self, pairs: &[block::Candidate]) -> Vec<Levels> {
+        pairs.par_iter().map(|c| self.sides.levels(*c)).collect()
     }
 
     fn name_u(&self, member_idx: usize) -> Option<f64> {
