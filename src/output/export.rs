@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
-use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
+use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
 use sha2::Sha256;
 
-use super::files::{create_private, publish, write_file};
+use super::files::{publish, write_file};
 use super::OutputError;
 
 /// Shortest key we accept: 128 bits.
@@ -97,14 +97,7 @@ pub fn export_pseudonymized(
             let mut frame = pseudonymize_frame(&frame, id_columns, dropped, &pseudonymizer)
                 .map_err(|e| OutputError::write(&source, e))?;
             rows += frame.height();
-            let target = staging.join(file);
-            let handle = create_private(&target)?;
-            ParquetWriter::new(&handle)
-                .finish(&mut frame)
-                .map_err(|e| OutputError::write(&target, e))?;
-            handle
-                .sync_all()
-                .map_err(|e| OutputError::write(&target, e))?;
+            super::tables::write_frame(&staging.join(file), &mut frame)?;
         }
         let note = serde_json::json!({
             "source_run": run_dir.display().to_string(),

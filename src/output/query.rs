@@ -7,7 +7,7 @@
 use std::io::Write as _;
 use std::path::Path;
 
-use polars::prelude::{lit, Column, DataFrame, DataType, IntoLazy, LazyFrame, ParquetWriter};
+use polars::prelude::{lit, Column, DataFrame, DataType, IntoLazy, LazyFrame};
 use polars::sql::SQLContext;
 
 use super::explain::{read, text_column};
@@ -131,46 +131,43 @@ fn runs_frame(
 
 /// Writes a query's answer as Parquet (`.parquet`) or CSV (anything else; UTF-8, no BOM).
 pub fn write_query_result(frame: &mut DataFrame, path: &Path) -> Result<(), OutputError> {
-    let file = create_private(path)?;
     if path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     {
-        ParquetWriter::new(&file)
-            .finish(frame)
-            .map_err(|e| OutputError::write(path, e))?;
-    } else {
-        let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(&file));
-        let names: Vec<&str> = frame
-            .get_column_names()
-            .iter()
-            .map(|n| n.as_str())
-            .collect();
+        return super::tables::write_frame(path, frame);
+    }
+    let file = create_private(path)?;
+    let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(&file));
+    let names: Vec<&str> = frame
+        .get_column_names()
+        .iter()
+        .map(|n| n.as_str())
+        .collect();
+    writer
+        .write_record(&names)
+        .map_err(|e| OutputError::write(path, e))?;
+    let columns: Vec<Column> = frame
+        .columns()
+        .iter()
+        .map(|c| c.cast(&DataType::String))
+        .collect::<Result<_, _>>()
+        .map_err(|e| OutputError::write(path, e))?;
+    let texts = columns
+        .iter()
+        .map(Column::str)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| OutputError::write(path, e))?;
+    for row in 0..frame.height() {
+        let cells = texts.iter().map(|c| c.get(row).unwrap_or(""));
         writer
-            .write_record(&names)
-            .map_err(|e| OutputError::write(path, e))?;
-        let columns: Vec<Column> = frame
-            .columns()
-            .iter()
-            .map(|c| c.cast(&DataType::String))
-            .collect::<Result<_, _>>()
-            .map_err(|e| OutputError::write(path, e))?;
-        let texts = columns
-            .iter()
-            .map(Column::str)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| OutputError::write(path, e))?;
-        for row in 0..frame.height() {
-            let cells = texts.iter().map(|c| c.get(row).unwrap_or(""));
-            writer
-                .write_record(cells)
-                .map_err(|e| OutputError::write(path, e))?;
-        }
-        writer
-            .into_inner()
-            .map_err(|e| OutputError::write(path, e))?
-            .flush()
+            .write_record(cells)
             .map_err(|e| OutputError::write(path, e))?;
     }
+    writer
+        .into_inner()
+        .map_err(|e| OutputError::write(path, e))?
+        .flush()
+        .map_err(|e| OutputError::write(path, e))?;
     file.sync_all().map_err(|e| OutputError::write(path, e))
 }

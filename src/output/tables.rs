@@ -54,9 +54,14 @@ fn date_column(name: &str, dates: &[NaiveDate]) -> Result<Column, String> {
 pub(super) fn write_parquet(path: &Path, columns: Vec<Column>) -> Result<(), OutputError> {
     let mut frame =
         DataFrame::new_infer_height(columns).map_err(|e| OutputError::write(path, e))?;
+    write_frame(path, &mut frame)
+}
+
+/// Writes a frame as a private Parquet file and flushes it to disk.
+pub(super) fn write_frame(path: &Path, frame: &mut DataFrame) -> Result<(), OutputError> {
     let file = create_private(path)?;
     ParquetWriter::new(&file)
-        .finish(&mut frame)
+        .finish(frame)
         .map_err(|e| OutputError::write(path, e))?;
     file.sync_all().map_err(|e| OutputError::write(path, e))
 }
