@@ -32,6 +32,17 @@ pub fn repo_path(relative: &str) -> PathBuf {
     repo_root().join(relative)
 }
 
+/// An external program for an optional check: `$env` if set, else the first candidate path
+/// that exists; `None` (the test skips and says so) when neither.
+pub fn installed_program(env: &str, candidates: &[&str]) -> Option<String> {
+    std::env::var(env).ok().or_else(|| {
+        candidates
+            .iter()
+            .find(|p| Path::new(p).exists())
+            .map(|p| (*p).to_string())
+    })
+}
+
 /// A fresh temporary directory for one test.
 pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()

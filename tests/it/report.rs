@@ -6,12 +6,10 @@ use rollcheck::synth::Variant;
 use crate::{read_to_string, run_synthetic_county};
 
 fn chromium() -> Option<String> {
-    std::env::var("ROLLCHECK_CHROMIUM").ok().or_else(|| {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-            .iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .map(|p| (*p).to_string())
-    })
+    crate::installed_program(
+        "ROLLCHECK_CHROMIUM",
+        &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
+    )
 }
 
 #[test]

@@ -91,12 +91,10 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
 }
 
 fn libreoffice() -> Option<String> {
-    std::env::var("ROLLCHECK_LIBREOFFICE").ok().or_else(|| {
-        ["/usr/bin/libreoffice", "/usr/bin/soffice"]
-            .iter()
-            .find(|p| std::path::Path::new(p).exists())
-            .map(|p| (*p).to_string())
-    })
+    crate::installed_program(
+        "ROLLCHECK_LIBREOFFICE",
+        &["/usr/bin/libreoffice", "/usr/bin/soffice"],
+    )
 }
 
 /// Township staff print the workbook: `libreoffice --convert-to pdf` must turn it into a PDF.
