@@ -2,59 +2,96 @@
 //! share a valid ID. Each rule turns a person into keys; pairs that share a key are
 //! candidates. Rules are named in the pipeline (`[link] blocking = [...]`); the enum lives
 //! in `model` so that `config` can validate it.
+//!
+//! Each rule has an index of its own, so keys need no rule tag. ID rules encode the ID's
+//! characters as exact numbers; the others hash their parts. Keys are made and probed in
+//! parallel chunks, and the index is built in member order, so the result never depends on
+//! the number of threads.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
+use chrono::Datelike;
+use rayon::prelude::*;
+
 use super::compare::id_chars;
+use super::key_index::KeyIndex;
 use crate::model::BlockingRule;
 use crate::normalize::Person;
 
-impl BlockingRule {
-    /// The keys of a person under this rule. `region` is the county code known for them.
-    fn keys(self, person: &Person, region: Option<&str>) -> Vec<u64> {
-        let tagged = |parts: &[&str]| {
-            let mut hasher = DefaultHasher::new();
-            (self as u8).hash(&mut hasher);
-            parts.hash(&mut hasher);
-            hasher.finish()
+/// A 64-bit key for a rule's parts.
+fn hashed(parts: impl Hash) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    parts.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The 18 characters of a usable ID as base-11 digits (`X` is 10).
+fn id_digits(person: &Person) -> Option<[u64; 18]> {
+    let chars = id_chars(person).filter(|c| c.len() == 18)?;
+    let mut digits = [0; 18];
+    for (digit, byte) in digits.iter_mut().zip(chars.bytes()) {
+        *digit = if byte == b'X' {
+            10
+        } else {
+            u64::from(byte - b'0')
         };
-        let birth = person.birth_date.map(|d| d.format("%Y%m%d").to_string());
-        let reading = person.name.reading.join(" ");
+    }
+    Some(digits)
+}
+
+/// Digits read as one base-11 number (exact for up to 18 digits: 11¹⁸ < 2⁶⁴).
+fn base11(digits: impl Iterator<Item = u64>) -> u64 {
+    digits.fold(0, |number, digit| number * 11 + digit)
+}
+
+impl BlockingRule {
+    /// Appends the keys of a person under this rule. `region` is their known county code.
+    fn keys(self, person: &Person, region: Option<&str>, keys: &mut Vec<u64>) {
+        let birth_days = person.birth_date.map(|d| d.num_days_from_ce());
         match self {
-            BlockingRule::IdMasked => match id_chars(person).filter(|c| c.len() == 18) {
-                Some(chars) => (0..17)
-                    .map(|k| tagged(&[&k.to_string(), &chars[..k], &chars[k + 1..]]))
-                    .collect(),
-                None => Vec::new(),
-            },
-            BlockingRule::IdSortedDigits => match id_chars(person).filter(|c| c.len() == 18) {
-                Some(chars) => {
-                    let mut sorted: Vec<u8> = chars.bytes().collect();
-                    sorted.sort_unstable();
-                    vec![tagged(&[&String::from_utf8_lossy(&sorted)])]
+            BlockingRule::IdMasked => {
+                if let Some(digits) = id_digits(person) {
+                    // The ID without its k-th character, times 17, plus k: 11¹⁷ · 17 < 2⁶⁴,
+                    // so different (k, rest) never share a key.
+                    keys.extend((0..17u64).map(|k| {
+                        let rest = digits.iter().enumerate().filter(|&(i, _)| i as u64 != k);
+                        base11(rest.map(|(_, d)| *d)) * 17 + k
+                    }));
                 }
-                None => Vec::new(),
-            },
-            BlockingRule::BirthName => match (&birth, person.name.key.is_empty()) {
-                (Some(birth), false) => vec![tagged(&[birth, &person.name.key])],
-                _ => Vec::new(),
-            },
-            BlockingRule::BirthSurnameReading => match (&birth, person.name.reading.first()) {
-                (Some(birth), Some(surname)) => vec![tagged(&[birth, surname])],
-                _ => Vec::new(),
-            },
-            BlockingRule::RegionNameReading => match region.filter(|r| r.len() >= 6) {
-                Some(region) if !reading.is_empty() => vec![tagged(&[&region[..6], &reading])],
-                _ => Vec::new(),
-            },
+            }
+            BlockingRule::IdSortedDigits => {
+                if let Some(mut digits) = id_digits(person) {
+                    digits.sort_unstable();
+                    keys.push(base11(digits.into_iter()));
+                }
+            }
+            BlockingRule::BirthName => {
+                if let Some(days) = birth_days.filter(|_| !person.name.key.is_empty()) {
+                    keys.push(hashed((days, &person.name.key)));
+                }
+            }
+            BlockingRule::BirthSurnameReading => {
+                if let (Some(days), Some(surname)) = (birth_days, person.name.reading.first()) {
+                    keys.push(hashed((days, surname)));
+                }
+            }
+            BlockingRule::RegionNameReading => {
+                if let Some(region) = region.filter(|r| r.len() >= 6) {
+                    if !person.name.reading.is_empty() {
+                        keys.push(hashed((&region[..6], &person.name.reading)));
+                    }
+                }
+            }
         }
     }
 }
 
 /// Blocks larger than this are skipped (a key shared by that many people separates nothing).
 const MAX_BLOCK: usize = 500;
+/// People per parallel task when making keys and probing.
+const CHUNK: usize = 16_384;
 
 /// A candidate pair: (registry index, record index, member index).
 pub type Candidate = (usize, usize, usize);
@@ -64,6 +101,29 @@ pub struct Blocked {
     pub candidates: Vec<Candidate>,
     pub pairs_per_rule: BTreeMap<&'static str, usize>,
     pub skipped_blocks: usize,
+}
+
+/// One rule's keys of `people`, as (position, key) in order of position.
+fn keyed(
+    rule: BlockingRule,
+    people: &[Person],
+    regions: &[Option<&str>],
+) -> Vec<Vec<(usize, u64)>> {
+    people
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(chunk_idx, chunk)| {
+            let mut entries = Vec::with_capacity(chunk.len());
+            let mut keys = Vec::new();
+            for (offset, person) in chunk.iter().enumerate() {
+                let position = chunk_idx * CHUNK + offset;
+                keys.clear();
+                rule.keys(person, regions[position], &mut keys);
+                entries.extend(keys.iter().map(|&key| (position, key)));
+            }
+            entries
+        })
+        .collect()
 }
 
 /// Proposes pairs for records and members that do not share a valid ID.
@@ -82,38 +142,55 @@ pub fn candidates(
     let mut pairs_per_rule = BTreeMap::new();
     let mut skipped_blocks = 0;
     for &rule in rules {
-        let mut index: HashMap<u64, Vec<usize>> = HashMap::new();
-        for (member_idx, person) in members.iter().enumerate() {
-            for key in rule.keys(person, member_regions[member_idx]) {
-                index.entry(key).or_default().push(member_idx);
-            }
-        }
+        let member_keys = keyed(rule, members, member_regions);
+        let entries = member_keys.iter().map(Vec::len).sum();
+        let every_member = KeyIndex::from_entries(member_keys.iter().flatten().copied(), entries);
+        // Two valid IDs speak for themselves (equal is the exact path, different is two
+        // people), so a record with a valid ID only meets the members without one: a small
+        // index of its own spares walking whole blocks of members with valid IDs.
+        let idless_members = KeyIndex::from_entries(
+            member_keys
+                .into_iter()
+                .flatten()
+                .filter(|&(m, _)| members[m].valid_id().is_none()),
+            0,
+        );
         let mut proposed = 0;
         for (registry_idx, persons) in registries.iter().enumerate() {
-            for (record_idx, person) in persons.iter().enumerate() {
-                for key in rule.keys(person, record_regions[registry_idx][record_idx]) {
-                    let Some(block) = index.get(&key) else {
-                        continue;
-                    };
-                    if block.len() > MAX_BLOCK {
-                        skipped_blocks += 1;
-                        continue;
-                    }
-                    for &member_idx in block.iter().filter(|&&m| in_scope(m)) {
-                        // Two valid IDs speak for themselves: equal is the exact path,
-                        // different is two people.
-                        if person.valid_id().is_some() && members[member_idx].valid_id().is_some() {
+            let record_keys = keyed(rule, persons, &record_regions[registry_idx]);
+            let found: Vec<(Vec<Candidate>, usize)> = record_keys
+                .into_par_iter()
+                .map(|entries| {
+                    let (mut pairs, mut skipped) = (Vec::new(), 0);
+                    for (record_idx, key) in entries {
+                        if every_member.len_of(key) > MAX_BLOCK {
+                            skipped += 1;
                             continue;
                         }
-                        all.push((registry_idx, record_idx, member_idx));
-                        proposed += 1;
+                        let partners = if persons[record_idx].valid_id().is_some() {
+                            &idless_members
+                        } else {
+                            &every_member
+                        };
+                        pairs.extend(
+                            partners
+                                .rows(key)
+                                .filter(|&m| in_scope(m))
+                                .map(|member_idx| (registry_idx, record_idx, member_idx)),
+                        );
                     }
-                }
+                    (pairs, skipped)
+                })
+                .collect();
+            for (pairs, skipped) in found {
+                proposed += pairs.len();
+                skipped_blocks += skipped;
+                all.extend(pairs);
             }
         }
         pairs_per_rule.insert(rule.code(), proposed);
     }
-    all.sort_unstable();
+    all.par_sort_unstable();
     all.dedup();
     Blocked {
         candidates: all,

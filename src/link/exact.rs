@@ -1,37 +1,33 @@
-//! Pairs that share a valid ID, joined on the ID's compact u64 key.
-
-use std::collections::HashMap;
+//! Pairs that share a valid ID, joined on the ID's compact u64 key (its first 17 digits)
+//! through a `KeyIndex` of the roll.
 
 use super::block::Candidate;
+use super::key_index::KeyIndex;
 use super::RollPair;
 use crate::ingest::Ingested;
 use crate::normalize::{compare_names, Normalized};
 
-/// Roll member indices by ID key, each list in roll order.
-pub(super) type MembersById = HashMap<u64, Vec<usize>>;
-
-pub(super) fn index_members(normalized: &Normalized) -> MembersById {
-    let mut by_id: MembersById = HashMap::new();
-    for (member_idx, person) in normalized.members.iter().enumerate() {
-        if let Some(valid) = person.valid_id() {
-            by_id.entry(valid.key).or_default().push(member_idx);
-        }
-    }
-    by_id
+/// Roll members by ID key.
+pub(super) fn index_members(normalized: &Normalized) -> KeyIndex {
+    KeyIndex::new(
+        normalized
+            .members
+            .iter()
+            .map(|person| person.valid_id().map(|valid| valid.key)),
+    )
 }
 
 /// Every (registry, record, member) sharing a valid ID, in registry and record order.
-pub(super) fn pairs(normalized: &Normalized, by_id: &MembersById) -> Vec<Candidate> {
+pub(super) fn pairs(normalized: &Normalized, by_id: &KeyIndex) -> Vec<Candidate> {
     let mut pairs = Vec::new();
     for (registry_idx, persons) in normalized.registries.iter().enumerate() {
-        for (record_idx, person) in persons.iter().enumerate() {
-            let Some(valid) = person.valid_id() else {
-                continue;
-            };
-            for &member_idx in by_id.get(&valid.key).map_or(&[][..], Vec::as_slice) {
-                pairs.push((registry_idx, record_idx, member_idx));
-            }
-        }
+        let keys = persons.iter().map(|p| p.valid_id().map(|valid| valid.key));
+        pairs.extend(
+            by_id
+                .join(keys)
+                .into_iter()
+                .map(|(record_idx, member_idx)| (registry_idx, record_idx, member_idx)),
+        );
     }
     pairs
 }
@@ -40,12 +36,10 @@ pub(super) fn pairs(normalized: &Normalized, by_id: &MembersById) -> Vec<Candida
 pub(super) fn roll_pairs(
     ingested: &Ingested,
     normalized: &Normalized,
-    by_id: &MembersById,
+    by_id: &KeyIndex,
 ) -> Vec<RollPair> {
-    let mut groups: Vec<&Vec<usize>> = by_id.values().filter(|members| members.len() > 1).collect();
-    groups.sort_unstable();
     let mut pairs = Vec::new();
-    for members in groups {
+    for members in by_id.groups() {
         for (i, &first_idx) in members.iter().enumerate() {
             for &second_idx in &members[i + 1..] {
                 let (a, b) = (&ingested.roll[first_idx], &ingested.roll[second_idx]);

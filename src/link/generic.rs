@@ -2,7 +2,9 @@
 //! declares, scored by the same Fellegi–Sunter engine (`model`) as person matching.
 //! Front door: `link::generic::link_tables`.
 
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
@@ -10,6 +12,7 @@ use rayon::prelude::*;
 use unicode_normalization::UnicodeNormalization;
 
 use super::compare::compare_dates;
+use super::key_index::KeyIndex;
 use super::model::{random_pairs, Shape, TermFrequency, Weights};
 use crate::config::{Comparison, ComparisonKind, LinkJob, LinkParameters};
 use crate::ingest::{parse_date, TextTable};
@@ -315,7 +318,8 @@ fn term_frequencies<'a>(
         .collect()
 }
 
-/// Pairs whose values agree on every column of at least one rule.
+/// Pairs whose values agree on every column of at least one rule. Keys are 64-bit hashes of
+/// the rule's values: two different values sharing a hash would only add pairs to compare.
 fn block(
     job: &LinkJob,
     folded: &[FoldedColumn],
@@ -334,39 +338,29 @@ fn block(
                     .expect("validated by LinkJob::load")
             })
             .collect();
-        let key = |side: usize, row: usize| -> Option<String> {
-            let parts: Option<Vec<&str>> = fields
-                .iter()
-                .map(|f| {
-                    if side == 0 {
-                        folded[*f].0[row].as_deref()
-                    } else {
-                        folded[*f].1[row].as_deref()
-                    }
-                })
-                .collect();
-            parts.map(|p| p.join("\u{1f}"))
+        let key = |side: fn(&FoldedColumn) -> &Vec<Option<String>>, row: usize| -> Option<u64> {
+            let mut hasher = DefaultHasher::new();
+            for f in &fields {
+                side(&folded[*f])[row].as_deref()?.hash(&mut hasher);
+            }
+            Some(hasher.finish())
         };
-        let mut index: HashMap<String, Vec<usize>> = HashMap::new();
-        for l in 0..n_left {
-            if let Some(k) = key(0, l) {
-                index.entry(k).or_default().push(l);
-            }
-        }
-        let mut proposed = 0;
-        for r in 0..n_right {
-            let Some(block) = key(1, r).and_then(|k| index.get(&k)) else {
-                continue;
-            };
-            if block.len() > MAX_BLOCK {
-                continue;
-            }
-            proposed += block.len();
-            all.extend(block.iter().map(|&l| (l, r)));
-        }
-        per_rule.insert(rule.join("+"), proposed);
+        let left_keys: Vec<Option<u64>> = (0..n_left)
+            .into_par_iter()
+            .map(|l| key(|c| &c.0, l))
+            .collect();
+        let index = KeyIndex::new(left_keys.into_iter());
+        let found: Vec<Vec<(usize, usize)>> = (0..n_right)
+            .into_par_iter()
+            .map(|r| match key(|c| &c.1, r) {
+                Some(k) if index.len_of(k) <= MAX_BLOCK => index.rows(k).map(|l| (l, r)).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        per_rule.insert(rule.join("+"), found.iter().map(Vec::len).sum());
+        all.extend(found.into_iter().flatten());
     }
-    all.sort_unstable();
+    all.par_sort_unstable();
     all.dedup();
     (all, per_rule)
 }

@@ -11,6 +11,7 @@ pub mod compare;
 mod decide;
 mod exact;
 pub mod generic;
+pub mod key_index;
 pub mod model;
 mod shard;
 
@@ -211,9 +212,10 @@ struct Linker<'a> {
     ingested: &'a Ingested,
     normalized: &'a Normalized,
     sides: Sides<'a>,
-    by_id: exact::MembersById,
-    /// Name term frequencies; empty on a roll too small for them to mean anything.
-    name_u: HashMap<&'a str, f64>,
+    by_id: key_index::KeyIndex,
+    /// Per member: the share of the roll with their name key; `None` on a roll too small
+    /// for term frequencies to mean anything.
+    name_u: Vec<Option<f64>>,
 }
 
 impl<'a> Linker<'a> {
@@ -226,7 +228,7 @@ impl<'a> Linker<'a> {
             name_u: if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
                 name_frequencies(ingested, normalized)
             } else {
-                HashMap::new()
+                vec![None; normalized.members.len()]
             },
         }
     }
@@ -237,9 +239,7 @@ impl<'a> Linker<'a> {
     }
 
     fn name_u(&self, member_idx: usize) -> Option<f64> {
-        self.name_u
-            .get(self.normalized.members[member_idx].name.key.as_str())
-            .copied()
+        self.name_u[member_idx]
     }
 
     fn block(&self, spec: &LinkSpec, in_scope: &(dyn Fn(usize) -> bool + Sync)) -> block::Blocked {
@@ -430,7 +430,7 @@ fn with_missing_id_prior(
 }
 
 /// u for an exact name: how common the name is on the roll (term frequency).
-fn name_frequencies<'a>(ingested: &Ingested, normalized: &'a Normalized) -> HashMap<&'a str, f64> {
+fn name_frequencies(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<f64>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for person in &normalized.members {
         *counts.entry(person.name.key.as_str()).or_default() += 1;
@@ -438,9 +438,10 @@ fn name_frequencies<'a>(ingested: &Ingested, normalized: &'a Normalized) -> Hash
     #[allow(clippy::cast_precision_loss)]
     let n = ingested.roll.len().max(1) as f64;
     #[allow(clippy::cast_precision_loss)]
-    counts
-        .into_iter()
-        .map(|(key, count)| (key, count as f64 / n))
+    normalized
+        .members
+        .iter()
+        .map(|person| Some(counts[person.name.key.as_str()] as f64 / n))
         .collect()
 }
 

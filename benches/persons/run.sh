@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Person linkage, rollcheck link vs Splink (DuckDB), on the same generated roll and registry
+# (benches/persons/generate.py) with the same comparisons and blocking, at each size given
+# (records per side; default 100000 and 1000000). Prints the time ratio and both F1 scores
+# and writes benches/results/persons-<size>.json.
+# Usage: benches/persons/run.sh [SIZE ...]   (needs network access to PyPI once, for the venv)
+# Runs: best of 3 below 1,000,000 records a side, one run from there on.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+source "$here/../lib.sh"
+bench_venv
+build_release
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$root/benches/results"
+
+peak_mb() { awk '/Maximum resident set size/ {printf "%d", $6 / 1024}' "$1"; }
+
+run_size() {
+  local size="$1" runs=3
+  [ "$size" -ge 1000000 ] && runs=1
+  rm -rf "$work/data" && python3 "$here/generate.py" "$size" "$work/data"
+  cp "$here/persons.toml" "$work/"
+  local ours_runs=() splink_runs=()
+  for _ in $(seq "$runs"); do
+    ours_runs+=("$(wall_seconds /usr/bin/time -v -o "$work/ours.time" "$binary" -q link "$work/persons.toml" --out "$work/ours")")
+    /usr/bin/time -v -o "$work/splink.time" "$python" "$here/splink_persons.py" "$work/data" "$work/splink.csv" \
+      > "$work/splink.out" 2> /dev/null
+    splink_runs+=("$(awk '/splink seconds/ {print $3}' "$work/splink.out")")
+  done
+  local ours_s splink_s ours splink
+  ours_s=$(printf '%s\n' "${ours_runs[@]}" | best)
+  splink_s=$(printf '%s\n' "${splink_runs[@]}" | best)
+  ours=$("$python" "$root/benches/score.py" "$work/ours/pairs.parquet" "$work/data/truth.csv" 0.5)
+  splink=$("$python" "$root/benches/score.py" "$work/splink.csv" "$work/data/truth.csv" 0.5)
+  echo "== $size x $size records (best of $runs)"
+  printf '%-10s %10s %10s %8s  %s\n' tool seconds "peak MB" f1 "detail (threshold 0.5)"
+  printf '%-10s %10.2f %10s %8s  %s\n' rollcheck "$ours_s" "$(peak_mb "$work/ours.time")" "$(echo "$ours" | f1_of)" "$ours"
+  printf '%-10s %10.2f %10s %8s  %s\n' splink "$splink_s" "$(peak_mb "$work/splink.time")" "$(echo "$splink" | f1_of)" "$splink"
+  printf 'splink / rollcheck time: %.1fx\n' "$(echo "$splink_s / $ours_s" | bc -l)"
+  cat > "$root/benches/results/persons-$size.json" <<JSON
+{"dataset": "persons", "records_per_side": $size, "runs": $runs,
+ "machine": "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB",
+ "rollcheck": {"seconds": $ours_s, "peak_rss_mb": $(peak_mb "$work/ours.time"), "score": "$ours"},
+ "splink": {"seconds": $splink_s, "peak_rss_mb": $(peak_mb "$work/splink.time"), "score": "$splink",
+            "version": "$("$python" -c 'import splink; print(splink.__version__)')"},
+ "time_ratio": $(echo "scale=2; $splink_s / $ours_s" | bc -l)}
+JSON
+}
+
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(100000 1000000)
+for size in "${sizes[@]}"; do
+  run_size "$size"
+done
