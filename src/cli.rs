@@ -525,7 +525,13 @@ fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
     let started = Instant::now();
     let left = crate::ingest::read_text_table(&job.left.path)?;
     let right = crate::ingest::read_text_table(&job.right.path)?;
+    tracing::info!(
+        seconds = started.elapsed().as_secs_f64(),
+        "read both tables"
+    );
+    let linking = Instant::now();
     let linked = crate::link::generic::link_tables(&job, &left, &right)?;
+    tracing::info!(seconds = linking.elapsed().as_secs_f64(), "linked");
     let ids = |table: &crate::ingest::TextTable,
                spec: &crate::config::TableSpec|
      -> anyhow::Result<Vec<String>> {

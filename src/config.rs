@@ -561,6 +561,10 @@ pub enum ComparisonKind {
     Date,
     /// Equal, then |a − b| at or below each of `levels` (ascending).
     Numeric,
+    /// Equal, then at most each of `levels` (ascending) edits, counting a swap of two
+    /// neighbours as one (optimal string alignment, the restricted Damerau–Levenshtein
+    /// distance): for codes where a mistyped or swapped digit is likely.
+    Edits,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -667,20 +671,21 @@ fn resolve_comparison(
     let levels = raw.levels.unwrap_or_else(|| match raw.kind {
         ComparisonKind::String => vec![0.92, 0.8],
         ComparisonKind::Numeric => vec![1.0],
+        ComparisonKind::Edits => vec![1.0, 2.0],
         ComparisonKind::Exact | ComparisonKind::Date => Vec::new(),
     });
     let ordered = match raw.kind {
         ComparisonKind::String => {
             levels.windows(2).all(|w| w[0] > w[1]) && levels.iter().all(|l| (0.0..=1.0).contains(l))
         }
-        ComparisonKind::Numeric => {
+        ComparisonKind::Numeric | ComparisonKind::Edits => {
             levels.windows(2).all(|w| w[0] < w[1]) && levels.iter().all(|l| *l >= 0.0)
         }
         ComparisonKind::Exact | ComparisonKind::Date => levels.is_empty(),
     };
     if !ordered {
         problems.push(format!(
-            "{key}.levels: string levels are descending similarities in [0, 1], numeric levels ascending distances; exact and date take none"
+            "{key}.levels: string levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact and date take none"
         ));
     }
     Some(Comparison {

@@ -57,7 +57,7 @@ settings = SettingsCreator(
     unique_id_column_name="rec_id",
     comparisons=[
         cl.JaroWinklerAtThresholds("name", [0.92, 0.8]).configure(term_frequency_adjustments=True),
-        cl.JaroWinklerAtThresholds("id_number", [0.95, 0.85]),
+        cl.DamerauLevenshteinAtThresholds("id_number", [1, 2]),
         birth_date,
         cl.ExactMatch("sex"),
         cl.ExactMatch("county"),

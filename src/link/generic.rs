@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use super::compare::compare_dates;
 use super::key_index::KeyIndex;
@@ -32,10 +32,8 @@ type FoldedColumn = (Vec<Option<String>>, Vec<Option<String>>);
 
 /// One compared column pair, prepared for fast comparison.
 enum Prepared {
-    Text {
-        left: Vec<Option<String>>,
-        right: Vec<Option<String>>,
-    },
+    /// Compared as folded text (the `FoldedColumn` of the same comparison).
+    Text,
     Date {
         left: Vec<Option<NaiveDate>>,
         right: Vec<Option<NaiveDate>>,
@@ -69,8 +67,20 @@ const RANDOM_PAIRS: usize = 100_000;
 const EM_ITERATIONS: usize = 100;
 const MAX_BLOCK: usize = 2_000;
 
-fn fold(text: &str) -> String {
-    text.nfkc().collect::<String>().trim().to_lowercase()
+/// NFKC, trimmed, lower case; `None` when nothing is left. Text already in NFKC (plain
+/// ASCII, most Chinese) skips the normaliser, which is most of the cost of a link.
+fn fold(text: &str) -> Option<String> {
+    let folded = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        text.trim().to_lowercase()
+    } else {
+        text.nfkc().collect::<String>().trim().to_lowercase()
+    };
+    (!folded.is_empty()).then_some(folded)
+}
+
+/// A column's values, folded, in parallel.
+fn fold_column(values: &[Option<&str>]) -> Vec<Option<String>> {
+    values.par_iter().map(|v| v.and_then(fold)).collect()
 }
 
 fn column<'t>(
@@ -95,20 +105,12 @@ fn column<'t>(
         .collect())
 }
 
-fn prepare(comparison: &Comparison, left: &[Option<&str>], right: &[Option<&str>]) -> Prepared {
-    let text = |side: &[Option<&str>]| {
-        side.iter()
-            .map(|v| v.map(fold).filter(|s| !s.is_empty()))
-            .collect()
-    };
+fn prepare(comparison: &Comparison, (left, right): (&[Option<&str>], &[Option<&str>])) -> Prepared {
     match comparison.kind {
-        ComparisonKind::Exact | ComparisonKind::String => Prepared::Text {
-            left: text(left),
-            right: text(right),
-        },
+        ComparisonKind::Exact | ComparisonKind::String | ComparisonKind::Edits => Prepared::Text,
         ComparisonKind::Date => {
             let dates =
-                |side: &[Option<&str>]| side.iter().map(|v| v.and_then(parse_date)).collect();
+                |side: &[Option<&str>]| side.par_iter().map(|v| v.and_then(parse_date)).collect();
             Prepared::Date {
                 left: dates(left),
                 right: dates(right),
@@ -132,7 +134,9 @@ fn prepare(comparison: &Comparison, left: &[Option<&str>], right: &[Option<&str>
 fn level_names(comparison: &Comparison) -> Vec<String> {
     let mut names = vec![match comparison.kind {
         ComparisonKind::Date | ComparisonKind::Numeric => "equal".to_string(),
-        ComparisonKind::Exact | ComparisonKind::String => "exact".to_string(),
+        ComparisonKind::Exact | ComparisonKind::String | ComparisonKind::Edits => {
+            "exact".to_string()
+        }
     }];
     match comparison.kind {
         ComparisonKind::String => names.extend(
@@ -143,6 +147,9 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
         ),
         ComparisonKind::Numeric => {
             names.extend(comparison.levels.iter().map(|t| format!("within_{t}")));
+        }
+        ComparisonKind::Edits => {
+            names.extend(comparison.levels.iter().map(|t| format!("edits<={t}")));
         }
         ComparisonKind::Date => {
             names.extend(["one_field_off".to_string(), "day_month_swapped".to_string()]);
@@ -156,14 +163,14 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
 /// The level of one pair under one comparison; `n_levels` counts `different` and `missing`.
 fn level(
     comparison: &Comparison,
-    prepared: &Prepared,
+    (prepared, (left, right)): (&Prepared, &FoldedColumn),
     n_levels: usize,
     l: usize,
     r: usize,
 ) -> usize {
     let (different, missing) = (n_levels - 2, n_levels - 1);
     match prepared {
-        Prepared::Text { left, right } => match (&left[l], &right[r]) {
+        Prepared::Text => match (&left[l], &right[r]) {
             (Some(a), Some(b)) if a == b => 0,
             (Some(a), Some(b)) if comparison.kind == ComparisonKind::String => {
                 let similarity = strsim::jaro_winkler(a, b);
@@ -171,6 +178,15 @@ fn level(
                     .levels
                     .iter()
                     .position(|t| similarity >= *t)
+                    .map_or(different, |i| i + 1)
+            }
+            (Some(a), Some(b)) if comparison.kind == ComparisonKind::Edits => {
+                #[allow(clippy::cast_precision_loss)]
+                let edits = strsim::osa_distance(a, b) as f64;
+                comparison
+                    .levels
+                    .iter()
+                    .position(|t| edits <= *t)
                     .map_or(different, |i| i + 1)
             }
             (Some(_), Some(_)) => different,
@@ -201,19 +217,23 @@ pub fn link_tables(
     left: &TextTable,
     right: &TextTable,
 ) -> Result<GenericLinks, GenericLinkError> {
+    let stage = std::cell::Cell::new(std::time::Instant::now());
+    let lap = |what: &str| {
+        tracing::debug!(
+            seconds = stage.get().elapsed().as_secs_f64(),
+            "link: {what}"
+        );
+        stage.set(std::time::Instant::now());
+    };
     let mut prepared = Vec::new();
     let mut folded_text: Vec<FoldedColumn> = Vec::new();
     for (i, comparison) in job.comparisons.iter().enumerate() {
         let key = format!("comparisons[{i}]");
         let l = column(left, &job.left.path, &comparison.left_column, &key)?;
         let r = column(right, &job.right.path, &comparison.right_column, &key)?;
-        let fold_side = |side: &[Option<&str>]| {
-            side.iter()
-                .map(|v| v.map(fold).filter(|s| !s.is_empty()))
-                .collect()
-        };
-        folded_text.push((fold_side(&l), fold_side(&r)));
-        prepared.push(prepare(comparison, &l, &r));
+        let folded = (fold_column(&l), fold_column(&r));
+        prepared.push(prepare(comparison, (&l, &r)));
+        folded_text.push(folded);
     }
     let shape = Shape {
         names: job.comparisons.iter().map(|c| c.name.clone()).collect(),
@@ -231,14 +251,17 @@ pub fn link_tables(
     let levels_of = |(l, r): (usize, usize)| -> Vec<usize> {
         job.comparisons
             .iter()
-            .zip(&prepared)
+            .zip(prepared.iter().zip(&folded_text))
             .zip(&shape.n_levels)
             .map(|((c, p), n)| level(c, p, *n, l, r))
             .collect()
     };
 
+    lap("folded and parsed the compared columns");
     let (candidates, pairs_per_rule) = block(job, &folded_text, left.rows.len(), right.rows.len());
+    lap("blocked");
     let candidate_levels: Vec<Vec<usize>> = candidates.par_iter().map(|c| levels_of(*c)).collect();
+    lap("compared the candidate pairs");
     let random: Vec<Vec<usize>> =
         random_pairs(right.rows.len(), &[left.rows.len()], RANDOM_PAIRS, 0x5EED)
             .into_par_iter()
@@ -259,6 +282,7 @@ pub fn link_tables(
             most_matches_share,
             EM_ITERATIONS,
         );
+    lap("trained (u from random pairs, m by EM)");
 
     let frequencies = term_frequencies(job, &folded_text);
     let pairs: Vec<LinkedPair> = candidates
@@ -267,14 +291,11 @@ pub fn link_tables(
         .filter_map(|(&(left_idx, right_idx), levels)| {
             let tf: Vec<TermFrequency> = frequencies
                 .iter()
-                .filter_map(|(field, counts, total)| {
-                    let value = folded_text[*field].0[left_idx].as_ref()?;
-                    #[allow(clippy::cast_precision_loss)]
-                    let u = *counts.get(value.as_str())? as f64 / *total;
+                .filter_map(|(field, u_by_left_row)| {
                     Some(TermFrequency {
                         field: *field,
                         up_to_level: 0,
-                        u,
+                        u: u_by_left_row[left_idx]?,
                     })
                 })
                 .collect();
@@ -287,6 +308,7 @@ pub fn link_tables(
             })
         })
         .collect();
+    lap("scored");
     Ok(GenericLinks {
         pairs,
         level_names: job.comparisons.iter().map(level_names).collect(),
@@ -297,11 +319,9 @@ pub fn link_tables(
     })
 }
 
-/// Per term-frequency comparison: (field, value → count over both tables, total values).
-fn term_frequencies<'a>(
-    job: &LinkJob,
-    folded: &'a [FoldedColumn],
-) -> Vec<(usize, HashMap<&'a str, usize>, f64)> {
+/// Per term-frequency comparison: (field, per left row the share of both tables' values
+/// equal to that row's value).
+fn term_frequencies(job: &LinkJob, folded: &[FoldedColumn]) -> Vec<(usize, Vec<Option<f64>>)> {
     job.comparisons
         .iter()
         .enumerate()
@@ -313,7 +333,13 @@ fn term_frequencies<'a>(
             }
             #[allow(clippy::cast_precision_loss)]
             let total = counts.values().sum::<usize>().max(1) as f64;
-            (field, counts, total)
+            #[allow(clippy::cast_precision_loss)]
+            let u_by_left_row = folded[field]
+                .0
+                .par_iter()
+                .map(|value| Some(counts[value.as_deref()?] as f64 / total))
+                .collect();
+            (field, u_by_left_row)
         })
         .collect()
 }
@@ -363,4 +389,46 @@ fn block(
     all.par_sort_unstable();
     all.dedup();
     (all, per_rule)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{level, level_names, FoldedColumn, Prepared};
+    use crate::config::{Comparison, ComparisonKind};
+
+    #[test]
+    fn edits_levels_count_a_swap_of_neighbours_as_one_edit() {
+        let comparison = Comparison {
+            name: "id".into(),
+            left_column: "id".into(),
+            right_column: "id".into(),
+            kind: ComparisonKind::Edits,
+            levels: vec![1.0, 2.0],
+            term_frequency: false,
+        };
+        let names = level_names(&comparison);
+        assert_eq!(
+            names,
+            ["exact", "edits<=1", "edits<=2", "different", "missing"]
+        );
+        let values = |v: &[&str]| v.iter().map(|s| Some((*s).to_string())).collect::<Vec<_>>();
+        let mut right = values(&[
+            "110105194912310021", // equal
+            "110105194912310012", // two neighbours swapped
+            "110105194912310099", // two digits typed wrong
+            "110105194912319999", // four digits
+        ]);
+        right.push(None);
+        let folded: FoldedColumn = (values(&["110105194912310021"; 5]), right);
+        let levels: Vec<&str> = (0..5)
+            .map(|r| {
+                let l = level(&comparison, (&Prepared::Text, &folded), names.len(), r, r);
+                names[l].as_str()
+            })
+            .collect();
+        assert_eq!(
+            levels,
+            ["exact", "edits<=1", "edits<=2", "different", "missing"]
+        );
+    }
 }
