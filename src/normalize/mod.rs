@@ -12,6 +12,26 @@ use crate::ingest::{Ingested, PersonFields, RollMember};
 pub use id::{mask_id, normalize_id, IdProblem, NormalizedId, ValidId};
 pub use name::{compare_names, name_key, NameKey, NameLevel};
 
+/// Applies a cleaning step until its output no longer changes (at most a few times), so
+/// that cleaning a cleaned value changes nothing. One pass is not always enough: removing
+/// characters can bring combining marks together that NFKC then reorders, and a
+/// traditional→simplified table can map a character to one it maps again (found by
+/// fuzzing, `fuzz/`). Both steps leave plain ASCII as it is, so ASCII output is final.
+pub(crate) fn until_stable(raw: &str, step: impl Fn(&str) -> String) -> String {
+    let mut value = step(raw);
+    for _ in 0..8 {
+        if value.is_ascii() {
+            break;
+        }
+        let again = step(&value);
+        if again == value {
+            break;
+        }
+        value = again;
+    }
+    value
+}
+
 /// A person ready for comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {

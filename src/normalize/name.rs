@@ -57,12 +57,14 @@ pub fn name_key(raw: &str) -> NameKey {
 
 /// The match key: for matching only, never shown to people.
 pub fn match_key(raw: &str) -> String {
-    let folded: String = raw
-        .nfkc()
-        .filter(|c| !c.is_whitespace() && !is_middle_dot(*c) && !is_invisible(*c))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    to_simplified(&folded)
+    super::until_stable(raw, |text| {
+        let folded: String = text
+            .nfkc()
+            .filter(|c| !c.is_whitespace() && !is_middle_dot(*c) && !is_invisible(*c))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        to_simplified(&folded)
+    })
 }
 
 /// The dot inside minority names arrives as any of these, or not at all.
@@ -194,6 +196,14 @@ fn char_edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn match_key_is_stable_where_the_table_maps_twice() {
+        // Found by fuzzing: one pass of the traditional→simplified table left a character
+        // that a second pass changed again.
+        let key = match_key("\u{85b4}");
+        assert_eq!(match_key(&key), key);
+    }
     use super::*;
     use proptest::prelude::*;
 
