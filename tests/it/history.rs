@@ -7,7 +7,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use rollcheck::synth::Variant;
 
-use crate::{county_nightly, read_parquet, run_synthetic_county};
+use crate::{county_nightly, read_parquet, run_synthetic_county, text_values};
 
 fn flag_rows(csv: &std::path::Path) -> Vec<csv::StringRecord> {
     let bytes = std::fs::read(csv).unwrap();
@@ -84,14 +84,7 @@ fn a_second_run_marks_new_persisting_and_resolved_flags() {
     );
 
     let resolved = read_parquet(&run.out.join("resolved.parquet"));
-    let households: Vec<&str> = resolved
-        .column("household_id")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .flatten()
-        .collect();
+    let households = text_values(&resolved, "household_id");
     assert_eq!(households, [gone_household.as_str()]);
 
     let history = run.out.with_file_name("out.history");

@@ -127,3 +127,15 @@ pub fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
         .finish()
         .unwrap()
 }
+
+/// The non-null values of a text column.
+pub fn text_values<'f>(frame: &'f polars::prelude::DataFrame, column: &str) -> Vec<&'f str> {
+    frame
+        .column(column)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect()
+}

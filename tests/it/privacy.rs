@@ -6,7 +6,7 @@ use assert_cmd::Command;
 use rollcheck::ingest::schema::col;
 use rollcheck::synth::{self, SynthOptions, Variant};
 
-use crate::{fixture_as_of, read_parquet, repo_path, temp_dir};
+use crate::{fixture_as_of, read_parquet, repo_path, temp_dir, text_values};
 
 #[test]
 fn a_trace_level_run_logs_no_id_number_and_no_name() {
@@ -161,14 +161,7 @@ fn pseudonymized_exports_hide_identities_and_join_across_runs() {
     // The same key gives the same pseudonyms: cohorts join across exports and runs.
     assert_eq!(flags, read(&second, "flags.parquet"));
     let matches = read(&first, "matches.parquet");
-    let members: Vec<&str> = matches
-        .column("member_id")
-        .unwrap()
-        .str()
-        .unwrap()
-        .iter()
-        .flatten()
-        .collect();
+    let members = text_values(&matches, "member_id");
     assert!(members.iter().all(|m| m.starts_with("p_")));
     // No value anywhere in the export is a household or member id of the run.
     let identities: BTreeSet<String> = run
