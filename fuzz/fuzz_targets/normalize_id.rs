@@ -13,8 +13,12 @@ fuzz_target!(|raw: &str| {
         let revalid = again.valid().expect("a valid ID stays valid");
         assert_eq!(valid.key, revalid.key);
     }
-    let masked = mask_id(&id.cleaned);
-    if id.cleaned.len() == 18 && id.cleaned.is_ascii() {
-        assert!(!masked.contains(&id.cleaned[6..14]), "mask shows the birth date");
+    // Judged by position, not by substring: an ID that already holds stars (a masked
+    // export fed back in) would otherwise "show" its birth date in the head (a false alarm
+    // the fuzzer found: `ccccccccccc***` plus four more characters).
+    let masked: Vec<char> = mask_id(&id.cleaned).chars().collect();
+    if id.cleaned.chars().count() == 18 {
+        assert_eq!(masked.len(), 18);
+        assert!(masked[6..14].iter().all(|c| *c == '*'), "mask shows the birth date");
     }
 });

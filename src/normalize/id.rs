@@ -302,6 +302,14 @@ mod tests {
 
     proptest! {
         #[test]
+        fn mask_hides_every_birth_date_position(cleaned in "\\PC{18}") {
+            // Any 18 characters, stars included (a masked export fed back in).
+            let masked: Vec<char> = mask_id(&cleaned).chars().collect();
+            prop_assert_eq!(masked.len(), 18);
+            prop_assert!(masked[6..14].iter().all(|c| *c == '*'));
+        }
+
+        #[test]
         fn valid_ids_round_trip(first17 in arb_first17()) {
             let id = with_check(&first17);
             let normalized = normalize_id(Some(&id));
