@@ -7,6 +7,7 @@ use std::hint::black_box;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use rollcheck::config::LinkParameters;
 use rollcheck::link::compare::{compare, Side};
+use rollcheck::normalize::name::match_key;
 use rollcheck::normalize::{name_key, normalize_id, Person};
 
 const IDS: [&str; 6] = [
@@ -55,6 +56,13 @@ fn name_keys(c: &mut Criterion) {
         b.iter(|| {
             for name in NAMES {
                 black_box(name_key(black_box(name)));
+            }
+        });
+    });
+    group.bench_function("key only", |b| {
+        b.iter(|| {
+            for name in NAMES {
+                black_box(match_key(black_box(name)));
             }
         });
     });

@@ -523,8 +523,11 @@ fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
 fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
     let job = crate::config::LinkJob::load(link_file)?;
     let started = Instant::now();
-    let left = crate::ingest::read_text_table(&job.left.path)?;
-    let right = crate::ingest::read_text_table(&job.right.path)?;
+    let (left, right) = rayon::join(
+        || crate::ingest::read_text_table(&job.left.path),
+        || crate::ingest::read_text_table(&job.right.path),
+    );
+    let (left, right) = (left?, right?);
     tracing::info!(
         seconds = started.elapsed().as_secs_f64(),
         "read both tables"

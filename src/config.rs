@@ -565,6 +565,13 @@ pub enum ComparisonKind {
     /// neighbours as one (optimal string alignment, the restricted Damerau–Levenshtein
     /// distance): for codes where a mistyped or swapped digit is likely.
     Edits,
+    /// A resident ID number, cleaned and upgraded as the person pipeline does (spaces,
+    /// full width, `x`, 15→18 digits): equal, one digit off, two neighbours swapped,
+    /// different. Blank, Excel-number or non-digit IDs are missing.
+    IdNumber,
+    /// A Chinese personal name, by its match key (traditional→simplified, no spaces or
+    /// middle dots) and reading: equal, same reading, one character off, different.
+    Name,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -672,7 +679,10 @@ fn resolve_comparison(
         ComparisonKind::String => vec![0.92, 0.8],
         ComparisonKind::Numeric => vec![1.0],
         ComparisonKind::Edits => vec![1.0, 2.0],
-        ComparisonKind::Exact | ComparisonKind::Date => Vec::new(),
+        ComparisonKind::Exact
+        | ComparisonKind::Date
+        | ComparisonKind::IdNumber
+        | ComparisonKind::Name => Vec::new(),
     });
     let ordered = match raw.kind {
         ComparisonKind::String => {
@@ -681,11 +691,14 @@ fn resolve_comparison(
         ComparisonKind::Numeric | ComparisonKind::Edits => {
             levels.windows(2).all(|w| w[0] < w[1]) && levels.iter().all(|l| *l >= 0.0)
         }
-        ComparisonKind::Exact | ComparisonKind::Date => levels.is_empty(),
+        ComparisonKind::Exact
+        | ComparisonKind::Date
+        | ComparisonKind::IdNumber
+        | ComparisonKind::Name => levels.is_empty(),
     };
     if !ordered {
         problems.push(format!(
-            "{key}.levels: string levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact and date take none"
+            "{key}.levels: string levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact, date, id_number and name take none"
         ));
     }
     Some(Comparison {

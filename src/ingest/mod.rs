@@ -23,8 +23,9 @@ use crate::model::{
     Source, VehicleType,
 };
 use fields::{Fields, RowProblem};
+use rayon::prelude::*;
 use schema::col;
-use table::{RawRow, RawTable};
+use table::{Cell, RawRow, RawTable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -197,21 +198,17 @@ pub struct TextTable {
 
 pub fn read_text_table(path: &Path) -> Result<TextTable, IngestError> {
     let (table, _, sha256) = read_file(path, None)?;
-    let mut rows = Vec::with_capacity(table.rows.len());
-    for row in table.rows {
-        if let Some(problem) = row.problem {
-            return Err(IngestError::Unreadable {
-                path: path.to_path_buf(),
-                message: format!("row {}: {problem}", row.row),
-            });
-        }
-        rows.push(
-            row.cells
-                .iter()
-                .map(|cell| Some(cell.display().trim().to_string()).filter(|t| !t.is_empty()))
-                .collect(),
-        );
+    if let Some(row) = table.rows.iter().find(|row| row.problem.is_some()) {
+        return Err(IngestError::Unreadable {
+            path: path.to_path_buf(),
+            message: format!("row {}: {}", row.row, row.problem.as_deref().unwrap_or("")),
+        });
     }
+    let rows = table
+        .rows
+        .into_par_iter()
+        .map(|row| row.cells.into_iter().map(Cell::into_trimmed_text).collect())
+        .collect();
     Ok(TextTable {
         headers: table.headers,
         rows,

@@ -30,6 +30,22 @@ impl Cell {
             Cell::Date(date) => date.format("%Y-%m-%d").to_string(),
         }
     }
+
+    /// The cell as text, trimmed, `None` when blank; text cells give up their string.
+    pub fn into_trimmed_text(self) -> Option<String> {
+        let text = match self {
+            Cell::Text(text) | Cell::Error(text) => text,
+            other => other.display(),
+        };
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            None
+        } else if trimmed.len() == text.len() {
+            Some(text)
+        } else {
+            Some(trimmed.to_string())
+        }
+    }
 }
 
 /// Formats a number the way Excel's General format shows it: large values lose digits and

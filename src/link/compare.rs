@@ -92,17 +92,9 @@ pub fn compare(member: &Side, record: &Side) -> Levels {
     }
 }
 
-/// The ID characters a person offers for comparison, valid or not: the canonical 18 when
-/// valid, else the cleaned text when it is 15 to 18 digits (a damaged ID still carries most
-/// of its digits). Excel numbers and other text offer nothing.
+/// The ID characters a person offers for comparison (`NormalizedId::comparable`).
 pub fn id_chars(person: &Person) -> Option<&str> {
-    if let Some(valid) = person.valid_id() {
-        return Some(&valid.text);
-    }
-    let cleaned = person.id.cleaned.as_str();
-    let body = cleaned.strip_suffix('X').unwrap_or(cleaned);
-    let usable = (15..=18).contains(&cleaned.len()) && body.bytes().all(|b| b.is_ascii_digit());
-    usable.then_some(cleaned)
+    person.id.comparable()
 }
 
 fn compare_ids(member: &Side, record: &Side) -> IdLevel {
@@ -118,6 +110,12 @@ fn compare_ids(member: &Side, record: &Side) -> IdLevel {
             IdLevel::Normalized
         };
     }
+    compare_unequal_ids(a, b)
+}
+
+/// How two unequal comparable IDs differ: one digit (changed or lost), two neighbours
+/// swapped, or more.
+pub fn compare_unequal_ids(a: &str, b: &str) -> IdLevel {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() == b.len() {
         let differing: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();

@@ -2,20 +2,22 @@
 //! declares, scored by the same Fellegi–Sunter engine (`model`) as person matching.
 //! Front door: `link::generic::link_tables`.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use foldhash::fast::FixedState;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use super::compare::compare_dates;
+use super::compare::{compare_dates, compare_unequal_ids, IdLevel};
 use super::key_index::KeyIndex;
 use super::model::{random_pairs, Shape, TermFrequency, Weights};
 use crate::config::{Comparison, ComparisonKind, LinkJob, LinkParameters};
 use crate::ingest::{parse_date, TextTable};
+use crate::normalize::{compare_names, normalize_id, NameKey, NameLevel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenericLinkError {
@@ -32,8 +34,13 @@ type FoldedColumn = (Vec<Option<String>>, Vec<Option<String>>);
 
 /// One compared column pair, prepared for fast comparison.
 enum Prepared {
-    /// Compared as folded text (the `FoldedColumn` of the same comparison).
+    /// Compared as folded text (the `FoldedColumn` of the same comparison); for ID
+    /// numbers, the folded text is the cleaned, comparable ID.
     Text,
+    Names {
+        left: Vec<Option<NameKey>>,
+        right: Vec<Option<NameKey>>,
+    },
     Date {
         left: Vec<Option<NaiveDate>>,
         right: Vec<Option<NaiveDate>>,
@@ -78,9 +85,24 @@ fn fold(text: &str) -> Option<String> {
     (!folded.is_empty()).then_some(folded)
 }
 
-/// A column's values, folded, in parallel.
-fn fold_column(values: &[Option<&str>]) -> Vec<Option<String>> {
-    values.par_iter().map(|v| v.and_then(fold)).collect()
+/// A column's values, folded as its comparison kind needs, in parallel: the comparable ID
+/// for ID numbers, the match key for names, else `fold`. Blocking and term frequencies use
+/// these values, and equal values are a comparison's first level.
+fn fold_column(kind: ComparisonKind, values: &[Option<&str>]) -> Vec<Option<String>> {
+    match kind {
+        ComparisonKind::IdNumber => values
+            .par_iter()
+            .map(|v| normalize_id(*v).comparable().map(str::to_string))
+            .collect(),
+        ComparisonKind::Name => values
+            .par_iter()
+            .map(|v| {
+                let key = crate::normalize::name::match_key((*v)?);
+                (!key.is_empty()).then_some(key)
+            })
+            .collect(),
+        _ => values.par_iter().map(|v| v.and_then(fold)).collect(),
+    }
 }
 
 fn column<'t>(
@@ -105,9 +127,29 @@ fn column<'t>(
         .collect())
 }
 
-fn prepare(comparison: &Comparison, (left, right): (&[Option<&str>], &[Option<&str>])) -> Prepared {
+fn prepare(comparison: &Comparison, (left, right): &FoldedColumn) -> Prepared {
+    let (left, right): (Vec<Option<&str>>, Vec<Option<&str>>) = (
+        left.iter().map(Option::as_deref).collect(),
+        right.iter().map(Option::as_deref).collect(),
+    );
+    let (left, right) = (left.as_slice(), right.as_slice());
     match comparison.kind {
-        ComparisonKind::Exact | ComparisonKind::String | ComparisonKind::Edits => Prepared::Text,
+        ComparisonKind::Exact
+        | ComparisonKind::String
+        | ComparisonKind::Edits
+        | ComparisonKind::IdNumber => Prepared::Text,
+        ComparisonKind::Name => {
+            // The folded values are match keys already: only the reading is added.
+            let keys = |side: &[Option<&str>]| {
+                side.par_iter()
+                    .map(|v| v.map(|key| NameKey::of_match_key(key.to_string())))
+                    .collect()
+            };
+            Prepared::Names {
+                left: keys(left),
+                right: keys(right),
+            }
+        }
         ComparisonKind::Date => {
             let dates =
                 |side: &[Option<&str>]| side.par_iter().map(|v| v.and_then(parse_date)).collect();
@@ -133,7 +175,10 @@ fn prepare(comparison: &Comparison, (left, right): (&[Option<&str>], &[Option<&s
 /// Level names of a comparison, best first, `missing` last.
 fn level_names(comparison: &Comparison) -> Vec<String> {
     let mut names = vec![match comparison.kind {
-        ComparisonKind::Date | ComparisonKind::Numeric => "equal".to_string(),
+        ComparisonKind::Date
+        | ComparisonKind::Numeric
+        | ComparisonKind::IdNumber
+        | ComparisonKind::Name => "equal".to_string(),
         ComparisonKind::Exact | ComparisonKind::String | ComparisonKind::Edits => {
             "exact".to_string()
         }
@@ -153,6 +198,12 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
         }
         ComparisonKind::Date => {
             names.extend(["one_field_off".to_string(), "day_month_swapped".to_string()]);
+        }
+        ComparisonKind::IdNumber => {
+            names.extend(["one_digit".to_string(), "transposition".to_string()]);
+        }
+        ComparisonKind::Name => {
+            names.extend(["same_reading".to_string(), "one_char_diff".to_string()]);
         }
         ComparisonKind::Exact => {}
     }
@@ -189,7 +240,24 @@ fn level(
                     .position(|t| edits <= *t)
                     .map_or(different, |i| i + 1)
             }
+            (Some(a), Some(b)) if comparison.kind == ComparisonKind::IdNumber => {
+                match compare_unequal_ids(a, b) {
+                    IdLevel::OneDigit => 1,
+                    IdLevel::Transposition => 2,
+                    _ => different,
+                }
+            }
             (Some(_), Some(_)) => different,
+            _ => missing,
+        },
+        Prepared::Names { left, right } => match (&left[l], &right[r]) {
+            // Keys as raw text: equal keys are `Identical`, the first level.
+            (Some(a), Some(b)) => match compare_names(&a.key, a, &b.key, b) {
+                NameLevel::Identical | NameLevel::Normalized => 0,
+                NameLevel::SameReading => 1,
+                NameLevel::OneCharDiff => 2,
+                NameLevel::Different => different,
+            },
             _ => missing,
         },
         Prepared::Date { left, right } => match compare_dates(left[l], right[r]) {
@@ -231,9 +299,14 @@ pub fn link_tables(
         let key = format!("comparisons[{i}]");
         let l = column(left, &job.left.path, &comparison.left_column, &key)?;
         let r = column(right, &job.right.path, &comparison.right_column, &key)?;
-        let folded = (fold_column(&l), fold_column(&r));
-        prepared.push(prepare(comparison, (&l, &r)));
+        let folded = (
+            fold_column(comparison.kind, &l),
+            fold_column(comparison.kind, &r),
+        );
+        lap(&format!("folded {}", comparison.name));
+        prepared.push(prepare(comparison, &folded));
         folded_text.push(folded);
+        lap(&format!("prepared {}", comparison.name));
     }
     let shape = Shape {
         names: job.comparisons.iter().map(|c| c.name.clone()).collect(),
@@ -257,7 +330,7 @@ pub fn link_tables(
             .collect()
     };
 
-    lap("folded and parsed the compared columns");
+    lap("compared-column setup");
     let (candidates, pairs_per_rule) = block(job, &folded_text, left.rows.len(), right.rows.len());
     lap("blocked");
     let candidate_levels: Vec<Vec<usize>> = candidates.par_iter().map(|c| levels_of(*c)).collect();
@@ -269,17 +342,23 @@ pub fn link_tables(
             .collect();
     #[allow(clippy::cast_precision_loss)]
     let total_pairs = left.rows.len() as f64 * right.rows.len() as f64;
-    // At most one match per record of the smaller table: EM starts from that share.
-    #[allow(clippy::cast_precision_loss)]
-    let most_matches_share =
-        left.rows.len().min(right.rows.len()) as f64 / candidates.len().max(1) as f64;
+    let rule_fields: Vec<Vec<bool>> = job
+        .blocking
+        .iter()
+        .map(|rule| {
+            let fields = rule_field_indices(job, rule);
+            (0..job.comparisons.len())
+                .map(|f| fields.contains(&f))
+                .collect()
+        })
+        .collect();
     let parameters = LinkParameters::uniform(&shape, 1e-4)
         .with_u_from(&shape, &random)
-        .fit_m(
+        .fit_m_by_rule(
             &shape,
             &candidate_levels,
+            &rule_fields,
             total_pairs,
-            most_matches_share,
             EM_ITERATIONS,
         );
     lap("trained (u from random pairs, m by EM)");
@@ -327,7 +406,7 @@ fn term_frequencies(job: &LinkJob, folded: &[FoldedColumn]) -> Vec<(usize, Vec<O
         .enumerate()
         .filter(|(_, c)| c.term_frequency)
         .map(|(field, _)| {
-            let mut counts: HashMap<&str, usize> = HashMap::new();
+            let mut counts: HashMap<&str, usize, FixedState> = HashMap::default();
             for value in folded[field].0.iter().chain(&folded[field].1).flatten() {
                 *counts.entry(value.as_str()).or_default() += 1;
             }
@@ -344,6 +423,18 @@ fn term_frequencies(job: &LinkJob, folded: &[FoldedColumn]) -> Vec<(usize, Vec<O
         .collect()
 }
 
+/// The comparison indices of a blocking rule's columns.
+fn rule_field_indices(job: &LinkJob, rule: &[String]) -> Vec<usize> {
+    rule.iter()
+        .map(|name| {
+            job.comparisons
+                .iter()
+                .position(|c| &c.name == name)
+                .expect("validated by LinkJob::load")
+        })
+        .collect()
+}
+
 /// Pairs whose values agree on every column of at least one rule. Keys are 64-bit hashes of
 /// the rule's values: two different values sharing a hash would only add pairs to compare.
 fn block(
@@ -355,17 +446,9 @@ fn block(
     let mut all = Vec::new();
     let mut per_rule = BTreeMap::new();
     for rule in &job.blocking {
-        let fields: Vec<usize> = rule
-            .iter()
-            .map(|name| {
-                job.comparisons
-                    .iter()
-                    .position(|c| &c.name == name)
-                    .expect("validated by LinkJob::load")
-            })
-            .collect();
+        let fields = rule_field_indices(job, rule);
         let key = |side: fn(&FoldedColumn) -> &Vec<Option<String>>, row: usize| -> Option<u64> {
-            let mut hasher = DefaultHasher::new();
+            let mut hasher = FixedState::with_seed(0x5EED).build_hasher();
             for f in &fields {
                 side(&folded[*f])[row].as_deref()?.hash(&mut hasher);
             }
@@ -376,15 +459,17 @@ fn block(
             .map(|l| key(|c| &c.0, l))
             .collect();
         let index = KeyIndex::new(left_keys.into_iter());
-        let found: Vec<Vec<(usize, usize)>> = (0..n_right)
+        let found: Vec<(usize, usize)> = (0..n_right)
             .into_par_iter()
-            .map(|r| match key(|c| &c.1, r) {
-                Some(k) if index.len_of(k) <= MAX_BLOCK => index.rows(k).map(|l| (l, r)).collect(),
-                _ => Vec::new(),
+            .flat_map_iter(|r| {
+                let key = key(|c| &c.1, r).filter(|k| index.len_of(*k) <= MAX_BLOCK);
+                key.into_iter()
+                    .flat_map(|k| index.rows(k))
+                    .map(move |l| (l, r))
             })
             .collect();
-        per_rule.insert(rule.join("+"), found.iter().map(Vec::len).sum());
-        all.extend(found.into_iter().flatten());
+        per_rule.insert(rule.join("+"), found.len());
+        all.extend(found);
     }
     all.par_sort_unstable();
     all.dedup();
@@ -393,8 +478,76 @@ fn block(
 
 #[cfg(test)]
 mod tests {
-    use super::{level, level_names, FoldedColumn, Prepared};
+    use super::{fold_column, level, level_names, prepare, FoldedColumn, Prepared};
     use crate::config::{Comparison, ComparisonKind};
+
+    /// The level names of (left[i], right[i]) for each i, compared as `kind`.
+    fn levels_of(kind: ComparisonKind, left: &[&str], right: &[Option<&str>]) -> Vec<String> {
+        let comparison = Comparison {
+            name: "x".into(),
+            left_column: "x".into(),
+            right_column: "x".into(),
+            kind,
+            levels: Vec::new(),
+            term_frequency: false,
+        };
+        let names = level_names(&comparison);
+        let left: Vec<Option<&str>> = left.iter().map(|v| Some(*v)).collect();
+        let folded: FoldedColumn = (fold_column(kind, &left), fold_column(kind, right));
+        let prepared = prepare(&comparison, &folded);
+        (0..right.len())
+            .map(|i| names[level(&comparison, (&prepared, &folded), names.len(), i, i)].clone())
+            .collect()
+    }
+
+    #[test]
+    fn id_number_levels_see_through_export_damage() {
+        let id = "11010519491231002X";
+        let right = [
+            Some(" 110105 1949 1231 002x "),              // spaced, lower-case x
+            Some("１１０１０５１９４９１２３１００２Ｘ"), // full width
+            Some("110105491231002"),                      // the old 15-digit form
+            Some("11010519491231003X"),                   // one digit typed wrong
+            Some("11010519491213002X"),                   // two neighbours swapped
+            Some("110105198001010011"),                   // someone else
+            Some("1.10105E+17"),                          // Excel ate the digits
+            None,
+        ];
+        assert_eq!(
+            levels_of(ComparisonKind::IdNumber, &[id; 8], &right),
+            [
+                "equal",
+                "equal",
+                "equal",
+                "one_digit",
+                "transposition",
+                "different",
+                "missing",
+                "missing"
+            ]
+        );
+    }
+
+    #[test]
+    fn name_levels_follow_the_person_pipeline() {
+        let right = [
+            Some("陳 大文"), // traditional, with a space
+            Some("陈大雯"),  // 雯 reads wen, like 文
+            Some("陈大武"),  // one character off, another reading
+            Some("李小龙"),  // someone else
+            Some("  "),      // blank
+        ];
+        assert_eq!(
+            levels_of(ComparisonKind::Name, &["陈大文"; 5], &right),
+            [
+                "equal",
+                "same_reading",
+                "one_char_diff",
+                "different",
+                "missing"
+            ]
+        );
+    }
 
     #[test]
     fn edits_levels_count_a_swap_of_neighbours_as_one_edit() {

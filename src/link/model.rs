@@ -6,10 +6,12 @@
 //! 欧阳娜娜. Person matching is one shape of this model (`PERSON`); `rollcheck link` builds
 //! its shape from the columns a link file declares.
 
+use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use super::compare::Levels;
 use crate::config::LinkParameters;
@@ -225,12 +227,123 @@ impl LinkParameters {
         initial_lambda: f64,
         max_iterations: usize,
     ) -> LinkParameters {
-        if candidates.len() < 200 || total_pairs < 1.0 {
+        if candidates.len() < MIN_PAIRS_TO_TRAIN || total_pairs < 1.0 {
             return self;
         }
+        let every_field = vec![true; shape.n_levels.len()];
+        let fit = self.em(
+            shape,
+            &patterns(candidates),
+            &every_field,
+            true,
+            initial_lambda,
+            max_iterations,
+        );
+        self.m = fit.m;
+        self.em_iterations = fit.iterations;
+        self.with_candidate_share(fit.lambda, candidates.len(), total_pairs)
+    }
+
+    /// Fits m by EM one blocking rule at a time, as Splink's training sessions do. Among the
+    /// pairs a rule produced, the rule's own fields agree by construction, so they say
+    /// nothing there about which pairs match: a session leaves them out and fits the m of
+    /// every other field. A field's m is then the mean over the sessions that fitted it.
+    /// (EM over all candidates at once lets that built-in agreement, rare among random
+    /// pairs, pull nearly every candidate into the match class; m then learns that matches
+    /// often disagree, and unrelated pairs score as matches.) Last, with m and u fixed, EM
+    /// finds the share of matches among all candidates, which sets the prior.
+    /// `rule_fields[k]` marks the fields of rule k; its pairs are the candidates that agree
+    /// exactly (level 0) on all of them.
+    #[must_use]
+    pub fn fit_m_by_rule(
+        mut self,
+        shape: &Shape,
+        candidates: &[Vec<usize>],
+        rule_fields: &[Vec<bool>],
+        total_pairs: f64,
+        max_iterations: usize,
+    ) -> LinkParameters {
+        if candidates.len() < MIN_PAIRS_TO_TRAIN || total_pairs < 1.0 {
+            return self;
+        }
+        let n_fields = shape.n_levels.len();
+        let mut m_sums: Vec<Vec<f64>> = shape.n_levels.iter().map(|n| vec![0.0; *n]).collect();
+        let mut fitted_by = vec![0_u32; n_fields];
+        let mut iterations = 0;
+        let all_patterns = patterns(candidates);
+        for in_rule in rule_fields {
+            let session: Vec<Pattern> = all_patterns
+                .iter()
+                .filter(|(levels, _)| (0..n_fields).all(|f| !in_rule[f] || levels[f] == 0))
+                .cloned()
+                .collect();
+            let n_pairs: f64 = session.iter().map(|(_, count)| count).sum();
+            let free: Vec<bool> = in_rule.iter().map(|fixed| !fixed).collect();
+            #[allow(clippy::cast_precision_loss)]
+            if n_pairs < MIN_PAIRS_TO_TRAIN as f64 || !free.contains(&true) {
+                continue;
+            }
+            let fit = self.em(shape, &session, &free, true, 0.5, max_iterations);
+            iterations += fit.iterations;
+            for field in (0..n_fields).filter(|f| free[*f]) {
+                fitted_by[field] += 1;
+                for (sum, m) in m_sums[field].iter_mut().zip(&fit.m[field]) {
+                    *sum += m;
+                }
+            }
+        }
+        for field in (0..n_fields).filter(|f| fitted_by[*f] > 0) {
+            self.m[field] = m_sums[field]
+                .iter()
+                .map(|sum| sum / f64::from(fitted_by[field]))
+                .collect();
+        }
+        let every_field = vec![true; n_fields];
+        let fit = self.em(
+            shape,
+            &all_patterns,
+            &every_field,
+            false,
+            0.5,
+            max_iterations,
+        );
+        self.em_iterations = iterations + fit.iterations;
+        self.with_candidate_share(fit.lambda, candidates.len(), total_pairs)
+    }
+
+    /// The prior over all `total_pairs` pairs given the share of matches among candidates.
+    fn with_candidate_share(
+        mut self,
+        share: f64,
+        n_candidates: usize,
+        total_pairs: f64,
+    ) -> LinkParameters {
         #[allow(clippy::cast_precision_loss)]
-        let n_candidates = candidates.len() as f64;
-        self.lambda = initial_lambda.clamp(1e-6, 0.5);
+        let n_candidates = n_candidates as f64;
+        self.lambda = (share * n_candidates / total_pairs).clamp(1e-12, 0.5);
+        self.source = "em".into();
+        self
+    }
+
+    /// EM with u fixed on pairs given as patterns, using the `fields` marked true. Returns
+    /// the share of matches among the pairs and, when `update_m`, the fitted m of those
+    /// fields (the others keep their current m).
+    fn em(
+        &self,
+        shape: &Shape,
+        pairs: &[Pattern],
+        fields: &[bool],
+        update_m: bool,
+        initial_lambda: f64,
+        max_iterations: usize,
+    ) -> EmFit {
+        let n_pairs: f64 = pairs.iter().map(|(_, count)| count).sum();
+        let mut fit = EmFit {
+            m: self.m.clone(),
+            lambda: initial_lambda.clamp(1e-6, 0.5),
+            iterations: 0,
+        };
+        let used = |field: usize, level: usize| fields[field] && !shape.is_missing(field, level);
         for iteration in 0..max_iterations {
             let mut m_counts: Vec<Vec<f64>> = shape
                 .n_levels
@@ -238,63 +351,86 @@ impl LinkParameters {
                 .enumerate()
                 .map(|(field, n)| {
                     (0..*n)
-                        .map(|l| {
-                            if shape.is_missing(field, l) {
-                                0.0
-                            } else {
-                                0.01
-                            }
-                        })
+                        .map(|l| if used(field, l) { 0.01 } else { 0.0 })
                         .collect()
                 })
                 .collect();
             let mut total_posterior = 0.0;
-            for pair in candidates {
-                let posterior = self.posterior(shape, pair);
+            for (pair, count) in pairs {
+                let (mut match_likelihood, mut non_match_likelihood) =
+                    (fit.lambda, 1.0 - fit.lambda);
+                for (field, &level) in pair.iter().enumerate().filter(|(f, l)| used(*f, **l)) {
+                    match_likelihood *= fit.m[field][level].max(FLOOR);
+                    non_match_likelihood *= self.u[field][level].max(FLOOR);
+                }
+                let posterior =
+                    count * match_likelihood / (match_likelihood + non_match_likelihood);
                 total_posterior += posterior;
-                for (field, &level) in pair.iter().enumerate() {
-                    if !shape.is_missing(field, level) {
-                        m_counts[field][level] += posterior;
+                for (field, &level) in pair.iter().enumerate().filter(|(f, l)| used(*f, **l)) {
+                    m_counts[field][level] += posterior;
+                }
+            }
+            let lambda = total_posterior / n_pairs;
+            let mut change = (lambda - fit.lambda).abs();
+            if update_m {
+                for (field, counts) in m_counts.iter().enumerate().filter(|(f, _)| fields[*f]) {
+                    let sum: f64 = counts.iter().sum();
+                    for (m, count) in fit.m[field].iter_mut().zip(counts) {
+                        let new = count / sum;
+                        change += (new - *m).abs();
+                        *m = new;
                     }
                 }
             }
-            let lambda = total_posterior / n_candidates;
-            let m: Vec<Vec<f64>> = m_counts
-                .iter()
-                .map(|counts| {
-                    let sum: f64 = counts.iter().sum();
-                    counts.iter().map(|c| c / sum).collect()
-                })
-                .collect();
-            let change = (lambda - self.lambda).abs()
-                + m.iter()
-                    .flatten()
-                    .zip(self.m.iter().flatten())
-                    .map(|(a, b)| (a - b).abs())
-                    .sum::<f64>();
-            self.m = m;
-            self.lambda = lambda;
-            self.em_iterations = iteration + 1;
+            fit.lambda = lambda;
+            fit.iterations = iteration + 1;
             if change < 1e-6 {
                 break;
             }
         }
-        self.lambda = (self.lambda * n_candidates / total_pairs).clamp(1e-12, 0.5);
-        self.source = "em".into();
-        self
+        fit
     }
+}
 
-    fn posterior(&self, shape: &Shape, pair: &[usize]) -> f64 {
-        let (mut match_likelihood, mut non_match_likelihood) = (self.lambda, 1.0 - self.lambda);
-        for (field, &level) in pair.iter().enumerate() {
-            if shape.is_missing(field, level) {
-                continue;
+/// A comparison vector (one level per field) and how many pairs show it.
+type Pattern = (Vec<usize>, f64);
+
+/// The distinct comparison vectors of `pairs`, in order, with their counts. EM needs
+/// nothing more, and a million pairs show a few hundred vectors, so each EM iteration costs
+/// next to nothing.
+fn patterns(pairs: &[Vec<usize>]) -> Vec<Pattern> {
+    let counts = pairs
+        .par_iter()
+        .fold(
+            BTreeMap::new,
+            |mut counts: BTreeMap<&[usize], usize>, pair| {
+                *counts.entry(pair.as_slice()).or_default() += 1;
+                counts
+            },
+        )
+        .reduce(BTreeMap::new, |mut a, b| {
+            for (pair, n) in b {
+                *a.entry(pair).or_default() += n;
             }
-            match_likelihood *= self.m[field][level].max(FLOOR);
-            non_match_likelihood *= self.u[field][level].max(FLOOR);
-        }
-        match_likelihood / (match_likelihood + non_match_likelihood)
-    }
+            a
+        });
+    counts
+        .into_iter()
+        .map(|(pair, n)| {
+            #[allow(clippy::cast_precision_loss)]
+            (pair.to_vec(), n as f64)
+        })
+        .collect()
+}
+
+/// Fewer candidate pairs than this and EM keeps its starting parameters.
+const MIN_PAIRS_TO_TRAIN: usize = 200;
+
+/// What one EM run found.
+struct EmFit {
+    m: Vec<Vec<f64>>,
+    lambda: f64,
+    iterations: usize,
 }
 
 /// Deterministic random (left, right) pairs for estimating u: (registry, record, member).
@@ -388,5 +524,48 @@ mod tests {
             fitted.lambda
         );
         assert!(fitted.m[0][IdLevel::Identical.index()] > 0.95);
+    }
+
+    #[test]
+    fn em_by_rule_keeps_the_blocking_agreement_out_of_the_vote() {
+        // Three fields, each agree / disagree / missing; blocking rules [a] and [b].
+        let shape = Shape {
+            names: vec!["a".into(), "b".into(), "c".into()],
+            n_levels: vec![3, 3, 3],
+            missing: vec![Some(2), Some(2), Some(2)],
+        };
+        let u = vec![
+            vec![0.001, 0.999, 0.0],
+            vec![0.001, 0.999, 0.0],
+            vec![0.01, 0.99, 0.0],
+        ];
+        // 1,000 matches, all agreeing on a (rule [a]); 900 also agree on b (so rule [b]
+        // finds them too); c agrees for 950. Rule [b] also finds 3,000 unrelated pairs that
+        // share b and nothing else.
+        let mut candidates = Vec::new();
+        for i in 0..1000 {
+            candidates.push(vec![0, usize::from(i >= 900), usize::from(i % 20 == 0)]);
+        }
+        candidates.extend(vec![vec![1, 0, 1]; 3000]);
+        let rules = [vec![true, false, false], vec![false, true, false]];
+        let start = LinkParameters {
+            u,
+            ..LinkParameters::uniform(&shape, 0.5)
+        };
+        let total_pairs = 1e7;
+        let by_rule = start
+            .clone()
+            .fit_m_by_rule(&shape, &candidates, &rules, total_pairs, 100);
+        let m = &by_rule.m;
+        assert!((m[0][0] - 1.0).abs() < 0.01, "a: {m:?}");
+        assert!((m[1][0] - 0.9).abs() < 0.02, "b: {m:?}");
+        assert!((m[2][0] - 0.95).abs() < 0.02, "c: {m:?}");
+        let matches = by_rule.lambda * total_pairs;
+        assert!((matches - 1000.0).abs() < 20.0, "{matches}");
+        // EM over all candidates at once lets b's built-in agreement vote: it takes
+        // the unrelated pairs for matches too, and so that matches mostly disagree on a.
+        let at_once = start.fit_m(&shape, &candidates, total_pairs, 0.5, 100);
+        assert!(at_once.lambda * total_pairs > 3000.0, "{}", at_once.lambda);
+        assert!(at_once.m[0][0] < 0.5, "{:?}", at_once.m);
     }
 }

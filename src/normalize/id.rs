@@ -77,6 +77,19 @@ impl NormalizedId {
     pub fn problem(&self) -> Option<IdProblem> {
         self.result.as_ref().err().copied()
     }
+
+    /// The characters this ID offers for comparison, valid or not: the canonical 18 when
+    /// valid, else the cleaned text when it is 15 to 18 digits (a damaged ID still carries
+    /// most of its digits). Excel numbers and other text offer nothing.
+    pub fn comparable(&self) -> Option<&str> {
+        if let Some(valid) = self.valid() {
+            return Some(&valid.text);
+        }
+        let cleaned = self.cleaned.as_str();
+        let body = cleaned.strip_suffix('X').unwrap_or(cleaned);
+        let usable = (15..=18).contains(&cleaned.len()) && body.bytes().all(|b| b.is_ascii_digit());
+        usable.then_some(cleaned)
+    }
 }
 
 /// Normalises a raw ID cell (possibly absent) per the contract.
@@ -89,7 +102,12 @@ pub fn normalize_id(raw: Option<&str>) -> NormalizedId {
 /// Removes the noise that exports add around an ID without touching its digits.
 pub fn clean_id(raw: &str) -> String {
     super::until_stable(raw, |raw| {
-        let folded: String = raw.nfkc().collect();
+        // ASCII is its own NFKC form; most IDs are ASCII.
+        let folded: String = if raw.is_ascii() {
+            raw.to_string()
+        } else {
+            raw.nfkc().collect()
+        };
         let mut text = folded.trim();
         // Excel's text-forcing forms: ="4101..." and a leading apostrophe.
         if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {

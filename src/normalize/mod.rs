@@ -16,9 +16,13 @@ pub use name::{compare_names, name_key, NameKey, NameLevel};
 /// that cleaning a cleaned value changes nothing. One pass is not always enough: removing
 /// characters can bring combining marks together that NFKC then reorders, and a
 /// traditional→simplified table can map a character to one it maps again (found by
-/// fuzzing, `fuzz/`). Both steps leave plain ASCII as it is, so ASCII output is final.
+/// fuzzing, `fuzz/`). Both steps leave plain ASCII as it is, so ASCII output is final; and
+/// a value the step leaves as it is (most names and IDs) is final after one step.
 pub(crate) fn until_stable(raw: &str, step: impl Fn(&str) -> String) -> String {
     let mut value = step(raw);
+    if value == raw {
+        return value;
+    }
     for _ in 0..8 {
         if value.is_ascii() {
             break;

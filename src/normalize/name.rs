@@ -1,6 +1,7 @@
 //! Chinese names: the match key (NFKC, no spaces or middle dots, simplified characters),
 //! the reading (pinyin with our surname overrides), and the contract's compatibility test.
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use ferrous_opencc::{config::BuiltinConfig, OpenCC};
@@ -12,8 +13,9 @@ use unicode_normalization::UnicodeNormalization;
 pub struct NameKey {
     /// NFKC, whitespace and middle dots removed, traditional folded to simplified.
     pub key: String,
-    /// One syllable per character of `key`, tone-less; surnames read as surnames.
-    pub reading: Vec<String>,
+    /// One syllable per character of `key`, tone-less; surnames read as surnames. Borrowed
+    /// from the pinyin tables where possible: a name's reading costs one allocation.
+    pub reading: Vec<Cow<'static, str>>,
 }
 
 /// How two names compare, best level first.
@@ -50,9 +52,15 @@ impl NameLevel {
 
 /// Builds the match key and reading of a raw name.
 pub fn name_key(raw: &str) -> NameKey {
-    let key = match_key(raw);
-    let reading = reading_of(&key);
-    NameKey { key, reading }
+    NameKey::of_match_key(match_key(raw))
+}
+
+impl NameKey {
+    /// The name key of text that is already a match key (`match_key`'s output).
+    pub fn of_match_key(key: String) -> NameKey {
+        let reading = reading_of(&key);
+        NameKey { key, reading }
+    }
 }
 
 /// The match key: for matching only, never shown to people.
@@ -147,7 +155,7 @@ const SURNAME_READINGS: &[(&str, &[&str])] = &[
 ];
 
 /// Reads a normalised key: the surname by the override table, the rest by pinyin.
-fn reading_of(key: &str) -> Vec<String> {
+fn reading_of(key: &str) -> Vec<Cow<'static, str>> {
     let chars: Vec<char> = key.chars().collect();
     let mut reading = Vec::with_capacity(chars.len());
     let mut start = 0;
@@ -157,14 +165,14 @@ fn reading_of(key: &str) -> Vec<String> {
             .iter()
             .find(|(surname, _)| key.starts_with(surname) && key.len() > surname.len())
         {
-            reading.extend(syllables.iter().map(|s| (*s).to_string()));
+            reading.extend(syllables.iter().map(|s| Cow::Borrowed(*s)));
             start = surname.chars().count();
         }
     }
     for c in &chars[start..] {
         match c.to_pinyin() {
-            Some(pinyin) => reading.push(pinyin.plain().to_string()),
-            None => reading.push(c.to_lowercase().collect()),
+            Some(pinyin) => reading.push(Cow::Borrowed(pinyin.plain())),
+            None => reading.push(Cow::Owned(c.to_lowercase().collect())),
         }
     }
     reading
