@@ -269,3 +269,99 @@ fn a_pipeline_with_an_unknown_rule_exits_2_naming_it() {
         .code(2)
         .stderr(predicate::str::contains("p.toml").and(predicate::str::contains("owns_a_horse")));
 }
+
+#[test]
+fn a_missing_required_column_is_an_input_error_naming_file_and_column() {
+    let (dir, pipeline) = roll_case(
+        "roll.csv",
+        b"household_id,programme,member_id,id_number,relation\nH1,tekun,M1,411526195803121131,head\n",
+    );
+    run(&pipeline, &dir.path().join("out")).code(65).stderr(
+        predicate::str::contains("roll.csv")
+            .and(predicate::str::contains("missing required column `name`")),
+    );
+}
+
+#[test]
+fn a_utf8_bom_over_gbk_bytes_reads_as_gb18030() {
+    // The BOM declares UTF-8; the bytes after it are GBK (an export re-saved by a tool that
+    // added the mark). The bytes win, and the report says which encoding was used.
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(&GB18030.encode(&format!("{HEADER}{ZHANG}{LI}")).0);
+    let (_dir, pipeline) = roll_case("roll.csv", &bytes);
+    let ingested = ingest(&pipeline);
+    let names: Vec<&str> = ingested.roll.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["张建国", "李秀英"]);
+    assert_eq!(ingested.inputs[0].encoding, "gb18030");
+    assert_eq!(ingested.inputs[0].replacement_chars, 0);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_symlink_is_an_input_error_naming_it() {
+    let dir = temp_dir();
+    std::fs::write(dir.path().join("p.toml"), "[sources.roll]\n").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone.csv"), dir.path().join("roll.csv")).unwrap();
+    run(&dir.path().join("p.toml"), &dir.path().join("out"))
+        .code(65)
+        .stderr(predicate::str::contains("roll.csv"));
+}
+
+/// Writes a roll as Parquet with the given ID column, beside the text columns of `ZHANG`.
+fn parquet_roll_case(id_column: polars::prelude::Column) -> (tempfile::TempDir, PathBuf) {
+    use polars::prelude::{Column, DataFrame, ParquetWriter};
+    let text = |name: &str, value: &str| Column::new(name.into(), [value]);
+    let mut frame = DataFrame::new_infer_height(vec![
+        text("household_id", "H1"),
+        text("programme", "tekun"),
+        text("member_id", "M1"),
+        text("name", "张建国"),
+        id_column,
+        text("relation", "head"),
+    ])
+    .unwrap();
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes).finish(&mut frame).unwrap();
+    roll_case("roll.parquet", &bytes)
+}
+
+#[test]
+fn an_integer_typed_parquet_id_column_reads_every_digit() {
+    let (_dir, pipeline) = parquet_roll_case(polars::prelude::Column::new(
+        "id_number".into(),
+        [411_526_195_803_121_131_i64],
+    ));
+    let ingested = ingest(&pipeline);
+    assert_eq!(
+        ingested.roll[0].id_number.as_deref(),
+        Some("411526195803121131")
+    );
+}
+
+#[test]
+fn a_float_typed_parquet_id_column_flags_invalid_id_and_is_never_repaired() {
+    let (dir, pipeline) = parquet_roll_case(polars::prelude::Column::new(
+        "id_number".into(),
+        [411_526_195_803_121_131_f64],
+    ));
+    let ingested = ingest(&pipeline);
+    let id = ingested.roll[0].id_number.as_deref().unwrap();
+    assert_ne!(id, "411526195803121131", "a float cannot hold 18 digits");
+    let out = dir.path().join("out");
+    run(&pipeline, &out).success();
+    let flags = std::fs::read_to_string(out.join("flags.csv")).unwrap();
+    assert!(flags.contains("invalid_id"), "{flags}");
+}
+
+#[test]
+fn a_nested_parquet_column_is_an_input_error_naming_it() {
+    use polars::prelude::{Column, IntoSeries, ListChunked, NamedFrom, Series};
+    let list: ListChunked = [Some(Series::new("".into(), [1_i64, 2]))].into_iter().collect();
+    let (dir, pipeline) = parquet_roll_case(Column::new(
+        "id_number".into(),
+        list.with_name("id_number".into()).into_series(),
+    ));
+    run(&pipeline, &dir.path().join("out")).code(65).stderr(
+        predicate::str::contains("roll.parquet").and(predicate::str::contains("id_number")),
+    );
+}
