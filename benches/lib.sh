@@ -32,3 +32,15 @@ best() { sort -n | head -1; }
 
 # The value after "f1" in a score.py line.
 f1_of() { awk '{for (i = 1; i < NF; i++) if ($i == "f1") print $(i+1)}'; }
+
+# Checks for GNU time, makes the scratch directory $work (removed on exit) and
+# benches/results/.
+bench_setup() {
+  [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
+  work="$(mktemp -d)"
+  trap 'rm -rf "$work"' EXIT
+  mkdir -p "$root/benches/results"
+}
+
+# Peak RSS in MB from a GNU `time -v` report.
+peak_mb() { awk '/Maximum resident set size/ {printf "%d", $6 / 1024}' "$1"; }

@@ -13,12 +13,7 @@ source "$here/lib.sh"
 households="${1:-500000}"
 shards="${2:-4}"
 build_release
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$root/benches/results"
-
-peak_mb() { awk '/Maximum resident set size/ {printf "%d", $6 / 1024}' "$1"; }
+bench_setup
 timed() { # timed NAME COMMAND...: wall seconds to stdout, GNU time report to $work/NAME.time
   local name="$1"
   shift

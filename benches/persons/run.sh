@@ -11,12 +11,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../lib.sh"
 bench_venv
 build_release
-[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-mkdir -p "$root/benches/results"
-
-peak_mb() { awk '/Maximum resident set size/ {printf "%d", $6 / 1024}' "$1"; }
+bench_setup
 
 run_size() {
   local size="$1" runs=3
