@@ -356,7 +356,9 @@ fn a_float_typed_parquet_id_column_flags_invalid_id_and_is_never_repaired() {
 #[test]
 fn a_nested_parquet_column_is_an_input_error_naming_it() {
     use polars::prelude::{Column, IntoSeries, ListChunked, NamedFrom, Series};
-    let list: ListChunked = [Some(Series::new("".into(), [1_i64, 2]))].into_iter().collect();
+    let list: ListChunked = [Some(Series::new("".into(), [1_i64, 2]))]
+        .into_iter()
+        .collect();
     let (dir, pipeline) = parquet_roll_case(Column::new(
         "id_number".into(),
         list.with_name("id_number".into()).into_series(),
