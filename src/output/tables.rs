@@ -266,26 +266,28 @@ pub fn write_quarantine(path: &Path, rows: &[QuarantinedRow]) -> Result<(), Outp
 }
 
 /// `rollcheck link` output: one row per scored pair; per comparison a level name and a weight.
-pub struct PairsTable {
-    pub left_ids: Vec<String>,
-    pub right_ids: Vec<String>,
+/// Borrows its text from the linked tables: a million pairs would otherwise copy millions
+/// of ids and level names.
+pub struct PairsTable<'a> {
+    pub left_ids: Vec<&'a str>,
+    pub right_ids: Vec<&'a str>,
     pub probabilities: Vec<f64>,
     pub match_weights: Vec<f64>,
     pub matched: Vec<bool>,
     /// (comparison name, level per pair, weight per pair).
-    pub comparisons: Vec<(String, Vec<String>, Vec<f64>)>,
+    pub comparisons: Vec<(String, Vec<&'a str>, Vec<f64>)>,
 }
 
 pub fn write_pairs(path: &Path, pairs: &PairsTable) -> Result<(), OutputError> {
     let mut columns = vec![
-        text_column("left_id", pairs.left_ids.clone()),
-        text_column("right_id", pairs.right_ids.clone()),
+        Column::new("left_id".into(), &pairs.left_ids),
+        Column::new("right_id".into(), &pairs.right_ids),
         Column::new("probability".into(), pairs.probabilities.clone()),
         Column::new("match_weight".into(), pairs.match_weights.clone()),
         Column::new("matched".into(), pairs.matched.clone()),
     ];
     for (name, levels, weights) in &pairs.comparisons {
-        columns.push(text_column(&format!("{name}_level"), levels.clone()));
+        columns.push(Column::new(format!("{name}_level").into(), levels));
         columns.push(Column::new(
             format!("{name}_weight").into(),
             weights.clone(),
