@@ -4,20 +4,18 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash, Hasher};
-
-use foldhash::fast::FixedState;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use foldhash::fast::FixedState;
 use rayon::prelude::*;
-use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use super::compare::{compare_dates, compare_unequal_ids, IdLevel};
 use super::key_index::KeyIndex;
 use super::model::{random_pairs, Shape, TermFrequency, Weights};
 use crate::config::{Comparison, ComparisonKind, LinkJob, LinkParameters};
 use crate::ingest::{parse_date, TextTable};
-use crate::normalize::{compare_names, normalize_id, NameKey, NameLevel};
+use crate::normalize::{compare_names, nfkc, normalize_id, NameKey, NameLevel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenericLinkError {
@@ -74,14 +72,9 @@ const RANDOM_PAIRS: usize = 100_000;
 const EM_ITERATIONS: usize = 100;
 const MAX_BLOCK: usize = 2_000;
 
-/// NFKC, trimmed, lower case; `None` when nothing is left. Text already in NFKC (plain
-/// ASCII, most Chinese) skips the normaliser, which is most of the cost of a link.
+/// NFKC, trimmed, lower case; `None` when nothing is left.
 fn fold(text: &str) -> Option<String> {
-    let folded = if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
-        text.trim().to_lowercase()
-    } else {
-        text.nfkc().collect::<String>().trim().to_lowercase()
-    };
+    let folded = nfkc(text).trim().to_lowercase();
     (!folded.is_empty()).then_some(folded)
 }
 

@@ -3,7 +3,6 @@
 //! Digits are never guessed: an ID that cannot be made valid stays invalid.
 
 use chrono::NaiveDate;
-use unicode_normalization::UnicodeNormalization;
 
 const WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK_CHARS: &[u8; 11] = b"10X98765432";
@@ -102,12 +101,7 @@ pub fn normalize_id(raw: Option<&str>) -> NormalizedId {
 /// Removes the noise that exports add around an ID without touching its digits.
 pub fn clean_id(raw: &str) -> String {
     super::until_stable(raw, |raw| {
-        // ASCII is its own NFKC form; most IDs are ASCII.
-        let folded: String = if raw.is_ascii() {
-            raw.to_string()
-        } else {
-            raw.nfkc().collect()
-        };
+        let folded = super::nfkc(raw);
         let mut text = folded.trim();
         // Excel's text-forcing forms: ="4101..." and a leading apostrophe.
         if let Some(inner) = text.strip_prefix("=\"").and_then(|t| t.strip_suffix('"')) {

@@ -5,12 +5,25 @@
 pub mod id;
 pub mod name;
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 use rayon::prelude::*;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::ingest::{Ingested, PersonFields, RollMember};
 pub use id::{mask_id, normalize_id, IdProblem, NormalizedId, ValidId};
 pub use name::{compare_names, name_key, NameKey, NameLevel};
+
+/// `text` in NFKC form, borrowed when it already is (plain ASCII, most Chinese): the quick
+/// check is far cheaper than running the normaliser over every ID and name.
+pub fn nfkc(text: &str) -> Cow<'_, str> {
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        Cow::Borrowed(text)
+    } else {
+        Cow::Owned(text.nfkc().collect())
+    }
+}
 
 /// Applies a cleaning step until its output no longer changes (at most a few times), so
 /// that cleaning a cleaned value changes nothing. One pass is not always enough: removing

@@ -6,7 +6,6 @@ use std::sync::OnceLock;
 
 use ferrous_opencc::{config::BuiltinConfig, OpenCC};
 use pinyin::ToPinyin;
-use unicode_normalization::UnicodeNormalization;
 
 /// A name ready for comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -66,8 +65,8 @@ impl NameKey {
 /// The match key: for matching only, never shown to people.
 pub fn match_key(raw: &str) -> String {
     super::until_stable(raw, |text| {
-        let folded: String = text
-            .nfkc()
+        let folded: String = super::nfkc(text)
+            .chars()
             .filter(|c| !c.is_whitespace() && !is_middle_dot(*c) && !is_invisible(*c))
             .map(|c| c.to_ascii_uppercase())
             .collect();
