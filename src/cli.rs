@@ -592,18 +592,10 @@ fn id_column<'t>(
     table: &'t crate::ingest::TextTable,
     spec: &crate::config::TableSpec,
 ) -> anyhow::Result<Vec<&'t str>> {
-    let index = table
-        .headers
-        .iter()
-        .position(|h| h.trim() == spec.id_column)
-        .ok_or_else(|| {
-            anyhow::anyhow!("{}: no id column `{}`", spec.path.display(), spec.id_column)
-        })?;
-    Ok(table
-        .rows
-        .iter()
-        .map(|r| r.get(index).and_then(|c| c.as_deref()).unwrap_or_default())
-        .collect())
+    let values = table.column(&spec.id_column).ok_or_else(|| {
+        anyhow::anyhow!("{}: no id column `{}`", spec.path.display(), spec.id_column)
+    })?;
+    Ok(values.into_iter().map(Option::unwrap_or_default).collect())
 }
 
 fn print_summary(summary: &RunSummary, seconds: f64) {

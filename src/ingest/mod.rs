@@ -196,6 +196,19 @@ pub struct TextTable {
     pub sha256: String,
 }
 
+impl TextTable {
+    /// The values of the column whose header (trimmed) is `name`, blank cells as `None`.
+    pub fn column(&self, name: &str) -> Option<Vec<Option<&str>>> {
+        let index = self.headers.iter().position(|h| h.trim() == name)?;
+        Some(
+            self.rows
+                .iter()
+                .map(|row| row.get(index).and_then(|c| c.as_deref()))
+                .collect(),
+        )
+    }
+}
+
 pub fn read_text_table(path: &Path) -> Result<TextTable, IngestError> {
     let (table, _, sha256) = read_file(path, None)?;
     if let Some(row) = table.rows.iter().find(|row| row.problem.is_some()) {

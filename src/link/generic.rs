@@ -104,28 +104,16 @@ fn column<'t>(
     name: &str,
     key: &str,
 ) -> Result<Vec<Option<&'t str>>, GenericLinkError> {
-    let index = table
-        .headers
-        .iter()
-        .position(|h| h.trim() == name)
+    table
+        .column(name)
         .ok_or_else(|| GenericLinkError::MissingColumn {
             path: path.to_path_buf(),
             column: name.to_string(),
             key: key.to_string(),
-        })?;
-    Ok(table
-        .rows
-        .iter()
-        .map(|row| row.get(index).and_then(|c| c.as_deref()))
-        .collect())
+        })
 }
 
 fn prepare(comparison: &Comparison, (left, right): &FoldedColumn) -> Prepared {
-    let (left, right): (Vec<Option<&str>>, Vec<Option<&str>>) = (
-        left.iter().map(Option::as_deref).collect(),
-        right.iter().map(Option::as_deref).collect(),
-    );
-    let (left, right) = (left.as_slice(), right.as_slice());
     match comparison.kind {
         ComparisonKind::Exact
         | ComparisonKind::String
@@ -133,9 +121,9 @@ fn prepare(comparison: &Comparison, (left, right): &FoldedColumn) -> Prepared {
         | ComparisonKind::IdNumber => Prepared::Text,
         ComparisonKind::Name => {
             // The folded values are match keys already: only the reading is added.
-            let keys = |side: &[Option<&str>]| {
+            let keys = |side: &[Option<String>]| {
                 side.par_iter()
-                    .map(|v| v.map(|key| NameKey::of_match_key(key.to_string())))
+                    .map(|v| v.clone().map(NameKey::of_match_key))
                     .collect()
             };
             Prepared::Names {
@@ -144,17 +132,20 @@ fn prepare(comparison: &Comparison, (left, right): &FoldedColumn) -> Prepared {
             }
         }
         ComparisonKind::Date => {
-            let dates =
-                |side: &[Option<&str>]| side.par_iter().map(|v| v.and_then(parse_date)).collect();
+            let dates = |side: &[Option<String>]| {
+                side.par_iter()
+                    .map(|v| v.as_deref().and_then(parse_date))
+                    .collect()
+            };
             Prepared::Date {
                 left: dates(left),
                 right: dates(right),
             }
         }
         ComparisonKind::Numeric => {
-            let numbers = |side: &[Option<&str>]| {
+            let numbers = |side: &[Option<String>]| {
                 side.iter()
-                    .map(|v| v.and_then(|t| t.trim().parse().ok()))
+                    .map(|v| v.as_deref().and_then(|t| t.trim().parse().ok()))
                     .collect()
             };
             Prepared::Number {
@@ -471,25 +462,30 @@ fn block(
 
 #[cfg(test)]
 mod tests {
-    use super::{fold_column, level, level_names, prepare, FoldedColumn, Prepared};
+    use super::{fold_column, level, level_names, prepare, FoldedColumn};
     use crate::config::{Comparison, ComparisonKind};
 
-    /// The level names of (left[i], right[i]) for each i, compared as `kind`.
-    fn levels_of(kind: ComparisonKind, left: &[&str], right: &[Option<&str>]) -> Vec<String> {
-        let comparison = Comparison {
+    /// A comparison of column `x` as `kind`, without levels.
+    fn comparison(kind: ComparisonKind) -> Comparison {
+        Comparison {
             name: "x".into(),
             left_column: "x".into(),
             right_column: "x".into(),
             kind,
             levels: Vec::new(),
             term_frequency: false,
-        };
-        let names = level_names(&comparison);
+        }
+    }
+
+    /// The level names of (left[i], right[i]) for each i, folded and compared as link does.
+    fn levels_of(comparison: &Comparison, left: &[&str], right: &[Option<&str>]) -> Vec<String> {
+        let names = level_names(comparison);
         let left: Vec<Option<&str>> = left.iter().map(|v| Some(*v)).collect();
+        let kind = comparison.kind;
         let folded: FoldedColumn = (fold_column(kind, &left), fold_column(kind, right));
-        let prepared = prepare(&comparison, &folded);
+        let prepared = prepare(comparison, &folded);
         (0..right.len())
-            .map(|i| names[level(&comparison, (&prepared, &folded), names.len(), i, i)].clone())
+            .map(|i| names[level(comparison, (&prepared, &folded), names.len(), i, i)].clone())
             .collect()
     }
 
@@ -507,7 +503,7 @@ mod tests {
             None,
         ];
         assert_eq!(
-            levels_of(ComparisonKind::IdNumber, &[id; 8], &right),
+            levels_of(&comparison(ComparisonKind::IdNumber), &[id; 8], &right),
             [
                 "equal",
                 "equal",
@@ -531,7 +527,7 @@ mod tests {
             Some("  "),      // blank
         ];
         assert_eq!(
-            levels_of(ComparisonKind::Name, &["陈大文"; 5], &right),
+            levels_of(&comparison(ComparisonKind::Name), &["陈大文"; 5], &right),
             [
                 "equal",
                 "same_reading",
@@ -545,35 +541,22 @@ mod tests {
     #[test]
     fn edits_levels_count_a_swap_of_neighbours_as_one_edit() {
         let comparison = Comparison {
-            name: "id".into(),
-            left_column: "id".into(),
-            right_column: "id".into(),
-            kind: ComparisonKind::Edits,
             levels: vec![1.0, 2.0],
-            term_frequency: false,
+            ..comparison(ComparisonKind::Edits)
         };
-        let names = level_names(&comparison);
         assert_eq!(
-            names,
+            level_names(&comparison),
             ["exact", "edits<=1", "edits<=2", "different", "missing"]
         );
-        let values = |v: &[&str]| v.iter().map(|s| Some((*s).to_string())).collect::<Vec<_>>();
-        let mut right = values(&[
-            "110105194912310021", // equal
-            "110105194912310012", // two neighbours swapped
-            "110105194912310099", // two digits typed wrong
-            "110105194912319999", // four digits
-        ]);
-        right.push(None);
-        let folded: FoldedColumn = (values(&["110105194912310021"; 5]), right);
-        let levels: Vec<&str> = (0..5)
-            .map(|r| {
-                let l = level(&comparison, (&Prepared::Text, &folded), names.len(), r, r);
-                names[l].as_str()
-            })
-            .collect();
+        let right = [
+            Some("110105194912310021"), // equal
+            Some("110105194912310012"), // two neighbours swapped
+            Some("110105194912310099"), // two digits typed wrong
+            Some("110105194912319999"), // four digits
+            None,
+        ];
         assert_eq!(
-            levels,
+            levels_of(&comparison, &["110105194912310021"; 5], &right),
             ["exact", "edits<=1", "edits<=2", "different", "missing"]
         );
     }
