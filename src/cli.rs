@@ -566,12 +566,17 @@ fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
             })
             .collect(),
     };
+    let writing = Instant::now();
     crate::output::write_link_run(out, &pairs, &linked.parameters)?;
+    tracing::info!(
+        seconds = writing.elapsed().as_secs_f64(),
+        "wrote the outputs"
+    );
     let matched = pairs.matched.iter().filter(|m| **m).count();
     out!(
         "linked {} x {} rows: {} candidate pairs, {} pairs written, {matched} at or above {} ({:.2} s); parameters: {} ({} EM iterations)",
-        left.rows.len(),
-        right.rows.len(),
+        left.len(),
+        right.len(),
         linked.candidate_pairs,
         pairs.left_ids.len(),
         job.match_probability,

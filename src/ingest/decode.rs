@@ -2,14 +2,16 @@
 //! that are not UTF-8. Never guesses silently: the encoding found and the number of
 //! undecodable sequences are reported.
 
+use std::borrow::Cow;
 use std::io::Read;
 
 use encoding_rs::GB18030;
 
 /// What was found while decoding a text file.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Decoded {
-    pub text: String,
+pub struct Decoded<'a> {
+    /// Borrowed from the bytes when they are UTF-8 already.
+    pub text: Cow<'a, str>,
     /// `utf-8`, `utf-8-bom`, `gb18030`, or `mixed(utf-8+gb18030)`.
     pub encoding: &'static str,
     /// Sequences that decoded to U+FFFD.
@@ -25,12 +27,12 @@ pub fn gunzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
 
 /// Decodes CSV bytes. Lines are decoded one by one so that a file stitched together from a
 /// UTF-8 and a GBK export still reads; GB18030 bytes never contain `\n`, so splitting is safe.
-pub fn decode_text(bytes: &[u8]) -> Decoded {
+pub fn decode_text(bytes: &[u8]) -> Decoded<'_> {
     const BOM: &[u8] = b"\xEF\xBB\xBF";
     if let Some(rest) = bytes.strip_prefix(BOM) {
         if let Ok(text) = std::str::from_utf8(rest) {
             return Decoded {
-                text: text.to_string(),
+                text: Cow::Borrowed(text),
                 encoding: "utf-8-bom",
                 replacement_chars: 0,
             };
@@ -38,7 +40,7 @@ pub fn decode_text(bytes: &[u8]) -> Decoded {
     }
     if let Ok(text) = std::str::from_utf8(bytes) {
         return Decoded {
-            text: text.to_string(),
+            text: Cow::Borrowed(text),
             encoding: "utf-8",
             replacement_chars: 0,
         };
@@ -70,7 +72,7 @@ pub fn decode_text(bytes: &[u8]) -> Decoded {
         "gb18030"
     };
     Decoded {
-        text,
+        text: Cow::Owned(text),
         encoding,
         replacement_chars,
     }
@@ -103,7 +105,7 @@ mod tests {
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), "姓名\n".as_bytes()].concat();
         let decoded = decode_text(&with_bom);
         assert_eq!(
-            (decoded.text.as_str(), decoded.encoding),
+            (decoded.text.as_ref(), decoded.encoding),
             ("姓名\n", "utf-8-bom")
         );
     }
@@ -113,7 +115,7 @@ mod tests {
         let (gbk, _, _) = GB18030.encode("姓名,张三\n");
         let decoded = decode_text(&gbk);
         assert_eq!(
-            (decoded.text.as_str(), decoded.encoding),
+            (decoded.text.as_ref(), decoded.encoding),
             ("姓名,张三\n", "gb18030")
         );
     }
@@ -135,7 +137,8 @@ mod tests {
             "the premise: these GBK bytes are valid UTF-8"
         );
         let (other, _, _) = GB18030.encode("R-2,张三\n");
-        let decoded = decode_text(&[other.as_ref(), line.as_ref()].concat());
+        let bytes = [other.as_ref(), line.as_ref()].concat();
+        let decoded = decode_text(&bytes);
         assert_eq!(decoded.text, "R-2,张三\nR-1,叶强霞\n");
         assert_eq!(decoded.encoding, "gb18030");
     }
@@ -149,7 +152,8 @@ mod tests {
             "the premise"
         );
         let (other, _, _) = GB18030.encode("R-2,张三\n");
-        let decoded = decode_text(&[other.as_ref(), line.as_ref()].concat());
+        let bytes = [other.as_ref(), line.as_ref()].concat();
+        let decoded = decode_text(&bytes);
         assert_eq!(decoded.text, "R-2,张三\nR-9,陳紅\n");
     }
 

@@ -15,7 +15,7 @@ pub use records::{
     Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails, Registry, RegistryRecord,
     RollMember,
 };
-pub use table::{format_number, read_csv};
+pub use table::{format_number, read_csv, TextColumn};
 
 use crate::config::{hex_sha256, Pipeline, SourceSpec};
 use crate::model::{
@@ -23,9 +23,8 @@ use crate::model::{
     Source, VehicleType,
 };
 use fields::{Fields, RowProblem};
-use rayon::prelude::*;
 use schema::col;
-use table::{Cell, RawRow, RawTable};
+use table::{RawRow, RawTable, TextColumns};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
@@ -166,66 +165,111 @@ fn read_file(
     path: &Path,
     sheet: Option<&str>,
 ) -> Result<(RawTable, &'static str, String), IngestError> {
-    let unreadable = |message: String| IngestError::Unreadable {
+    let (bytes, format) = read_bytes(path)?;
+    let table = raw_table(path, &bytes, format, sheet)?;
+    Ok((table, format.name(), hex_sha256(&bytes)))
+}
+
+fn raw_table(
+    path: &Path,
+    bytes: &[u8],
+    format: Format,
+    sheet: Option<&str>,
+) -> Result<RawTable, IngestError> {
+    match format {
+        Format::Parquet => table::read_parquet(bytes),
+        Format::Xlsx => table::read_xlsx(bytes, sheet),
+        Format::Csv => table::read_csv(bytes),
+        Format::CsvGz => table::read_csv(&gunzip(path, bytes)?),
+    }
+    .map_err(|message| unreadable(path, message))
+}
+
+/// A file's format, by its extension; anything else is read as CSV.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Parquet,
+    Xlsx,
+    CsvGz,
+    Csv,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Xlsx => "xlsx",
+            Format::CsvGz => "csv.gz",
+            Format::Csv => "csv",
+        }
+    }
+}
+
+fn unreadable(path: &Path, message: String) -> IngestError {
+    IngestError::Unreadable {
         path: path.to_path_buf(),
         message,
-    };
-    let bytes = std::fs::read(path).map_err(|err| unreadable(err.to_string()))?;
+    }
+}
+
+/// A file's bytes as stored, and its format.
+fn read_bytes(path: &Path) -> Result<(Vec<u8>, Format), IngestError> {
+    let bytes = std::fs::read(path).map_err(|err| unreadable(path, err.to_string()))?;
     let extension = path
         .extension()
         .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let (format, table) = match extension.as_deref() {
-        Some("parquet") => ("parquet", table::read_parquet(&bytes)),
-        Some("xlsx" | "xls") => ("xlsx", table::read_xlsx(&bytes, sheet)),
-        Some("gz") => {
-            let text = decode::gunzip(&bytes)
-                .map_err(|err| unreadable(format!("bad gzip data: {err}")))?;
-            ("csv.gz", table::read_csv(&text))
-        }
-        _ => ("csv", table::read_csv(&bytes)),
+    let format = match extension.as_deref() {
+        Some("parquet") => Format::Parquet,
+        Some("xlsx" | "xls") => Format::Xlsx,
+        Some("gz") => Format::CsvGz,
+        _ => Format::Csv,
     };
-    let table = table.map_err(unreadable)?;
-    Ok((table, format, hex_sha256(&bytes)))
+    Ok((bytes, format))
 }
 
-/// Any table as text, for `rollcheck link`: headers as written, one `Option<String>` per
-/// cell (blank is `None`). Rows with the wrong number of fields are an error naming the row.
+fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, IngestError> {
+    decode::gunzip(bytes).map_err(|err| unreadable(path, format!("bad gzip data: {err}")))
+}
+
+/// Any table as text, for `rollcheck link`: headers as written, and per column each cell
+/// trimmed (blank is `None`). Rows with the wrong number of fields are an error naming the row.
 pub struct TextTable {
     pub headers: Vec<String>,
-    pub rows: Vec<Vec<Option<String>>>,
-    pub sha256: String,
+    columns: Vec<TextColumn>,
+    rows: usize,
 }
 
 impl TextTable {
     /// The values of the column whose header (trimmed) is `name`, blank cells as `None`.
     pub fn column(&self, name: &str) -> Option<Vec<Option<&str>>> {
-        let index = self.headers.iter().position(|h| h.trim() == name)?;
-        Some(
-            self.rows
-                .iter()
-                .map(|row| row.get(index).and_then(|c| c.as_deref()))
-                .collect(),
-        )
+        let column = &self.columns[self.headers.iter().position(|h| h.trim() == name)?];
+        Some((0..column.len()).map(|row| column.get(row)).collect())
+    }
+
+    /// The number of data rows.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
     }
 }
 
 pub fn read_text_table(path: &Path) -> Result<TextTable, IngestError> {
-    let (table, _, sha256) = read_file(path, None)?;
-    if let Some(row) = table.rows.iter().find(|row| row.problem.is_some()) {
-        return Err(IngestError::Unreadable {
-            path: path.to_path_buf(),
-            message: format!("row {}: {}", row.row, row.problem.as_deref().unwrap_or("")),
-        });
+    let (bytes, format) = read_bytes(path)?;
+    let table = match format {
+        Format::Csv => TextColumns::from_csv(&bytes),
+        Format::CsvGz => TextColumns::from_csv(&gunzip(path, &bytes)?),
+        Format::Parquet | Format::Xlsx => {
+            TextColumns::from_raw(raw_table(path, &bytes, format, None)?)
+        }
     }
-    let rows = table
-        .rows
-        .into_par_iter()
-        .map(|row| row.cells.into_iter().map(Cell::into_trimmed_text).collect())
-        .collect();
+    .map_err(|message| unreadable(path, message))?;
     Ok(TextTable {
+        rows: table.columns.first().map_or(0, TextColumn::len),
         headers: table.headers,
-        rows,
-        sha256,
+        columns: table.columns,
     })
 }
 

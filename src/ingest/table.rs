@@ -30,22 +30,6 @@ impl Cell {
             Cell::Date(date) => date.format("%Y-%m-%d").to_string(),
         }
     }
-
-    /// The cell as text, trimmed, `None` when blank; text cells give up their string.
-    pub fn into_trimmed_text(self) -> Option<String> {
-        let text = match self {
-            Cell::Text(text) | Cell::Error(text) => text,
-            other => other.display(),
-        };
-        let trimmed = text.trim();
-        if trimmed.is_empty() {
-            None
-        } else if trimmed.len() == text.len() {
-            Some(text)
-        } else {
-            Some(trimmed.to_string())
-        }
-    }
 }
 
 /// Formats a number the way Excel's General format shows it: large values lose digits and
@@ -96,23 +80,21 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
         encoding,
         replacement_chars,
     } = decode_text(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let mut reader = csv_reader(&text);
     let mut records = reader.records();
-    let headers: Vec<String> = match records.next() {
-        Some(Ok(record)) => record.iter().map(str::to_string).collect(),
-        Some(Err(err)) => return Err(format!("cannot read the header row: {err}")),
-        None => return Err("the file is empty (no header row)".into()),
-    };
+    let headers = header_row(records.next())?;
     let mut rows = Vec::new();
     for (index, record) in records.enumerate() {
         let row = index + 2;
         match record {
             Ok(record) => {
-                let problem = (record.len() != headers.len())
-                    .then(|| field_count_problem(&record, headers.len()));
+                let problem = (record.len() != headers.len()).then(|| {
+                    field_count_problem(
+                        record.iter().map(str::as_bytes),
+                        record.len(),
+                        headers.len(),
+                    )
+                });
                 let cells = record.iter().map(text_cell).collect();
                 rows.push(RawRow {
                     row,
@@ -135,21 +117,131 @@ pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
     })
 }
 
+fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+}
+
+fn header_row(first: Option<csv::Result<csv::StringRecord>>) -> Result<Vec<String>, String> {
+    match first {
+        Some(Ok(record)) => Ok(record.iter().map(str::to_string).collect()),
+        Some(Err(err)) => Err(format!("cannot read the header row: {err}")),
+        None => Err("the file is empty (no header row)".into()),
+    }
+}
+
 /// Why a record has the wrong number of fields, in words that point at the cause.
-fn field_count_problem(record: &csv::StringRecord, expected: usize) -> String {
-    let spanned_lines = record
-        .iter()
-        .map(|f| f.matches('\n').count())
+fn field_count_problem<'r>(
+    fields: impl Iterator<Item = &'r [u8]>,
+    found: usize,
+    expected: usize,
+) -> String {
+    let spanned_lines = fields
+        .map(|f| f.split(|b| *b == b'\n').count() - 1)
         .max()
         .unwrap_or(0);
     if spanned_lines > 0 {
         format!(
-            "expected {expected} fields, found {}: a quoted field runs over {} line(s), probably an unclosed quote",
-            record.len(),
+            "expected {expected} fields, found {found}: a quoted field runs over {} line(s), probably an unclosed quote",
             spanned_lines + 1
         )
     } else {
-        format!("expected {expected} fields, found {}", record.len())
+        format!("expected {expected} fields, found {found}")
+    }
+}
+
+/// One column of a `TextTable`: every cell's trimmed text, end to end in one buffer, so
+/// that a million cells are one allocation and are read in row order from memory.
+#[derive(Debug, Default)]
+pub struct TextColumn {
+    text: String,
+    /// Per row, where its cell ends in `text` (it starts where the previous one ends).
+    ends: Vec<usize>,
+}
+
+impl TextColumn {
+    /// A row's cell, `None` when blank.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        let start = row.checked_sub(1).map_or(0, |previous| self.ends[previous]);
+        let cell = &self.text[start..self.ends[row]];
+        (!cell.is_empty()).then_some(cell)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn push(&mut self, cell: &str) {
+        self.text.push_str(cell.trim());
+        self.ends.push(self.text.len());
+    }
+}
+
+/// A table as text, column by column; rows with the wrong number of fields are an error
+/// naming the row. Used by `rollcheck link`, which takes any table and needs no quarantine.
+#[derive(Debug)]
+pub struct TextColumns {
+    pub headers: Vec<String>,
+    pub columns: Vec<TextColumn>,
+}
+
+impl TextColumns {
+    /// Parses CSV bytes straight into columns: no string per cell.
+    pub fn from_csv(bytes: &[u8]) -> Result<TextColumns, String> {
+        let text = decode_text(bytes).text;
+        let mut reader = csv_reader(&text);
+        let headers = header_row(reader.records().next())?;
+        let mut columns: Vec<TextColumn> = headers.iter().map(|_| TextColumn::default()).collect();
+        let mut record = csv::ByteRecord::new();
+        for row in 2.. {
+            match reader.read_byte_record(&mut record) {
+                Ok(false) => break,
+                Ok(true) if record.len() == headers.len() => {
+                    for (column, field) in columns.iter_mut().zip(&record) {
+                        // Fields split the text at ASCII bytes: they are UTF-8 as it is.
+                        let field = std::str::from_utf8(field)
+                            .map_err(|err| format!("row {row}: {err}"))?;
+                        column.push(field);
+                    }
+                }
+                Ok(true) => {
+                    return Err(format!(
+                        "row {row}: {}",
+                        field_count_problem(record.iter(), record.len(), headers.len())
+                    ));
+                }
+                Err(err) => return Err(format!("row {row}: unreadable CSV record: {err}")),
+            }
+        }
+        Ok(TextColumns { headers, columns })
+    }
+
+    /// A raw table's cells as text, as a person would read them in the file.
+    pub fn from_raw(table: RawTable) -> Result<TextColumns, String> {
+        let mut columns: Vec<TextColumn> = table
+            .headers
+            .iter()
+            .map(|_| TextColumn::default())
+            .collect();
+        for row in table.rows {
+            if let Some(problem) = row.problem {
+                return Err(format!("row {}: {problem}", row.row));
+            }
+            let mut cells = row.cells.iter();
+            for column in &mut columns {
+                column.push(&cells.next().map(Cell::display).unwrap_or_default());
+            }
+        }
+        Ok(TextColumns {
+            headers: table.headers,
+            columns,
+        })
     }
 }
 
@@ -275,6 +367,30 @@ mod tests {
             table.rows[1].problem.as_deref(),
             Some("expected 2 fields, found 3")
         );
+    }
+
+    #[test]
+    fn text_columns_hold_trimmed_cells_and_blanks() {
+        let table =
+            TextColumns::from_csv("id,name\n1, 张三 \n2,\"李,四\"\n3,\n".as_bytes()).unwrap();
+        assert_eq!(table.headers, ["id", "name"]);
+        let name = &table.columns[1];
+        let cells: Vec<Option<&str>> = (0..name.len()).map(|row| name.get(row)).collect();
+        assert_eq!(cells, [Some("张三"), Some("李,四"), None]);
+    }
+
+    #[test]
+    fn text_columns_name_a_ragged_row() {
+        let err = TextColumns::from_csv(b"a,b\n1,2\n1,2,3\n").unwrap_err();
+        assert_eq!(err, "row 3: expected 2 fields, found 3");
+    }
+
+    #[test]
+    fn text_columns_read_gbk() {
+        let (gbk, _, _) = encoding_rs::GBK.encode("姓名\n张三\n");
+        let table = TextColumns::from_csv(&gbk).unwrap();
+        assert_eq!(table.headers, ["姓名"]);
+        assert_eq!(table.columns[0].get(0), Some("张三"));
     }
 
     #[test]

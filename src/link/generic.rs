@@ -2,20 +2,20 @@
 //! declares, scored by the same Fellegi–Sunter engine (`model`) as person matching.
 //! Front door: `link::generic::link_tables`.
 
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
+use super::columns::{EncodedColumn, MISSING};
 use super::compare::{compare_dates, compare_unequal_ids, IdLevel};
-use super::key_index::KeyIndex;
 use super::model::{random_pairs, Shape, TermFrequency, Weights};
 use crate::config::{Comparison, ComparisonKind, LinkJob, LinkParameters};
 use crate::ingest::{parse_date, TextTable};
-use crate::normalize::{compare_names, nfkc, normalize_id, NameKey, NameLevel};
+use crate::normalize::{compare_names, NameKey, NameLevel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenericLinkError {
@@ -27,26 +27,15 @@ pub enum GenericLinkError {
     },
 }
 
-/// A compared column's values, folded for blocking and exact comparison: (left, right).
-type FoldedColumn = (Vec<Option<String>>, Vec<Option<String>>);
-
-/// One compared column pair, prepared for fast comparison.
+/// One compared column, prepared for fast comparison: per distinct folded value of its
+/// `EncodedColumn`, what its kind compares.
 enum Prepared {
-    /// Compared as folded text (the `FoldedColumn` of the same comparison); for ID
-    /// numbers, the folded text is the cleaned, comparable ID.
+    /// Compared as folded text; for ID numbers, the folded text is the cleaned,
+    /// comparable ID.
     Text,
-    Names {
-        left: Vec<Option<NameKey>>,
-        right: Vec<Option<NameKey>>,
-    },
-    Date {
-        left: Vec<Option<NaiveDate>>,
-        right: Vec<Option<NaiveDate>>,
-    },
-    Number {
-        left: Vec<Option<f64>>,
-        right: Vec<Option<f64>>,
-    },
+    Names(Vec<NameKey>),
+    Dates(Vec<Option<NaiveDate>>),
+    Numbers(Vec<Option<f64>>),
 }
 
 /// A scored pair of rows.
@@ -72,32 +61,6 @@ const RANDOM_PAIRS: usize = 100_000;
 const EM_ITERATIONS: usize = 100;
 const MAX_BLOCK: usize = 2_000;
 
-/// NFKC, trimmed, lower case; `None` when nothing is left.
-fn fold(text: &str) -> Option<String> {
-    let folded = nfkc(text).trim().to_lowercase();
-    (!folded.is_empty()).then_some(folded)
-}
-
-/// A column's values, folded as its comparison kind needs, in parallel: the comparable ID
-/// for ID numbers, the match key for names, else `fold`. Blocking and term frequencies use
-/// these values, and equal values are a comparison's first level.
-fn fold_column(kind: ComparisonKind, values: &[Option<&str>]) -> Vec<Option<String>> {
-    match kind {
-        ComparisonKind::IdNumber => values
-            .par_iter()
-            .map(|v| normalize_id(*v).comparable().map(str::to_string))
-            .collect(),
-        ComparisonKind::Name => values
-            .par_iter()
-            .map(|v| {
-                let key = crate::normalize::name::match_key((*v)?);
-                (!key.is_empty()).then_some(key)
-            })
-            .collect(),
-        _ => values.par_iter().map(|v| v.and_then(fold)).collect(),
-    }
-}
-
 fn column<'t>(
     table: &'t TextTable,
     path: &std::path::Path,
@@ -113,45 +76,23 @@ fn column<'t>(
         })
 }
 
-fn prepare(comparison: &Comparison, (left, right): &FoldedColumn) -> Prepared {
+fn prepare(comparison: &Comparison, column: &EncodedColumn) -> Prepared {
+    let values = &column.values;
     match comparison.kind {
         ComparisonKind::Exact
         | ComparisonKind::String
         | ComparisonKind::Edits
         | ComparisonKind::IdNumber => Prepared::Text,
-        ComparisonKind::Name => {
-            // The folded values are match keys already: only the reading is added.
-            let keys = |side: &[Option<String>]| {
-                side.par_iter()
-                    .map(|v| v.clone().map(NameKey::of_match_key))
-                    .collect()
-            };
-            Prepared::Names {
-                left: keys(left),
-                right: keys(right),
-            }
-        }
-        ComparisonKind::Date => {
-            let dates = |side: &[Option<String>]| {
-                side.par_iter()
-                    .map(|v| v.as_deref().and_then(parse_date))
-                    .collect()
-            };
-            Prepared::Date {
-                left: dates(left),
-                right: dates(right),
-            }
-        }
+        // The folded values are match keys already: only the reading is added.
+        ComparisonKind::Name => Prepared::Names(
+            values
+                .par_iter()
+                .map(|v| NameKey::of_match_key(v.clone()))
+                .collect(),
+        ),
+        ComparisonKind::Date => Prepared::Dates(values.par_iter().map(|v| parse_date(v)).collect()),
         ComparisonKind::Numeric => {
-            let numbers = |side: &[Option<String>]| {
-                side.iter()
-                    .map(|v| v.as_deref().and_then(|t| t.trim().parse().ok()))
-                    .collect()
-            };
-            Prepared::Number {
-                left: numbers(left),
-                right: numbers(right),
-            }
+            Prepared::Numbers(values.iter().map(|v| v.trim().parse().ok()).collect())
         }
     }
 }
@@ -198,60 +139,65 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
 /// The level of one pair under one comparison; `n_levels` counts `different` and `missing`.
 fn level(
     comparison: &Comparison,
-    (prepared, (left, right)): (&Prepared, &FoldedColumn),
+    (prepared, column): (&Prepared, &EncodedColumn),
     n_levels: usize,
     l: usize,
     r: usize,
 ) -> usize {
     let (different, missing) = (n_levels - 2, n_levels - 1);
+    let (a, b) = (column.left[l], column.right[r]);
+    if a == MISSING || b == MISSING {
+        return missing;
+    }
+    let (a, b) = (a as usize, b as usize);
     match prepared {
-        Prepared::Text => match (&left[l], &right[r]) {
-            (Some(a), Some(b)) if a == b => 0,
-            (Some(a), Some(b)) if comparison.kind == ComparisonKind::String => {
-                let similarity = strsim::jaro_winkler(a, b);
-                comparison
-                    .levels
-                    .iter()
-                    .position(|t| similarity >= *t)
-                    .map_or(different, |i| i + 1)
-            }
-            (Some(a), Some(b)) if comparison.kind == ComparisonKind::Edits => {
-                #[allow(clippy::cast_precision_loss)]
-                let edits = strsim::osa_distance(a, b) as f64;
-                comparison
-                    .levels
-                    .iter()
-                    .position(|t| edits <= *t)
-                    .map_or(different, |i| i + 1)
-            }
-            (Some(a), Some(b)) if comparison.kind == ComparisonKind::IdNumber => {
-                match compare_unequal_ids(a, b) {
+        // Equal codes are equal folded values (for names, equal keys: `Identical`).
+        Prepared::Text | Prepared::Names(_) if a == b => 0,
+        Prepared::Text => {
+            let (a, b) = (column.values[a].as_str(), column.values[b].as_str());
+            match comparison.kind {
+                ComparisonKind::String => {
+                    let similarity = strsim::jaro_winkler(a, b);
+                    comparison
+                        .levels
+                        .iter()
+                        .position(|t| similarity >= *t)
+                        .map_or(different, |i| i + 1)
+                }
+                ComparisonKind::Edits => {
+                    #[allow(clippy::cast_precision_loss)]
+                    let edits = strsim::osa_distance(a, b) as f64;
+                    comparison
+                        .levels
+                        .iter()
+                        .position(|t| edits <= *t)
+                        .map_or(different, |i| i + 1)
+                }
+                ComparisonKind::IdNumber => match compare_unequal_ids(a, b) {
                     IdLevel::OneDigit => 1,
                     IdLevel::Transposition => 2,
                     _ => different,
-                }
+                },
+                _ => different,
             }
-            (Some(_), Some(_)) => different,
-            _ => missing,
-        },
-        Prepared::Names { left, right } => match (&left[l], &right[r]) {
-            // Keys as raw text: equal keys are `Identical`, the first level.
-            (Some(a), Some(b)) => match compare_names(&a.key, a, &b.key, b) {
+        }
+        Prepared::Names(keys) => {
+            let (a, b) = (&keys[a], &keys[b]);
+            match compare_names(&a.key, a, &b.key, b) {
                 NameLevel::Identical | NameLevel::Normalized => 0,
                 NameLevel::SameReading => 1,
                 NameLevel::OneCharDiff => 2,
                 NameLevel::Different => different,
-            },
-            _ => missing,
-        },
-        Prepared::Date { left, right } => match compare_dates(left[l], right[r]) {
+            }
+        }
+        Prepared::Dates(dates) => match compare_dates(dates[a], dates[b]) {
             super::BirthLevel::Equal => 0,
             super::BirthLevel::OneFieldOff => 1,
             super::BirthLevel::DayMonthSwapped => 2,
             super::BirthLevel::Different => different,
             super::BirthLevel::Missing => missing,
         },
-        Prepared::Number { left, right } => match (left[l], right[r]) {
+        Prepared::Numbers(numbers) => match (numbers[a], numbers[b]) {
             (Some(a), Some(b)) if (a - b).abs() < f64::EPSILON => 0,
             (Some(a), Some(b)) => comparison
                 .levels
@@ -278,18 +224,19 @@ pub fn link_tables(
         stage.set(std::time::Instant::now());
     };
     let mut prepared = Vec::new();
-    let mut folded_text: Vec<FoldedColumn> = Vec::new();
+    let mut columns: Vec<EncodedColumn> = Vec::new();
     for (i, comparison) in job.comparisons.iter().enumerate() {
         let key = format!("comparisons[{i}]");
         let l = column(left, &job.left.path, &comparison.left_column, &key)?;
         let r = column(right, &job.right.path, &comparison.right_column, &key)?;
-        let folded = (
-            fold_column(comparison.kind, &l),
-            fold_column(comparison.kind, &r),
-        );
-        lap(&format!("folded {}", comparison.name));
-        prepared.push(prepare(comparison, &folded));
-        folded_text.push(folded);
+        let encoded = EncodedColumn::encode(comparison.kind, &l, &r);
+        lap(&format!(
+            "folded {} ({} distinct values)",
+            comparison.name,
+            encoded.values.len()
+        ));
+        prepared.push(prepare(comparison, &encoded));
+        columns.push(encoded);
         lap(&format!("prepared {}", comparison.name));
     }
     let shape = Shape {
@@ -308,24 +255,23 @@ pub fn link_tables(
     let levels_of = |(l, r): (usize, usize)| -> Vec<usize> {
         job.comparisons
             .iter()
-            .zip(prepared.iter().zip(&folded_text))
+            .zip(prepared.iter().zip(&columns))
             .zip(&shape.n_levels)
             .map(|((c, p), n)| level(c, p, *n, l, r))
             .collect()
     };
 
     lap("compared-column setup");
-    let (candidates, pairs_per_rule) = block(job, &folded_text, left.rows.len(), right.rows.len());
+    let (candidates, pairs_per_rule) = block(job, &columns);
     lap("blocked");
     let candidate_levels: Vec<Vec<usize>> = candidates.par_iter().map(|c| levels_of(*c)).collect();
     lap("compared the candidate pairs");
-    let random: Vec<Vec<usize>> =
-        random_pairs(right.rows.len(), &[left.rows.len()], RANDOM_PAIRS, 0x5EED)
-            .into_par_iter()
-            .map(|(_, l, r)| levels_of((l, r)))
-            .collect();
+    let random: Vec<Vec<usize>> = random_pairs(right.len(), &[left.len()], RANDOM_PAIRS, 0x5EED)
+        .into_par_iter()
+        .map(|(_, l, r)| levels_of((l, r)))
+        .collect();
     #[allow(clippy::cast_precision_loss)]
-    let total_pairs = left.rows.len() as f64 * right.rows.len() as f64;
+    let total_pairs = left.len() as f64 * right.len() as f64;
     let rule_fields: Vec<Vec<bool>> = job
         .blocking
         .iter()
@@ -347,7 +293,7 @@ pub fn link_tables(
         );
     lap("trained (u from random pairs, m by EM)");
 
-    let frequencies = term_frequencies(job, &folded_text);
+    let frequencies = term_frequencies(job, &columns);
     let pairs: Vec<LinkedPair> = candidates
         .par_iter()
         .zip(candidate_levels.into_par_iter())
@@ -384,23 +330,26 @@ pub fn link_tables(
 
 /// Per term-frequency comparison: (field, per left row the share of both tables' values
 /// equal to that row's value).
-fn term_frequencies(job: &LinkJob, folded: &[FoldedColumn]) -> Vec<(usize, Vec<Option<f64>>)> {
+fn term_frequencies(job: &LinkJob, columns: &[EncodedColumn]) -> Vec<(usize, Vec<Option<f64>>)> {
     job.comparisons
         .iter()
         .enumerate()
         .filter(|(_, c)| c.term_frequency)
         .map(|(field, _)| {
-            let mut counts: HashMap<&str, usize, FixedState> = HashMap::default();
-            for value in folded[field].0.iter().chain(&folded[field].1).flatten() {
-                *counts.entry(value.as_str()).or_default() += 1;
+            let column = &columns[field];
+            let mut counts = vec![0_usize; column.values.len()];
+            for &code in column.left.iter().chain(&column.right) {
+                if code != MISSING {
+                    counts[code as usize] += 1;
+                }
             }
             #[allow(clippy::cast_precision_loss)]
-            let total = counts.values().sum::<usize>().max(1) as f64;
+            let total = counts.iter().sum::<usize>().max(1) as f64;
             #[allow(clippy::cast_precision_loss)]
-            let u_by_left_row = folded[field]
-                .0
+            let u_by_left_row = column
+                .left
                 .par_iter()
-                .map(|value| Some(counts[value.as_deref()?] as f64 / total))
+                .map(|&code| (code != MISSING).then(|| counts[code as usize] as f64 / total))
                 .collect();
             (field, u_by_left_row)
         })
@@ -420,38 +369,40 @@ fn rule_field_indices(job: &LinkJob, rule: &[String]) -> Vec<usize> {
 }
 
 /// Pairs whose values agree on every column of at least one rule. Keys are 64-bit hashes of
-/// the rule's values: two different values sharing a hash would only add pairs to compare.
+/// the rule's value codes: two different values sharing a hash would only add pairs to
+/// compare. Each side's keys are sorted and the two lists merged: no hash map to build, and
+/// both cores sort.
 fn block(
     job: &LinkJob,
-    folded: &[FoldedColumn],
-    n_left: usize,
-    n_right: usize,
+    columns: &[EncodedColumn],
 ) -> (Vec<(usize, usize)>, BTreeMap<String, usize>) {
     let mut all = Vec::new();
     let mut per_rule = BTreeMap::new();
     for rule in &job.blocking {
         let fields = rule_field_indices(job, rule);
-        let key = |side: fn(&FoldedColumn) -> &Vec<Option<String>>, row: usize| -> Option<u64> {
-            let mut hasher = FixedState::with_seed(0x5EED).build_hasher();
-            for f in &fields {
-                side(&folded[*f])[row].as_deref()?.hash(&mut hasher);
-            }
-            Some(hasher.finish())
+        // (key, row) of every row whose rule columns are all present, sorted.
+        let keyed = |side: fn(&EncodedColumn) -> &Vec<u32>| -> Vec<(u64, u32)> {
+            let rows = side(&columns[fields[0]]).len();
+            let mut keys: Vec<(u64, u32)> = (0..rows)
+                .into_par_iter()
+                .filter_map(|row| {
+                    let mut hasher = FixedState::with_seed(0x5EED).build_hasher();
+                    for f in &fields {
+                        let code = side(&columns[*f])[row];
+                        if code == MISSING {
+                            return None;
+                        }
+                        hasher.write_u32(code);
+                    }
+                    let row = u32::try_from(row).expect("fewer than 2^32 rows");
+                    Some((hasher.finish(), row))
+                })
+                .collect();
+            keys.par_sort_unstable();
+            keys
         };
-        let left_keys: Vec<Option<u64>> = (0..n_left)
-            .into_par_iter()
-            .map(|l| key(|c| &c.0, l))
-            .collect();
-        let index = KeyIndex::new(left_keys.into_iter());
-        let found: Vec<(usize, usize)> = (0..n_right)
-            .into_par_iter()
-            .flat_map_iter(|r| {
-                let key = key(|c| &c.1, r).filter(|k| index.len_of(*k) <= MAX_BLOCK);
-                key.into_iter()
-                    .flat_map(|k| index.rows(k))
-                    .map(move |l| (l, r))
-            })
-            .collect();
+        let (left, right) = rayon::join(|| keyed(|c| &c.left), || keyed(|c| &c.right));
+        let found = join_sorted(&left, &right);
         per_rule.insert(rule.join("+"), found.len());
         all.extend(found);
     }
@@ -460,9 +411,36 @@ fn block(
     (all, per_rule)
 }
 
+/// Every (left row, right row) of equal keys in two sorted (key, row) lists, but for keys
+/// held by more than `MAX_BLOCK` left rows (a value too common to say anything).
+fn join_sorted(left: &[(u64, u32)], right: &[(u64, u32)]) -> Vec<(usize, usize)> {
+    let mut pairs = Vec::new();
+    let (mut l, mut r) = (0, 0);
+    while l < left.len() && r < right.len() {
+        let key = left[l].0;
+        match key.cmp(&right[r].0) {
+            std::cmp::Ordering::Less => l += 1,
+            std::cmp::Ordering::Greater => r += 1,
+            std::cmp::Ordering::Equal => {
+                let l_end = l + left[l..].partition_point(|(k, _)| *k == key);
+                let r_end = r + right[r..].partition_point(|(k, _)| *k == key);
+                if l_end - l <= MAX_BLOCK {
+                    for &(_, left_row) in &left[l..l_end] {
+                        for &(_, right_row) in &right[r..r_end] {
+                            pairs.push((left_row as usize, right_row as usize));
+                        }
+                    }
+                }
+                (l, r) = (l_end, r_end);
+            }
+        }
+    }
+    pairs
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{fold_column, level, level_names, prepare, FoldedColumn};
+    use super::{level, level_names, prepare, EncodedColumn};
     use crate::config::{Comparison, ComparisonKind};
 
     /// A comparison of column `x` as `kind`, without levels.
@@ -481,11 +459,10 @@ mod tests {
     fn levels_of(comparison: &Comparison, left: &[&str], right: &[Option<&str>]) -> Vec<String> {
         let names = level_names(comparison);
         let left: Vec<Option<&str>> = left.iter().map(|v| Some(*v)).collect();
-        let kind = comparison.kind;
-        let folded: FoldedColumn = (fold_column(kind, &left), fold_column(kind, right));
-        let prepared = prepare(comparison, &folded);
+        let column = EncodedColumn::encode(comparison.kind, &left, right);
+        let prepared = prepare(comparison, &column);
         (0..right.len())
-            .map(|i| names[level(comparison, (&prepared, &folded), names.len(), i, i)].clone())
+            .map(|i| names[level(comparison, (&prepared, &column), names.len(), i, i)].clone())
             .collect()
     }
 

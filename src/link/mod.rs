@@ -7,6 +7,7 @@
 //! **Invariant:** never reads files and knows nothing about flag reasons.
 
 mod block;
+mod columns;
 pub mod compare;
 mod decide;
 mod exact;
