@@ -11,7 +11,7 @@ use foldhash::fast::FixedState;
 use rayon::prelude::*;
 
 use crate::config::ComparisonKind;
-use crate::normalize::{name::match_key, nfkc, normalize_id};
+use crate::normalize::{comparable_id, name::match_key, nfkc};
 
 /// The code of a blank cell (or of a value that folds to nothing).
 pub const MISSING: u32 = u32::MAX;
@@ -263,7 +263,7 @@ fn values_repeat(sample: &[Option<&str>]) -> bool {
 /// and term frequencies use these values, and equal values are a comparison's first level.
 pub fn fold(kind: ComparisonKind, value: &str) -> Option<String> {
     let folded = match kind {
-        ComparisonKind::IdNumber => normalize_id(Some(value)).comparable()?.to_string(),
+        ComparisonKind::IdNumber => comparable_id(value)?,
         ComparisonKind::Name => match_key(value),
         _ => nfkc(value).trim().to_lowercase(),
     };

@@ -98,6 +98,20 @@ pub fn normalize_id(raw: Option<&str>) -> NormalizedId {
     NormalizedId { cleaned, result }
 }
 
+/// What `normalize_id(Some(raw)).comparable()` gives, without its work for the cell most
+/// columns hold: 17 digits and a check character compare as written (`x` upper-cased),
+/// valid or not.
+pub fn comparable_id(raw: &str) -> Option<String> {
+    let bytes = raw.as_bytes();
+    if bytes.len() == 18
+        && bytes[..17].iter().all(u8::is_ascii_digit)
+        && matches!(bytes[17], b'0'..=b'9' | b'X' | b'x')
+    {
+        return Some(raw.to_ascii_uppercase());
+    }
+    normalize_id(Some(raw)).comparable().map(str::to_string)
+}
+
 /// Removes the noise that exports add around an ID without touching its digits.
 pub fn clean_id(raw: &str) -> String {
     super::until_stable(raw, |raw| {
@@ -313,6 +327,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn comparable_id_takes_the_short_cut_only_where_it_agrees(
+            raw in "[0-9]{17}[0-9xX]|[0-9]{15,18}|\\PC{0,20}",
+        ) {
+            prop_assert_eq!(
+                comparable_id(&raw),
+                normalize_id(Some(&raw)).comparable().map(str::to_string)
+            );
+        }
+
         #[test]
         fn mask_hides_every_birth_date_position(cleaned in "\\PC{18}") {
             // Any 18 characters, stars included (a masked export fed back in).
