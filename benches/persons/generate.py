@@ -6,7 +6,8 @@ Usage: generate.py N OUT_DIR [SEED]
 
 What the registry copies get wrong, per true match (shares of copies):
   ID:          55% as on the roll, 15% missing, 8% one digit wrong, 5% two digits swapped,
-               5% the old 15-digit form, 7% spaced and lower-case x, 5% full-width digits
+               5% the old 15-digit form (people born 19YY; others keep theirs as it is),
+               7% spaced and lower-case x, 5% full-width digits
   name:        75% same, 10% traditional characters, 8% one given-name character a
                homophone, 4% a space or dot inside, 3% missing
   birth date:  85% same, 5% missing, 5% one of year/month/day off, 3% day and month
@@ -100,7 +101,9 @@ def damage_id(rng, id_number):
     if how == "swap":
         i = rng.randrange(6, 16)
         return id_number[:i] + id_number[i + 1] + id_number[i] + id_number[i + 2:]
-    if how == "old":
+    if how == "old" and id_number[6:8] == "19":
+        # The 15-digit form was issued until 1999 and had no century: only people born
+        # 19YY hold one.
         return id_number[:6] + id_number[8:17]
     if how == "spaced":
         return f"{id_number[:6]} {id_number[6:14]} {id_number[14:]}".lower()

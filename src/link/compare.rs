@@ -118,10 +118,10 @@ fn compare_ids(member: &Side, record: &Side) -> IdLevel {
 pub fn compare_unequal_ids(a: &str, b: &str) -> IdLevel {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len() == b.len() {
-        let differing: Vec<usize> = (0..a.len()).filter(|&i| a[i] != b[i]).collect();
-        match differing.as_slice() {
-            [_] => return IdLevel::OneDigit,
-            [i, j] if *j == i + 1 && a[*i] == b[*j] && a[*j] == b[*i] => {
+        let mut differing = (0..a.len()).filter(|&i| a[i] != b[i]);
+        match (differing.next(), differing.next(), differing.next()) {
+            (Some(_), None, _) => return IdLevel::OneDigit,
+            (Some(i), Some(j), None) if j == i + 1 && a[i] == b[j] && a[j] == b[i] => {
                 return IdLevel::Transposition
             }
             _ => {}

@@ -15,7 +15,7 @@ use super::compare::{compare_dates, compare_unequal_ids, IdLevel};
 use super::model::{random_pairs, Shape, TermFrequency, Weights};
 use crate::config::{Comparison, ComparisonKind, LinkJob, LinkParameters};
 use crate::ingest::{parse_date, TextTable};
-use crate::normalize::{compare_names, NameKey, NameLevel};
+use crate::normalize::{compare_names, is_valid_18, NameKey, NameLevel};
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenericLinkError {
@@ -60,6 +60,8 @@ pub struct GenericLinks {
 const RANDOM_PAIRS: usize = 100_000;
 const EM_ITERATIONS: usize = 100;
 const MAX_BLOCK: usize = 2_000;
+/// The `id_number` level of two different valid IDs.
+const ANOTHER_VALID_ID: usize = 3;
 
 fn column<'t>(
     table: &'t TextTable,
@@ -125,7 +127,7 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
             names.extend(["one_field_off".to_string(), "day_month_swapped".to_string()]);
         }
         ComparisonKind::IdNumber => {
-            names.extend(["one_digit".to_string(), "transposition".to_string()]);
+            names.extend(["one_digit", "transposition", "another_valid_id"].map(String::from));
         }
         ComparisonKind::Name => {
             names.extend(["same_reading".to_string(), "one_char_diff".to_string()]);
@@ -176,6 +178,11 @@ fn level(
                 ComparisonKind::IdNumber => match compare_unequal_ids(a, b) {
                     IdLevel::OneDigit => 1,
                     IdLevel::Transposition => 2,
+                    // Two valid IDs that differ belong to two people: the check character
+                    // catches every one-digit slip and swap, so a copy of one person's ID
+                    // that went wrong is never another valid ID (contract: "an ID of
+                    // another valid person" contradicts a match). A namesake's record is.
+                    _ if is_valid_18(a) && is_valid_18(b) => ANOTHER_VALID_ID,
                     _ => different,
                 },
                 _ => different,
@@ -250,6 +257,11 @@ pub fn link_tables(
             .comparisons
             .iter()
             .map(|c| Some(level_names(c).len() - 1))
+            .collect(),
+        contradiction: job
+            .comparisons
+            .iter()
+            .map(|c| (c.kind == ComparisonKind::IdNumber).then_some(ANOTHER_VALID_ID))
             .collect(),
     };
     let levels_of = |(l, r): (usize, usize)| -> Vec<usize> {
@@ -475,18 +487,20 @@ mod tests {
             Some("110105491231002"),                      // the old 15-digit form
             Some("11010519491231003X"),                   // one digit typed wrong
             Some("11010519491213002X"),                   // two neighbours swapped
-            Some("110105198001010011"),                   // someone else
+            Some("110105198001010016"),                   // someone else, valid
+            Some("110105198001010011"),                   // someone else, check char wrong
             Some("1.10105E+17"),                          // Excel ate the digits
             None,
         ];
         assert_eq!(
-            levels_of(&comparison(ComparisonKind::IdNumber), &[id; 8], &right),
+            levels_of(&comparison(ComparisonKind::IdNumber), &[id; 9], &right),
             [
                 "equal",
                 "equal",
                 "equal",
                 "one_digit",
                 "transposition",
+                "another_valid_id",
                 "different",
                 "missing",
                 "missing"

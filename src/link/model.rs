@@ -24,11 +24,48 @@ pub struct Shape {
     pub names: Vec<String>,
     pub n_levels: Vec<usize>,
     pub missing: Vec<Option<usize>>,
+    /// Per field, a level that contradicts a match (two different valid ID numbers): true
+    /// matches show it only by a rare slip, so its m is held at `CONTRADICTION_M` and never
+    /// learned.
+    /// Otherwise EM takes a crowd of namesakes, who agree on name, birth date and county,
+    /// for matches, and learns that matches often hold another valid ID.
+    pub contradiction: Vec<Option<usize>>,
 }
 
 impl Shape {
     fn is_missing(&self, field: usize, level: usize) -> bool {
         self.missing[field] == Some(level)
+    }
+
+    /// The m used for scoring: floored, but for a contradicting level, whose m is
+    /// `CONTRADICTION_M` below the floor on purpose.
+    fn scoring_m(&self, field: usize, level: usize, m: f64) -> f64 {
+        if self.contradiction[field] == Some(level) {
+            m
+        } else {
+            m.max(FLOOR)
+        }
+    }
+
+    /// Holds each contradicting level's m at `CONTRADICTION_M`, scaling the field's other
+    /// levels to fill the rest.
+    fn pin_contradictions(&self, m: &mut [Vec<f64>]) {
+        for (field, level) in self.contradiction.iter().enumerate() {
+            let Some(level) = *level else { continue };
+            let others: f64 = (0..m[field].len())
+                .filter(|l| *l != level)
+                .map(|l| m[field][l])
+                .sum();
+            for (l, value) in m[field].iter_mut().enumerate() {
+                *value = if l == level {
+                    CONTRADICTION_M
+                } else if others > 0.0 {
+                    *value * (1.0 - CONTRADICTION_M) / others
+                } else {
+                    *value
+                };
+            }
+        }
     }
 }
 
@@ -41,6 +78,8 @@ pub static PERSON: LazyLock<Shape> = LazyLock::new(|| Shape {
     n_levels: vec![6, 4, 5, 5, 3],
     // The name is never missing.
     missing: vec![Some(5), None, Some(4), Some(4), Some(2)],
+    // Different valid IDs are never paired: blocking keeps them apart.
+    contradiction: vec![None; 5],
 });
 
 /// A term-frequency u for one pair: used instead of the field's u at levels `0..=up_to`.
@@ -81,6 +120,12 @@ pub fn person_levels(levels: Levels) -> Vec<usize> {
 
 /// Smallest probability any level gets, so that no single field is infinitely decisive.
 const FLOOR: f64 = 1e-6;
+
+/// The m of a contradicting level: about −40 bits, which no agreement elsewhere outweighs
+/// (a rare name, birth date and county together give about +42 against a prior of −21), yet
+/// a finite weight a person can read in the output. The contract's rule: a match on name and
+/// birth date stands only if nothing contradicts it, such as an ID of another valid person.
+const CONTRADICTION_M: f64 = 1e-12;
 
 impl LinkParameters {
     /// Person-matching defaults, used when a run has too little data to train on. `lambda`
@@ -125,7 +170,8 @@ impl LinkParameters {
             let rest = (1.0 - first) / (n - 1) as f64;
             (0..n).map(|l| if l == 0 { first } else { rest }).collect()
         };
-        let m = shape.n_levels.iter().map(|n| spread(*n, 0.9)).collect();
+        let mut m: Vec<Vec<f64>> = shape.n_levels.iter().map(|n| spread(*n, 0.9)).collect();
+        shape.pin_contradictions(&mut m);
         let u = shape.n_levels.iter().map(|n| spread(*n, 0.05)).collect();
         LinkParameters {
             lambda,
@@ -178,7 +224,8 @@ impl LinkParameters {
                 .iter()
                 .find(|t| t.field == field && level <= t.up_to_level);
             let u = tf.map_or(self.u[field][level], |t| t.u);
-            fields[field] = (self.m[field][level].max(FLOOR) / u.max(FLOOR)).log2();
+            let m = shape.scoring_m(field, level, self.m[field][level]);
+            fields[field] = (m / u.max(FLOOR)).log2();
         }
         let lambda = lambda.clamp(1e-15, 1.0 - 1e-9);
         let prior = (lambda / (1.0 - lambda)).log2();
@@ -360,7 +407,7 @@ impl LinkParameters {
                 let (mut match_likelihood, mut non_match_likelihood) =
                     (fit.lambda, 1.0 - fit.lambda);
                 for (field, &level) in pair.iter().enumerate().filter(|(f, l)| used(*f, **l)) {
-                    match_likelihood *= fit.m[field][level].max(FLOOR);
+                    match_likelihood *= shape.scoring_m(field, level, fit.m[field][level]);
                     non_match_likelihood *= self.u[field][level].max(FLOOR);
                 }
                 let posterior =
@@ -381,6 +428,7 @@ impl LinkParameters {
                         *m = new;
                     }
                 }
+                shape.pin_contradictions(&mut fit.m);
             }
             fit.lambda = lambda;
             fit.iterations = iteration + 1;
@@ -527,12 +575,47 @@ mod tests {
     }
 
     #[test]
+    fn namesakes_with_another_valid_id_never_score_as_matches() {
+        // id: equal / another valid ID / different / missing; name and birth: agree /
+        // disagree / missing. Blocking rules [id] and [name, birth].
+        let shape = Shape {
+            names: vec!["id".into(), "name".into(), "birth".into()],
+            n_levels: vec![4, 3, 3],
+            missing: vec![Some(3), Some(2), Some(2)],
+            contradiction: vec![Some(1), None, None],
+        };
+        let u = vec![
+            vec![1e-6, 0.9, 0.1, 0.0],
+            vec![1e-4, 0.9999, 0.0],
+            vec![1e-4, 0.9999, 0.0],
+        ];
+        // 1,000 matches (equal IDs, 300 of them found by name and birth alone because the
+        // copy lost its ID) and 500 namesakes: same name and birth date, another valid ID.
+        let mut candidates = vec![vec![0, 0, 0]; 700];
+        candidates.extend(vec![vec![3, 0, 0]; 300]);
+        candidates.extend(vec![vec![1, 0, 0]; 500]);
+        let rules = [vec![true, false, false], vec![false, true, true]];
+        let fitted = LinkParameters {
+            u,
+            ..LinkParameters::uniform(&shape, 0.5)
+        }
+        .fit_m_by_rule(&shape, &candidates, &rules, 1e8, 100);
+        let probability = |levels: &[usize]| fitted.weigh_levels(&shape, levels, &[]).probability;
+        assert!(probability(&[1, 0, 0]) < 1e-6, "{fitted:?}");
+        assert!(probability(&[3, 0, 0]) > 0.5, "{fitted:?}");
+        assert!(fitted.m[0][1] <= 1e-12, "{:?}", fitted.m);
+        let matches = fitted.lambda * 1e8;
+        assert!((matches - 1000.0).abs() < 30.0, "{matches}");
+    }
+
+    #[test]
     fn em_by_rule_keeps_the_blocking_agreement_out_of_the_vote() {
         // Three fields, each agree / disagree / missing; blocking rules [a] and [b].
         let shape = Shape {
             names: vec!["a".into(), "b".into(), "c".into()],
             n_levels: vec![3, 3, 3],
             missing: vec![Some(2), Some(2), Some(2)],
+            contradiction: vec![None; 3],
         };
         let u = vec![
             vec![0.001, 0.999, 0.0],
