@@ -57,22 +57,22 @@ impl EncodedColumn {
         // Values that fold alike (陳大文 and 陈大文) share one code.
         let (values, [folded_codes]) = intern([&as_refs(&folded)]);
         let recode = |codes: &[u32]| -> Vec<u32> {
-            codes
-                .par_iter()
-                .map(|&c| {
-                    if c == MISSING {
-                        MISSING
-                    } else {
-                        folded_codes[c as usize]
-                    }
-                })
-                .collect()
+            codes.par_iter().map(|&c| remap(c, &folded_codes)).collect()
         };
         EncodedColumn {
             values,
             left: recode(&raw_left),
             right: recode(&raw_right),
         }
+    }
+}
+
+/// A code looked up in a table of new codes; `MISSING` stays missing.
+fn remap(code: u32, table: &[u32]) -> u32 {
+    if code == MISSING {
+        MISSING
+    } else {
+        table[code as usize]
     }
 }
 
@@ -229,13 +229,7 @@ fn intern<const N: usize>(columns: [&[Option<&str>]; N]) -> (Vec<String>, [Vec<u
             chunk
                 .local
                 .iter()
-                .map(|&local| {
-                    if local == MISSING {
-                        MISSING
-                    } else {
-                        global[local as usize]
-                    }
-                })
+                .map(|&local| remap(local, &global))
                 .collect()
         })
         .collect();
