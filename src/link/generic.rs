@@ -167,13 +167,17 @@ fn level(
                         .map_or(different, |i| i + 1)
                 }
                 ComparisonKind::Edits => {
+                    // Only distances up to the largest level matter.
+                    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                    let limit = comparison.levels.iter().fold(0.0, |a: f64, b| a.max(*b)) as usize;
                     #[allow(clippy::cast_precision_loss)]
-                    let edits = strsim::osa_distance(a, b) as f64;
-                    comparison
-                        .levels
-                        .iter()
-                        .position(|t| edits <= *t)
-                        .map_or(different, |i| i + 1)
+                    osa_within(a, b, limit).map_or(different, |edits| {
+                        comparison
+                            .levels
+                            .iter()
+                            .position(|t| edits as f64 <= *t)
+                            .map_or(different, |i| i + 1)
+                    })
                 }
                 ComparisonKind::IdNumber => match compare_unequal_ids(a, b) {
                     IdLevel::OneDigit => 1,
@@ -214,6 +218,62 @@ fn level(
             _ => missing,
         },
     }
+}
+
+/// The optimal-string-alignment distance of `a` and `b` over characters (edits, with a swap
+/// of neighbours counting one, as `strsim::osa_distance`), or `None` when it exceeds
+/// `limit`. Only cells within `limit` of the diagonal are computed, and it stops as soon as
+/// two rows in a row exceed the limit (a swap reaches back two rows): two unrelated IDs
+/// cost a few rows, not 18 × 18 cells.
+fn osa_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    if a.is_ascii() && b.is_ascii() {
+        osa_within_slices(a.as_bytes(), b.as_bytes(), limit)
+    } else {
+        let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+        osa_within_slices(&a, &b, limit)
+    }
+}
+
+fn osa_within_slices<T: PartialEq>(a: &[T], b: &[T], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let over = limit + 1;
+    let width = b.len() + 1;
+    // Rows i-2, i-1 and i of the table; cells outside the band hold `over`.
+    let mut rows = vec![over; 3 * width];
+    for (j, cell) in rows[width..2 * width].iter_mut().enumerate().take(over) {
+        *cell = j;
+    }
+    let mut previous_best = 0;
+    for i in 1..=a.len() {
+        let (done, current) = rows.split_at_mut(2 * width);
+        let (before, previous) = done.split_at(width);
+        current.fill(over);
+        if i <= limit {
+            current[0] = i;
+        }
+        let (from, to) = (i.saturating_sub(limit).max(1), (i + limit).min(b.len()));
+        let mut best = current[0];
+        for j in from..=to {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut cell = (previous[j - 1] + cost)
+                .min(previous[j] + 1)
+                .min(current[j - 1] + 1);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cell = cell.min(before[j - 2] + 1);
+            }
+            current[j] = cell.min(over);
+            best = best.min(current[j]);
+        }
+        if best > limit && previous_best > limit {
+            return None;
+        }
+        previous_best = best;
+        rows.rotate_left(width);
+    }
+    // The last row computed is now the middle one.
+    Some(rows[2 * width - 1]).filter(|d| *d <= limit)
 }
 
 /// Links two tables as the link file says.
@@ -476,6 +536,21 @@ mod tests {
         (0..right.len())
             .map(|i| names[level(comparison, (&prepared, &column), names.len(), i, i)].clone())
             .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn osa_within_agrees_with_strsim(
+            a in "[ab陈]{0,9}",
+            b in "[ab陈]{0,9}",
+            limit in 0_usize..4,
+        ) {
+            let distance = strsim::osa_distance(&a, &b);
+            proptest::prop_assert_eq!(
+                super::osa_within(&a, &b, limit),
+                (distance <= limit).then_some(distance)
+            );
+        }
     }
 
     #[test]
