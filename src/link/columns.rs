@@ -18,7 +18,7 @@ pub const MISSING: u32 = u32::MAX;
 
 /// One compared column of both tables.
 pub struct EncodedColumn {
-    /// The distinct folded values, each once, in order of first appearance.
+    /// The distinct folded values, each once, in `intern`'s order (shard by shard).
     pub values: Vec<String>,
     /// Per left row, its folded value's index in `values`, or `MISSING`.
     pub left: Vec<u32>,
@@ -49,8 +49,8 @@ impl EncodedColumn {
                 right,
             };
         }
-        // Other values repeat (a million names hold about 540,000 distinct ones): fold each
-        // distinct raw value once.
+        // Other values repeat (two million names hold about 540,000 distinct ones): fold
+        // each distinct raw value once.
         let (raw_values, [raw_left, raw_right]) = intern([left, right]);
         let raw_values: Vec<Option<&str>> = raw_values.iter().map(|v| Some(v.as_str())).collect();
         let folded = fold_all(&raw_values);
@@ -89,11 +89,12 @@ const CHUNK_ROWS: usize = 1 << 15;
 
 /// One chunk of a column, interned on its own.
 struct Chunk {
-    /// Per row, its value's index among the chunk's distinct values, or `MISSING`.
+    /// Per row, its value's index among the chunk's values, or `MISSING`.
     local: Vec<u32>,
-    /// Per distinct value of the chunk, its shard.
+    /// Per value of the chunk, its shard.
     shard_of: Vec<u8>,
-    /// Per shard, the chunk's distinct values in it, in order of first appearance.
+    /// Per shard, the chunk's values in it, in order of first appearance: each distinct
+    /// value once, or every row's value when the chunk skipped its own map.
     parts: Vec<Part>,
 }
 
