@@ -50,9 +50,9 @@ fn typo(text: &str) -> String {
     chars.into_iter().collect()
 }
 
-#[test]
-fn link_finds_copies_with_typos_and_not_strangers() {
-    let dir = temp_dir();
+/// Writes left.csv (400 people) and right.csv (their copies, every other given name with a
+/// typo, and 400 strangers who share a given name) into `dir`.
+fn write_people(dir: &std::path::Path) {
     let (mut left, mut right) = (
         String::from("id,given,family,dob,postcode\n"),
         String::from("rid,given,family,dob,postcode\n"),
@@ -70,17 +70,23 @@ fn link_finds_copies_with_typos_and_not_strangers() {
             person(i).0
         );
     }
-    std::fs::write(dir.path().join("left.csv"), left).unwrap();
-    std::fs::write(dir.path().join("right.csv"), right).unwrap();
+    std::fs::write(dir.join("left.csv"), left).unwrap();
+    std::fs::write(dir.join("right.csv"), right).unwrap();
+}
+
+/// Links left.csv with `right` (a file in `dir`) into `dir/out-<right>` and returns that.
+fn link_people(dir: &std::path::Path, right: &str) -> std::path::PathBuf {
+    let link_file = dir.join(format!("link-{right}.toml"));
     std::fs::write(
-        dir.path().join("link.toml"),
-        r#"
+        &link_file,
+        format!(
+            r#"
 blocking = [["given"], ["family"], ["dob"]]
 [left]
 path = "left.csv"
 id = "id"
 [right]
-path = "right.csv"
+path = "{right}"
 id = "rid"
 [[comparisons]]
 column = "given"
@@ -94,18 +100,27 @@ kind = "date"
 [[comparisons]]
 column = "postcode"
 kind = "exact"
-"#,
+"#
+        ),
     )
     .unwrap();
-    let out = dir.path().join("out");
+    let out = dir.join(format!("out-{right}"));
     Command::cargo_bin("rollcheck")
         .unwrap()
         .arg("link")
-        .arg(dir.path().join("link.toml"))
+        .arg(&link_file)
         .arg("--out")
         .arg(&out)
         .assert()
         .success();
+    out
+}
+
+#[test]
+fn link_finds_copies_with_typos_and_not_strangers() {
+    let dir = temp_dir();
+    write_people(dir.path());
+    let out = link_people(dir.path(), "right.csv");
     let frame = read_parquet(&out.join("pairs.parquet"));
     let lefts = frame.column("left_id").unwrap().str().unwrap().clone();
     let rights = frame.column("right_id").unwrap().str().unwrap().clone();
@@ -128,6 +143,41 @@ kind = "exact"
         predicted.len() - true_positives
     );
     assert!(out.join("model.json").is_file());
+}
+
+#[test]
+fn link_reads_gzip_and_parquet_tables_as_it_reads_csv() {
+    use polars::prelude::{CsvReadOptions, DataType, ParquetWriter, SerReader as _};
+    use std::io::Write as _;
+
+    let dir = temp_dir();
+    write_people(dir.path());
+    let csv = std::fs::read(dir.path().join("right.csv")).unwrap();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gzip.write_all(&csv).unwrap();
+    std::fs::write(dir.path().join("right.csv.gz"), gzip.finish().unwrap()).unwrap();
+    // Every column as text, as an export would hold IDs, dates and postcodes.
+    let mut frame = CsvReadOptions::default()
+        .with_infer_schema_length(Some(0))
+        .try_into_reader_with_file_path(Some(dir.path().join("right.csv")))
+        .unwrap()
+        .finish()
+        .unwrap();
+    assert!(frame.dtypes().iter().all(|t| *t == DataType::String));
+    let file = std::fs::File::create(dir.path().join("right.parquet")).unwrap();
+    ParquetWriter::new(file).finish(&mut frame).unwrap();
+
+    let pairs =
+        |right: &str| std::fs::read(link_people(dir.path(), right).join("pairs.parquet")).unwrap();
+    let from_csv = pairs("right.csv");
+    assert!(
+        pairs("right.csv.gz") == from_csv,
+        "csv.gz links differently"
+    );
+    assert!(
+        pairs("right.parquet") == from_csv,
+        "Parquet links differently"
+    );
 }
 
 #[test]
