@@ -187,26 +187,16 @@ pub fn check_char(first17: &[u8]) -> char {
 }
 
 /// Whether a cleaned ID is a valid 18-character one (the form `comparable` gives a valid
-/// ID): digits, a birth date and a check character that hold. Allocates nothing, for
-/// comparing millions of pairs.
+/// ID): the same rule as `normalize_id`, without building a `ValidId`, for comparing
+/// millions of pairs.
 pub fn is_valid_18(id: &str) -> bool {
     let bytes = id.as_bytes();
-    bytes.len() == 18
-        && bytes[0] != b'0'
-        && bytes[..17].iter().all(u8::is_ascii_digit)
-        && birth_date_of(&id[6..14]).is_some()
-        && check_char(bytes) == char::from(bytes[17])
+    bytes.len() == 18 && bytes[..17].iter().all(u8::is_ascii_digit) && check_18(id).is_ok()
 }
 
 fn validate_18(id: &str) -> Result<ValidId, IdProblem> {
+    let birth_date = check_18(id)?;
     let bytes = id.as_bytes();
-    let birth_date = birth_date_of(&id[6..14]).ok_or(IdProblem::BadBirthDate)?;
-    if bytes[0] == b'0' {
-        return Err(IdProblem::BadCharacters);
-    }
-    if check_char(bytes) != char::from(bytes[17]) {
-        return Err(IdProblem::BadCheckChar);
-    }
     let key = id[..17]
         .parse::<u64>()
         .expect("17 ASCII digits always fit in u64");
@@ -217,6 +207,20 @@ fn validate_18(id: &str) -> Result<ValidId, IdProblem> {
         birth_date,
         male,
     })
+}
+
+/// The validity rule of an 18-character ID whose first 17 characters are digits: a real
+/// birth date, no leading zero, and the check character. Gives the birth date.
+fn check_18(id: &str) -> Result<NaiveDate, IdProblem> {
+    let bytes = id.as_bytes();
+    let birth_date = birth_date_of(&id[6..14]).ok_or(IdProblem::BadBirthDate)?;
+    if bytes[0] == b'0' {
+        return Err(IdProblem::BadCharacters);
+    }
+    if check_char(bytes) != char::from(bytes[17]) {
+        return Err(IdProblem::BadCheckChar);
+    }
+    Ok(birth_date)
 }
 
 fn birth_date_of(yyyymmdd: &str) -> Option<NaiveDate> {
