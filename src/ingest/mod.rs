@@ -15,7 +15,7 @@ pub use records::{
     Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails, Registry, RegistryRecord,
     RollMember,
 };
-pub use table::{format_number, read_csv, TextColumn};
+pub use table::{format_number, read_csv};
 
 use crate::config::{hex_sha256, Pipeline, SourceSpec};
 use crate::model::{
@@ -24,7 +24,7 @@ use crate::model::{
 };
 use fields::{Fields, RowProblem};
 use schema::col;
-use table::{RawRow, RawTable, TextColumns};
+use table::{RawRow, RawTable, TextColumn, TextColumns};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {

@@ -173,10 +173,6 @@ impl TextColumn {
         self.ends.len()
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
     fn push(&mut self, cell: &str) {
         self.text.push_str(cell.trim());
         self.ends.push(self.text.len());

@@ -246,7 +246,7 @@ fn intern<const N: usize>(columns: [&[Option<&str>]; N]) -> (Vec<String>, [Vec<u
     (values, codes)
 }
 
-/// Whether more than a tenth of the present values in a sample repeat another.
+/// Whether at least a tenth of the present values in a sample repeat another.
 fn values_repeat(sample: &[Option<&str>]) -> bool {
     let present: Vec<&str> = sample.iter().flatten().copied().collect();
     let distinct: std::collections::HashSet<&str, FixedState> = present.iter().copied().collect();

@@ -26,9 +26,8 @@ pub struct Shape {
     pub missing: Vec<Option<usize>>,
     /// Per field, a level that contradicts a match (two different valid ID numbers): true
     /// matches show it only by a rare slip, so its m is held at `CONTRADICTION_M` and never
-    /// learned.
-    /// Otherwise EM takes a crowd of namesakes, who agree on name, birth date and county,
-    /// for matches, and learns that matches often hold another valid ID.
+    /// learned. Otherwise EM takes a crowd of namesakes, who agree on name, birth date and
+    /// county, for matches, and learns that matches often hold another valid ID.
     pub contradiction: Vec<Option<usize>>,
 }
 
