@@ -282,8 +282,10 @@ pub fn run_with_progress(
     run_linked(pipeline, data_dir, as_of, out_dir, progress, Linking::Whole)
 }
 
-/// One shard of a run (`rollcheck run --shard K/N`): reads every input, links the members of
-/// the shard's households and writes the pairs worth deciding into `out_dir` for `merge`.
+/// One shard of a run (`rollcheck run --shard K/N`): reads the roll, then each registry in
+/// turn, links the members of the shard's households to it and lets it go, and writes the
+/// pairs worth deciding into `out_dir` for `merge`. It holds the roll and one registry at a
+/// time, so a shard's memory is that of its largest registry, not of all of them.
 pub fn run_shard(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
@@ -297,11 +299,32 @@ pub fn run_shard(
     }
     let _lock = output::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
-    let (ingested, normalized) = read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
-    progress("matching this shard's members to registry records");
-    let scored = link::score_shard(&ingested, &normalized, &pipeline.link, shard)
+    progress("reading the roll");
+    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
+    let mut normalized = Normalized {
+        members: normalize::members(&ingested.roll),
+        registries: Vec::new(),
+    };
+    timer.lap("roll");
+    let mut shard_linker = link::ShardScorer::new(&ingested, &normalized, &pipeline.link, shard)
         .ok_or(ShardError::NeedsParameters)?;
-    timer.lap("link");
+    timer.lap("index roll");
+    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
+        progress(&format!(
+            "matching this shard's members to {}",
+            source.code()
+        ));
+        let registry = ingest::load_registry(pipeline, data_dir, source, &mut ingested)?;
+        normalized.registries = vec![normalize::records(&registry)];
+        ingested.registries = vec![registry];
+        timer.lap(&format!("read {}", source.code()));
+        shard_linker.score(&ingested, &normalized, registry_idx);
+        ingested.registries.clear();
+        normalized.registries.clear();
+        timer.lap(&format!("link {}", source.code()));
+    }
+    log_ingested(&ingested);
+    let scored = shard_linker.finish();
     let households = Households::from_roll(&ingested.roll);
     let manifest = output::ShardManifest {
         format: output::SHARD_FORMAT.to_string(),

@@ -72,10 +72,25 @@ const EXTENSIONS: [&str; 4] = ["csv", "csv.gz", "parquet", "xlsx"];
 
 /// Reads all sources named by the pipeline. `data_dir` overrides where paths resolve.
 pub fn load(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
-    let base = data_dir.map_or_else(|| pipeline.base_dir(), Path::to_path_buf);
-    let mut quarantine = Vec::new();
-    let mut inputs = Vec::new();
+    let mut ingested = load_roll(pipeline, data_dir)?;
+    for source in registry_sources(pipeline) {
+        let registry = load_registry(pipeline, data_dir, source, &mut ingested)?;
+        ingested.registries.push(registry);
+    }
+    Ok(ingested)
+}
 
+/// The registries the pipeline names, in the order `Ingested::registries` holds them.
+pub fn registry_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '_ {
+    Source::REGISTRIES
+        .into_iter()
+        .filter(|source| pipeline.sources.contains_key(source))
+}
+
+/// Reads the roll: an `Ingested` with no registries yet.
+pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
+    let base = base_dir(pipeline, data_dir);
+    let mut quarantine = Vec::new();
     let roll_spec = &pipeline.sources[&Source::Roll];
     let (table, info) = read_source(Source::Roll, roll_spec, &base)?;
     let index = column_index(Source::Roll, &table, roll_spec, &info.path)?;
@@ -87,26 +102,44 @@ pub fn load(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, In
         parse_roll_member,
         &mut quarantine,
     );
-    inputs.push(balanced(info, table.rows.len(), roll.len()));
-
-    let mut registries = Vec::new();
-    for source in Source::REGISTRIES {
-        let Some(spec) = pipeline.sources.get(&source) else {
-            continue;
-        };
-        let (table, info) = read_source(source, spec, &base)?;
-        let index = column_index(source, &table, spec, &info.path)?;
-        let parse = registry_parser(source);
-        let records = parse_rows(source, &table, &index, &info, parse, &mut quarantine);
-        inputs.push(balanced(info, table.rows.len(), records.len()));
-        registries.push(Registry { source, records });
-    }
+    let inputs = vec![balanced(info, table.rows.len(), roll.len())];
     Ok(Ingested {
         roll,
-        registries,
+        registries: Vec::new(),
         quarantine,
         inputs,
     })
+}
+
+/// Reads one registry named by the pipeline. Its quarantined rows and input record go into
+/// `ingested`; its records are returned, for the caller to keep or to use and drop (a shard holds
+/// one registry at a time).
+pub fn load_registry(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    source: Source,
+    ingested: &mut Ingested,
+) -> Result<Registry, IngestError> {
+    let spec = &pipeline.sources[&source];
+    let (table, info) = read_source(source, spec, &base_dir(pipeline, data_dir))?;
+    let index = column_index(source, &table, spec, &info.path)?;
+    let parse = registry_parser(source);
+    let records = parse_rows(
+        source,
+        &table,
+        &index,
+        &info,
+        parse,
+        &mut ingested.quarantine,
+    );
+    ingested
+        .inputs
+        .push(balanced(info, table.rows.len(), records.len()));
+    Ok(Registry { source, records })
+}
+
+fn base_dir(pipeline: &Pipeline, data_dir: Option<&Path>) -> PathBuf {
+    data_dir.map_or_else(|| pipeline.base_dir(), Path::to_path_buf)
 }
 
 fn balanced(mut info: InputInfo, rows_read: usize, rows_used: usize) -> InputInfo {

@@ -103,6 +103,30 @@ pub struct Blocked {
     pub skipped_blocks: usize,
 }
 
+impl Blocked {
+    /// No pairs yet; every rule is counted, even one that proposes nothing.
+    fn new(rules: &[BlockingRule]) -> Blocked {
+        Blocked {
+            candidates: Vec::new(),
+            pairs_per_rule: rules.iter().map(|rule| (rule.code(), 0)).collect(),
+            skipped_blocks: 0,
+        }
+    }
+
+    fn add(&mut self, rule: BlockingRule, (pairs, skipped): (Vec<Candidate>, usize)) {
+        *self.pairs_per_rule.entry(rule.code()).or_default() += pairs.len();
+        self.skipped_blocks += skipped;
+        self.candidates.extend(pairs);
+    }
+
+    /// Sorted, each pair once (rules overlap).
+    fn deduplicated(mut self) -> Blocked {
+        self.candidates.par_sort_unstable();
+        self.candidates.dedup();
+        self
+    }
+}
+
 /// One rule's keys of `people`, as (position, key) in order of position.
 fn keyed(
     rule: BlockingRule,
@@ -126,10 +150,102 @@ fn keyed(
         .collect()
 }
 
+/// The roll's keys under one rule, ready to be probed with a registry's records.
+pub struct RuleIndex {
+    rule: BlockingRule,
+    every_member: KeyIndex,
+    /// Two valid IDs speak for themselves (equal is the exact path, different is two
+    /// people), so a record with a valid ID only meets the members without one: a small
+    /// index of its own spares walking whole blocks of members with valid IDs.
+    idless_members: KeyIndex,
+}
+
+impl RuleIndex {
+    /// `member_regions[i]` is member i's county code where known.
+    pub fn new(rule: BlockingRule, members: &[Person], member_regions: &[Option<&str>]) -> Self {
+        let member_keys = keyed(rule, members, member_regions);
+        let entries = member_keys.iter().map(Vec::len).sum();
+        let every_member = KeyIndex::from_entries(member_keys.iter().flatten().copied(), entries);
+        let idless_members = KeyIndex::from_entries(
+            member_keys
+                .into_iter()
+                .flatten()
+                .filter(|&(m, _)| members[m].valid_id().is_none()),
+            0,
+        );
+        RuleIndex {
+            rule,
+            every_member,
+            idless_members,
+        }
+    }
+
+    /// The pairs of one registry's records (`registry_idx`) with the members `in_scope`, and
+    /// how many record keys hit a block too large to compare. Every member counts towards a
+    /// block's size, so a shard skips exactly the blocks a whole run skips.
+    pub fn probe(
+        &self,
+        registry_idx: usize,
+        persons: &[Person],
+        record_regions: &[Option<&str>],
+        in_scope: &(dyn Fn(usize) -> bool + Sync),
+    ) -> (Vec<Candidate>, usize) {
+        let found: Vec<(Vec<Candidate>, usize)> = keyed(self.rule, persons, record_regions)
+            .into_par_iter()
+            .map(|entries| {
+                let (mut pairs, mut skipped) = (Vec::new(), 0);
+                for (record_idx, key) in entries {
+                    if self.every_member.len_of(key) > MAX_BLOCK {
+                        skipped += 1;
+                        continue;
+                    }
+                    let partners = if persons[record_idx].valid_id().is_some() {
+                        &self.idless_members
+                    } else {
+                        &self.every_member
+                    };
+                    pairs.extend(
+                        partners
+                            .rows(key)
+                            .filter(|&m| in_scope(m))
+                            .map(|member_idx| (registry_idx, record_idx, member_idx)),
+                    );
+                }
+                (pairs, skipped)
+            })
+            .collect();
+        let mut all = Vec::with_capacity(found.iter().map(|(p, _)| p.len()).sum());
+        let mut skipped_blocks = 0;
+        for (pairs, skipped) in found {
+            all.extend(pairs);
+            skipped_blocks += skipped;
+        }
+        (all, skipped_blocks)
+    }
+}
+
+/// Candidate pairs of one registry under every rule, from indexes built once for the roll
+/// (a shard probes them with each registry in turn).
+pub fn candidates_of_registry(
+    indexes: &[RuleIndex],
+    registry_idx: usize,
+    persons: &[Person],
+    record_regions: &[Option<&str>],
+    in_scope: &(dyn Fn(usize) -> bool + Sync),
+) -> Blocked {
+    let rules: Vec<BlockingRule> = indexes.iter().map(|index| index.rule).collect();
+    let mut blocked = Blocked::new(&rules);
+    for index in indexes {
+        let found = index.probe(registry_idx, persons, record_regions, in_scope);
+        blocked.add(index.rule, found);
+    }
+    blocked.deduplicated()
+}
+
 /// Proposes pairs for records and members that do not share a valid ID.
 /// `member_regions[i]` and `record_regions[r][j]` are county codes where known.
-/// Only members `in_scope` get pairs (a shard's members), but every member counts towards
-/// a block's size, so a shard skips exactly the blocks a whole run skips.
+/// Only members `in_scope` get pairs. One rule's index is built at a time, so only one is
+/// held in memory.
 pub fn candidates(
     rules: &[BlockingRule],
     members: &[Person],
@@ -138,63 +254,18 @@ pub fn candidates(
     record_regions: &[Vec<Option<&str>>],
     in_scope: &(dyn Fn(usize) -> bool + Sync),
 ) -> Blocked {
-    let mut all = Vec::new();
-    let mut pairs_per_rule = BTreeMap::new();
-    let mut skipped_blocks = 0;
+    let mut blocked = Blocked::new(rules);
     for &rule in rules {
-        let member_keys = keyed(rule, members, member_regions);
-        let entries = member_keys.iter().map(Vec::len).sum();
-        let every_member = KeyIndex::from_entries(member_keys.iter().flatten().copied(), entries);
-        // Two valid IDs speak for themselves (equal is the exact path, different is two
-        // people), so a record with a valid ID only meets the members without one: a small
-        // index of its own spares walking whole blocks of members with valid IDs.
-        let idless_members = KeyIndex::from_entries(
-            member_keys
-                .into_iter()
-                .flatten()
-                .filter(|&(m, _)| members[m].valid_id().is_none()),
-            0,
-        );
-        let mut proposed = 0;
+        let index = RuleIndex::new(rule, members, member_regions);
         for (registry_idx, persons) in registries.iter().enumerate() {
-            let record_keys = keyed(rule, persons, &record_regions[registry_idx]);
-            let found: Vec<(Vec<Candidate>, usize)> = record_keys
-                .into_par_iter()
-                .map(|entries| {
-                    let (mut pairs, mut skipped) = (Vec::new(), 0);
-                    for (record_idx, key) in entries {
-                        if every_member.len_of(key) > MAX_BLOCK {
-                            skipped += 1;
-                            continue;
-                        }
-                        let partners = if persons[record_idx].valid_id().is_some() {
-                            &idless_members
-                        } else {
-                            &every_member
-                        };
-                        pairs.extend(
-                            partners
-                                .rows(key)
-                                .filter(|&m| in_scope(m))
-                                .map(|member_idx| (registry_idx, record_idx, member_idx)),
-                        );
-                    }
-                    (pairs, skipped)
-                })
-                .collect();
-            for (pairs, skipped) in found {
-                proposed += pairs.len();
-                skipped_blocks += skipped;
-                all.extend(pairs);
-            }
+            let found = index.probe(
+                registry_idx,
+                persons,
+                &record_regions[registry_idx],
+                in_scope,
+            );
+            blocked.add(rule, found);
         }
-        pairs_per_rule.insert(rule.code(), proposed);
     }
-    all.par_sort_unstable();
-    all.dedup();
-    Blocked {
-        candidates: all,
-        pairs_per_rule,
-        skipped_blocks,
-    }
+    blocked.deduplicated()
 }

@@ -151,31 +151,103 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
     )
 }
 
-/// One shard's part of the linking: the blocked pairs of its households' members that score
-/// at least possible under the pipeline's fixed parameters. `None` when the pipeline has no
-/// `[link] parameters` (a model trained on one shard would differ from the whole run's).
-pub fn score_shard(
-    ingested: &Ingested,
-    normalized: &Normalized,
-    spec: &LinkSpec,
-    shard: Shard,
-) -> Option<ScoredPairs> {
-    let parameters = spec.parameters.as_ref()?;
-    let linker = Linker::new(ingested, normalized);
-    let in_shard: Vec<bool> = ingested
-        .roll
-        .iter()
-        .map(|m| shard.holds(&m.household_id))
-        .collect();
-    let blocked = linker.block(spec, &|member_idx| in_shard[member_idx]);
-    let levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
-    let mut scored = ScoredPairs::counts_of(&blocked);
-    scored.pairs = linker
-        .keep_possible(spec, parameters, &blocked, &levels)
-        .iter()
-        .map(|m| (m.registry_idx, m.record_idx, m.member_idx))
-        .collect();
-    Some(scored)
+/// One shard's part of the linking (`rollcheck run --shard`): the blocked pairs of its
+/// households' members that score at least possible under the pipeline's fixed parameters.
+/// The roll's side (blocking indexes, name frequencies) is built once; then each registry is
+/// blocked and scored in turn and can be dropped, so a shard holds the roll and one registry,
+/// never every registry at once.
+pub struct ShardScorer {
+    parameters: LinkParameters,
+    possible_probability: f64,
+    indexes: Vec<block::RuleIndex>,
+    name_u: Vec<Option<f64>>,
+    in_shard: Vec<bool>,
+    scored: ScoredPairs,
+}
+
+impl ShardScorer {
+    /// For the roll of `ingested` (its registries are not looked at). `None` when the
+    /// pipeline has no `[link] parameters` (a model trained on one shard would differ from
+    /// the whole run's).
+    pub fn new(
+        ingested: &Ingested,
+        normalized: &Normalized,
+        spec: &LinkSpec,
+        shard: Shard,
+    ) -> Option<ShardScorer> {
+        let parameters = spec.parameters.clone()?;
+        let member_regions = member_regions(ingested, normalized);
+        let indexes = spec
+            .blocking
+            .iter()
+            .map(|&rule| block::RuleIndex::new(rule, &normalized.members, &member_regions))
+            .collect();
+        let scored = ScoredPairs {
+            proposed_per_rule: spec
+                .blocking
+                .iter()
+                .map(|rule| (rule.code().to_string(), 0))
+                .collect(),
+            ..ScoredPairs::default()
+        };
+        Some(ShardScorer {
+            parameters,
+            possible_probability: spec.possible_probability,
+            indexes,
+            name_u: roll_name_u(ingested, normalized),
+            in_shard: ingested
+                .roll
+                .iter()
+                .map(|m| shard.holds(&m.household_id))
+                .collect(),
+            scored,
+        })
+    }
+
+    /// Scores the one registry that `ingested` and `normalized` hold (besides the roll),
+    /// which is registry `registry_idx` of the whole run.
+    pub fn score(&mut self, ingested: &Ingested, normalized: &Normalized, registry_idx: usize) {
+        assert_eq!(
+            ingested.registries.len(),
+            1,
+            "a shard scores one registry at a time"
+        );
+        let sides = Sides::new(ingested, normalized);
+        let in_shard = &self.in_shard;
+        let blocked = block::candidates_of_registry(
+            &self.indexes,
+            0,
+            &normalized.registries[0],
+            &sides.record_regions[0],
+            &|member_idx| in_shard[member_idx],
+        );
+        let levels: Vec<Levels> = blocked
+            .candidates
+            .par_iter()
+            .map(|c| sides.levels(*c))
+            .collect();
+        let source = ingested.registries[0].source;
+        let possible = keep_possible(
+            &|_| source,
+            &self.name_u,
+            self.possible_probability,
+            &self.parameters,
+            &blocked,
+            &levels,
+        );
+        self.scored.absorb(
+            ScoredPairs::counts_of(&blocked),
+            possible
+                .iter()
+                .map(|m| (registry_idx, m.record_idx, m.member_idx)),
+        );
+    }
+
+    /// Everything scored, in pair order.
+    pub fn finish(mut self) -> ScoredPairs {
+        self.scored.pairs.sort_unstable();
+        self.scored
+    }
 }
 
 /// Links as `match_sources` does, with the blocked pairs scored by shards (`score_shard`,
@@ -226,11 +298,7 @@ impl<'a> Linker<'a> {
             normalized,
             sides: Sides::new(ingested, normalized),
             by_id: exact::index_members(normalized),
-            name_u: if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
-                name_frequencies(ingested, normalized)
-            } else {
-                vec![None; normalized.members.len()]
-            },
+            name_u: roll_name_u(ingested, normalized),
         }
     }
 
@@ -268,26 +336,15 @@ impl<'a> Linker<'a> {
         blocked: &block::Blocked,
         levels: &[Levels],
     ) -> Vec<Match> {
-        blocked
-            .candidates
-            .par_iter()
-            .zip(levels.par_iter())
-            .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
-                let weights = parameters.weigh(levels, self.name_u(member_idx));
-                (weights.probability >= spec.possible_probability).then(|| Match {
-                    member_idx,
-                    source: self.ingested.registries[registry_idx].source,
-                    registry_idx,
-                    record_idx,
-                    method: Method::Probabilistic,
-                    score: weights.probability,
-                    levels: *levels,
-                    weights,
-                    decision: Decision::Possible,
-                    note: None,
-                })
-            })
-            .collect()
+        let registries = &self.ingested.registries;
+        keep_possible(
+            &|registry_idx| registries[registry_idx].source,
+            &self.name_u,
+            spec.possible_probability,
+            parameters,
+            blocked,
+            levels,
+        )
     }
 
     /// Decides the ID-confirmed pairs by the name test and the scored pairs by the guards.
@@ -430,6 +487,48 @@ fn with_missing_id_prior(
     parameters
 }
 
+/// The blocked pairs scoring at least `possible_probability`, undecided.
+/// `source_of` names the source of a registry index; `name_u` is per member.
+fn keep_possible(
+    source_of: &(dyn Fn(usize) -> Source + Sync),
+    name_u: &[Option<f64>],
+    possible_probability: f64,
+    parameters: &LinkParameters,
+    blocked: &block::Blocked,
+    levels: &[Levels],
+) -> Vec<Match> {
+    blocked
+        .candidates
+        .par_iter()
+        .zip(levels.par_iter())
+        .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
+            let weights = parameters.weigh(levels, name_u[member_idx]);
+            (weights.probability >= possible_probability).then(|| Match {
+                member_idx,
+                source: source_of(registry_idx),
+                registry_idx,
+                record_idx,
+                method: Method::Probabilistic,
+                score: weights.probability,
+                levels: *levels,
+                weights,
+                decision: Decision::Possible,
+                note: None,
+            })
+        })
+        .collect()
+}
+
+/// Per member, the u of an exact name; `None` on a roll too small for term frequencies to
+/// mean anything.
+fn roll_name_u(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<f64>> {
+    if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
+        name_frequencies(ingested, normalized)
+    } else {
+        vec![None; normalized.members.len()]
+    }
+}
+
 /// u for an exact name: how common the name is on the roll (term frequency).
 fn name_frequencies(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<f64>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
@@ -446,6 +545,23 @@ fn name_frequencies(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<
         .collect()
 }
 
+/// Per member, the most precise region code known: the roll's (6 digits or more), else
+/// the ID's 6 digits.
+fn member_regions<'a>(ingested: &'a Ingested, normalized: &'a Normalized) -> Vec<Option<&'a str>> {
+    ingested
+        .roll
+        .iter()
+        .zip(&normalized.members)
+        .map(|(member, person)| {
+            member
+                .region_code
+                .as_deref()
+                .filter(|r| r.len() >= 6)
+                .or_else(|| id_chars(person).map(|c| &c[..6]))
+        })
+        .collect()
+}
+
 /// The comparable sides of every member and record, built once.
 struct Sides<'a> {
     members: Vec<Side<'a>>,
@@ -456,18 +572,7 @@ struct Sides<'a> {
 
 impl<'a> Sides<'a> {
     fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Sides<'a> {
-        let member_regions: Vec<Option<&str>> = ingested
-            .roll
-            .iter()
-            .zip(&normalized.members)
-            .map(|(member, person)| {
-                member
-                    .region_code
-                    .as_deref()
-                    .filter(|r| r.len() >= 6)
-                    .or_else(|| id_chars(person).map(|c| &c[..6]))
-            })
-            .collect();
+        let member_regions = member_regions(ingested, normalized);
         let members = ingested
             .roll
             .iter()

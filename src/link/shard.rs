@@ -92,6 +92,16 @@ impl ScoredPairs {
         }
     }
 
+    /// Adds one registry's counts and pairs to a shard's (`counts` has no pairs of its own).
+    pub(super) fn absorb(&mut self, counts: ScoredPairs, pairs: impl Iterator<Item = Candidate>) {
+        for (rule, n) in counts.proposed_per_rule {
+            *self.proposed_per_rule.entry(rule).or_default() += n;
+        }
+        self.compared += counts.compared;
+        self.skipped_blocks += counts.skipped_blocks;
+        self.pairs.extend(pairs);
+    }
+
     /// The pairs of all shards as if one process had scored them.
     pub fn merge(shards: Vec<ScoredPairs>) -> ScoredPairs {
         let mut merged = ScoredPairs::default();

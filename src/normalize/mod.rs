@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use crate::ingest::{Ingested, PersonFields, RollMember};
+use crate::ingest::{Ingested, PersonFields, Registry, RollMember};
 pub use id::{comparable_id, is_valid_18, mask_id, normalize_id, IdProblem, NormalizedId, ValidId};
 pub use name::{compare_names, name_key, NameKey, NameLevel};
 
@@ -72,22 +72,24 @@ pub struct Normalized {
 }
 
 pub fn normalize(ingested: &Ingested) -> Normalized {
-    let members = ingested.roll.par_iter().map(member_person).collect();
-    let registries = ingested
-        .registries
-        .iter()
-        .map(|registry| {
-            registry
-                .records
-                .par_iter()
-                .map(|r| record_person(&r.person))
-                .collect()
-        })
-        .collect();
     Normalized {
-        members,
-        registries,
+        members: members(&ingested.roll),
+        registries: ingested.registries.iter().map(records).collect(),
     }
+}
+
+/// Persons parallel to the roll.
+pub fn members(roll: &[RollMember]) -> Vec<Person> {
+    roll.par_iter().map(member_person).collect()
+}
+
+/// Persons parallel to one registry's records.
+pub fn records(registry: &Registry) -> Vec<Person> {
+    registry
+        .records
+        .par_iter()
+        .map(|r| record_person(&r.person))
+        .collect()
 }
 
 fn member_person(member: &RollMember) -> Person {
