@@ -118,14 +118,20 @@ fn evaluate_stages(
     linking: Linking,
 ) -> Result<Evaluation, JobError> {
     let mut timer = StageTimer::start();
-    let (ingested, normalized) = read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
-    progress("matching roll members to registry records");
-    let links = match linking {
-        Linking::Whole => link::match_sources(&ingested, &normalized, &pipeline.link),
+    let (ingested, normalized, links) = match linking {
+        Linking::Whole => {
+            let (ingested, normalized) =
+                read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
+            progress("matching roll members to registry records");
+            let links = link::match_sources(&ingested, &normalized, &pipeline.link);
+            (ingested, normalized, links)
+        }
         Linking::FromShards {
             run_id: shards_run,
             scored,
         } => {
+            let (ingested, normalized, scored) =
+                read_linked_records(pipeline, data_dir, scored, progress, &mut timer)?;
             let this_run = run_id(pipeline, as_of, &ingested);
             if this_run != shards_run {
                 return Err(ShardError::OtherRun {
@@ -134,8 +140,11 @@ fn evaluate_stages(
                 }
                 .into());
             }
-            link::match_sources_from_shards(&ingested, &normalized, &pipeline.link, scored)
-                .ok_or(ShardError::NeedsParameters)?
+            progress("deciding the shards' pairs");
+            let links =
+                link::match_sources_from_shards(&ingested, &normalized, &pipeline.link, &scored)
+                    .ok_or(ShardError::NeedsParameters)?;
+            (ingested, normalized, links)
         }
     };
     timer.lap("link");
@@ -182,6 +191,48 @@ fn read_and_normalize(
     let normalized = normalize::normalize(&ingested);
     timer.lap("normalize");
     Ok((ingested, normalized))
+}
+
+/// The ingest and normalize stages of `merge`: the roll whole, and of each registry, read
+/// one at a time, only the records that the shards' pairs or a shared valid ID link to a
+/// member (`link::LinkedRecords`). Returns the shards' pairs renumbered to the kept records.
+fn read_linked_records(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    shards: &link::ScoredPairs,
+    progress: Progress,
+    timer: &mut StageTimer,
+) -> Result<(Ingested, Normalized, link::ScoredPairs), IngestError> {
+    progress("reading inputs");
+    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
+    let mut normalized = Normalized {
+        members: normalize::members(&ingested.roll),
+        registries: Vec::new(),
+    };
+    let linked = link::LinkedRecords::new(&normalized);
+    let mut shards = shards.clone();
+    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
+        let mut registry = ingest::load_registry(pipeline, data_dir, source, &mut ingested)?;
+        let persons = normalize::records(&registry);
+        let kept = linked.of_registry(registry_idx, &persons, &shards);
+        shards.renumber_records(registry_idx, &kept);
+        registry.records = keep_only(registry.records, &kept);
+        normalized.registries.push(keep_only(persons, &kept));
+        ingested.registries.push(registry);
+    }
+    timer.lap("ingest");
+    log_ingested(&ingested);
+    Ok((ingested, normalized, shards))
+}
+
+/// The items at the positions `kept` (ascending), in order.
+fn keep_only<T>(items: Vec<T>, kept: &[usize]) -> Vec<T> {
+    let mut next = kept.iter().peekable();
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| (next.next_if_eq(&&i).is_some()).then_some(item))
+        .collect()
 }
 
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than
@@ -347,8 +398,9 @@ pub fn run_shard(
 }
 
 /// Combines shard directories into a whole run's outputs (`rollcheck merge`). Reads the
-/// inputs again (the rules need them), checks they are the ones the shards read, decides
-/// the shards' pairs together and writes, locks and records history exactly as `run` does.
+/// inputs again (the rules need the linked records), one registry at a time, keeping only
+/// the records linked to a member; checks they are the ones the shards read, decides the
+/// shards' pairs together and writes, locks and records history exactly as `run` does.
 /// The as-of date is the shards' unless given.
 pub fn merge(
     pipeline: &Pipeline,

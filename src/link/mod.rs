@@ -250,6 +250,41 @@ impl ShardScorer {
     }
 }
 
+/// What `merge` keeps of each registry: the records that share a valid ID with a roll
+/// member or appear in a shard's pairs. Decisions and rules look at no other record, so
+/// merge holds what is linked, not every registry.
+pub struct LinkedRecords {
+    by_id: key_index::KeyIndex,
+}
+
+impl LinkedRecords {
+    pub fn new(normalized: &Normalized) -> LinkedRecords {
+        LinkedRecords {
+            by_id: exact::index_members(normalized),
+        }
+    }
+
+    /// The records of registry `registry_idx` (`persons`) to keep, ascending.
+    pub fn of_registry(
+        &self,
+        registry_idx: usize,
+        persons: &[crate::normalize::Person],
+        shards: &ScoredPairs,
+    ) -> Vec<usize> {
+        let by_id = self
+            .by_id
+            .join(persons.iter().map(|p| p.valid_id().map(|v| v.key)));
+        let mut kept: Vec<usize> = by_id
+            .into_iter()
+            .map(|(record_idx, _)| record_idx)
+            .collect();
+        kept.extend(shards.records_of(registry_idx));
+        kept.sort_unstable();
+        kept.dedup();
+        kept
+    }
+}
+
 /// Links as `match_sources` does, with the blocked pairs scored by shards (`score_shard`,
 /// merged). `None` when the pipeline has no fixed parameters.
 pub fn match_sources_from_shards(

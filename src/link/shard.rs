@@ -102,6 +102,28 @@ impl ScoredPairs {
         self.pairs.extend(pairs);
     }
 
+    /// The records of one registry that the pairs name (ascending, with repeats).
+    pub fn records_of(&self, registry_idx: usize) -> impl Iterator<Item = usize> + '_ {
+        let start = self.pairs.partition_point(|p| p.0 < registry_idx);
+        self.pairs[start..]
+            .iter()
+            .take_while(move |p| p.0 == registry_idx)
+            .map(|p| p.1)
+    }
+
+    /// Renumbers the records of registry `registry_idx` to their places in `kept` (ascending,
+    /// holding every record the pairs name), as when only those records are held.
+    ///
+    /// # Panics
+    /// If a pair names a record not in `kept`.
+    pub fn renumber_records(&mut self, registry_idx: usize, kept: &[usize]) {
+        for pair in self.pairs.iter_mut().filter(|p| p.0 == registry_idx) {
+            pair.1 = kept
+                .binary_search(&pair.1)
+                .expect("kept holds every record the pairs name");
+        }
+    }
+
     /// The pairs of all shards as if one process had scored them.
     pub fn merge(shards: Vec<ScoredPairs>) -> ScoredPairs {
         let mut merged = ScoredPairs::default();
