@@ -656,3 +656,16 @@ fn matches_per_source(links: &Links) -> BTreeMap<String, usize> {
     }
     counts
 }
+
+#[cfg(test)]
+mod tests {
+    use super::keep_only;
+
+    #[test]
+    fn keep_only_keeps_the_listed_positions_in_order() {
+        let items = vec!["a", "b", "c", "d", "e"];
+        assert_eq!(keep_only(items.clone(), &[0, 3, 4]), ["a", "d", "e"]);
+        assert!(keep_only(items.clone(), &[]).is_empty());
+        assert_eq!(keep_only(items.clone(), &[0, 1, 2, 3, 4]), items);
+    }
+}

@@ -173,6 +173,21 @@ mod tests {
     }
 
     #[test]
+    fn records_of_a_registry_are_renumbered_to_the_kept_ones() {
+        let mut scored = ScoredPairs {
+            pairs: vec![(0, 4, 1), (1, 2, 0), (1, 7, 3), (1, 7, 5), (2, 0, 0)],
+            ..ScoredPairs::default()
+        };
+        assert_eq!(scored.records_of(1).collect::<Vec<_>>(), [2, 7, 7]);
+        assert_eq!(scored.records_of(3).count(), 0);
+        scored.renumber_records(1, &[1, 2, 5, 7]);
+        assert_eq!(
+            scored.pairs,
+            [(0, 4, 1), (1, 1, 0), (1, 3, 3), (1, 3, 5), (2, 0, 0)]
+        );
+    }
+
+    #[test]
     fn fnv_matches_its_published_test_vectors() {
         assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
         assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
