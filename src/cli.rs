@@ -89,6 +89,10 @@ enum Command {
         /// `[link] parameters`.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<Shard>,
+        /// With --shard: read each registry in pieces of at most this many rows, so a shard
+        /// holds the roll and one piece, not whole registries.
+        #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows, requires = "shard")]
+        piece_rows: usize,
     },
     /// Combine the directories of `run --shard K/N` (all N of them) into a whole run's
     /// outputs, the same as one `run` would write. Reads the same inputs the shards read.
@@ -104,6 +108,10 @@ enum Command {
         as_of: Option<NaiveDate>,
         #[arg(long, default_value = "rollcheck-out")]
         out: PathBuf,
+        /// Read each registry in pieces of at most this many rows, keeping only the records
+        /// linked to a member.
+        #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
+        piece_rows: usize,
     },
     /// Check a pipeline and its inputs (headers, rows, quarantine) without matching.
     Validate {
@@ -210,6 +218,15 @@ impl From<VariantArg> for Variant {
             VariantArg::Messy => Variant::Messy,
             VariantArg::Hard => Variant::Hard,
         }
+    }
+}
+
+fn parse_piece_rows(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(rows) if rows > 0 => Ok(rows),
+        _ => Err(format!(
+            "`{text}` is not a number of rows: write a whole number above 0"
+        )),
     }
 }
 
@@ -357,6 +374,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             as_of,
             out,
             shard,
+            piece_rows,
         } => {
             let pipeline = Pipeline::load(&pipeline)?;
             let as_of = as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
@@ -364,8 +382,15 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             let spinner = stage_spinner(log_format);
             let progress = |stage: &str| spinner.set_message(stage.to_string());
             if let Some(shard) = shard {
-                let written =
-                    job::run_shard(&pipeline, data.as_deref(), as_of, shard, &out, &progress);
+                let written = job::run_shard(
+                    &pipeline,
+                    data.as_deref(),
+                    as_of,
+                    shard,
+                    piece_rows,
+                    &out,
+                    &progress,
+                );
                 spinner.finish_and_clear();
                 let written = written?;
                 out!(
@@ -392,6 +417,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             data,
             as_of,
             out,
+            piece_rows,
         } => {
             let pipeline = Pipeline::load(&pipeline)?;
             let started = Instant::now();
@@ -402,6 +428,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
                 data.as_deref(),
                 as_of,
                 &shard_dirs,
+                piece_rows,
                 &out,
                 &progress,
             );

@@ -8,7 +8,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::config::{hex_sha256, Pipeline};
-use crate::ingest::{self, IngestError, Ingested};
+use crate::ingest::{self, IngestError, Ingested, Registry};
 use crate::link::{self, Links};
 use crate::model::Reason;
 use crate::normalize::{self, Normalized};
@@ -76,6 +76,10 @@ pub struct Evaluation {
     pub stage_seconds: Vec<(String, f64)>,
 }
 
+/// Registry rows a shard or a merge holds at a time, unless told otherwise (`--piece-rows`):
+/// about half a gigabyte of parsed rows, so a shard's memory is the roll plus this.
+pub const PIECE_ROWS: usize = 500_000;
+
 /// Reports which stage a run is in (the command line shows it as a spinner).
 pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
@@ -107,6 +111,8 @@ pub enum Linking<'a> {
     FromShards {
         run_id: &'a str,
         scored: &'a link::ScoredPairs,
+        /// Registries are read in pieces of at most this many rows.
+        rows_per_piece: usize,
     },
 }
 
@@ -129,9 +135,15 @@ fn evaluate_stages(
         Linking::FromShards {
             run_id: shards_run,
             scored,
+            rows_per_piece,
         } => {
-            let (ingested, normalized, scored) =
-                read_linked_records(pipeline, data_dir, scored, progress, &mut timer)?;
+            let (ingested, normalized, scored) = read_linked_records(
+                pipeline,
+                data_dir,
+                (scored, rows_per_piece),
+                progress,
+                &mut timer,
+            )?;
             let this_run = run_id(pipeline, as_of, &ingested);
             if this_run != shards_run {
                 return Err(ShardError::OtherRun {
@@ -199,7 +211,7 @@ fn read_and_normalize(
 fn read_linked_records(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
-    shards: &link::ScoredPairs,
+    (shards, rows_per_piece): (&link::ScoredPairs, usize),
     progress: Progress,
     timer: &mut StageTimer,
 ) -> Result<(Ingested, Normalized, link::ScoredPairs), IngestError> {
@@ -211,15 +223,33 @@ fn read_linked_records(
     };
     let linked = link::LinkedRecords::new(&normalized);
     let mut shards = shards.clone();
+    let mut quarantine = Vec::new();
     for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        let mut registry = ingest::load_registry(pipeline, data_dir, source, &mut ingested)?;
-        let persons = normalize::records(&registry);
-        let kept = linked.of_registry(registry_idx, &persons, &shards);
+        let (mut records, mut persons, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+        let mut first_record = 0;
+        let info = ingest::load_registry_in_pieces(
+            pipeline,
+            data_dir,
+            source,
+            rows_per_piece,
+            &mut quarantine,
+            &mut |piece| {
+                let piece_persons = normalize::records(&piece);
+                let kept_here =
+                    linked.of_piece(registry_idx, first_record, &piece_persons, &shards);
+                let local: Vec<usize> = kept_here.iter().map(|r| r - first_record).collect();
+                first_record += piece_persons.len();
+                records.extend(keep_only(piece.records, &local));
+                persons.extend(keep_only(piece_persons, &local));
+                kept.extend(kept_here);
+            },
+        )?;
         shards.renumber_records(registry_idx, &kept);
-        registry.records = keep_only(registry.records, &kept);
-        normalized.registries.push(keep_only(persons, &kept));
-        ingested.registries.push(registry);
+        ingested.inputs.push(info);
+        ingested.registries.push(Registry { source, records });
+        normalized.registries.push(persons);
     }
+    ingested.quarantine.append(&mut quarantine);
     timer.lap("ingest");
     log_ingested(&ingested);
     Ok((ingested, normalized, shards))
@@ -334,14 +364,16 @@ pub fn run_with_progress(
 }
 
 /// One shard of a run (`rollcheck run --shard K/N`): reads the roll, then each registry in
-/// turn, links the members of the shard's households to it and lets it go, and writes the
-/// pairs worth deciding into `out_dir` for `merge`. It holds the roll and one registry at a
-/// time, so a shard's memory is that of its largest registry, not of all of them.
+/// pieces of at most `rows_per_piece` rows, links the members of the shard's households to
+/// each piece and lets it go, and writes the pairs worth deciding into `out_dir` for
+/// `merge`. It holds the roll and one piece at a time, so a shard's memory does not grow
+/// with the registries.
 pub fn run_shard(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
     shard: link::Shard,
+    rows_per_piece: usize,
     out_dir: &Path,
     progress: Progress,
 ) -> Result<output::ShardManifest, JobError> {
@@ -356,24 +388,36 @@ pub fn run_shard(
         members: normalize::members(&ingested.roll),
         registries: Vec::new(),
     };
-    timer.lap("roll");
+    timer.lap("read roll");
     let mut shard_linker = link::ShardScorer::new(&ingested, &normalized, &pipeline.link, shard)
         .ok_or(ShardError::NeedsParameters)?;
     timer.lap("index roll");
+    let mut quarantine = Vec::new();
     for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
         progress(&format!(
             "matching this shard's members to {}",
             source.code()
         ));
-        let registry = ingest::load_registry(pipeline, data_dir, source, &mut ingested)?;
-        normalized.registries = vec![normalize::records(&registry)];
-        ingested.registries = vec![registry];
-        timer.lap(&format!("read {}", source.code()));
-        shard_linker.score(&ingested, &normalized, registry_idx);
-        ingested.registries.clear();
-        normalized.registries.clear();
-        timer.lap(&format!("link {}", source.code()));
+        let mut first_record = 0;
+        let info = ingest::load_registry_in_pieces(
+            pipeline,
+            data_dir,
+            source,
+            rows_per_piece,
+            &mut quarantine,
+            &mut |piece| {
+                normalized.registries = vec![normalize::records(&piece)];
+                ingested.registries = vec![piece];
+                shard_linker.score(&ingested, &normalized, registry_idx, first_record);
+                first_record += ingested.registries[0].records.len();
+                ingested.registries.clear();
+                normalized.registries.clear();
+            },
+        )?;
+        ingested.inputs.push(info);
+        timer.lap(source.code());
     }
+    ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
     let scored = shard_linker.finish();
     let households = Households::from_roll(&ingested.roll);
@@ -407,6 +451,7 @@ pub fn merge(
     data_dir: Option<&Path>,
     as_of: Option<NaiveDate>,
     shard_dirs: &[PathBuf],
+    rows_per_piece: usize,
     out_dir: &Path,
     progress: Progress,
 ) -> Result<RunSummary, JobError> {
@@ -417,6 +462,7 @@ pub fn merge(
     let linking = Linking::FromShards {
         run_id: &manifest.run_id,
         scored: &scored,
+        rows_per_piece,
     };
     run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
 }

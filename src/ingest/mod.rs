@@ -89,64 +89,133 @@ pub fn registry_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '
 
 /// Reads the roll: an `Ingested` with no registries yet.
 pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
-    let base = base_dir(pipeline, data_dir);
+    let mut roll = Vec::new();
     let mut quarantine = Vec::new();
-    let roll_spec = &pipeline.sources[&Source::Roll];
-    let (table, info) = read_source(Source::Roll, roll_spec, &base)?;
-    let index = column_index(Source::Roll, &table, roll_spec, &info.path)?;
-    let roll = parse_rows(
+    let info = read_source_in_pieces(
         Source::Roll,
-        &table,
-        &index,
-        &info,
+        &pipeline.sources[&Source::Roll],
+        &base_dir(pipeline, data_dir),
+        usize::MAX,
         parse_roll_member,
         &mut quarantine,
-    );
-    let inputs = vec![balanced(info, table.rows.len(), roll.len())];
+        &mut |members| roll.extend(members),
+    )?;
     Ok(Ingested {
         roll,
         registries: Vec::new(),
         quarantine,
-        inputs,
+        inputs: vec![info],
     })
 }
 
 /// Reads one registry named by the pipeline. Its quarantined rows and input record go into
-/// `ingested`; its records are returned, for the caller to keep or to use and drop (a shard holds
-/// one registry at a time).
+/// `ingested`; its records are returned, for the caller to keep.
 pub fn load_registry(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     source: Source,
     ingested: &mut Ingested,
 ) -> Result<Registry, IngestError> {
-    let spec = &pipeline.sources[&source];
-    let (table, info) = read_source(source, spec, &base_dir(pipeline, data_dir))?;
-    let index = column_index(source, &table, spec, &info.path)?;
-    let parse = registry_parser(source);
-    let records = parse_rows(
+    let mut records = Vec::new();
+    let info = load_registry_in_pieces(
+        pipeline,
+        data_dir,
         source,
-        &table,
-        &index,
-        &info,
-        parse,
+        usize::MAX,
         &mut ingested.quarantine,
-    );
-    ingested
-        .inputs
-        .push(balanced(info, table.rows.len(), records.len()));
+        &mut |piece| records.extend(piece.records),
+    )?;
+    ingested.inputs.push(info);
     Ok(Registry { source, records })
+}
+
+/// Reads one registry in pieces of at most `rows_per_piece` rows, each handed to `each`
+/// before the next is parsed, so a caller that uses and drops them (a shard, a merge) holds
+/// one piece of the registry, not all of it. Pieces come in row order; unusable rows go to
+/// `quarantine`. Returns the registry's input record.
+pub fn load_registry_in_pieces(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    source: Source,
+    rows_per_piece: usize,
+    quarantine: &mut Vec<QuarantinedRow>,
+    each: &mut dyn FnMut(Registry),
+) -> Result<InputInfo, IngestError> {
+    read_source_in_pieces(
+        source,
+        &pipeline.sources[&source],
+        &base_dir(pipeline, data_dir),
+        rows_per_piece,
+        registry_parser(source),
+        quarantine,
+        &mut |records| each(Registry { source, records }),
+    )
+}
+
+/// Finds, reads and parses one source, handing its parsed rows to `each` in pieces of at
+/// most `rows_per_piece` rows; unusable rows go to `quarantine`. Returns the source's record
+/// with rows read, used and quarantined.
+fn read_source_in_pieces<T>(
+    source: Source,
+    spec: &SourceSpec,
+    base: &Path,
+    rows_per_piece: usize,
+    parse: ParseRow<T>,
+    quarantine: &mut Vec<QuarantinedRow>,
+    each: &mut dyn FnMut(Vec<T>),
+) -> Result<InputInfo, IngestError> {
+    let path = locate(source, spec, base)?;
+    let (bytes, format) = read_bytes(&path)?;
+    let mut info = InputInfo {
+        source,
+        path: path.display().to_string(),
+        sha256: hex_sha256(&bytes),
+        format: format.name().into(),
+        encoding: String::new(),
+        replacement_chars: 0,
+        rows_read: 0,
+        rows_used: 0,
+        rows_quarantined: 0,
+    };
+    let mut index = None;
+    let mut failure = None;
+    raw_tables(
+        &path,
+        &bytes,
+        format,
+        spec.sheet.as_deref(),
+        rows_per_piece,
+        &mut |table| {
+            if failure.is_some() {
+                return;
+            }
+            if index.is_none() {
+                info.encoding.clone_from(&table.encoding);
+                info.replacement_chars = table.replacement_chars;
+                match column_index(source, &table, spec, &info.path) {
+                    Ok(found) => index = Some(found),
+                    Err(err) => {
+                        failure = Some(err);
+                        return;
+                    }
+                }
+            }
+            let index = index.as_deref().expect("the columns were found above");
+            let rows = parse_rows(source, &table, index, &info, parse, quarantine);
+            info.rows_read += table.rows.len();
+            info.rows_used += rows.len();
+            each(rows);
+        },
+    )?;
+    if let Some(err) = failure {
+        return Err(err);
+    }
+    info.rows_quarantined = info.rows_read - info.rows_used;
+    Ok(info)
 }
 
 fn base_dir(pipeline: &Pipeline, data_dir: Option<&Path>) -> PathBuf {
     data_dir.map_or_else(|| pipeline.base_dir(), Path::to_path_buf)
-}
-
-fn balanced(mut info: InputInfo, rows_read: usize, rows_used: usize) -> InputInfo {
-    info.rows_read = rows_read;
-    info.rows_used = rows_used;
-    info.rows_quarantined = rows_read - rows_used;
-    info
 }
 
 /// Finds the file of a source: its configured path, else `<base>/<source>.<ext>`.
@@ -172,37 +241,6 @@ fn locate(source: Source, spec: &SourceSpec, base: &Path) -> Result<PathBuf, Ing
         })
 }
 
-fn read_source(
-    source: Source,
-    spec: &SourceSpec,
-    base: &Path,
-) -> Result<(RawTable, InputInfo), IngestError> {
-    let path = locate(source, spec, base)?;
-    let (table, format, sha256) = read_file(&path, spec.sheet.as_deref())?;
-    let info = InputInfo {
-        source,
-        path: path.display().to_string(),
-        sha256,
-        format: format.into(),
-        encoding: table.encoding.clone(),
-        replacement_chars: table.replacement_chars,
-        rows_read: 0,
-        rows_used: 0,
-        rows_quarantined: 0,
-    };
-    Ok((table, info))
-}
-
-/// Reads any supported file into a raw table; returns it with its format and sha256.
-fn read_file(
-    path: &Path,
-    sheet: Option<&str>,
-) -> Result<(RawTable, &'static str, String), IngestError> {
-    let (bytes, format) = read_bytes(path)?;
-    let table = raw_table(path, &bytes, format, sheet)?;
-    Ok((table, format.name(), hex_sha256(&bytes)))
-}
-
 fn raw_table(
     path: &Path,
     bytes: &[u8],
@@ -214,6 +252,49 @@ fn raw_table(
         Format::Xlsx => table::read_xlsx(bytes, sheet),
         Format::Csv => table::read_csv(bytes),
         Format::CsvGz => table::read_csv(&gunzip(path, bytes)?),
+    }
+    .map_err(|message| unreadable(path, message))
+}
+
+/// `raw_table` in pieces of at most `rows_per_piece` rows (see `table::read_csv_in_pieces`).
+/// CSV is parsed piece by piece; XLSX and Parquet are read whole, then handed on in pieces.
+fn raw_tables(
+    path: &Path,
+    bytes: &[u8],
+    format: Format,
+    sheet: Option<&str>,
+    rows_per_piece: usize,
+    each: &mut dyn FnMut(RawTable),
+) -> Result<(), IngestError> {
+    let in_pieces = |table: RawTable, each: &mut dyn FnMut(RawTable)| {
+        let RawTable {
+            headers,
+            rows,
+            encoding,
+            replacement_chars,
+        } = table;
+        let mut rows = rows.into_iter().peekable();
+        loop {
+            let piece: Vec<RawRow> = rows.by_ref().take(rows_per_piece).collect();
+            let last = rows.peek().is_none();
+            each(RawTable {
+                headers: headers.clone(),
+                rows: piece,
+                encoding: encoding.clone(),
+                replacement_chars,
+            });
+            if last {
+                break;
+            }
+        }
+    };
+    match format {
+        Format::Csv => table::read_csv_in_pieces(bytes, rows_per_piece, each),
+        Format::CsvGz => table::read_csv_in_pieces(&gunzip(path, bytes)?, rows_per_piece, each),
+        Format::Parquet | Format::Xlsx => {
+            in_pieces(raw_table(path, bytes, format, sheet)?, each);
+            Ok(())
+        }
     }
     .map_err(|message| unreadable(path, message))
 }

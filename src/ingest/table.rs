@@ -75,46 +75,64 @@ pub struct RawTable {
 
 /// Parses decoded CSV text. Rows with a field count unlike the header are kept with a problem.
 pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
+    let mut whole = None;
+    read_csv_in_pieces(bytes, usize::MAX, &mut |table| whole = Some(table))?;
+    Ok(whole.expect("read_csv_in_pieces hands on at least one table"))
+}
+
+/// `read_csv` in pieces of at most `rows_per_piece` rows, so that a caller can use and drop
+/// each piece before the next is parsed. Every piece has the header and encoding, and rows
+/// keep the numbers they have in the whole file; a file without data rows is one empty piece.
+pub fn read_csv_in_pieces(
+    bytes: &[u8],
+    rows_per_piece: usize,
+    each: &mut dyn FnMut(RawTable),
+) -> Result<(), String> {
     let Decoded {
         text,
         encoding,
         replacement_chars,
     } = decode_text(bytes);
     let mut reader = csv_reader(&text);
-    let mut records = reader.records();
-    let headers = header_row(records.next())?;
-    let mut rows = Vec::new();
-    for (index, record) in records.enumerate() {
-        let row = index + 2;
-        match record {
-            Ok(record) => {
-                let problem = (record.len() != headers.len()).then(|| {
-                    field_count_problem(
-                        record.iter().map(str::as_bytes),
-                        record.len(),
-                        headers.len(),
-                    )
-                });
-                let cells = record.iter().map(text_cell).collect();
-                rows.push(RawRow {
-                    row,
-                    cells,
-                    problem,
-                });
-            }
-            Err(err) => rows.push(RawRow {
-                row,
-                cells: Vec::new(),
-                problem: Some(format!("unreadable CSV record: {err}")),
-            }),
+    let mut records = reader.records().enumerate().peekable();
+    let headers = header_row(records.next().map(|(_, record)| record))?;
+    loop {
+        let mut rows = Vec::new();
+        for (index, record) in records.by_ref().take(rows_per_piece) {
+            rows.push(raw_row(index + 1, record, headers.len()));
+        }
+        let last = records.peek().is_none();
+        each(RawTable {
+            headers: headers.clone(),
+            rows,
+            encoding: encoding.to_string(),
+            replacement_chars,
+        });
+        if last {
+            return Ok(());
         }
     }
-    Ok(RawTable {
-        headers,
-        rows,
-        encoding: encoding.to_string(),
-        replacement_chars,
-    })
+}
+
+/// Data row `row` (1-based, the header is row 1) of a CSV file with `fields` columns.
+fn raw_row(row: usize, record: csv::Result<csv::StringRecord>, fields: usize) -> RawRow {
+    match record {
+        Ok(record) => {
+            let problem = (record.len() != fields).then(|| {
+                field_count_problem(record.iter().map(str::as_bytes), record.len(), fields)
+            });
+            RawRow {
+                row,
+                cells: record.iter().map(text_cell).collect(),
+                problem,
+            }
+        }
+        Err(err) => RawRow {
+            row,
+            cells: Vec::new(),
+            problem: Some(format!("unreadable CSV record: {err}")),
+        },
+    }
 }
 
 fn csv_reader(text: &str) -> csv::Reader<&[u8]> {
@@ -363,6 +381,38 @@ mod tests {
             table.rows[1].problem.as_deref(),
             Some("expected 2 fields, found 3")
         );
+    }
+
+    #[test]
+    fn pieces_together_are_the_whole_table() {
+        let csv = b"a,b\n1,2\n3\n5,6\n7,8\n9,10\n";
+        let whole = read_csv(csv).unwrap();
+        for rows_per_piece in 1..=6 {
+            let mut pieces = Vec::new();
+            read_csv_in_pieces(csv, rows_per_piece, &mut |t| pieces.push(t)).unwrap();
+            assert_eq!(
+                pieces.len(),
+                5usize.div_ceil(rows_per_piece),
+                "{rows_per_piece}"
+            );
+            assert!(pieces.iter().all(|p| p.headers == whole.headers));
+            let rows: Vec<(usize, String, Option<String>)> = pieces
+                .iter()
+                .flat_map(|p| &p.rows)
+                .map(|r| (r.row, format!("{:?}", r.cells), r.problem.clone()))
+                .collect();
+            let expected: Vec<(usize, String, Option<String>)> = whole
+                .rows
+                .iter()
+                .map(|r| (r.row, format!("{:?}", r.cells), r.problem.clone()))
+                .collect();
+            assert_eq!(rows, expected, "{rows_per_piece} rows a piece");
+        }
+        // A header alone is one empty piece, so the caller still sees the columns.
+        let mut pieces = Vec::new();
+        read_csv_in_pieces(b"a,b\n", 3, &mut |t| pieces.push(t)).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert!(pieces[0].rows.is_empty() && pieces[0].headers == ["a", "b"]);
     }
 
     #[test]

@@ -204,9 +204,16 @@ impl ShardScorer {
         })
     }
 
-    /// Scores the one registry that `ingested` and `normalized` hold (besides the roll),
-    /// which is registry `registry_idx` of the whole run.
-    pub fn score(&mut self, ingested: &Ingested, normalized: &Normalized, registry_idx: usize) {
+    /// Scores the one registry that `ingested` and `normalized` hold (besides the roll): a
+    /// piece of registry `registry_idx` of the whole run whose first record is record
+    /// `first_record` there.
+    pub fn score(
+        &mut self,
+        ingested: &Ingested,
+        normalized: &Normalized,
+        registry_idx: usize,
+        first_record: usize,
+    ) {
         assert_eq!(
             ingested.registries.len(),
             1,
@@ -239,7 +246,7 @@ impl ShardScorer {
             ScoredPairs::counts_of(&blocked),
             possible
                 .iter()
-                .map(|m| (registry_idx, m.record_idx, m.member_idx)),
+                .map(|m| (registry_idx, first_record + m.record_idx, m.member_idx)),
         );
     }
 
@@ -264,21 +271,28 @@ impl LinkedRecords {
         }
     }
 
-    /// The records of registry `registry_idx` (`persons`) to keep, ascending.
-    pub fn of_registry(
+    /// The records to keep of a piece (`persons`) of registry `registry_idx` whose first
+    /// record is record `first_record` there: their numbers in the registry, ascending.
+    pub fn of_piece(
         &self,
         registry_idx: usize,
+        first_record: usize,
         persons: &[crate::normalize::Person],
         shards: &ScoredPairs,
     ) -> Vec<usize> {
         let by_id = self
             .by_id
             .join(persons.iter().map(|p| p.valid_id().map(|v| v.key)));
+        let piece = first_record..first_record + persons.len();
         let mut kept: Vec<usize> = by_id
             .into_iter()
-            .map(|(record_idx, _)| record_idx)
+            .map(|(record_idx, _)| first_record + record_idx)
+            .chain(
+                shards
+                    .records_of(registry_idx)
+                    .filter(|record_idx| piece.contains(record_idx)),
+            )
             .collect();
-        kept.extend(shards.records_of(registry_idx));
         kept.sort_unstable();
         kept.dedup();
         kept

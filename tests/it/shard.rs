@@ -60,16 +60,21 @@ fn manifest_without_times(out: &Path) -> serde_json::Value {
     manifest
 }
 
-fn run_shards(county: &County, count: u32) -> Vec<PathBuf> {
+/// Every shard of `count`, reading registries in pieces of at most `piece_rows` rows.
+fn run_shards(county: &County, count: u32, piece_rows: usize) -> Vec<PathBuf> {
     (0..count)
         .map(|index| {
-            let dir = county.dir.path().join(format!("shards-{count}/{index}"));
+            let dir = county
+                .dir
+                .path()
+                .join(format!("shards-{count}-{piece_rows}/{index}"));
             let shard = Shard { index, count };
             job::run_shard(
                 &county.pipeline,
                 Some(&county.data),
                 fixture_as_of(),
                 shard,
+                piece_rows,
                 &dir,
                 &|_| {},
             )
@@ -95,8 +100,10 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
     let methods = matches.column("method").unwrap().str().unwrap().clone();
     assert!(methods.iter().any(|m| m == Some("probabilistic")));
     assert!(!summary.flags.is_empty());
-    for count in [1, 3, 8] {
-        let shard_dirs = run_shards(&county, count);
+    // Registries read whole, and in pieces of a few rows (every registry here has hundreds),
+    // by the shards and by the merge alike.
+    for (count, piece_rows) in [(1, job::PIECE_ROWS), (3, 97), (8, 1)] {
+        let shard_dirs = run_shards(&county, count, piece_rows);
         let merged = county.dir.path().join(format!("merged-{count}"));
         // Given in reverse: the order of the shard directories does not matter.
         let reversed: Vec<PathBuf> = shard_dirs.iter().rev().cloned().collect();
@@ -105,6 +112,7 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
             Some(&county.data),
             None,
             &reversed,
+            piece_rows.max(61),
             &merged,
             &|_| {},
         )
@@ -113,7 +121,7 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
             assert!(
                 std::fs::read(whole.join(file)).unwrap()
                     == std::fs::read(merged.join(file)).unwrap(),
-                "{file} differs with {count} shards"
+                "{file} differs with {count} shards, {piece_rows} rows a piece"
             );
         }
         assert_eq!(
@@ -127,8 +135,8 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
 #[test]
 fn merge_refuses_incomplete_mixed_or_foreign_shards() {
     let county = county(300);
-    let three = run_shards(&county, 3);
-    let two = run_shards(&county, 2);
+    let three = run_shards(&county, 3, job::PIECE_ROWS);
+    let two = run_shards(&county, 2, job::PIECE_ROWS);
     let merge = |dirs: &[PathBuf]| {
         let out = county.dir.path().join("merged");
         job::merge(
@@ -136,6 +144,7 @@ fn merge_refuses_incomplete_mixed_or_foreign_shards() {
             Some(&county.data),
             None,
             dirs,
+            job::PIECE_ROWS,
             &out,
             &|_| {},
         )
@@ -161,6 +170,7 @@ fn merge_refuses_incomplete_mixed_or_foreign_shards() {
         Some(&county.data),
         Some(other_day),
         &three,
+        job::PIECE_ROWS,
         &out,
         &|_| {},
     )
@@ -203,6 +213,8 @@ fn shard_and_merge_on_the_command_line() {
                 "2025-06-30",
                 "--shard",
                 &format!("{k}/2"),
+                "--piece-rows",
+                "40",
                 "--out",
             ])
             .arg(&dir)
