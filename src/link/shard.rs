@@ -1,8 +1,8 @@
 //! Sharded linking for clusters. A shard links the roll members of its households against
-//! every registry record and keeps the blocked pairs that scored as at least possible;
-//! `merge` collects those pairs and makes every decision that spans members (one member per
-//! record, one death per member) over all of them at once, so N shards give exactly what one
-//! process gives.
+//! every registry record, one piece of a registry at a time, and keeps the blocked pairs
+//! that scored as at least possible; `merge` collects those pairs and makes every decision
+//! that spans members (one member per record, one death per member) over all of them at
+//! once, so N shards give exactly what one process gives.
 //!
 //! The partition is by household: FNV-1a 64 of the `household_id` text (UTF-8) modulo N.
 //! FNV is fixed by its definition, unlike Rust's `DefaultHasher`, so a shard means the same
