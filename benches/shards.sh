@@ -4,7 +4,9 @@
 # runs each of N shards one after another and merges them. Records per-shard wall seconds
 # and peak RSS, the merge, and whether the merged flags equal the whole run's byte for byte,
 # to benches/results/shards-<households>-<N>.json.
-# Usage: benches/shards.sh [HOUSEHOLDS] [N]
+# Usage: benches/shards.sh [HOUSEHOLDS] [N] [PIECE_ROWS]
+# PIECE_ROWS (default: rollcheck's own, 500,000) is how many registry rows a shard or the
+# merge holds at a time (`--piece-rows`).
 # On a cluster the shards run side by side, so the wall time there is about the slowest
 # shard plus the merge; here they run in turn, so the total is their sum.
 set -euo pipefail
@@ -12,6 +14,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/lib.sh"
 households="${1:-500000}"
 shards="${2:-4}"
+piece_rows=()
+[ -z "${3:-}" ] || piece_rows=(--piece-rows "$3")
 build_release
 bench_setup
 timed() { # timed NAME COMMAND...: wall seconds to stdout, GNU time report to $work/NAME.time
@@ -31,12 +35,12 @@ sed "s|^\[link\]|[link]\nparameters = \"$work/whole/model.json\"|" \
 shard_json=()
 for k in $(seq 0 $((shards - 1))); do
   s=$(timed "shard$k" "$binary" -q run "$work/province-fixed.toml" --data "$work/data" \
-    --as-of "$as_of" --shard "$k/$shards" --out "$work/shards/$k")
+    --as-of "$as_of" --shard "$k/$shards" "${piece_rows[@]}" --out "$work/shards/$k")
   echo "shard $k/$shards: ${s} s, $(peak_mb "$work/shard$k.time") MB"
   shard_json+=("{\"shard\": $k, \"seconds\": $s, \"peak_rss_mb\": $(peak_mb "$work/shard$k.time")}")
 done
 merge_s=$(timed merge "$binary" -q merge "$work/province-fixed.toml" "$work"/shards/* --data "$work/data" \
-  --out "$work/merged")
+  "${piece_rows[@]}" --out "$work/merged")
 # The whole run trained its own parameters; rerun it with the same fixed file to compare.
 fixed_s=$(timed fixed "$binary" -q run "$work/province-fixed.toml" --data "$work/data" \
   --as-of "$as_of" --out "$work/whole-fixed")
@@ -47,8 +51,8 @@ done
 slowest=$(printf '%s\n' "${shard_json[@]}" | sed 's/.*"seconds": \([0-9.]*\).*/\1/' | sort -n | tail -1)
 echo "whole run ${whole_s} s ($(peak_mb "$work/whole.time") MB); with fixed parameters ${fixed_s} s"
 echo "merge ${merge_s} s ($(peak_mb "$work/merge.time") MB); slowest shard ${slowest} s; merged = whole: $equal"
-cat > "$root/benches/results/shards-$households-$shards.json" <<JSON
-{"case": "province shards", "households": $households, "shards": $shards,
+cat > "$root/benches/results/shards-$households-$shards${3:+-$3}.json" <<JSON
+{"case": "province shards", "households": $households, "shards": $shards, "piece_rows": "${3:-default}",
  "machine": "$(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB",
  "whole_run": {"seconds": $whole_s, "peak_rss_mb": $(peak_mb "$work/whole.time")},
  "whole_run_fixed_parameters": {"seconds": $fixed_s, "peak_rss_mb": $(peak_mb "$work/fixed.time")},
