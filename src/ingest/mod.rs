@@ -70,6 +70,11 @@ const MAX_FIELD_BYTES: usize = 4096;
 /// The file extensions tried, in order, when a source is found by name.
 const EXTENSIONS: [&str; 4] = ["csv", "csv.gz", "parquet", "xlsx"];
 
+/// Rows parsed at a time when a source is read whole: the raw cells of a piece are dropped
+/// once its rows are typed, so reading never holds a whole file's raw cells (for a province
+/// roll, about a gigabyte).
+const ROWS_PER_PIECE: usize = 100_000;
+
 /// Reads all sources named by the pipeline. `data_dir` overrides where paths resolve.
 pub fn load(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
     let mut ingested = load_roll(pipeline, data_dir)?;
@@ -95,7 +100,7 @@ pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingeste
         Source::Roll,
         &pipeline.sources[&Source::Roll],
         &base_dir(pipeline, data_dir),
-        usize::MAX,
+        ROWS_PER_PIECE,
         parse_roll_member,
         &mut quarantine,
         &mut |members| roll.extend(members),
@@ -121,7 +126,7 @@ pub fn load_registry(
         pipeline,
         data_dir,
         source,
-        usize::MAX,
+        ROWS_PER_PIECE,
         &mut ingested.quarantine,
         &mut |piece| records.extend(piece.records),
     )?;
