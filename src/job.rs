@@ -363,11 +363,11 @@ pub fn run_with_progress(
     run_linked(pipeline, data_dir, as_of, out_dir, progress, Linking::Whole)
 }
 
-/// One shard of a run (`rollcheck run --shard K/N`): reads the roll, then each registry in
-/// pieces of at most `rows_per_piece` rows, links the members of the shard's households to
-/// each piece and lets it go, and writes the pairs worth deciding into `out_dir` for
-/// `merge`. It holds the roll and one piece at a time, so a shard's memory does not grow
-/// with the registries.
+/// One shard of a run (`rollcheck run --shard K/N`): reads the roll in pieces of at most
+/// `rows_per_piece` rows, keeping its own households' members and counting what the whole
+/// roll says of them (`link::RollCensus`); then reads each registry in pieces, links the
+/// shard's members to each piece and lets it go; writes the pairs worth deciding into
+/// `out_dir` for `merge`. It holds its own members and one piece of a registry at a time.
 pub fn run_shard(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
@@ -383,14 +383,46 @@ pub fn run_shard(
     let _lock = output::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
     progress("reading the roll");
-    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
+    let mut census = link::RollCensus::new(&pipeline.link);
+    let (mut roll, mut members, mut member_numbers) = (Vec::new(), Vec::new(), Vec::new());
+    let mut roll_quarantine = Vec::new();
+    let roll_info = ingest::load_roll_in_pieces(
+        pipeline,
+        data_dir,
+        rows_per_piece,
+        &mut roll_quarantine,
+        &mut |piece| {
+            let persons = normalize::members(&piece);
+            let first_member = census.members();
+            census.count(&piece, &persons);
+            for (i, (member, person)) in piece.into_iter().zip(persons).enumerate() {
+                if shard.holds(&member.household_id) {
+                    member_numbers.push(first_member + i);
+                    roll.push(member);
+                    members.push(person);
+                }
+            }
+        },
+    )?;
+    let mut ingested = Ingested {
+        roll,
+        registries: Vec::new(),
+        quarantine: roll_quarantine,
+        inputs: vec![roll_info],
+    };
     let mut normalized = Normalized {
-        members: normalize::members(&ingested.roll),
+        members,
         registries: Vec::new(),
     };
     timer.lap("read roll");
-    let mut shard_linker = link::ShardScorer::new(&ingested, &normalized, &pipeline.link, shard)
-        .ok_or(ShardError::NeedsParameters)?;
+    let mut shard_linker = link::ShardScorer::new(
+        &ingested,
+        &normalized,
+        &pipeline.link,
+        census,
+        member_numbers,
+    )
+    .ok_or(ShardError::NeedsParameters)?;
     timer.lap("index roll");
     let mut quarantine = Vec::new();
     for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
@@ -428,7 +460,7 @@ pub fn run_shard(
         as_of: as_of.format("%Y-%m-%d").to_string(),
         pipeline_sha256: pipeline.sha256.clone(),
         shard,
-        households: households.by_id.keys().filter(|h| shard.holds(h)).count(),
+        households: households.by_id.len(),
         pairs: scored.pairs.len(),
         proposed_per_rule: scored.proposed_per_rule.clone(),
         compared: scored.compared,

@@ -96,12 +96,10 @@ pub fn registry_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '
 pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
     let mut roll = Vec::new();
     let mut quarantine = Vec::new();
-    let info = read_source_in_pieces(
-        Source::Roll,
-        &pipeline.sources[&Source::Roll],
-        &base_dir(pipeline, data_dir),
+    let info = load_roll_in_pieces(
+        pipeline,
+        data_dir,
         ROWS_PER_PIECE,
-        parse_roll_member,
         &mut quarantine,
         &mut |members| roll.extend(members),
     )?;
@@ -111,6 +109,27 @@ pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingeste
         quarantine,
         inputs: vec![info],
     })
+}
+
+/// Reads the roll in pieces of at most `rows_per_piece` rows, in row order, each handed to
+/// `each` before the next is parsed (a shard keeps only its own households' members).
+/// Unusable rows go to `quarantine`. Returns the roll's input record.
+pub fn load_roll_in_pieces(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    rows_per_piece: usize,
+    quarantine: &mut Vec<QuarantinedRow>,
+    each: &mut dyn FnMut(Vec<RollMember>),
+) -> Result<InputInfo, IngestError> {
+    read_source_in_pieces(
+        Source::Roll,
+        &pipeline.sources[&Source::Roll],
+        &base_dir(pipeline, data_dir),
+        rows_per_piece,
+        parse_roll_member,
+        quarantine,
+        each,
+    )
 }
 
 /// Reads one registry named by the pipeline. Its quarantined rows and input record go into

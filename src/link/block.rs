@@ -9,7 +9,7 @@
 //! the number of threads.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
@@ -150,9 +150,30 @@ fn keyed(
         .collect()
 }
 
+/// Every key of `people` under `rule`, in order of position.
+pub fn keys_of(rule: BlockingRule, people: &[Person], regions: &[Option<&str>]) -> Vec<u64> {
+    keyed(rule, people, regions)
+        .into_iter()
+        .flatten()
+        .map(|(_, key)| key)
+        .collect()
+}
+
+/// The keys that more than `MAX_BLOCK` of `keys` share: blocks too large to compare.
+pub fn oversized(mut keys: Vec<u64>) -> HashSet<u64> {
+    keys.par_sort_unstable();
+    keys.chunk_by(|a, b| a == b)
+        .filter(|block| block.len() > MAX_BLOCK)
+        .map(|block| block[0])
+        .collect()
+}
+
 /// The roll's keys under one rule, ready to be probed with a registry's records.
 pub struct RuleIndex {
     rule: BlockingRule,
+    /// The blocks too large to compare, when the index holds only part of the roll (a
+    /// shard's members); `None` when it holds the whole roll and counts them itself.
+    oversized: Option<HashSet<u64>>,
     every_member: KeyIndex,
     /// Two valid IDs speak for themselves (equal is the exact path, different is two
     /// people), so a record with a valid ID only meets the members without one: a small
@@ -175,27 +196,48 @@ impl RuleIndex {
         );
         RuleIndex {
             rule,
+            oversized: None,
             every_member,
             idless_members,
         }
     }
 
-    /// The pairs of one registry's records (`registry_idx`) with the members `in_scope`, and
-    /// how many record keys hit a block too large to compare. Every member counts towards a
-    /// block's size, so a shard skips exactly the blocks a whole run skips.
+    /// An index of some of the roll's members (a shard's), whose blocks are too large when
+    /// the whole roll makes them so: `oversized` is from `oversized(keys_of(whole roll))`.
+    pub fn of_part(
+        rule: BlockingRule,
+        members: &[Person],
+        member_regions: &[Option<&str>],
+        oversized: HashSet<u64>,
+    ) -> Self {
+        RuleIndex {
+            oversized: Some(oversized),
+            ..RuleIndex::new(rule, members, member_regions)
+        }
+    }
+
+    fn too_large(&self, key: u64) -> bool {
+        match &self.oversized {
+            Some(oversized) => oversized.contains(&key),
+            None => self.every_member.len_of(key) > MAX_BLOCK,
+        }
+    }
+
+    /// The pairs of one registry's records (`registry_idx`) with the indexed members, and
+    /// how many record keys hit a block too large to compare. Every member of the roll
+    /// counts towards a block's size, so a shard skips exactly the blocks a whole run skips.
     pub fn probe(
         &self,
         registry_idx: usize,
         persons: &[Person],
         record_regions: &[Option<&str>],
-        in_scope: &(dyn Fn(usize) -> bool + Sync),
     ) -> (Vec<Candidate>, usize) {
         let found: Vec<(Vec<Candidate>, usize)> = keyed(self.rule, persons, record_regions)
             .into_par_iter()
             .map(|entries| {
                 let (mut pairs, mut skipped) = (Vec::new(), 0);
                 for (record_idx, key) in entries {
-                    if self.every_member.len_of(key) > MAX_BLOCK {
+                    if self.too_large(key) {
                         skipped += 1;
                         continue;
                     }
@@ -207,7 +249,6 @@ impl RuleIndex {
                     pairs.extend(
                         partners
                             .rows(key)
-                            .filter(|&m| in_scope(m))
                             .map(|member_idx| (registry_idx, record_idx, member_idx)),
                     );
                 }
@@ -231,12 +272,11 @@ pub fn candidates_of_registry(
     registry_idx: usize,
     persons: &[Person],
     record_regions: &[Option<&str>],
-    in_scope: &(dyn Fn(usize) -> bool + Sync),
 ) -> Blocked {
     let rules: Vec<BlockingRule> = indexes.iter().map(|index| index.rule).collect();
     let mut blocked = Blocked::new(&rules);
     for index in indexes {
-        let found = index.probe(registry_idx, persons, record_regions, in_scope);
+        let found = index.probe(registry_idx, persons, record_regions);
         blocked.add(index.rule, found);
     }
     blocked.deduplicated()
@@ -244,28 +284,80 @@ pub fn candidates_of_registry(
 
 /// Proposes pairs for records and members that do not share a valid ID.
 /// `member_regions[i]` and `record_regions[r][j]` are county codes where known.
-/// Only members `in_scope` get pairs. One rule's index is built at a time, so only one is
-/// held in memory.
+/// One rule's index is built at a time, so only one is held in memory.
 pub fn candidates(
     rules: &[BlockingRule],
     members: &[Person],
     member_regions: &[Option<&str>],
     registries: &[&[Person]],
     record_regions: &[Vec<Option<&str>>],
-    in_scope: &(dyn Fn(usize) -> bool + Sync),
 ) -> Blocked {
     let mut blocked = Blocked::new(rules);
     for &rule in rules {
         let index = RuleIndex::new(rule, members, member_regions);
         for (registry_idx, persons) in registries.iter().enumerate() {
-            let found = index.probe(
-                registry_idx,
-                persons,
-                &record_regions[registry_idx],
-                in_scope,
-            );
+            let found = index.probe(registry_idx, persons, &record_regions[registry_idx]);
             blocked.add(rule, found);
         }
     }
     blocked.deduplicated()
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::normalize::{name_key, normalize_id};
+
+    /// A person with no ID, born on `day`, named `name`.
+    fn idless(name: &str, day: u32) -> Person {
+        Person {
+            name: name_key(name),
+            id: normalize_id(None),
+            birth_date: NaiveDate::from_ymd_opt(1960, 1, day),
+        }
+    }
+
+    /// A roll where 600 people share one name and birth date (a block too large to compare)
+    /// and 40 pairs share others, probed by records of both kinds.
+    fn roll_and_records() -> (Vec<Person>, Vec<Person>) {
+        let mut roll: Vec<Person> = (0..600).map(|_| idless("王芳", 1)).collect();
+        roll.extend((0..80).map(|i| idless(if i % 2 == 0 { "李明" } else { "李强" }, 2 + i % 20)));
+        let records = vec![idless("王芳", 1), idless("李明", 2), idless("李强", 3)];
+        (roll, records)
+    }
+
+    #[test]
+    fn oversized_finds_the_keys_shared_by_more_than_max_block() {
+        let keys: Vec<u64> = (0..=MAX_BLOCK).map(|_| 7).chain([3; MAX_BLOCK]).collect();
+        assert_eq!(oversized(keys), HashSet::from([7]));
+    }
+
+    #[test]
+    fn an_index_of_part_of_the_roll_skips_the_blocks_the_whole_roll_makes_too_large() {
+        let (roll, records) = roll_and_records();
+        let no_regions = vec![None; roll.len()];
+        let rule = BlockingRule::BirthName;
+        let whole = RuleIndex::new(rule, &roll, &no_regions);
+        let (whole_pairs, whole_skipped) = whole.probe(0, &records, &[None; 3]);
+        assert_eq!(whole_skipped, 1, "the 王芳 block is too large");
+        // Every third member, as a shard holds them, numbered within the shard.
+        let part: Vec<usize> = (0..roll.len()).step_by(3).collect();
+        let part_roll: Vec<Person> = part.iter().map(|&m| roll[m].clone()).collect();
+        let oversized = oversized(keys_of(rule, &roll, &no_regions));
+        let index = RuleIndex::of_part(rule, &part_roll, &no_regions[..part.len()], oversized);
+        let (pairs, skipped) = index.probe(0, &records, &[None; 3]);
+        assert_eq!(skipped, whole_skipped);
+        let renumbered: Vec<Candidate> = pairs.iter().map(|&(r, j, m)| (r, j, part[m])).collect();
+        let expected: Vec<Candidate> = whole_pairs
+            .into_iter()
+            .filter(|&(_, _, m)| m % 3 == 0)
+            .collect();
+        assert!(!expected.is_empty());
+        assert_eq!(renumbered, expected);
+        // Without the whole roll's block sizes, the part alone (200 of the 600) would compare.
+        let alone = RuleIndex::new(rule, &part_roll, &no_regions[..part.len()]);
+        assert_eq!(alone.probe(0, &records, &[None; 3]).1, 0);
+    }
 }

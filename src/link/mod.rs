@@ -21,9 +21,10 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use crate::config::{LinkParameters, LinkSpec};
-use crate::ingest::Ingested;
+use crate::ingest::{Ingested, RollMember};
+use crate::model::BlockingRule;
 use crate::model::Source;
-use crate::normalize::{NameLevel, Normalized};
+use crate::normalize::{NameLevel, Normalized, Person};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
@@ -127,7 +128,7 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
     let linker = Linker::new(ingested, normalized);
     let exact_pairs = exact::pairs(normalized, &linker.by_id);
     let exact_levels: Vec<Levels> = linker.levels_of(&exact_pairs);
-    let blocked = linker.block(spec, &|_| true);
+    let blocked = linker.block(spec);
     let blocked_levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
     let parameters = spec.parameters.clone().unwrap_or_else(|| {
         let trained = train(&linker.sides, &exact_levels, &blocked_levels);
@@ -151,36 +152,95 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
     )
 }
 
+/// What a shard must know of the whole roll while it keeps only its own households'
+/// members: how many members there are, how common each name key is (for the u of an exact
+/// name) and, per blocking rule, every member's keys (to find the blocks too large to
+/// compare). Counted piece by piece as the roll is read.
+pub struct RollCensus {
+    rules: Vec<BlockingRule>,
+    members: usize,
+    name_counts: HashMap<String, usize>,
+    keys: Vec<Vec<u64>>,
+}
+
+impl RollCensus {
+    pub fn new(spec: &LinkSpec) -> RollCensus {
+        RollCensus {
+            rules: spec.blocking.clone(),
+            members: 0,
+            name_counts: HashMap::new(),
+            keys: vec![Vec::new(); spec.blocking.len()],
+        }
+    }
+
+    /// Members counted so far.
+    pub fn members(&self) -> usize {
+        self.members
+    }
+
+    /// Counts the next piece of the roll (`persons` parallel to `roll`).
+    pub fn count(&mut self, roll: &[RollMember], persons: &[Person]) {
+        self.members += roll.len();
+        for person in persons {
+            *self.name_counts.entry(person.name.key.clone()).or_default() += 1;
+        }
+        let regions = member_regions(roll, persons);
+        for (rule, keys) in self.rules.iter().zip(&mut self.keys) {
+            keys.extend(block::keys_of(*rule, persons, &regions));
+        }
+    }
+}
+
 /// One shard's part of the linking (`rollcheck run --shard`): the blocked pairs of its
 /// households' members that score at least possible under the pipeline's fixed parameters.
-/// The roll's side (blocking indexes, name frequencies) is built once; then each registry is
-/// blocked and scored in turn and can be dropped, so a shard holds the roll and one registry,
-/// never every registry at once.
+/// It holds only its own members, with what the whole roll says of them (`RollCensus`);
+/// each registry is blocked and scored in pieces that can then be dropped.
 pub struct ShardScorer {
     parameters: LinkParameters,
     possible_probability: f64,
     indexes: Vec<block::RuleIndex>,
     name_u: Vec<Option<f64>>,
-    in_shard: Vec<bool>,
+    /// Per member held, their place on the whole roll.
+    member_numbers: Vec<usize>,
     scored: ScoredPairs,
 }
 
 impl ShardScorer {
-    /// For the roll of `ingested` (its registries are not looked at). `None` when the
-    /// pipeline has no `[link] parameters` (a model trained on one shard would differ from
-    /// the whole run's).
+    /// For the shard's members, the roll of `ingested` (its registries are not looked at),
+    /// who are members `member_numbers` of the whole roll that `census` counted. `None`
+    /// when the pipeline has no `[link] parameters` (a model trained on one shard would
+    /// differ from the whole run's).
     pub fn new(
         ingested: &Ingested,
         normalized: &Normalized,
         spec: &LinkSpec,
-        shard: Shard,
+        census: RollCensus,
+        member_numbers: Vec<usize>,
     ) -> Option<ShardScorer> {
         let parameters = spec.parameters.clone()?;
-        let member_regions = member_regions(ingested, normalized);
-        let indexes = spec
-            .blocking
+        let regions = member_regions(&ingested.roll, &normalized.members);
+        let indexes = census
+            .rules
             .iter()
-            .map(|&rule| block::RuleIndex::new(rule, &normalized.members, &member_regions))
+            .zip(census.keys)
+            .map(|(&rule, keys)| {
+                block::RuleIndex::of_part(
+                    rule,
+                    &normalized.members,
+                    &regions,
+                    block::oversized(keys),
+                )
+            })
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        let name_u = normalized
+            .members
+            .iter()
+            .map(|person| {
+                (census.members >= MIN_MEMBERS_TO_TRAIN).then(|| {
+                    census.name_counts[person.name.key.as_str()] as f64 / census.members as f64
+                })
+            })
             .collect();
         let scored = ScoredPairs {
             proposed_per_rule: spec
@@ -194,12 +254,8 @@ impl ShardScorer {
             parameters,
             possible_probability: spec.possible_probability,
             indexes,
-            name_u: roll_name_u(ingested, normalized),
-            in_shard: ingested
-                .roll
-                .iter()
-                .map(|m| shard.holds(&m.household_id))
-                .collect(),
+            name_u,
+            member_numbers,
             scored,
         })
     }
@@ -220,13 +276,11 @@ impl ShardScorer {
             "a shard scores one registry at a time"
         );
         let sides = Sides::new(ingested, normalized);
-        let in_shard = &self.in_shard;
         let blocked = block::candidates_of_registry(
             &self.indexes,
             0,
             &normalized.registries[0],
             &sides.record_regions[0],
-            &|member_idx| in_shard[member_idx],
         );
         let levels: Vec<Levels> = blocked
             .candidates
@@ -244,9 +298,10 @@ impl ShardScorer {
         );
         self.scored.absorb(
             ScoredPairs::counts_of(&blocked),
-            possible
-                .iter()
-                .map(|m| (registry_idx, first_record + m.record_idx, m.member_idx)),
+            possible.iter().map(|m| {
+                let member = self.member_numbers[m.member_idx];
+                (registry_idx, first_record + m.record_idx, member)
+            }),
         );
     }
 
@@ -277,7 +332,7 @@ impl LinkedRecords {
         &self,
         registry_idx: usize,
         first_record: usize,
-        persons: &[crate::normalize::Person],
+        persons: &[Person],
         shards: &ScoredPairs,
     ) -> Vec<usize> {
         let by_id = self
@@ -360,7 +415,7 @@ impl<'a> Linker<'a> {
         self.name_u[member_idx]
     }
 
-    fn block(&self, spec: &LinkSpec, in_scope: &(dyn Fn(usize) -> bool + Sync)) -> block::Blocked {
+    fn block(&self, spec: &LinkSpec) -> block::Blocked {
         let registries: Vec<&[crate::normalize::Person]> = self
             .normalized
             .registries
@@ -373,7 +428,6 @@ impl<'a> Linker<'a> {
             &self.sides.member_regions,
             &registries,
             &self.sides.record_regions,
-            in_scope,
         )
     }
 
@@ -596,11 +650,9 @@ fn name_frequencies(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<
 
 /// Per member, the most precise region code known: the roll's (6 digits or more), else
 /// the ID's 6 digits.
-fn member_regions<'a>(ingested: &'a Ingested, normalized: &'a Normalized) -> Vec<Option<&'a str>> {
-    ingested
-        .roll
-        .iter()
-        .zip(&normalized.members)
+fn member_regions<'a>(roll: &'a [RollMember], members: &'a [Person]) -> Vec<Option<&'a str>> {
+    roll.iter()
+        .zip(members)
         .map(|(member, person)| {
             member
                 .region_code
@@ -621,7 +673,7 @@ struct Sides<'a> {
 
 impl<'a> Sides<'a> {
     fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Sides<'a> {
-        let member_regions = member_regions(ingested, normalized);
+        let member_regions = member_regions(&ingested.roll, &normalized.members);
         let members = ingested
             .roll
             .iter()
