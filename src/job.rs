@@ -223,36 +223,70 @@ fn read_linked_records(
     };
     let linked = link::LinkedRecords::new(&normalized);
     let mut shards = shards.clone();
+    let mut kept: Vec<Vec<usize>> = Vec::new();
     let mut quarantine = Vec::new();
+    let inputs = each_registry_piece(
+        pipeline,
+        data_dir,
+        rows_per_piece,
+        &mut quarantine,
+        &mut |registry_idx, first_record, piece| {
+            if ingested.registries.len() == registry_idx {
+                ingested.registries.push(Registry {
+                    source: piece.source,
+                    records: Vec::new(),
+                });
+                normalized.registries.push(Vec::new());
+                kept.push(Vec::new());
+            }
+            let persons = normalize::records(&piece);
+            let kept_here = linked.of_piece(registry_idx, first_record, &persons, &shards);
+            let local: Vec<usize> = kept_here.iter().map(|r| r - first_record).collect();
+            let records = &mut ingested.registries[registry_idx].records;
+            records.extend(keep_only(piece.records, &local));
+            normalized.registries[registry_idx].extend(keep_only(persons, &local));
+            kept[registry_idx].extend(kept_here);
+        },
+    )?;
+    for (registry_idx, kept) in kept.iter().enumerate() {
+        shards.renumber_records(registry_idx, kept);
+    }
+    ingested.inputs.extend(inputs);
+    ingested.quarantine.append(&mut quarantine);
+    timer.lap("ingest");
+    log_ingested(&ingested);
+    Ok((ingested, normalized, shards))
+}
+
+/// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and
+/// hands every piece to `each` with its registry's index and the number, in that registry,
+/// of its first record. Unusable rows go to `quarantine`; returns the registries' input
+/// records.
+fn each_registry_piece(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    rows_per_piece: usize,
+    quarantine: &mut Vec<ingest::QuarantinedRow>,
+    each: &mut dyn FnMut(usize, usize, Registry),
+) -> Result<Vec<ingest::InputInfo>, IngestError> {
+    let mut inputs = Vec::new();
     for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        let (mut records, mut persons, mut kept) = (Vec::new(), Vec::new(), Vec::new());
         let mut first_record = 0;
         let info = ingest::load_registry_in_pieces(
             pipeline,
             data_dir,
             source,
             rows_per_piece,
-            &mut quarantine,
+            quarantine,
             &mut |piece| {
-                let piece_persons = normalize::records(&piece);
-                let kept_here =
-                    linked.of_piece(registry_idx, first_record, &piece_persons, &shards);
-                let local: Vec<usize> = kept_here.iter().map(|r| r - first_record).collect();
-                first_record += piece_persons.len();
-                records.extend(keep_only(piece.records, &local));
-                persons.extend(keep_only(piece_persons, &local));
-                kept.extend(kept_here);
+                let records = piece.records.len();
+                each(registry_idx, first_record, piece);
+                first_record += records;
             },
         )?;
-        shards.renumber_records(registry_idx, &kept);
-        ingested.inputs.push(info);
-        ingested.registries.push(Registry { source, records });
-        normalized.registries.push(persons);
+        inputs.push(info);
     }
-    ingested.quarantine.append(&mut quarantine);
-    timer.lap("ingest");
-    log_ingested(&ingested);
-    Ok((ingested, normalized, shards))
+    Ok(inputs)
 }
 
 /// The items at the positions `kept` (ascending), in order.
@@ -424,31 +458,23 @@ pub fn run_shard(
     )
     .ok_or(ShardError::NeedsParameters)?;
     timer.lap("index roll");
+    progress("matching this shard's members to registry records");
     let mut quarantine = Vec::new();
-    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        progress(&format!(
-            "matching this shard's members to {}",
-            source.code()
-        ));
-        let mut first_record = 0;
-        let info = ingest::load_registry_in_pieces(
-            pipeline,
-            data_dir,
-            source,
-            rows_per_piece,
-            &mut quarantine,
-            &mut |piece| {
-                normalized.registries = vec![normalize::records(&piece)];
-                ingested.registries = vec![piece];
-                shard_linker.score(&ingested, &normalized, registry_idx, first_record);
-                first_record += ingested.registries[0].records.len();
-                ingested.registries.clear();
-                normalized.registries.clear();
-            },
-        )?;
-        ingested.inputs.push(info);
-        timer.lap(source.code());
-    }
+    let inputs = each_registry_piece(
+        pipeline,
+        data_dir,
+        rows_per_piece,
+        &mut quarantine,
+        &mut |registry_idx, first_record, piece| {
+            normalized.registries = vec![normalize::records(&piece)];
+            ingested.registries = vec![piece];
+            shard_linker.score(&ingested, &normalized, registry_idx, first_record);
+            ingested.registries.clear();
+            normalized.registries.clear();
+        },
+    )?;
+    ingested.inputs.extend(inputs);
+    timer.lap("link");
     ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
     let scored = shard_linker.finish();
