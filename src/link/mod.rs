@@ -232,16 +232,9 @@ impl ShardScorer {
                 )
             })
             .collect();
-        #[allow(clippy::cast_precision_loss)]
-        let name_u = normalized
-            .members
-            .iter()
-            .map(|person| {
-                (census.members >= MIN_MEMBERS_TO_TRAIN).then(|| {
-                    census.name_counts[person.name.key.as_str()] as f64 / census.members as f64
-                })
-            })
-            .collect();
+        let name_u = name_u(&normalized.members, census.members, &|key| {
+            census.name_counts[key]
+        });
         let scored = ScoredPairs {
             proposed_per_rule: spec
                 .blocking
@@ -622,29 +615,31 @@ fn keep_possible(
         .collect()
 }
 
-/// Per member, the u of an exact name; `None` on a roll too small for term frequencies to
-/// mean anything.
+/// Per member, the u of an exact name: how common their name key is on the roll (term
+/// frequency).
 fn roll_name_u(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<f64>> {
-    if normalized.members.len() >= MIN_MEMBERS_TO_TRAIN {
-        name_frequencies(ingested, normalized)
-    } else {
-        vec![None; normalized.members.len()]
-    }
-}
-
-/// u for an exact name: how common the name is on the roll (term frequency).
-fn name_frequencies(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<f64>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for person in &normalized.members {
         *counts.entry(person.name.key.as_str()).or_default() += 1;
     }
+    name_u(&normalized.members, ingested.roll.len(), &|key| counts[key])
+}
+
+/// The u of an exact name for each of `persons`, on a roll of `roll_size` members where
+/// `count_of(key)` members have that name key; `None` on a roll too small for term
+/// frequencies to mean anything. Whole runs and shards share it, so both weigh alike.
+fn name_u(
+    persons: &[Person],
+    roll_size: usize,
+    count_of: &dyn Fn(&str) -> usize,
+) -> Vec<Option<f64>> {
     #[allow(clippy::cast_precision_loss)]
-    let n = ingested.roll.len().max(1) as f64;
-    #[allow(clippy::cast_precision_loss)]
-    normalized
-        .members
+    persons
         .iter()
-        .map(|person| Some(counts[person.name.key.as_str()] as f64 / n))
+        .map(|person| {
+            (roll_size >= MIN_MEMBERS_TO_TRAIN)
+                .then(|| count_of(person.name.key.as_str()) as f64 / roll_size as f64)
+        })
         .collect()
 }
 
