@@ -140,7 +140,8 @@ fn evaluate_stages(
             let (ingested, normalized, scored) = read_linked_records(
                 pipeline,
                 data_dir,
-                (scored, rows_per_piece),
+                scored,
+                rows_per_piece,
                 progress,
                 &mut timer,
             )?;
@@ -211,7 +212,8 @@ fn read_and_normalize(
 fn read_linked_records(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
-    (shards, rows_per_piece): (&link::ScoredPairs, usize),
+    shards: &link::ScoredPairs,
+    rows_per_piece: usize,
     progress: Progress,
     timer: &mut StageTimer,
 ) -> Result<(Ingested, Normalized, link::ScoredPairs), IngestError> {

@@ -290,33 +290,13 @@ fn raw_tables(
     rows_per_piece: usize,
     each: &mut dyn FnMut(RawTable),
 ) -> Result<(), IngestError> {
-    let in_pieces = |table: RawTable, each: &mut dyn FnMut(RawTable)| {
-        let RawTable {
-            headers,
-            rows,
-            encoding,
-            replacement_chars,
-        } = table;
-        let mut rows = rows.into_iter().peekable();
-        loop {
-            let piece: Vec<RawRow> = rows.by_ref().take(rows_per_piece).collect();
-            let last = rows.peek().is_none();
-            each(RawTable {
-                headers: headers.clone(),
-                rows: piece,
-                encoding: encoding.clone(),
-                replacement_chars,
-            });
-            if last {
-                break;
-            }
-        }
-    };
     match format {
         Format::Csv => table::read_csv_in_pieces(bytes, rows_per_piece, each),
         Format::CsvGz => table::read_csv_in_pieces(&gunzip(path, bytes)?, rows_per_piece, each),
         Format::Parquet | Format::Xlsx => {
-            in_pieces(raw_table(path, bytes, format, sheet)?, each);
+            let mut whole = raw_table(path, bytes, format, sheet)?;
+            let rows = std::mem::take(&mut whole.rows);
+            table::in_pieces(&whole, rows.into_iter(), rows_per_piece, each);
             Ok(())
         }
     }

@@ -94,22 +94,41 @@ pub fn read_csv_in_pieces(
         replacement_chars,
     } = decode_text(bytes);
     let mut reader = csv_reader(&text);
-    let mut records = reader.records().enumerate().peekable();
+    let mut records = reader.records().enumerate();
     let headers = header_row(records.next().map(|(_, record)| record))?;
+    let fields = headers.len();
+    let shape = RawTable {
+        headers,
+        rows: Vec::new(),
+        encoding: encoding.to_string(),
+        replacement_chars,
+    };
+    let rows = records.map(|(index, record)| raw_row(index + 1, record, fields));
+    in_pieces(&shape, rows, rows_per_piece, each);
+    Ok(())
+}
+
+/// Hands `rows` on as tables shaped like `shape` (its headers and encoding), at most
+/// `rows_per_piece` rows each; rows are drawn from the iterator only as each piece is
+/// made. No rows at all is one empty piece, so the caller still sees the columns.
+pub fn in_pieces(
+    shape: &RawTable,
+    rows: impl Iterator<Item = RawRow>,
+    rows_per_piece: usize,
+    each: &mut dyn FnMut(RawTable),
+) {
+    let mut rows = rows.peekable();
     loop {
-        let mut rows = Vec::new();
-        for (index, record) in records.by_ref().take(rows_per_piece) {
-            rows.push(raw_row(index + 1, record, headers.len()));
-        }
-        let last = records.peek().is_none();
+        let piece: Vec<RawRow> = rows.by_ref().take(rows_per_piece).collect();
+        let last = rows.peek().is_none();
         each(RawTable {
-            headers: headers.clone(),
-            rows,
-            encoding: encoding.to_string(),
-            replacement_chars,
+            headers: shape.headers.clone(),
+            rows: piece,
+            encoding: shape.encoding.clone(),
+            replacement_chars: shape.replacement_chars,
         });
         if last {
-            return Ok(());
+            return;
         }
     }
 }
