@@ -193,6 +193,33 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// What a visit found (核查结论). A blank cell is no finding.
+    Verdict {
+        Confirmed = "confirmed", "情况属实", ["属实"];
+        PartlyConfirmed = "partly_confirmed", "部分属实";
+        Dismissed = "dismissed", "情况不属实", ["不属实"];
+        Unverifiable = "unverifiable", "无法核实";
+    }
+}
+
+impl Verdict {
+    /// Whether the visit found the flag right, wholly or in part (precision's numerator).
+    pub fn upholds(self) -> bool {
+        matches!(self, Verdict::Confirmed | Verdict::PartlyConfirmed)
+    }
+}
+
+vocabulary! {
+    /// What the office did after a finding (处理结果).
+    Action {
+        Cancelled = "cancelled", "取消", ["取消救助", "停保"];
+        Adjusted = "adjusted", "调整", ["调整救助", "调整保障金"];
+        Kept = "kept", "维持", ["维持救助"];
+        Rereview = "rereview", "转复核", ["复核"];
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 mod decode;
 mod fields;
+pub mod findings;
 mod records;
 pub mod schema;
 mod table;
