@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every fuzz target. Two modes:
-#   fuzz/run.sh [SECONDS]   explore: each target for SECONDS (default 60), by hand; new inputs
-#                           that add coverage are merged back into fuzz/corpus/.
-#   fuzz/run.sh --ci RUNS   check (what CI runs): replay the committed corpus, then RUNS
-#                           executions per target from a fixed seed. Same commit, same inputs,
-#                           same verdict: CI never turns red by luck, and a CI failure
-#                           reproduces here with the same command. The corpus is not touched.
+# Runs every fuzz target, by hand: CI does not call this script. CI's check is `cargo test`,
+# which replays the committed corpus through the same assertions without the instrumented
+# build (tests/it/fuzz_corpus.rs; keep it in step with fuzz_targets/). Two modes:
+#   fuzz/run.sh [SECONDS]   explore: each target for SECONDS (default 60); new inputs that add
+#                           coverage are merged back into fuzz/corpus/ (commit them).
+#   fuzz/run.sh --ci RUNS   check: replay the committed corpus, then RUNS executions per target
+#                           from a fixed seed. Same commit, same inputs, same verdict, so a
+#                           failure reproduces with the same command. The corpus is not touched.
 # Needs cargo-fuzz (installed here if missing) and a nightly compiler; where only stable
 # exists, RUSTC_BOOTSTRAP=1 lets stable take the nightly flags cargo-fuzz passes.
 #

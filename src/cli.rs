@@ -194,6 +194,11 @@ enum Command {
     },
     /// Show which flags differ between two runs (output directories or recorded runs).
     Diff { run_a: PathBuf, run_b: PathBuf },
+    /// The review loop: findings from the visits come back into the run history.
+    Review {
+        #[command(subcommand)]
+        command: ReviewCommand,
+    },
     /// Compare a run's flags with a truth file: precision, recall and F1 per reason.
     Eval {
         #[arg(long)]
@@ -202,6 +207,46 @@ enum Command {
         #[arg(long)]
         flags: PathBuf,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ReviewCommand {
+    /// Record the findings of filled review workbooks (.xlsx) or CSVs
+    /// (household_id,reason,verdict,reviewer,reviewed_on[,note]) against the run in OUT_DIR.
+    /// Rows that cannot be recorded are listed (file, sheet, row, column, problem) and the
+    /// exit status is 65; the other rows are recorded. Importing a file again changes nothing.
+    Import {
+        /// The run's output directory (the run that sent the workbooks out).
+        out_dir: PathBuf,
+        /// Filled workbooks or CSV files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The history directory, if not the one the run recorded in its manifest.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+    /// Draw a share of the recorded findings, at random within each township, into a
+    /// workbook for a second reviewer (sheet 复核抽查); import it like any other. Where the
+    /// second reviewer disagrees, the report says so.
+    Sample {
+        /// The run's output directory.
+        out_dir: PathBuf,
+        /// The share of each township's findings to re-check (0 to 1).
+        #[arg(long, default_value_t = 0.3, value_parser = parse_share)]
+        share: f64,
+        /// The workbook to write; default `<OUT_DIR>.recheck.xlsx` beside the outputs.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
+        _ => Err(format!("`{text}` is not a share: write a number above 0 and at most 1, e.g. 0.3")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -327,6 +372,9 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.downcast_ref::<ConfigError>().is_some() {
             return exit::USAGE;
         }
+        if cause.downcast_ref::<FindingsRejected>().is_some() {
+            return exit::INPUT;
+        }
     }
     exit::USAGE
 }
@@ -339,7 +387,7 @@ fn query(
     rows: usize,
 ) -> anyhow::Result<()> {
     let state = state.map_or_else(
-        || crate::output::history::state_dir(out_dir, None),
+        || crate::output::history::state_dir_of_run(out_dir),
         Path::to_path_buf,
     );
     let mut answer = crate::output::query(out_dir, &state, sql)?;
@@ -355,6 +403,64 @@ fn query(
         out_raw!("{answer}\n");
     }
     Ok(())
+}
+
+/// Some rows of an import were not recorded (they are listed above the error).
+#[derive(Debug, thiserror::Error)]
+#[error("{rejected} of the findings' rows or files were not recorded (listed above); the other findings were")]
+struct FindingsRejected {
+    rejected: usize,
+}
+
+fn review(command: ReviewCommand) -> anyhow::Result<()> {
+    match command {
+        ReviewCommand::Import {
+            out_dir,
+            files,
+            state,
+        } => {
+            let today = chrono::Local::now().date_naive();
+            let outcome = job::review::import(&out_dir, &files, state.as_deref(), today)?;
+            for file in &outcome.files {
+                match &file.error {
+                    Some(error) => out!("{}: not imported: {error}", file.file),
+                    None => out!(
+                        "{}: {} findings recorded, {} already recorded, {} rows not yet reviewed, {} rejected",
+                        file.file,
+                        file.recorded,
+                        file.already_recorded,
+                        file.unreviewed,
+                        file.rejected
+                    ),
+                }
+            }
+            for problem in &outcome.problems {
+                eprintln!("rejected: {}", job::describe_problem(problem));
+            }
+            if outcome.rejected_any() {
+                let rejected = outcome.problems.len()
+                    + outcome.files.iter().filter(|f| f.error.is_some()).count();
+                return Err(FindingsRejected { rejected }.into());
+            }
+            Ok(())
+        }
+        ReviewCommand::Sample {
+            out_dir,
+            share,
+            out,
+            state,
+        } => {
+            let workbook = out.unwrap_or_else(|| {
+                let name = out_dir
+                    .file_name()
+                    .map_or_else(|| "rollcheck-out".into(), |n| n.to_string_lossy().into_owned());
+                out_dir.with_file_name(format!("{name}.recheck.xlsx"))
+            });
+            let drawn = job::review::sample(&out_dir, share, state.as_deref(), &workbook)?;
+            out!("{drawn} findings drawn for a second reviewer → {}", workbook.display());
+            Ok(())
+        }
+    }
 }
 
 fn output_exit_code(err: &OutputError) -> u8 {
@@ -487,6 +593,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             state,
             rows,
         } => query(&out_dir, &sql, out.as_deref(), state.as_deref(), rows),
+        Command::Review { command } => review(command),
         Command::Diff { run_a, run_b } => {
             out_raw!("{}", crate::output::history::diff(&run_a, &run_b)?);
             Ok(())

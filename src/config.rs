@@ -48,6 +48,19 @@ struct RawPipeline {
     link: RawLink,
     #[serde(default)]
     state: RawState,
+    #[serde(default)]
+    review: RawReview,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReview {
+    /// A directory clerks drop filled workbooks into; each run imports what is new there.
+    inbox: Option<PathBuf>,
+    /// Days a flag may wait for its visit before it is overdue.
+    due_days: Option<u32>,
+    /// Unflagged households drawn per township for a spot check (抽查).
+    audit_households_per_township: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -223,6 +236,27 @@ pub struct Pipeline {
     pub link: LinkSpec,
     /// The run-history directory, when the pipeline names one (else beside the outputs).
     pub state_dir: Option<PathBuf>,
+    pub review: ReviewSpec,
+}
+
+/// `[review]`: how findings come back and what goes out besides flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewSpec {
+    /// Where filled workbooks are dropped; a run imports each new one before it matches.
+    pub inbox: Option<PathBuf>,
+    /// A flag still waiting for its visit this many days after it was first raised is overdue.
+    pub due_days: u32,
+    pub audit_households_per_township: u32,
+}
+
+impl Default for ReviewSpec {
+    fn default() -> ReviewSpec {
+        ReviewSpec {
+            inbox: None,
+            due_days: 30,
+            audit_households_per_township: 0,
+        }
+    }
 }
 
 impl Pipeline {
@@ -268,13 +302,15 @@ impl Pipeline {
             programmes,
             rules,
             link,
-            state_dir: raw.state.dir.map(|dir| {
-                if dir.is_absolute() {
-                    dir
-                } else {
-                    base.join(dir)
-                }
-            }),
+            state_dir: raw.state.dir.map(|dir| resolve_against(base, dir)),
+            review: ReviewSpec {
+                inbox: raw.review.inbox.map(|dir| resolve_against(base, dir)),
+                due_days: raw.review.due_days.unwrap_or(30),
+                audit_households_per_township: raw
+                    .review
+                    .audit_households_per_township
+                    .unwrap_or(0),
+            },
         })
     }
 
@@ -287,6 +323,15 @@ impl Pipeline {
 
     pub fn programme(&self, programme: Programme) -> &ProgrammeSpec {
         &self.programmes[&programme]
+    }
+}
+
+/// A path from the pipeline file: relative paths resolve against the file's directory.
+fn resolve_against(base: &Path, path: PathBuf) -> PathBuf {
+    if path.is_absolute() {
+        path
+    } else {
+        base.join(path)
     }
 }
 
@@ -458,11 +503,7 @@ fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSp
         ));
     }
     let parameters = raw.parameters.and_then(|file| {
-        let path = if file.is_absolute() {
-            file
-        } else {
-            base.join(file)
-        };
+        let path = resolve_against(base, file);
         let loaded = std::fs::read_to_string(&path)
             .map_err(|e| e.to_string())
             .and_then(|text| {
@@ -642,11 +683,7 @@ impl LinkJob {
             });
         }
         let table = |spec: RawTableSpec| TableSpec {
-            path: if spec.path.is_absolute() {
-                spec.path
-            } else {
-                base.join(spec.path)
-            },
+            path: resolve_against(base, spec.path),
             id_column: spec.id,
         };
         Ok(LinkJob {

@@ -62,6 +62,14 @@ pub enum IngestError {
         source_name: &'static str,
         column: String,
     },
+    /// A file given as review findings that cannot be one (no 户编号 sheet, a required
+    /// column missing, an unknown extension); `sheet` names the worksheet at fault.
+    #[error("{path}: {}{problem}", sheet.as_ref().map(|s| format!("sheet `{s}`: ")).unwrap_or_default())]
+    NotFindings {
+        path: PathBuf,
+        sheet: Option<String>,
+        problem: String,
+    },
 }
 
 /// Longest field we accept: an address is the longest real value; beyond this it is a broken

@@ -327,7 +327,7 @@ pub fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<RawTable, String> 
     })
 }
 
-fn xlsx_cell(data: &Data) -> Cell {
+pub(super) fn xlsx_cell(data: &Data) -> Cell {
     match data {
         Data::Empty => Cell::Empty,
         Data::String(text) | Data::DateTimeIso(text) | Data::DurationIso(text) => text_cell(text),

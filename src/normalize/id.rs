@@ -245,8 +245,38 @@ pub fn mask_id(cleaned: &str) -> String {
     format!("{head}{}{tail}", "*".repeat(chars.len() - 10))
 }
 
+/// Free text with every run of 15 to 18 ID characters (digits, a final X) masked like an ID:
+/// a clerk may type an ID into a note, and notes reach outputs.
+pub fn mask_ids_in_text(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let run = chars[i..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X'))
+            .count();
+        if run >= 15 && run <= 18 {
+            out.push_str(&mask_id(&chars[i..i + run].iter().collect::<String>()));
+        } else {
+            out.extend(&chars[i..i + run.max(1)]);
+        }
+        i += run.max(1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn ids_typed_into_notes_are_masked() {
+        assert_eq!(
+            mask_ids_in_text("本人411526199001011234已搬走，电话13800001111"),
+            "本人411526********1234已搬走，电话13800001111"
+        );
+        assert_eq!(mask_ids_in_text("无"), "无");
+    }
 
     #[test]
     fn cleaning_is_stable_when_removed_whitespace_brings_combining_marks_together() {

@@ -6,7 +6,11 @@ use std::path::Path;
 
 use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
 
+use super::findings::{Finding, Findings, Subject};
+use super::history::state_dir_of_run;
+use super::status::review_status;
 use super::OutputError;
+use crate::model::Reason;
 
 pub(super) fn read(path: &Path) -> Result<DataFrame, OutputError> {
     let file = std::fs::File::open(path).map_err(|e| OutputError::read(path, e))?;
@@ -76,6 +80,45 @@ fn level_words(field: &str, level: &str) -> &'static str {
     }
 }
 
+/// What each level means, in Chinese, for the workbooks' leads.
+fn level_words_zh(field: &str, level: &str) -> &'static str {
+    match (field, level) {
+        ("id", "identical") => "身份证号完全一致",
+        ("id", "normalized") => "身份证号规范化后一致",
+        ("id", "one_digit") => "身份证号差一位",
+        ("id", "transposition") => "身份证号两位颠倒",
+        ("id", "different") => "身份证号不同",
+        ("name", "identical") => "姓名一致",
+        ("name", "normalized") => "姓名规范化后一致（繁简、空格、间隔号）",
+        ("name", "same_reading") => "姓名同音",
+        ("name", "one_char_diff") => "姓名差一字",
+        ("name", "different") => "姓名明显不同",
+        ("birth_date", "equal") => "出生日期一致",
+        ("birth_date", "one_field_off") => "出生日期年、月或日不同",
+        ("birth_date", "day_month_swapped") => "出生日期月日颠倒",
+        ("birth_date", "different") => "出生日期不同",
+        ("region", "village") => "同村",
+        ("region", "township") => "同乡镇",
+        ("region", "county") => "同县",
+        ("region", "other") => "不同县",
+        ("gender", "same") => "性别一致",
+        ("gender", "different") => "性别不同",
+        ("id", "missing") => "登记记录无可用身份证号",
+        _ => "",
+    }
+}
+
+/// A pair's comparison levels in Chinese words, for a reviewer: `(field, level)` in
+/// `link::FIELDS` order; fields that were not compared are left out.
+pub fn comparison_in_words(levels: &[(&str, &str)]) -> String {
+    levels
+        .iter()
+        .map(|(field, level)| level_words_zh(field, level))
+        .filter(|words| !words.is_empty())
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
 
 /// The explanation of one household's flags, as text.
@@ -117,6 +160,10 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
         float_column(&matches, "score", &matches_path)?,
     );
 
+    let statuses = col("status")?;
+    let findings = Findings::read(&state_dir_of_run(out_dir))?;
+    let latest = findings.latest();
+
     let mut out = String::new();
     let mut found = false;
     for flag in (0..households.len()).filter(|&i| households[i].as_deref() == Some(household_id)) {
@@ -130,6 +177,22 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
             text(&members)
         );
         let _ = writeln!(out, "  evidence: {}", text(&evidence));
+        if let Some(reason) = Reason::parse(&text(&reasons)) {
+            let support: Vec<String> = [text(&records), text(&members)]
+                .iter()
+                .find(|list| !list.is_empty())
+                .map(|list| list.split(';').map(str::to_string).collect())
+                .unwrap_or_default();
+            explain_findings(
+                &mut out,
+                &findings,
+                &latest,
+                household_id,
+                &Subject::Flag { reason },
+                text(&statuses) != "new",
+                &support,
+            );
+        }
         for record_id in text(&records).split(';').filter(|r| !r.is_empty()) {
             let rows = (0..m_records.len()).filter(|&j| {
                 m_households[j].as_deref() == Some(household_id)
@@ -180,6 +243,76 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
     }
     if !found {
         let _ = writeln!(out, "{household_id}: no flags in {}", out_dir.display());
+        // Findings outlive flags: a confirmed flag resolves when its household leaves.
+        for (_, subject) in latest.keys().filter(|(h, _)| *h == household_id) {
+            let _ = writeln!(out, "{household_id}  {} (no longer flagged)", subject.reason_code());
+            explain_findings(&mut out, &findings, &latest, household_id, subject, true, &[]);
+        }
     }
     Ok(out)
+}
+
+/// Every finding on one item, oldest first, and the status the latest one gives it now
+/// (decided by `review_status`, as the run decides it).
+fn explain_findings(
+    out: &mut String,
+    findings: &Findings,
+    latest: &std::collections::BTreeMap<(&str, &Subject), &Finding>,
+    household_id: &str,
+    subject: &Subject,
+    seen_before: bool,
+    support: &[String],
+) {
+    let on_item: Vec<&Finding> = findings
+        .all()
+        .map(|(_, f)| f)
+        .filter(|f| f.household_id == household_id && &f.subject == subject)
+        .collect();
+    if on_item.is_empty() {
+        return;
+    }
+    let newest = latest.get(&(household_id, subject)).copied();
+    let (status, unseen) = review_status(seen_before, newest, support);
+    let _ = writeln!(
+        out,
+        "  status: {} ({}){}",
+        status.code(),
+        status.label_zh(),
+        if unseen.is_empty() {
+            String::new()
+        } else {
+            format!(" — records not seen at review: {}", unseen.join(", "))
+        }
+    );
+    for finding in on_item {
+        let marker = if newest.is_some_and(|n| std::ptr::eq(n, finding)) {
+            "latest"
+        } else {
+            "earlier"
+        };
+        let _ = writeln!(
+            out,
+            "  finding ({marker}): {} {} by {} on {}{}{} — {}{} row {}",
+            finding.verdict.label_zh(),
+            finding.verdict.code(),
+            finding.reviewer,
+            finding.reviewed_on,
+            finding
+                .action
+                .map(|a| format!(", action {} {}", a.label_zh(), a.code()))
+                .unwrap_or_default(),
+            finding
+                .note
+                .as_deref()
+                .map(|n| format!(", note: {n}"))
+                .unwrap_or_default(),
+            finding.file,
+            finding
+                .sheet
+                .as_deref()
+                .map(|s| format!(" [{s}]"))
+                .unwrap_or_default(),
+            finding.row
+        );
+    }
 }

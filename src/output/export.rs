@@ -29,7 +29,8 @@ const TABLES: [(&str, &[&str], &[&str]); 3] = [
     (
         "flags.parquet",
         &["household_id", "member_ids", "record_ids"],
-        &["evidence"],
+        // Reviewers are staff, named only inside the office.
+        &["evidence", "reviewer"],
     ),
     ("households.parquet", &["household_id"], &[]),
     (

@@ -27,6 +27,24 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     file.sync_all().map_err(|e| OutputError::write(path, e))
 }
 
+/// Replaces `path` with `bytes` all at once: a hidden temporary file beside it is written,
+/// fsynced and renamed over it, then the directory is synced. A crash leaves the old file or
+/// the new one, never a part.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let staging = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    write_file(&staging, bytes)?;
+    fs::rename(&staging, path).map_err(|e| OutputError::write(path, e))?;
+    if let Ok(handle) = File::open(dir) {
+        // Makes the rename durable; where a directory cannot be opened, the rename stands.
+        let _ = handle.sync_all();
+    }
+    Ok(())
+}
+
 pub fn create_private_dir(path: &Path) -> Result<(), OutputError> {
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]

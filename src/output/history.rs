@@ -1,9 +1,13 @@
-//! Run history: a state directory keeps every completed run's flags and a summary, so each
-//! flag can be `new` or `persisting` with its `first_flagged_on`, flags that disappeared are
-//! listed as resolved, and `rollcheck history` / `rollcheck diff` can show what changed.
+//! Run history: a state directory keeps every completed run's flags and a summary, and every
+//! finding that came back from a visit, so each flag gets its status (`new`, `persisting`
+//! or its review status) with its `first_flagged_on`, flags that disappeared are listed as
+//! resolved, and `rollcheck history` / `rollcheck diff` can show what changed.
+//! Front door: `History`, which a run opens once, asks to `follow` its flags, and tells to
+//! `record_run` when its outputs are published.
 //!
-//! Layout: `STATE/runs/<as_of>_<finished>_<run_id>/{flags.parquet, run.json}`. A run is
-//! recorded only after its outputs are in place, and each record appears by one rename.
+//! Layout: `STATE/runs/<as_of>_<finished>_<run_id>/{flags.parquet, run.json}` and
+//! `STATE/findings/` (see `findings`). A run is recorded only after its outputs are in place,
+//! and each record appears by one rename.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -11,9 +15,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use chrono::NaiveDate;
+
 use super::files::{create_private_dir, write_file};
-use super::tables::{previous_flags, PreviousFlag};
+use super::findings::{Findings, Subject};
+use super::status::{with_history, FlagRow, FlagStatus, Verdicted};
+use super::tables::{previous_flags, PreviousFlag, ResolvedFlag};
 use super::OutputError;
+use crate::rules::Flag;
 
 /// The summary of one recorded run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +35,138 @@ pub struct RunRecord {
     pub persisting: usize,
     pub resolved: usize,
     pub flags_per_reason: BTreeMap<String, usize>,
+    /// Flags per status (`new`, `persisting`, `confirmed`, …); absent in older records.
+    #[serde(default)]
+    pub flags_per_status: BTreeMap<String, usize>,
+}
+
+/// Runs shown in the report's trend, this one included.
+const TREND_RUNS: usize = 14;
+
+/// A pipeline's history: its recorded runs and findings.
+pub struct History {
+    state: PathBuf,
+    out_dir: PathBuf,
+    runs: Vec<(PathBuf, RunRecord)>,
+    findings: Findings,
+}
+
+/// A run's flags as history sees them.
+pub struct Chronicle {
+    pub flags: Vec<FlagRow>,
+    /// Flags of the previous run that this run no longer raises.
+    pub resolved: Vec<ResolvedFlag>,
+    /// This run's summary (its `finished_at` is set when recorded).
+    pub record: RunRecord,
+    /// The last recorded runs and this one, oldest first, for the report's trend.
+    pub trend: Vec<RunRecord>,
+}
+
+impl History {
+    /// Opens the history of the pipeline whose outputs go to `out_dir`: the configured state
+    /// directory, else `<OUTDIR>.history`. Fails only when recorded findings cannot be read.
+    pub fn open(out_dir: &Path, configured: Option<&Path>) -> Result<History, OutputError> {
+        let state = state_dir(out_dir, configured);
+        Ok(History {
+            runs: list_runs(&state),
+            findings: Findings::read(&state)?,
+            out_dir: out_dir.to_path_buf(),
+            state,
+        })
+    }
+
+    pub fn state(&self) -> &Path {
+        &self.state
+    }
+
+    pub fn findings(&self) -> &Findings {
+        &self.findings
+    }
+
+    pub fn findings_mut(&mut self) -> &mut Findings {
+        &mut self.findings
+    }
+
+    /// The flags of the last recorded run before `run_id`; else the flags in the output
+    /// directory if they are another run's (a run from before history was kept).
+    fn previous(&self, run_id: &str) -> Vec<PreviousFlag> {
+        match self.runs.iter().rev().find(|(_, r)| r.run_id != run_id) {
+            Some((dir, _)) => previous_flags(dir),
+            None if self.runs.is_empty() => previous_flags(&self.out_dir),
+            None => Vec::new(),
+        }
+    }
+
+    /// Gives this run's flags their status and first date, lists the flags it no longer
+    /// raises, and summarises it for the record and the trend.
+    pub fn follow(&self, flags: Vec<Flag>, run_id: &str, as_of: NaiveDate) -> Chronicle {
+        let previous = self.previous(run_id);
+        let latest = self.findings.latest();
+        let flags = with_history(flags, &previous, &latest, as_of);
+        let current: std::collections::HashSet<(&str, &str)> = flags
+            .iter()
+            .map(|f| (f.flag.household_id.as_str(), f.flag.reason.code()))
+            .collect();
+        let resolved: Vec<ResolvedFlag> = previous
+            .iter()
+            .filter(|p| !current.contains(&(p.household_id.as_str(), p.reason.as_str())))
+            .map(|p| ResolvedFlag {
+                finding: crate::model::Reason::parse(&p.reason).and_then(|reason| {
+                    latest
+                        .get(&(p.household_id.as_str(), &Subject::Flag { reason }))
+                        .map(|f| Verdicted::from(*f))
+                }),
+                flag: p.clone(),
+            })
+            .collect();
+        let count = |status: FlagStatus| flags.iter().filter(|f| f.status == status).count();
+        let mut flags_per_reason: BTreeMap<String, usize> = crate::model::Reason::ALL
+            .iter()
+            .map(|r| (r.code().to_string(), 0))
+            .collect();
+        for row in &flags {
+            *flags_per_reason
+                .entry(row.flag.reason.code().to_string())
+                .or_default() += 1;
+        }
+        let record = RunRecord {
+            run_id: run_id.to_string(),
+            as_of: as_of.format("%Y-%m-%d").to_string(),
+            finished_at: String::new(),
+            flags: flags.len(),
+            new: count(FlagStatus::New),
+            persisting: count(FlagStatus::Persisting),
+            resolved: resolved.len(),
+            flags_per_reason,
+            flags_per_status: FlagStatus::ALL
+                .iter()
+                .map(|s| (s.code().to_string(), count(*s)))
+                .collect(),
+        };
+        let mut trend: Vec<RunRecord> = self
+            .runs
+            .iter()
+            .filter(|(_, r)| r.run_id != run_id)
+            .map(|(_, r)| r.clone())
+            .collect();
+        trend.push(record.clone());
+        let trend = trend.split_off(trend.len().saturating_sub(TREND_RUNS));
+        Chronicle {
+            flags,
+            resolved,
+            record,
+            trend,
+        }
+    }
+
+    /// Records a run whose outputs are published, finished at `finished_at`.
+    pub fn record_run(
+        &self,
+        published_flags: &Path,
+        record: &RunRecord,
+    ) -> Result<PathBuf, OutputError> {
+        record_run(&self.state, published_flags, record)
+    }
 }
 
 /// Where a pipeline's history lives: the configured directory, else `<OUTDIR>.history` beside
@@ -41,6 +182,16 @@ pub fn state_dir(out_dir: &Path, configured: Option<&Path>) -> PathBuf {
         },
         Path::to_path_buf,
     )
+}
+
+/// The history directory of the run in `out_dir`: the one its manifest names, else
+/// `<OUTDIR>.history`.
+pub fn state_dir_of_run(out_dir: &Path) -> PathBuf {
+    let recorded = std::fs::read(out_dir.join("manifest.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+        .and_then(|m| m.get("state_dir")?.as_str().map(PathBuf::from));
+    recorded.unwrap_or_else(|| state_dir(out_dir, None))
 }
 
 fn runs_dir(state: &Path) -> PathBuf {
@@ -64,32 +215,8 @@ pub fn list_runs(state: &Path) -> Vec<(PathBuf, RunRecord)> {
     runs
 }
 
-/// Every recorded run but `run_id`'s, oldest first. Running the same inputs again (same run
-/// id) repeats that run rather than following it, so it is compared with what came before
-/// it and its outputs come out the same.
-pub fn other_runs(state: &Path, run_id: &str) -> Vec<(PathBuf, RunRecord)> {
-    let mut runs = list_runs(state);
-    runs.retain(|(_, record)| record.run_id != run_id);
-    runs
-}
-
-/// The flags of the last recorded run before `run_id`, with that run's as-of date; else the
-/// flags in `out_dir` if they are another run's (a run from before history was kept), else
-/// nothing.
-pub fn previous_run_flags(
-    state: &Path,
-    out_dir: &Path,
-    run_id: &str,
-) -> (Vec<PreviousFlag>, Option<String>) {
-    match other_runs(state, run_id).pop() {
-        Some((dir, record)) => (previous_flags(&dir), Some(record.as_of)),
-        None if list_runs(state).is_empty() => (previous_flags(out_dir), None),
-        None => (Vec::new(), None),
-    }
-}
-
 /// Records a completed run: its flags file (copied from the published outputs) and summary.
-pub fn record_run(
+fn record_run(
     state: &Path,
     published_flags: &Path,
     record: &RunRecord,

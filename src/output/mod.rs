@@ -6,11 +6,17 @@
 mod explain;
 mod export;
 mod files;
+pub mod findings;
 pub mod history;
+pub mod published;
 mod query;
 mod report;
 mod review;
+mod review_report;
 mod shard;
+mod status;
+pub mod summary;
+mod summary_workbook;
 mod tables;
 
 use std::path::{Path, PathBuf};
@@ -18,18 +24,22 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-pub use explain::explain;
+pub use explain::{comparison_in_words, explain};
 pub use export::{export_pseudonymized, ExportError, Pseudonymizer};
-pub use files::{acquire_lock, RunLock};
+pub use files::{acquire_lock, write_atomically, RunLock};
 pub use query::{query, write_query_result, QueryError};
-pub use review::{township_of, ReviewMember};
+pub use review::{
+    township_of, write_recheck_workbook, RecheckItem, ReviewMember, RECHECK_SHEET,
+};
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
-pub use tables::{previous_flags, PairsTable, PreviousFlag};
+pub use summary::SummaryRow;
+pub use status::{review_status, support_of, with_history, FlagRow, FlagStatus, Verdicted};
+pub use tables::{previous_flags, PairsTable, PreviousFlag, ResolvedFlag};
 
 use crate::config::LinkParameters;
 use crate::ingest::{InputInfo, QuarantinedRow};
 use crate::link::Match;
-use crate::rules::{Flag, Households};
+use crate::rules::Households;
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
@@ -70,61 +80,6 @@ impl OutputError {
     }
 }
 
-/// Whether a flag was already raised by the previous run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagStatus {
-    New,
-    Persisting,
-}
-
-impl FlagStatus {
-    pub fn code(self) -> &'static str {
-        match self {
-            FlagStatus::New => "new",
-            FlagStatus::Persisting => "persisting",
-        }
-    }
-}
-
-/// A flag as written: the rule's flag plus its history.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlagRow {
-    pub flag: Flag,
-    pub status: FlagStatus,
-    pub first_flagged_on: NaiveDate,
-}
-
-/// Gives each flag its status against the previous run's flags.
-pub fn with_history(flags: Vec<Flag>, previous: &[PreviousFlag], as_of: NaiveDate) -> Vec<FlagRow> {
-    let first_seen: std::collections::HashMap<(&str, &str), NaiveDate> = previous
-        .iter()
-        .map(|p| {
-            (
-                (p.household_id.as_str(), p.reason.as_str()),
-                p.first_flagged_on,
-            )
-        })
-        .collect();
-    flags
-        .into_iter()
-        .map(
-            |flag| match first_seen.get(&(flag.household_id.as_str(), flag.reason.code())) {
-                Some(first) => FlagRow {
-                    first_flagged_on: (*first).min(as_of),
-                    status: FlagStatus::Persisting,
-                    flag,
-                },
-                None => FlagRow {
-                    flag,
-                    status: FlagStatus::New,
-                    first_flagged_on: as_of,
-                },
-            },
-        )
-        .collect()
-}
-
 /// Everything one run writes.
 pub struct RunOutputs<'a> {
     pub run_id: &'a str,
@@ -137,13 +92,61 @@ pub struct RunOutputs<'a> {
     /// Roll members as reviewers may see them (masked IDs), for the review workbooks.
     pub review_members: &'a [ReviewMember],
     /// Flags of the previous run that this run no longer raises.
-    pub resolved: &'a [PreviousFlag],
+    pub resolved: &'a [ResolvedFlag],
     /// The last recorded runs and this one, oldest first, for the report's trend.
     pub trend: &'a [history::RunRecord],
     /// The as-of date of this run, for `resolved.parquet`.
     pub as_of: NaiveDate,
     /// Roll members whose ID is not valid.
     pub invalid_ids: usize,
+    /// `possible` matches that would raise a high-severity reason, best first.
+    pub leads: &'a [LeadRow],
+    /// Unflagged households drawn for a spot check.
+    pub spot_checks: &'a [SpotCheckRow],
+    /// Outcomes of the findings so far.
+    pub review: &'a ReviewOutcomes,
+    /// Monthly benefit (yuan) per household, where the roll gives one.
+    pub benefits: &'a std::collections::HashMap<String, f64>,
+}
+
+/// What the findings so far add up to, for review_summary.csv, the report and the workbook.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewOutcomes {
+    pub summary: Vec<SummaryRow>,
+    pub outcome: summary::Outcome,
+    /// (band's lower edge, upheld, dismissed) for probabilistic matches.
+    pub score_bands: Vec<(f64, usize, usize)>,
+    /// Days a flag may wait for its visit.
+    pub due_days: u32,
+    /// Findings recorded so far.
+    pub findings: usize,
+    /// Unflagged households on the roll, for the spot checks' estimate of what the checks miss.
+    pub unflagged_households: usize,
+    /// Second reviewers' re-checks per township, and where they disagree.
+    pub rechecks: Vec<summary::RecheckRow>,
+}
+
+/// A `possible` match that would raise a high-severity reason if accepted: a lead for review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadRow {
+    pub household_id: String,
+    pub member_id: String,
+    pub reason: crate::model::Reason,
+    pub source: String,
+    pub source_label: String,
+    pub record_id: String,
+    pub probability: f64,
+    /// The comparison levels in words.
+    pub comparison: String,
+    pub region_code: Option<String>,
+}
+
+/// An unflagged household drawn at random for a spot check (抽查).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpotCheckRow {
+    pub household_id: String,
+    pub programme: crate::model::Programme,
+    pub region_code: Option<String>,
 }
 
 /// A member↔record pair as written to matches.parquet.
@@ -198,6 +201,8 @@ pub struct Manifest {
     pub tool_version: String,
     pub as_of: String,
     pub pipeline: PipelineInfo,
+    /// The run history (and findings) directory, so `review import` finds it.
+    pub state_dir: String,
     pub started_at: String,
     pub finished_at: String,
     pub inputs: Vec<InputInfo>,
@@ -211,6 +216,10 @@ pub struct Manifest {
     /// Where the match parameters came from: `em`, `default` or `file` (see model.json).
     pub link_model: String,
     pub stage_seconds: Vec<(String, f64)>,
+    /// Files the review inbox held that this run imported, with what each gave.
+    pub review_imports: Vec<findings::ImportedFile>,
+    /// Rows of those files that were not recorded, and why.
+    pub review_import_problems: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,6 +258,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
             &staging.join("households.parquet"),
             outputs.households,
             outputs.flags,
+            outputs.benefits,
         )?;
         tables::write_matches(&staging.join("matches.parquet"), outputs.matches)?;
         tables::write_quarantine(&staging.join("quarantine.parquet"), outputs.quarantine)?;
@@ -257,10 +267,23 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
             outputs.resolved,
             outputs.as_of,
         )?;
+        tables::write_leads(&staging.join("leads.parquet"), outputs.leads)?;
+        tables::write_spot_checks(&staging.join("spot_checks.parquet"), outputs.spot_checks)?;
         review::write_review_workbooks(
             &staging.join("review"),
-            outputs.flags,
-            outputs.review_members,
+            &review::ReviewItems {
+                flags: outputs.flags,
+                leads: outputs.leads,
+                spot_checks: outputs.spot_checks,
+                members: outputs.review_members,
+            },
+            outputs.as_of,
+        )?;
+        summary::write_csv(&staging.join("review_summary.csv"), &outputs.review.summary)?;
+        summary_workbook::write(
+            &staging.join("summary.xlsx"),
+            &outputs.review.summary,
+            &outputs.review.outcome,
             outputs.as_of,
         )?;
         let report = report::render(outputs);

@@ -1,8 +1,10 @@
 //! `rollcheck query`: SQL (polars-sql) over a finished run's tables and its history.
 //!
-//! Tables: `flags`, `households`, `matches`, `quarantine`, `resolved` (the run's own files),
-//! `flag_members` (one row per flag and member: `member_ids` split), `history` (the flags of
-//! every recorded run, with `as_of`) and `runs` (one row per recorded run).
+//! Tables: `flags`, `households`, `matches`, `quarantine`, `resolved`, `leads`,
+//! `spot_checks` (the run's own files), `review_summary` (review_summary.csv),
+//! `flag_members` (one row per flag and member: `member_ids` split), `findings` (every
+//! finding recorded, with its file, sheet and row), `history` (the flags of every recorded
+//! run, with `as_of`) and `runs` (one row per recorded run).
 
 use std::io::Write as _;
 use std::path::Path;
@@ -24,12 +26,14 @@ pub enum QueryError {
 }
 
 /// The run's own tables, by name and file.
-const RUN_TABLES: [(&str, &str); 5] = [
+const RUN_TABLES: [(&str, &str); 7] = [
     ("flags", "flags.parquet"),
     ("households", "households.parquet"),
     ("matches", "matches.parquet"),
     ("quarantine", "quarantine.parquet"),
     ("resolved", "resolved.parquet"),
+    ("leads", "leads.parquet"),
+    ("spot_checks", "spot_checks.parquet"),
 ];
 
 /// Runs `sql` over the tables of the run in `out_dir` and the history in `state_dir`.
@@ -38,8 +42,8 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
     let mut names = Vec::new();
     for (name, file) in RUN_TABLES {
         let path = out_dir.join(file);
-        if !path.exists() && name == "resolved" {
-            continue; // runs from before history was kept have none
+        if !path.exists() && matches!(name, "resolved" | "leads" | "spot_checks") {
+            continue; // runs from before history or review were kept have none
         }
         let frame = read(&path)?;
         if name == "flags" {
@@ -49,6 +53,14 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         context.register(name, frame.lazy());
         names.push(name);
     }
+    let summary = out_dir.join("review_summary.csv");
+    if summary.is_file() {
+        context.register("review_summary", read_summary_csv(&summary)?.lazy());
+        names.push("review_summary");
+    }
+    let findings = super::findings::Findings::read(state_dir)?;
+    context.register("findings", findings_frame(&findings, state_dir)?.lazy());
+    names.push("findings");
     let runs = list_runs(state_dir);
     if !runs.is_empty() {
         let mut history: Vec<LazyFrame> = Vec::new();
@@ -71,6 +83,97 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         .execute(sql)
         .and_then(LazyFrame::collect)
         .map_err(|e| QueryError::Sql(e.to_string(), tables))
+}
+
+/// review_summary.csv as a table: counts and rates as numbers, empty cells as nulls.
+fn read_summary_csv(path: &Path) -> Result<DataFrame, OutputError> {
+    let bytes = std::fs::read(path).map_err(|e| OutputError::read(path, e))?;
+    let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    let mut reader = csv::Reader::from_reader(text);
+    let headers = reader.headers().map_err(|e| OutputError::read(path, e))?.clone();
+    let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
+    for record in reader.records() {
+        let record = record.map_err(|e| OutputError::read(path, e))?;
+        for (i, cell) in record.iter().enumerate().take(headers.len()) {
+            cells[i].push(cell.to_string());
+        }
+    }
+    let columns = headers
+        .iter()
+        .zip(cells)
+        .enumerate()
+        .map(|(i, (name, values))| {
+            if i < 3 {
+                Column::new(name.into(), values)
+            } else {
+                let numbers: Vec<Option<f64>> =
+                    values.iter().map(|v| v.parse::<f64>().ok()).collect();
+                Column::new(name.into(), numbers)
+            }
+        })
+        .collect();
+    DataFrame::new_infer_height(columns).map_err(|e| OutputError::read(path, e))
+}
+
+/// Every recorded finding, with where it came from and whether it is its item's latest.
+fn findings_frame(
+    findings: &super::findings::Findings,
+    state_dir: &Path,
+) -> Result<DataFrame, OutputError> {
+    use super::findings::Subject;
+    let latest: std::collections::HashSet<*const super::findings::Finding> = findings
+        .latest()
+        .values()
+        .map(|f| std::ptr::from_ref(*f))
+        .collect();
+    let all: Vec<_> = findings.all().collect();
+    let text = |f: &dyn Fn(&super::findings::Finding) -> Option<String>| -> Vec<Option<String>> {
+        all.iter().map(|(_, finding)| f(finding)).collect()
+    };
+    let lead = |finding: &super::findings::Finding, pick: fn(&str, &str, &str) -> String| match &finding
+        .subject
+    {
+        Subject::Lead {
+            member_id,
+            source,
+            record_id,
+            ..
+        } => Some(pick(member_id, source, record_id)),
+        _ => None,
+    };
+    DataFrame::new_infer_height(vec![
+        Column::new("household_id".into(), text(&|f| Some(f.household_id.clone()))),
+        Column::new("kind".into(), text(&|f| Some(f.subject.kind().to_string()))),
+        Column::new("reason".into(), text(&|f| Some(f.subject.reason_code().to_string()))),
+        Column::new("member_id".into(), text(&|f| lead(f, |m, _, _| m.to_string()))),
+        Column::new("source".into(), text(&|f| lead(f, |_, s, _| s.to_string()))),
+        Column::new("record_id".into(), text(&|f| lead(f, |_, _, r| r.to_string()))),
+        Column::new("verdict".into(), text(&|f| Some(f.verdict.code().to_string()))),
+        Column::new("action".into(), text(&|f| f.action.map(|a| a.code().to_string()))),
+        Column::new("reviewer".into(), text(&|f| Some(f.reviewer.clone()))),
+        Column::new("reviewed_on".into(), text(&|f| Some(f.reviewed_on.to_string()))),
+        Column::new("note".into(), text(&|f| f.note.clone())),
+        Column::new("file".into(), text(&|f| Some(f.file.clone()))),
+        Column::new("sheet".into(), text(&|f| f.sheet.clone())),
+        Column::new(
+            "row".into(),
+            all.iter()
+                .map(|(_, f)| u64::try_from(f.row).unwrap_or(u64::MAX))
+                .collect::<Vec<u64>>(),
+        ),
+        Column::new("run_id".into(), text(&|f| Some(f.run_id.clone()))),
+        Column::new(
+            "imported_at".into(),
+            all.iter().map(|(b, _)| b.imported_at.clone()).collect::<Vec<String>>(),
+        ),
+        Column::new(
+            "latest".into(),
+            all.iter()
+                .map(|(_, f)| latest.contains(&std::ptr::from_ref(*f)))
+                .collect::<Vec<bool>>(),
+        ),
+    ])
+    .map_err(|e| OutputError::read(state_dir, e))
 }
 
 /// One row per flag and member it names.

@@ -140,6 +140,11 @@ pub fn render(input: &RunOutputs) -> String {
         "本次新增高风险疑点 New high-severity flags",
         &new_high_table(input.flags),
     );
+    section(
+        &mut html,
+        "核查结果 Review outcomes",
+        &super::review_report::render(input),
+    );
     section(&mut html, "数据质量 Data quality", &data_quality(input));
     html.push_str("</body></html>\n");
     html

@@ -11,8 +11,9 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
-use super::files::{create_private_dir, write_file};
-use super::{FlagRow, OutputError};
+use super::files::{create_private_dir, write_atomically, write_file};
+use super::findings::SPOT_CHECK;
+use super::{FlagRow, FlagStatus, LeadRow, OutputError, SpotCheckRow, Verdicted};
 use crate::model::{Reason, Severity};
 
 /// A roll member as a reviewer may see them.
@@ -28,8 +29,22 @@ pub struct ReviewMember {
 
 /// The findings a reviewer may record.
 const FINDINGS: [&str; 4] = ["情况属实", "情况不属实", "部分属实", "无法核实"];
+/// The actions an office may record (处理结果).
+const ACTIONS: [&str; 4] = ["取消", "调整", "维持", "转复核"];
 
-const HEADERS: [(&str, f64); 12] = [
+/// Columns every sheet ends with: the reviewer's, then the hidden reason code that lets a row
+/// match back to its item however the workbook is sorted, filtered or re-saved.
+const REVIEW_COLUMNS: [(&str, f64); 6] = [
+    ("核查结论", 12.0),
+    ("核查人", 10.0),
+    ("核查日期", 12.0),
+    ("处理结果", 10.0),
+    ("备注", 24.0),
+    ("原因代码", 4.0),
+];
+
+/// 核查清单 and 待处理: one row per flag.
+const FLAG_COLUMNS: [(&str, f64); 10] = [
     ("序号", 6.0),
     ("户编号", 12.0),
     ("救助类型", 10.0),
@@ -38,11 +53,88 @@ const HEADERS: [(&str, f64); 12] = [
     ("涉及成员（身份证号已脱敏）", 28.0),
     ("核查原因", 16.0),
     ("风险等级", 8.0),
+    ("状态", 10.0),
     ("比对证据", 60.0),
-    ("核查结论", 12.0),
-    ("核查人", 10.0),
-    ("核查日期", 12.0),
 ];
+
+/// 待核实线索: one row per possible match that would raise a high-severity reason.
+const LEAD_COLUMNS: [(&str, f64); 10] = [
+    ("序号", 6.0),
+    ("户编号", 12.0),
+    ("成员编号", 10.0),
+    ("姓名（身份证号已脱敏）", 24.0),
+    ("核查原因", 16.0),
+    ("来源", 10.0),
+    ("记录编号", 14.0),
+    ("匹配概率", 9.0),
+    ("比对情况", 48.0),
+    ("行政区划代码", 14.0),
+];
+
+/// 抽查: unflagged households drawn at random for a check.
+const SPOT_CHECK_COLUMNS: [(&str, f64); 6] = [
+    ("序号", 6.0),
+    ("户编号", 12.0),
+    ("救助类型", 10.0),
+    ("行政区划代码", 14.0),
+    ("户主姓名", 10.0),
+    ("核查原因", 30.0),
+];
+
+/// 复核抽查: findings drawn for a second reviewer (`rollcheck review sample`).
+const RECHECK_COLUMNS: [(&str, f64); 8] = [
+    ("序号", 6.0),
+    ("户编号", 12.0),
+    ("行政区划代码", 14.0),
+    ("核查原因", 16.0),
+    ("比对证据", 48.0),
+    ("原核查结论", 12.0),
+    ("原核查人", 10.0),
+    ("原核查日期", 12.0),
+];
+
+/// The sheet a second reviewer fills; findings read from it are re-checks.
+pub const RECHECK_SHEET: &str = "复核抽查";
+
+/// A finding drawn for a second reviewer.
+pub struct RecheckItem<'a> {
+    pub household_id: &'a str,
+    pub region_code: Option<&'a str>,
+    pub reason: Reason,
+    pub evidence: &'a str,
+    pub first: &'a Verdicted,
+}
+
+/// Writes the re-check workbook: one sheet 复核抽查, sorted by township and household.
+pub fn write_recheck_workbook(path: &Path, items: &[RecheckItem]) -> Result<(), OutputError> {
+    let lines: Vec<Line> = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| Line {
+            cells: vec![
+                (index + 1).to_string(),
+                item.household_id.to_string(),
+                item.region_code.unwrap_or_default().to_string(),
+                item.reason.label_zh().to_string(),
+                item.evidence.to_string(),
+                item.first.verdict.label_zh().to_string(),
+                item.first.reviewer.clone(),
+                item.first.reviewed_on.format("%Y-%m-%d").to_string(),
+            ],
+            high: false,
+            prefilled: None,
+            reason_code: item.reason.code(),
+        })
+        .collect();
+    let mut workbook = Workbook::new();
+    list_sheet(workbook.add_worksheet(), RECHECK_SHEET, &RECHECK_COLUMNS, &lines)
+        .and_then(|()| workbook.save_to_buffer())
+        .map_err(|e| xlsx_err(path, &e))
+        .and_then(|bytes| write_atomically(path, &bytes))
+}
+
+/// The reason text and code of a spot-check row.
+pub const SPOT_CHECK_LABEL: &str = "抽查（未预警户，核实是否符合救助条件；发现不符合条件填“情况属实”）";
 
 /// The township a household belongs to: the first 9 digits of its region code, written as
 /// a 12-digit code; shorter or missing codes stand for themselves.
@@ -58,47 +150,99 @@ pub fn township_of(region_code: Option<&str>) -> String {
     }
 }
 
-fn severity_zh(severity: Severity) -> &'static str {
-    severity.label_zh()
+/// A date as Excel stores it.
+pub(super) fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    ExcelDateTime::from_ymd(
+        u16::try_from(date.year()).unwrap_or(1900),
+        u8::try_from(date.month()).unwrap_or(1),
+        u8::try_from(date.day()).unwrap_or(1),
+    )
 }
 
 fn xlsx_err(path: &Path, e: &XlsxError) -> OutputError {
     OutputError::write(path, e)
 }
 
-/// Writes one workbook per township into `dir` (created), returns how many.
+/// Everything the visiting staff of one township get.
+#[derive(Default)]
+struct TownshipItems<'a> {
+    to_visit: Vec<&'a FlagRow>,
+    awaiting_action: Vec<&'a FlagRow>,
+    leads: Vec<&'a LeadRow>,
+    spot_checks: Vec<&'a SpotCheckRow>,
+}
+
+/// What the review workbooks list.
+pub struct ReviewItems<'a> {
+    pub flags: &'a [FlagRow],
+    pub leads: &'a [LeadRow],
+    pub spot_checks: &'a [SpotCheckRow],
+    pub members: &'a [ReviewMember],
+}
+
+/// Writes one workbook per township with anything to review into `dir` (created); returns
+/// how many. Dismissed flags stay out; confirmed ones go to the sheet 待处理.
 pub fn write_review_workbooks(
     dir: &Path,
-    flags: &[FlagRow],
-    members: &[ReviewMember],
+    items: &ReviewItems,
     as_of: NaiveDate,
 ) -> Result<usize, OutputError> {
     create_private_dir(dir)?;
-    let mut by_township: BTreeMap<String, Vec<&FlagRow>> = BTreeMap::new();
-    for row in flags {
-        by_township
-            .entry(township_of(row.flag.region_code.as_deref()))
-            .or_default()
-            .push(row);
+    let mut by_township: BTreeMap<String, TownshipItems> = BTreeMap::new();
+    let township = |region: Option<&str>| township_of(region);
+    for row in items.flags {
+        let entry = by_township
+            .entry(township(row.flag.region_code.as_deref()))
+            .or_default();
+        if row.status.to_visit() {
+            entry.to_visit.push(row);
+        } else if row.status.awaits_action() {
+            entry.awaiting_action.push(row);
+        }
     }
+    for lead in items.leads {
+        by_township
+            .entry(township(lead.region_code.as_deref()))
+            .or_default()
+            .leads
+            .push(lead);
+    }
+    for check in items.spot_checks {
+        by_township
+            .entry(township(check.region_code.as_deref()))
+            .or_default()
+            .spot_checks
+            .push(check);
+    }
+    by_township.retain(|_, t| {
+        !(t.to_visit.is_empty()
+            && t.awaiting_action.is_empty()
+            && t.leads.is_empty()
+            && t.spot_checks.is_empty())
+    });
     let mut by_household: BTreeMap<&str, Vec<&ReviewMember>> = BTreeMap::new();
-    for member in members {
+    for member in items.members {
         by_household
             .entry(&member.household_id)
             .or_default()
             .push(member);
     }
-    for (township, rows) in &mut by_township {
-        rows.sort_by(|a, b| {
-            (b.flag.severity, &a.flag.household_id, a.flag.reason).cmp(&(
-                a.flag.severity,
-                &b.flag.household_id,
-                b.flag.reason,
-            ))
-        });
+    for (township, township_items) in &mut by_township {
+        for rows in [
+            &mut township_items.to_visit,
+            &mut township_items.awaiting_action,
+        ] {
+            rows.sort_by(|a, b| {
+                (b.flag.severity, &a.flag.household_id, a.flag.reason).cmp(&(
+                    a.flag.severity,
+                    &b.flag.household_id,
+                    b.flag.reason,
+                ))
+            });
+        }
         let path = dir.join(format!("{township}.xlsx"));
-        let bytes =
-            workbook(township, rows, &by_household, as_of).map_err(|e| xlsx_err(&path, &e))?;
+        let bytes = workbook(township, township_items, &by_household, as_of)
+            .map_err(|e| xlsx_err(&path, &e))?;
         write_file(&path, &bytes)?;
     }
     Ok(by_township.len())
@@ -106,36 +250,150 @@ pub fn write_review_workbooks(
 
 fn workbook(
     township: &str,
-    rows: &[&FlagRow],
+    items: &TownshipItems,
     members: &BTreeMap<&str, Vec<&ReviewMember>>,
     as_of: NaiveDate,
 ) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     // Dated by the as-of date, not the clock, so the same run writes the same bytes.
-    let created = ExcelDateTime::from_ymd(
-        u16::try_from(as_of.year()).unwrap_or(1900),
-        u8::try_from(as_of.month()).unwrap_or(1),
-        u8::try_from(as_of.day()).unwrap_or(1),
-    )?;
+    let created = excel_date(as_of)?;
     workbook.set_properties(
         &DocProperties::new()
             .set_title(format!("{township} 核查清单"))
             .set_creation_datetime(&created),
     );
-    let list = workbook.add_worksheet();
-    list.set_name("核查清单")?;
-    flag_sheet(list, rows, members)?;
+    let to_visit: Vec<Line> = flag_lines(&items.to_visit, members);
+    list_sheet(workbook.add_worksheet(), "核查清单", &FLAG_COLUMNS, &to_visit)?;
+    if !items.awaiting_action.is_empty() {
+        let awaiting = flag_lines(&items.awaiting_action, members);
+        list_sheet(workbook.add_worksheet(), "待处理", &FLAG_COLUMNS, &awaiting)?;
+    }
+    if !items.leads.is_empty() {
+        let leads = lead_lines(&items.leads, members);
+        list_sheet(workbook.add_worksheet(), "待核实线索", &LEAD_COLUMNS, &leads)?;
+    }
+    if !items.spot_checks.is_empty() {
+        let checks = spot_check_lines(&items.spot_checks, members);
+        list_sheet(workbook.add_worksheet(), "抽查", &SPOT_CHECK_COLUMNS, &checks)?;
+    }
     let summary = workbook.add_worksheet();
     summary.set_name("汇总")?;
-    summary_sheet(summary, township, rows)?;
+    summary_sheet(summary, township, items)?;
     workbook.save_to_buffer()
 }
 
-fn flag_sheet(
-    sheet: &mut Worksheet,
-    rows: &[&FlagRow],
+/// One row of a list sheet: the item's cells, a finding to pre-fill, the hidden reason code.
+struct Line {
+    cells: Vec<String>,
+    high: bool,
+    prefilled: Option<Verdicted>,
+    reason_code: &'static str,
+}
+
+fn head_of<'m>(members: &'m BTreeMap<&str, Vec<&ReviewMember>>, household: &str) -> &'m str {
+    members
+        .get(household)
+        .and_then(|m| m.iter().find(|m| m.is_head))
+        .map_or("", |m| m.name.as_str())
+}
+
+fn member_text(members: &BTreeMap<&str, Vec<&ReviewMember>>, household: &str, id: &str) -> String {
+    members
+        .get(household)
+        .and_then(|m| m.iter().find(|m| m.member_id == id))
+        .map_or_else(
+            || id.to_string(),
+            |m| format!("{} {}（{}）", m.member_id, m.name, m.masked_id),
+        )
+}
+
+fn flag_lines(rows: &[&FlagRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -> Vec<Line> {
+    rows.iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let flag = &row.flag;
+            let involved: Vec<String> = flag
+                .member_ids
+                .iter()
+                .map(|id| member_text(members, &flag.household_id, id))
+                .collect();
+            Line {
+                cells: vec![
+                    (index + 1).to_string(),
+                    flag.household_id.clone(),
+                    flag.programme.label_zh().to_string(),
+                    flag.region_code.clone().unwrap_or_default(),
+                    head_of(members, &flag.household_id).to_string(),
+                    involved.join("\n"),
+                    flag.reason.label_zh().to_string(),
+                    flag.severity.label_zh().to_string(),
+                    row.status.label_zh().to_string(),
+                    flag.evidence.clone(),
+                ],
+                high: flag.severity == Severity::High,
+                prefilled: row.status.awaits_action().then(|| row.finding.clone()).flatten(),
+                reason_code: flag.reason.code(),
+            }
+        })
+        .collect()
+}
+
+fn lead_lines(leads: &[&LeadRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -> Vec<Line> {
+    leads
+        .iter()
+        .enumerate()
+        .map(|(index, lead)| Line {
+            cells: vec![
+                (index + 1).to_string(),
+                lead.household_id.clone(),
+                lead.member_id.clone(),
+                member_text(members, &lead.household_id, &lead.member_id),
+                lead.reason.label_zh().to_string(),
+                lead.source_label.clone(),
+                lead.record_id.clone(),
+                format!("{:.3}", lead.probability),
+                lead.comparison.clone(),
+                lead.region_code.clone().unwrap_or_default(),
+            ],
+            high: true,
+            prefilled: None,
+            reason_code: lead.reason.code(),
+        })
+        .collect()
+}
+
+fn spot_check_lines(
+    checks: &[&SpotCheckRow],
     members: &BTreeMap<&str, Vec<&ReviewMember>>,
+) -> Vec<Line> {
+    checks
+        .iter()
+        .enumerate()
+        .map(|(index, check)| Line {
+            cells: vec![
+                (index + 1).to_string(),
+                check.household_id.clone(),
+                check.programme.label_zh().to_string(),
+                check.region_code.clone().unwrap_or_default(),
+                head_of(members, &check.household_id).to_string(),
+                SPOT_CHECK_LABEL.to_string(),
+            ],
+            high: false,
+            prefilled: None,
+            reason_code: SPOT_CHECK,
+        })
+        .collect()
+}
+
+/// A list sheet: the item columns, then the reviewer's columns with drop-down lists, the
+/// reason code hidden last; frozen header, filters, A4 landscape.
+fn list_sheet(
+    sheet: &mut Worksheet,
+    name: &str,
+    columns: &[(&str, f64)],
+    lines: &[Line],
 ) -> Result<(), XlsxError> {
+    sheet.set_name(name)?;
     let header = Format::new()
         .set_bold()
         .set_background_color("#D9E1F2")
@@ -146,110 +404,124 @@ fn flag_sheet(
         .set_text_wrap()
         .set_align(FormatAlign::Top);
     let high = cell.clone().set_font_color("#C00000").set_bold();
-    for (col, (title, width)) in HEADERS.iter().enumerate() {
-        let col = u16::try_from(col).expect("12 columns");
-        sheet.write_with_format(0, col, *title, &header)?;
-        sheet.set_column_width(col, *width)?;
+    let date = cell.clone().set_num_format("yyyy-mm-dd");
+    let all: Vec<(&str, f64)> = columns.iter().chain(&REVIEW_COLUMNS).copied().collect();
+    let col = |i: usize| u16::try_from(i).expect("a sheet has a few dozen columns");
+    for (i, (title, width)) in all.iter().enumerate() {
+        sheet.write_with_format(0, col(i), *title, &header)?;
+        sheet.set_column_width(col(i), *width)?;
     }
-    for (index, row) in rows.iter().enumerate() {
+    let first_review = columns.len();
+    let severity_col = columns.iter().position(|(t, _)| *t == "风险等级");
+    for (index, line) in lines.iter().enumerate() {
         let r = u32::try_from(index + 1).unwrap_or(u32::MAX);
-        let flag = &row.flag;
-        let household = members
-            .get(flag.household_id.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        let head = household
-            .iter()
-            .find(|m| m.is_head)
-            .map_or("", |m| m.name.as_str());
-        let involved: Vec<String> = flag
-            .member_ids
-            .iter()
-            .map(|id| match household.iter().find(|m| &m.member_id == id) {
-                Some(m) => format!("{} {}（{}）", m.member_id, m.name, m.masked_id),
-                None => id.clone(),
-            })
-            .collect();
-        let values = [
-            (index + 1).to_string(),
-            flag.household_id.clone(),
-            flag.programme.label_zh().to_string(),
-            flag.region_code.clone().unwrap_or_default(),
-            head.to_string(),
-            involved.join("\n"),
-            flag.reason.label_zh().to_string(),
-            severity_zh(flag.severity).to_string(),
-            flag.evidence.clone(),
-        ];
-        for (col, value) in values.iter().enumerate() {
-            let format = if col == 7 && flag.severity == Severity::High {
+        for (i, value) in line.cells.iter().enumerate() {
+            let format = if line.high && Some(i) == severity_col {
                 &high
             } else {
                 &cell
             };
-            sheet.write_with_format(
-                r,
-                u16::try_from(col).expect("12 columns"),
-                value.as_str(),
-                format,
-            )?;
+            sheet.write_with_format(r, col(i), value.as_str(), format)?;
         }
-        for col in 9..12 {
-            sheet.write_blank(r, col, &cell)?;
+        match &line.prefilled {
+            Some(finding) => {
+                sheet.write_with_format(r, col(first_review), finding.verdict.label_zh(), &cell)?;
+                sheet.write_with_format(r, col(first_review + 1), &finding.reviewer, &cell)?;
+                let day = excel_date(finding.reviewed_on)?;
+                sheet.write_datetime_with_format(r, col(first_review + 2), &day, &date)?;
+                match finding.action {
+                    Some(action) => sheet.write_with_format(
+                        r,
+                        col(first_review + 3),
+                        action.label_zh(),
+                        &cell,
+                    )?,
+                    None => sheet.write_blank(r, col(first_review + 3), &cell)?,
+                };
+            }
+            None => {
+                for i in first_review..first_review + 4 {
+                    sheet.write_blank(r, col(i), &cell)?;
+                }
+            }
         }
+        sheet.write_blank(r, col(first_review + 4), &cell)?;
+        sheet.write_with_format(r, col(first_review + 5), line.reason_code, &cell)?;
     }
-    let last = u32::try_from(rows.len().max(1)).unwrap_or(u32::MAX);
+    let last = u32::try_from(lines.len().max(1)).unwrap_or(u32::MAX);
     let finding = DataValidation::new()
         .allow_list_strings(&FINDINGS)?
         .set_input_title("核查结论")?
         .set_input_message("请选择：情况属实 / 情况不属实 / 部分属实 / 无法核实")?;
-    sheet.add_data_validation(1, 9, last, 9, &finding)?;
+    sheet.add_data_validation(1, col(first_review), last, col(first_review), &finding)?;
+    let action = DataValidation::new()
+        .allow_list_strings(&ACTIONS)?
+        .set_input_title("处理结果")?
+        .set_input_message("请选择：取消 / 调整 / 维持 / 转复核")?;
+    sheet.add_data_validation(1, col(first_review + 3), last, col(first_review + 3), &action)?;
+    sheet.set_column_hidden(col(all.len() - 1))?;
     sheet.set_freeze_panes(1, 0)?;
     sheet.set_landscape();
     sheet.set_paper_size(9); // A4
     sheet.set_print_fit_to_pages(1, 0);
     sheet.set_repeat_rows(0, 0)?;
-    sheet.autofilter(0, 0, last, 11)?;
+    sheet.autofilter(0, 0, last, col(all.len() - 1))?;
     Ok(())
 }
 
 fn summary_sheet(
     sheet: &mut Worksheet,
     township: &str,
-    rows: &[&FlagRow],
+    items: &TownshipItems,
 ) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold();
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
     sheet.write_with_format(0, 0, "乡镇（街道）行政区划代码", &bold)?;
     sheet.write(0, 1, township)?;
     sheet.write_with_format(1, 0, "待核查户数", &bold)?;
-    let households: std::collections::BTreeSet<&str> =
-        rows.iter().map(|r| r.flag.household_id.as_str()).collect();
-    sheet.write(1, 1, u32::try_from(households.len()).unwrap_or(u32::MAX))?;
+    let households: std::collections::BTreeSet<&str> = items
+        .to_visit
+        .iter()
+        .map(|r| r.flag.household_id.as_str())
+        .collect();
+    sheet.write(1, 1, count(households.len()))?;
     sheet.write_with_format(2, 0, "核查事项数", &bold)?;
-    sheet.write(2, 1, u32::try_from(rows.len()).unwrap_or(u32::MAX))?;
-    sheet.write_with_format(4, 0, "核查原因", &bold)?;
-    sheet.write_with_format(4, 1, "风险等级", &bold)?;
-    sheet.write_with_format(4, 2, "户数", &bold)?;
-    sheet.write_with_format(4, 3, "其中新增", &bold)?;
-    let mut line = 5;
+    sheet.write(2, 1, count(items.to_visit.len()))?;
+    sheet.write_with_format(3, 0, "待处理事项数", &bold)?;
+    sheet.write(3, 1, count(items.awaiting_action.len()))?;
+    sheet.write_with_format(4, 0, "待核实线索数", &bold)?;
+    sheet.write(4, 1, count(items.leads.len()))?;
+    sheet.write_with_format(5, 0, "抽查户数", &bold)?;
+    sheet.write(5, 1, count(items.spot_checks.len()))?;
+    sheet.write_with_format(7, 0, "核查原因", &bold)?;
+    sheet.write_with_format(7, 1, "风险等级", &bold)?;
+    sheet.write_with_format(7, 2, "户数", &bold)?;
+    sheet.write_with_format(7, 3, "其中新增", &bold)?;
+    let mut line = 8;
     for reason in Reason::ALL {
-        let of_reason: Vec<&&FlagRow> = rows.iter().filter(|r| r.flag.reason == *reason).collect();
+        let of_reason: Vec<&&FlagRow> = items
+            .to_visit
+            .iter()
+            .filter(|r| r.flag.reason == *reason)
+            .collect();
         let Some(first) = of_reason.first() else {
             continue;
         };
         let new = of_reason
             .iter()
-            .filter(|r| r.status == super::FlagStatus::New)
+            .filter(|r| r.status == FlagStatus::New)
             .count();
         sheet.write(line, 0, reason.label_zh())?;
-        sheet.write(line, 1, severity_zh(first.flag.severity))?;
-        sheet.write(line, 2, u32::try_from(of_reason.len()).unwrap_or(u32::MAX))?;
-        sheet.write(line, 3, u32::try_from(new).unwrap_or(u32::MAX))?;
+        sheet.write(line, 1, first.flag.severity.label_zh())?;
+        sheet.write(line, 2, count(of_reason.len()))?;
+        sheet.write(line, 3, count(new))?;
         line += 1;
     }
     sheet.write(
         line + 1,
         0,
-        "说明：本表为数据比对线索，需入户核实后方可作出认定，不能直接作为取消或调整救助的依据。",
+        "说明：本表为数据比对线索，需入户核实后方可作出认定，不能直接作为取消或调整救助的依据。\
+         核查后请填写核查结论、核查人、核查日期（已处理的填写处理结果），交回后由县级导入。",
     )?;
     sheet.set_column_width(0, 24)?;
     sheet.set_column_width(1, 16)?;

@@ -9,13 +9,13 @@ use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
 
 use super::files::create_private;
-use super::{FlagRow, MatchRow, OutputError};
+use super::{FlagRow, LeadRow, MatchRow, OutputError, SpotCheckRow, Verdicted};
 use crate::ingest::QuarantinedRow;
 use crate::model::{Reason, Severity};
 use crate::rules::Households;
 
 /// Column order of flags.parquet and flags.csv (the contract's order).
-pub const FLAG_COLUMNS: [&str; 12] = [
+pub const FLAG_COLUMNS: [&str; 15] = [
     "household_id",
     "programme",
     "region_code",
@@ -28,6 +28,9 @@ pub const FLAG_COLUMNS: [&str; 12] = [
     "status",
     "first_flagged_on",
     "run_id",
+    "verdict",
+    "reviewer",
+    "reviewed_on",
 ];
 
 const LIST_SEPARATOR: &str = ";";
@@ -41,10 +44,15 @@ fn optional_text_column(name: &str, values: Vec<Option<String>>) -> Column {
 }
 
 fn date_column(name: &str, dates: &[NaiveDate]) -> Result<Column, String> {
+    let dates: Vec<Option<NaiveDate>> = dates.iter().copied().map(Some).collect();
+    optional_date_column(name, &dates)
+}
+
+fn optional_date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column, String> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the Unix epoch is a date");
-    let days: Vec<i32> = dates
+    let days: Vec<Option<i32>> = dates
         .iter()
-        .map(|d| i32::try_from((*d - epoch).num_days()).unwrap_or(i32::MAX))
+        .map(|d| d.map(|d| i32::try_from((d - epoch).num_days()).unwrap_or(i32::MAX)))
         .collect();
     Column::new(name.into(), days)
         .cast(&DataType::Date)
@@ -98,6 +106,28 @@ pub fn write_flags_parquet(
         text_column("status", pick(|f| f.status.code().into())),
         date_column("first_flagged_on", &first_flagged).map_err(|e| OutputError::write(path, e))?,
         text_column("run_id", vec![run_id.to_string(); flags.len()]),
+        optional_text_column(
+            "verdict",
+            flags
+                .iter()
+                .map(|f| f.finding.as_ref().map(|v| v.verdict.code().to_string()))
+                .collect(),
+        ),
+        optional_text_column(
+            "reviewer",
+            flags
+                .iter()
+                .map(|f| f.finding.as_ref().map(|v| v.reviewer.clone()))
+                .collect(),
+        ),
+        optional_date_column(
+            "reviewed_on",
+            &flags
+                .iter()
+                .map(|f| f.finding.as_ref().map(|v| v.reviewed_on))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| OutputError::write(path, e))?,
     ];
     write_parquet(path, columns)
 }
@@ -127,6 +157,11 @@ pub fn write_flags_csv(path: &Path, flags: &[FlagRow], run_id: &str) -> Result<(
                     row.status.code(),
                     &row.first_flagged_on.format("%Y-%m-%d").to_string(),
                     run_id,
+                    row.finding.as_ref().map_or("", |v| v.verdict.code()),
+                    row.finding.as_ref().map_or("", |v| v.reviewer.as_str()),
+                    &row.finding.as_ref().map_or_else(String::new, |v| {
+                        v.reviewed_on.format("%Y-%m-%d").to_string()
+                    }),
                 ])
                 .map_err(|e| err(&e))?;
         }
@@ -147,6 +182,7 @@ pub fn write_households(
     path: &Path,
     households: &Households,
     flags: &[FlagRow],
+    benefits: &std::collections::HashMap<String, f64>,
 ) -> Result<(), OutputError> {
     let mut reasons: BTreeMap<&str, Vec<(Reason, Severity)>> = BTreeMap::new();
     for row in flags {
@@ -192,6 +228,14 @@ pub fn write_households(
             Column::new("n_flags".into(), n_flags),
             optional_text_column("highest_severity", highest),
             text_column("reasons", reason_lists),
+            Column::new(
+                "monthly_benefit".into(),
+                households
+                    .by_id
+                    .keys()
+                    .map(|id| benefits.get(id).copied())
+                    .collect::<Vec<Option<f64>>>(),
+            ),
         ],
     )
 }
@@ -296,37 +340,122 @@ pub fn write_pairs(path: &Path, pairs: &PairsTable) -> Result<(), OutputError> {
     write_parquet(path, columns)
 }
 
-/// resolved.parquet: flags of the previous run that this run no longer raises.
+/// resolved.parquet: flags of the previous run that this run no longer raises, with the
+/// latest finding on each (a confirmed flag resolves when its household leaves the roll).
 pub fn write_resolved(
     path: &Path,
-    resolved: &[PreviousFlag],
+    resolved: &[ResolvedFlag],
     as_of: NaiveDate,
 ) -> Result<(), OutputError> {
-    let first: Vec<NaiveDate> = resolved.iter().map(|r| r.first_flagged_on).collect();
+    let first: Vec<NaiveDate> = resolved.iter().map(|r| r.flag.first_flagged_on).collect();
+    let finding = |f: fn(&Verdicted) -> String| -> Vec<Option<String>> {
+        resolved
+            .iter()
+            .map(|r| r.finding.as_ref().map(f))
+            .collect()
+    };
+    let reviewed_on: Vec<Option<NaiveDate>> = resolved
+        .iter()
+        .map(|r| r.finding.as_ref().map(|v| v.reviewed_on))
+        .collect();
     write_parquet(
         path,
         vec![
             text_column(
                 "household_id",
-                resolved.iter().map(|r| r.household_id.clone()).collect(),
+                resolved.iter().map(|r| r.flag.household_id.clone()).collect(),
             ),
             text_column(
                 "reason",
-                resolved.iter().map(|r| r.reason.clone()).collect(),
+                resolved.iter().map(|r| r.flag.reason.clone()).collect(),
             ),
             date_column("first_flagged_on", &first).map_err(|e| OutputError::write(path, e))?,
             date_column("resolved_on", &vec![as_of; resolved.len()])
                 .map_err(|e| OutputError::write(path, e))?,
+            optional_text_column("verdict", finding(|v| v.verdict.code().to_string())),
+            optional_text_column("reviewer", finding(|v| v.reviewer.clone())),
+            optional_date_column("reviewed_on", &reviewed_on)
+                .map_err(|e| OutputError::write(path, e))?,
+            optional_text_column(
+                "action",
+                resolved
+                    .iter()
+                    .map(|r| {
+                        r.finding
+                            .as_ref()
+                            .and_then(|v| v.action)
+                            .map(|a| a.code().to_string())
+                    })
+                    .collect(),
+            ),
         ],
     )
 }
 
-/// A flag of an earlier run, for `new`/`persisting` status.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// leads.parquet: the leads listed in the workbooks' sheet 待核实线索.
+pub fn write_leads(path: &Path, leads: &[LeadRow]) -> Result<(), OutputError> {
+    let pick = |f: fn(&LeadRow) -> String| leads.iter().map(f).collect::<Vec<_>>();
+    write_parquet(
+        path,
+        vec![
+            text_column("household_id", pick(|l| l.household_id.clone())),
+            text_column("member_id", pick(|l| l.member_id.clone())),
+            text_column("reason", pick(|l| l.reason.code().to_string())),
+            text_column("source", pick(|l| l.source.clone())),
+            text_column("record_id", pick(|l| l.record_id.clone())),
+            Column::new(
+                "probability".into(),
+                leads.iter().map(|l| l.probability).collect::<Vec<f64>>(),
+            ),
+            text_column("comparison", pick(|l| l.comparison.clone())),
+            optional_text_column(
+                "region_code",
+                leads.iter().map(|l| l.region_code.clone()).collect(),
+            ),
+        ],
+    )
+}
+
+/// spot_checks.parquet: the households drawn for the sheet 抽查.
+pub fn write_spot_checks(path: &Path, checks: &[SpotCheckRow]) -> Result<(), OutputError> {
+    write_parquet(
+        path,
+        vec![
+            text_column(
+                "household_id",
+                checks.iter().map(|c| c.household_id.clone()).collect(),
+            ),
+            text_column(
+                "programme",
+                checks.iter().map(|c| c.programme.code().to_string()).collect(),
+            ),
+            optional_text_column(
+                "region_code",
+                checks.iter().map(|c| c.region_code.clone()).collect(),
+            ),
+        ],
+    )
+}
+
+/// A flag of the previous run that this run no longer raises, with its latest finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResolvedFlag {
+    pub flag: PreviousFlag,
+    pub finding: Option<Verdicted>,
+}
+
+/// A flag of an earlier run, as its flags.parquet says.
+#[derive(Debug, Clone, PartialEq)]
 pub struct PreviousFlag {
     pub household_id: String,
     pub reason: String,
     pub first_flagged_on: NaiveDate,
+    pub region_code: Option<String>,
+    pub member_ids: Vec<String>,
+    pub record_ids: Vec<String>,
+    pub score: f64,
+    pub status: String,
+    pub evidence: String,
 }
 
 /// The flags of the run currently in `out_dir`, if any. An unreadable previous file means
@@ -343,26 +472,61 @@ pub fn previous_flags(out_dir: &Path) -> Vec<PreviousFlag> {
     read_previous(&frame).unwrap_or_default()
 }
 
+/// Reads the columns every version of flags.parquet has, and the others where present.
 fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
-    let households = frame.column("household_id").ok()?.str().ok()?.clone();
-    let reasons = frame.column("reason").ok()?.str().ok()?.clone();
-    let first = frame
-        .column("first_flagged_on")
-        .ok()?
-        .cast(&DataType::String)
-        .ok()?;
-    let first = first.str().ok()?;
-    let rows = households
-        .iter()
-        .zip(reasons.iter())
-        .zip(first.iter())
-        .filter_map(|((household, reason), first)| {
-            Some(PreviousFlag {
-                household_id: household?.to_string(),
-                reason: reason?.to_string(),
-                first_flagged_on: crate::ingest::parse_date(first?)?,
-            })
-        })
+    let text = |name: &str| -> Vec<Option<String>> {
+        frame
+            .column(name)
+            .ok()
+            .and_then(|c| c.cast(&DataType::String).ok())
+            .map_or_else(
+                || vec![None; frame.height()],
+                |c| {
+                    c.str()
+                        .map(|s| s.iter().map(|v| v.map(str::to_string)).collect())
+                        .unwrap_or_else(|_| vec![None; frame.height()])
+                },
+            )
+    };
+    let list = |value: Option<String>| -> Vec<String> {
+        value
+            .filter(|v| !v.is_empty())
+            .map(|v| v.split(LIST_SEPARATOR).map(str::to_string).collect())
+            .unwrap_or_default()
+    };
+    frame.column("household_id").ok()?;
+    frame.column("reason").ok()?;
+    let scores: Vec<Option<f64>> = frame
+        .column("score")
+        .ok()
+        .and_then(|c| c.f64().ok().map(|s| s.iter().collect()))
+        .unwrap_or_else(|| vec![None; frame.height()]);
+    let rows = text("household_id")
+        .into_iter()
+        .zip(text("reason"))
+        .zip(text("first_flagged_on"))
+        .zip(text("region_code"))
+        .zip(text("member_ids").into_iter().zip(text("record_ids")))
+        .zip(scores.into_iter().zip(text("status")))
+        .zip(text("evidence"))
+        .filter_map(
+            |(
+                (((((household, reason), first), region), (members, records)), (score, status)),
+                evidence,
+            )| {
+                Some(PreviousFlag {
+                    household_id: household?,
+                    reason: reason?,
+                    first_flagged_on: crate::ingest::parse_date(&first?)?,
+                    region_code: region,
+                    member_ids: list(members),
+                    record_ids: list(records),
+                    score: score.unwrap_or(1.0),
+                    status: status.unwrap_or_default(),
+                    evidence: evidence.unwrap_or_default(),
+                })
+            },
+        )
         .collect();
     Some(rows)
 }

@@ -201,8 +201,7 @@ fn a_full_disk_is_a_clear_error_that_keeps_the_previous_run() {
     let dir = temp_dir();
     let data = county(dir.path(), 300, Variant::Clean);
     let Some(disk) = SmallDisk::mount(&dir.path().join("disk"), "4m") else {
-        eprintln!("skipped: cannot mount a tmpfs here");
-        return;
+        return crate::skip::because(crate::skip::Tool::Tmpfs, "cannot mount a tmpfs here");
     };
     let out = disk.path.join("out");
     run_to_completion(&data, &out, "2025-06-30");

@@ -5,13 +5,16 @@ mod bad_inputs;
 mod cli;
 mod crash;
 mod fixtures;
+mod fuzz_corpus;
 mod generic_link;
 mod history;
 mod privacy;
 mod query;
 mod report;
 mod review;
+mod review_loop;
 mod shard;
+mod skip;
 mod synthetic;
 mod xlsx;
 

@@ -55,8 +55,8 @@ fn report_is_self_contained_and_renders() {
     );
 
     let Some(chromium) = chromium() else {
-        eprintln!("chromium not installed; the render check runs where .ci/run could install it");
-        return;
+        let reason = "Chromium is not installed; the render check did not run";
+        return crate::skip::because(crate::skip::Tool::Chromium, reason);
     };
     let profile = dir.path().join("chromium-profile");
     let output = std::process::Command::new(chromium)

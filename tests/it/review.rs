@@ -46,7 +46,10 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
             .map(ToString::to_string)
             .collect();
         assert_eq!(header[0], "序号");
-        assert_eq!(&header[9..], ["核查结论", "核查人", "核查日期"]);
+        assert_eq!(
+            &header[10..],
+            ["核查结论", "核查人", "核查日期", "处理结果", "备注", "原因代码"]
+        );
         let mut last_severity = 3;
         for row in range.rows().skip(1) {
             rows_seen += 1;
@@ -81,8 +84,12 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
                 masked_seen += usize::from(text.contains("********"));
             }
             assert!(
-                row[9..].iter().all(|c| matches!(c, Data::Empty)),
+                row[10..15].iter().all(|c| matches!(c, Data::Empty)),
                 "finding columns start empty"
+            );
+            assert!(
+                rollcheck::model::Reason::parse(&row[15].to_string()).is_some(),
+                "the hidden column holds the reason code"
             );
         }
     }
@@ -101,8 +108,10 @@ fn libreoffice() -> Option<String> {
 #[test]
 fn review_workbook_converts_to_pdf_in_libreoffice() {
     let Some(office) = libreoffice() else {
-        eprintln!("skipped: LibreOffice is not installed (.ci/run installs it when it can)");
-        return;
+        return crate::skip::because(
+            crate::skip::Tool::LibreOffice,
+            "LibreOffice is not installed",
+        );
     };
     let run = run_synthetic_county(300, 5, Variant::Clean);
     let workbook = std::fs::read_dir(run.out.join("review"))

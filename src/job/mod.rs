@@ -1,6 +1,9 @@
 //! One check, end to end: ingest → normalize → link → rules, then output. `evaluate` runs the
 //! stages in memory (tests call it directly); `run` adds the lock, history and atomic write.
 
+mod outcomes;
+pub mod review;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -99,7 +102,14 @@ pub fn evaluate_with_progress(
     as_of: NaiveDate,
     progress: Progress,
 ) -> Result<Evaluation, JobError> {
-    evaluate_stages(pipeline, data_dir, as_of, progress, Linking::Whole)
+    evaluate_stages(
+        pipeline,
+        data_dir,
+        as_of,
+        progress,
+        Linking::Whole,
+        &outcomes::PairLabels::default(),
+    )
 }
 
 /// How the link stage gets its blocked pairs.
@@ -116,15 +126,17 @@ pub enum Linking<'a> {
     },
 }
 
+/// The stages; `labels` are the review's verdicts on pairs, applied once they are decided.
 fn evaluate_stages(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
     progress: Progress,
     linking: Linking,
+    labels: &outcomes::PairLabels,
 ) -> Result<Evaluation, JobError> {
     let mut timer = StageTimer::start();
-    let (ingested, normalized, links) = match linking {
+    let (ingested, normalized, mut links) = match linking {
         Linking::Whole => {
             let (ingested, normalized) =
                 read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
@@ -160,6 +172,7 @@ fn evaluate_stages(
             (ingested, normalized, links)
         }
     };
+    labels.apply(&ingested, &mut links);
     timer.lap("link");
     tracing::info!(
         candidate_pairs = links.candidate_pairs,
@@ -589,14 +602,42 @@ fn run_linked(
 ) -> Result<RunSummary, JobError> {
     let started_at = chrono::Local::now();
     let _lock = output::acquire_lock(out_dir)?;
-    let evaluation = evaluate_stages(pipeline, data_dir, as_of, progress, linking)?;
+    let mut history = output::history::History::open(out_dir, pipeline.state_dir.as_deref())?;
+    let (review_imports, import_problems) = match &pipeline.review.inbox {
+        Some(inbox) => {
+            progress("importing findings from the review inbox");
+            review::import_inbox(inbox, out_dir, &mut history, chrono::Local::now().date_naive())?
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let labels = outcomes::PairLabels::from_findings(history.findings());
+    let evaluation = evaluate_stages(pipeline, data_dir, as_of, progress, linking, &labels)?;
     let run_id = run_id(pipeline, as_of, &evaluation.ingested);
     progress("writing outputs");
-    let state = output::history::state_dir(out_dir, pipeline.state_dir.as_deref());
-    let (previous, _) = output::history::previous_run_flags(&state, out_dir, &run_id);
-    let flags = output::with_history(evaluation.flags.clone(), &previous, as_of);
-    let resolved = resolved_flags(&previous, &flags);
+    let chronicle = history.follow(evaluation.flags.clone(), &run_id, as_of);
+    let flags = chronicle.flags;
     let matches = match_rows(&evaluation);
+    let leads = outcomes::leads(
+        pipeline,
+        &evaluation.ingested,
+        &evaluation.links,
+        &evaluation.households,
+        as_of,
+    );
+    let spot_checks = outcomes::spot_checks(
+        &evaluation.households,
+        &flags,
+        pipeline.review.audit_households_per_township,
+        &run_id,
+    );
+    let benefits = outcomes::household_benefits(&evaluation.ingested);
+    let review_outcomes = outcomes::review_outcomes(
+        &history,
+        &flags,
+        &benefits,
+        pipeline.review.due_days,
+        &evaluation.households,
+    );
     let manifest = Manifest {
         run_id: run_id.clone(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -606,45 +647,27 @@ fn run_linked(
             path: pipeline.file.display().to_string(),
             sha256: pipeline.sha256.clone(),
         },
+        state_dir: std::path::absolute(history.state())
+            .unwrap_or_else(|_| history.state().to_path_buf())
+            .display()
+            .to_string(),
         started_at: started_at.to_rfc3339(),
         finished_at: String::new(),
         inputs: evaluation.ingested.inputs.clone(),
         households: evaluation.households.by_id.len(),
         members: evaluation.ingested.roll.len(),
         flags: flags.len(),
-        flags_per_reason: count_reasons(evaluation.flags.iter())
-            .into_iter()
-            .map(|(r, n)| (r.code().to_string(), n))
-            .collect(),
+        flags_per_reason: chronicle.record.flags_per_reason.clone(),
         matches_per_source: matches_per_source(&evaluation.links),
         candidate_pairs_per_rule: evaluation.links.pairs_per_rule.clone(),
         candidate_pairs: evaluation.links.candidate_pairs,
         link_model: evaluation.links.parameters.source.clone(),
         // `write_run` adds the time writing takes and the finish time.
         stage_seconds: evaluation.stage_seconds.clone(),
+        review_imports,
+        review_import_problems: import_problems.iter().map(describe_problem).collect(),
     };
-    let mut record = output::history::RunRecord {
-        run_id: run_id.clone(),
-        as_of: manifest.as_of.clone(),
-        finished_at: String::new(),
-        flags: flags.len(),
-        new: flags
-            .iter()
-            .filter(|f| f.status == output::FlagStatus::New)
-            .count(),
-        persisting: flags
-            .iter()
-            .filter(|f| f.status == output::FlagStatus::Persisting)
-            .count(),
-        resolved: resolved.len(),
-        flags_per_reason: manifest.flags_per_reason.clone(),
-    };
-    let mut trend: Vec<output::history::RunRecord> = output::history::other_runs(&state, &run_id)
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
-    trend.push(record.clone());
-    let trend = &trend[trend.len().saturating_sub(TREND_RUNS)..];
+    let mut record = chronicle.record;
     let manifest = output::write_run(
         out_dir,
         &RunOutputs {
@@ -656,8 +679,12 @@ fn run_linked(
             manifest: &manifest,
             parameters: &evaluation.links.parameters,
             review_members: &review_members(&evaluation),
-            resolved: &resolved,
-            trend,
+            resolved: &chronicle.resolved,
+            trend: &chronicle.trend,
+            leads: &leads,
+            spot_checks: &spot_checks,
+            review: &review_outcomes,
+            benefits: &benefits,
             as_of,
             invalid_ids: evaluation
                 .normalized
@@ -669,7 +696,7 @@ fn run_linked(
     )?;
     // Recorded only now that the outputs are published: history never names an unpublished run.
     record.finished_at.clone_from(&manifest.finished_at);
-    output::history::record_run(&state, &out_dir.join("flags.parquet"), &record)?;
+    history.record_run(&out_dir.join("flags.parquet"), &record)?;
     Ok(RunSummary {
         run_id,
         out_dir: out_dir.to_path_buf(),
@@ -681,8 +708,25 @@ fn run_linked(
     })
 }
 
-/// Runs shown in the report's trend, this one included.
-const TREND_RUNS: usize = 14;
+/// A rejected finding row as one line: file, sheet, row, column and problem.
+pub fn describe_problem(problem: &crate::ingest::findings::FindingProblem) -> String {
+    format!(
+        "{}{} row {}{}: {}",
+        problem.file,
+        problem
+            .sheet
+            .as_deref()
+            .map(|s| format!(" [{s}]"))
+            .unwrap_or_default(),
+        problem.row,
+        problem
+            .column
+            .as_deref()
+            .map(|c| format!(", column {c}"))
+            .unwrap_or_default(),
+        problem.problem
+    )
+}
 
 /// Same inputs, pipeline, date and version → same run id.
 fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String {
@@ -699,22 +743,6 @@ fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String 
         material.push_str(&input.sha256);
     }
     hex_sha256(material.as_bytes())[..16].to_string()
-}
-
-/// Flags of the previous run that this run no longer raises.
-fn resolved_flags(
-    previous: &[output::PreviousFlag],
-    flags: &[FlagRow],
-) -> Vec<output::PreviousFlag> {
-    let current: std::collections::HashSet<(&str, &str)> = flags
-        .iter()
-        .map(|f| (f.flag.household_id.as_str(), f.flag.reason.code()))
-        .collect();
-    previous
-        .iter()
-        .filter(|p| !current.contains(&(p.household_id.as_str(), p.reason.as_str())))
-        .cloned()
-        .collect()
 }
 
 /// Roll members with masked IDs, for the review workbooks.

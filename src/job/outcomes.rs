@@ -1,0 +1,327 @@
+//! What a run sends out besides flags, and what the findings make of it: review labels on
+//! pairs (a lead found 情况属实 is accepted from then on, one found 情况不属实 never counts),
+//! leads for the sheet 待核实线索, households drawn for a spot check (抽查), and the items
+//! of `review_summary`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::NaiveDate;
+use rand::seq::SliceRandom as _;
+use rand::SeedableRng as _;
+
+use crate::config::Pipeline;
+use crate::ingest::{Ingested, RecordDetails};
+use crate::link::{Decision, Links};
+use crate::model::{Reason, Severity, Source, Verdict};
+use crate::output::findings::{Finding, Findings, Subject};
+use crate::output::summary::ReviewedItem;
+use crate::output::{self, FlagRow, FlagStatus, LeadRow, SpotCheckRow};
+use crate::rules::{active_at, Households};
+
+/// The reason a registry's records raise.
+pub fn reason_of(source: Source) -> Option<Reason> {
+    match source {
+        Source::Death => Some(Reason::DeceasedMember),
+        Source::Pension => Some(Reason::PensionIncome),
+        Source::Vehicle => Some(Reason::VehicleOwned),
+        Source::Property => Some(Reason::PropertyExcess),
+        Source::Business => Some(Reason::BusinessActive),
+        Source::CadreRelatives => Some(Reason::CadreRelative),
+        Source::Roll => None,
+    }
+}
+
+/// Review labels on pairs, by (member_id, source, record_id): true accepts, false rejects.
+#[derive(Debug, Clone, Default)]
+pub struct PairLabels {
+    labels: HashMap<(String, String, String), bool>,
+}
+
+impl PairLabels {
+    /// The latest finding on each lead: 情况属实 or 部分属实 accepts the pair, 情况不属实
+    /// rejects it; 无法核实 leaves it a lead.
+    pub fn from_findings(findings: &Findings) -> PairLabels {
+        let mut labels = HashMap::new();
+        for ((_, subject), finding) in findings.latest() {
+            let Subject::Lead {
+                member_id,
+                source,
+                record_id,
+                ..
+            } = subject
+            else {
+                continue;
+            };
+            let label = match finding.verdict {
+                Verdict::Confirmed | Verdict::PartlyConfirmed => true,
+                Verdict::Dismissed => false,
+                Verdict::Unverifiable => continue,
+            };
+            labels.insert((member_id.clone(), source.clone(), record_id.clone()), label);
+        }
+        PairLabels { labels }
+    }
+
+    /// Applies the labels to the decided pairs: an accepted lead counts for the rules (unless
+    /// its record is already another member's), a rejected pair never does.
+    pub fn apply(&self, ingested: &Ingested, links: &mut Links) {
+        if self.labels.is_empty() {
+            return;
+        }
+        let taken: HashSet<(usize, usize)> = links
+            .matches
+            .iter()
+            .filter(|m| m.decision == Decision::Accepted)
+            .map(|m| (m.registry_idx, m.record_idx))
+            .collect();
+        for m in &mut links.matches {
+            let member = &ingested.roll[m.member_idx];
+            let record = &ingested.registries[m.registry_idx].records[m.record_idx];
+            let key = (
+                member.member_id.clone(),
+                m.source.code().to_string(),
+                record.record_id.clone(),
+            );
+            match self.labels.get(&key) {
+                Some(true)
+                    if m.decision == Decision::Possible
+                        && !taken.contains(&(m.registry_idx, m.record_idx)) =>
+                {
+                    m.decision = Decision::Accepted;
+                    m.note = Some("accepted by review (情况属实)");
+                }
+                Some(false) if m.decision == Decision::Accepted => {
+                    m.decision = Decision::Possible;
+                    m.note = Some("rejected by review (情况不属实)");
+                }
+                Some(false) => m.note = Some("rejected by review (情况不属实)"),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `possible` pairs whose record would raise a high-severity reason, best first. Pairs a
+/// review rejected are not listed again.
+pub fn leads(
+    pipeline: &Pipeline,
+    ingested: &Ingested,
+    links: &Links,
+    households: &Households,
+    as_of: NaiveDate,
+) -> Vec<LeadRow> {
+    let mut leads: Vec<LeadRow> = links
+        .matches
+        .iter()
+        .filter(|m| m.decision == Decision::Possible && m.note != Some("rejected by review (情况不属实)"))
+        .filter_map(|m| {
+            let reason = reason_of(m.source)?;
+            let spec = pipeline.rules.spec(reason);
+            if !spec.enabled || spec.severity != Severity::High {
+                return None;
+            }
+            let member = &ingested.roll[m.member_idx];
+            let record = &ingested.registries[m.registry_idx].records[m.record_idx];
+            let programme = households.by_id.get(&member.household_id)?.programme;
+            if !would_count(pipeline, &record.details, programme, as_of) {
+                return None;
+            }
+            let levels = [
+                ("id", m.levels.id.code()),
+                ("name", m.levels.name.code()),
+                ("birth_date", m.levels.birth_date.code()),
+                ("region", m.levels.region.code()),
+                ("gender", m.levels.gender.code()),
+            ];
+            Some(LeadRow {
+                household_id: member.household_id.clone(),
+                member_id: member.member_id.clone(),
+                reason,
+                source: m.source.code().to_string(),
+                source_label: m.source.label_zh().to_string(),
+                record_id: record.record_id.clone(),
+                probability: m.score,
+                comparison: output::comparison_in_words(&levels),
+                region_code: member.region_code.clone(),
+            })
+        })
+        .collect();
+    leads.sort_by(|a, b| {
+        b.probability
+            .total_cmp(&a.probability)
+            .then_with(|| a.household_id.cmp(&b.household_id))
+            .then_with(|| a.record_id.cmp(&b.record_id))
+    });
+    leads
+}
+
+/// Whether a record, matched, would count for its rule at the as-of date (the rules' own
+/// tests of "active", counted types and exemptions).
+fn would_count(
+    pipeline: &Pipeline,
+    details: &RecordDetails,
+    programme: crate::model::Programme,
+    as_of: NaiveDate,
+) -> bool {
+    let rules = &pipeline.rules;
+    match details {
+        RecordDetails::Death { death_date, .. } => *death_date <= as_of,
+        RecordDetails::Pension {
+            pension_type,
+            start_date,
+            end_date,
+            ..
+        } => {
+            let spec = pipeline.programme(programme);
+            spec.per_capita_standard_yuan.is_some()
+                && spec.counted_pension_types.contains(pension_type)
+                && active_at(*start_date, *end_date, as_of)
+        }
+        RecordDetails::Vehicle {
+            vehicle_type,
+            registered_on,
+            deregistered_on,
+            ..
+        } => {
+            !rules.exempt_vehicle_types.contains(vehicle_type)
+                && active_at(*registered_on, *deregistered_on, as_of)
+        }
+        RecordDetails::Property {
+            registered_on,
+            disposed_on,
+            ..
+        } => active_at(*registered_on, *disposed_on, as_of),
+        RecordDetails::Business {
+            established_on,
+            closed_on,
+            status,
+            ..
+        } => {
+            *status == crate::model::BusinessStatus::Active
+                && active_at(*established_on, *closed_on, as_of)
+        }
+        RecordDetails::CadreRelative { .. } => true,
+    }
+}
+
+/// `per_township` unflagged households of each township, drawn at random with the run id as
+/// the seed, so the same run draws the same households.
+pub fn spot_checks(
+    households: &Households,
+    flags: &[FlagRow],
+    per_township: u32,
+    run_id: &str,
+) -> Vec<SpotCheckRow> {
+    if per_township == 0 {
+        return Vec::new();
+    }
+    let flagged: HashSet<&str> = flags.iter().map(|f| f.flag.household_id.as_str()).collect();
+    let mut by_township: BTreeMap<String, Vec<&crate::rules::Household>> = BTreeMap::new();
+    for household in households.by_id.values() {
+        if !flagged.contains(household.household_id.as_str()) {
+            by_township
+                .entry(output::township_of(household.region_code.as_deref()))
+                .or_default()
+                .push(household);
+        }
+    }
+    let mut drawn = Vec::new();
+    for (township, mut candidates) in by_township {
+        let seed = crate::config::hex_sha256(format!("{run_id}|{township}").as_bytes());
+        let seed = u64::from_str_radix(&seed[..16], 16).expect("sha256 hex is hex");
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        candidates.shuffle(&mut rng);
+        let mut chosen: Vec<SpotCheckRow> = candidates
+            .into_iter()
+            .take(usize::try_from(per_township).unwrap_or(usize::MAX))
+            .map(|h| SpotCheckRow {
+                household_id: h.household_id.clone(),
+                programme: h.programme,
+                region_code: h.region_code.clone(),
+            })
+            .collect();
+        chosen.sort_by(|a, b| a.household_id.cmp(&b.household_id));
+        drawn.extend(chosen);
+    }
+    drawn
+}
+
+/// The items `review_summary` counts: every flag raised now, with its latest finding
+/// (none while pending or reopened), every flag with a finding that no longer stands, and
+/// every spot check with a finding.
+pub fn reviewed_items<'a>(
+    flags: &'a [FlagRow],
+    latest: &BTreeMap<(&'a str, &'a Subject), &'a Finding>,
+    benefits: &HashMap<String, f64>,
+) -> Vec<ReviewedItem<'a>> {
+    let mut items = Vec::with_capacity(flags.len());
+    let mut current: HashSet<(&str, Reason)> = HashSet::new();
+    for row in flags {
+        let flag = &row.flag;
+        current.insert((flag.household_id.as_str(), flag.reason));
+        let subject = Subject::Flag {
+            reason: flag.reason,
+        };
+        let finding = latest
+            .get(&(flag.household_id.as_str(), &subject))
+            .copied()
+            .filter(|_| row.status != FlagStatus::Reopened);
+        items.push(ReviewedItem {
+            household_id: &flag.household_id,
+            region_code: flag.region_code.as_deref(),
+            reason: flag.reason.code(),
+            finding,
+            monthly_benefit: benefits.get(&flag.household_id).copied(),
+        });
+    }
+    for ((household, subject), finding) in latest {
+        let reason = match subject {
+            Subject::Flag { reason } if !current.contains(&(*household, *reason)) => {
+                reason.code()
+            }
+            Subject::SpotCheck => crate::output::findings::SPOT_CHECK,
+            _ => continue,
+        };
+        items.push(ReviewedItem {
+            household_id: household,
+            region_code: finding.region_code.as_deref(),
+            reason,
+            finding: Some(finding),
+            monthly_benefit: finding.monthly_benefit,
+        });
+    }
+    items
+}
+
+/// Each household's monthly benefit: the sum over its members' rows that give one.
+pub fn household_benefits(ingested: &Ingested) -> HashMap<String, f64> {
+    let mut benefits: HashMap<String, f64> = HashMap::new();
+    for member in &ingested.roll {
+        if let Some(benefit) = member.monthly_benefit {
+            *benefits.entry(member.household_id.clone()).or_default() += benefit;
+        }
+    }
+    benefits
+}
+
+/// What the findings so far add up to.
+pub fn review_outcomes(
+    history: &crate::output::history::History,
+    flags: &[FlagRow],
+    benefits: &HashMap<String, f64>,
+    due_days: u32,
+    households: &Households,
+) -> output::ReviewOutcomes {
+    let latest = history.findings().latest();
+    let items = reviewed_items(flags, &latest, benefits);
+    let flagged: HashSet<&str> = flags.iter().map(|f| f.flag.household_id.as_str()).collect();
+    output::ReviewOutcomes {
+        summary: output::summary::summarize(&items),
+        outcome: output::summary::outcome(&items),
+        score_bands: output::summary::precision_by_score_band(latest.values().copied()),
+        due_days,
+        findings: history.findings().len(),
+        unflagged_households: households.by_id.len().saturating_sub(flagged.len()),
+        rechecks: output::summary::rechecks(history.findings()),
+    }
+}

@@ -1,0 +1,431 @@
+//! `rollcheck review import`: findings from filled workbooks and CSVs are checked against the
+//! run that sent them out and recorded in its history, one file at a time, all of a file's
+//! findings or none. A row that cannot be recorded is listed with file, sheet, row, column
+//! and problem; the others are recorded. Importing the same file again records nothing new.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::ingest::findings::{self, FindingProblem, FindingRow, FindingsFile};
+use crate::model::Reason;
+use crate::normalize::mask_ids_in_text;
+use crate::output::findings::{Finding, ImportedFile, Subject};
+use crate::output::history::History;
+use crate::output::published::PublishedRun;
+use crate::output::{self, PreviousFlag};
+
+use super::JobError;
+
+/// What an import did.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ImportOutcome {
+    pub files: Vec<ImportedFile>,
+    /// Every row not recorded, and why.
+    #[serde(skip)]
+    pub problems: Vec<FindingProblem>,
+}
+
+impl ImportOutcome {
+    /// Whether anything was left out: a rejected row or an unreadable file (exit 65).
+    pub fn rejected_any(&self) -> bool {
+        self.files.iter().any(|f| f.rejected > 0 || f.error.is_some())
+    }
+
+    pub fn recorded(&self) -> usize {
+        self.files.iter().map(|f| f.recorded).sum()
+    }
+}
+
+/// Imports findings into the history of the run in `out_dir` (`state` overrides where that
+/// history lives). Takes the run lock, so it never interleaves with a run.
+pub fn import(
+    out_dir: &Path,
+    files: &[PathBuf],
+    state: Option<&Path>,
+    today: NaiveDate,
+) -> Result<ImportOutcome, JobError> {
+    let _lock = output::acquire_lock(out_dir)?;
+    let run = PublishedRun::read(out_dir, state)?;
+    let mut history = History::open(out_dir, Some(&run.state_dir))?;
+    import_into(&run, &mut history, files, today)
+}
+
+/// Imports `files` against `run` into `history`; the caller holds the lock.
+pub(super) fn import_into(
+    run: &PublishedRun,
+    history: &mut History,
+    files: &[PathBuf],
+    today: NaiveDate,
+) -> Result<ImportOutcome, JobError> {
+    let mut outcome = ImportOutcome::default();
+    let mut read: Vec<FindingsFile> = Vec::new();
+    for path in files {
+        match findings::read_findings(path, today) {
+            Ok(file) => read.push(file),
+            Err(err) => outcome.files.push(ImportedFile {
+                file: path.display().to_string(),
+                error: Some(err.to_string()),
+                ..ImportedFile::default()
+            }),
+        }
+    }
+    let conflicting = conflicting_rows(&read);
+    let sent = SentOut::new(run);
+    for file in read {
+        let mut file_outcome = ImportedFile {
+            file: file.path.display().to_string(),
+            unreviewed: file.unreviewed,
+            rejected: file.problems.len(),
+            ..ImportedFile::default()
+        };
+        outcome.problems.extend(file.problems);
+        let mut accepted = Vec::new();
+        for row in file.rows {
+            if conflicting.contains(&row_key(&row)) {
+                file_outcome.rejected += 1;
+                outcome.problems.push(problem(
+                    &row,
+                    Some(VERDICT),
+                    "this import holds two different findings for this item; neither is \
+                     recorded: keep one and import again",
+                ));
+                continue;
+            }
+            match sent.finding(&row, &run.run_id) {
+                Ok(finding) if history.findings().already_recorded(&finding) => {
+                    file_outcome.already_recorded += 1;
+                }
+                Ok(finding) if accepted.iter().any(|f: &Finding| f.says_the_same(&finding)) => {}
+                Ok(finding) => accepted.push(finding),
+                Err((column, message)) => {
+                    file_outcome.rejected += 1;
+                    outcome.problems.push(problem(&row, column, &message));
+                }
+            }
+        }
+        file_outcome.recorded = accepted.len();
+        if !accepted.is_empty() {
+            let name = file.path.display().to_string();
+            history
+                .findings_mut()
+                .append(&run.state_dir, &name, &file.sha256, accepted)?;
+        }
+        tracing::info!(
+            file = %file_outcome.file,
+            recorded = file_outcome.recorded,
+            already_recorded = file_outcome.already_recorded,
+            rejected = file_outcome.rejected,
+            "findings imported"
+        );
+        outcome.files.push(file_outcome);
+    }
+    Ok(outcome)
+}
+
+/// A column as a workbook heads it and as a CSV does.
+type ColumnNames = (&'static str, &'static str);
+const HOUSEHOLD: ColumnNames = ("户编号", "household_id");
+const VERDICT: ColumnNames = ("核查结论", "verdict");
+const REVIEWED_ON: ColumnNames = ("核查日期", "reviewed_on");
+const RECORD: ColumnNames = ("记录编号", "record_id");
+
+/// A problem naming the column the way the row's file names it.
+fn problem(row: &FindingRow, column: Option<ColumnNames>, message: &str) -> FindingProblem {
+    FindingProblem {
+        file: row.file.clone(),
+        sheet: row.sheet.clone(),
+        row: row.row,
+        column: column.map(|(sheet, csv)| {
+            if row.sheet.is_some() { sheet } else { csv }.to_string()
+        }),
+        problem: message.to_string(),
+    }
+}
+
+type RowKey = (String, findings::Subject);
+
+fn row_key(row: &FindingRow) -> RowKey {
+    (row.household_id.clone(), row.subject.clone())
+}
+
+/// Items given two different findings in this import (the same finding twice is one).
+fn conflicting_rows(files: &[FindingsFile]) -> std::collections::HashSet<RowKey> {
+    let mut said: HashMap<RowKey, &FindingRow> = HashMap::new();
+    let mut conflicting = std::collections::HashSet::new();
+    for row in files.iter().flat_map(|f| &f.rows) {
+        let key = row_key(row);
+        match said.get(&key) {
+            Some(earlier)
+                if (earlier.verdict, earlier.action, &earlier.reviewer, earlier.reviewed_on)
+                    != (row.verdict, row.action, &row.reviewer, row.reviewed_on) =>
+            {
+                conflicting.insert(key);
+            }
+            Some(_) => {}
+            None => {
+                said.insert(key, row);
+            }
+        }
+    }
+    conflicting
+}
+
+/// What the run sent out, by the keys a finding names.
+struct SentOut<'a> {
+    run: &'a PublishedRun,
+    flags: HashMap<(&'a str, &'a str), &'a PreviousFlag>,
+    leads: BTreeMap<(&'a str, &'a str, &'a str), &'a output::published::Lead>,
+    spot_checks: HashMap<&'a str, Option<&'a str>>,
+}
+
+impl<'a> SentOut<'a> {
+    fn new(run: &'a PublishedRun) -> SentOut<'a> {
+        SentOut {
+            run,
+            flags: run
+                .flags
+                .iter()
+                .map(|f| ((f.household_id.as_str(), f.reason.as_str()), f))
+                .collect(),
+            leads: run
+                .leads
+                .iter()
+                .map(|l| {
+                    (
+                        (
+                            l.household_id.as_str(),
+                            l.reason.as_str(),
+                            l.record_id.as_str(),
+                        ),
+                        l,
+                    )
+                })
+                .collect(),
+            spot_checks: run
+                .spot_checks
+                .iter()
+                .map(|(h, r)| (h.as_str(), r.as_deref()))
+                .collect(),
+        }
+    }
+
+    /// The finding a row records, or the column at fault and why it cannot be recorded.
+    fn finding(
+        &self,
+        row: &FindingRow,
+        run_id: &str,
+    ) -> Result<Finding, (Option<ColumnNames>, String)> {
+        let household = row.household_id.as_str();
+        let (subject, support, region_code, score) = match &row.subject {
+            findings::Subject::Flag(reason) => {
+                let flag = self
+                    .flags
+                    .get(&(household, reason.code()))
+                    .ok_or_else(|| not_sent(household, *reason, self.run))?;
+                if row.reviewed_on < flag.first_flagged_on {
+                    return Err((
+                        Some(REVIEWED_ON),
+                        format!(
+                            "date {} is before the flag was first raised ({})",
+                            row.reviewed_on, flag.first_flagged_on
+                        ),
+                    ));
+                }
+                let support = if flag.record_ids.is_empty() {
+                    flag.member_ids.clone()
+                } else {
+                    flag.record_ids.clone()
+                };
+                let subject = Subject::Flag { reason: *reason };
+                (subject, support, flag.region_code.clone(), flag.score)
+            }
+            findings::Subject::Lead { reason, record_id } => {
+                let lead = self
+                    .leads
+                    .get(&(household, reason.code(), record_id.as_str()))
+                    .ok_or_else(|| {
+                        (
+                            Some(RECORD),
+                            format!(
+                                "run {} listed no lead for household {household}, reason {}, \
+                                 record {record_id}",
+                                self.run.run_id,
+                                reason.code()
+                            ),
+                        )
+                    })?;
+                let subject = Subject::Lead {
+                    reason: *reason,
+                    member_id: lead.member_id.clone(),
+                    source: lead.source.clone(),
+                    record_id: lead.record_id.clone(),
+                };
+                let support = vec![lead.record_id.clone()];
+                (subject, support, lead.region_code.clone(), lead.probability)
+            }
+            findings::Subject::SpotCheck => {
+                let region = self.spot_checks.get(household).ok_or_else(|| {
+                    (
+                        Some(HOUSEHOLD),
+                        format!(
+                            "run {} drew no spot check (抽查) of household {household}",
+                            self.run.run_id
+                        ),
+                    )
+                })?;
+                (
+                    Subject::SpotCheck,
+                    Vec::new(),
+                    region.map(str::to_string),
+                    0.0,
+                )
+            }
+        };
+        Ok(Finding {
+            household_id: row.household_id.clone(),
+            subject,
+            verdict: row.verdict,
+            action: row.action,
+            reviewer: row.reviewer.clone(),
+            reviewed_on: row.reviewed_on,
+            note: row.note.as_deref().map(mask_ids_in_text),
+            file: row.file.clone(),
+            sheet: row.sheet.clone(),
+            row: row.row,
+            run_id: run_id.to_string(),
+            support,
+            region_code,
+            score,
+            monthly_benefit: self.run.benefits.get(household).copied(),
+        })
+    }
+}
+
+fn not_sent(
+    household: &str,
+    reason: Reason,
+    run: &PublishedRun,
+) -> (Option<ColumnNames>, String) {
+    (
+        Some(HOUSEHOLD),
+        format!(
+            "run {} (as of {}) has no flag {} for household {household}",
+            run.run_id,
+            run.as_of,
+            reason.code()
+        ),
+    )
+}
+
+/// The inbox files already imported, by sha256, so a run imports each dropped file once.
+const INBOX_LEDGER: &str = "inbox.json";
+
+/// Imports the workbooks and CSVs dropped into `inbox` since the last run, against the run
+/// now in `out_dir`, before a new run replaces it. Files already imported (same bytes) are
+/// skipped; a file with rejected rows is listed with them and not read again until it
+/// changes. Nothing to match against yet (no earlier run) leaves the inbox as it is.
+pub(super) fn import_inbox(
+    inbox: &Path,
+    out_dir: &Path,
+    history: &mut History,
+    today: NaiveDate,
+) -> Result<(Vec<ImportedFile>, Vec<FindingProblem>), JobError> {
+    let Ok(run) = PublishedRun::read(out_dir, Some(history.state())) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let ledger_path = history.state().join(INBOX_LEDGER);
+    let mut ledger: BTreeMap<String, String> = std::fs::read(&ledger_path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
+    let mut waiting: Vec<PathBuf> = std::fs::read_dir(inbox)
+        .map_err(|e| output::OutputError::read(inbox, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase());
+            name.is_some_and(|n| {
+                !n.starts_with('.')
+                    && !n.starts_with("~$")
+                    && (n.ends_with(".xlsx") || n.ends_with(".csv"))
+            })
+        })
+        .collect();
+    waiting.sort();
+    let mut fresh = Vec::new();
+    for path in waiting {
+        let sha = std::fs::read(&path)
+            .map(|bytes| crate::config::hex_sha256(&bytes))
+            .map_err(|e| output::OutputError::read(&path, e))?;
+        if !ledger.contains_key(&sha) {
+            ledger.insert(sha, path.display().to_string());
+            fresh.push(path);
+        }
+    }
+    if fresh.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let outcome = import_into(&run, history, &fresh, today)?;
+    let bytes = serde_json::to_vec_pretty(&ledger)
+        .map_err(|e| output::OutputError::write(&ledger_path, e))?;
+    output::write_atomically(&ledger_path, &bytes)?;
+    Ok((outcome.files, outcome.problems))
+}
+
+/// Draws `share` of the findings on the flags of the run in `out_dir`, at random within each
+/// township (at least one per township that has findings), for a second reviewer, and
+/// writes them to `workbook`. The draw is seeded by the run id: the same run draws the same.
+/// Returns how many were drawn.
+pub fn sample(
+    out_dir: &Path,
+    share: f64,
+    state: Option<&Path>,
+    workbook: &Path,
+) -> Result<usize, JobError> {
+    use rand::seq::SliceRandom as _;
+    use rand::SeedableRng as _;
+    let run = PublishedRun::read(out_dir, state)?;
+    let history = History::open(out_dir, Some(&run.state_dir))?;
+    let latest = history.findings().latest();
+    let mut by_township: BTreeMap<String, Vec<output::RecheckItem>> = BTreeMap::new();
+    let verdicts: Vec<(&PreviousFlag, output::Verdicted)> = run
+        .flags
+        .iter()
+        .filter_map(|flag| {
+            let reason = Reason::parse(&flag.reason)?;
+            let subject = Subject::Flag { reason };
+            let finding = latest.get(&(flag.household_id.as_str(), &subject)).copied()?;
+            Some((flag, output::Verdicted::from(finding)))
+        })
+        .collect();
+    for (flag, first) in &verdicts {
+        let Some(reason) = Reason::parse(&flag.reason) else {
+            continue;
+        };
+        by_township
+            .entry(output::township_of(flag.region_code.as_deref()))
+            .or_default()
+            .push(output::RecheckItem {
+                household_id: &flag.household_id,
+                region_code: flag.region_code.as_deref(),
+                reason,
+                evidence: &flag.evidence,
+                first,
+            });
+    }
+    let mut drawn = Vec::new();
+    for (township, mut items) in by_township {
+        let seed = crate::config::hex_sha256(format!("{}|recheck|{township}", run.run_id).as_bytes());
+        let seed = u64::from_str_radix(&seed[..16], 16).expect("sha256 hex is hex");
+        items.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let take = ((items.len() as f64 * share).ceil() as usize).clamp(1, items.len());
+        items.truncate(take);
+        items.sort_by(|a, b| (a.household_id, a.reason).cmp(&(b.household_id, b.reason)));
+        drawn.extend(items);
+    }
+    output::write_recheck_workbook(workbook, &drawn)?;
+    Ok(drawn.len())
+}

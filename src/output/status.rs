@@ -1,0 +1,261 @@
+//! A flag's status: `new` or `persisting` against the previous run, or what its latest
+//! finding says (the contract's review statuses). Decided here only: the run and `explain`
+//! both call `review_status`.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::findings::{Finding, Subject};
+use super::tables::PreviousFlag;
+use crate::model::{Action, Verdict};
+use crate::rules::Flag;
+
+/// Where a flag stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagStatus {
+    /// Not raised by the previous run.
+    New,
+    /// Raised before, no finding yet.
+    Persisting,
+    Confirmed,
+    PartlyConfirmed,
+    Unverifiable,
+    /// Found 情况不属实, and nothing supports it now that did not when it was reviewed.
+    Dismissed,
+    /// Dismissed, but a record not seen at review now supports it.
+    Reopened,
+}
+
+impl FlagStatus {
+    pub const ALL: [FlagStatus; 7] = [
+        FlagStatus::New,
+        FlagStatus::Persisting,
+        FlagStatus::Confirmed,
+        FlagStatus::PartlyConfirmed,
+        FlagStatus::Unverifiable,
+        FlagStatus::Dismissed,
+        FlagStatus::Reopened,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FlagStatus::New => "new",
+            FlagStatus::Persisting => "persisting",
+            FlagStatus::Confirmed => "confirmed",
+            FlagStatus::PartlyConfirmed => "partly_confirmed",
+            FlagStatus::Unverifiable => "unverifiable",
+            FlagStatus::Dismissed => "dismissed",
+            FlagStatus::Reopened => "reopened",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FlagStatus::New => "新增",
+            FlagStatus::Persisting => "持续",
+            FlagStatus::Confirmed => "情况属实",
+            FlagStatus::PartlyConfirmed => "部分属实",
+            FlagStatus::Unverifiable => "无法核实",
+            FlagStatus::Dismissed => "情况不属实",
+            FlagStatus::Reopened => "有新证据，重新核查",
+        }
+    }
+
+    /// Whether the flag goes (again) to the visiting staff's list 核查清单.
+    pub fn to_visit(self) -> bool {
+        matches!(
+            self,
+            FlagStatus::New
+                | FlagStatus::Persisting
+                | FlagStatus::Unverifiable
+                | FlagStatus::Reopened
+        )
+    }
+
+    /// Whether a visit upheld it, so it waits for action on the sheet 待处理.
+    pub fn awaits_action(self) -> bool {
+        matches!(self, FlagStatus::Confirmed | FlagStatus::PartlyConfirmed)
+    }
+}
+
+/// The latest finding on a flag, as `flags.*` carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdicted {
+    pub verdict: Verdict,
+    pub action: Option<Action>,
+    pub reviewer: String,
+    pub reviewed_on: NaiveDate,
+}
+
+impl From<&Finding> for Verdicted {
+    fn from(finding: &Finding) -> Verdicted {
+        Verdicted {
+            verdict: finding.verdict,
+            action: finding.action,
+            reviewer: finding.reviewer.clone(),
+            reviewed_on: finding.reviewed_on,
+        }
+    }
+}
+
+/// A flag as written: the rule's flag plus its history and latest finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRow {
+    pub flag: Flag,
+    pub status: FlagStatus,
+    pub first_flagged_on: NaiveDate,
+    pub finding: Option<Verdicted>,
+}
+
+/// What supports a flag: its record ids, else (rules over the roll alone) its member ids.
+pub fn support_of(flag: &Flag) -> Vec<String> {
+    if flag.record_ids.is_empty() {
+        flag.member_ids.clone()
+    } else {
+        flag.record_ids.clone()
+    }
+}
+
+/// The status of a flag raised now, given whether the previous run raised it, its latest
+/// finding and what supports it now. Returns the status and, for `reopened`, what is new.
+pub fn review_status(
+    seen_before: bool,
+    latest: Option<&Finding>,
+    support_now: &[String],
+) -> (FlagStatus, Vec<String>) {
+    let Some(finding) = latest else {
+        let status = if seen_before {
+            FlagStatus::Persisting
+        } else {
+            FlagStatus::New
+        };
+        return (status, Vec::new());
+    };
+    match finding.verdict {
+        Verdict::Confirmed => (FlagStatus::Confirmed, Vec::new()),
+        Verdict::PartlyConfirmed => (FlagStatus::PartlyConfirmed, Vec::new()),
+        Verdict::Unverifiable => (FlagStatus::Unverifiable, Vec::new()),
+        Verdict::Dismissed => {
+            let unseen: Vec<String> = support_now
+                .iter()
+                .filter(|s| !finding.support.contains(s))
+                .cloned()
+                .collect();
+            if unseen.is_empty() {
+                (FlagStatus::Dismissed, unseen)
+            } else {
+                (FlagStatus::Reopened, unseen)
+            }
+        }
+    }
+}
+
+/// Gives each flag its status against the previous run's flags and the latest findings.
+/// A reopened flag's evidence says which records are new since the visit.
+pub fn with_history(
+    flags: Vec<Flag>,
+    previous: &[PreviousFlag],
+    latest: &BTreeMap<(&str, &Subject), &Finding>,
+    as_of: NaiveDate,
+) -> Vec<FlagRow> {
+    let first_seen: HashMap<(&str, &str), NaiveDate> = previous
+        .iter()
+        .map(|p| {
+            (
+                (p.household_id.as_str(), p.reason.as_str()),
+                p.first_flagged_on,
+            )
+        })
+        .collect();
+    flags
+        .into_iter()
+        .map(|mut flag| {
+            let first = first_seen
+                .get(&(flag.household_id.as_str(), flag.reason.code()))
+                .copied();
+            let subject = Subject::Flag {
+                reason: flag.reason,
+            };
+            let finding = latest.get(&(flag.household_id.as_str(), &subject)).copied();
+            let (status, unseen) = review_status(first.is_some(), finding, &support_of(&flag));
+            if !unseen.is_empty() {
+                flag.evidence = format!(
+                    "{}（核查不属实后出现新记录：{}）",
+                    flag.evidence,
+                    unseen.join("、")
+                );
+            }
+            FlagRow {
+                first_flagged_on: first.map_or(as_of, |first| first.min(as_of)),
+                status,
+                finding: finding.map(Verdicted::from),
+                flag,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Reason;
+
+    fn dismissed(support: &[&str]) -> Finding {
+        Finding {
+            household_id: "H1".into(),
+            subject: Subject::Flag {
+                reason: Reason::VehicleOwned,
+            },
+            verdict: Verdict::Dismissed,
+            action: None,
+            reviewer: "李四".into(),
+            reviewed_on: NaiveDate::from_ymd_opt(2025, 7, 1).unwrap(),
+            note: None,
+            file: "f.csv".into(),
+            sheet: None,
+            row: 2,
+            run_id: "r".into(),
+            support: support.iter().map(ToString::to_string).collect(),
+            region_code: None,
+            score: 1.0,
+            monthly_benefit: None,
+        }
+    }
+
+    #[test]
+    fn no_finding_is_new_or_persisting() {
+        assert_eq!(review_status(false, None, &[]).0, FlagStatus::New);
+        assert_eq!(review_status(true, None, &[]).0, FlagStatus::Persisting);
+    }
+
+    #[test]
+    fn dismissed_stays_dismissed_until_a_record_unseen_at_review_supports_it() {
+        let finding = dismissed(&["V1"]);
+        let same = ["V1".to_string()];
+        assert_eq!(
+            review_status(true, Some(&finding), &same).0,
+            FlagStatus::Dismissed
+        );
+        let more = ["V1".to_string(), "V9".to_string()];
+        assert_eq!(
+            review_status(true, Some(&finding), &more),
+            (FlagStatus::Reopened, vec!["V9".to_string()])
+        );
+    }
+
+    #[test]
+    fn other_verdicts_give_their_status() {
+        let mut finding = dismissed(&[]);
+        for (verdict, status) in [
+            (Verdict::Confirmed, FlagStatus::Confirmed),
+            (Verdict::PartlyConfirmed, FlagStatus::PartlyConfirmed),
+            (Verdict::Unverifiable, FlagStatus::Unverifiable),
+        ] {
+            finding.verdict = verdict;
+            assert_eq!(review_status(true, Some(&finding), &[]).0, status);
+        }
+    }
+}

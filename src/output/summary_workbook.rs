@@ -1,0 +1,109 @@
+//! `summary.xlsx`: the county's summary workbook. Its sheet 核查结果汇总 holds
+//! review_summary's rows with Chinese headers (the contract's column names beneath them),
+//! and 处理结果 gives the campaign's outcome in the words of a county's campaign summary.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
+
+use super::files::write_file;
+use super::summary::{cells, Outcome, SummaryRow, SUMMARY_COLUMNS};
+use super::OutputError;
+
+const HEADERS_ZH: [&str; 19] = [
+    "县（市、区）",
+    "乡镇（街道）",
+    "核查原因",
+    "疑点数",
+    "已核查",
+    "情况属实",
+    "部分属实",
+    "情况不属实",
+    "无法核实",
+    "待核查",
+    "完成率",
+    "精确率",
+    "精确率下限(95%)",
+    "精确率上限(95%)",
+    "取消",
+    "调整",
+    "维持",
+    "转复核",
+    "属实户月保障金(元)",
+];
+
+/// Writes the workbook to `path`.
+pub fn write(
+    path: &Path,
+    rows: &[SummaryRow],
+    outcome: &Outcome,
+    as_of: NaiveDate,
+) -> Result<(), OutputError> {
+    let bytes = workbook(rows, outcome, as_of).map_err(|e| OutputError::write(path, e))?;
+    write_file(path, &bytes)
+}
+
+fn workbook(
+    rows: &[SummaryRow],
+    outcome: &Outcome,
+    as_of: NaiveDate,
+) -> Result<Vec<u8>, XlsxError> {
+    let mut workbook = Workbook::new();
+    // Dated by the as-of date, not the clock, so the same run writes the same bytes.
+    workbook.set_properties(
+        &DocProperties::new()
+            .set_title("核查结果汇总")
+            .set_creation_datetime(&super::review::excel_date(as_of)?),
+    );
+    let bold = Format::new().set_bold().set_background_color("#D9E1F2");
+    let sheet = workbook.add_worksheet();
+    sheet.set_name("核查结果汇总")?;
+    for (col, (zh, code)) in HEADERS_ZH.iter().zip(SUMMARY_COLUMNS).enumerate() {
+        let col = u16::try_from(col).expect("19 columns");
+        sheet.write_with_format(0, col, *zh, &bold)?;
+        sheet.write(1, col, code)?;
+        sheet.set_column_width(col, if col < 3 { 16.0 } else { 11.0 })?;
+    }
+    for (index, row) in rows.iter().enumerate() {
+        let r = u32::try_from(index + 2).unwrap_or(u32::MAX);
+        for (col, cell) in cells(row).into_iter().enumerate() {
+            let col = u16::try_from(col).expect("19 columns");
+            match cell.parse::<f64>() {
+                Ok(number) if col >= 3 => sheet.write(r, col, number)?,
+                _ => sheet.write(r, col, cell)?,
+            };
+        }
+    }
+    sheet.set_freeze_panes(2, 3)?;
+    let last = u32::try_from(rows.len() + 1).unwrap_or(u32::MAX);
+    sheet.autofilter(1, 0, last, 18)?;
+
+    let results = workbook.add_worksheet();
+    results.set_name("处理结果")?;
+    let lines: [(&str, f64); 6] = [
+        ("取消救助（户）", count(outcome.households_cancelled)),
+        ("调整救助（户）", count(outcome.households_adjusted)),
+        ("转复核（户）", count(outcome.households_rereview)),
+        ("维持（户）", count(outcome.households_kept)),
+        ("取消户月保障金合计（元）", outcome.cancelled_benefit_yuan),
+        ("情况属实户月保障金合计（元）", outcome.confirmed_benefit_yuan),
+    ];
+    for (r, (label, value)) in (0u32..).zip(lines) {
+        results.write_with_format(r, 0, label, &bold)?;
+        results.write(r, 1, value)?;
+    }
+    results.write(
+        7,
+        0,
+        "说明：每户按最重的处理结果计一次（取消 > 调整 > 转复核 > 维持）；月保障金为花名册所载该户成员月保障金之和。",
+    )?;
+    results.set_column_width(0, 30)?;
+    workbook.save_to_buffer()
+}
+
+fn count(n: usize) -> f64 {
+    #[allow(clippy::cast_precision_loss)] // household counts far below 2^52
+    let n = n as f64;
+    n
+}
