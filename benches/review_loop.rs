@@ -2,8 +2,10 @@
 //! 1. importing 100 filled workbooks holding 20,000 findings (target: under 5 s);
 //! 2. a nightly run with 100,000 recorded findings against one with none (target: at most
 //!    10% slower).
+//!
 //! Run: `cargo bench --bench review_loop -- [HOUSEHOLDS]` (default 300,000, enough for
 //! 20,000 flags). Writes `benches/results/review-loop.json`.
+#![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
 use std::path::Path;
 use std::time::Instant;
@@ -49,12 +51,7 @@ fn main() {
     std::fs::create_dir_all(&inbox).expect("a directory");
     let per_workbook = IMPORTED_FINDINGS.min(flags) / WORKBOOKS;
     let mut files = Vec::new();
-    for (index, chunk) in first
-        .flags
-        .chunks(per_workbook)
-        .take(WORKBOOKS)
-        .enumerate()
-    {
+    for (index, chunk) in first.flags.chunks(per_workbook).take(WORKBOOKS).enumerate() {
         let path = inbox.join(format!("{index:03}.xlsx"));
         write_filled(&path, chunk);
         files.push(path);
@@ -77,8 +74,20 @@ fn main() {
     let mut without = f64::INFINITY;
     let mut with = f64::INFINITY;
     for _ in 0..3 {
-        without = without.min(timed_run(&pipeline_path, &empty_state, &data, as_of, work.path()));
-        with = with.min(timed_run(&pipeline_path, &full_state, &data, as_of, work.path()));
+        without = without.min(timed_run(
+            &pipeline_path,
+            &empty_state,
+            &data,
+            as_of,
+            work.path(),
+        ));
+        with = with.min(timed_run(
+            &pipeline_path,
+            &full_state,
+            &data,
+            as_of,
+            work.path(),
+        ));
     }
     let overhead = with / without - 1.0;
     println!(
@@ -98,8 +107,11 @@ fn main() {
         "machine": format!("{} cores", std::thread::available_parallelism().map_or(1, usize::from)),
     });
     let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/results/review-loop.json");
-    std::fs::write(&target, serde_json::to_string_pretty(&result).expect("json"))
-        .expect("benches/results");
+    std::fs::write(
+        &target,
+        serde_json::to_string_pretty(&result).expect("json"),
+    )
+    .expect("benches/results");
     println!("→ {}", target.display());
 }
 
@@ -112,9 +124,17 @@ fn write_filled(path: &Path, rows: &[rollcheck::output::FlagRow]) {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("核查清单").expect("a sheet name");
-    for (col, title) in ["序号", "户编号", "核查原因", "核查结论", "核查人", "核查日期", "原因代码"]
-        .iter()
-        .enumerate()
+    for (col, title) in [
+        "序号",
+        "户编号",
+        "核查原因",
+        "核查结论",
+        "核查人",
+        "核查日期",
+        "原因代码",
+    ]
+    .iter()
+    .enumerate()
     {
         sheet
             .write(0, u16::try_from(col).expect("few columns"), *title)
@@ -124,10 +144,16 @@ fn write_filled(path: &Path, rows: &[rollcheck::output::FlagRow]) {
     let format = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
     for (index, row) in rows.iter().enumerate() {
         let r = u32::try_from(index + 1).expect("few rows");
-        let verdict = if index % 5 == 0 { "情况不属实" } else { "情况属实" };
+        let verdict = if index.is_multiple_of(5) {
+            "情况不属实"
+        } else {
+            "情况属实"
+        };
         sheet.write(r, 0, r).expect("a cell");
         sheet.write(r, 1, &row.flag.household_id).expect("a cell");
-        sheet.write(r, 2, row.flag.reason.label_zh()).expect("a cell");
+        sheet
+            .write(r, 2, row.flag.reason.label_zh())
+            .expect("a cell");
         sheet.write(r, 3, verdict).expect("a cell");
         sheet.write(r, 4, "核查员").expect("a cell");
         sheet
@@ -153,7 +179,7 @@ fn record_findings(state: &Path, flags: &[rollcheck::output::FlagRow]) {
                 Finding {
                     household_id,
                     subject: Subject::Flag { reason },
-                    verdict: if n % 5 == 0 {
+                    verdict: if n.is_multiple_of(5) {
                         Verdict::Dismissed
                     } else {
                         Verdict::Confirmed
@@ -174,7 +200,12 @@ fn record_findings(state: &Path, flags: &[rollcheck::output::FlagRow]) {
             })
             .collect();
         findings
-            .append(state, &format!("{batch}.xlsx"), &format!("{batch:016}"), chunk)
+            .append(
+                state,
+                &format!("{batch}.xlsx"),
+                &format!("{batch:016}"),
+                chunk,
+            )
             .expect("recorded findings");
     }
 }

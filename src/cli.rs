@@ -212,7 +212,7 @@ enum Command {
 #[derive(Subcommand, Debug)]
 enum ReviewCommand {
     /// Record the findings of filled review workbooks (.xlsx) or CSVs
-    /// (household_id,reason,verdict,reviewer,reviewed_on[,note]) against the run in OUT_DIR.
+    /// (`household_id,reason,verdict,reviewer,reviewed_on[,note]`) against the run in `OUT_DIR`.
     /// Rows that cannot be recorded are listed (file, sheet, row, column, problem) and the
     /// exit status is 65; the other rows are recorded. Importing a file again changes nothing.
     Import {
@@ -245,7 +245,9 @@ enum ReviewCommand {
 fn parse_share(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
-        _ => Err(format!("`{text}` is not a share: write a number above 0 and at most 1, e.g. 0.3")),
+        _ => Err(format!(
+            "`{text}` is not a share: write a number above 0 and at most 1, e.g. 0.3"
+        )),
     }
 }
 
@@ -422,16 +424,17 @@ fn review(command: ReviewCommand) -> anyhow::Result<()> {
             let today = chrono::Local::now().date_naive();
             let outcome = job::review::import(&out_dir, &files, state.as_deref(), today)?;
             for file in &outcome.files {
-                match &file.error {
-                    Some(error) => out!("{}: not imported: {error}", file.file),
-                    None => out!(
+                if let Some(error) = &file.error {
+                    out!("{}: not imported: {error}", file.file);
+                } else {
+                    out!(
                         "{}: {} findings recorded, {} already recorded, {} rows not yet reviewed, {} rejected",
                         file.file,
                         file.recorded,
                         file.already_recorded,
                         file.unreviewed,
                         file.rejected
-                    ),
+                    );
                 }
             }
             for problem in &outcome.problems {
@@ -451,13 +454,17 @@ fn review(command: ReviewCommand) -> anyhow::Result<()> {
             state,
         } => {
             let workbook = out.unwrap_or_else(|| {
-                let name = out_dir
-                    .file_name()
-                    .map_or_else(|| "rollcheck-out".into(), |n| n.to_string_lossy().into_owned());
+                let name = out_dir.file_name().map_or_else(
+                    || "rollcheck-out".into(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
                 out_dir.with_file_name(format!("{name}.recheck.xlsx"))
             });
             let drawn = job::review::sample(&out_dir, share, state.as_deref(), &workbook)?;
-            out!("{drawn} findings drawn for a second reviewer → {}", workbook.display());
+            out!(
+                "{drawn} findings drawn for a second reviewer → {}",
+                workbook.display()
+            );
             Ok(())
         }
     }

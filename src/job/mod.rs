@@ -606,7 +606,12 @@ fn run_linked(
     let (review_imports, import_problems) = match &pipeline.review.inbox {
         Some(inbox) => {
             progress("importing findings from the review inbox");
-            review::import_inbox(inbox, out_dir, &mut history, chrono::Local::now().date_naive())?
+            review::import_inbox(
+                inbox,
+                out_dir,
+                &mut history,
+                chrono::Local::now().date_naive(),
+            )?
         }
         None => (Vec::new(), Vec::new()),
     };

@@ -31,7 +31,7 @@ pub fn reason_of(source: Source) -> Option<Reason> {
     }
 }
 
-/// Review labels on pairs, by (member_id, source, record_id): true accepts, false rejects.
+/// Review labels on pairs, by (`member_id`, source, `record_id`): true accepts, false rejects.
 #[derive(Debug, Clone, Default)]
 pub struct PairLabels {
     labels: HashMap<(String, String, String), bool>,
@@ -57,7 +57,10 @@ impl PairLabels {
                 Verdict::Dismissed => false,
                 Verdict::Unverifiable => continue,
             };
-            labels.insert((member_id.clone(), source.clone(), record_id.clone()), label);
+            labels.insert(
+                (member_id.clone(), source.clone(), record_id.clone()),
+                label,
+            );
         }
         PairLabels { labels }
     }
@@ -113,7 +116,9 @@ pub fn leads(
     let mut leads: Vec<LeadRow> = links
         .matches
         .iter()
-        .filter(|m| m.decision == Decision::Possible && m.note != Some("rejected by review (情况不属实)"))
+        .filter(|m| {
+            m.decision == Decision::Possible && m.note != Some("rejected by review (情况不属实)")
+        })
         .filter_map(|m| {
             let reason = reason_of(m.source)?;
             let spec = pipeline.rules.spec(reason);
@@ -259,26 +264,22 @@ pub fn reviewed_items<'a>(
     for row in flags {
         let flag = &row.flag;
         current.insert((flag.household_id.as_str(), flag.reason));
-        let subject = Subject::Flag {
-            reason: flag.reason,
-        };
-        let finding = latest
-            .get(&(flag.household_id.as_str(), &subject))
-            .copied()
+        let finding = row
+            .finding
+            .as_ref()
             .filter(|_| row.status != FlagStatus::Reopened);
         items.push(ReviewedItem {
             household_id: &flag.household_id,
             region_code: flag.region_code.as_deref(),
             reason: flag.reason.code(),
-            finding,
+            verdict: finding.map(|f| f.verdict),
+            action: finding.and_then(|f| f.action),
             monthly_benefit: benefits.get(&flag.household_id).copied(),
         });
     }
     for ((household, subject), finding) in latest {
         let reason = match subject {
-            Subject::Flag { reason } if !current.contains(&(*household, *reason)) => {
-                reason.code()
-            }
+            Subject::Flag { reason } if !current.contains(&(*household, *reason)) => reason.code(),
             Subject::SpotCheck => crate::output::findings::SPOT_CHECK,
             _ => continue,
         };
@@ -286,7 +287,8 @@ pub fn reviewed_items<'a>(
             household_id: household,
             region_code: finding.region_code.as_deref(),
             reason,
-            finding: Some(finding),
+            verdict: Some(finding.verdict),
+            action: finding.action,
             monthly_benefit: finding.monthly_benefit,
         });
     }

@@ -30,7 +30,9 @@ pub struct ImportOutcome {
 impl ImportOutcome {
     /// Whether anything was left out: a rejected row or an unreadable file (exit 65).
     pub fn rejected_any(&self) -> bool {
-        self.files.iter().any(|f| f.rejected > 0 || f.error.is_some())
+        self.files
+            .iter()
+            .any(|f| f.rejected > 0 || f.error.is_some())
     }
 
     pub fn recorded(&self) -> usize {
@@ -137,9 +139,8 @@ fn problem(row: &FindingRow, column: Option<ColumnNames>, message: &str) -> Find
         file: row.file.clone(),
         sheet: row.sheet.clone(),
         row: row.row,
-        column: column.map(|(sheet, csv)| {
-            if row.sheet.is_some() { sheet } else { csv }.to_string()
-        }),
+        column: column
+            .map(|(sheet, csv)| if row.sheet.is_some() { sheet } else { csv }.to_string()),
         problem: message.to_string(),
     }
 }
@@ -158,8 +159,12 @@ fn conflicting_rows(files: &[FindingsFile]) -> std::collections::HashSet<RowKey>
         let key = row_key(row);
         match said.get(&key) {
             Some(earlier)
-                if (earlier.verdict, earlier.action, &earlier.reviewer, earlier.reviewed_on)
-                    != (row.verdict, row.action, &row.reviewer, row.reviewed_on) =>
+                if (
+                    earlier.verdict,
+                    earlier.action,
+                    &earlier.reviewer,
+                    earlier.reviewed_on,
+                ) != (row.verdict, row.action, &row.reviewer, row.reviewed_on) =>
             {
                 conflicting.insert(key);
             }
@@ -303,11 +308,7 @@ impl<'a> SentOut<'a> {
     }
 }
 
-fn not_sent(
-    household: &str,
-    reason: Reason,
-    run: &PublishedRun,
-) -> (Option<ColumnNames>, String) {
+fn not_sent(household: &str, reason: Reason, run: &PublishedRun) -> (Option<ColumnNames>, String) {
     (
         Some(HOUSEHOLD),
         format!(
@@ -345,12 +346,11 @@ pub(super) fn import_inbox(
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase());
-            name.is_some_and(|n| {
-                !n.starts_with('.')
-                    && !n.starts_with("~$")
-                    && (n.ends_with(".xlsx") || n.ends_with(".csv"))
-            })
+            let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+            let extension = p.extension().map(|e| e.to_string_lossy().to_lowercase());
+            // Hidden files and the lock files Excel and WPS leave beside an open workbook.
+            name.is_some_and(|n| !n.starts_with('.') && !n.starts_with("~$"))
+                && matches!(extension.as_deref(), Some("xlsx" | "csv"))
         })
         .collect();
     waiting.sort();
@@ -359,8 +359,8 @@ pub(super) fn import_inbox(
         let sha = std::fs::read(&path)
             .map(|bytes| crate::config::hex_sha256(&bytes))
             .map_err(|e| output::OutputError::read(&path, e))?;
-        if !ledger.contains_key(&sha) {
-            ledger.insert(sha, path.display().to_string());
+        if let std::collections::btree_map::Entry::Vacant(entry) = ledger.entry(sha) {
+            entry.insert(path.display().to_string());
             fresh.push(path);
         }
     }
@@ -396,7 +396,9 @@ pub fn sample(
         .filter_map(|flag| {
             let reason = Reason::parse(&flag.reason)?;
             let subject = Subject::Flag { reason };
-            let finding = latest.get(&(flag.household_id.as_str(), &subject)).copied()?;
+            let finding = latest
+                .get(&(flag.household_id.as_str(), &subject))
+                .copied()?;
             Some((flag, output::Verdicted::from(finding)))
         })
         .collect();
@@ -417,10 +419,15 @@ pub fn sample(
     }
     let mut drawn = Vec::new();
     for (township, mut items) in by_township {
-        let seed = crate::config::hex_sha256(format!("{}|recheck|{township}", run.run_id).as_bytes());
+        let seed =
+            crate::config::hex_sha256(format!("{}|recheck|{township}", run.run_id).as_bytes());
         let seed = u64::from_str_radix(&seed[..16], 16).expect("sha256 hex is hex");
         items.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
-        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        #[allow(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss
+        )]
         let take = ((items.len() as f64 * share).ceil() as usize).clamp(1, items.len());
         items.truncate(take);
         items.sort_by(|a, b| (a.household_id, a.reason).cmp(&(b.household_id, b.reason)));

@@ -256,7 +256,7 @@ pub fn mask_ids_in_text(text: &str) -> String {
             .iter()
             .take_while(|c| c.is_ascii_digit() || matches!(c, 'x' | 'X'))
             .count();
-        if run >= 15 && run <= 18 {
+        if (15..=18).contains(&run) {
             out.push_str(&mask_id(&chars[i..i + run].iter().collect::<String>()));
         } else {
             out.extend(&chars[i..i + run.max(1)]);

@@ -12,7 +12,10 @@ use rayon::prelude::*;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
 use crate::ingest::{Ingested, PersonFields, Registry, RollMember};
-pub use id::{comparable_id, is_valid_18, mask_id, mask_ids_in_text, normalize_id, IdProblem, NormalizedId, ValidId};
+pub use id::{
+    comparable_id, is_valid_18, mask_id, mask_ids_in_text, normalize_id, IdProblem, NormalizedId,
+    ValidId,
+};
 pub use name::{compare_names, name_key, NameKey, NameLevel};
 
 /// `text` in NFKC form, borrowed when it already is (plain ASCII, most Chinese): the quick

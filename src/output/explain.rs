@@ -245,8 +245,20 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
         let _ = writeln!(out, "{household_id}: no flags in {}", out_dir.display());
         // Findings outlive flags: a confirmed flag resolves when its household leaves.
         for (_, subject) in latest.keys().filter(|(h, _)| *h == household_id) {
-            let _ = writeln!(out, "{household_id}  {} (no longer flagged)", subject.reason_code());
-            explain_findings(&mut out, &findings, &latest, household_id, subject, true, &[]);
+            let _ = writeln!(
+                out,
+                "{household_id}  {} (no longer flagged)",
+                subject.reason_code()
+            );
+            explain_findings(
+                &mut out,
+                &findings,
+                &latest,
+                household_id,
+                subject,
+                true,
+                &[],
+            );
         }
     }
     Ok(out)

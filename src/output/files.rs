@@ -168,6 +168,21 @@ pub struct RunLock {
 
 /// Takes the exclusive lock for `out_dir` (a file beside it), then recovers any run that
 /// died mid-swap. Another live run holding it is `OutputError::Locked`.
+/// Tries the lock a few times over a tenth of a second. A process forked by another thread
+/// of this one (a test harness, a scheduler embedding the library) holds a copy of a just
+/// released lock until it execs; a moment later the lock is free. A real holder keeps it.
+fn try_lock_briefly(file: &File) -> Result<(), fs::TryLockError> {
+    for _ in 0..5 {
+        match file.try_lock() {
+            Err(fs::TryLockError::WouldBlock) => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+    file.try_lock()
+}
+
 pub fn acquire_lock(out_dir: &Path) -> Result<RunLock, OutputError> {
     let (parent, name) = parent_and_name(out_dir);
     fs::create_dir_all(&parent).map_err(|e| OutputError::write(&parent, e))?;
@@ -179,7 +194,7 @@ pub fn acquire_lock(out_dir: &Path) -> Result<RunLock, OutputError> {
         .truncate(false)
         .open(&path)
         .map_err(|e| OutputError::write(&path, e))?;
-    match file.try_lock() {
+    match try_lock_briefly(&file) {
         Ok(()) => {}
         Err(fs::TryLockError::WouldBlock) => {
             let holder = fs::read_to_string(&path)

@@ -28,12 +28,10 @@ pub use explain::{comparison_in_words, explain};
 pub use export::{export_pseudonymized, ExportError, Pseudonymizer};
 pub use files::{acquire_lock, write_atomically, RunLock};
 pub use query::{query, write_query_result, QueryError};
-pub use review::{
-    township_of, write_recheck_workbook, RecheckItem, ReviewMember, RECHECK_SHEET,
-};
+pub use review::{township_of, write_recheck_workbook, RecheckItem, ReviewMember, RECHECK_SHEET};
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
-pub use summary::SummaryRow;
 pub use status::{review_status, support_of, with_history, FlagRow, FlagStatus, Verdicted};
+pub use summary::SummaryRow;
 pub use tables::{previous_flags, PairsTable, PreviousFlag, ResolvedFlag};
 
 use crate::config::LinkParameters;
@@ -109,7 +107,7 @@ pub struct RunOutputs<'a> {
     pub benefits: &'a std::collections::HashMap<String, f64>,
 }
 
-/// What the findings so far add up to, for review_summary.csv, the report and the workbook.
+/// What the findings so far add up to, for `review_summary.csv`, the report and the workbook.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewOutcomes {
     pub summary: Vec<SummaryRow>,

@@ -44,8 +44,8 @@ impl PublishedRun {
         let manifest_path = out_dir.join("manifest.json");
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| OutputError::read(&manifest_path, format!("not a run directory: {e}")))?;
-        let manifest: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| OutputError::read(&manifest_path, e))?;
+        let manifest: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| OutputError::read(&manifest_path, e))?;
         let field = |key: &str| manifest.get(key).and_then(|v| v.as_str());
         let run_id = field("run_id")
             .ok_or_else(|| OutputError::read(&manifest_path, "no `run_id`"))?
@@ -76,11 +76,8 @@ fn read_leads(path: &Path) -> Result<Vec<Lead>, OutputError> {
     }
     let frame = read(path)?;
     let text = |name| text_column(&frame, name, path);
-    let (households, members, reasons) = (
-        text("household_id")?,
-        text("member_id")?,
-        text("reason")?,
-    );
+    let (households, members, reasons) =
+        (text("household_id")?, text("member_id")?, text("reason")?);
     let (sources, records, regions) = (text("source")?, text("record_id")?, text("region_code")?);
     let probabilities = float_column(&frame, "probability", path)?;
     Ok((0..frame.height())

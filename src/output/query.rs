@@ -1,7 +1,7 @@
 //! `rollcheck query`: SQL (polars-sql) over a finished run's tables and its history.
 //!
 //! Tables: `flags`, `households`, `matches`, `quarantine`, `resolved`, `leads`,
-//! `spot_checks` (the run's own files), `review_summary` (review_summary.csv),
+//! `spot_checks` (the run's own files), `review_summary` (`review_summary.csv`),
 //! `flag_members` (one row per flag and member: `member_ids` split), `findings` (every
 //! finding recorded, with its file, sheet and row), `history` (the flags of every recorded
 //! run, with `as_of`) and `runs` (one row per recorded run).
@@ -85,12 +85,15 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         .map_err(|e| QueryError::Sql(e.to_string(), tables))
 }
 
-/// review_summary.csv as a table: counts and rates as numbers, empty cells as nulls.
+/// `review_summary.csv` as a table: counts and rates as numbers, empty cells as nulls.
 fn read_summary_csv(path: &Path) -> Result<DataFrame, OutputError> {
     let bytes = std::fs::read(path).map_err(|e| OutputError::read(path, e))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::Reader::from_reader(text);
-    let headers = reader.headers().map_err(|e| OutputError::read(path, e))?.clone();
+    let headers = reader
+        .headers()
+        .map_err(|e| OutputError::read(path, e))?
+        .clone();
     let mut cells: Vec<Vec<String>> = vec![Vec::new(); headers.len()];
     for record in reader.records() {
         let record = record.map_err(|e| OutputError::read(path, e))?;
@@ -130,28 +133,50 @@ fn findings_frame(
     let text = |f: &dyn Fn(&super::findings::Finding) -> Option<String>| -> Vec<Option<String>> {
         all.iter().map(|(_, finding)| f(finding)).collect()
     };
-    let lead = |finding: &super::findings::Finding, pick: fn(&str, &str, &str) -> String| match &finding
-        .subject
-    {
-        Subject::Lead {
-            member_id,
-            source,
-            record_id,
-            ..
-        } => Some(pick(member_id, source, record_id)),
-        _ => None,
-    };
+    let lead =
+        |finding: &super::findings::Finding, pick: fn(&str, &str, &str) -> String| match &finding
+            .subject
+        {
+            Subject::Lead {
+                member_id,
+                source,
+                record_id,
+                ..
+            } => Some(pick(member_id, source, record_id)),
+            _ => None,
+        };
     DataFrame::new_infer_height(vec![
-        Column::new("household_id".into(), text(&|f| Some(f.household_id.clone()))),
+        Column::new(
+            "household_id".into(),
+            text(&|f| Some(f.household_id.clone())),
+        ),
         Column::new("kind".into(), text(&|f| Some(f.subject.kind().to_string()))),
-        Column::new("reason".into(), text(&|f| Some(f.subject.reason_code().to_string()))),
-        Column::new("member_id".into(), text(&|f| lead(f, |m, _, _| m.to_string()))),
+        Column::new(
+            "reason".into(),
+            text(&|f| Some(f.subject.reason_code().to_string())),
+        ),
+        Column::new(
+            "member_id".into(),
+            text(&|f| lead(f, |m, _, _| m.to_string())),
+        ),
         Column::new("source".into(), text(&|f| lead(f, |_, s, _| s.to_string()))),
-        Column::new("record_id".into(), text(&|f| lead(f, |_, _, r| r.to_string()))),
-        Column::new("verdict".into(), text(&|f| Some(f.verdict.code().to_string()))),
-        Column::new("action".into(), text(&|f| f.action.map(|a| a.code().to_string()))),
+        Column::new(
+            "record_id".into(),
+            text(&|f| lead(f, |_, _, r| r.to_string())),
+        ),
+        Column::new(
+            "verdict".into(),
+            text(&|f| Some(f.verdict.code().to_string())),
+        ),
+        Column::new(
+            "action".into(),
+            text(&|f| f.action.map(|a| a.code().to_string())),
+        ),
         Column::new("reviewer".into(), text(&|f| Some(f.reviewer.clone()))),
-        Column::new("reviewed_on".into(), text(&|f| Some(f.reviewed_on.to_string()))),
+        Column::new(
+            "reviewed_on".into(),
+            text(&|f| Some(f.reviewed_on.to_string())),
+        ),
         Column::new("note".into(), text(&|f| f.note.clone())),
         Column::new("file".into(), text(&|f| Some(f.file.clone()))),
         Column::new("sheet".into(), text(&|f| f.sheet.clone())),
@@ -164,7 +189,9 @@ fn findings_frame(
         Column::new("run_id".into(), text(&|f| Some(f.run_id.clone()))),
         Column::new(
             "imported_at".into(),
-            all.iter().map(|(b, _)| b.imported_at.clone()).collect::<Vec<String>>(),
+            all.iter()
+                .map(|(b, _)| b.imported_at.clone())
+                .collect::<Vec<String>>(),
         ),
         Column::new(
             "latest".into(),

@@ -127,14 +127,20 @@ pub fn write_recheck_workbook(path: &Path, items: &[RecheckItem]) -> Result<(), 
         })
         .collect();
     let mut workbook = Workbook::new();
-    list_sheet(workbook.add_worksheet(), RECHECK_SHEET, &RECHECK_COLUMNS, &lines)
-        .and_then(|()| workbook.save_to_buffer())
-        .map_err(|e| xlsx_err(path, &e))
-        .and_then(|bytes| write_atomically(path, &bytes))
+    list_sheet(
+        workbook.add_worksheet(),
+        RECHECK_SHEET,
+        &RECHECK_COLUMNS,
+        &lines,
+    )
+    .and_then(|()| workbook.save_to_buffer())
+    .map_err(|e| xlsx_err(path, &e))
+    .and_then(|bytes| write_atomically(path, &bytes))
 }
 
 /// The reason text and code of a spot-check row.
-pub const SPOT_CHECK_LABEL: &str = "抽查（未预警户，核实是否符合救助条件；发现不符合条件填“情况属实”）";
+pub const SPOT_CHECK_LABEL: &str =
+    "抽查（未预警户，核实是否符合救助条件；发现不符合条件填“情况属实”）";
 
 /// The township a household belongs to: the first 9 digits of its region code, written as
 /// a 12-digit code; shorter or missing codes stand for themselves.
@@ -263,18 +269,33 @@ fn workbook(
             .set_creation_datetime(&created),
     );
     let to_visit: Vec<Line> = flag_lines(&items.to_visit, members);
-    list_sheet(workbook.add_worksheet(), "核查清单", &FLAG_COLUMNS, &to_visit)?;
+    list_sheet(
+        workbook.add_worksheet(),
+        "核查清单",
+        &FLAG_COLUMNS,
+        &to_visit,
+    )?;
     if !items.awaiting_action.is_empty() {
         let awaiting = flag_lines(&items.awaiting_action, members);
         list_sheet(workbook.add_worksheet(), "待处理", &FLAG_COLUMNS, &awaiting)?;
     }
     if !items.leads.is_empty() {
         let leads = lead_lines(&items.leads, members);
-        list_sheet(workbook.add_worksheet(), "待核实线索", &LEAD_COLUMNS, &leads)?;
+        list_sheet(
+            workbook.add_worksheet(),
+            "待核实线索",
+            &LEAD_COLUMNS,
+            &leads,
+        )?;
     }
     if !items.spot_checks.is_empty() {
         let checks = spot_check_lines(&items.spot_checks, members);
-        list_sheet(workbook.add_worksheet(), "抽查", &SPOT_CHECK_COLUMNS, &checks)?;
+        list_sheet(
+            workbook.add_worksheet(),
+            "抽查",
+            &SPOT_CHECK_COLUMNS,
+            &checks,
+        )?;
     }
     let summary = workbook.add_worksheet();
     summary.set_name("汇总")?;
@@ -331,7 +352,11 @@ fn flag_lines(rows: &[&FlagRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -
                     flag.evidence.clone(),
                 ],
                 high: flag.severity == Severity::High,
-                prefilled: row.status.awaits_action().then(|| row.finding.clone()).flatten(),
+                prefilled: row
+                    .status
+                    .awaits_action()
+                    .then(|| row.finding.clone())
+                    .flatten(),
                 reason_code: flag.reason.code(),
             }
         })
@@ -458,7 +483,13 @@ fn list_sheet(
         .allow_list_strings(&ACTIONS)?
         .set_input_title("处理结果")?
         .set_input_message("请选择：取消 / 调整 / 维持 / 转复核")?;
-    sheet.add_data_validation(1, col(first_review + 3), last, col(first_review + 3), &action)?;
+    sheet.add_data_validation(
+        1,
+        col(first_review + 3),
+        last,
+        col(first_review + 3),
+        &action,
+    )?;
     sheet.set_column_hidden(col(all.len() - 1))?;
     sheet.set_freeze_panes(1, 0)?;
     sheet.set_landscape();

@@ -58,12 +58,18 @@ pub fn render(input: &RunOutputs) -> String {
 fn rechecks(rows: &[super::summary::RecheckRow]) -> String {
     let mut html = String::from("<h3>县级复核抽查 Second-reviewer re-checks</h3>");
     if rows.is_empty() {
-        html.push_str("<p>尚无复核结论 no re-checks yet (<code>rollcheck review sample</code>)</p>");
+        html.push_str(
+            "<p>尚无复核结论 no re-checks yet (<code>rollcheck review sample</code>)</p>",
+        );
         return html;
     }
     html.push_str("<table><tr><th>乡镇 township</th><th>复核 re-checked</th><th>结论不一致 disagreed</th></tr>");
     for row in rows {
-        let class = if row.disagreed > 0 { " class=\"warn\"" } else { "" };
+        let class = if row.disagreed > 0 {
+            " class=\"warn\""
+        } else {
+            ""
+        };
         let _ = write!(
             html,
             r#"<tr{class}><td>{}</td><td class="num">{}</td><td class="num">{}</td></tr>"#,
@@ -188,12 +194,16 @@ fn spot_checks(summary: &[SummaryRow], unflagged: usize) -> String {
         .iter()
         .find(|r| r.county == ALL && r.township == ALL && r.reason == super::findings::SPOT_CHECK)
     else {
-        return String::from("<h3>抽查 Spot checks</h3><p>尚无抽查结论 no spot-check findings yet</p>");
+        return String::from(
+            "<h3>抽查 Spot checks</h3><p>尚无抽查结论 no spot-check findings yet</p>",
+        );
     };
     let found = row.confirmed + row.partly_confirmed;
     let checked = found + row.dismissed;
     let Some((p, low, high)) = wilson(found, checked) else {
-        return String::from("<h3>抽查 Spot checks</h3><p>尚无抽查结论 no spot-check findings yet</p>");
+        return String::from(
+            "<h3>抽查 Spot checks</h3><p>尚无抽查结论 no spot-check findings yet</p>",
+        );
     };
     #[allow(clippy::cast_precision_loss)]
     let households = unflagged as f64;

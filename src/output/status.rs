@@ -170,6 +170,16 @@ pub fn with_history(
             )
         })
         .collect();
+    // A lead found 情况属实 raises its flag from then on, and the flag carries that finding.
+    let upheld_leads: HashMap<(&str, &str), &Finding> = latest
+        .iter()
+        .filter_map(|((household, subject), finding)| match subject {
+            Subject::Lead { record_id, .. } if finding.verdict.upholds() => {
+                Some(((*household, record_id.as_str()), *finding))
+            }
+            _ => None,
+        })
+        .collect();
     flags
         .into_iter()
         .map(|mut flag| {
@@ -179,7 +189,16 @@ pub fn with_history(
             let subject = Subject::Flag {
                 reason: flag.reason,
             };
-            let finding = latest.get(&(flag.household_id.as_str(), &subject)).copied();
+            let finding = latest
+                .get(&(flag.household_id.as_str(), &subject))
+                .copied()
+                .or_else(|| {
+                    flag.record_ids.iter().find_map(|record| {
+                        upheld_leads
+                            .get(&(flag.household_id.as_str(), record.as_str()))
+                            .copied()
+                    })
+                });
             let (status, unseen) = review_status(first.is_some(), finding, &support_of(&flag));
             if !unseen.is_empty() {
                 flag.evidence = format!(

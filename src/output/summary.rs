@@ -21,7 +21,7 @@ use super::tables::format_score;
 use super::OutputError;
 use crate::model::{Action, Verdict};
 
-/// Columns of review_summary.csv (the contract's order).
+/// Columns of `review_summary.csv` (the contract's order).
 pub const SUMMARY_COLUMNS: [&str; 19] = [
     "county",
     "township",
@@ -54,12 +54,13 @@ pub struct ReviewedItem<'a> {
     pub region_code: Option<&'a str>,
     /// A reason code, or `spot_check`.
     pub reason: &'a str,
-    /// The latest finding; `None` while pending (a reopened flag is pending too).
-    pub finding: Option<&'a Finding>,
+    /// The latest finding's verdict; `None` while pending (a reopened flag is pending too).
+    pub verdict: Option<Verdict>,
+    pub action: Option<Action>,
     pub monthly_benefit: Option<f64>,
 }
 
-/// One row of review_summary.csv.
+/// One row of `review_summary.csv`.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SummaryRow {
     pub county: String,
@@ -93,18 +94,18 @@ impl SummaryRow {
 
     fn add(&mut self, item: &ReviewedItem) {
         self.flags += 1;
-        let Some(finding) = item.finding else {
+        let Some(verdict) = item.verdict else {
             self.pending += 1;
             return;
         };
         self.reviewed += 1;
-        match finding.verdict {
+        match verdict {
             Verdict::Confirmed => self.confirmed += 1,
             Verdict::PartlyConfirmed => self.partly_confirmed += 1,
             Verdict::Dismissed => self.dismissed += 1,
             Verdict::Unverifiable => self.unverifiable += 1,
         }
-        match finding.action {
+        match item.action {
             Some(Action::Cancelled) => self.cancelled += 1,
             Some(Action::Adjusted) => self.adjusted += 1,
             Some(Action::Kept) => self.kept += 1,
@@ -126,10 +127,10 @@ fn ratio(part: usize, whole: usize) -> f64 {
 
 /// The share `successes / trials` with its 95% Wilson score interval; `None` for no trials.
 pub fn wilson(successes: usize, trials: usize) -> Option<(f64, f64, f64)> {
+    const Z: f64 = 1.959_963_984_540_054;
     if trials == 0 {
         return None;
     }
-    const Z: f64 = 1.959_963_984_540_054;
     #[allow(clippy::cast_precision_loss)] // counts far below 2^52
     let n = trials as f64;
     let p = ratio(successes, trials);
@@ -181,9 +182,7 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
                         )
                     });
                 row.add(item);
-                let confirmed = item
-                    .finding
-                    .is_some_and(|f| f.verdict == Verdict::Confirmed);
+                let confirmed = item.verdict == Some(Verdict::Confirmed);
                 if confirmed && confirmed_households.insert(item.household_id) {
                     row.confirmed_benefit_yuan += item.monthly_benefit.unwrap_or(0.0);
                 }
@@ -252,7 +251,7 @@ pub fn cells(row: &SummaryRow) -> Vec<String> {
     ]
 }
 
-/// review_summary.csv: UTF-8 with a BOM so that Excel shows it right.
+/// `review_summary.csv`: UTF-8 with a BOM so that Excel shows it right.
 pub fn write_csv(path: &Path, rows: &[SummaryRow]) -> Result<(), OutputError> {
     let file = create_private(path)?;
     let err = |e: &dyn std::fmt::Display| OutputError::write(path, e);
@@ -295,18 +294,20 @@ pub fn outcome(items: &[ReviewedItem]) -> Outcome {
     };
     let mut strongest: BTreeMap<&str, (Option<Action>, bool, f64)> = BTreeMap::new();
     for item in items.iter().filter(|i| i.reason != SPOT_CHECK) {
-        let Some(finding) = item.finding else {
+        let Some(verdict) = item.verdict else {
             continue;
         };
-        let entry = strongest
-            .entry(item.household_id)
-            .or_insert((None, false, item.monthly_benefit.unwrap_or(0.0)));
-        if let Some(action) = finding.action {
+        let entry = strongest.entry(item.household_id).or_insert((
+            None,
+            false,
+            item.monthly_benefit.unwrap_or(0.0),
+        ));
+        if let Some(action) = item.action {
             if entry.0.is_none_or(|a| rank(action) > rank(a)) {
                 entry.0 = Some(action);
             }
         }
-        entry.1 |= finding.verdict == Verdict::Confirmed;
+        entry.1 |= verdict == Verdict::Confirmed;
     }
     let mut outcome = Outcome::default();
     for (action, confirmed, benefit) in strongest.values() {
@@ -349,8 +350,7 @@ pub fn rechecks(findings: &super::findings::Findings) -> Vec<RecheckRow> {
     }
     let mut rows: BTreeMap<String, RecheckRow> = BTreeMap::new();
     for recorded in by_item.values() {
-        let is_recheck =
-            |f: &Finding| f.sheet.as_deref() == Some(super::review::RECHECK_SHEET);
+        let is_recheck = |f: &Finding| f.sheet.as_deref() == Some(super::review::RECHECK_SHEET);
         let Some((_, second)) = recorded.iter().rev().find(|(_, f)| is_recheck(f)) else {
             continue;
         };
@@ -448,28 +448,32 @@ mod tests {
                 household_id: "H1",
                 region_code: Some("411526101001"),
                 reason: "vehicle_owned",
-                finding: Some(&confirmed),
+                verdict: Some(confirmed.verdict),
+                action: confirmed.action,
                 monthly_benefit: Some(450.0),
             },
             ReviewedItem {
                 household_id: "H1",
                 region_code: Some("411526101001"),
                 reason: "property_excess",
-                finding: Some(&confirmed),
+                verdict: Some(confirmed.verdict),
+                action: confirmed.action,
                 monthly_benefit: Some(450.0),
             },
             ReviewedItem {
                 household_id: "H2",
                 region_code: Some("411526102001"),
                 reason: "vehicle_owned",
-                finding: Some(&dismissed),
+                verdict: Some(dismissed.verdict),
+                action: dismissed.action,
                 monthly_benefit: Some(300.0),
             },
             ReviewedItem {
                 household_id: "H3",
                 region_code: Some("411526102001"),
                 reason: "vehicle_owned",
-                finding: None,
+                verdict: None,
+                action: None,
                 monthly_benefit: None,
             },
         ];
@@ -480,13 +484,19 @@ mod tests {
             (4, 3, 1),
             "{whole:?}"
         );
-        assert_eq!((whole.confirmed, whole.dismissed, whole.cancelled), (2, 1, 2));
+        assert_eq!(
+            (whole.confirmed, whole.dismissed, whole.cancelled),
+            (2, 1, 2)
+        );
         assert!((whole.confirmed_benefit_yuan - 450.0).abs() < 1e-9);
         let vehicles = rows
             .iter()
             .find(|r| r.county == ALL && r.reason == "vehicle_owned")
             .unwrap();
-        assert_eq!((vehicles.flags, vehicles.confirmed, vehicles.dismissed), (3, 1, 1));
+        assert_eq!(
+            (vehicles.flags, vehicles.confirmed, vehicles.dismissed),
+            (3, 1, 1)
+        );
         let (p, _, _) = vehicles.precision().unwrap();
         assert!((p - 0.5).abs() < 1e-12);
         let township = rows

@@ -1,5 +1,5 @@
 //! `summary.xlsx`: the county's summary workbook. Its sheet 核查结果汇总 holds
-//! review_summary's rows with Chinese headers (the contract's column names beneath them),
+//! `review_summary`'s rows with Chinese headers (the contract's column names beneath them),
 //! and 处理结果 gives the campaign's outcome in the words of a county's campaign summary.
 
 use std::path::Path;
@@ -87,7 +87,10 @@ fn workbook(
         ("转复核（户）", count(outcome.households_rereview)),
         ("维持（户）", count(outcome.households_kept)),
         ("取消户月保障金合计（元）", outcome.cancelled_benefit_yuan),
-        ("情况属实户月保障金合计（元）", outcome.confirmed_benefit_yuan),
+        (
+            "情况属实户月保障金合计（元）",
+            outcome.confirmed_benefit_yuan,
+        ),
     ];
     for (r, (label, value)) in (0u32..).zip(lines) {
         results.write_with_format(r, 0, label, &bold)?;

@@ -349,10 +349,7 @@ pub fn write_resolved(
 ) -> Result<(), OutputError> {
     let first: Vec<NaiveDate> = resolved.iter().map(|r| r.flag.first_flagged_on).collect();
     let finding = |f: fn(&Verdicted) -> String| -> Vec<Option<String>> {
-        resolved
-            .iter()
-            .map(|r| r.finding.as_ref().map(f))
-            .collect()
+        resolved.iter().map(|r| r.finding.as_ref().map(f)).collect()
     };
     let reviewed_on: Vec<Option<NaiveDate>> = resolved
         .iter()
@@ -363,7 +360,10 @@ pub fn write_resolved(
         vec![
             text_column(
                 "household_id",
-                resolved.iter().map(|r| r.flag.household_id.clone()).collect(),
+                resolved
+                    .iter()
+                    .map(|r| r.flag.household_id.clone())
+                    .collect(),
             ),
             text_column(
                 "reason",
@@ -416,7 +416,7 @@ pub fn write_leads(path: &Path, leads: &[LeadRow]) -> Result<(), OutputError> {
     )
 }
 
-/// spot_checks.parquet: the households drawn for the sheet 抽查.
+/// `spot_checks.parquet`: the households drawn for the sheet 抽查.
 pub fn write_spot_checks(path: &Path, checks: &[SpotCheckRow]) -> Result<(), OutputError> {
     write_parquet(
         path,
@@ -427,7 +427,10 @@ pub fn write_spot_checks(path: &Path, checks: &[SpotCheckRow]) -> Result<(), Out
             ),
             text_column(
                 "programme",
-                checks.iter().map(|c| c.programme.code().to_string()).collect(),
+                checks
+                    .iter()
+                    .map(|c| c.programme.code().to_string())
+                    .collect(),
             ),
             optional_text_column(
                 "region_code",
@@ -482,9 +485,10 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
             .map_or_else(
                 || vec![None; frame.height()],
                 |c| {
-                    c.str()
-                        .map(|s| s.iter().map(|v| v.map(str::to_string)).collect())
-                        .unwrap_or_else(|_| vec![None; frame.height()])
+                    c.str().map_or_else(
+                        |_| vec![None; frame.height()],
+                        |s| s.iter().map(|v| v.map(str::to_string)).collect(),
+                    )
                 },
             )
     };

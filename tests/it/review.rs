@@ -48,7 +48,14 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
         assert_eq!(header[0], "序号");
         assert_eq!(
             &header[10..],
-            ["核查结论", "核查人", "核查日期", "处理结果", "备注", "原因代码"]
+            [
+                "核查结论",
+                "核查人",
+                "核查日期",
+                "处理结果",
+                "备注",
+                "原因代码"
+            ]
         );
         let mut last_severity = 3;
         for row in range.rows().skip(1) {

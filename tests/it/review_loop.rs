@@ -1,6 +1,6 @@
 //! The review loop end to end: workbooks go out, come back filled (sorted, with extra
 //! columns, dates as cells or text), are imported, and the next run's statuses, workbooks,
-//! resolved flags and review_summary follow the findings.
+//! resolved flags and `review_summary` follow the findings.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -26,6 +26,8 @@ pub struct Fill {
     pub date_as_text: bool,
     pub action: Option<&'static str>,
     pub note: Option<&'static str>,
+    /// For a lead: the record (记录编号) the row names.
+    pub record_id: Option<String>,
 }
 
 impl Fill {
@@ -39,6 +41,7 @@ impl Fill {
             date_as_text: false,
             action: None,
             note: None,
+            record_id: None,
         }
     }
 }
@@ -73,22 +76,28 @@ pub fn fill_workbook(source: &Path, target: &Path, fills: &[Fill]) -> usize {
         let col = |title: &str| header.iter().position(|h| h == title);
         sheet.write(0, 0, "联系电话").unwrap();
         for (c, title) in header.iter().enumerate() {
-            sheet.write(0, u16::try_from(c + 1).unwrap(), title).unwrap();
+            sheet
+                .write(0, u16::try_from(c + 1).unwrap(), title)
+                .unwrap();
         }
         let body: Vec<&Vec<String>> = rows.iter().skip(1).rev().collect();
         for (r, row) in body.iter().enumerate() {
             let r = u32::try_from(r + 1).unwrap();
             sheet.write(r, 0, "13800000000").unwrap();
             for (c, value) in row.iter().enumerate() {
-                sheet.write(r, u16::try_from(c + 1).unwrap(), value).unwrap();
+                sheet
+                    .write(r, u16::try_from(c + 1).unwrap(), value)
+                    .unwrap();
             }
             let (Some(household), Some(code)) = (col("户编号"), col("原因代码")) else {
                 continue;
             };
-            let Some(fill) = fills
-                .iter()
-                .find(|f| f.household_id == row[household] && f.reason == row[code])
-            else {
+            let record = col("记录编号").map(|c| row[c].as_str());
+            let Some(fill) = fills.iter().find(|f| {
+                f.household_id == row[household]
+                    && f.reason == row[code]
+                    && f.record_id.as_deref() == record
+            }) else {
                 continue;
             };
             filled += 1;
@@ -153,10 +162,14 @@ fn statuses(out: &Path) -> BTreeMap<(String, String), Vec<String>> {
         .collect()
 }
 
-/// review_summary.csv rows by (county, township, reason).
+/// `review_summary.csv` rows by (county, township, reason).
 fn summary(out: &Path) -> BTreeMap<(String, String, String), BTreeMap<String, String>> {
     let bytes = std::fs::read(out.join("review_summary.csv")).unwrap();
-    assert_eq!(&bytes[..3], b"\xEF\xBB\xBF", "review_summary.csv starts with a BOM");
+    assert_eq!(
+        &bytes[..3],
+        b"\xEF\xBB\xBF",
+        "review_summary.csv starts with a BOM"
+    );
     let mut reader = csv::Reader::from_reader(&bytes[3..]);
     let headers = reader.headers().unwrap().clone();
     assert_eq!(
@@ -254,12 +267,17 @@ fn findings_come_back_and_steer_the_next_run() {
     let filled = run.dir.path().join("filled.xlsx");
     assert_eq!(fill_workbook(&source, &filled, &fills), 4);
 
-    let outcome = job::review::import(&run.out, &[filled.clone()], None, today()).unwrap();
+    let outcome =
+        job::review::import(&run.out, std::slice::from_ref(&filled), None, today()).unwrap();
     assert_eq!(outcome.recorded(), 4, "{:?}", outcome.problems);
     assert!(!outcome.rejected_any(), "{:?}", outcome.problems);
-    assert!(outcome.files[0].unreviewed > 0, "the other rows are not reviewed yet");
+    assert!(
+        outcome.files[0].unreviewed > 0,
+        "the other rows are not reviewed yet"
+    );
     // The same file again changes nothing.
-    let again = job::review::import(&run.out, &[filled.clone()], None, today()).unwrap();
+    let again =
+        job::review::import(&run.out, std::slice::from_ref(&filled), None, today()).unwrap();
     assert_eq!((again.recorded(), again.files[0].already_recorded), (0, 4));
 
     let next_day = fixture_as_of() + chrono::Days::new(1);
@@ -270,7 +288,10 @@ fn findings_come_back_and_steer_the_next_run() {
     assert_eq!(status(1), "dismissed");
     assert_eq!(status(2), "unverifiable");
     assert_eq!(status(3), "partly_confirmed");
-    assert_eq!(statuses[&key(0)][1..4], ["confirmed", "王建国", "2025-07-02"]);
+    assert_eq!(
+        statuses[&key(0)][1..4],
+        ["confirmed", "王建国", "2025-07-02"]
+    );
     assert_eq!(statuses[&key(1)][3], "2025-07-03", "a date typed as text");
     let others: Vec<&String> = statuses
         .iter()
@@ -278,7 +299,11 @@ fn findings_come_back_and_steer_the_next_run() {
         .map(|(_, v)| &v[0])
         .collect();
     assert!(others.iter().all(|s| *s == "persisting"), "{others:?}");
-    assert_eq!(next.flags.len(), run.summary.flags.len(), "dismissed flags stay for audit");
+    assert_eq!(
+        next.flags.len(),
+        run.summary.flags.len(),
+        "dismissed flags stay for audit"
+    );
 
     // The workbooks follow: the dismissed flag is gone, the confirmed ones wait for action.
     let workbook = workbook_of(&run.out, picked[0].flag.region_code.as_deref());
@@ -294,13 +319,22 @@ fn findings_come_back_and_steer_the_next_run() {
     assert!(listed(&awaiting, &key(0)) && listed(&awaiting, &key(3)));
     assert!(!listed(&to_visit, &key(0)));
     let verdict_col = awaiting[0].iter().position(|h| h == "核查结论").unwrap();
-    assert!(awaiting[1..].iter().all(|r| !r[verdict_col].is_empty()), "pre-filled");
+    assert!(
+        awaiting[1..].iter().all(|r| !r[verdict_col].is_empty()),
+        "pre-filled"
+    );
 
     // review_summary: four reviewed, precision (1 + 1) / (1 + 1 + 1) with its interval.
     let total = whole(&run.out);
     assert_eq!(total["flags"], next.flags.len().to_string());
     assert_eq!(
-        [&total["reviewed"], &total["confirmed"], &total["partly_confirmed"], &total["dismissed"], &total["unverifiable"]],
+        [
+            &total["reviewed"],
+            &total["confirmed"],
+            &total["partly_confirmed"],
+            &total["dismissed"],
+            &total["unverifiable"]
+        ],
         ["4", "1", "1", "1", "1"]
     );
     assert_eq!(total["pending"], (next.flags.len() - 4).to_string());
@@ -323,7 +357,10 @@ fn findings_come_back_and_steer_the_next_run() {
     // explain shows each finding and the status it gives.
     let explained = rollcheck::output::explain(&run.out, &key(1).0).unwrap();
     assert!(explained.contains("status: dismissed"), "{explained}");
-    assert!(explained.contains("情况不属实 dismissed by 王建国 on 2025-07-03"), "{explained}");
+    assert!(
+        explained.contains("情况不属实 dismissed by 王建国 on 2025-07-03"),
+        "{explained}"
+    );
 }
 
 #[test]
@@ -395,12 +432,24 @@ fn a_new_record_reopens_a_dismissed_flag_and_a_confirmed_flag_resolves_with_its_
         .collect();
     std::fs::write(run.data.join("roll.csv"), kept.join("\n") + "\n").unwrap();
 
-    job::run(&pipeline, Some(&run.data), fixture_as_of() + chrono::Days::new(1), &run.out)
-        .unwrap();
+    job::run(
+        &pipeline,
+        Some(&run.data),
+        fixture_as_of() + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
     let statuses = statuses(&run.out);
-    let reopened = &statuses[&(vehicle.flag.household_id.clone(), "vehicle_owned".to_string())];
+    let reopened = &statuses[&(
+        vehicle.flag.household_id.clone(),
+        "vehicle_owned".to_string(),
+    )];
     assert_eq!(reopened[0], "reopened");
-    assert!(reopened[4].contains("V-NEW-1"), "the evidence names what is new: {}", reopened[4]);
+    assert!(
+        reopened[4].contains("V-NEW-1"),
+        "the evidence names what is new: {}",
+        reopened[4]
+    );
     let resolved = read_parquet(&run.out.join("resolved.parquet"));
     let households = text_values(&resolved, "household_id");
     let at = households
@@ -414,7 +463,10 @@ fn a_new_record_reopens_a_dismissed_flag_and_a_confirmed_flag_resolves_with_its_
     assert_eq!([&total["confirmed"], &total["cancelled"]], ["1", "1"]);
     let workbook = workbook_of(&run.out, vehicle.flag.region_code.as_deref());
     let rows = sheet_rows(&workbook, "核查清单");
-    assert!(rows.iter().any(|r| r[1] == vehicle.flag.household_id), "reopened goes out again");
+    assert!(
+        rows.iter().any(|r| r[1] == vehicle.flag.household_id),
+        "reopened goes out again"
+    );
 }
 
 /// A CSV of findings with one bad row per rule, and one good row.
@@ -472,11 +524,19 @@ fn each_bad_row_is_rejected_on_its_own_and_named() {
         assert!(line.contains(column), "row {row}: {line}");
         assert!(line.contains(words), "row {row}: {line}");
     }
-    assert!(!stderr.contains("赵六") || !stderr.contains("INFO"), "no names in logs");
+    assert!(
+        !stderr.contains("赵六") || !stderr.contains("INFO"),
+        "no names in logs"
+    );
     // The good row was recorded; the flag it names is confirmed on the next run.
     let pipeline = county_nightly();
-    job::run(&pipeline, Some(&run.data), fixture_as_of() + chrono::Days::new(1), &run.out)
-        .unwrap();
+    job::run(
+        &pipeline,
+        Some(&run.data),
+        fixture_as_of() + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
     let statuses = statuses(&run.out);
     assert_eq!(statuses[&(ha.clone(), ra.to_string())][0], "confirmed");
     assert_eq!(statuses[&(hb.clone(), rb.to_string())][0], "persisting");
@@ -518,7 +578,11 @@ fn an_import_waits_for_no_run_it_takes_the_same_lock() {
     let run = run_synthetic_county(200, 6, Variant::Clean);
     let _lock = rollcheck::output::acquire_lock(&run.out).unwrap();
     let csv_path = run.dir.path().join("f.csv");
-    std::fs::write(&csv_path, "household_id,reason,verdict,reviewer,reviewed_on\n").unwrap();
+    std::fs::write(
+        &csv_path,
+        "household_id,reason,verdict,reviewer,reviewed_on\n",
+    )
+    .unwrap();
     Command::cargo_bin("rollcheck")
         .unwrap()
         .args(["review", "import"])
@@ -526,4 +590,485 @@ fn an_import_waits_for_no_run_it_takes_the_same_lock() {
         .arg(&csv_path)
         .assert()
         .code(75);
+}
+
+/// A pipeline file in `dir`: county-nightly with `extra` appended.
+fn pipeline_with(dir: &Path, extra: &str) -> rollcheck::config::Pipeline {
+    let text = crate::read_to_string(&crate::repo_path("pipelines/county-nightly.toml"))
+        .replace("audit_households_per_township = 0\n", "");
+    let path = dir.join("pipeline.toml");
+    std::fs::write(&path, format!("{text}{extra}\n")).unwrap();
+    rollcheck::config::Pipeline::load(&path).unwrap()
+}
+
+#[test]
+fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
+    // The hard county has namesakes: two members share a name and birth date, and a death
+    // record without an ID could be either's. Neither pair is accepted on its own.
+    let run = run_synthetic_county(900, 8, Variant::Hard);
+    let leads = read_parquet(&run.out.join("leads.parquet"));
+    let households = text_values(&leads, "household_id");
+    let records = text_values(&leads, "record_id");
+    let reasons = text_values(&leads, "reason");
+    assert!(
+        households.len() >= 2,
+        "the messy county has leads: {households:?}"
+    );
+    let probabilities: Vec<f64> = leads
+        .column("probability")
+        .unwrap()
+        .f64()
+        .unwrap()
+        .iter()
+        .flatten()
+        .collect();
+    assert!(
+        probabilities.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by probability"
+    );
+    let comparisons = text_values(&leads, "comparison");
+    assert!(comparisons
+        .iter()
+        .all(|c| c.contains("姓名") || c.contains("出生日期")));
+    let lead = |i: usize| {
+        let mut fill = Fill::new(households[i], reasons[i], "情况属实", 2);
+        fill.record_id = Some(records[i].to_string());
+        fill
+    };
+    let (accepted, mut rejected) = (lead(0), lead(1));
+    rejected.verdict = "情况不属实";
+    let workbook = {
+        let region = crate::read_parquet(&run.out.join("leads.parquet"));
+        let regions = text_values(&region, "region_code");
+        workbook_of(&run.out, Some(regions[0]))
+    };
+    let sheet = sheet_rows(&workbook, "待核实线索");
+    assert!(sheet.len() > 1, "the township's workbook lists its leads");
+    // Both leads may sit in different townships: fill each in its own workbook.
+    let mut files = Vec::new();
+    for (i, fill) in [accepted.clone(), rejected.clone()].into_iter().enumerate() {
+        let regions = text_values(&leads, "region_code");
+        let source = workbook_of(&run.out, Some(regions[i]));
+        let target = run.dir.path().join(format!("leads-{i}.xlsx"));
+        assert_eq!(fill_workbook(&source, &target, &[fill]), 1);
+        files.push(target);
+    }
+    let outcome = job::review::import(&run.out, &files, None, today()).unwrap();
+    assert_eq!(outcome.recorded(), 2, "{:?}", outcome.problems);
+
+    job::run(
+        &county_nightly(),
+        Some(&run.data),
+        fixture_as_of() + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
+    let statuses = statuses(&run.out);
+    let raised = &statuses[&(accepted.household_id.clone(), accepted.reason.clone())];
+    assert_eq!(
+        raised[0], "confirmed",
+        "the accepted lead raises its flag: {raised:?}"
+    );
+    assert_eq!(raised[1], "confirmed");
+    assert!(
+        raised[4].contains(accepted.record_id.as_deref().unwrap()),
+        "{}",
+        raised[4]
+    );
+    let matches = read_parquet(&run.out.join("matches.parquet"));
+    let notes = text_values(&matches, "note");
+    assert!(notes.contains(&"accepted by review (情况属实)"));
+    assert!(notes.contains(&"rejected by review (情况不属实)"));
+    let leads_after = read_parquet(&run.out.join("leads.parquet"));
+    let listed: Vec<&str> = text_values(&leads_after, "record_id");
+    assert!(
+        !listed.contains(&rejected.record_id.as_deref().unwrap()),
+        "rejected for good"
+    );
+    assert!(
+        !listed.contains(&accepted.record_id.as_deref().unwrap()),
+        "now a flag"
+    );
+}
+
+#[test]
+fn spot_checks_are_drawn_reproducibly_and_estimate_what_the_checks_miss() {
+    let run = run_synthetic_county(400, 9, Variant::Clean);
+    let pipeline = pipeline_with(run.dir.path(), "audit_households_per_township = 2");
+    job::run(&pipeline, Some(&run.data), fixture_as_of(), &run.out).unwrap();
+    let drawn = read_parquet(&run.out.join("spot_checks.parquet"));
+    let households: Vec<String> = text_values(&drawn, "household_id")
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let flagged: std::collections::BTreeSet<&str> = run
+        .summary
+        .flags
+        .iter()
+        .map(|f| f.flag.household_id.as_str())
+        .collect();
+    assert!(!households.is_empty());
+    assert!(
+        households.iter().all(|h| !flagged.contains(h.as_str())),
+        "unflagged only"
+    );
+    let regions = text_values(&drawn, "region_code");
+    let mut per_township: BTreeMap<String, usize> = BTreeMap::new();
+    for region in &regions {
+        *per_township
+            .entry(rollcheck::output::township_of(Some(region)))
+            .or_default() += 1;
+    }
+    assert!(per_township.values().all(|n| *n <= 2), "{per_township:?}");
+    // The same run draws the same households.
+    let again = run.dir.path().join("again");
+    job::run(&pipeline, Some(&run.data), fixture_as_of(), &again).unwrap();
+    let redrawn = read_parquet(&again.join("spot_checks.parquet"));
+    assert_eq!(text_values(&redrawn, "household_id"), households);
+
+    let workbook = workbook_of(&run.out, Some(regions[0]));
+    let rows = sheet_rows(&workbook, "抽查");
+    assert!(
+        rows.iter().any(|r| r[1] == households[0]),
+        "the sheet 抽查 lists it"
+    );
+    let target = run.dir.path().join("spot.xlsx");
+    let fill = Fill::new(&households[0], "spot_check", "情况属实", 6);
+    assert_eq!(fill_workbook(&workbook, &target, &[fill]), 1);
+    let outcome = job::review::import(&run.out, &[target], None, today()).unwrap();
+    assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
+    job::run(
+        &pipeline,
+        Some(&run.data),
+        fixture_as_of() + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
+    let rows = summary(&run.out);
+    let spot = &rows[&(
+        "all".to_string(),
+        "all".to_string(),
+        "spot_check".to_string(),
+    )];
+    assert_eq!([&spot["reviewed"], &spot["confirmed"]], ["1", "1"]);
+    assert_eq!(
+        whole(&run.out)["reviewed"],
+        "0",
+        "spot checks are not flags"
+    );
+    let report = crate::read_to_string(&run.out.join("report.html"));
+    assert!(
+        report.contains("推算，比对未发现的不符合条件户约"),
+        "the report estimates misses"
+    );
+}
+
+#[test]
+fn a_nightly_run_imports_what_was_dropped_in_the_inbox_once() {
+    let run = run_synthetic_county(300, 12, Variant::Clean);
+    let inbox = run.dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    let pipeline = pipeline_with(
+        run.dir.path(),
+        &format!("inbox = {:?}", inbox.display().to_string()),
+    );
+    job::run(&pipeline, Some(&run.data), fixture_as_of(), &run.out).unwrap();
+    let flag = &run.summary.flags[0].flag;
+    std::fs::write(
+        inbox.join("township.csv"),
+        format!(
+            "household_id,reason,verdict,reviewer,reviewed_on\n{},{},情况属实,孙八,2025-07-01\n",
+            flag.household_id,
+            flag.reason.code()
+        ),
+    )
+    .unwrap();
+    let next_day = fixture_as_of() + chrono::Days::new(1);
+    job::run(&pipeline, Some(&run.data), next_day, &run.out).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&crate::read_to_string(&run.out.join("manifest.json"))).unwrap();
+    let imports = manifest["review_imports"].as_array().unwrap();
+    assert_eq!(imports.len(), 1, "{imports:?}");
+    assert_eq!(imports[0]["recorded"], 1);
+    let key = (flag.household_id.clone(), flag.reason.code().to_string());
+    assert_eq!(
+        statuses(&run.out)[&key][0],
+        "confirmed",
+        "imported before matching"
+    );
+    job::run(
+        &pipeline,
+        Some(&run.data),
+        next_day + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&crate::read_to_string(&run.out.join("manifest.json"))).unwrap();
+    assert!(
+        manifest["review_imports"].as_array().unwrap().is_empty(),
+        "once"
+    );
+}
+
+#[test]
+fn a_second_reviewer_rechecks_a_share_and_disagreements_are_reported() {
+    let run = run_synthetic_county(300, 14, Variant::Clean);
+    let flags = &run.summary.flags;
+    let lines: Vec<String> = flags
+        .iter()
+        .take(6)
+        .map(|f| {
+            format!(
+                "{},{},情况属实,周九,2025-07-01",
+                f.flag.household_id,
+                f.flag.reason.code()
+            )
+        })
+        .collect();
+    let csv_path = run.dir.path().join("first.csv");
+    std::fs::write(
+        &csv_path,
+        format!(
+            "household_id,reason,verdict,reviewer,reviewed_on\n{}\n",
+            lines.join("\n")
+        ),
+    )
+    .unwrap();
+    job::review::import(&run.out, &[csv_path], None, today()).unwrap();
+    let workbook = run.dir.path().join("recheck.xlsx");
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args(["review", "sample"])
+        .arg(&run.out)
+        .args(["--share", "0.5", "--out"])
+        .arg(&workbook)
+        .assert()
+        .success();
+    let rows = sheet_rows(&workbook, "复核抽查");
+    assert!(
+        rows.len() >= 4,
+        "at least half of six, one per township at least: {}",
+        rows.len()
+    );
+    // The second reviewer disagrees on the first row drawn.
+    let code = rows[0].iter().position(|h| h == "原因代码").unwrap();
+    let mut fill = Fill::new(&rows[1][1], &rows[1][code], "情况不属实", 9);
+    fill.reviewer = "吴十";
+    let filled = run.dir.path().join("recheck-filled.xlsx");
+    assert_eq!(fill_workbook(&workbook, &filled, &[fill]), 1);
+    let outcome = job::review::import(&run.out, &[filled], None, today()).unwrap();
+    assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
+    let state = rollcheck::output::history::state_dir_of_run(&run.out);
+    let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
+    let rechecks = rollcheck::output::summary::rechecks(&findings);
+    let (checked, disagreed): (usize, usize) = rechecks
+        .iter()
+        .fold((0, 0), |(c, d), r| (c + r.checked, d + r.disagreed));
+    assert_eq!((checked, disagreed), (1, 1));
+    job::run(
+        &county_nightly(),
+        Some(&run.data),
+        fixture_as_of() + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
+    let report = crate::read_to_string(&run.out.join("report.html"));
+    assert!(
+        report.contains("结论不一致 disagreed"),
+        "the report lists re-checks"
+    );
+}
+
+/// The workbook a clerk re-saved in `LibreOffice` reads back the same findings.
+#[test]
+fn findings_survive_a_libreoffice_round_trip() {
+    let Some(office) = crate::installed_program(
+        "ROLLCHECK_LIBREOFFICE",
+        &["/usr/bin/libreoffice", "/usr/bin/soffice"],
+    ) else {
+        return crate::skip::because(
+            crate::skip::Tool::LibreOffice,
+            "LibreOffice is not installed",
+        );
+    };
+    let run = run_synthetic_county(300, 15, Variant::Clean);
+    let flag = &run.summary.flags[0];
+    let source = workbook_of(&run.out, flag.flag.region_code.as_deref());
+    let filled = run.dir.path().join("filled.xlsx");
+    let mut fill = Fill::new(
+        &flag.flag.household_id,
+        flag.flag.reason.code(),
+        "情况属实",
+        4,
+    );
+    fill.action = Some("取消");
+    assert_eq!(fill_workbook(&source, &filled, &[fill]), 1);
+    let resaved_dir = run.dir.path().join("resaved");
+    let profile = run.dir.path().join("lo-profile");
+    let status = std::process::Command::new(office)
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            profile.display()
+        ))
+        .args([
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+        ])
+        .arg(&resaved_dir)
+        .arg(&filled)
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let resaved = resaved_dir.join("filled.xlsx");
+    let outcome = job::review::import(&run.out, &[resaved], None, today()).unwrap();
+    assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
+    let findings = rollcheck::output::query(
+        &run.out,
+        &rollcheck::output::history::state_dir_of_run(&run.out),
+        "SELECT verdict, action, reviewed_on FROM findings",
+    )
+    .unwrap();
+    assert_eq!(text_values(&findings, "verdict"), ["confirmed"]);
+    assert_eq!(text_values(&findings, "action"), ["cancelled"]);
+    assert_eq!(text_values(&findings, "reviewed_on"), ["2025-07-04"]);
+}
+
+/// openpyxl (as Python tools and WPS-like editors write) fills the workbook in place, sorts
+/// its rows and hides some behind a filter.
+#[test]
+fn findings_filled_sorted_and_filtered_with_openpyxl_are_read() {
+    let Some(python) = std::env::var_os("ROLLCHECK_PYTHON") else {
+        return crate::skip::because(crate::skip::Tool::Python, "ROLLCHECK_PYTHON is not set");
+    };
+    let has_openpyxl = std::process::Command::new(&python)
+        .args(["-c", "import openpyxl"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_openpyxl {
+        return crate::skip::because(crate::skip::Tool::Python, "openpyxl is not installed");
+    }
+    let run = run_synthetic_county(300, 16, Variant::Clean);
+    let flag = &run.summary.flags[0].flag;
+    let source = workbook_of(&run.out, flag.region_code.as_deref());
+    let target = run.dir.path().join("openpyxl.xlsx");
+    let script = r#"
+import sys, datetime, openpyxl
+source, target, household, reason = sys.argv[1:5]
+book = openpyxl.load_workbook(source)
+sheet = book["核查清单"]
+header = [c.value for c in sheet[1]]
+col = {name: i for i, name in enumerate(header)}
+rows = [[c.value for c in r] for r in sheet.iter_rows(min_row=2)]
+rows.sort(key=lambda r: str(r[col["户编号"]]), reverse=True)
+for r, values in enumerate(rows, start=2):
+    for c, value in enumerate(values, start=1):
+        sheet.cell(row=r, column=c, value=value)
+    if values[col["户编号"]] == household and values[col["原因代码"]] == reason:
+        sheet.cell(row=r, column=col["核查结论"] + 1, value="部分属实 ")
+        sheet.cell(row=r, column=col["核查人"] + 1, value="郑十一")
+        sheet.cell(row=r, column=col["核查日期"] + 1, value=datetime.date(2025, 7, 8))
+        sheet.cell(row=r, column=col["处理结果"] + 1, value="调整")
+    else:
+        sheet.row_dimensions[r].hidden = True
+book.save(target)
+"#;
+    let status = std::process::Command::new(&python)
+        .args(["-c", script])
+        .arg(&source)
+        .arg(&target)
+        .arg(&flag.household_id)
+        .arg(flag.reason.code())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let outcome = job::review::import(&run.out, &[target], None, today()).unwrap();
+    assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
+    job::run(
+        &county_nightly(),
+        Some(&run.data),
+        fixture_as_of() + chrono::Days::new(1),
+        &run.out,
+    )
+    .unwrap();
+    let key = (flag.household_id.clone(), flag.reason.code().to_string());
+    assert_eq!(
+        statuses(&run.out)[&key][..4],
+        [
+            "partly_confirmed",
+            "partly_confirmed",
+            "郑十一",
+            "2025-07-08"
+        ]
+    );
+}
+
+/// An import killed at any moment leaves each file's findings whole or absent, and importing
+/// again completes it without duplicates.
+#[test]
+fn a_killed_import_leaves_each_files_findings_whole_or_absent() {
+    let run = run_synthetic_county(600, 18, Variant::Clean);
+    let files: Vec<PathBuf> = run
+        .summary
+        .flags
+        .chunks(2)
+        .take(24)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let path = run.dir.path().join(format!("f{i:02}.csv"));
+            let lines: Vec<String> = chunk
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{},{},情况属实,冯十二,2025-07-01",
+                        f.flag.household_id,
+                        f.flag.reason.code()
+                    )
+                })
+                .collect();
+            std::fs::write(
+                &path,
+                format!(
+                    "household_id,reason,verdict,reviewer,reviewed_on\n{}\n",
+                    lines.join("\n")
+                ),
+            )
+            .unwrap();
+            path
+        })
+        .collect();
+    let expected: usize = run.summary.flags.chunks(2).take(24).map(<[_]>::len).sum();
+    let state = rollcheck::output::history::state_dir_of_run(&run.out);
+    for delay_ms in [5, 20, 60, 150] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollcheck"))
+            .args(["-q", "review", "import"])
+            .arg(&run.out)
+            .args(&files)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
+        for batch in &findings.batches {
+            let rows = crate::read_to_string(Path::new(&batch.file)).lines().count() - 1;
+            assert_eq!(batch.findings.len(), rows, "{}: all of the file or none", batch.file);
+        }
+    }
+    let outcome = job::review::import(&run.out, &files, None, today()).unwrap();
+    assert!(!outcome.rejected_any(), "{:?}", outcome.problems);
+    let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
+    assert_eq!(findings.len(), expected, "nothing twice, nothing lost: {:?}", outcome.files);
 }
