@@ -293,7 +293,7 @@ impl<'a> SentOut<'a> {
             subject,
             verdict: row.verdict,
             action: row.action,
-            reviewer: row.reviewer.clone(),
+            reviewer: mask_ids_in_text(&row.reviewer),
             reviewed_on: row.reviewed_on,
             note: row.note.as_deref().map(mask_ids_in_text),
             file: row.file.clone(),

@@ -278,12 +278,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
             outputs.as_of,
         )?;
         summary::write_csv(&staging.join("review_summary.csv"), &outputs.review.summary)?;
-        summary_workbook::write(
-            &staging.join("summary.xlsx"),
-            &outputs.review.summary,
-            &outputs.review.outcome,
-            outputs.as_of,
-        )?;
+        summary_workbook::write(&staging.join("summary.xlsx"), outputs.review, outputs.as_of)?;
         let report = report::render(outputs);
         files::write_file(&staging.join("report.html"), report.as_bytes())?;
         let model = serde_json::to_vec_pretty(outputs.parameters)

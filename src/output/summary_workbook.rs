@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
 use super::files::write_file;
-use super::summary::{cells, Outcome, SummaryRow, SUMMARY_COLUMNS};
+use super::summary::{cells, RecheckRow, SUMMARY_COLUMNS};
 use super::OutputError;
 
 const HEADERS_ZH: [&str; 19] = [
@@ -36,19 +36,15 @@ const HEADERS_ZH: [&str; 19] = [
 /// Writes the workbook to `path`.
 pub fn write(
     path: &Path,
-    rows: &[SummaryRow],
-    outcome: &Outcome,
+    review: &super::ReviewOutcomes,
     as_of: NaiveDate,
 ) -> Result<(), OutputError> {
-    let bytes = workbook(rows, outcome, as_of).map_err(|e| OutputError::write(path, e))?;
+    let bytes = workbook(review, as_of).map_err(|e| OutputError::write(path, e))?;
     write_file(path, &bytes)
 }
 
-fn workbook(
-    rows: &[SummaryRow],
-    outcome: &Outcome,
-    as_of: NaiveDate,
-) -> Result<Vec<u8>, XlsxError> {
+fn workbook(review: &super::ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxError> {
+    let (rows, outcome) = (&review.summary, &review.outcome);
     let mut workbook = Workbook::new();
     // Dated by the as-of date, not the clock, so the same run writes the same bytes.
     workbook.set_properties(
@@ -102,7 +98,27 @@ fn workbook(
         "说明：每户按最重的处理结果计一次（取消 > 调整 > 转复核 > 维持）；月保障金为花名册所载该户成员月保障金之和。",
     )?;
     results.set_column_width(0, 30)?;
+    rechecks_sheet(workbook.add_worksheet(), &review.rechecks, &bold)?;
     workbook.save_to_buffer()
+}
+
+/// 复核一致性: per township, the findings a second reviewer re-checked and how many differ.
+fn rechecks_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    rows: &[RecheckRow],
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    sheet.set_name("复核一致性")?;
+    for (col, title) in (0u16..).zip(["乡镇（街道）", "复核事项", "结论不一致"]) {
+        sheet.write_with_format(0, col, title, bold)?;
+    }
+    for (r, row) in (1u32..).zip(rows) {
+        sheet.write(r, 0, &row.township)?;
+        sheet.write(r, 1, count(row.checked))?;
+        sheet.write(r, 2, count(row.disagreed))?;
+    }
+    sheet.set_column_width(0, 16)?;
+    Ok(())
 }
 
 fn count(n: usize) -> f64 {
