@@ -530,7 +530,8 @@ pub fn merge(
 ) -> Result<RunSummary, JobError> {
     let (manifest, scored) = read_shards(shard_dirs)?;
     let as_of = as_of.unwrap_or_else(|| {
-        crate::ingest::parse_date(&manifest.as_of).expect("a shard's as-of date is a date")
+        // `read_shard` refuses a shard.json whose as-of date does not parse.
+        crate::ingest::parse_date(&manifest.as_of).expect("read_shard checked the as-of date")
     });
     let linking = Linking::FromShards {
         run_id: &manifest.run_id,

@@ -90,23 +90,28 @@ fn reason_text(code: &str) -> String {
     }
 }
 
+/// A share with its interval, `0.6667 (0.2077–0.9385)`, or a dash where there is none.
+fn precision_text(precision: Option<(f64, f64, f64)>) -> String {
+    precision.map_or_else(
+        || "—".to_string(),
+        |(p, low, high)| {
+            format!(
+                "{} ({}–{})",
+                format_score(p),
+                format_score(low),
+                format_score(high)
+            )
+        },
+    )
+}
+
 fn summary_table<'a>(title: &str, rows: impl Iterator<Item = &'a SummaryRow>) -> String {
     let mut table = format!(
         "<h3>{}</h3><table><tr><th>县 county</th><th>乡镇 township</th><th>原因 reason</th><th>疑点 flags</th><th>已核查 reviewed</th><th>属实 confirmed</th><th>部分属实 partly</th><th>不属实 dismissed</th><th>无法核实 unverifiable</th><th>待核查 pending</th><th>完成率 completion</th><th>精确率 precision (95% CI)</th><th>取消 cancelled</th><th>调整 adjusted</th><th>属实户月保障金 yuan</th></tr>",
         escape(title)
     );
     for row in rows {
-        let precision = row.precision().map_or_else(
-            || "—".to_string(),
-            |(p, low, high)| {
-                format!(
-                    "{} ({}–{})",
-                    format_score(p),
-                    format_score(low),
-                    format_score(high)
-                )
-            },
-        );
+        let precision = precision_text(row.precision());
         let _ = write!(
             table,
             r#"<tr><td>{}</td><td>{}</td><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{:.1}%</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{:.2}</td></tr>"#,
@@ -136,17 +141,7 @@ fn score_bands(bands: &[(f64, usize, usize)]) -> String {
         "<h3>概率匹配各得分段的实测精确率 Precision per score band (probabilistic matches and leads)</h3><table><tr><th>得分 score ≥</th><th>属实 upheld</th><th>不属实 dismissed</th><th>精确率 precision (95% CI)</th></tr>",
     );
     for (edge, upheld, dismissed) in bands {
-        let precision = wilson(*upheld, upheld + dismissed).map_or_else(
-            || "—".to_string(),
-            |(p, low, high)| {
-                format!(
-                    "{} ({}–{})",
-                    format_score(p),
-                    format_score(low),
-                    format_score(high)
-                )
-            },
-        );
+        let precision = precision_text(wilson(*upheld, upheld + dismissed));
         let _ = write!(
             table,
             r#"<tr><td class="num">{}</td><td class="num">{upheld}</td><td class="num">{dismissed}</td><td class="num">{}</td></tr>"#,

@@ -75,6 +75,12 @@ pub fn read_shard(dir: &Path) -> Result<(ShardManifest, ScoredPairs), OutputErro
             ),
         ));
     }
+    if crate::ingest::parse_date(&manifest.as_of).is_none() {
+        return Err(OutputError::read(
+            &path,
+            format!("`as_of`: `{}` is not a date (YYYY-MM-DD)", manifest.as_of),
+        ));
+    }
     let path = dir.join("pairs.parquet");
     let frame = read(&path)?;
     let mut columns = Vec::new();

@@ -184,6 +184,33 @@ fn merge_refuses_incomplete_mixed_or_foreign_shards() {
     assert!(!out.exists(), "a refused merge writes nothing");
 }
 
+/// A shard.json whose as-of date is not a date: merge exits 65 naming the file, no panic.
+#[test]
+fn a_corrupt_shard_manifest_exits_65_naming_it() {
+    let county = county(300);
+    let shards = run_shards(&county, 2, job::PIECE_ROWS);
+    let manifest = shards[1].join("shard.json");
+    let text = crate::read_to_string(&manifest).replace("2025-06-30", "2025-13-45");
+    std::fs::write(&manifest, text).unwrap();
+    let assert = Command::cargo_bin("rollcheck")
+        .unwrap()
+        .arg("merge")
+        .arg(&county.pipeline.file)
+        .args(&shards)
+        .arg("--data")
+        .arg(&county.data)
+        .arg("--out")
+        .arg(county.dir.path().join("merged"))
+        .assert()
+        .code(65);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(&manifest.display().to_string()), "{stderr}");
+    assert!(
+        stderr.contains("2025-13-45") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn shard_and_merge_on_the_command_line() {
     let county = county(300);
