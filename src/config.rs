@@ -798,6 +798,27 @@ mod tests {
         );
     }
 
+    /// The shipped nightly pipeline spells out the code's defaults: a pipeline that names
+    /// only its sources resolves to the same programmes, rules, link and review settings.
+    #[test]
+    fn county_nightly_resolves_to_the_code_defaults() {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/county-nightly.toml");
+        let shipped = Pipeline::load(&shipped).unwrap();
+        let sources: String = Source::ALL
+            .iter()
+            .map(|s| format!("[sources.{}]\n", s.code()))
+            .collect();
+        let defaults = parse(&sources).unwrap();
+        assert_eq!(shipped.programmes, defaults.programmes);
+        assert_eq!(shipped.rules, defaults.rules);
+        assert_eq!(shipped.link, defaults.link);
+        assert_eq!(shipped.review, defaults.review);
+        assert_eq!(
+            shipped.sources.keys().collect::<Vec<_>>(),
+            defaults.sources.keys().collect::<Vec<_>>()
+        );
+    }
+
     #[test]
     fn unknown_key_is_named_with_its_path() {
         let err = parse("[sources.roll]\n[rules.vehicle_owned]\nexempt = []\n").unwrap_err();
