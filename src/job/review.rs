@@ -75,6 +75,7 @@ pub(super) fn import_into(
     }
     let conflicting = conflicting_rows(&read);
     let sent = SentOut::new(run);
+    let mut recorded = history.findings().signatures();
     for file in read {
         let mut file_outcome = ImportedFile {
             file: file.path.display().to_string(),
@@ -96,10 +97,10 @@ pub(super) fn import_into(
                 continue;
             }
             match sent.finding(&row, &run.run_id) {
-                Ok(finding) if history.findings().already_recorded(&finding) => {
+                // The same row of an earlier import, or twice in this file: recorded once.
+                Ok(finding) if !recorded.insert(finding.signature()) => {
                     file_outcome.already_recorded += 1;
                 }
-                Ok(finding) if accepted.iter().any(|f: &Finding| f.says_the_same(&finding)) => {}
                 Ok(finding) => accepted.push(finding),
                 Err((column, message)) => {
                     file_outcome.rejected += 1;

@@ -79,16 +79,28 @@ pub struct Finding {
     pub monthly_benefit: Option<f64>,
 }
 
+/// What makes two findings the same: a re-import of the same row gives the same signature.
+pub type Signature = (
+    String,
+    Subject,
+    Verdict,
+    Option<Action>,
+    String,
+    NaiveDate,
+    Option<String>,
+);
+
 impl Finding {
-    /// Two findings say the same when a re-import of the same row would produce them.
-    pub fn says_the_same(&self, other: &Finding) -> bool {
-        self.household_id == other.household_id
-            && self.subject == other.subject
-            && self.verdict == other.verdict
-            && self.action == other.action
-            && self.reviewer == other.reviewer
-            && self.reviewed_on == other.reviewed_on
-            && self.note == other.note
+    pub fn signature(&self) -> Signature {
+        (
+            self.household_id.clone(),
+            self.subject.clone(),
+            self.verdict,
+            self.action,
+            self.reviewer.clone(),
+            self.reviewed_on,
+            self.note.clone(),
+        )
     }
 }
 
@@ -191,9 +203,9 @@ impl Findings {
         latest.into_iter().map(|(k, (_, f))| (k, f)).collect()
     }
 
-    /// Whether this exact finding is already recorded (re-importing a file changes nothing).
-    pub fn already_recorded(&self, finding: &Finding) -> bool {
-        self.all().any(|(_, f)| f.says_the_same(finding))
+    /// The signature of every finding recorded: re-importing a file changes nothing.
+    pub fn signatures(&self) -> std::collections::HashSet<Signature> {
+        self.all().map(|(_, f)| f.signature()).collect()
     }
 
     /// Records one import atomically; returns the batch file. Call under the run lock.
@@ -289,8 +301,9 @@ mod tests {
             latest.values().next().unwrap().verdict,
             Verdict::Unverifiable
         );
-        assert!(read.already_recorded(&finding(Verdict::Confirmed, 3, 40)));
-        assert!(!read.already_recorded(&finding(Verdict::Confirmed, 4, 2)));
+        let recorded = read.signatures();
+        assert!(recorded.contains(&finding(Verdict::Confirmed, 3, 40).signature()));
+        assert!(!recorded.contains(&finding(Verdict::Confirmed, 4, 2).signature()));
     }
 
     #[test]
