@@ -220,8 +220,120 @@ vocabulary! {
     }
 }
 
+/// An administrative division code as rolls and IDs write it: the first 6 digits name a
+/// county (GB/T 2260), 9 a township, 12 a village. The one place that hierarchy is derived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RegionCode<'a>(&'a str);
+
+/// How far two region codes agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionAgreement {
+    Village,
+    Township,
+    County,
+    Other,
+}
+
+/// The grouping key of a household without a usable region code.
+pub const UNASSIGNED: &str = "unassigned";
+
+impl<'a> RegionCode<'a> {
+    /// A code of digits only (so it can name a file), else `None`.
+    pub fn parse(code: &'a str) -> Option<RegionCode<'a>> {
+        (!code.is_empty() && code.bytes().all(|b| b.is_ascii_digit())).then_some(RegionCode(code))
+    }
+
+    pub fn as_str(self) -> &'a str {
+        self.0
+    }
+
+    fn prefix(self, digits: usize) -> Option<&'a str> {
+        self.0.get(..digits).filter(|_| self.0.len() >= digits)
+    }
+
+    /// The county: the first 6 digits, when the code has them.
+    pub fn county(self) -> Option<&'a str> {
+        self.prefix(6)
+    }
+
+    /// The township: the first 9 digits, when the code has them.
+    pub fn township(self) -> Option<&'a str> {
+        self.prefix(9)
+    }
+
+    /// The village: the first 12 digits, when the code has them.
+    pub fn village(self) -> Option<&'a str> {
+        self.prefix(12)
+    }
+
+    /// The finest level at which both codes name the same place.
+    pub fn agreement(self, other: RegionCode) -> RegionAgreement {
+        let same = |digits: usize| matches!((self.prefix(digits), other.prefix(digits)), (Some(a), Some(b)) if a == b);
+        if same(12) {
+            RegionAgreement::Village
+        } else if same(9) {
+            RegionAgreement::Township
+        } else if same(6) {
+            RegionAgreement::County
+        } else {
+            RegionAgreement::Other
+        }
+    }
+
+    /// The township as workbooks and summaries name it: 9 digits written as 12
+    /// (`411526101000`); a shorter code stands for itself; no code is `unassigned`.
+    pub fn township_key(code: Option<&str>) -> String {
+        match code.and_then(RegionCode::parse) {
+            Some(region) => region
+                .township()
+                .map_or_else(|| region.as_str().to_string(), |t| format!("{t}000")),
+            None => UNASSIGNED.to_string(),
+        }
+    }
+
+    /// The county as summaries name it: 6 digits, else `unassigned`.
+    pub fn county_key(code: Option<&str>) -> String {
+        code.and_then(RegionCode::parse)
+            .and_then(RegionCode::county)
+            .map_or_else(|| UNASSIGNED.to_string(), str::to_string)
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn region_codes_name_county_township_and_village() {
+        let village = RegionCode::parse("411526101001").unwrap();
+        assert_eq!(village.county(), Some("411526"));
+        assert_eq!(village.township(), Some("411526101"));
+        assert_eq!(RegionCode::parse("411526").unwrap().township(), None);
+        assert_eq!(RegionCode::parse("../etc"), None);
+        let agree = |a: &str, b: &str| {
+            RegionCode::parse(a)
+                .unwrap()
+                .agreement(RegionCode::parse(b).unwrap())
+        };
+        assert_eq!(
+            agree("411526101001", "411526101001"),
+            RegionAgreement::Village
+        );
+        assert_eq!(
+            agree("411526101001", "411526101002"),
+            RegionAgreement::Township
+        );
+        assert_eq!(agree("411526101001", "411526"), RegionAgreement::County);
+        assert_eq!(agree("411526101001", "410101"), RegionAgreement::Other);
+        assert_eq!(
+            RegionCode::township_key(Some("411526101001")),
+            "411526101000"
+        );
+        assert_eq!(RegionCode::township_key(Some("411526")), "411526");
+        assert_eq!(RegionCode::township_key(None), "unassigned");
+        assert_eq!(RegionCode::township_key(Some("../etc")), "unassigned");
+        assert_eq!(RegionCode::county_key(Some("411526101001")), "411526");
+        assert_eq!(RegionCode::county_key(Some("4115")), "unassigned");
+    }
     use super::*;
 
     #[test]

@@ -17,7 +17,7 @@ use rayon::prelude::*;
 
 use super::compare::id_chars;
 use super::key_index::KeyIndex;
-use crate::model::BlockingRule;
+use crate::model::{BlockingRule, RegionCode};
 use crate::normalize::Person;
 
 /// A 64-bit key for a rule's parts.
@@ -78,9 +78,12 @@ impl BlockingRule {
                 }
             }
             BlockingRule::RegionNameReading => {
-                if let Some(region) = region.filter(|r| r.len() >= 6) {
+                let county = region
+                    .and_then(RegionCode::parse)
+                    .and_then(RegionCode::county);
+                if let Some(county) = county {
                     if !person.name.reading.is_empty() {
-                        keys.push(hashed((&region[..6], &person.name.reading)));
+                        keys.push(hashed((county, &person.name.reading)));
                     }
                 }
             }

@@ -3,6 +3,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::model::{RegionAgreement, RegionCode};
 use crate::normalize::{compare_names, NameLevel, Person};
 
 /// How two IDs compare, on their cleaned characters.
@@ -162,15 +163,14 @@ pub fn compare_dates(a: Option<NaiveDate>, b: Option<NaiveDate>) -> BirthLevel {
 }
 
 fn compare_regions(a: Option<&str>, b: Option<&str>) -> RegionLevel {
-    let (Some(a), Some(b)) = (a, b) else {
+    let (Some(a), Some(b)) = (a.and_then(RegionCode::parse), b.and_then(RegionCode::parse)) else {
         return RegionLevel::Missing;
     };
-    let common = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
-    match common {
-        12.. => RegionLevel::Village,
-        9..=11 if a.len() >= 9 && b.len() >= 9 => RegionLevel::Township,
-        6.. => RegionLevel::County,
-        _ => RegionLevel::Other,
+    match a.agreement(b) {
+        RegionAgreement::Village => RegionLevel::Village,
+        RegionAgreement::Township => RegionLevel::Township,
+        RegionAgreement::County => RegionLevel::County,
+        RegionAgreement::Other => RegionLevel::Other,
     }
 }
 

@@ -22,8 +22,8 @@ use rayon::prelude::*;
 
 use crate::config::{LinkParameters, LinkSpec};
 use crate::ingest::{Ingested, RollMember};
-use crate::model::BlockingRule;
 use crate::model::Source;
+use crate::model::{BlockingRule, RegionCode};
 use crate::normalize::{NameLevel, Normalized, Person};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
@@ -649,11 +649,11 @@ fn member_regions<'a>(roll: &'a [RollMember], members: &'a [Person]) -> Vec<Opti
     roll.iter()
         .zip(members)
         .map(|(member, person)| {
-            member
-                .region_code
-                .as_deref()
-                .filter(|r| r.len() >= 6)
-                .or_else(|| id_chars(person).map(|c| &c[..6]))
+            let roll = member.region_code.as_deref().and_then(RegionCode::parse);
+            let id = || id_chars(person).and_then(|c| RegionCode::parse(c.get(..6)?));
+            roll.filter(|r| r.county().is_some())
+                .or_else(id)
+                .map(RegionCode::as_str)
         })
         .collect()
 }
@@ -688,7 +688,11 @@ impl<'a> Sides<'a> {
             .map(|persons| {
                 persons
                     .iter()
-                    .map(|p| id_chars(p).map(|c| &c[..6]))
+                    .map(|p| {
+                        id_chars(p)
+                            .and_then(|c| RegionCode::parse(c.get(..6)?))
+                            .map(RegionCode::as_str)
+                    })
                     .collect()
             })
             .collect();

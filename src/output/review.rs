@@ -142,18 +142,10 @@ pub fn write_recheck_workbook(path: &Path, items: &[RecheckItem]) -> Result<(), 
 pub const SPOT_CHECK_LABEL: &str =
     "抽查（未预警户，核实是否符合救助条件；发现不符合条件填“情况属实”）";
 
-/// The township a household belongs to: the first 9 digits of its region code, written as
-/// a 12-digit code; shorter or missing codes stand for themselves.
+/// The township a household belongs to (`RegionCode::township_key`): the name of its
+/// workbook.
 pub fn township_of(region_code: Option<&str>) -> String {
-    match region_code {
-        Some(code) if code.len() >= 9 && code.bytes().all(|b| b.is_ascii_digit()) => {
-            format!("{}000", &code[..9])
-        }
-        Some(code) if !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
-            code.to_string()
-        }
-        _ => "unassigned".to_string(),
-    }
+    crate::model::RegionCode::township_key(region_code)
 }
 
 /// A date as Excel stores it.

@@ -140,22 +140,12 @@ pub fn wilson(successes: usize, trials: usize) -> Option<(f64, f64, f64)> {
     Some((p, (centre - half).max(0.0), (centre + half).min(1.0)))
 }
 
-/// The county of a region code: its first 6 digits.
-pub fn county_of(region_code: Option<&str>) -> String {
-    match region_code {
-        Some(code) if code.len() >= 6 && code.bytes().all(|b| b.is_ascii_digit()) => {
-            code[..6].to_string()
-        }
-        _ => "unassigned".to_string(),
-    }
-}
-
 /// Rows per (county, township, reason) with `all` subtotals at each level, sorted.
 pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
     let mut groups: BTreeMap<(String, String, String), (SummaryRow, BTreeSet<&str>)> =
         BTreeMap::new();
     for item in items {
-        let county = county_of(item.region_code);
+        let county = crate::model::RegionCode::county_key(item.region_code);
         let township = township_of(item.region_code);
         let reasons: &[&str] = if item.reason == SPOT_CHECK {
             &[SPOT_CHECK]
