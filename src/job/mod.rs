@@ -1,8 +1,13 @@
 //! One check, end to end: ingest → normalize → link → rules, then output. `evaluate` runs the
-//! stages in memory (tests call it directly); `run` adds the lock, history and atomic write.
+//! stages in memory (tests call it directly); `run` adds the lock, the review inbox, history
+//! and the atomic write. Sharded runs and merge live in `shard`, the review loop's commands
+//! in `review`, what findings make of a run in `outcomes`.
 
 mod outcomes;
 pub mod review;
+mod shard;
+
+pub use shard::{merge, run_shard, ShardError};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +16,7 @@ use std::time::Instant;
 use chrono::NaiveDate;
 
 use crate::config::{hex_sha256, Pipeline};
-use crate::ingest::{self, IngestError, Ingested, Registry};
+use crate::ingest::{self, IngestError, Ingested};
 use crate::link::{self, Links};
 use crate::model::Reason;
 use crate::normalize::{self, Normalized};
@@ -28,44 +33,6 @@ pub enum JobError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Shard(#[from] ShardError),
-}
-
-/// Why shards cannot be run or merged.
-#[derive(Debug, thiserror::Error)]
-pub enum ShardError {
-    #[error(
-        "a sharded run needs fixed model parameters: a model trained on one shard would differ \
-         from the whole run's. Set `[link] parameters` to a model.json (e.g. from a previous \
-         whole run, or one run on a sample)"
-    )]
-    NeedsParameters,
-    #[error("{path}: shard {shard} is from run {run_id}, the other shards from run {expected}")]
-    Mixed {
-        path: PathBuf,
-        shard: link::Shard,
-        run_id: String,
-        expected: String,
-    },
-    #[error("{path}: shard {shard}, but the other shards are of {count}")]
-    Count {
-        path: PathBuf,
-        shard: link::Shard,
-        count: u32,
-    },
-    #[error("{path}: shard {shard} is given twice")]
-    Twice { path: PathBuf, shard: link::Shard },
-    #[error("shards missing: {missing} (of {count}); merge needs every shard")]
-    Missing { missing: String, count: u32 },
-    #[error("no shard directories given")]
-    None,
-    #[error(
-        "the shards are of run {shards_run}, but this pipeline, as-of date and these inputs \
-         make run {this_run}: merge must read the same inputs the shards read"
-    )]
-    OtherRun {
-        shards_run: String,
-        this_run: String,
-    },
 }
 
 /// Everything the stages produced, before anything is written.
@@ -149,7 +116,7 @@ fn evaluate_stages(
             scored,
             rows_per_piece,
         } => {
-            let (ingested, normalized, scored) = read_linked_records(
+            let (ingested, normalized, scored) = shard::read_linked_records(
                 pipeline,
                 data_dir,
                 scored,
@@ -219,104 +186,9 @@ fn read_and_normalize(
     Ok((ingested, normalized))
 }
 
-/// The ingest and normalize stages of `merge`: the roll whole, and of each registry, read
-/// one at a time, only the records that the shards' pairs or a shared valid ID link to a
-/// member (`link::LinkedRecords`). Returns the shards' pairs renumbered to the kept records.
-fn read_linked_records(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    shards: &link::ScoredPairs,
-    rows_per_piece: usize,
-    progress: Progress,
-    timer: &mut StageTimer,
-) -> Result<(Ingested, Normalized, link::ScoredPairs), IngestError> {
-    progress("reading inputs");
-    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
-    let mut normalized = Normalized {
-        members: normalize::members(&ingested.roll),
-        registries: Vec::new(),
-    };
-    let linked = link::LinkedRecords::new(&normalized);
-    let mut shards = shards.clone();
-    let mut kept: Vec<Vec<usize>> = Vec::new();
-    let mut quarantine = Vec::new();
-    let inputs = each_registry_piece(
-        pipeline,
-        data_dir,
-        rows_per_piece,
-        &mut quarantine,
-        &mut |registry_idx, first_record, piece| {
-            if ingested.registries.len() == registry_idx {
-                ingested.registries.push(Registry {
-                    source: piece.source,
-                    records: Vec::new(),
-                });
-                normalized.registries.push(Vec::new());
-                kept.push(Vec::new());
-            }
-            let persons = normalize::records(&piece);
-            let kept_here = linked.of_piece(registry_idx, first_record, &persons, &shards);
-            let local: Vec<usize> = kept_here.iter().map(|r| r - first_record).collect();
-            let records = &mut ingested.registries[registry_idx].records;
-            records.extend(keep_only(piece.records, &local));
-            normalized.registries[registry_idx].extend(keep_only(persons, &local));
-            kept[registry_idx].extend(kept_here);
-        },
-    )?;
-    for (registry_idx, kept) in kept.iter().enumerate() {
-        shards.renumber_records(registry_idx, kept);
-    }
-    ingested.inputs.extend(inputs);
-    ingested.quarantine.append(&mut quarantine);
-    timer.lap("ingest");
-    log_ingested(&ingested);
-    Ok((ingested, normalized, shards))
-}
-
-/// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and
-/// hands every piece to `each` with its registry's index and the number, in that registry,
-/// of its first record. Unusable rows go to `quarantine`; returns the registries' input
-/// records.
-fn each_registry_piece(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    rows_per_piece: usize,
-    quarantine: &mut Vec<ingest::QuarantinedRow>,
-    each: &mut dyn FnMut(usize, usize, Registry),
-) -> Result<Vec<ingest::InputInfo>, IngestError> {
-    let mut inputs = Vec::new();
-    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        let mut first_record = 0;
-        let info = ingest::load_registry_in_pieces(
-            pipeline,
-            data_dir,
-            source,
-            rows_per_piece,
-            quarantine,
-            &mut |piece| {
-                let records = piece.records.len();
-                each(registry_idx, first_record, piece);
-                first_record += records;
-            },
-        )?;
-        inputs.push(info);
-    }
-    Ok(inputs)
-}
-
-/// The items at the positions `kept` (ascending), in order.
-fn keep_only<T>(items: Vec<T>, kept: &[usize]) -> Vec<T> {
-    let mut next = kept.iter().peekable();
-    items
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, item)| (next.next_if_eq(&&i).is_some()).then_some(item))
-        .collect()
-}
-
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than
 /// outputs do, so they carry counts, files, rows, columns and problems only.
-fn log_ingested(ingested: &Ingested) {
+pub(super) fn log_ingested(ingested: &Ingested) {
     for input in &ingested.inputs {
         tracing::info!(
             source = input.source.code(),
@@ -344,7 +216,7 @@ fn redact_values(problem: &str) -> String {
 }
 
 /// Seconds per stage, measured from the end of the previous one.
-struct StageTimer {
+pub(super) struct StageTimer {
     since: Instant,
     laps: Vec<(String, f64)>,
 }
@@ -412,188 +284,7 @@ pub fn run_with_progress(
     run_linked(pipeline, data_dir, as_of, out_dir, progress, Linking::Whole)
 }
 
-/// One shard of a run (`rollcheck run --shard K/N`): reads the roll in pieces of at most
-/// `rows_per_piece` rows, keeping its own households' members and counting what the whole
-/// roll says of them (`link::RollCensus`); then reads each registry in pieces, links the
-/// shard's members to each piece and lets it go; writes the pairs worth deciding into
-/// `out_dir` for `merge`. It holds its own members and one piece of a registry at a time.
-pub fn run_shard(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    as_of: NaiveDate,
-    shard: link::Shard,
-    rows_per_piece: usize,
-    out_dir: &Path,
-    progress: Progress,
-) -> Result<output::ShardManifest, JobError> {
-    if pipeline.link.parameters.is_none() {
-        return Err(ShardError::NeedsParameters.into());
-    }
-    let _lock = output::acquire_lock(out_dir)?;
-    let mut timer = StageTimer::start();
-    progress("reading the roll");
-    let mut census = link::RollCensus::new(&pipeline.link);
-    let (mut roll, mut members, mut member_numbers) = (Vec::new(), Vec::new(), Vec::new());
-    let mut roll_quarantine = Vec::new();
-    let roll_info = ingest::load_roll_in_pieces(
-        pipeline,
-        data_dir,
-        rows_per_piece,
-        &mut roll_quarantine,
-        &mut |piece| {
-            let persons = normalize::members(&piece);
-            let first_member = census.members();
-            census.count(&piece, &persons);
-            for (i, (member, person)) in piece.into_iter().zip(persons).enumerate() {
-                if shard.holds(&member.household_id) {
-                    member_numbers.push(first_member + i);
-                    roll.push(member);
-                    members.push(person);
-                }
-            }
-        },
-    )?;
-    let mut ingested = Ingested {
-        roll,
-        registries: Vec::new(),
-        quarantine: roll_quarantine,
-        inputs: vec![roll_info],
-    };
-    let mut normalized = Normalized {
-        members,
-        registries: Vec::new(),
-    };
-    timer.lap("read roll");
-    let mut shard_linker = link::ShardScorer::new(
-        &ingested,
-        &normalized,
-        &pipeline.link,
-        census,
-        member_numbers,
-    )
-    .ok_or(ShardError::NeedsParameters)?;
-    timer.lap("index roll");
-    progress("matching this shard's members to registry records");
-    let mut quarantine = Vec::new();
-    let inputs = each_registry_piece(
-        pipeline,
-        data_dir,
-        rows_per_piece,
-        &mut quarantine,
-        &mut |registry_idx, first_record, piece| {
-            normalized.registries = vec![normalize::records(&piece)];
-            ingested.registries = vec![piece];
-            shard_linker.score(&ingested, &normalized, registry_idx, first_record);
-            ingested.registries.clear();
-            normalized.registries.clear();
-        },
-    )?;
-    ingested.inputs.extend(inputs);
-    timer.lap("link");
-    ingested.quarantine.append(&mut quarantine);
-    log_ingested(&ingested);
-    let scored = shard_linker.finish();
-    let households = Households::from_roll(&ingested.roll);
-    let manifest = output::ShardManifest {
-        format: output::SHARD_FORMAT.to_string(),
-        run_id: run_id(pipeline, as_of, &ingested),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: as_of.format("%Y-%m-%d").to_string(),
-        pipeline_sha256: pipeline.sha256.clone(),
-        shard,
-        households: households.by_id.len(),
-        pairs: scored.pairs.len(),
-        proposed_per_rule: scored.proposed_per_rule.clone(),
-        compared: scored.compared,
-        skipped_blocks: scored.skipped_blocks,
-        stage_seconds: timer.laps,
-    };
-    progress("writing the shard");
-    output::write_shard(out_dir, &manifest, &scored)?;
-    tracing::info!(shard = %shard, pairs = manifest.pairs, compared = manifest.compared, "shard written");
-    Ok(manifest)
-}
-
-/// Combines shard directories into a whole run's outputs (`rollcheck merge`). Reads the
-/// inputs again (the rules need the linked records), one registry at a time, keeping only
-/// the records linked to a member; checks they are the ones the shards read, decides the
-/// shards' pairs together and writes, locks and records history exactly as `run` does.
-/// The as-of date is the shards' unless given.
-pub fn merge(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    as_of: Option<NaiveDate>,
-    shard_dirs: &[PathBuf],
-    rows_per_piece: usize,
-    out_dir: &Path,
-    progress: Progress,
-) -> Result<RunSummary, JobError> {
-    let (manifest, scored) = read_shards(shard_dirs)?;
-    let as_of = as_of.unwrap_or_else(|| {
-        // `read_shard` refuses a shard.json whose as-of date does not parse.
-        crate::ingest::parse_date(&manifest.as_of).expect("read_shard checked the as-of date")
-    });
-    let linking = Linking::FromShards {
-        run_id: &manifest.run_id,
-        scored: &scored,
-        rows_per_piece,
-    };
-    run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
-}
-
-/// Reads and checks a complete set of shards: one run, one count, every index once.
-fn read_shards(dirs: &[PathBuf]) -> Result<(output::ShardManifest, link::ScoredPairs), JobError> {
-    let mut manifests: Vec<output::ShardManifest> = Vec::new();
-    let mut parts = Vec::new();
-    let mut seen = BTreeMap::new();
-    for dir in dirs {
-        let (manifest, scored) = output::read_shard(dir)?;
-        if let Some(first) = manifests.first() {
-            if manifest.run_id != first.run_id {
-                return Err(ShardError::Mixed {
-                    path: dir.clone(),
-                    shard: manifest.shard,
-                    run_id: manifest.run_id,
-                    expected: first.run_id.clone(),
-                }
-                .into());
-            }
-            if manifest.shard.count != first.shard.count {
-                return Err(ShardError::Count {
-                    path: dir.clone(),
-                    shard: manifest.shard,
-                    count: first.shard.count,
-                }
-                .into());
-            }
-        }
-        if seen.insert(manifest.shard.index, dir.clone()).is_some() {
-            return Err(ShardError::Twice {
-                path: dir.clone(),
-                shard: manifest.shard,
-            }
-            .into());
-        }
-        manifests.push(manifest);
-        parts.push(scored);
-    }
-    let first = manifests.into_iter().next().ok_or(ShardError::None)?;
-    let count = first.shard.count;
-    let missing: Vec<String> = (0..count)
-        .filter(|k| !seen.contains_key(k))
-        .map(|k| k.to_string())
-        .collect();
-    if !missing.is_empty() {
-        return Err(ShardError::Missing {
-            missing: missing.join(", "),
-            count,
-        }
-        .into());
-    }
-    Ok((first, link::ScoredPairs::merge(parts)))
-}
-
-fn run_linked(
+pub(super) fn run_linked(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
@@ -735,7 +426,7 @@ pub fn describe_problem(problem: &crate::ingest::findings::FindingProblem) -> St
 }
 
 /// Same inputs, pipeline, date and version → same run id.
-fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String {
+pub(super) fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String {
     let mut material = format!(
         "{}|{}|{}",
         env!("CARGO_PKG_VERSION"),
@@ -795,17 +486,4 @@ fn matches_per_source(links: &Links) -> BTreeMap<String, usize> {
             .or_default() += 1;
     }
     counts
-}
-
-#[cfg(test)]
-mod tests {
-    use super::keep_only;
-
-    #[test]
-    fn keep_only_keeps_the_listed_positions_in_order() {
-        let items = vec!["a", "b", "c", "d", "e"];
-        assert_eq!(keep_only(items.clone(), &[0, 3, 4]), ["a", "d", "e"]);
-        assert!(keep_only(items.clone(), &[]).is_empty());
-        assert_eq!(keep_only(items.clone(), &[0, 1, 2, 3, 4]), items);
-    }
 }
