@@ -804,10 +804,11 @@ mod tests {
     fn county_nightly_resolves_to_the_code_defaults() {
         let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines/county-nightly.toml");
         let shipped = Pipeline::load(&shipped).unwrap();
-        let sources: String = Source::ALL
+        let sources = Source::ALL
             .iter()
-            .map(|s| format!("[sources.{}]\n", s.code()))
-            .collect();
+            .map(|s| format!("[sources.{}]", s.code()))
+            .collect::<Vec<_>>()
+            .join("\n");
         let defaults = parse(&sources).unwrap();
         assert_eq!(shipped.programmes, defaults.programmes);
         assert_eq!(shipped.rules, defaults.rules);
