@@ -196,6 +196,7 @@ fn record_findings(state: &Path, flags: &[rollcheck::output::FlagRow]) {
                     region_code: None,
                     score: 1.0,
                     monthly_benefit: Some(300.0),
+                    probabilistic: false,
                 }
             })
             .collect();

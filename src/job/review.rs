@@ -224,7 +224,7 @@ impl<'a> SentOut<'a> {
         run_id: &str,
     ) -> Result<Finding, (Option<ColumnNames>, String)> {
         let household = row.household_id.as_str();
-        let (subject, support, region_code, score) = match &row.subject {
+        let (subject, support, region_code, score, probabilistic) = match &row.subject {
             findings::Subject::Flag(reason) => {
                 let flag = self
                     .flags
@@ -245,7 +245,18 @@ impl<'a> SentOut<'a> {
                     flag.record_ids.clone()
                 };
                 let subject = Subject::Flag { reason: *reason };
-                (subject, support, flag.region_code.clone(), flag.score)
+                let probabilistic = flag.record_ids.iter().any(|record| {
+                    self.run
+                        .probabilistic
+                        .contains(&(household.to_string(), record.clone()))
+                });
+                (
+                    subject,
+                    support,
+                    flag.region_code.clone(),
+                    flag.score,
+                    probabilistic,
+                )
             }
             findings::Subject::Lead { reason, record_id } => {
                 let lead = self
@@ -269,7 +280,13 @@ impl<'a> SentOut<'a> {
                     record_id: lead.record_id.clone(),
                 };
                 let support = vec![lead.record_id.clone()];
-                (subject, support, lead.region_code.clone(), lead.probability)
+                (
+                    subject,
+                    support,
+                    lead.region_code.clone(),
+                    lead.probability,
+                    true,
+                )
             }
             findings::Subject::SpotCheck => {
                 let region = self.spot_checks.get(household).ok_or_else(|| {
@@ -286,6 +303,7 @@ impl<'a> SentOut<'a> {
                     Vec::new(),
                     region.map(str::to_string),
                     0.0,
+                    false,
                 )
             }
         };
@@ -305,6 +323,7 @@ impl<'a> SentOut<'a> {
             region_code,
             score,
             monthly_benefit: self.run.benefits.get(household).copied(),
+            probabilistic,
         })
     }
 }

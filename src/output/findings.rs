@@ -77,6 +77,10 @@ pub struct Finding {
     pub score: f64,
     /// The household's monthly benefit (yuan) when reviewed, if the roll gave it.
     pub monthly_benefit: Option<f64>,
+    /// Whether the flag or lead rests on a probabilistic match (its score is a match
+    /// probability worth measuring by band).
+    #[serde(default)]
+    pub probabilistic: bool,
 }
 
 /// What makes two findings the same: a re-import of the same row gives the same signature.
@@ -261,6 +265,7 @@ mod tests {
             region_code: None,
             score: 1.0,
             monthly_benefit: None,
+            probabilistic: false,
         }
     }
 

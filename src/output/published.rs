@@ -1,7 +1,7 @@
 //! A finished run read back for `rollcheck review import`: which flags, leads and spot checks
 //! it sent out, when each flag was first raised, and where its history lives.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -36,6 +36,8 @@ pub struct PublishedRun {
     pub spot_checks: Vec<(String, Option<String>)>,
     /// Monthly benefit (yuan) per household, where the roll gives one.
     pub benefits: HashMap<String, f64>,
+    /// (household, record) pairs the run linked by a probabilistic match.
+    pub probabilistic: HashSet<(String, String)>,
 }
 
 impl PublishedRun {
@@ -65,6 +67,7 @@ impl PublishedRun {
             leads: read_leads(&out_dir.join("leads.parquet"))?,
             spot_checks: read_spot_checks(&out_dir.join("spot_checks.parquet"))?,
             benefits: read_benefits(&out_dir.join("households.parquet"))?,
+            probabilistic: read_probabilistic(&out_dir.join("matches.parquet"))?,
         })
     }
 }
@@ -104,6 +107,23 @@ fn read_spot_checks(path: &Path) -> Result<Vec<(String, Option<String>)>, Output
         .into_iter()
         .zip(regions)
         .filter_map(|(h, r)| Some((h?, r)))
+        .collect())
+}
+
+fn read_probabilistic(path: &Path) -> Result<HashSet<(String, String)>, OutputError> {
+    if !path.is_file() {
+        return Ok(HashSet::new());
+    }
+    let frame = read(path)?;
+    let text = |name| text_column(&frame, name, path);
+    let (households, records, methods) =
+        (text("household_id")?, text("record_id")?, text("method")?);
+    Ok(households
+        .into_iter()
+        .zip(records)
+        .zip(methods)
+        .filter(|(_, method)| method.as_deref() == Some("probabilistic"))
+        .filter_map(|((h, r), _)| Some((h?, r?)))
         .collect())
 }
 

@@ -149,7 +149,7 @@ fn score_bands(bands: &[(f64, usize, usize)]) -> String {
             escape(&precision)
         );
     }
-    table.push_str("</table><p class=\"note\">A county can set <code>[link] match_probability</code> at the lowest band whose measured precision it accepts.</p>");
+    table.push_str("</table><p>A county can set <code>[link] match_probability</code> at the lowest band whose measured precision it accepts.</p>");
     table
 }
 

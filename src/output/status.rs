@@ -241,6 +241,7 @@ mod tests {
             region_code: None,
             score: 1.0,
             monthly_benefit: None,
+            probabilistic: true,
         }
     }
 

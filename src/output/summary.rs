@@ -366,14 +366,14 @@ pub fn rechecks(findings: &super::findings::Findings) -> Vec<RecheckRow> {
 }
 
 /// Precision by score band, from findings on flags and leads that a probabilistic match
-/// raised (score below 1): (band's lower edge, upheld, dismissed).
+/// raised: (band's lower edge, upheld, dismissed).
 pub fn precision_by_score_band<'a>(
     findings: impl Iterator<Item = &'a Finding>,
 ) -> Vec<(f64, usize, usize)> {
     const EDGES: [f64; 6] = [0.0, 0.5, 0.8, 0.9, 0.95, 0.99];
     let mut bands = vec![(0usize, 0usize); EDGES.len()];
     for finding in findings {
-        if finding.score >= 1.0 || finding.subject.kind() == SPOT_CHECK {
+        if !finding.probabilistic {
             continue;
         }
         let band = EDGES.iter().rposition(|e| finding.score >= *e).unwrap_or(0);
@@ -414,6 +414,7 @@ mod tests {
             region_code: None,
             score: 0.97,
             monthly_benefit: None,
+            probabilistic: true,
         }
     }
 

@@ -740,6 +740,15 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
     }
     let outcome = job::review::import(&run.out, &files, None, today()).unwrap();
     assert_eq!(outcome.recorded(), 2, "{:?}", outcome.problems);
+    // The labels measure precision in the leads' score band (0.99 and above here).
+    let state = rollcheck::output::history::state_dir_of_run(&run.out);
+    let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
+    let bands = rollcheck::output::summary::precision_by_score_band(
+        findings.all().map(|(_, f)| f),
+    );
+    let counted: Vec<(f64, usize, usize)> =
+        bands.into_iter().filter(|(_, u, d)| u + d > 0).collect();
+    assert_eq!(counted, [(0.99, 1, 1)]);
 
     job::run(
         &county_nightly(),
