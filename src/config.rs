@@ -85,6 +85,8 @@ struct RawLink {
 struct RawMeta {
     name: Option<String>,
     description: Option<String>,
+    /// The province the rolls belong to (2-digit code, e.g. "41").
+    province: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -226,6 +228,8 @@ pub struct LinkSpec {
 pub struct Pipeline {
     pub name: String,
     pub description: Option<String>,
+    /// The province's 2-digit code: a region code outside it is a data-quality finding.
+    pub province: Option<String>,
     /// The pipeline file; relative source paths resolve against its directory.
     pub file: PathBuf,
     /// sha256 of the pipeline text, for the manifest and run id.
@@ -283,6 +287,13 @@ impl Pipeline {
         let rules = resolve_rules(raw.rules, &mut problems);
         let base = path.parent().unwrap_or(Path::new("."));
         let link = resolve_link(raw.link, base, &mut problems);
+        if let Some(province) = &raw.pipeline.province {
+            if province.len() != 2 || !province.bytes().all(|b| b.is_ascii_digit()) {
+                problems.push(format!(
+                    "pipeline.province: `{province}` is not a province code: write its 2 digits, e.g. \"41\""
+                ));
+            }
+        }
         if !problems.is_empty() {
             return Err(ConfigError::Problems {
                 path: path.to_path_buf(),
@@ -296,6 +307,7 @@ impl Pipeline {
         Ok(Pipeline {
             name,
             description: raw.pipeline.description,
+            province: raw.pipeline.province,
             file: path.to_path_buf(),
             sha256,
             sources,

@@ -343,6 +343,7 @@ pub(super) fn run_linked(
             name: pipeline.name.clone(),
             path: pipeline.file.display().to_string(),
             sha256: pipeline.sha256.clone(),
+            province: pipeline.province.clone(),
         },
         state_dir: std::path::absolute(history.state())
             .unwrap_or_else(|_| history.state().to_path_buf())

@@ -366,6 +366,43 @@ fn data_quality(input: &RunOutputs) -> String {
         "<p>花名册身份证号无效的成员 members with an invalid ID: <b>{}</b></p>",
         input.invalid_ids
     );
+    if let Some(province) = &input.manifest.pipeline.province {
+        html.push_str(&outside_province(input, province));
+    }
+    html
+}
+
+/// Households whose region code is not of the pipeline's province: counted, with the codes.
+fn outside_province(input: &RunOutputs, province: &str) -> String {
+    let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
+    for household in input.households.by_id.values() {
+        let code = household.region_code.as_deref().unwrap_or("");
+        if !code.starts_with(province) {
+            *codes.entry(code).or_default() += 1;
+        }
+    }
+    let total: usize = codes.values().sum();
+    let mut html = format!(
+        "<p>行政区划代码不属于本省（{}）的户 households whose region code is outside province {}: <b>{total}</b></p>",
+        escape(province),
+        escape(province)
+    );
+    if total > 0 {
+        html.push_str("<table><tr><th>行政区划代码 region code</th><th>户数 households</th></tr>");
+        for (code, n) in codes.iter().take(20) {
+            let shown = if code.is_empty() {
+                "（空 blank）"
+            } else {
+                code
+            };
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td class=\"num\">{n}</td></tr>",
+                escape(shown)
+            );
+        }
+        html.push_str("</table>");
+    }
     html
 }
 

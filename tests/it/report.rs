@@ -90,3 +90,40 @@ fn report_is_self_contained_and_renders() {
         .collect();
     assert!(console_errors.is_empty(), "{console_errors:?}");
 }
+
+/// `[pipeline] province`: households whose region code lies outside it are a data-quality
+/// finding in the report, and the run completes.
+#[test]
+fn region_codes_outside_the_province_are_a_data_quality_finding() {
+    let run = crate::run_synthetic_county(200, 21, rollcheck::synth::Variant::Clean);
+    let text = crate::read_to_string(&crate::repo_path("pipelines/county-nightly.toml"));
+    for (province, outside) in [("41", 0), ("42", run.summary.households)] {
+        let path = run.dir.path().join(format!("p{province}.toml"));
+        std::fs::write(
+            &path,
+            text.replace(
+                "[pipeline]\n",
+                &format!("[pipeline]\nprovince = \"{province}\"\n"),
+            ),
+        )
+        .unwrap();
+        let pipeline = rollcheck::config::Pipeline::load(&path).unwrap();
+        let out = run.dir.path().join(format!("out{province}"));
+        rollcheck::job::run(&pipeline, Some(&run.data), crate::fixture_as_of(), &out).unwrap();
+        let report = crate::read_to_string(&out.join("report.html"));
+        assert!(
+            report.contains(&format!("outside province {province}: <b>{outside}</b>")),
+            "province {province}"
+        );
+    }
+    let bad = run.dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        text.replace("[pipeline]\n", "[pipeline]\nprovince = \"4\"\n"),
+    )
+    .unwrap();
+    let err = rollcheck::config::Pipeline::load(&bad)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("pipeline.province"), "{err}");
+}
