@@ -225,6 +225,9 @@ pub struct PipelineInfo {
     pub name: String,
     pub path: String,
     pub sha256: String,
+    /// `[pipeline] province`, when set.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
 }
 
 /// Writes `rollcheck link` results (pairs.parquet, model.json) atomically into `out_dir`.
