@@ -14,7 +14,7 @@ use rust_xlsxwriter::{
 use super::files::{create_private_dir, write_atomically, write_file};
 use super::findings::SPOT_CHECK;
 use super::{FlagRow, FlagStatus, LeadRow, OutputError, SpotCheckRow, Verdicted};
-use crate::model::{Reason, Severity};
+use crate::model::{Reason, RegionCode, Severity};
 
 /// A roll member as a reviewer may see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -218,6 +218,12 @@ pub fn write_review_workbooks(
             && t.leads.is_empty()
             && t.spot_checks.is_empty())
     });
+    // A run over several counties nests each county's townships in a folder of its own.
+    let counties: std::collections::BTreeSet<String> = by_township
+        .keys()
+        .map(|t| RegionCode::county_key(Some(t)))
+        .collect();
+    let nested = counties.len() > 1;
     let mut by_household: BTreeMap<&str, Vec<&ReviewMember>> = BTreeMap::new();
     for member in items.members {
         by_household
@@ -238,12 +244,28 @@ pub fn write_review_workbooks(
                 ))
             });
         }
-        let path = dir.join(format!("{township}.xlsx"));
+        let path = workbook_path(dir, township, nested)?;
         let bytes = workbook(township, township_items, &by_household, as_of)
             .map_err(|e| xlsx_err(&path, &e))?;
         write_file(&path, &bytes)?;
     }
     Ok(by_township.len())
+}
+
+/// `review/<township>.xlsx`, or `review/<county>/<township>.xlsx` in a multi-county run.
+fn workbook_path(
+    dir: &Path,
+    township: &str,
+    nested: bool,
+) -> Result<std::path::PathBuf, OutputError> {
+    if !nested {
+        return Ok(dir.join(format!("{township}.xlsx")));
+    }
+    let county_dir = dir.join(RegionCode::county_key(Some(township)));
+    if !county_dir.is_dir() {
+        create_private_dir(&county_dir)?;
+    }
+    Ok(county_dir.join(format!("{township}.xlsx")))
 }
 
 fn workbook(
@@ -554,6 +576,69 @@ fn summary_sheet(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn flag_in(household: &str, region: &str) -> FlagRow {
+        FlagRow {
+            flag: crate::rules::Flag {
+                household_id: household.into(),
+                programme: crate::model::Programme::DibaoRural,
+                region_code: Some(region.into()),
+                reason: Reason::VehicleOwned,
+                severity: Severity::Medium,
+                member_ids: vec![format!("{household}-01")],
+                evidence: "车辆登记".into(),
+                record_ids: vec!["V1".into()],
+                score: 1.0,
+            },
+            status: FlagStatus::New,
+            first_flagged_on: NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+            finding: None,
+        }
+    }
+
+    fn written(dir: &Path) -> Vec<String> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                for inner in std::fs::read_dir(&path).unwrap() {
+                    let inner = inner.unwrap().path();
+                    files.push(inner.strip_prefix(dir).unwrap().display().to_string());
+                }
+            } else {
+                files.push(path.strip_prefix(dir).unwrap().display().to_string());
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn a_multi_county_run_nests_workbooks_by_county() {
+        let as_of = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let write = |flags: &[FlagRow]| {
+            let dir = tempfile::tempdir().unwrap();
+            let review = dir.path().join("review");
+            let items = ReviewItems {
+                flags,
+                leads: &[],
+                spot_checks: &[],
+                members: &[],
+            };
+            write_review_workbooks(&review, &items, as_of).unwrap();
+            written(&review)
+        };
+        let one_county = [flag_in("H1", "411526101001"), flag_in("H2", "411526102003")];
+        assert_eq!(
+            write(&one_county),
+            ["411526101000.xlsx", "411526102000.xlsx"]
+        );
+        let two_counties = [flag_in("H1", "411526101001"), flag_in("H2", "411521203004")];
+        assert_eq!(
+            write(&two_counties),
+            ["411521/411521203000.xlsx", "411526/411526101000.xlsx"]
+        );
+    }
 
     #[test]
     fn township_codes() {
