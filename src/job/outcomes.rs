@@ -325,5 +325,6 @@ pub fn review_outcomes(
         findings: history.findings().len(),
         unflagged_households: households.by_id.len().saturating_sub(flagged.len()),
         rechecks: output::summary::rechecks(history.findings()),
+        counties: output::summary::counties(households.by_id.values(), flags),
     }
 }

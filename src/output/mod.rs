@@ -122,6 +122,8 @@ pub struct ReviewOutcomes {
     pub unflagged_households: usize,
     /// Second reviewers' re-checks per township, and where they disagree.
     pub rechecks: Vec<summary::RecheckRow>,
+    /// Households, flagged households and flags per reason, per county.
+    pub counties: Vec<summary::CountyRow>,
 }
 
 /// A `possible` match that would raise a high-severity reason if accepted: a lead for review.

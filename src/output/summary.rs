@@ -319,6 +319,53 @@ pub fn outcome(items: &[ReviewedItem]) -> Outcome {
     outcome
 }
 
+/// A county as a campaign summary lists it: households on the roll, households flagged, and
+/// flags per reason.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CountyRow {
+    pub county: String,
+    pub households: usize,
+    pub flagged_households: usize,
+    pub flags_per_reason: BTreeMap<crate::model::Reason, usize>,
+}
+
+/// One row per county of the run's households, in code order.
+pub fn counties<'a>(
+    households: impl Iterator<Item = &'a crate::rules::Household>,
+    flags: &[super::FlagRow],
+) -> Vec<CountyRow> {
+    use crate::model::RegionCode;
+    let mut rows: BTreeMap<String, CountyRow> = BTreeMap::new();
+    let mut flagged: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
+    for household in households {
+        let county = RegionCode::county_key(household.region_code.as_deref());
+        rows.entry(county.clone())
+            .or_insert_with(|| CountyRow {
+                county,
+                ..CountyRow::default()
+            })
+            .households += 1;
+    }
+    for row in flags {
+        let county = RegionCode::county_key(row.flag.region_code.as_deref());
+        let entry = rows.entry(county.clone()).or_insert_with(|| CountyRow {
+            county: county.clone(),
+            ..CountyRow::default()
+        });
+        *entry.flags_per_reason.entry(row.flag.reason).or_default() += 1;
+        flagged
+            .entry(county)
+            .or_default()
+            .insert(row.flag.household_id.as_str());
+    }
+    for (county, households) in flagged {
+        if let Some(row) = rows.get_mut(&county) {
+            row.flagged_households = households.len();
+        }
+    }
+    rows.into_values().collect()
+}
+
 /// A township's re-checks: findings a second reviewer gave on the sheet 复核抽查, and how
 /// many differ from the first reviewer's.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
 use super::files::write_file;
-use super::summary::{cells, RecheckRow, SUMMARY_COLUMNS};
+use super::summary::{cells, RecheckRow, ALL, SUMMARY_COLUMNS};
 use super::OutputError;
 
 const HEADERS_ZH: [&str; 19] = [
@@ -99,6 +99,7 @@ fn workbook(review: &super::ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>,
     )?;
     results.set_column_width(0, 30)?;
     rechecks_sheet(workbook.add_worksheet(), &review.rechecks, &bold)?;
+    counties_sheet(workbook.add_worksheet(), review, &bold)?;
     workbook.save_to_buffer()
 }
 
@@ -118,6 +119,47 @@ fn rechecks_sheet(
         sheet.write(r, 2, count(row.disagreed))?;
     }
     sheet.set_column_width(0, 16)?;
+    Ok(())
+}
+
+/// 分县汇总: one row per county, as a provincial campaign summary lists them: households,
+/// flagged households, flags per reason, and reviewed, confirmed and pending.
+fn counties_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    review: &super::ReviewOutcomes,
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    use crate::model::Reason;
+    sheet.set_name("分县汇总")?;
+    let mut titles: Vec<&str> = vec!["县（市、区）", "在册户数", "疑点户数"];
+    titles.extend(Reason::ALL.iter().map(|r| r.label_zh()));
+    titles.extend(["已核查", "情况属实", "待核查"]);
+    for (col, title) in (0u16..).zip(&titles) {
+        sheet.write_with_format(0, col, *title, bold)?;
+        sheet.set_column_width(col, if col == 0 { 14.0 } else { 10.0 })?;
+    }
+    for (r, county) in (1u32..).zip(&review.counties) {
+        let outcome = review
+            .summary
+            .iter()
+            .find(|s| s.county == county.county && s.township == ALL && s.reason == ALL);
+        let mut values = vec![count(county.households), count(county.flagged_households)];
+        values.extend(
+            Reason::ALL
+                .iter()
+                .map(|reason| count(county.flags_per_reason.get(reason).copied().unwrap_or(0))),
+        );
+        values.extend([
+            count(outcome.map_or(0, |o| o.reviewed)),
+            count(outcome.map_or(0, |o| o.confirmed)),
+            count(outcome.map_or(0, |o| o.pending)),
+        ]);
+        sheet.write(r, 0, &county.county)?;
+        for (col, value) in (1u16..).zip(values) {
+            sheet.write(r, col, value)?;
+        }
+    }
+    sheet.set_freeze_panes(1, 1)?;
     Ok(())
 }
 

@@ -344,6 +344,30 @@ fn findings_come_back_and_steer_the_next_run() {
     assert_eq!(total["precision_low"], "0.2077");
     assert_eq!(total["precision_high"], "0.9385");
 
+    // The county summary workbook: the same rows, the outcome, and one row per county.
+    let mut summary_book: Xlsx<_> = open_workbook(run.out.join("summary.xlsx")).unwrap();
+    assert_eq!(
+        summary_book.sheet_names(),
+        ["核查结果汇总", "处理结果", "复核一致性", "分县汇总"]
+    );
+    let counties = summary_book.worksheet_range("分县汇总").unwrap();
+    let county_rows: Vec<Vec<String>> = counties
+        .rows()
+        .map(|r| r.iter().map(cell_text).collect())
+        .collect();
+    assert_eq!(county_rows.len(), 2, "one county: {county_rows:?}");
+    let flagged: std::collections::BTreeSet<&str> = next
+        .flags
+        .iter()
+        .map(|f| f.flag.household_id.as_str())
+        .collect();
+    let last = county_rows[0].len() - 1;
+    assert_eq!(county_rows[1][0], "411526");
+    assert_eq!(county_rows[1][1], next.households.to_string());
+    assert_eq!(county_rows[1][2], flagged.len().to_string());
+    assert_eq!(county_rows[1][last - 1], "1", "confirmed");
+    assert_eq!(county_rows[1][last], total["pending"]);
+
     // Nothing a clerk typed reaches the outputs as a full ID.
     let findings = rollcheck::output::query(
         &run.out,
@@ -743,9 +767,7 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
     // The labels measure precision in the leads' score band (0.99 and above here).
     let state = rollcheck::output::history::state_dir_of_run(&run.out);
     let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
-    let bands = rollcheck::output::summary::precision_by_score_band(
-        findings.all().map(|(_, f)| f),
-    );
+    let bands = rollcheck::output::summary::precision_by_score_band(findings.all().map(|(_, f)| f));
     let counted: Vec<(f64, usize, usize)> =
         bands.into_iter().filter(|(_, u, d)| u + d > 0).collect();
     assert_eq!(counted, [(0.99, 1, 1)]);
