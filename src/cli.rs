@@ -344,10 +344,14 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if let Some(job) = cause.downcast_ref::<JobError>() {
             return match job {
-                JobError::Shard(ShardError::NeedsParameters) => exit::USAGE,
+                JobError::Shard(ShardError::NeedsParameters)
+                | JobError::Ingest(IngestError::Standards { .. }) => exit::USAGE,
                 JobError::Ingest(_) | JobError::Shard(_) => exit::INPUT,
                 JobError::Output(output) => output_exit_code(output),
             };
+        }
+        if let Some(IngestError::Standards { .. }) = cause.downcast_ref::<IngestError>() {
+            return exit::USAGE;
         }
         if cause.downcast_ref::<IngestError>().is_some()
             || cause

@@ -299,6 +299,33 @@ impl<'a> RegionCode<'a> {
     }
 }
 
+/// Accepts `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYYMMDD`, `YYYY年M月D日`, single-digit
+/// months and days, and a trailing time of day (exports often add ` 00:00:00`).
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    let text = text.trim();
+    let date_part = text.split([' ', 'T']).next().unwrap_or(text);
+    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
+        return chrono::NaiveDate::parse_from_str(date_part, "%Y%m%d").ok();
+    }
+    let unified: String = date_part
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '.' | '年' | '月') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .filter(|c| *c != '日')
+        .collect();
+    let mut parts = unified.split('-');
+    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() || year.len() != 4 || month.len() > 2 || day.len() > 2 {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
+}
+
 #[cfg(test)]
 mod tests {
 

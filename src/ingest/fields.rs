@@ -4,6 +4,7 @@
 use chrono::{Days, NaiveDate};
 
 use super::table::{format_number, Cell, RawRow};
+use crate::model::parse_date;
 
 /// Why a row cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -153,33 +154,6 @@ impl Fields<'_> {
         self.choice(column, parse, codes)?
             .ok_or_else(|| RowProblem::at(column, "missing required value".into()))
     }
-}
-
-/// Accepts `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYYMMDD`, `YYYY年M月D日`, single-digit
-/// months and days, and a trailing time of day (exports often add ` 00:00:00`).
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
-    let text = text.trim();
-    let date_part = text.split([' ', 'T']).next().unwrap_or(text);
-    if date_part.len() == 8 && date_part.bytes().all(|b| b.is_ascii_digit()) {
-        return NaiveDate::parse_from_str(date_part, "%Y%m%d").ok();
-    }
-    let unified: String = date_part
-        .chars()
-        .map(|c| {
-            if matches!(c, '/' | '.' | '年' | '月') {
-                '-'
-            } else {
-                c
-            }
-        })
-        .filter(|c| *c != '日')
-        .collect();
-    let mut parts = unified.split('-');
-    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || year.len() != 4 || month.len() > 2 || day.len() > 2 {
-        return None;
-    }
-    NaiveDate::from_ymd_opt(year.parse().ok()?, month.parse().ok()?, day.parse().ok()?)
 }
 
 /// An Excel serial day number (1900 date system) as a date.

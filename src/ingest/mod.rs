@@ -7,15 +7,17 @@ mod fields;
 pub mod findings;
 mod records;
 pub mod schema;
+mod standards;
 mod table;
 
 use std::path::{Path, PathBuf};
 
-pub use fields::parse_date;
+pub use crate::model::parse_date;
 pub use records::{
     Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails, Registry, RegistryRecord,
     RollMember,
 };
+pub use standards::load_standards;
 pub use table::{format_number, read_csv};
 
 use crate::config::{hex_sha256, Pipeline, SourceSpec};
@@ -29,6 +31,10 @@ use table::{RawRow, RawTable, TextColumn, TextColumns};
 
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// A programme standards table, or the standards together, cannot be used: a pipeline
+    /// error (exit 2), since the tables are part of the pipeline.
+    #[error("{path}: programme standards: {message}")]
+    Standards { path: PathBuf, message: String },
     #[error("source `{source_name}`: no input file found (tried {})", tried.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "))]
     NotFound {
         source_name: &'static str,
@@ -117,6 +123,7 @@ pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingeste
         registries: Vec::new(),
         quarantine,
         inputs: vec![info],
+        standards: load_standards(pipeline)?,
     })
 }
 

@@ -124,6 +124,8 @@ pub struct Ingested {
     pub registries: Vec<Registry>,
     pub quarantine: Vec<QuarantinedRow>,
     pub inputs: Vec<InputInfo>,
+    /// The programmes' dated regional standards.
+    pub standards: crate::config::standards::Standards,
 }
 
 impl Ingested {

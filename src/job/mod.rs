@@ -440,6 +440,11 @@ pub(super) fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested)
         material.push(':');
         material.push_str(&input.sha256);
     }
+    // A standards table is an input too: another table is another run.
+    if !ingested.standards.is_empty() {
+        material.push_str("|standards:");
+        material.push_str(&ingested.standards.fingerprint());
+    }
     hex_sha256(material.as_bytes())[..16].to_string()
 }
 

@@ -197,6 +197,7 @@ pub fn run_shard(
         registries: Vec::new(),
         quarantine: roll_quarantine,
         inputs: vec![roll_info],
+        standards: ingest::load_standards(pipeline)?,
     };
     let mut normalized = Normalized {
         members,

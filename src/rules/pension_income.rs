@@ -50,10 +50,20 @@ fn household_finding<'m>(
     matches: impl Iterator<Item = &'m &'m Match>,
 ) -> Option<Finding> {
     let household = context.households.get(household_id);
-    let standard = context
+    let default = context
         .pipeline
         .programme(household.programme)
         .per_capita_standard_yuan?;
+    let regional = context.ingested.standards.at(
+        household.programme,
+        household.region_code.as_deref(),
+        context.as_of,
+    );
+    let standard = regional.map_or(default, |r| r.per_capita_standard_yuan);
+    // Names the standard used: `超过411526自2025-01-01起农村低保标准640元`, or the default.
+    let which = regional.map_or_else(String::new, |r| {
+        format!("{}自{}起", r.region, r.from.format("%Y-%m-%d"))
+    });
     let mut total = 0.0;
     let mut parts = Vec::new();
     let (mut member_ids, mut record_ids) = (Vec::new(), Vec::new());
@@ -90,7 +100,7 @@ fn household_finding<'m>(
         member_ids,
         record_ids,
         evidence: format!(
-            "{}：{}；户内月养老金合计{}，共{}人，人均{}，超过{}标准{}",
+            "{}：{}；户内月养老金合计{}，共{}人，人均{}，超过{which}{}标准{}",
             Source::Pension.label_zh(),
             parts.join("、"),
             yuan(total),

@@ -15,6 +15,7 @@ mod review;
 mod review_loop;
 mod shard;
 mod skip;
+mod standards;
 mod synthetic;
 mod xlsx;
 

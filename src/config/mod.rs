@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -30,6 +31,8 @@ pub enum ConfigError {
         problems: Vec<String>,
     },
 }
+
+pub mod standards;
 
 // ---- Raw form: exactly what the TOML says --------------------------------------------
 
@@ -103,6 +106,42 @@ pub struct RawSource {
 struct RawProgramme {
     per_capita_standard_yuan: Option<f64>,
     counted_pension_types: Option<Vec<PensionType>>,
+    /// A standards table (CSV/XLSX), relative to the pipeline file.
+    standards: Option<PathBuf>,
+    /// Inline dated regional standards (`[[programmes.X.standard]]`).
+    standard: Option<Vec<RawStandard>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStandard {
+    region: String,
+    from: RawDate,
+    per_capita_standard_yuan: f64,
+}
+
+/// A date written as text (`"2025-01-01"`) or as a TOML date (`2025-01-01`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RawDate {
+    Text(String),
+    Toml(toml::value::Datetime),
+}
+
+impl RawDate {
+    fn date(&self) -> Option<NaiveDate> {
+        match self {
+            RawDate::Text(text) => crate::model::parse_date(text),
+            RawDate::Toml(datetime) => {
+                let date = datetime.date?;
+                NaiveDate::from_ymd_opt(
+                    i32::from(date.year),
+                    u32::from(date.month),
+                    u32::from(date.day),
+                )
+            }
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -167,9 +206,14 @@ pub struct SourceSpec {
 /// Per-programme settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgrammeSpec {
-    /// Per-capita monthly income standard; `None` means income is not checked (`linshi`).
+    /// Per-capita monthly income standard where no regional standard applies; `None` means
+    /// income is not checked (`linshi`).
     pub per_capita_standard_yuan: Option<f64>,
     pub counted_pension_types: Vec<PensionType>,
+    /// Dated regional standards written in the pipeline.
+    pub standards: Vec<standards::RegionalStandard>,
+    /// A standards table to read (`ingest::load_standards`), resolved against the pipeline.
+    pub standards_file: Option<PathBuf>,
 }
 
 /// One rule's switch and severity.
@@ -283,9 +327,9 @@ impl Pipeline {
     fn resolve(raw: RawPipeline, path: &Path, sha256: String) -> Result<Pipeline, ConfigError> {
         let mut problems = Vec::new();
         let sources = resolve_sources(raw.sources, &mut problems);
-        let programmes = resolve_programmes(raw.programmes, &mut problems);
-        let rules = resolve_rules(raw.rules, &mut problems);
         let base = path.parent().unwrap_or(Path::new("."));
+        let programmes = resolve_programmes(raw.programmes, base, &mut problems);
+        let rules = resolve_rules(raw.rules, &mut problems);
         let link = resolve_link(raw.link, base, &mut problems);
         if let Some(province) = &raw.pipeline.province {
             if province.len() != 2 || !province.bytes().all(|b| b.is_ascii_digit()) {
@@ -385,11 +429,14 @@ fn default_programme(programme: Programme) -> ProgrammeSpec {
     ProgrammeSpec {
         per_capita_standard_yuan: standard,
         counted_pension_types: vec![PensionType::Enterprise, PensionType::Institution],
+        standards: Vec::new(),
+        standards_file: None,
     }
 }
 
 fn resolve_programmes(
     raw: BTreeMap<String, RawProgramme>,
+    base: &Path,
     problems: &mut Vec<String>,
 ) -> BTreeMap<Programme, ProgrammeSpec> {
     let mut programmes: BTreeMap<Programme, ProgrammeSpec> = Programme::ALL
@@ -418,8 +465,53 @@ fn resolve_programmes(
         if let Some(types) = raw_programme.counted_pension_types {
             spec.counted_pension_types = types;
         }
+        spec.standards_file = raw_programme
+            .standards
+            .map(|file| resolve_against(base, file));
+        for (index, raw_standard) in raw_programme.standard.into_iter().flatten().enumerate() {
+            let key = format!("programmes.{name}.standard[{index}]");
+            if let Some(standard) = resolve_standard(programme, &raw_standard, &key, problems) {
+                spec.standards.push(standard);
+            }
+        }
+    }
+    let inline = programmes
+        .values()
+        .flat_map(|s| s.standards.clone())
+        .collect();
+    if let Err(duplicate) = standards::Standards::new(inline) {
+        problems.push(duplicate);
     }
     programmes
+}
+
+fn resolve_standard(
+    programme: Programme,
+    raw: &RawStandard,
+    key: &str,
+    problems: &mut Vec<String>,
+) -> Option<standards::RegionalStandard> {
+    let region = raw.region.trim().to_string();
+    if let Err(problem) = standards::check_region(&region) {
+        problems.push(format!("{key}.region: {problem}"));
+    }
+    let from = raw.from.date();
+    if from.is_none() {
+        problems.push(format!("{key}.from: not a date (YYYY-MM-DD)"));
+    }
+    let amount = raw.per_capita_standard_yuan;
+    if !(amount.is_finite() && amount > 0.0) {
+        problems.push(format!(
+            "{key}.per_capita_standard_yuan: must be a positive number, got {amount}"
+        ));
+    }
+    Some(standards::RegionalStandard {
+        programme,
+        region,
+        from: from?,
+        per_capita_standard_yuan: amount,
+        origin: key.to_string(),
+    })
 }
 
 fn default_severity(reason: Reason) -> Severity {
