@@ -653,6 +653,14 @@ fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
             input.path
         );
     }
+    for shared in &ingested.roll_duplicates {
+        out!(
+            "  households in two roll files: {} in {} and {}",
+            shared.households,
+            shared.first_file,
+            shared.second_file
+        );
+    }
     for row in ingested.quarantine.iter().take(20) {
         out!(
             "  quarantine: {} row {} {}: {}",

@@ -5,6 +5,7 @@
 mod decode;
 mod fields;
 pub mod findings;
+mod locate;
 mod records;
 pub mod schema;
 mod standards;
@@ -14,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 pub use crate::model::parse_date;
 pub use records::{
-    Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails, Registry, RegistryRecord,
-    RollMember,
+    DuplicateHouseholds, Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails,
+    Registry, RegistryRecord, RollMember,
 };
 pub use standards::load_standards;
 pub use table::{format_number, read_csv};
@@ -39,6 +40,13 @@ pub enum IngestError {
     NotFound {
         source_name: &'static str,
         tried: Vec<PathBuf>,
+    },
+    #[error(
+        "source `{source_name}`: `{pattern}` matches no file (.csv, .csv.gz, .parquet, .xlsx)"
+    )]
+    NothingMatches {
+        source_name: &'static str,
+        pattern: PathBuf,
     },
     #[error("{path}: cannot read file: {message}")]
     Unreadable { path: PathBuf, message: String },
@@ -82,9 +90,6 @@ pub enum IngestError {
 /// export (a runaway quote, a blob pasted into a cell).
 const MAX_FIELD_BYTES: usize = 4096;
 
-/// The file extensions tried, in order, when a source is found by name.
-const EXTENSIONS: [&str; 4] = ["csv", "csv.gz", "parquet", "xlsx"];
-
 /// Rows parsed at a time when a source is read whole: the raw cells of a piece are dropped
 /// once its rows are typed, so reading never holds a whole file's raw cells (for a province
 /// roll, about a gigabyte).
@@ -111,7 +116,7 @@ pub fn registry_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '
 pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
     let mut roll = Vec::new();
     let mut quarantine = Vec::new();
-    let info = load_roll_in_pieces(
+    let read = load_roll_in_pieces(
         pipeline,
         data_dir,
         ROWS_PER_PIECE,
@@ -122,30 +127,65 @@ pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingeste
         roll,
         registries: Vec::new(),
         quarantine,
-        inputs: vec![info],
+        inputs: read.inputs,
+        roll_duplicates: read.duplicates,
         standards: load_standards(pipeline)?,
     })
 }
 
+/// What reading the roll gave besides its members.
+pub struct RollRead {
+    /// One record per file.
+    pub inputs: Vec<InputInfo>,
+    /// Households found in two roll files.
+    pub duplicates: Vec<DuplicateHouseholds>,
+}
+
 /// Reads the roll in pieces of at most `rows_per_piece` rows, in row order, each handed to
 /// `each` before the next is parsed (a shard keeps only its own households' members).
-/// Unusable rows go to `quarantine`. Returns the roll's input record.
+/// Unusable rows go to `quarantine`. Returns the roll's input records and the households
+/// that two of its files share (a data-quality finding, never a silent merge).
 pub fn load_roll_in_pieces(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     rows_per_piece: usize,
     quarantine: &mut Vec<QuarantinedRow>,
     each: &mut dyn FnMut(Vec<RollMember>),
-) -> Result<InputInfo, IngestError> {
-    read_source_in_pieces(
+) -> Result<RollRead, IngestError> {
+    let mut first_file: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut shared: std::collections::BTreeMap<(usize, usize), std::collections::HashSet<String>> =
+        std::collections::BTreeMap::new();
+    let inputs = read_source_in_pieces(
         Source::Roll,
         &pipeline.sources[&Source::Roll],
         &base_dir(pipeline, data_dir),
         rows_per_piece,
         parse_roll_member,
         quarantine,
-        each,
-    )
+        &mut |file_idx, members| {
+            for member in &members {
+                let first = *first_file
+                    .entry(member.household_id.clone())
+                    .or_insert(file_idx);
+                if first != file_idx {
+                    shared
+                        .entry((first, file_idx))
+                        .or_default()
+                        .insert(member.household_id.clone());
+                }
+            }
+            each(members);
+        },
+    )?;
+    let duplicates = shared
+        .into_iter()
+        .map(|((first, second), households)| DuplicateHouseholds {
+            first_file: inputs[first].path.clone(),
+            second_file: inputs[second].path.clone(),
+            households: households.len(),
+        })
+        .collect();
+    Ok(RollRead { inputs, duplicates })
 }
 
 /// Reads one registry named by the pipeline. Its quarantined rows and input record go into
@@ -157,7 +197,7 @@ pub fn load_registry(
     ingested: &mut Ingested,
 ) -> Result<Registry, IngestError> {
     let mut records = Vec::new();
-    let info = load_registry_in_pieces(
+    let inputs = load_registry_in_pieces(
         pipeline,
         data_dir,
         source,
@@ -165,14 +205,14 @@ pub fn load_registry(
         &mut ingested.quarantine,
         &mut |piece| records.extend(piece.records),
     )?;
-    ingested.inputs.push(info);
+    ingested.inputs.extend(inputs);
     Ok(Registry { source, records })
 }
 
 /// Reads one registry in pieces of at most `rows_per_piece` rows, each handed to `each`
 /// before the next is parsed, so a caller that uses and drops them (a shard, a merge) holds
 /// one piece of the registry, not all of it. Pieces come in row order; unusable rows go to
-/// `quarantine`. Returns the registry's input record.
+/// `quarantine`. Returns one input record per file of the registry.
 pub fn load_registry_in_pieces(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
@@ -180,7 +220,7 @@ pub fn load_registry_in_pieces(
     rows_per_piece: usize,
     quarantine: &mut Vec<QuarantinedRow>,
     each: &mut dyn FnMut(Registry),
-) -> Result<InputInfo, IngestError> {
+) -> Result<Vec<InputInfo>, IngestError> {
     read_source_in_pieces(
         source,
         &pipeline.sources[&source],
@@ -188,13 +228,14 @@ pub fn load_registry_in_pieces(
         rows_per_piece,
         registry_parser(source),
         quarantine,
-        &mut |records| each(Registry { source, records }),
+        &mut |_, records| each(Registry { source, records }),
     )
 }
 
-/// Finds, reads and parses one source, handing its parsed rows to `each` in pieces of at
-/// most `rows_per_piece` rows; unusable rows go to `quarantine`. Returns the source's record
-/// with rows read, used and quarantined.
+/// Finds, reads and parses one source, file by file, handing its parsed rows to `each`
+/// (with the number of their file among the source's files) in pieces of at most
+/// `rows_per_piece` rows; unusable rows go to `quarantine`. Returns one input record per
+/// file, with rows read, used and quarantined.
 fn read_source_in_pieces<T>(
     source: Source,
     spec: &SourceSpec,
@@ -202,10 +243,35 @@ fn read_source_in_pieces<T>(
     rows_per_piece: usize,
     parse: ParseRow<T>,
     quarantine: &mut Vec<QuarantinedRow>,
+    each: &mut dyn FnMut(usize, Vec<T>),
+) -> Result<Vec<InputInfo>, IngestError> {
+    let mut inputs = Vec::new();
+    for (file_idx, path) in locate::files(source, spec, base)?.into_iter().enumerate() {
+        let info = read_file_in_pieces(
+            source,
+            spec,
+            &path,
+            rows_per_piece,
+            parse,
+            quarantine,
+            &mut |rows| each(file_idx, rows),
+        )?;
+        inputs.push(info);
+    }
+    Ok(inputs)
+}
+
+/// One file of a source, read on its own terms (format, encoding, headers, sheet).
+fn read_file_in_pieces<T>(
+    source: Source,
+    spec: &SourceSpec,
+    path: &Path,
+    rows_per_piece: usize,
+    parse: ParseRow<T>,
+    quarantine: &mut Vec<QuarantinedRow>,
     each: &mut dyn FnMut(Vec<T>),
 ) -> Result<InputInfo, IngestError> {
-    let path = locate(source, spec, base)?;
-    let (bytes, format) = read_bytes(&path)?;
+    let (bytes, format) = read_bytes(path)?;
     let mut info = InputInfo {
         source,
         path: path.display().to_string(),
@@ -220,7 +286,7 @@ fn read_source_in_pieces<T>(
     let mut index = None;
     let mut failure = None;
     raw_tables(
-        &path,
+        path,
         &bytes,
         format,
         spec.sheet.as_deref(),
@@ -256,29 +322,6 @@ fn read_source_in_pieces<T>(
 
 fn base_dir(pipeline: &Pipeline, data_dir: Option<&Path>) -> PathBuf {
     data_dir.map_or_else(|| pipeline.base_dir(), Path::to_path_buf)
-}
-
-/// Finds the file of a source: its configured path, else `<base>/<source>.<ext>`.
-fn locate(source: Source, spec: &SourceSpec, base: &Path) -> Result<PathBuf, IngestError> {
-    if let Some(path) = &spec.path {
-        return Ok(if path.is_absolute() {
-            path.clone()
-        } else {
-            base.join(path)
-        });
-    }
-    let tried: Vec<PathBuf> = EXTENSIONS
-        .iter()
-        .map(|ext| base.join(format!("{}.{ext}", source.code())))
-        .collect();
-    tried
-        .iter()
-        .find(|p| p.is_file())
-        .cloned()
-        .ok_or(IngestError::NotFound {
-            source_name: source.code(),
-            tried,
-        })
 }
 
 fn raw_table(

@@ -109,6 +109,14 @@ pub struct InputInfo {
     pub rows_quarantined: usize,
 }
 
+/// Households that two roll files both hold: a data-quality finding, never a silent merge.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DuplicateHouseholds {
+    pub first_file: String,
+    pub second_file: String,
+    pub households: usize,
+}
+
 /// A registry's usable records.
 #[derive(Debug, Clone)]
 pub struct Registry {
@@ -124,6 +132,8 @@ pub struct Ingested {
     pub registries: Vec<Registry>,
     pub quarantine: Vec<QuarantinedRow>,
     pub inputs: Vec<InputInfo>,
+    /// Households found in two roll files (named in the manifest and the report).
+    pub roll_duplicates: Vec<DuplicateHouseholds>,
     /// The programmes' dated regional standards.
     pub standards: crate::config::standards::Standards,
 }

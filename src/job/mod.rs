@@ -352,6 +352,8 @@ pub(super) fn run_linked(
         started_at: started_at.to_rfc3339(),
         finished_at: String::new(),
         inputs: evaluation.ingested.inputs.clone(),
+        source_totals: output::SourceTotals::of(&evaluation.ingested.inputs),
+        households_in_two_roll_files: evaluation.ingested.roll_duplicates.clone(),
         households: evaluation.households.by_id.len(),
         members: evaluation.ingested.roll.len(),
         flags: flags.len(),

@@ -136,7 +136,7 @@ fn each_registry_piece(
                 first_record += records;
             },
         )?;
-        inputs.push(info);
+        inputs.extend(info);
     }
     Ok(inputs)
 }
@@ -196,7 +196,8 @@ pub fn run_shard(
         roll,
         registries: Vec::new(),
         quarantine: roll_quarantine,
-        inputs: vec![roll_info],
+        inputs: roll_info.inputs,
+        roll_duplicates: roll_info.duplicates,
         standards: ingest::load_standards(pipeline)?,
     };
     let mut normalized = Normalized {

@@ -206,6 +206,10 @@ pub struct Manifest {
     pub started_at: String,
     pub finished_at: String,
     pub inputs: Vec<InputInfo>,
+    /// Per source: files, rows read, used and quarantined, summed over its files.
+    pub source_totals: std::collections::BTreeMap<String, SourceTotals>,
+    /// Households found in two roll files: the files and how many.
+    pub households_in_two_roll_files: Vec<crate::ingest::DuplicateHouseholds>,
     pub households: usize,
     pub members: usize,
     pub flags: usize,
@@ -220,6 +224,31 @@ pub struct Manifest {
     pub review_imports: Vec<findings::ImportedFile>,
     /// Rows of those files that were not recorded, and why.
     pub review_import_problems: Vec<String>,
+}
+
+/// A source's files and rows, summed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SourceTotals {
+    pub files: usize,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_quarantined: usize,
+}
+
+impl SourceTotals {
+    /// Totals per source code over input records (one per file).
+    pub fn of(inputs: &[InputInfo]) -> std::collections::BTreeMap<String, SourceTotals> {
+        let mut totals: std::collections::BTreeMap<String, SourceTotals> =
+            std::collections::BTreeMap::new();
+        for input in inputs {
+            let total = totals.entry(input.source.code().to_string()).or_default();
+            total.files += 1;
+            total.rows_read += input.rows_read;
+            total.rows_used += input.rows_used;
+            total.rows_quarantined += input.rows_quarantined;
+        }
+        totals
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

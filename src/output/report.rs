@@ -366,6 +366,19 @@ fn data_quality(input: &RunOutputs) -> String {
         "<p>花名册身份证号无效的成员 members with an invalid ID: <b>{}</b></p>",
         input.invalid_ids
     );
+    if !input.manifest.households_in_two_roll_files.is_empty() {
+        html.push_str("<h3>两个花名册文件中出现的同一户 Households in two roll files</h3><table><tr><th>文件 file</th><th>又见于 also in</th><th>户数 households</th></tr>");
+        for shared in &input.manifest.households_in_two_roll_files {
+            let _ = write!(
+                html,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                escape(&shared.first_file),
+                escape(&shared.second_file),
+                shared.households
+            );
+        }
+        html.push_str("</table>");
+    }
     if let Some(province) = &input.manifest.pipeline.province {
         html.push_str(&outside_province(input, province));
     }

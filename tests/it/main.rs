@@ -9,6 +9,7 @@ mod fuzz_corpus;
 mod generic_link;
 mod history;
 mod privacy;
+mod many_files;
 mod query;
 mod report;
 mod review;
