@@ -38,6 +38,9 @@ pub struct RunRecord {
     /// Flags per status (`new`, `persisting`, `confirmed`, …); absent in older records.
     #[serde(default)]
     pub flags_per_status: BTreeMap<String, usize>,
+    /// Flags per county (first 6 digits of the region code); absent in older records.
+    #[serde(default)]
+    pub flags_per_county: BTreeMap<String, usize>,
 }
 
 /// Runs shown in the report's trend, this one included.
@@ -142,6 +145,11 @@ impl History {
                 .iter()
                 .map(|s| (s.code().to_string(), count(*s)))
                 .collect(),
+            flags_per_county: flags.iter().fold(BTreeMap::new(), |mut counties, row| {
+                let county = crate::model::RegionCode::county_key(row.flag.region_code.as_deref());
+                *counties.entry(county).or_default() += 1;
+                counties
+            }),
         };
         let mut trend: Vec<RunRecord> = self
             .runs

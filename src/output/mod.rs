@@ -12,6 +12,7 @@ pub mod published;
 mod query;
 mod report;
 mod review;
+mod county_report;
 mod review_report;
 mod shard;
 mod status;

@@ -125,6 +125,9 @@ pub fn render(input: &RunOutputs) -> String {
         "近期趋势 Flags over the last runs (新增 new / 消除 resolved)",
         &bar_chart(&trend(input.trend), "#7f6000"),
     );
+    if let Some(counties) = super::county_report::render(&input.review.counties, input.trend) {
+        section(&mut html, "县区对比 County comparison", &counties);
+    }
     section(
         &mut html,
         "疑点户比例最高的乡镇 Townships by share of households flagged",
@@ -423,7 +426,7 @@ const STYLE: &str = r#"
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
 h1{font-size:24px;margin-bottom:4px}h1 .en{font-size:14px;color:#666;font-weight:normal}
 h2{font-size:18px;border-bottom:2px solid #2f5597;padding-bottom:4px;margin-top:32px}
-h3{font-size:15px}.note{color:#c00000}
+h3{font-size:15px}.note{color:#c00000}tr.far td{color:#c00000;font-weight:bold}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}
 .card{border:1px solid #d0d7e5;border-radius:6px;padding:10px 16px;min-width:120px;background:#f7f9fc}
 .card-value{font-size:24px;font-weight:bold;color:#2f5597}.card-title{font-size:12px;color:#555}

@@ -127,3 +127,49 @@ fn region_codes_outside_the_province_are_a_data_quality_finding() {
         .to_string();
     assert!(err.contains("pipeline.province"), "{err}");
 }
+
+/// A run over two counties compares them: flags per 1,000 households by county, and each
+/// county's flags over the recorded runs.
+#[test]
+fn a_multi_county_run_compares_its_counties() {
+    let run = crate::run_synthetic_county(300, 22, rollcheck::synth::Variant::Clean);
+    let roll = crate::read_to_string(&run.data.join("roll.csv"));
+    // Every household whose id ends in an even digit moves to the neighbouring county.
+    let moved: Vec<String> = roll
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            let even = line
+                .split(',')
+                .next()
+                .and_then(|h| h.chars().last())
+                .and_then(|c| c.to_digit(10))
+                .is_some_and(|d| d % 2 == 0);
+            if i > 0 && even {
+                line.replace(",411526", ",411521")
+            } else {
+                line.to_string()
+            }
+        })
+        .collect();
+    std::fs::write(run.data.join("roll.csv"), moved.join("\n") + "\n").unwrap();
+    let pipeline = crate::county_nightly();
+    for as_of in [
+        crate::fixture_as_of(),
+        crate::fixture_as_of() + chrono::Days::new(1),
+    ] {
+        rollcheck::job::run(&pipeline, Some(&run.data), as_of, &run.out).unwrap();
+    }
+    let report = crate::read_to_string(&run.out.join("report.html"));
+    assert!(
+        report.contains("县区对比 County comparison"),
+        "the comparison is shown"
+    );
+    assert!(report.contains("<td>411521</td>") && report.contains("<td>411526</td>"));
+    assert!(report.contains("Flags per county over the recorded runs"));
+    let review = run.out.join("review");
+    assert!(
+        review.join("411521").is_dir() && review.join("411526").is_dir(),
+        "nested by county"
+    );
+}
