@@ -356,6 +356,11 @@ pub(super) fn import_inbox(
     let Ok(run) = PublishedRun::read(out_dir, Some(history.state())) else {
         return Ok((Vec::new(), Vec::new()));
     };
+    if !inbox.is_dir() {
+        // Nothing was dropped yet (the share is created when the first township returns).
+        tracing::warn!(inbox = %inbox.display(), "review inbox does not exist; nothing imported");
+        return Ok((Vec::new(), Vec::new()));
+    }
     let ledger_path = history.state().join(INBOX_LEDGER);
     let mut ledger: BTreeMap<String, String> = std::fs::read(&ledger_path)
         .ok()
