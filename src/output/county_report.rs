@@ -112,7 +112,7 @@ fn chart(counties: &[CountyRow], province_share: f64) -> String {
         let width = rate / max * f64::from(bar_width);
         let _ = write!(
             svg,
-            r##"<text x="{}" y="{}" text-anchor="end" class="label">{}</text><rect x="{label_width}" y="{}" width="{width:.1}" height="{}" fill="{}" rx="2"/><text x="{:.1}" y="{}" class="value">{rate:.1}</text>"##,
+            r#"<text x="{}" y="{}" text-anchor="end" class="label">{}</text><rect x="{label_width}" y="{}" width="{width:.1}" height="{}" fill="{}" rx="2"/><text x="{:.1}" y="{}" class="value">{rate:.1}</text>"#,
             label_width - 6,
             y + 15,
             escape(&county.county),

@@ -100,16 +100,38 @@ pub fn export_pseudonymized(
             rows += frame.height();
             super::tables::write_frame(&staging.join(file), &mut frame)?;
         }
+        let explorer = export_explorer(run_dir, staging, &pseudonymizer)?;
         let note = serde_json::json!({
             "source_run": run_dir.display().to_string(),
             "pseudonymized_columns": TABLES.iter().map(|(f, ids, _)| (f.to_string(), ids.to_vec())).collect::<Vec<_>>(),
             "dropped_columns": TABLES.iter().map(|(f, _, dropped)| (f.to_string(), dropped.to_vec())).collect::<Vec<_>>(),
             "method": "HMAC-SHA256 with a key held outside the pipeline; first 128 bits, hex, prefixed p_",
+            "explorer": explorer.then_some(
+                "explorer.html: household, member and record ids pseudonymised; names, masked IDs, evidence and reviewers left out"
+            ),
         });
         let note = serde_json::to_vec_pretty(&note).map_err(|e| OutputError::write(staging, e))?;
         write_file(&staging.join("export.json"), &note)?;
         Ok(rows)
     })
+}
+
+/// The run's explorer page, pseudonymised like the tables; `false` when the run has none
+/// (runs from before the explorer).
+fn export_explorer(
+    run_dir: &Path,
+    staging: &Path,
+    pseudonymizer: &Pseudonymizer,
+) -> Result<bool, OutputError> {
+    let source = run_dir.join("explorer.html");
+    if !source.is_file() {
+        return Ok(false);
+    }
+    let html = std::fs::read_to_string(&source).map_err(|e| OutputError::read(&source, e))?;
+    let page = super::explorer::pseudonymized(&html, |id| pseudonymizer.pseudonym(id))
+        .map_err(|e| OutputError::read(&source, e))?;
+    write_file(&staging.join("explorer.html"), page.as_bytes())?;
+    Ok(true)
 }
 
 fn read(path: &Path) -> Result<DataFrame, OutputError> {

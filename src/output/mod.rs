@@ -3,7 +3,9 @@
 //! OUTDIR, is fsynced, and is renamed into place only when complete.
 //! Front door: `output::write_run`. Only this stage and `ingest` touch the disk.
 
+mod county_report;
 mod explain;
+mod explorer;
 mod export;
 mod files;
 pub mod findings;
@@ -12,7 +14,6 @@ pub mod published;
 mod query;
 mod report;
 mod review;
-mod county_report;
 mod review_report;
 mod shard;
 mod status;
@@ -316,6 +317,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         summary_workbook::write(&staging.join("summary.xlsx"), outputs.review, outputs.as_of)?;
         let report = report::render(outputs);
         files::write_file(&staging.join("report.html"), report.as_bytes())?;
+        explorer::write(&staging.join("explorer.html"), outputs)?;
         let model = serde_json::to_vec_pretty(outputs.parameters)
             .map_err(|e| OutputError::write(staging, e))?;
         files::write_file(&staging.join("model.json"), &model)?;

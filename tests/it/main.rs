@@ -4,12 +4,13 @@
 mod bad_inputs;
 mod cli;
 mod crash;
+mod explorer;
 mod fixtures;
 mod fuzz_corpus;
 mod generic_link;
 mod history;
-mod privacy;
 mod many_files;
+mod privacy;
 mod query;
 mod report;
 mod review;

@@ -1,0 +1,620 @@
+// The cohort explorer's page logic: decodes the embedded columns, filters, counts, draws,
+// pages, drills down and exports. Plain JS, no library. Data reaches the DOM only through
+// textContent and attributes, never as markup.
+(function () {
+  'use strict';
+
+  var data = JSON.parse(document.getElementById('explorer-data').textContent);
+  var D = data.dict, F = data.flags, L = data.labels;
+  var N = F.household.length;
+  var PAGE_ROWS = 50;
+  var SVG = 'http://www.w3.org/2000/svg';
+
+  // ---- decoding -------------------------------------------------------------------------
+  function u32(values) { return Uint32Array.from(values); }
+  var col = {
+    household: u32(F.household), programme: u32(F.programme), region: u32(F.region),
+    reason: u32(F.reason), severity: u32(F.severity), status: u32(F.status),
+    verdict: u32(F.verdict), action: u32(F.action), reviewer: u32(F.reviewer),
+    first: u32(F.first_flagged_on), reviewed: u32(F.reviewed_on)
+  };
+  var score = Float64Array.from(F.score, function (s) { return s === null ? NaN : s; });
+  var county = new Uint32Array(N), township = new Uint32Array(N);
+  for (var i = 0; i < N; i++) {
+    county[i] = data.regions.county[col.region[i]];
+    township[i] = data.regions.township[col.region[i]];
+  }
+
+  function label(kind, code) {
+    var table = L[kind];
+    return (table && table[code]) || code;
+  }
+  function evidenceOf(flag) {
+    var phrases = F.evidence[flag], out = '';
+    for (var k = 0; k < phrases.length; k++) {
+      var piece = phrases[k];
+      out += typeof piece === 'string' ? piece : D.phrase[piece];
+    }
+    return out;
+  }
+  function listOf(indices, dict) {
+    return indices.map(function (k) { return dict[k]; }).join(';');
+  }
+  function memberIds(flag) { return listOf(F.members[flag], data.members.id); }
+  function recordIds(flag) { return listOf(F.records[flag], D.record); }
+  // Scores as flags.csv prints them: up to four decimals, no trailing zeros.
+  function formatScore(s) { return isNaN(s) ? '' : String(Number(s.toFixed(4))); }
+
+  // ---- the filter dimensions --------------------------------------------------------------
+  // A township is keyed by 12 digits (411526101000) as the workbooks name it; URLs and the
+  // page show its 9 digits (411526101), and a fragment may use either.
+  function townshipToken(key) { return /^\d{9}000$/.test(key) ? key.slice(0, 9) : key; }
+  function townshipKey(token) { return /^\d{9}$/.test(token) ? token + '000' : token; }
+  var DIMS = [
+    { key: 'reason', dict: D.reason, col: col.reason, kind: 'reason' },
+    { key: 'severity', dict: D.severity, col: col.severity, kind: 'severity' },
+    { key: 'programme', dict: D.programme, col: col.programme, kind: 'programme' },
+    { key: 'county', dict: D.county, col: county, kind: 'region' },
+    { key: 'township', dict: D.township, col: township, kind: 'region',
+      token: townshipToken, fromToken: townshipKey },
+    { key: 'status', dict: D.status, col: col.status, kind: 'status' },
+    { key: 'verdict', dict: D.verdict, col: col.verdict, kind: 'verdict',
+      token: function (v) { return v === '' ? 'none' : v; },
+      fromToken: function (t) { return t === 'none' ? '' : t; } }
+  ];
+  DIMS.forEach(function (dim) {
+    dim.token = dim.token || function (v) { return v; };
+    dim.fromToken = dim.fromToken || function (t) { return t; };
+    dim.index = new Map();
+    dim.dict.forEach(function (value, k) { dim.index.set(value, k); });
+    dim.selected = new Set();
+  });
+  function valueLabel(dim, value) {
+    if (dim.kind === 'region') return value === 'unassigned' ? '未知区划' : dim.token(value);
+    if (dim.key === 'verdict' && value === '') return '未核查';
+    return label(dim.kind, value);
+  }
+
+  var state = { low: 0, high: 1, sort: 'default', desc: false, page: 0, household: null };
+
+  // ---- the URL fragment ---------------------------------------------------------------------
+  var lastHash = null;
+  function readHash() {
+    var params = new URLSearchParams(location.hash.replace(/^#/, ''));
+    DIMS.forEach(function (dim) {
+      dim.selected.clear();
+      (params.get(dim.key) || '').split(',').forEach(function (token) {
+        var k = dim.index.get(dim.fromToken(token.trim()));
+        if (token && k !== undefined) dim.selected.add(k);
+      });
+    });
+    var band = /^([0-9.]+)-([0-9.]+)$/.exec(params.get('score') || '');
+    state.low = band ? Math.max(0, Math.min(1, parseFloat(band[1]))) : 0;
+    state.high = band ? Math.max(0, Math.min(1, parseFloat(band[2]))) : 1;
+    var sort = /^(\w+)(?::(asc|desc))?$/.exec(params.get('sort') || '');
+    state.sort = sort && SORT_KEYS[sort[1]] ? sort[1] : 'default';
+    state.desc = !!(sort && sort[2] === 'desc');
+    state.page = Math.max(0, (parseInt(params.get('page'), 10) || 1) - 1);
+    var household = params.get('household');
+    var h = household === null ? -1 : D.household.indexOf(household);
+    state.household = h >= 0 ? h : null;
+  }
+  function hashOfState() {
+    var parts = [];
+    DIMS.forEach(function (dim) {
+      if (!dim.selected.size) return;
+      var tokens = Array.from(dim.selected).sort(function (a, b) { return a - b; })
+        .map(function (k) { return encodeURIComponent(dim.token(dim.dict[k])); });
+      parts.push(dim.key + '=' + tokens.join(','));
+    });
+    if (state.low > 0 || state.high < 1) parts.push('score=' + state.low + '-' + state.high);
+    if (state.sort !== 'default') parts.push('sort=' + state.sort + (state.desc ? ':desc' : ''));
+    if (state.page > 0) parts.push('page=' + (state.page + 1));
+    if (state.household !== null) {
+      parts.push('household=' + encodeURIComponent(D.household[state.household]));
+    }
+    return parts.length ? '#' + parts.join('&') : '';
+  }
+  function writeHash() {
+    var hash = hashOfState();
+    lastHash = hash;
+    if (hash === location.hash || (hash === '' && location.hash === '#')) return;
+    try {
+      history.replaceState(null, '', hash || location.pathname + location.search);
+    } catch (e) {
+      location.replace(hash || '#');
+    }
+  }
+  window.addEventListener('hashchange', function () {
+    if (location.hash === lastHash) return;
+    readHash();
+    update();
+  });
+
+  // ---- selection ------------------------------------------------------------------------------
+  var selection = new Uint32Array(0);
+  var facets = [], histogram = new Uint32Array(10);
+  function bin(s) { return isNaN(s) ? 0 : Math.min(9, Math.max(0, Math.floor(s * 10))); }
+  function select() {
+    var nd = DIMS.length, cols = DIMS.map(function (d) { return d.col; });
+    var allowed = DIMS.map(function (dim) {
+      var a = new Uint8Array(dim.dict.length);
+      if (!dim.selected.size) a.fill(1); else dim.selected.forEach(function (k) { a[k] = 1; });
+      return a;
+    });
+    facets = DIMS.map(function (dim) { return new Uint32Array(dim.dict.length); });
+    histogram = new Uint32Array(10);
+    var full = state.low <= 0 && state.high >= 1, low = state.low, high = state.high;
+    var mask = new Uint8Array(N), count = 0;
+    for (var i = 0; i < N; i++) {
+      var fails = 0, failed = -1;
+      for (var d = 0; d < nd; d++) {
+        if (!allowed[d][cols[d][i]]) { fails++; failed = d; if (fails > 1) break; }
+      }
+      if (fails > 1) continue;
+      var s = score[i], inBand = full || (s >= low && s <= high);
+      // Each option counts the flags it would select with every other filter kept.
+      if (fails === 0) {
+        histogram[bin(s)]++;
+        if (!inBand) continue;
+        mask[i] = 1; count++;
+        for (d = 0; d < nd; d++) facets[d][cols[d][i]]++;
+      } else if (inBand) {
+        facets[failed][cols[failed][i]]++;
+      }
+    }
+    var order = permutation(state.sort), out = new Uint32Array(count), j = 0, k;
+    if (state.desc) { for (k = N - 1; k >= 0; k--) if (mask[order[k]]) out[j++] = order[k]; }
+    else { for (k = 0; k < N; k++) if (mask[order[k]]) out[j++] = order[k]; }
+    selection = out;
+  }
+
+  // ---- sorting: one permutation per key, made on first use -------------------------------
+  function ranks(dict) {
+    var order = dict.map(function (v, k) { return k; });
+    order.sort(function (a, b) { return dict[a] < dict[b] ? -1 : dict[a] > dict[b] ? 1 : 0; });
+    var rank = new Uint32Array(dict.length);
+    order.forEach(function (k, r) { rank[k] = r; });
+    return rank;
+  }
+  function byRank(column, dict) {
+    var rank = ranks(dict);
+    return function (i) { return rank[column[i]]; };
+  }
+  var SORT_KEYS = {
+    household: function () { return byRank(col.household, D.household); },
+    programme: function () { return function (i) { return col.programme[i]; }; },
+    township: function () { return byRank(township, D.township); },
+    reason: function () { return function (i) { return col.reason[i]; }; },
+    severity: function () { return function (i) { return col.severity[i]; }; },
+    score: function () { return function (i) { return isNaN(score[i]) ? -1 : score[i]; }; },
+    status: function () { return function (i) { return col.status[i]; }; },
+    first: function () { return byRank(col.first, D.date); },
+    verdict: function () { return function (i) { return col.verdict[i]; }; }
+  };
+  var permutations = {};
+  function permutation(key) {
+    if (!permutations[key]) {
+      var p = new Uint32Array(N);
+      for (var i = 0; i < N; i++) p[i] = i;
+      if (key !== 'default') {
+        var keyOf = SORT_KEYS[key](), keys = new Float64Array(N);
+        for (i = 0; i < N; i++) keys[i] = keyOf(i);
+        p.sort(function (a, b) { return (keys[a] - keys[b]) || (a - b); });
+      }
+      permutations[key] = p;
+    }
+    return permutations[key];
+  }
+
+  // ---- DOM helpers ------------------------------------------------------------------------
+  function el(tag, attrs, children) {
+    var node = document.createElement(tag);
+    setAttrs(node, attrs);
+    append(node, children);
+    return node;
+  }
+  function svgEl(tag, attrs, children) {
+    var node = document.createElementNS(SVG, tag);
+    setAttrs(node, attrs);
+    append(node, children);
+    return node;
+  }
+  function setAttrs(node, attrs) {
+    if (!attrs) return;
+    Object.keys(attrs).forEach(function (name) {
+      var value = attrs[name];
+      if (value === null || value === undefined || value === false) return;
+      if (name === 'text') node.textContent = value;
+      else if (name.slice(0, 2) === 'on') node.addEventListener(name.slice(2), value);
+      else node.setAttribute(name, value === true ? '' : value);
+    });
+  }
+  function append(node, children) {
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      node.appendChild(typeof child === 'string' ? document.createTextNode(child) : child);
+    });
+  }
+  function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
+  function $(id) { return document.getElementById(id); }
+
+  // ---- filters --------------------------------------------------------------------------
+  var optionCounts = [];
+  function buildFilters() {
+    DIMS.forEach(function (dim, d) {
+      var box = document.querySelector('fieldset[data-dim="' + dim.key + '"] .options');
+      optionCounts[d] = [];
+      var order = dim.dict.map(function (v, k) { return k; });
+      if (dim.kind === 'region') {
+        order.sort(function (a, b) { return dim.dict[a] < dim.dict[b] ? -1 : 1; });
+      }
+      order.forEach(function (k) {
+        var value = dim.dict[k];
+        var input = el('input', { type: 'checkbox', 'data-dim': dim.key, value: dim.token(value),
+          onchange: function () {
+            if (input.checked) dim.selected.add(k); else dim.selected.delete(k);
+            state.page = 0;
+            update();
+          } });
+        var n = el('span', { class: 'n', text: '0' });
+        var title = dim.kind === 'region' ? value : (value === '' ? 'none' : value);
+        var row = el('label', { title: title }, [input, ' ' + valueLabel(dim, value) + ' ', n]);
+        optionCounts[d][k] = { input: input, n: n, row: row };
+        box.appendChild(row);
+      });
+      var search = document.querySelector('fieldset[data-dim="' + dim.key + '"] input.find');
+      if (search) {
+        if (dim.dict.length <= 12) search.hidden = true;
+        search.addEventListener('input', function () {
+          var text = search.value.trim();
+          optionCounts[d].forEach(function (o, k) {
+            o.row.hidden = text !== '' && dim.token(dim.dict[k]).indexOf(text) < 0;
+          });
+        });
+      }
+    });
+    document.querySelectorAll('fieldset[data-dim] button.none').forEach(function (button) {
+      button.addEventListener('click', function () {
+        var key = button.closest('fieldset').getAttribute('data-dim');
+        DIMS.forEach(function (dim) { if (dim.key === key) dim.selected.clear(); });
+        state.page = 0;
+        update();
+      });
+    });
+    var low = $('score-low'), high = $('score-high');
+    function band() {
+      var a = parseFloat(low.value), b = parseFloat(high.value);
+      state.low = Math.min(a, b); state.high = Math.max(a, b);
+      state.page = 0;
+      update();
+    }
+    low.addEventListener('change', band);
+    high.addEventListener('change', band);
+    low.addEventListener('input', function () { $('score-low-value').textContent = low.value; });
+    high.addEventListener('input', function () { $('score-high-value').textContent = high.value; });
+    $('reset').addEventListener('click', function () {
+      DIMS.forEach(function (dim) { dim.selected.clear(); });
+      state.low = 0; state.high = 1; state.page = 0;
+      update();
+    });
+  }
+  function renderFilters() {
+    DIMS.forEach(function (dim, d) {
+      optionCounts[d].forEach(function (o, k) {
+        o.input.checked = dim.selected.has(k);
+        o.n.textContent = String(facets[d][k]);
+        o.row.classList.toggle('zero', facets[d][k] === 0 && !dim.selected.has(k));
+      });
+    });
+    $('score-low').value = String(state.low);
+    $('score-high').value = String(state.high);
+    $('score-low-value').textContent = String(state.low);
+    $('score-high-value').textContent = String(state.high);
+    var summary = [];
+    DIMS.forEach(function (dim) {
+      if (!dim.selected.size) return;
+      var title = document.querySelector('fieldset[data-dim="' + dim.key + '"]').getAttribute('data-title');
+      var values = Array.from(dim.selected).map(function (k) { return valueLabel(dim, dim.dict[k]); });
+      summary.push(title + '：' + values.join('、'));
+    });
+    if (state.low > 0 || state.high < 1) summary.push('分数：' + state.low + '–' + state.high);
+    $('active-filters').textContent = summary.length ? '筛选条件：' + summary.join('；') : '未筛选：全部核查对象';
+  }
+
+  // ---- charts -----------------------------------------------------------------------------
+  function barChart(box, items, onPick) {
+    clear(box);
+    var rowHeight = 20, labelWidth = 150, barWidth = 260, width = labelWidth + barWidth + 60;
+    var max = Math.max(1, Math.max.apply(null, items.map(function (it) { return it.value; })));
+    var chart = svgEl('svg', { viewBox: '0 0 ' + width + ' ' + (items.length * rowHeight + 4),
+      class: 'chart', role: 'img', preserveAspectRatio: 'xMinYMin meet' });
+    items.forEach(function (it, r) {
+      var y = r * rowHeight + 2, w = Math.round(it.value * barWidth / max);
+      var g = svgEl('g', { class: onPick ? 'pick' : null }, [
+        svgEl('title', { text: it.title }),
+        svgEl('text', { x: labelWidth - 6, y: y + 14, 'text-anchor': 'end', class: 'label', text: it.label }),
+        svgEl('rect', { x: labelWidth, y: y + 3, width: Math.max(w, it.value ? 1 : 0), height: rowHeight - 6,
+          class: it.selected ? 'bar on' : 'bar' }),
+        svgEl('text', { x: labelWidth + w + 4, y: y + 14, class: 'value', text: String(it.value) })
+      ]);
+      if (onPick) g.addEventListener('click', function () { onPick(it); });
+      chart.appendChild(g);
+    });
+    box.appendChild(chart);
+  }
+  function columnChart(box, groups, series) {
+    clear(box);
+    var height = 150, bottom = 34, left = 36, groupWidth = Math.max(24, Math.min(80, 440 / Math.max(1, groups.length)));
+    var width = left + groups.length * groupWidth + 10;
+    var max = 1;
+    groups.forEach(function (g) { g.values.forEach(function (v) { max = Math.max(max, v); }); });
+    var chart = svgEl('svg', { viewBox: '0 0 ' + width + ' ' + (height + bottom), class: 'chart', role: 'img' });
+    chart.appendChild(svgEl('text', { x: left - 4, y: 10, 'text-anchor': 'end', class: 'value', text: String(max) }));
+    chart.appendChild(svgEl('line', { x1: left, x2: width, y1: height, y2: height, class: 'axis' }));
+    var barWidth = (groupWidth - 6) / series.length;
+    groups.forEach(function (g, c) {
+      var x0 = left + c * groupWidth + 3;
+      g.values.forEach(function (v, s) {
+        var h = Math.round(v * (height - 14) / max);
+        chart.appendChild(svgEl('rect', { x: x0 + s * barWidth, y: height - h, width: Math.max(1, barWidth - 1),
+          height: h, class: 'bar s' + s }, [svgEl('title', { text: g.title + ' ' + series[s] + '：' + v })]));
+      });
+      chart.appendChild(svgEl('text', { x: x0 + (groupWidth - 6) / 2, y: height + 14, 'text-anchor': 'middle',
+        class: 'label small', text: g.label }));
+    });
+    box.appendChild(chart);
+    if (series.length > 1) {
+      box.appendChild(el('div', { class: 'legend' }, series.map(function (name, s) {
+        return el('span', {}, [el('i', { class: 's' + s }), name]);
+      })));
+    }
+  }
+  function toggle(dim, k) {
+    if (dim.selected.has(k)) dim.selected.delete(k); else dim.selected.add(k);
+    state.page = 0;
+    update();
+  }
+  function renderCharts() {
+    var reason = DIMS[0], counts = new Uint32Array(reason.dict.length);
+    var regionDim = DIMS[3].dict.length > 1 && DIMS[3].selected.size !== 1 ? DIMS[3] : DIMS[4];
+    var regionCol = regionDim.col, regionCounts = new Uint32Array(regionDim.dict.length);
+    for (var j = 0; j < selection.length; j++) {
+      counts[col.reason[selection[j]]]++;
+      regionCounts[regionCol[selection[j]]]++;
+    }
+    barChart($('chart-reason'), reason.dict.map(function (code, k) {
+      return { label: label('reason', code), title: code, value: counts[k], selected: reason.selected.has(k), k: k };
+    }).filter(function (it) { return it.value > 0 || it.selected; }), function (it) { toggle(reason, it.k); });
+
+    $('chart-region-title').textContent = regionDim.key === 'county' ? '按县（市、区）' : '按乡镇（街道）';
+    var regions = regionDim.dict.map(function (code, k) {
+      return { label: valueLabel(regionDim, code), title: code, value: regionCounts[k], selected: regionDim.selected.has(k), k: k };
+    }).filter(function (it) { return it.value > 0; });
+    regions.sort(function (a, b) { return b.value - a.value || (a.title < b.title ? -1 : 1); });
+    var shown = regions.slice(0, 12);
+    if (regions.length > 12) {
+      var rest = regions.slice(12).reduce(function (n, it) { return n + it.value; }, 0);
+      shown.push({ label: '其余' + (regions.length - 12) + '个', title: '', value: rest, other: true });
+    }
+    barChart($('chart-region'), shown, function (it) { if (!it.other) toggle(regionDim, it.k); });
+
+    columnChart($('chart-score'), Array.from(histogram).map(function (v, b) {
+      return { label: (b / 10).toFixed(1), title: (b / 10).toFixed(1) + '–' + ((b + 1) / 10).toFixed(1), values: [v] };
+    }), ['核查对象']);
+
+    var t = data.trend;
+    columnChart($('chart-trend'), t.as_of.map(function (asOf, r) {
+      return { label: asOf.slice(5), title: asOf + '（' + t.run_id[r] + '）',
+        values: [t.flags[r], t.new[r], t.persisting[r], t.resolved[r]] };
+    }), ['核查对象', '新增', '持续', '已解除']);
+  }
+
+  // ---- table ------------------------------------------------------------------------------
+  var COLUMNS = [
+    { key: 'household', title: '户编号', cell: function (i) { return D.household[col.household[i]]; } },
+    { key: 'programme', title: '救助类型', cell: function (i) { return label('programme', D.programme[col.programme[i]]); } },
+    { key: 'township', title: '乡镇', cell: function (i) { return townshipToken(D.township[township[i]]); },
+      hover: function (i) { return D.region[col.region[i]]; } },
+    { key: 'reason', title: '核查原因', cell: function (i) { return label('reason', D.reason[col.reason[i]]); },
+      hover: function (i) { return D.reason[col.reason[i]]; } },
+    { key: 'severity', title: '严重程度', cell: function (i) { return label('severity', D.severity[col.severity[i]]); },
+      hover: function (i) { return D.severity[col.severity[i]]; },
+      class: function (i) { return 'sev-' + D.severity[col.severity[i]]; } },
+    { key: 'score', title: '分数', cell: function (i) { return formatScore(score[i]); }, class: function () { return 'num'; } },
+    { key: 'status', title: '状态', cell: function (i) { return label('status', D.status[col.status[i]]); },
+      hover: function (i) { return D.status[col.status[i]]; } },
+    { key: 'first', title: '首次标记', cell: function (i) { return D.date[col.first[i]]; } },
+    { key: 'verdict', title: '核查结论', cell: function (i) { var v = D.verdict[col.verdict[i]]; return v ? label('verdict', v) : '—'; },
+      hover: function (i) { return D.verdict[col.verdict[i]]; } },
+    { key: null, title: '证据', cell: evidenceOf, hover: evidenceOf, class: function () { return 'evidence'; } }
+  ];
+  function buildTable() {
+    var row = $('flags-head');
+    COLUMNS.forEach(function (c) {
+      var th = el('th', { scope: 'col', 'data-sort': c.key, text: c.title });
+      if (c.key) {
+        th.classList.add('sortable');
+        th.addEventListener('click', function () {
+          if (state.sort === c.key) state.desc = !state.desc; else { state.sort = c.key; state.desc = c.key === 'score'; }
+          state.page = 0;
+          update();
+        });
+      }
+      row.appendChild(th);
+    });
+    [['first-page', function () { state.page = 0; }], ['prev-page', function () { state.page--; }],
+      ['next-page', function () { state.page++; }], ['last-page', function () { state.page = Infinity; }]]
+      .forEach(function (b) {
+        $(b[0]).addEventListener('click', function () { b[1](); renderTable(); writeHash(); });
+      });
+  }
+  function renderTable() {
+    var pages = Math.max(1, Math.ceil(selection.length / PAGE_ROWS));
+    state.page = Math.max(0, Math.min(pages - 1, state.page));
+    var body = clear($('flags-body'));
+    var start = state.page * PAGE_ROWS, end = Math.min(selection.length, start + PAGE_ROWS);
+    for (var j = start; j < end; j++) {
+      var i = selection[j];
+      var tr = el('tr', { 'data-flag': String(i), 'data-household': D.household[col.household[i]] });
+      COLUMNS.forEach(function (c) {
+        tr.appendChild(el('td', { text: c.cell(i), title: c.hover ? c.hover(i) : null, class: c.class ? c.class(i) : null }));
+      });
+      tr.addEventListener('click', openDetail.bind(null, col.household[i]));
+      body.appendChild(tr);
+    }
+    document.querySelectorAll('#flags-head th').forEach(function (th) {
+      var key = th.getAttribute('data-sort');
+      th.classList.toggle('asc', key === state.sort && !state.desc);
+      th.classList.toggle('desc', key === state.sort && state.desc);
+    });
+    $('page-info').textContent = selection.length ? '第 ' + (start + 1) + '–' + end + ' 条，第 ' + (state.page + 1) + '/' + pages + ' 页' : '没有符合条件的核查对象';
+    $('first-page').disabled = $('prev-page').disabled = state.page === 0;
+    $('next-page').disabled = $('last-page').disabled = state.page >= pages - 1;
+  }
+
+  // ---- household drill-down ----------------------------------------------------------------
+  var byHousehold = null;
+  function indexHouseholds() {
+    if (byHousehold) return byHousehold;
+    byHousehold = { flags: new Map(), members: new Map(), matches: new Map() };
+    function add(map, key, value) { var list = map.get(key); if (list) list.push(value); else map.set(key, [value]); }
+    for (var i = 0; i < N; i++) add(byHousehold.flags, col.household[i], i);
+    data.members.household.forEach(function (h, m) { add(byHousehold.members, h, m); });
+    data.matches.household.forEach(function (h, m) { add(byHousehold.matches, h + ':' + data.matches.record[m], m); });
+    return byHousehold;
+  }
+  function openDetail(h) { state.household = h; renderDetail(); writeHash(); }
+  function closeDetail() { state.household = null; renderDetail(); writeHash(); }
+  function weight(w) { return w === null ? '—' : (w >= 0 ? '+' : '') + w.toFixed(2); }
+  function renderDetail() {
+    var panel = $('detail');
+    if (state.household === null) { panel.hidden = true; clear(panel); return; }
+    var h = state.household, index = indexHouseholds(), M = data.members;
+    clear(panel);
+    panel.hidden = false;
+    var flags = index.flags.get(h) || [];
+    var first = flags[0];
+    panel.appendChild(el('div', { class: 'detail-head' }, [
+      el('h2', { text: '户 ' + D.household[h] }),
+      el('span', { class: 'meta', text: first === undefined ? '' :
+        label('programme', D.programme[col.programme[first]]) + ' · 区划 ' + D.region[col.region[first]] }),
+      el('button', { type: 'button', id: 'close-detail', text: '关闭', onclick: closeDetail })
+    ]));
+    var members = index.members.get(h) || [];
+    panel.appendChild(el('h3', { text: '家庭成员' }));
+    panel.appendChild(el('table', { class: 'members' }, [
+      el('thead', {}, [el('tr', {}, ['成员编号', '姓名', '身份证号（脱敏）', '户主'].map(function (t) { return el('th', { text: t }); }))]),
+      el('tbody', {}, members.map(function (m) {
+        return el('tr', {}, [el('td', { text: M.id[m] }), el('td', { text: M.name[m] || '—' }),
+          el('td', { class: 'masked', text: M.masked_id[m] || '—' }), el('td', { text: M.head[m] ? '是' : '' })]);
+      }))
+    ]));
+    flags.forEach(function (i) {
+      var reason = D.reason[col.reason[i]], verdict = D.verdict[col.verdict[i]];
+      var section = el('section', { class: 'flag', 'data-flag': String(i) }, [
+        el('h3', {}, [el('span', { title: reason, text: label('reason', reason) }), ' ',
+          el('span', { class: 'sev-' + D.severity[col.severity[i]], title: D.severity[col.severity[i]],
+            text: '严重程度' + label('severity', D.severity[col.severity[i]]) }), ' ',
+          el('span', { class: 'status', title: D.status[col.status[i]], text: label('status', D.status[col.status[i]]) }),
+          selection.indexOf(i) < 0 ? el('span', { class: 'outside', text: '（不在当前筛选中）' }) : null]),
+        el('p', { class: 'evidence-full', text: evidenceOf(i) || '（假名化副本不含证据原文）' }),
+        el('p', { class: 'meta', text: '涉及成员 ' + (memberIds(i) || '—') + ' · 记录 ' + (recordIds(i) || '—') +
+          ' · 分数 ' + formatScore(score[i]) + ' · 首次标记 ' + D.date[col.first[i]] }),
+        verdict ? el('p', { class: 'finding', text: '核查结论：' + label('verdict', verdict) +
+          (D.action[col.action[i]] ? '，处理结果：' + label('action', D.action[col.action[i]]) : '') +
+          (D.reviewer[col.reviewer[i]] ? '，核查人：' + D.reviewer[col.reviewer[i]] : '') +
+          '，核查日期：' + D.date[col.reviewed[i]] }) : null
+      ]);
+      F.records[i].forEach(function (r) {
+        (index.matches.get(h + ':' + r) || []).forEach(function (m) { section.appendChild(matchTable(m)); });
+      });
+      panel.appendChild(section);
+    });
+    panel.scrollTop = 0;
+  }
+  function matchTable(m) {
+    var X = data.matches, c = data.comparisons[X.comparison[m]], member = X.member[m];
+    var source = D.source[X.source[m]];
+    var head = '记录 ' + D.record[X.record[m]] + '（' + label('source', source) + '）↔ 成员 ' +
+      data.members.id[member] + (data.members.name[member] ? ' ' + data.members.name[member] : '') + '：' +
+      label('decision', c.decision) + '，' + label('method', c.method) + '，匹配概率 ' +
+      (c.score === null ? '—' : c.score.toFixed(6)) + (c.note ? '（暂缓：' + c.note + '）' : '');
+    var rows = data.fields.map(function (field, f) {
+      var level = c.levels[f];
+      return el('tr', {}, [el('td', { text: label('field', field), title: field }),
+        el('td', { class: 'level', text: level }),
+        el('td', { text: label('level', field + ':' + level) }),
+        el('td', { class: 'num', text: weight(c.weights[f]) })]);
+    });
+    rows.push(el('tr', { class: 'prior' }, [el('td', { text: '先验' }), el('td'), el('td', { text: '匹配在全部候选对中的稀有程度' }), el('td', { class: 'num', text: weight(c.prior) })]));
+    rows.push(el('tr', { class: 'total' }, [el('td', { text: '合计' }), el('td'), el('td', { text: 'log2 几率；概率 = 1 / (1 + 2^-合计)' }), el('td', { class: 'num', text: weight(c.total) })]));
+    return el('div', { class: 'match' }, [el('p', { text: head, title: c.method + ' / ' + c.decision }),
+      el('table', { class: 'comparison' }, [
+        el('thead', {}, [el('tr', {}, ['字段', '比对等级', '含义', '权重'].map(function (t) { return el('th', { text: t }); }))]),
+        el('tbody', {}, rows)])]);
+  }
+
+  // ---- CSV export -----------------------------------------------------------------------------
+  var CELLS = {
+    household_id: function (i) { return D.household[col.household[i]]; },
+    programme: function (i) { return D.programme[col.programme[i]]; },
+    region_code: function (i) { return D.region[col.region[i]]; },
+    reason: function (i) { return D.reason[col.reason[i]]; },
+    severity: function (i) { return D.severity[col.severity[i]]; },
+    member_ids: memberIds,
+    evidence: evidenceOf,
+    record_ids: recordIds,
+    score: function (i) { return formatScore(score[i]); },
+    status: function (i) { return D.status[col.status[i]]; },
+    first_flagged_on: function (i) { return D.date[col.first[i]]; },
+    run_id: function () { return data.run.run_id; },
+    verdict: function (i) { return D.verdict[col.verdict[i]]; },
+    reviewer: function (i) { return D.reviewer[col.reviewer[i]]; },
+    reviewed_on: function (i) { return D.date[col.reviewed[i]]; }
+  };
+  function csvField(value) {
+    var text = String(value);
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+  function exportCsv() {
+    var cells = data.columns.map(function (name) { return CELLS[name] || function () { return ''; }; });
+    var lines = [data.columns.map(csvField).join(',')];
+    for (var j = 0; j < selection.length; j++) {
+      var i = selection[j];
+      lines.push(cells.map(function (cell) { return csvField(cell(i)); }).join(','));
+    }
+    var blob = new Blob(['\ufeff' + lines.join('\n') + '\n'], { type: 'text/csv;charset=utf-8' });
+    var link = el('a', { href: URL.createObjectURL(blob), download: 'flags-' + data.run.run_id + '-selection.csv' });
+    document.body.appendChild(link);
+    link.click();
+    setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 0);
+  }
+
+  // ---- main -------------------------------------------------------------------------------
+  function update() {
+    var started = performance.now();
+    select();
+    $('count').textContent = String(selection.length);
+    renderFilters();
+    renderCharts();
+    renderTable();
+    renderDetail();
+    writeHash();
+    document.body.setAttribute('data-update-ms', String(Math.round(performance.now() - started)));
+  }
+  $('total').textContent = String(N);
+  $('export').addEventListener('click', exportCsv);
+  $('copy-link').addEventListener('click', function () {
+    var url = location.href;
+    if (navigator.clipboard) navigator.clipboard.writeText(url).catch(function () {});
+    $('copy-link').textContent = '已复制链接';
+  });
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && state.household !== null) closeDetail(); });
+  buildFilters();
+  buildTable();
+  readHash();
+  update();
+  document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  document.body.setAttribute('data-ready', 'true');
+})();
