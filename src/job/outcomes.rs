@@ -209,6 +209,14 @@ fn would_count(
     }
 }
 
+/// A random generator seeded by `material` (run id and what is drawn), so the same run draws
+/// the same households or findings on every machine.
+pub fn seeded_rng(material: &str) -> rand_chacha::ChaCha8Rng {
+    let seed = crate::config::hex_sha256(material.as_bytes());
+    let seed = u64::from_str_radix(&seed[..16], 16).expect("sha256 hex is hex");
+    rand_chacha::ChaCha8Rng::seed_from_u64(seed)
+}
+
 /// `per_township` unflagged households of each township, drawn at random with the run id as
 /// the seed, so the same run draws the same households.
 pub fn spot_checks(
@@ -232,10 +240,7 @@ pub fn spot_checks(
     }
     let mut drawn = Vec::new();
     for (township, mut candidates) in by_township {
-        let seed = crate::config::hex_sha256(format!("{run_id}|{township}").as_bytes());
-        let seed = u64::from_str_radix(&seed[..16], 16).expect("sha256 hex is hex");
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
-        candidates.shuffle(&mut rng);
+        candidates.shuffle(&mut seeded_rng(&format!("{run_id}|{township}")));
         let mut chosen: Vec<SpotCheckRow> = candidates
             .into_iter()
             .take(usize::try_from(per_township).unwrap_or(usize::MAX))

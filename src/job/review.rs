@@ -239,11 +239,7 @@ impl<'a> SentOut<'a> {
                         ),
                     ));
                 }
-                let support = if flag.record_ids.is_empty() {
-                    flag.member_ids.clone()
-                } else {
-                    flag.record_ids.clone()
-                };
+                let support = output::support(&flag.record_ids, &flag.member_ids);
                 let subject = Subject::Flag { reason: *reason };
                 let probabilistic = flag.record_ids.iter().any(|record| {
                     self.run
@@ -410,7 +406,6 @@ pub fn sample(
     workbook: &Path,
 ) -> Result<usize, JobError> {
     use rand::seq::SliceRandom as _;
-    use rand::SeedableRng as _;
     let run = PublishedRun::read(out_dir, state)?;
     let history = History::open(out_dir, Some(&run.state_dir))?;
     let latest = history.findings().latest();
@@ -444,10 +439,10 @@ pub fn sample(
     }
     let mut drawn = Vec::new();
     for (township, mut items) in by_township {
-        let seed =
-            crate::config::hex_sha256(format!("{}|recheck|{township}", run.run_id).as_bytes());
-        let seed = u64::from_str_radix(&seed[..16], 16).expect("sha256 hex is hex");
-        items.shuffle(&mut rand_chacha::ChaCha8Rng::seed_from_u64(seed));
+        items.shuffle(&mut super::outcomes::seeded_rng(&format!(
+            "{}|recheck|{township}",
+            run.run_id
+        )));
         #[allow(
             clippy::cast_precision_loss,
             clippy::cast_possible_truncation,

@@ -178,11 +178,13 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
         );
         let _ = writeln!(out, "  evidence: {}", text(&evidence));
         if let Some(reason) = Reason::parse(&text(&reasons)) {
-            let support: Vec<String> = [text(&records), text(&members)]
-                .iter()
-                .find(|list| !list.is_empty())
-                .map(|list| list.split(';').map(str::to_string).collect())
-                .unwrap_or_default();
+            let list = |text: String| -> Vec<String> {
+                text.split(';')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            };
+            let support = super::status::support(&list(text(&records)), &list(text(&members)));
             explain_findings(
                 &mut out,
                 &findings,

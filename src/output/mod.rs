@@ -32,7 +32,9 @@ pub use files::{acquire_lock, write_atomically, RunLock};
 pub use query::{query, write_query_result, QueryError};
 pub use review::{township_of, write_recheck_workbook, RecheckItem, ReviewMember, RECHECK_SHEET};
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
-pub use status::{review_status, support_of, with_history, FlagRow, FlagStatus, Verdicted};
+pub use status::{
+    review_status, support, support_of, with_history, FlagRow, FlagStatus, Verdicted,
+};
 pub use summary::SummaryRow;
 pub use tables::{previous_flags, PairsTable, PreviousFlag, ResolvedFlag};
 

@@ -112,10 +112,15 @@ pub struct FlagRow {
 
 /// What supports a flag: its record ids, else (rules over the roll alone) its member ids.
 pub fn support_of(flag: &Flag) -> Vec<String> {
-    if flag.record_ids.is_empty() {
-        flag.member_ids.clone()
+    support(&flag.record_ids, &flag.member_ids)
+}
+
+/// `support_of` from the lists a flag's row holds (a run's flags.parquet, an import).
+pub fn support(record_ids: &[String], member_ids: &[String]) -> Vec<String> {
+    if record_ids.is_empty() {
+        member_ids.to_vec()
     } else {
-        flag.record_ids.clone()
+        record_ids.to_vec()
     }
 }
 
