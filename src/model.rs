@@ -177,6 +177,7 @@ vocabulary! {
     /// Blocking rules: which pairs without a shared valid ID are worth comparing.
     BlockingRule {
         IdMasked = "id_masked", "身份证号单位遮蔽";
+        MaskedIdVisible = "masked_id_visible", "身份证号可见位+出生日期或姓名";
         IdSortedDigits = "id_sorted_digits", "身份证号数字排序";
         BirthName = "birth_name", "出生日期+姓名";
         BirthSurnameReading = "birth_surname_reading", "出生日期+姓氏读音";

@@ -81,6 +81,9 @@ struct RawLink {
     possible_probability: Option<f64>,
     /// A `model.json` written by an earlier run: use its parameters instead of training.
     parameters: Option<PathBuf>,
+    /// A record without a usable or masked ID flags only when fewer people than this are
+    /// expected to share its name and birth date in the registry's population.
+    max_expected_namesakes: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -90,6 +93,8 @@ struct RawMeta {
     description: Option<String>,
     /// The province the rolls belong to (2-digit code, e.g. "41").
     province: Option<String>,
+    /// People a registry covers (its population), unless the source says otherwise.
+    population: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Default, Clone)]
@@ -97,6 +102,8 @@ struct RawMeta {
 pub struct RawSource {
     path: Option<PathBuf>,
     sheet: Option<String>,
+    /// People this registry covers (namesake risk).
+    population: Option<f64>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
 }
@@ -238,6 +245,10 @@ impl Rules {
     }
 }
 
+/// Levels per person-matching field (id, name, birth date, region, gender), the shape a
+/// parameters file must have; `link::model::PERSON` is built from it.
+pub const PERSON_LEVEL_COUNTS: [usize; 5] = [8, 4, 5, 5, 3];
+
 /// Fellegi–Sunter parameters, as trained by a run (`model.json`) or loaded from a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinkParameters {
@@ -255,6 +266,18 @@ pub struct LinkParameters {
     pub lambda_missing_id: Option<f64>,
 }
 
+/// Whether parameters have one m and one u per level of every person-matching field.
+fn has_person_shape(parameters: &LinkParameters) -> bool {
+    let fits = |table: &[Vec<f64>]| {
+        table.len() == PERSON_LEVEL_COUNTS.len()
+            && table
+                .iter()
+                .zip(PERSON_LEVEL_COUNTS)
+                .all(|(levels, n)| levels.len() == n)
+    };
+    fits(&parameters.m) && fits(&parameters.u)
+}
+
 /// How records without a shared valid ID are linked.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkSpec {
@@ -265,6 +288,28 @@ pub struct LinkSpec {
     pub possible_probability: f64,
     /// Fixed parameters from a file; `None` trains on the run's own data.
     pub parameters: Option<LinkParameters>,
+    /// People each registry covers (`[sources.X] population`, else `[pipeline] population`).
+    pub population: BTreeMap<Source, f64>,
+    /// Used for a registry the pipeline gives no population of its own.
+    pub default_population: f64,
+    /// The most people expected to share a name and birth date in a registry's population
+    /// for a record without a usable or masked ID to count (contract: namesake risk).
+    pub max_expected_namesakes: f64,
+}
+
+/// `[pipeline] population` when the pipeline does not say: a province's registers.
+pub const DEFAULT_POPULATION: f64 = 10_000_000.0;
+/// `[link] max_expected_namesakes` when the pipeline does not say.
+pub const DEFAULT_MAX_EXPECTED_NAMESAKES: f64 = 0.01;
+
+impl LinkSpec {
+    /// The population a registry covers.
+    pub fn population_of(&self, source: Source) -> f64 {
+        self.population
+            .get(&source)
+            .copied()
+            .unwrap_or(self.default_population)
+    }
 }
 
 /// A validated pipeline.
@@ -326,11 +371,39 @@ impl Pipeline {
 
     fn resolve(raw: RawPipeline, path: &Path, sha256: String) -> Result<Pipeline, ConfigError> {
         let mut problems = Vec::new();
+        let populations: Vec<(String, Option<f64>)> = raw
+            .sources
+            .iter()
+            .map(|(name, source)| (format!("sources.{name}.population"), source.population))
+            .collect();
         let sources = resolve_sources(raw.sources, &mut problems);
         let base = path.parent().unwrap_or(Path::new("."));
         let programmes = resolve_programmes(raw.programmes, base, &mut problems);
         let rules = resolve_rules(raw.rules, &mut problems);
-        let link = resolve_link(raw.link, base, &mut problems);
+        let mut link = resolve_link(raw.link, base, &mut problems);
+        let mut population_of = |key: &str, value: Option<f64>| {
+            let value = value?;
+            if value.is_finite() && value >= 1.0 {
+                Some(value)
+            } else {
+                problems.push(format!(
+                    "{key}: a population is a number of people (1 or more), got {value}"
+                ));
+                None
+            }
+        };
+        link.default_population = population_of("pipeline.population", raw.pipeline.population)
+            .unwrap_or(DEFAULT_POPULATION);
+        for (key, value) in populations {
+            let source = Source::ALL.iter().copied().find(|s| {
+                key.strip_prefix("sources.")
+                    .and_then(|k| k.strip_suffix(".population"))
+                    == Some(s.code())
+            });
+            if let (Some(source), Some(value)) = (source, population_of(&key, value)) {
+                link.population.insert(source, value);
+            }
+        }
         if let Some(province) = &raw.pipeline.province {
             if province.len() != 2 || !province.bytes().all(|b| b.is_ascii_digit()) {
                 problems.push(format!(
@@ -589,6 +662,20 @@ fn resolve_rules(raw: RawRules, problems: &mut Vec<String>) -> Rules {
 }
 
 fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSpec {
+    let max_expected_namesakes = raw
+        .max_expected_namesakes
+        .unwrap_or(DEFAULT_MAX_EXPECTED_NAMESAKES);
+    if !(max_expected_namesakes.is_finite() && max_expected_namesakes >= 0.0) {
+        problems.push(format!(
+            "link.max_expected_namesakes: must be a non-negative number, got {max_expected_namesakes}"
+        ));
+    }
+    let mut blocking = raw.blocking.unwrap_or_else(|| BlockingRule::ALL.to_vec());
+    // Masked IDs are matched on their visible characters whatever else is listed
+    // (contract, matching item 6): the rule is part of the ID path, not an option.
+    if !blocking.contains(&BlockingRule::MaskedIdVisible) {
+        blocking.push(BlockingRule::MaskedIdVisible);
+    }
     let match_probability = raw.match_probability.unwrap_or(0.99);
     let possible_probability = raw.possible_probability.unwrap_or(0.5);
     for (key, value) in [
@@ -614,6 +701,14 @@ fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSp
                 serde_json::from_str::<LinkParameters>(&text).map_err(|e| e.to_string())
             });
         match loaded {
+            Ok(parameters) if !has_person_shape(&parameters) => {
+                problems.push(format!(
+                    "link.parameters: {}: made for another version's comparison levels (this one has {:?} levels per field); leave `parameters` out to train on the run's data",
+                    path.display(),
+                    PERSON_LEVEL_COUNTS
+                ));
+                None
+            }
             Ok(mut parameters) => {
                 parameters.source = "file".into();
                 Some(parameters)
@@ -625,10 +720,13 @@ fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSp
         }
     });
     LinkSpec {
-        blocking: raw.blocking.unwrap_or_else(|| BlockingRule::ALL.to_vec()),
+        blocking,
         match_probability,
         possible_probability,
         parameters,
+        population: BTreeMap::new(),
+        default_population: DEFAULT_POPULATION,
+        max_expected_namesakes,
     }
 }
 
@@ -714,6 +812,10 @@ pub enum ComparisonKind {
     /// full width, `x`, 15→18 digits): equal, one digit off, two neighbours swapped,
     /// different. Blank, Excel-number or non-digit IDs are missing.
     IdNumber,
+    /// A resident ID number that one side may carry masked (`411526********123X`, any run
+    /// of `*`): equal, masked and every visible character agreeing, masked and a visible
+    /// character differing (another person: held at a contradiction's weight), different.
+    MaskedId,
     /// A Chinese personal name, by its match key (traditional→simplified, no spaces or
     /// middle dots) and reading: equal, same reading, one character off, different.
     Name,
@@ -823,6 +925,7 @@ fn resolve_comparison(
         ComparisonKind::Exact
         | ComparisonKind::Date
         | ComparisonKind::IdNumber
+        | ComparisonKind::MaskedId
         | ComparisonKind::Name => Vec::new(),
     });
     let ordered = match raw.kind {
@@ -835,11 +938,12 @@ fn resolve_comparison(
         ComparisonKind::Exact
         | ComparisonKind::Date
         | ComparisonKind::IdNumber
+        | ComparisonKind::MaskedId
         | ComparisonKind::Name => levels.is_empty(),
     };
     if !ordered {
         problems.push(format!(
-            "{key}.levels: string levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact, date, id_number and name take none"
+            "{key}.levels: string levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact, date, id_number, masked_id and name take none"
         ));
     }
     Some(Comparison {
@@ -916,7 +1020,15 @@ mod tests {
         let defaults = parse(&sources).unwrap();
         assert_eq!(shipped.programmes, defaults.programmes);
         assert_eq!(shipped.rules, defaults.rules);
-        assert_eq!(shipped.link, defaults.link);
+        // The one value the county pipeline sets apart from the code: a county's
+        // registries cover a county's people, the default a province's.
+        assert_eq!(shipped.link.default_population, 1_000_000.0);
+        assert_eq!(defaults.link.default_population, DEFAULT_POPULATION);
+        let shipped_link = LinkSpec {
+            default_population: DEFAULT_POPULATION,
+            ..shipped.link.clone()
+        };
+        assert_eq!(shipped_link, defaults.link);
         assert_eq!(shipped.review, defaults.review);
         assert_eq!(
             shipped.sources.keys().collect::<Vec<_>>(),

@@ -116,7 +116,7 @@ fn evaluate_stages(
             scored,
             rows_per_piece,
         } => {
-            let (ingested, normalized, scored) = shard::read_linked_records(
+            let (ingested, normalized, scored, census) = shard::read_linked_records(
                 pipeline,
                 data_dir,
                 scored,
@@ -133,9 +133,14 @@ fn evaluate_stages(
                 .into());
             }
             progress("deciding the shards' pairs");
-            let links =
-                link::match_sources_from_shards(&ingested, &normalized, &pipeline.link, &scored)
-                    .ok_or(ShardError::NeedsParameters)?;
+            let links = link::match_sources_from_shards(
+                &ingested,
+                &normalized,
+                &pipeline.link,
+                &scored,
+                &census,
+            )
+            .ok_or(ShardError::NeedsParameters)?;
             (ingested, normalized, links)
         }
     };

@@ -66,13 +66,24 @@ pub(super) fn read_linked_records(
     rows_per_piece: usize,
     progress: Progress,
     timer: &mut StageTimer,
-) -> Result<(Ingested, Normalized, link::ScoredPairs), IngestError> {
+) -> Result<
+    (
+        Ingested,
+        Normalized,
+        link::ScoredPairs,
+        link::NameBirthCensus,
+    ),
+    IngestError,
+> {
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
     let mut normalized = Normalized {
         members: normalize::members(&ingested.roll),
         registries: Vec::new(),
     };
+    // Namesake risk counts every person read, not only the records a shard linked.
+    let mut census = link::NameBirthCensus::default();
+    census.count(&normalized.members);
     let linked = link::LinkedRecords::new(&normalized);
     let mut shards = shards.clone();
     let mut kept: Vec<Vec<usize>> = Vec::new();
@@ -92,6 +103,7 @@ pub(super) fn read_linked_records(
                 kept.push(Vec::new());
             }
             let persons = normalize::records(&piece);
+            census.count(&persons);
             let kept_here = linked.of_piece(registry_idx, first_record, &persons, &shards);
             let local: Vec<usize> = kept_here.iter().map(|r| r - first_record).collect();
             let records = &mut ingested.registries[registry_idx].records;
@@ -107,7 +119,7 @@ pub(super) fn read_linked_records(
     ingested.quarantine.append(&mut quarantine);
     timer.lap("ingest");
     log_ingested(&ingested);
-    Ok((ingested, normalized, shards))
+    Ok((ingested, normalized, shards, census))
 }
 
 /// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and

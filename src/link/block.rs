@@ -41,6 +41,20 @@ fn id_digits(person: &Person) -> Option<[u64; 18]> {
     Some(digits)
 }
 
+/// The ID characters every common mask shows, the first 4 and the last 4 (`4115**********123X`,
+/// `411526********123X`): from a valid ID, or from a masked one that shows them.
+fn masked_key_characters(person: &Person) -> Option<[u8; 8]> {
+    let id = match (person.valid_id(), person.id.masked()) {
+        (Some(valid), _) => valid.text.as_bytes(),
+        (None, Some(pattern)) => pattern.as_bytes(),
+        (None, None) => return None,
+    };
+    let mut visible = [0; 8];
+    visible[..4].copy_from_slice(&id[..4]);
+    visible[4..].copy_from_slice(&id[14..]);
+    (!visible.contains(&b'*')).then_some(visible)
+}
+
 /// Digits read as one base-11 number (exact for up to 18 digits: 11¹⁸ < 2⁶⁴).
 fn base11(digits: impl Iterator<Item = u64>) -> u64 {
     digits.fold(0, |number, digit| number * 11 + digit)
@@ -59,6 +73,16 @@ impl BlockingRule {
                         let rest = digits.iter().enumerate().filter(|&(i, _)| i as u64 != k);
                         base11(rest.map(|(_, d)| *d)) * 17 + k
                     }));
+                }
+            }
+            BlockingRule::MaskedIdVisible => {
+                if let Some(visible) = masked_key_characters(person) {
+                    if let Some(days) = birth_days {
+                        keys.push(hashed((0u8, visible, days)));
+                    }
+                    if !person.name.key.is_empty() {
+                        keys.push(hashed((1u8, visible, &person.name.key)));
+                    }
                 }
             }
             BlockingRule::IdSortedDigits => {

@@ -259,6 +259,11 @@ fn values_repeat(sample: &[Option<&str>]) -> bool {
 pub fn fold(kind: ComparisonKind, value: &str) -> Option<String> {
     let folded = match kind {
         ComparisonKind::IdNumber => comparable_id(value)?,
+        ComparisonKind::MaskedId => comparable_id(value).or_else(|| {
+            crate::normalize::normalize_id(Some(value))
+                .masked()
+                .map(str::to_string)
+        })?,
         ComparisonKind::Name => match_key(value),
         _ => nfkc(value).trim().to_lowercase(),
     };

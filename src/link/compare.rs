@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::model::{RegionAgreement, RegionCode};
+use crate::normalize::id::masked_agrees;
 use crate::normalize::{compare_names, NameLevel, Person};
 
 /// How two IDs compare, on their cleaned characters.
@@ -17,7 +18,13 @@ pub enum IdLevel {
     OneDigit,
     /// Two adjacent digits swapped.
     Transposition,
+    /// One side is masked (`411526********123X`) and every visible character agrees with
+    /// the other side's valid ID.
+    MaskedAgree,
     Different,
+    /// One side is masked and a visible character differs from the other side's valid ID:
+    /// another person, as another valid ID would be.
+    MaskedDisagree,
     /// Either side has no usable digits (blank, or an Excel number).
     Missing,
 }
@@ -100,7 +107,7 @@ pub fn id_chars(person: &Person) -> Option<&str> {
 
 fn compare_ids(member: &Side, record: &Side) -> IdLevel {
     let (Some(a), Some(b)) = (id_chars(member.person), id_chars(record.person)) else {
-        return IdLevel::Missing;
+        return compare_masked(member.person, record.person);
     };
     if a == b {
         let same_text =
@@ -112,6 +119,21 @@ fn compare_ids(member: &Side, record: &Side) -> IdLevel {
         };
     }
     compare_unequal_ids(a, b)
+}
+
+/// A masked ID against the other side's valid ID (the contract: all visible characters
+/// agreeing supports the match, any one differing rules it out); `Missing` otherwise.
+fn compare_masked(a: &Person, b: &Person) -> IdLevel {
+    let (pattern, full) = match (a.id.masked(), b.id.masked()) {
+        (Some(pattern), None) => (pattern, b.valid_id()),
+        (None, Some(pattern)) => (pattern, a.valid_id()),
+        _ => return IdLevel::Missing,
+    };
+    match full {
+        Some(full) if masked_agrees(pattern, &full.text) => IdLevel::MaskedAgree,
+        Some(_) => IdLevel::MaskedDisagree,
+        None => IdLevel::Missing,
+    }
 }
 
 /// How two unequal comparable IDs differ: one digit (changed or lost), two neighbours
@@ -211,7 +233,7 @@ macro_rules! level_codes {
 }
 
 level_codes! {
-    IdLevel { Identical => "identical", Normalized => "normalized", OneDigit => "one_digit", Transposition => "transposition", Different => "different", Missing => "missing" }
+    IdLevel { Identical => "identical", Normalized => "normalized", OneDigit => "one_digit", Transposition => "transposition", MaskedAgree => "masked_agree", Different => "different", MaskedDisagree => "masked_disagree", Missing => "missing" }
     BirthLevel { Equal => "equal", OneFieldOff => "one_field_off", DayMonthSwapped => "day_month_swapped", Different => "different", Missing => "missing" }
     RegionLevel { Village => "village", Township => "township", County => "county", Other => "other", Missing => "missing" }
     GenderLevel { Same => "same", Different => "different", Missing => "missing" }
@@ -254,6 +276,19 @@ mod tests {
         assert_eq!(id_level(id, "1101051949123102X"), IdLevel::OneDigit); // a lost digit
         assert_eq!(id_level(id, "4.11526E+17"), IdLevel::Missing);
         assert_eq!(id_level(id, "41152619800101123X"), IdLevel::Different);
+        assert_eq!(id_level(id, "110105********002X"), IdLevel::MaskedAgree);
+        assert_eq!(id_level("1101**********002X", id), IdLevel::MaskedAgree);
+        assert_eq!(id_level(id, "110105********003X"), IdLevel::MaskedDisagree);
+        assert_eq!(id_level(id, "410105********002X"), IdLevel::MaskedDisagree);
+        // A masked ID says nothing against a damaged or masked one.
+        assert_eq!(
+            id_level("11010519491231002", "110105********002X"),
+            IdLevel::Missing
+        );
+        assert_eq!(
+            id_level("110105********002X", "110105********002X"),
+            IdLevel::Missing
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use super::namesakes::NameBirthCensus;
 use super::{BirthLevel, Decision, GenderLevel, IdLevel, Match};
 use crate::config::LinkSpec;
 use crate::model::Source;
@@ -19,10 +20,15 @@ pub(super) fn probabilistic(
     exact: &[Match],
     normalized: &Normalized,
     spec: &LinkSpec,
+    census: &NameBirthCensus,
 ) -> Vec<Match> {
     let namesakes = namesake_counts(normalized);
     for m in &mut scored {
-        m.note = guard(m, normalized, &namesakes);
+        if m.levels.id == IdLevel::Missing {
+            let member = &normalized.members[m.member_idx];
+            m.expected_namesakes = census.expected_namesakes(member, spec.population_of(m.source));
+        }
+        m.note = guard(m, normalized, &namesakes, spec.max_expected_namesakes);
         if m.note.is_none() && m.score >= spec.match_probability {
             m.decision = Decision::Accepted;
         }
@@ -41,6 +47,7 @@ fn guard(
     m: &Match,
     normalized: &Normalized,
     namesakes: &HashMap<(chrono::NaiveDate, String), usize>,
+    max_expected_namesakes: f64,
 ) -> Option<&'static str> {
     let levels = &m.levels;
     if levels.name == NameLevel::Different {
@@ -51,6 +58,17 @@ fn guard(
     }
     if levels.id == IdLevel::Different {
         return Some("IDs disagree");
+    }
+    if levels.id == IdLevel::MaskedDisagree {
+        return Some("a visible character of the masked ID disagrees");
+    }
+    if levels.id == IdLevel::MaskedAgree
+        && levels.birth_date != BirthLevel::Equal
+        && !masked_shows_birth_date(m, normalized)
+    {
+        // The visible region and last four characters are shared by about one person in
+        // 10⁴ of a county: with a common name, not enough without the birth date.
+        return Some("masked ID without an agreeing birth date");
     }
     if levels.id == IdLevel::Missing {
         // A name with no usable ID needs the birth date, and must point at one person.
@@ -64,8 +82,28 @@ fn guard(
         if key.and_then(|k| namesakes.get(&k)).copied().unwrap_or(0) > 1 {
             return Some("name and birth date shared by several people on the roll");
         }
+        // Unknown frequencies are no evidence of rarity.
+        if m.expected_namesakes
+            .is_none_or(|n| n > max_expected_namesakes)
+        {
+            return Some(
+                "others in the registry's population likely share the name and birth date",
+            );
+        }
     }
     None
+}
+
+/// Whether the masked side of a pair shows every digit of the birth date (positions 7–14),
+/// which then agree with the other side's valid ID.
+fn masked_shows_birth_date(m: &Match, normalized: &Normalized) -> bool {
+    let record = &normalized.registries[m.registry_idx][m.record_idx];
+    let member = &normalized.members[m.member_idx];
+    record
+        .id
+        .masked()
+        .or(member.id.masked())
+        .is_some_and(|pattern| !pattern.as_bytes()[6..14].contains(&b'*'))
 }
 
 /// Distinct persons on the roll per (birth date, name reading).

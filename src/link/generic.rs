@@ -15,6 +15,7 @@ use super::compare::{compare_dates, compare_unequal_ids, IdLevel};
 use super::model::{random_pairs, Shape, TermFrequency, Weights};
 use crate::config::{Comparison, ComparisonKind, LinkJob, LinkParameters};
 use crate::ingest::{parse_date, TextTable};
+use crate::normalize::id::masked_agrees;
 use crate::normalize::{compare_names, is_valid_18, NameKey, NameLevel};
 
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +63,8 @@ const EM_ITERATIONS: usize = 100;
 const MAX_BLOCK: usize = 2_000;
 /// The `id_number` level of two different valid IDs.
 const ANOTHER_VALID_ID: usize = 3;
+/// The `masked_id` level of a masked ID whose visible characters disagree.
+const MASKED_DISAGREE: usize = 2;
 
 fn column<'t>(
     table: &'t TextTable,
@@ -84,7 +87,8 @@ fn prepare(comparison: &Comparison, column: &EncodedColumn) -> Prepared {
         ComparisonKind::Exact
         | ComparisonKind::String
         | ComparisonKind::Edits
-        | ComparisonKind::IdNumber => Prepared::Text,
+        | ComparisonKind::IdNumber
+        | ComparisonKind::MaskedId => Prepared::Text,
         // The folded values are match keys already: only the reading is added.
         ComparisonKind::Name => Prepared::Names(
             values
@@ -105,6 +109,7 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
         ComparisonKind::Date
         | ComparisonKind::Numeric
         | ComparisonKind::IdNumber
+        | ComparisonKind::MaskedId
         | ComparisonKind::Name => "equal".to_string(),
         ComparisonKind::Exact | ComparisonKind::String | ComparisonKind::Edits => {
             "exact".to_string()
@@ -129,6 +134,9 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
         ComparisonKind::IdNumber => {
             names.extend(["one_digit", "transposition", "another_valid_id"].map(String::from));
         }
+        ComparisonKind::MaskedId => {
+            names.extend(["masked_agree", "masked_disagree"].map(String::from));
+        }
         ComparisonKind::Name => {
             names.extend(["same_reading".to_string(), "one_char_diff".to_string()]);
         }
@@ -136,6 +144,25 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
     }
     names.extend(["different".to_string(), "missing".to_string()]);
     names
+}
+
+/// The `masked_id` level of two unequal folded IDs: one masked against the other's valid
+/// ID agrees (1) or disagrees (`MASKED_DISAGREE`); two masked IDs say nothing (missing, the
+/// level after `different`); otherwise `different`.
+fn masked_level(a: &str, b: &str, different: usize) -> usize {
+    let (pattern, full) = match (a.contains('*'), b.contains('*')) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        (true, true) => return different + 1,
+        (false, false) => return different,
+    };
+    if !is_valid_18(full) {
+        different + 1
+    } else if masked_agrees(pattern, full) {
+        1
+    } else {
+        MASKED_DISAGREE
+    }
 }
 
 /// The level of one pair under one comparison; `n_levels` counts `different` and `missing`.
@@ -189,6 +216,7 @@ fn level(
                     _ if is_valid_18(a) && is_valid_18(b) => ANOTHER_VALID_ID,
                     _ => different,
                 },
+                ComparisonKind::MaskedId => masked_level(a, b, different),
                 _ => different,
             }
         }
@@ -321,7 +349,11 @@ pub fn link_tables(
         contradiction: job
             .comparisons
             .iter()
-            .map(|c| (c.kind == ComparisonKind::IdNumber).then_some(ANOTHER_VALID_ID))
+            .map(|c| match c.kind {
+                ComparisonKind::IdNumber => Some(ANOTHER_VALID_ID),
+                ComparisonKind::MaskedId => Some(MASKED_DISAGREE),
+                _ => None,
+            })
             .collect(),
     };
     let levels_of = |(l, r): (usize, usize)| -> Vec<usize> {
@@ -576,6 +608,32 @@ mod tests {
                 "one_digit",
                 "transposition",
                 "another_valid_id",
+                "different",
+                "missing",
+                "missing"
+            ]
+        );
+    }
+
+    #[test]
+    fn masked_id_levels_read_the_visible_characters() {
+        let id = "11010519491231002X";
+        let right = [
+            Some("11010519491231002X"),         // the same ID
+            Some("110105********002X"),         // masked, visible characters agree
+            Some("1101**＊＊＊＊＊＊＊＊002x"), // full-width stars, lower-case x
+            Some("110105********003X"),         // masked, last four differ
+            Some("110105198001010016"),         // someone else, valid
+            Some("***"),                        // nothing visible
+            None,
+        ];
+        assert_eq!(
+            levels_of(&comparison(ComparisonKind::MaskedId), &[id; 7], &right),
+            [
+                "equal",
+                "masked_agree",
+                "masked_agree",
+                "masked_disagree",
                 "different",
                 "missing",
                 "missing"

@@ -14,6 +14,7 @@ mod exact;
 pub mod generic;
 pub mod key_index;
 pub mod model;
+mod namesakes;
 mod shard;
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +29,7 @@ use crate::normalize::{NameLevel, Normalized, Person};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
+pub use namesakes::NameBirthCensus;
 pub use shard::{
     match_sources_from_shards, LinkedRecords, RollCensus, ScoredPairs, Shard, ShardScorer,
 };
@@ -41,6 +43,9 @@ pub enum Method {
     NormalizedId,
     /// Proposed by blocking and scored by the model.
     Probabilistic,
+    /// Proposed by a masked ID's visible characters (`411526********123X`) and scored by
+    /// the model: the visible characters all agree.
+    MaskedId,
 }
 
 impl Method {
@@ -49,6 +54,7 @@ impl Method {
             Method::ExactId => "exact_id",
             Method::NormalizedId => "normalized_id",
             Method::Probabilistic => "probabilistic",
+            Method::MaskedId => "masked_id",
         }
     }
 }
@@ -90,6 +96,9 @@ pub struct Match {
     pub decision: Decision,
     /// Why a scored pair was held back from `Accepted`, when it was.
     pub note: Option<&'static str>,
+    /// For a scored pair without a usable or masked ID: how many other people in the
+    /// registry's population are expected to share the name and birth date.
+    pub expected_namesakes: Option<f64>,
 }
 
 /// Two roll rows carrying the same valid ID.
@@ -151,6 +160,7 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
         &exact_levels,
         scored,
         &counts,
+        &NameBirthCensus::of(normalized),
     )
 }
 
@@ -230,6 +240,7 @@ impl<'a> Linker<'a> {
         exact_levels: &[Levels],
         scored: Vec<Match>,
         blocking: &ScoredPairs,
+        census: &NameBirthCensus,
     ) -> Links {
         let scored_pairs = scored.len();
         let exact_matches: Vec<Match> = exact_pairs
@@ -258,6 +269,7 @@ impl<'a> Linker<'a> {
                     weights,
                     decision,
                     note: None,
+                    expected_namesakes: None,
                 }
             })
             .collect();
@@ -267,6 +279,7 @@ impl<'a> Linker<'a> {
             &matches,
             self.normalized,
             spec,
+            census,
         ));
         matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
         tracing::debug!(scored_pairs, "decided");
@@ -382,12 +395,17 @@ fn keep_possible(
                 source: source_of(registry_idx),
                 registry_idx,
                 record_idx,
-                method: Method::Probabilistic,
+                method: if levels.id == IdLevel::MaskedAgree {
+                    Method::MaskedId
+                } else {
+                    Method::Probabilistic
+                },
                 score: weights.probability,
                 levels: *levels,
                 weights,
                 decision: Decision::Possible,
                 note: None,
+                expected_namesakes: None,
             })
         })
         .collect()

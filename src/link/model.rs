@@ -13,8 +13,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::compare::Levels;
-use crate::config::LinkParameters;
+use super::compare::{IdLevel, Levels};
+use crate::config::{LinkParameters, PERSON_LEVEL_COUNTS};
 use crate::normalize::NameLevel;
 
 /// The fields of a model: names, level counts, and each field's missing level (a missing
@@ -74,11 +74,24 @@ pub const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
 pub static PERSON: LazyLock<Shape> = LazyLock::new(|| Shape {
     names: FIELDS.iter().map(|f| (*f).to_string()).collect(),
     // The name has four weighted levels: identical and normalised names are one level.
-    n_levels: vec![6, 4, 5, 5, 3],
+    n_levels: PERSON_LEVEL_COUNTS.to_vec(),
     // The name is never missing.
-    missing: vec![Some(5), None, Some(4), Some(4), Some(2)],
-    // Different valid IDs are never paired: blocking keeps them apart.
-    contradiction: vec![None; 5],
+    missing: vec![
+        Some(IdLevel::Missing.index()),
+        None,
+        Some(4),
+        Some(4),
+        Some(2),
+    ],
+    // A masked ID whose visible digits differ is another person. (Different valid IDs are
+    // never paired: blocking keeps them apart.)
+    contradiction: vec![
+        Some(IdLevel::MaskedDisagree.index()),
+        None,
+        None,
+        None,
+        None,
+    ],
 });
 
 /// A term-frequency u for one pair: used instead of the field's u at levels `0..=up_to`.
@@ -131,8 +144,9 @@ impl LinkParameters {
     /// is the probability that a random (member, record) pair is a match.
     pub fn defaults() -> LinkParameters {
         let m = vec![
-            // id: identical, normalized, one_digit, transposition, different, missing
-            vec![0.70, 0.15, 0.03, 0.01, 0.005, 0.105],
+            // id: identical, normalized, one_digit, transposition, masked_agree, different,
+            // masked_disagree (a contradiction), missing
+            vec![0.65, 0.15, 0.03, 0.01, 0.05, 0.005, CONTRADICTION_M, 0.105],
             // name: same (identical or normalized), same_reading, one_char_diff, different
             vec![0.91, 0.04, 0.03, 0.02],
             // birth_date: equal, one_field_off, day_month_swapped, different, missing
@@ -143,7 +157,9 @@ impl LinkParameters {
             vec![0.85, 0.005, 0.145],
         ];
         let u = vec![
-            vec![1e-6, 1e-6, 1e-5, 1e-6, 0.90, 0.09998],
+            // A random pair agrees on a masked ID's 4 last characters about once in 10⁴
+            // (the visible region is shared within a county).
+            vec![1e-6, 1e-6, 1e-5, 1e-6, 1e-4, 0.85, 0.05, 0.09988],
             vec![0.0012, 0.002, 0.01, 0.9868],
             vec![0.00005, 0.002, 0.00005, 0.85, 0.1479],
             vec![0.01, 0.05, 0.60, 0.19, 0.15],
@@ -190,7 +206,7 @@ impl LinkParameters {
             u,
         });
         let lambda = match levels.id {
-            super::IdLevel::Missing => self.lambda_missing_id.unwrap_or(self.lambda),
+            IdLevel::Missing => self.lambda_missing_id.unwrap_or(self.lambda),
             _ => self.lambda,
         };
         self.weigh_with_prior(&PERSON, &person_levels(*levels), tf.as_slice(), lambda)
@@ -508,7 +524,7 @@ pub fn random_pairs(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::link::compare::{BirthLevel, GenderLevel, IdLevel, RegionLevel};
+    use crate::link::compare::{BirthLevel, GenderLevel, RegionLevel};
 
     fn levels(id: IdLevel, name: NameLevel, birth: BirthLevel) -> Levels {
         Levels {

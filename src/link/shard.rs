@@ -20,7 +20,8 @@ use super::block::{self, Blocked, Candidate};
 use rayon::prelude::*;
 
 use super::{
-    exact, keep_possible, key_index, member_regions, name_u, Levels, Linker, Links, Sides,
+    exact, keep_possible, key_index, member_regions, name_u, Levels, Linker, Links,
+    NameBirthCensus, Sides,
 };
 use crate::config::{LinkParameters, LinkSpec};
 use crate::ingest::{Ingested, RollMember};
@@ -353,6 +354,7 @@ pub fn match_sources_from_shards(
     normalized: &Normalized,
     spec: &LinkSpec,
     shards: &ScoredPairs,
+    census: &NameBirthCensus,
 ) -> Option<Links> {
     let parameters = spec.parameters.clone()?;
     let linker = Linker::new(ingested, normalized);
@@ -372,6 +374,7 @@ pub fn match_sources_from_shards(
         &exact_levels,
         scored,
         shards,
+        census,
     ))
 }
 

@@ -17,6 +17,9 @@ pub enum IdProblem {
     BadLength,
     BadBirthDate,
     BadCheckChar,
+    /// Digits hidden by `*` in a shared extract (`411526********123X`): neither valid nor
+    /// blank, its visible characters are evidence (`NormalizedId::masked`).
+    Masked,
 }
 
 impl IdProblem {
@@ -28,6 +31,7 @@ impl IdProblem {
             IdProblem::BadLength => "bad_length",
             IdProblem::BadBirthDate => "bad_birth_date",
             IdProblem::BadCheckChar => "bad_check_char",
+            IdProblem::Masked => "masked",
         }
     }
 
@@ -39,6 +43,7 @@ impl IdProblem {
             IdProblem::BadLength => "身份证号位数不对",
             IdProblem::BadBirthDate => "身份证号中的出生日期不存在",
             IdProblem::BadCheckChar => "身份证号校验位错误",
+            IdProblem::Masked => "身份证号部分隐藏",
         }
     }
 }
@@ -66,6 +71,8 @@ pub struct NormalizedId {
     /// The cleaned text (spaces, dashes, apostrophes removed; full-width folded; `x`→`X`).
     pub cleaned: String,
     pub result: Result<ValidId, IdProblem>,
+    /// The 18-position pattern of a masked ID (`IdProblem::Masked`).
+    masked: Option<String>,
 }
 
 impl NormalizedId {
@@ -89,13 +96,79 @@ impl NormalizedId {
         let usable = (15..=18).contains(&cleaned.len()) && body.bytes().all(|b| b.is_ascii_digit());
         usable.then_some(cleaned)
     }
+
+    /// A masked ID as 18 positions, `*` where a digit is hidden (a 15-digit extract is laid
+    /// out as its 18-digit form: `19` before the year, the check character hidden).
+    pub fn masked(&self) -> Option<&str> {
+        self.masked.as_deref()
+    }
+}
+
+/// The fewest visible characters a masked ID must show to say anything about a person.
+const MIN_VISIBLE: usize = 4;
+
+/// The 18-position pattern of a cleaned ID with hidden digits (`*`), if it is one: 15 or 18
+/// characters of digits and stars (a final `X`), at least one star and `MIN_VISIBLE` shown.
+fn masked_pattern(cleaned: &str) -> Option<String> {
+    let bytes = cleaned.as_bytes();
+    let stars = bytes.iter().filter(|b| **b == b'*').count();
+    let shape_ok = |len: usize| {
+        bytes.len() == len
+            && bytes[..len - 1]
+                .iter()
+                .all(|b| b.is_ascii_digit() || *b == b'*')
+            && matches!(bytes[len - 1], b'0'..=b'9' | b'*' | b'X')
+    };
+    if stars == 0 || bytes.len() - stars < MIN_VISIBLE {
+        return None;
+    }
+    if shape_ok(18) {
+        return Some(cleaned.to_string());
+    }
+    if shape_ok(15) && bytes[14] != b'X' {
+        return Some(format!("{}19{}*", &cleaned[..6], &cleaned[6..]));
+    }
+    None
+}
+
+/// Whether every visible character of a masked pattern equals the full ID's character
+/// at its position.
+pub fn masked_agrees(pattern: &str, full: &str) -> bool {
+    pattern.len() == full.len()
+        && pattern
+            .bytes()
+            .zip(full.bytes())
+            .all(|(p, f)| p == b'*' || p == f)
+}
+
+/// Which positions a masked pattern shows, in words for evidence: `前6位和后4位` for the
+/// common forms, else a count of the visible characters.
+pub fn masked_visible_zh(pattern: &str) -> String {
+    let bytes = pattern.as_bytes();
+    let leading = bytes.iter().take_while(|b| **b != b'*').count();
+    let trailing = bytes.iter().rev().take_while(|b| **b != b'*').count();
+    let visible = bytes.iter().filter(|b| **b != b'*').count();
+    if leading + trailing == visible && leading > 0 && trailing > 0 {
+        format!("前{leading}位和后{trailing}位")
+    } else {
+        format!("{visible}位")
+    }
 }
 
 /// Normalises a raw ID cell (possibly absent) per the contract.
 pub fn normalize_id(raw: Option<&str>) -> NormalizedId {
     let cleaned = clean_id(raw.unwrap_or(""));
-    let result = validate_cleaned(&cleaned);
-    NormalizedId { cleaned, result }
+    let masked = masked_pattern(&cleaned);
+    let result = if masked.is_some() {
+        Err(IdProblem::Masked)
+    } else {
+        validate_cleaned(&cleaned)
+    };
+    NormalizedId {
+        cleaned,
+        result,
+        masked,
+    }
 }
 
 /// What `normalize_id(Some(raw)).comparable()` gives, without its work for the cell most
@@ -352,6 +425,34 @@ mod tests {
     fn fifteen_digit_id_upgrades_to_its_eighteen_digit_form() {
         let upgraded = normalize_id(Some("110105491231002"));
         assert_eq!(upgraded.valid().unwrap().text, "11010519491231002X");
+    }
+
+    #[test]
+    fn masked_forms_keep_their_visible_characters() {
+        let full = "41152619800101123X";
+        for raw in [
+            "411526********123X",
+            "4115**********123X",
+            "４１１５２６＊＊＊＊＊＊＊＊１２３Ｘ",
+            "411526 198******* 3x",
+        ] {
+            let id = normalize_id(Some(raw));
+            assert_eq!(id.problem(), Some(IdProblem::Masked), "{raw}");
+            assert_eq!(id.comparable(), None, "{raw}");
+            let pattern = id.masked().expect(raw);
+            assert_eq!(pattern.len(), 18);
+            assert!(masked_agrees(pattern, full), "{raw}");
+            assert!(!masked_agrees(pattern, "41152619800101124X"), "{raw}");
+        }
+        // 15-digit extracts are laid out as their 18-digit form.
+        let id = normalize_id(Some("411526******123"));
+        assert_eq!(id.masked(), Some("41152619******123*"));
+        // Too little shown says nothing; no star is no mask.
+        assert_eq!(normalize_id(Some("***************12X")).masked(), None);
+        assert_eq!(normalize_id(Some(full)).masked(), None);
+        assert_eq!(masked_visible_zh("411526********123X"), "前6位和后4位");
+        assert_eq!(masked_visible_zh("4115**********123X"), "前4位和后4位");
+        assert_eq!(masked_visible_zh("4115**1980******3X"), "10位");
     }
 
     #[test]

@@ -55,7 +55,13 @@ fn level_words(field: &str, level: &str) -> &'static str {
         }
         ("id", "one_digit") => "ID numbers differ in one digit",
         ("id", "transposition") => "ID numbers differ by two swapped digits",
+        ("id", "masked_agree") => {
+            "ID partly hidden (masked); every visible character agrees with the member's ID"
+        }
         ("id", "different") => "ID numbers differ",
+        ("id", "masked_disagree") => {
+            "ID partly hidden (masked); a visible character differs from the member's ID"
+        }
         ("name", "identical") => "names identical",
         ("name", "normalized") => {
             "names equal after normalisation (traditional/simplified, spaces, dots)"
@@ -87,7 +93,9 @@ fn level_words_zh(field: &str, level: &str) -> &'static str {
         ("id", "normalized") => "身份证号规范化后一致",
         ("id", "one_digit") => "身份证号差一位",
         ("id", "transposition") => "身份证号两位颠倒",
+        ("id", "masked_agree") => "身份证号部分隐藏，可见位全部一致",
         ("id", "different") => "身份证号不同",
+        ("id", "masked_disagree") => "身份证号部分隐藏，可见位不一致",
         ("name", "identical") => "姓名一致",
         ("name", "normalized") => "姓名规范化后一致（繁简、空格、间隔号）",
         ("name", "same_reading") => "姓名同音",
@@ -159,6 +167,8 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
         float_column(&matches, "match_weight", &matches_path)?,
         float_column(&matches, "score", &matches_path)?,
     );
+    // Runs before namesake risk have no such column.
+    let namesakes = float_column(&matches, "expected_namesakes", &matches_path).ok();
 
     let statuses = col("status")?;
     let findings = Findings::read(&state_dir_of_run(out_dir))?;
@@ -239,6 +249,13 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
                     "    {:<11} {:<18} {:>+8.2}  log2 odds; probability = 1 / (1 + 2^-total)",
                     "total", "", totals[j]
                 );
+                if let Some(expected) = namesakes.as_ref().map(|n| n[j]).filter(|n| !n.is_nan()) {
+                    let _ = writeln!(
+                        out,
+                        "    namesakes: about {} other people in the registry's population share this name and birth date",
+                        crate::rules::about(expected)
+                    );
+                }
             }
         }
         out.push('\n');

@@ -913,6 +913,7 @@ mod tests {
             match_weight: 10.9593,
             decision: "accepted".into(),
             note: None,
+            expected_namesakes: None,
         }
     }
 

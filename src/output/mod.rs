@@ -173,6 +173,8 @@ pub struct MatchRow {
     pub match_weight: f64,
     pub decision: String,
     pub note: Option<String>,
+    /// Others expected to share the name and birth date (records without a usable ID).
+    pub expected_namesakes: Option<f64>,
 }
 
 impl MatchRow {
@@ -194,6 +196,7 @@ impl MatchRow {
             match_weight: m.weights.total,
             decision: m.decision.code().to_string(),
             note: m.note.map(str::to_string),
+            expected_namesakes: m.expected_namesakes,
         }
     }
 }

@@ -275,6 +275,13 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
             ),
             text_column("decision", pick(|m| &m.decision)),
             optional_text_column("note", matches.iter().map(|m| m.note.clone()).collect()),
+            Column::new(
+                "expected_namesakes".into(),
+                matches
+                    .iter()
+                    .map(|m| m.expected_namesakes)
+                    .collect::<Vec<Option<f64>>>(),
+            ),
         ],
     )
 }

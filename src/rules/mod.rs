@@ -21,7 +21,8 @@ use crate::config::Pipeline;
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::{BirthLevel, IdLevel, Links, Match, Method};
 use crate::model::{Programme, Reason, Severity, Source};
-use crate::normalize::{mask_id, NameLevel, Normalized};
+use crate::normalize::id::masked_visible_zh;
+use crate::normalize::{mask_id, normalize_id, NameLevel, Normalized};
 
 /// Everything a rule may look at.
 pub struct Context<'a> {
@@ -252,7 +253,7 @@ pub fn match_finding(
     record: &RegistryRecord,
     evidence: String,
 ) -> Finding {
-    let evidence = match match_basis_zh(member, m) {
+    let evidence = match match_basis_zh(member, m, record) {
         Some(basis) => format!("{evidence}（{basis}）"),
         None => evidence,
     };
@@ -265,9 +266,25 @@ pub fn match_finding(
     }
 }
 
+/// A small positive figure to two significant digits, written out (`0.00041`), for
+/// evidence a person reads.
+pub fn about(value: f64) -> String {
+    if !(value.is_finite() && value > 0.0) {
+        return "0".into();
+    }
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let decimals = (1.0 - value.log10().floor()).clamp(0.0, 12.0) as usize;
+    let text = format!("{value:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// Why a record is this member, when anything but an ID and name agreeing as written says
 /// so; `None` otherwise.
-pub fn match_basis_zh(member: &RollMember, m: &Match) -> Option<String> {
+pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -> Option<String> {
     let name = match m.levels.name {
         NameLevel::Identical => "姓名相同",
         NameLevel::Normalized => "姓名仅繁简或空格写法不同",
@@ -275,16 +292,24 @@ pub fn match_basis_zh(member: &RollMember, m: &Match) -> Option<String> {
         NameLevel::OneCharDiff => "姓名仅一字之差",
         NameLevel::Different => "姓名不同",
     };
-    if m.method != Method::Probabilistic {
+    if !matches!(m.method, Method::Probabilistic | Method::MaskedId) {
         return (m.levels.name != NameLevel::Identical)
             .then(|| format!("花名册登记为“{}”，身份证号相同，{name}", member.name));
     }
     let id = match m.levels.id {
-        IdLevel::Identical | IdLevel::Normalized => "身份证号相同",
-        IdLevel::OneDigit => "身份证号差一位",
-        IdLevel::Transposition => "身份证号两位颠倒",
-        IdLevel::Different => "身份证号不同",
-        IdLevel::Missing => "登记无可用身份证号",
+        IdLevel::Identical | IdLevel::Normalized => "身份证号相同".into(),
+        IdLevel::OneDigit => "身份证号差一位".into(),
+        IdLevel::Transposition => "身份证号两位颠倒".into(),
+        IdLevel::MaskedAgree => {
+            let id = normalize_id(record.person.id_number.as_deref());
+            let visible = id.masked().map_or_else(|| "各位".into(), masked_visible_zh);
+            format!("身份证号部分隐藏，可见的{visible}一致")
+        }
+        IdLevel::Different | IdLevel::MaskedDisagree => "身份证号不同".into(),
+        IdLevel::Missing => match m.expected_namesakes {
+            Some(expected) => format!("无身份证号；同名同出生日期者预计{}人", about(expected)),
+            None => "登记无可用身份证号".into(),
+        },
     };
     let birth = match m.levels.birth_date {
         BirthLevel::Equal => "出生日期一致",
@@ -305,6 +330,15 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         crate::ingest::parse_date(text).unwrap()
+    }
+
+    #[test]
+    fn figures_read_to_two_significant_digits() {
+        assert_eq!(about(0.000_304), "0.0003");
+        assert_eq!(about(0.000_416), "0.00042");
+        assert_eq!(about(2.5), "2.5");
+        assert_eq!(about(1234.0), "1234");
+        assert_eq!(about(0.0), "0");
     }
 
     #[test]

@@ -79,7 +79,7 @@ fn household_finding<'m>(
             continue;
         };
         total += monthly_amount;
-        let basis = match_basis_zh(context.member(m.member_idx), m)
+        let basis = match_basis_zh(context.member(m.member_idx), m, record)
             .map(|b| format!("；{b}"))
             .unwrap_or_default();
         parts.push(format!(

@@ -83,7 +83,7 @@ fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) ->
         member,
         record,
         score: m.score,
-        basis: match_basis_zh(member, m),
+        basis: match_basis_zh(member, m, record),
     }
 }
 

@@ -35,6 +35,27 @@ fn run_fixture(pipeline_path: &Path) -> (BTreeSet<(String, String)>, String) {
             flag.evidence
         );
     }
+    // Pairs held back as leads, with why: what a reviewer would see instead of a flag.
+    for m in evaluation
+        .links
+        .matches
+        .iter()
+        .filter(|m| m.decision == rollcheck::link::Decision::Possible)
+    {
+        let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
+        let _ = writeln!(
+            text,
+            "lead {} {} ↔ {} {} score={:.4} namesakes={} | {}",
+            evaluation.ingested.roll[m.member_idx].member_id,
+            m.source,
+            record.record_id,
+            m.levels.id.code(),
+            m.score,
+            m.expected_namesakes
+                .map_or("-".into(), rollcheck::rules::about),
+            m.note.unwrap_or("below match_probability")
+        );
+    }
     for row in &evaluation.ingested.quarantine {
         let file = Path::new(&row.file).file_name().unwrap().to_string_lossy();
         let _ = writeln!(
