@@ -480,11 +480,16 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
         .map(|m| {
             let member = &evaluation.ingested.roll[m.member_idx];
             let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
+            let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
+            let region_from = (m.levels.region != link::RegionLevel::Missing)
+                .then(|| link::corroborate::record_region_from(record, person))
+                .flatten();
             MatchRow::new(
                 m,
                 &member.household_id,
                 &member.member_id,
                 &record.record_id,
+                region_from,
             )
         })
         .collect()

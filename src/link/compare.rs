@@ -188,6 +188,15 @@ fn compare_regions(a: Option<&str>, b: Option<&str>) -> RegionLevel {
     let (Some(a), Some(b)) = (a.and_then(RegionCode::parse), b.and_then(RegionCode::parse)) else {
         return RegionLevel::Missing;
     };
+    // A city or province (a plate's) only tells apart places in other cities or provinces.
+    let shorter = a.as_str().len().min(b.as_str().len());
+    if shorter < 6 {
+        return if a.as_str()[..shorter] == b.as_str()[..shorter] {
+            RegionLevel::Missing
+        } else {
+            RegionLevel::Other
+        };
+    }
     match a.agreement(b) {
         RegionAgreement::Village => RegionLevel::Village,
         RegionAgreement::Township => RegionLevel::Township,
@@ -330,6 +339,15 @@ mod tests {
         assert_eq!(
             compare_regions(Some("411526101001"), Some("410101")),
             RegionLevel::Other
+        );
+        // A plate's city: another city weighs against, the same one says nothing more.
+        assert_eq!(
+            compare_regions(Some("411526101001"), Some("4116")),
+            RegionLevel::Other
+        );
+        assert_eq!(
+            compare_regions(Some("411526101001"), Some("4115")),
+            RegionLevel::Missing
         );
     }
 }

@@ -9,6 +9,7 @@
 mod block;
 mod columns;
 pub mod compare;
+pub mod corroborate;
 mod decide;
 mod exact;
 pub mod generic;
@@ -454,6 +455,13 @@ fn member_regions<'a>(roll: &'a [RollMember], members: &'a [Person]) -> Vec<Opti
         .collect()
 }
 
+/// The county code in a person's usable ID characters.
+fn id_region(person: &Person) -> Option<&str> {
+    id_chars(person)
+        .and_then(|c| RegionCode::parse(c.get(..6)?))
+        .map(RegionCode::as_str)
+}
+
 /// The comparable sides of every member and record, built once.
 struct Sides<'a> {
     members: Vec<Side<'a>>,
@@ -478,16 +486,17 @@ impl<'a> Sides<'a> {
                 birth_date: person.birth_date,
             })
             .collect();
-        let record_regions: Vec<Vec<Option<&str>>> = normalized
+        let record_regions: Vec<Vec<Option<&str>>> = ingested
             .registries
             .iter()
-            .map(|persons| {
-                persons
+            .zip(&normalized.registries)
+            .map(|(registry, persons)| {
+                registry
+                    .records
                     .iter()
-                    .map(|p| {
-                        id_chars(p)
-                            .and_then(|c| RegionCode::parse(c.get(..6)?))
-                            .map(RegionCode::as_str)
+                    .zip(persons)
+                    .map(|(record, person)| {
+                        corroborate::record_region(record, id_region(person)).map(|(r, _)| r)
                     })
                     .collect()
             })

@@ -10,6 +10,7 @@ use super::findings::{Finding, Findings, Subject};
 use super::history::state_dir_of_run;
 use super::status::review_status;
 use super::OutputError;
+use crate::link::corroborate::RegionFrom;
 use crate::model::Reason;
 
 pub(super) fn read(path: &Path) -> Result<DataFrame, OutputError> {
@@ -169,6 +170,7 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
     );
     // Runs before namesake risk have no such column.
     let namesakes = float_column(&matches, "expected_namesakes", &matches_path).ok();
+    let region_from = mcol("region_from").ok();
 
     let statuses = col("status")?;
     let findings = Findings::read(&state_dir_of_run(out_dir))?;
@@ -232,9 +234,15 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
                 );
                 for (f, field) in FIELDS.iter().enumerate() {
                     let level = levels[f][j].clone().unwrap_or_default();
+                    let from = (*field == "region")
+                        .then(|| region_from.as_ref().and_then(|r| r[j].as_deref()))
+                        .flatten()
+                        .and_then(RegionFrom::words)
+                        .map(|words| format!(" ({words})"))
+                        .unwrap_or_default();
                     let _ = writeln!(
                         out,
-                        "    {field:<11} {level:<18} {:>+8.2}  {}",
+                        "    {field:<11} {level:<18} {:>+8.2}  {}{from}",
                         weights[f][j],
                         level_words(field, &level)
                     );

@@ -914,6 +914,7 @@ mod tests {
             decision: "accepted".into(),
             note: None,
             expected_namesakes: None,
+            region_from: None,
         }
     }
 

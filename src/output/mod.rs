@@ -40,6 +40,7 @@ pub use tables::{previous_flags, PairsTable, PreviousFlag, ResolvedFlag};
 
 use crate::config::LinkParameters;
 use crate::ingest::{InputInfo, QuarantinedRow};
+use crate::link::corroborate::RegionFrom;
 use crate::link::Match;
 use crate::rules::Households;
 
@@ -175,10 +176,19 @@ pub struct MatchRow {
     pub note: Option<String>,
     /// Others expected to share the name and birth date (records without a usable ID).
     pub expected_namesakes: Option<f64>,
+    /// The record field its side of the region comparison was read from (`id`,
+    /// `property_unit`, `uscc`, `plate`), when regions were compared.
+    pub region_from: Option<String>,
 }
 
 impl MatchRow {
-    pub fn new(m: &Match, household_id: &str, member_id: &str, record_id: &str) -> MatchRow {
+    pub fn new(
+        m: &Match,
+        household_id: &str,
+        member_id: &str,
+        record_id: &str,
+        region_from: Option<RegionFrom>,
+    ) -> MatchRow {
         MatchRow {
             household_id: household_id.to_string(),
             member_id: member_id.to_string(),
@@ -197,6 +207,7 @@ impl MatchRow {
             decision: m.decision.code().to_string(),
             note: m.note.map(str::to_string),
             expected_namesakes: m.expected_namesakes,
+            region_from: region_from.map(|from| from.code().to_string()),
         }
     }
 }

@@ -282,6 +282,10 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
                     .map(|m| m.expected_namesakes)
                     .collect::<Vec<Option<f64>>>(),
             ),
+            optional_text_column(
+                "region_from",
+                matches.iter().map(|m| m.region_from.clone()).collect(),
+            ),
         ],
     )
 }

@@ -19,7 +19,7 @@ use chrono::NaiveDate;
 
 use crate::config::Pipeline;
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
-use crate::link::{BirthLevel, IdLevel, Links, Match, Method};
+use crate::link::{BirthLevel, IdLevel, Links, Match, Method, RegionLevel};
 use crate::model::{Programme, Reason, Severity, Source};
 use crate::normalize::id::masked_visible_zh;
 use crate::normalize::{mask_id, normalize_id, NameLevel, Normalized};
@@ -318,8 +318,13 @@ pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -
         BirthLevel::Different => "出生日期不同",
         BirthLevel::Missing => "无出生日期",
     };
+    // Where the record places its person (ID, property unit, USCC, plate) against the roll.
+    let region = match m.levels.region {
+        RegionLevel::Other => "，登记所在地与花名册不在同一县",
+        _ => "",
+    };
     Some(format!(
-        "按概率比对认定为花名册成员“{}”：{id}，{name}，{birth}，匹配概率{:.3}",
+        "按概率比对认定为花名册成员“{}”：{id}，{name}，{birth}{region}，匹配概率{:.3}",
         member.name, m.score
     ))
 }
