@@ -253,9 +253,16 @@ fn parse_share(text: &str) -> Result<f64, String> {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum VariantArg {
+    /// UTF-8 CSV, English headers, canonical IDs and names.
     Clean,
+    /// GBK/BOM/Parquet/gzip files, Chinese headers, damaged-but-normalisable IDs,
+    /// unreadable rows.
     Messy,
+    /// Messy plus blank, mistyped and transposed IDs, homophones and namesakes.
     Hard,
+    /// Hard plus masked IDs (411526********123X), masked decoys and blank-ID namesakes by
+    /// name frequency; also writes which records are the member and which are not.
+    Wild,
 }
 
 impl From<VariantArg> for Variant {
@@ -264,6 +271,7 @@ impl From<VariantArg> for Variant {
             VariantArg::Clean => Variant::Clean,
             VariantArg::Messy => Variant::Messy,
             VariantArg::Hard => Variant::Hard,
+            VariantArg::Wild => Variant::Wild,
         }
     }
 }
@@ -621,6 +629,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         Command::Eval { truth, flags } => {
             let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
             out_raw!("{}", scores.table());
+            if flags.join("matches.parquet").exists() {
+                out!("{}", eval::coverage(&truth, &flags)?.line());
+            }
             Ok(())
         }
     }

@@ -1,5 +1,6 @@
 //! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
-//! unit is one (`household_id`, reason) pair.
+//! unit is one (`household_id`, reason) pair; and how many true pairs a reviewer would see
+//! at all, flagged or as a lead (a `possible` pair in `matches.parquet`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -148,6 +149,82 @@ pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> 
 
 pub fn evaluate_files(truth: &Path, flags_csv: &Path) -> Result<Scores, EvalError> {
     Ok(score(&read_pairs(truth)?, &read_pairs(flags_csv)?))
+}
+
+/// True pairs a reviewer sees: flagged, or a lead (a `possible` pair whose registry raises
+/// that reason).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    pub true_pairs: usize,
+    pub flagged: usize,
+    pub flagged_or_lead: usize,
+}
+
+impl Coverage {
+    #[allow(clippy::cast_precision_loss)]
+    pub fn share(&self) -> f64 {
+        Counts::ratio(self.flagged_or_lead, self.true_pairs)
+    }
+
+    pub fn line(&self) -> String {
+        format!(
+            "true cases flagged or listed as a lead: {} of {} ({:.4}); flagged: {}",
+            self.flagged_or_lead,
+            self.true_pairs,
+            self.share(),
+            self.flagged
+        )
+    }
+}
+
+/// The (`household_id`, reason) leads of a run: its `possible` pairs, by the reason their
+/// registry raises.
+pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
+    use polars::prelude::{ParquetReader, SerReader};
+    let err = |message: String| EvalError::Read {
+        path: matches_parquet.to_path_buf(),
+        message,
+    };
+    let file = std::fs::File::open(matches_parquet).map_err(|e| err(e.to_string()))?;
+    let frame = ParquetReader::new(file)
+        .finish()
+        .map_err(|e| err(e.to_string()))?;
+    let column = |name: &str| -> Result<Vec<Option<String>>, EvalError> {
+        let values = frame.column(name).map_err(|e| err(e.to_string()))?;
+        let values = values.str().map_err(|e| err(e.to_string()))?;
+        Ok(values.iter().map(|v| v.map(str::to_string)).collect())
+    };
+    let (households, sources, decisions) = (
+        column("household_id")?,
+        column("source")?,
+        column("decision")?,
+    );
+    Ok(households
+        .into_iter()
+        .zip(sources)
+        .zip(decisions)
+        .filter(|(_, decision)| decision.as_deref() == Some("possible"))
+        .filter_map(|((household, source), _)| {
+            let source = crate::model::Source::parse(source.as_deref()?)?;
+            let reason = crate::job::reason_of(source)?;
+            Some((household?, reason.code().to_string()))
+        })
+        .collect())
+}
+
+/// How many true pairs a run flagged or listed as a lead (`out_dir` holds its outputs).
+pub fn coverage(truth: &Path, out_dir: &Path) -> Result<Coverage, EvalError> {
+    let truth = read_pairs(truth)?;
+    let flags = read_pairs(&out_dir.join("flags.csv"))?;
+    let leads = read_leads(&out_dir.join("matches.parquet"))?;
+    Ok(Coverage {
+        true_pairs: truth.len(),
+        flagged: truth.intersection(&flags).count(),
+        flagged_or_lead: truth
+            .iter()
+            .filter(|pair| flags.contains(*pair) || leads.contains(*pair))
+            .count(),
+    })
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! in `review`, what findings make of a run in `outcomes`.
 
 mod outcomes;
+pub use outcomes::reason_of;
 pub mod review;
 mod shard;
 

@@ -24,10 +24,17 @@ pub(super) fn probabilistic(
 ) -> Vec<Match> {
     let namesakes = namesake_counts(normalized);
     for m in &mut scored {
-        if m.levels.id == IdLevel::Missing {
-            let member = &normalized.members[m.member_idx];
-            m.expected_namesakes = census.expected_namesakes(member, spec.population_of(m.source));
-        }
+        let member = &normalized.members[m.member_idx];
+        let population = spec.population_of(m.source);
+        m.expected_namesakes = match m.levels.id {
+            IdLevel::Missing => census.expected_namesakes(member, population),
+            IdLevel::MaskedAgree if m.levels.birth_date != BirthLevel::Equal => {
+                masked_pattern(m, normalized).and_then(|pattern| {
+                    census.expected_masked_namesakes(member, pattern, population)
+                })
+            }
+            _ => None,
+        };
         m.note = guard(m, normalized, &namesakes, spec.max_expected_namesakes);
         if m.note.is_none() && m.score >= spec.match_probability {
             m.decision = Decision::Accepted;
@@ -64,11 +71,13 @@ fn guard(
     }
     if levels.id == IdLevel::MaskedAgree
         && levels.birth_date != BirthLevel::Equal
-        && !masked_shows_birth_date(m, normalized)
+        && masked_pattern(m, normalized).is_none_or(|p| p.as_bytes()[6..14].contains(&b'*'))
+        && m.expected_namesakes
+            .is_none_or(|n| n > max_expected_namesakes)
     {
-        // The visible region and last four characters are shared by about one person in
-        // 10⁴ of a county: with a common name, not enough without the birth date.
-        return Some("masked ID without an agreeing birth date");
+        // Without the birth date, the visible region and last four characters single out
+        // one person only under a name rare enough in the registry's population.
+        return Some("masked ID without an agreeing birth date; others with the name may show the same characters");
     }
     if levels.id == IdLevel::Missing {
         // A name with no usable ID needs the birth date, and must point at one person.
@@ -94,16 +103,11 @@ fn guard(
     None
 }
 
-/// Whether the masked side of a pair shows every digit of the birth date (positions 7–14),
-/// which then agree with the other side's valid ID.
-fn masked_shows_birth_date(m: &Match, normalized: &Normalized) -> bool {
+/// The masked ID of a pair (on either side).
+fn masked_pattern<'a>(m: &Match, normalized: &'a Normalized) -> Option<&'a str> {
     let record = &normalized.registries[m.registry_idx][m.record_idx];
     let member = &normalized.members[m.member_idx];
-    record
-        .id
-        .masked()
-        .or(member.id.masked())
-        .is_some_and(|pattern| !pattern.as_bytes()[6..14].contains(&b'*'))
+    record.id.masked().or(member.id.masked())
 }
 
 /// Distinct persons on the roll per (birth date, name reading).

@@ -233,6 +233,8 @@ impl<'a> Linker<'a> {
     }
 
     /// Decides the ID-confirmed pairs by the name test and the scored pairs by the guards.
+    // Whole runs and merges hand over the same parts, made in different ways.
+    #[allow(clippy::too_many_arguments)]
     fn decide(
         &self,
         spec: &LinkSpec,

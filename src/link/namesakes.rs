@@ -5,27 +5,24 @@
 //! are large samples of the population), so the same evidence weighs the same at county and
 //! at province scale.
 //!
-//! The pair itself (the member and the record) is not counted as "other" people, and a
-//! small sample says little: each frequency is shrunk towards a prior worth `PSEUDO_PERSONS`
-//! people (a full name shared by one person in a million, a birth date spread over 90 years),
+//! A small sample says little: each frequency is shrunk towards a prior worth `PSEUDO_PERSONS`
+//! people (a full name shared by one person in a million, a birth year one in 90),
 //! so a tiny county file neither makes every name common nor every name rare.
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
-use chrono::NaiveDate;
+use chrono::Datelike;
 
 use crate::normalize::{Normalized, Person};
 
 /// The weight of the prior, in persons: a sample this large counts as much as the prior.
-const PSEUDO_PERSONS: f64 = 100_000.0;
+const PSEUDO_PERSONS: f64 = 10_000.0;
 /// A full name's frequency before any data: one person in a million.
 const NAME_PRIOR: f64 = 1e-6;
-/// A birth date's frequency before any data: one day in 90 years.
-const BIRTH_PRIOR: f64 = 1.0 / (365.25 * 90.0);
-/// The persons of the pair itself (the member and the record), who are not namesakes.
-const PAIR: u32 = 2;
+/// A birth year's frequency before any data: one year in 90.
+const BIRTH_YEAR_PRIOR: f64 = 1.0 / 90.0;
 
 /// How often each name reading and each birth date occurs among the persons counted.
 #[derive(Debug, Clone, Default)]
@@ -33,9 +30,28 @@ pub struct NameBirthCensus {
     /// Hash of the name reading → persons (a reading groups the homophones a `same_reading`
     /// match accepts, so its frequency never understates a name's).
     names: HashMap<u64, u32>,
-    births: HashMap<NaiveDate, u32>,
+    /// Persons per birth year: a date's frequency is its year's spread over the year's days
+    /// (births fall evenly over a year), which a county-sized sample estimates far better
+    /// than a count per day.
+    births: HashMap<i32, u32>,
     named: u64,
     born: u64,
+}
+
+/// A name seen `count` times in the sample is taken as seen `count + √count + 1` times, about
+/// a one-sigma upper bound: a name near the threshold is a lead rather than a coin toss.
+#[allow(clippy::cast_precision_loss)]
+fn upper(count: u32) -> f64 {
+    let count = f64::from(count);
+    count + count.sqrt() + 1.0
+}
+
+/// The share of `count` among `of` persons, shrunk towards `prior`. The member and the
+/// record stay counted: they are a fair sample of the population, and were the record
+/// someone else it would be one of the namesakes (precision first: the figure errs high).
+#[allow(clippy::cast_precision_loss)]
+fn share(count: f64, of: u64, prior: f64) -> f64 {
+    (count + PSEUDO_PERSONS * prior) / (of as f64 + PSEUDO_PERSONS)
 }
 
 fn reading_hash(person: &Person) -> Option<u64> {
@@ -66,25 +82,42 @@ impl NameBirthCensus {
                 self.named += 1;
             }
             if let Some(birth) = person.birth_date {
-                *self.births.entry(birth).or_default() += 1;
+                *self.births.entry(birth.year()).or_default() += 1;
                 self.born += 1;
             }
         }
     }
 
     /// The expected number of other people in a population of `population` with this
+    /// person's name whose IDs show the characters `pattern` shows (a masked ID that agrees
+    /// with this person's): the name's share, times one in ten per visible character among
+    /// the last four (sequence and check). The region shown is taken as the population's
+    /// own, and birth-date digits are left out, both of which overstate the figure.
+    pub fn expected_masked_namesakes(
+        &self,
+        person: &Person,
+        pattern: &str,
+        population: f64,
+    ) -> Option<f64> {
+        let name = upper(self.names.get(&reading_hash(person)?).copied().unwrap_or(0));
+        let tail = pattern.get(14..)?.bytes().filter(|b| *b != b'*').count();
+        let chance = 10f64.powi(-i32::try_from(tail).unwrap_or(0));
+        Some(population * share(name, self.named, NAME_PRIOR) * chance)
+    }
+
+    /// The expected number of other people in a population of `population` with this
     /// person's name and birth date, for a pair of this person and a record of the same
     /// name and birth date; `None` when the name or the birth date is unknown.
     pub fn expected_namesakes(&self, person: &Person, population: f64) -> Option<f64> {
-        let name = self.names.get(&reading_hash(person)?).copied().unwrap_or(0);
-        let birth = self.births.get(&person.birth_date?).copied().unwrap_or(0);
-        #[allow(clippy::cast_precision_loss)]
-        let share = |count: u32, of: u64, prior: f64| {
-            (f64::from(count.saturating_sub(PAIR)) + PSEUDO_PERSONS * prior)
-                / (of as f64 + PSEUDO_PERSONS)
-        };
+        let name = upper(self.names.get(&reading_hash(person)?).copied().unwrap_or(0));
+        let birth = person.birth_date?;
+        let in_year = self.births.get(&birth.year()).copied().unwrap_or(0);
+        let days = if birth.leap_year() { 366.0 } else { 365.0 };
         Some(
-            population * share(name, self.named, NAME_PRIOR) * share(birth, self.born, BIRTH_PRIOR),
+            population
+                * share(name, self.named, NAME_PRIOR)
+                * share(f64::from(in_year), self.born, BIRTH_YEAR_PRIOR)
+                / days,
         )
     }
 }
@@ -123,18 +156,24 @@ mod tests {
         let rare = census
             .expected_namesakes(&person("司马相如", "1970-01-01"), 1e6)
             .unwrap();
-        // 王伟: 100 of 1001 names, 36 of 1001 birth dates, less the pair, shrunk to the prior.
-        let share = |count: f64, prior: f64| (count - 2.0 + 1e5 * prior) / (1001.0 + 1e5);
-        let expected = 1e6 * share(100.0, NAME_PRIOR) * share(36.0, BIRTH_PRIOR);
+        // 王伟: 100 of 1001 names (taken at their upper bound, 111), shrunk to the prior.
+        let share =
+            |count: f64, prior: f64| (count + PSEUDO_PERSONS * prior) / (1001.0 + PSEUDO_PERSONS);
+        // Every birth date is in 1960 (a leap year): 1000 of 1001 birth years.
+        let expected = 1e6 * share(111.0, NAME_PRIOR) * share(1000.0, BIRTH_YEAR_PRIOR) / 366.0;
         assert!((common - expected).abs() < 1e-9, "{common} vs {expected}");
         assert!(rare < common / 100.0, "{rare} vs {common}");
         // A name and birth date never seen weigh as the prior says.
         let unseen = census
             .expected_namesakes(&person("诸葛亮", "1999-09-09"), 1e6)
             .unwrap();
-        let prior =
-            1e6 * (1e5 * NAME_PRIOR) / (1001.0 + 1e5) * (1e5 * BIRTH_PRIOR) / (1001.0 + 1e5);
+        let prior = 1e6 * share(1.0, NAME_PRIOR) * share(0.0, BIRTH_YEAR_PRIOR) / 365.0;
         assert!((unseen - prior).abs() < 1e-12, "{unseen} vs {prior}");
+        // A masked ID's visible last four make a name's namesakes ten thousand times fewer.
+        let masked = census
+            .expected_masked_namesakes(&person("王伟", "1960-02-01"), "411526********123X", 1e6)
+            .unwrap();
+        assert!((masked - 1e6 * share(111.0, NAME_PRIOR) * 1e-4).abs() < 1e-12);
         // Without a birth date there is nothing to count.
         let mut no_birth = person("王伟", "1960-02-01");
         no_birth.birth_date = None;

@@ -111,7 +111,7 @@ const MIN_VISIBLE: usize = 4;
 /// characters of digits and stars (a final `X`), at least one star and `MIN_VISIBLE` shown.
 fn masked_pattern(cleaned: &str) -> Option<String> {
     let bytes = cleaned.as_bytes();
-    let stars = bytes.iter().filter(|b| **b == b'*').count();
+    let stars = cleaned.matches('*').count();
     let shape_ok = |len: usize| {
         bytes.len() == len
             && bytes[..len - 1]

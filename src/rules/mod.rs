@@ -303,7 +303,10 @@ pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -
         IdLevel::MaskedAgree => {
             let id = normalize_id(record.person.id_number.as_deref());
             let visible = id.masked().map_or_else(|| "各位".into(), masked_visible_zh);
-            format!("身份证号部分隐藏，可见的{visible}一致")
+            let namesakes = m.expected_namesakes.map_or_else(String::new, |n| {
+                format!("；同名且可见位相同者预计{}人", about(n))
+            });
+            format!("身份证号部分隐藏，可见的{visible}一致{namesakes}")
         }
         IdLevel::Different | IdLevel::MaskedDisagree => "身份证号不同".into(),
         IdLevel::Missing => match m.expected_namesakes {

@@ -6,7 +6,7 @@ use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 
 use super::{names, Generator, Household, Person};
-use crate::model::Reason;
+use crate::model::{Reason, Source};
 
 use super::plant::Pool;
 
@@ -62,6 +62,12 @@ impl Generator {
             };
             let date = self.past_date(2);
             self.death(&name, None, person.birth, date);
+            self.planted_record(
+                Source::Death,
+                &person.id,
+                true,
+                "blank ID, name and birth date agree",
+            );
             self.truth(
                 &households[h],
                 Reason::DeceasedMember,
@@ -90,6 +96,7 @@ impl Generator {
                     registered,
                     None,
                 );
+                self.planted_record(Source::Vehicle, &person.id, true, "damaged ID");
                 self.truth(
                     &households[h],
                     Reason::VehicleOwned,
@@ -98,6 +105,7 @@ impl Generator {
             } else {
                 let date = self.past_date(2);
                 self.death(&person.name, Some(&damaged), person.birth, date);
+                self.planted_record(Source::Death, &person.id, true, "damaged ID");
                 self.truth(
                     &households[h],
                     Reason::DeceasedMember,
@@ -127,6 +135,12 @@ impl Generator {
             let namesake = self.person_in_region("410102", person.name.clone(), person.birth);
             let date = self.past_date(2);
             self.death(&namesake.name, Some(&namesake.id), namesake.birth, date);
+            self.planted_record(
+                Source::Death,
+                &person.id,
+                false,
+                "namesake elsewhere with an ID of its own",
+            );
         }
         // Two namesakes on the roll and a blank-ID death with their name and birth date:
         // it could be either, so neither is flagged.

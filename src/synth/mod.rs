@@ -1,11 +1,13 @@
 //! Synthetic counties: a roll of households, registries that are mostly about unrelated
 //! people, and planted cases plus near-miss decoys for every rule. The truth file lists the
 //! (`household_id`, reason) pairs the planted cases should raise, decided here from how each
-//! case was built — never by running the rules.
+//! case was built — never by running the rules. The wild variant adds `truth_records.csv`:
+//! registry records that are deliberately the member or deliberately someone else.
 //! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
 
 mod hard;
 mod names;
+mod wild;
 mod write;
 
 use std::collections::{BTreeMap, HashSet};
@@ -18,6 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
+pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{write_county, SynthError, Written};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +35,14 @@ pub enum Variant {
     /// homophone names under the right ID, namesakes who must not match, and 15- vs
     /// 18-digit duplicates on the roll.
     Hard,
+    /// Hard (unchanged, the same rows for a seed) plus what shared extracts and
+    /// population-sized registries add: masked IDs (`411526********123X`, `4115**…`, `＊`,
+    /// other runs) on 10–25% of each registry's rows, true cases and unrelated records
+    /// alike; masked decoys (a member's name and birth date, another person's masked ID);
+    /// blank-ID namesakes drawn from a modelled registry population of 20 people per roll
+    /// person, so common names get them and rare ones almost never; and blank-ID true cases
+    /// for common and rare names. `truth_records.csv` says which records are the member.
+    Wild,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +73,22 @@ pub struct County {
     pub truth: Vec<TruthRow>,
     /// Rows deliberately made unreadable (messy variant), per source.
     pub unreadable_rows: BTreeMap<Source, usize>,
+    /// Registry records that are deliberately a roll member or deliberately another person
+    /// (wild variant only; empty otherwise).
+    pub truth_records: Vec<RecordTruth>,
+}
+
+/// One registry record whose identity was decided when it was built: it is the member
+/// (`same_person`) or it is someone else carrying the member's name and birth date.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordTruth {
+    pub source: Source,
+    pub record_id: String,
+    pub household_id: String,
+    pub member_id: String,
+    pub same_person: bool,
+    /// What was built, for people reading `truth_records.csv`.
+    pub case: String,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +110,22 @@ struct Household {
 
 const COUNTY: &str = "411526";
 
+/// The columns a registry writes its person in: name, ID and (where it has one) birth date.
+fn person_columns(source: Source) -> (&'static str, &'static str, Option<&'static str>) {
+    match source {
+        Source::Death | Source::Pension => (col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE)),
+        Source::Vehicle | Source::Property => {
+            (col::OWNER_NAME, col::OWNER_ID, Some(col::OWNER_BIRTH_DATE))
+        }
+        Source::Business => (
+            col::PERSON_NAME,
+            col::PERSON_ID,
+            Some(col::PERSON_BIRTH_DATE),
+        ),
+        Source::CadreRelatives | Source::Roll => (col::RELATIVE_NAME, col::RELATIVE_ID, None),
+    }
+}
+
 struct Generator {
     rng: ChaCha8Rng,
     options: SynthOptions,
@@ -91,6 +134,21 @@ struct Generator {
     registries: BTreeMap<Source, Vec<Row>>,
     truth: Vec<TruthRow>,
     next_record: BTreeMap<Source, usize>,
+    /// Records planted as the member or as someone else (kept for the wild variant).
+    record_truth: Vec<PlantedRecord>,
+    /// Records whose ID must stay as written (the case rests on the full ID being seen).
+    keep_id: HashSet<(Source, String)>,
+}
+
+/// A planted record about a roll person, before the person's `member_id` is looked up.
+#[derive(Debug, Clone)]
+struct PlantedRecord {
+    source: Source,
+    record_id: String,
+    /// The roll person the record is (or imitates): their canonical ID.
+    person_id: String,
+    same_person: bool,
+    case: String,
 }
 
 /// Builds a county from options; the same options always give the same county.
@@ -106,6 +164,8 @@ pub fn generate(options: &SynthOptions) -> County {
             .collect(),
         truth: Vec::new(),
         next_record: BTreeMap::new(),
+        record_truth: Vec::new(),
+        keep_id: HashSet::new(),
     };
     let mut households: Vec<Household> = (0..options.households)
         .map(|i| generator.household(i))
@@ -116,11 +176,19 @@ pub fn generate(options: &SynthOptions) -> County {
     order.shuffle(&mut generator.rng);
     let mut pool = order.into_iter();
     generator.plant_all(&mut households, &mut pool);
+    // Everything so far is the hard variant, row for row; the wild part draws from a
+    // stream of its own.
+    let truth_records = if options.variant == Variant::Wild {
+        generator.plant_wild(&households, &mut pool)
+    } else {
+        Vec::new()
+    };
     let mut county = County {
         roll: generator.roll,
         registries: generator.registries,
         truth: generator.truth,
         unreadable_rows: BTreeMap::new(),
+        truth_records,
     };
     county.truth.sort();
     county
@@ -318,18 +386,7 @@ impl Generator {
         birth: NaiveDate,
         details: Vec<(&'static str, String)>,
     ) {
-        let (name_col, id_col, birth_col) = match source {
-            Source::Death | Source::Pension => (col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE)),
-            Source::Vehicle | Source::Property => {
-                (col::OWNER_NAME, col::OWNER_ID, Some(col::OWNER_BIRTH_DATE))
-            }
-            Source::Business => (
-                col::PERSON_NAME,
-                col::PERSON_ID,
-                Some(col::PERSON_BIRTH_DATE),
-            ),
-            Source::CadreRelatives | Source::Roll => (col::RELATIVE_NAME, col::RELATIVE_ID, None),
-        };
+        let (name_col, id_col, birth_col) = person_columns(source);
         let mut row: Row = details.into_iter().collect();
         row.insert(col::RECORD_ID, self.record_id(source));
         row.insert(name_col, name.to_string());
@@ -607,6 +664,33 @@ impl Generator {
             0.1
         };
         (!self.rng.random_bool(blank_rate)).then(|| person.id.clone())
+    }
+
+    /// The id of the record last added to `source`.
+    fn last_record_id(&self, source: Source) -> String {
+        self.registries[&source]
+            .last()
+            .map(|row| row[col::RECORD_ID].clone())
+            .unwrap_or_default()
+    }
+
+    /// Notes that the record last added to `source` is (or deliberately is not) the roll
+    /// person with the ID `person_id`.
+    fn planted_record(&mut self, source: Source, person_id: &str, same_person: bool, case: &str) {
+        let record_id = self.last_record_id(source);
+        self.record_truth.push(PlantedRecord {
+            source,
+            record_id,
+            person_id: person_id.to_string(),
+            same_person,
+            case: case.to_string(),
+        });
+    }
+
+    /// Keeps the ID of the record last added to `source` as written (never masked).
+    fn keep_id(&mut self, source: Source) {
+        let record_id = self.last_record_id(source);
+        self.keep_id.insert((source, record_id));
     }
 
     fn truth(&mut self, household: &Household, reason: Reason, case: &'static str) {

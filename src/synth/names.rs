@@ -139,18 +139,67 @@ pub fn pick_surname(rng: &mut impl Rng) -> &'static str {
     SURNAMES[0].0
 }
 
+/// The share of names given a second given-name character.
+const TWO_GIVEN: f64 = 0.7;
+/// The share of names drawn from `MINORITY`.
+const MINORITY_SHARE: f64 = 0.004;
+
 pub fn given_name(rng: &mut impl Rng) -> String {
-    let n = if rng.random_bool(0.7) { 2 } else { 1 };
+    let n = if rng.random_bool(TWO_GIVEN) { 2 } else { 1 };
     (0..n)
         .map(|_| GIVEN[rng.random_range(0..GIVEN.len())])
         .collect()
 }
 
 pub fn full_name(rng: &mut impl Rng, surname: &str) -> String {
-    if rng.random_bool(0.004) {
+    if rng.random_bool(MINORITY_SHARE) {
         return MINORITY[rng.random_range(0..MINORITY.len())].to_string();
     }
     format!("{surname}{}", given_name(rng))
+}
+
+/// The share of `name` among the names `full_name` draws (given `pick_surname`'s weights):
+/// how common a full name is, for modelling namesakes. Zero for a name it never draws.
+#[allow(clippy::cast_precision_loss)] // lengths of short constant lists
+pub fn name_share(name: &str) -> f64 {
+    if MINORITY.contains(&name) {
+        return MINORITY_SHARE / MINORITY.len() as f64;
+    }
+    let total: u32 = SURNAMES.iter().map(|(_, w)| w).sum();
+    // The longest surname the name starts with (欧阳 before any one-character surname).
+    let Some((surname, weight)) = SURNAMES
+        .iter()
+        .filter(|(s, _)| name.starts_with(s))
+        .max_by_key(|(s, _)| s.len())
+    else {
+        return 0.0;
+    };
+    let given: Vec<char> = name[surname.len()..].chars().collect();
+    let known = given
+        .iter()
+        .all(|c| GIVEN.iter().any(|g| g.chars().eq(std::iter::once(*c))));
+    let per_char = 1.0 / GIVEN.len() as f64;
+    let given_share = match given.len() {
+        _ if !known => 0.0,
+        1 => (1.0 - TWO_GIVEN) * per_char,
+        2 => TWO_GIVEN * per_char * per_char,
+        _ => 0.0,
+    };
+    (1.0 - MINORITY_SHARE) * f64::from(*weight) / f64::from(total) * given_share
+}
+
+/// A name as written (traditional characters, stray spaces) back in the simplified form
+/// the roll uses: the key under which the synthetic data compares names.
+pub fn simplified(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| {
+            TRADITIONAL
+                .iter()
+                .find(|(_, t)| *t == c)
+                .map_or(c, |(s, _)| *s)
+        })
+        .collect()
 }
 
 /// The name in traditional characters where we know them.

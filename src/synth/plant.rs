@@ -8,12 +8,12 @@ use chrono::Datelike;
 
 use super::{names, Generator, Household, Person, Variant};
 use crate::ingest::schema::col;
-use crate::model::{Programme, Reason};
+use crate::model::{Programme, Reason, Source};
 
 pub(super) type Pool<'a> = &'a mut std::vec::IntoIter<usize>;
 
 /// Standards the county-nightly pipeline ships (the contract's defaults).
-fn standard(programme: Programme) -> Option<f64> {
+pub(super) fn standard(programme: Programme) -> Option<f64> {
     match programme {
         Programme::DibaoUrban => Some(800.0),
         Programme::DibaoRural => Some(600.0),
@@ -89,7 +89,7 @@ impl Generator {
         self.plant_duplicates(households, pool);
         self.plant_identity_conflicts(households, pool);
         self.plant_invalid_ids(households, pool);
-        if self.options.variant == Variant::Hard {
+        if matches!(self.options.variant, Variant::Hard | Variant::Wild) {
             self.plant_hard(households, pool);
         }
     }
@@ -487,6 +487,7 @@ impl Generator {
             let other_name = names::clearly_different(&mut self.rng, &person.name);
             let date = self.past_date(2);
             self.death(&other_name, Some(&person.id), person.birth, date);
+            self.keep_id(Source::Death);
             self.truth(
                 &households[h],
                 Reason::IdentityConflict,
@@ -536,6 +537,7 @@ impl Generator {
                 registered,
                 None,
             );
+            self.keep_id(Source::Vehicle);
             self.truth(
                 &households[h],
                 Reason::VehicleOwned,

@@ -1,6 +1,7 @@
 //! Writes a synthetic county as the files an office would receive, plus `truth.csv`.
-//! Clean: UTF-8 CSV with English headers. Messy: a mix of GBK/GB18030, UTF-8 with BOM,
-//! Chinese headers, gzip and Parquet, with unreadable rows appended for quarantine.
+//! Clean: UTF-8 CSV with English headers. Messy (and hard and wild, laid out the same): a
+//! mix of GBK/GB18030, UTF-8 with BOM, Chinese headers, gzip and Parquet, with unreadable
+//! rows appended for quarantine. Wild also writes `truth_records.csv`.
 
 use std::path::{Path, PathBuf};
 
@@ -55,20 +56,23 @@ fn layout(variant: Variant, source: Source) -> Layout {
     };
     match (variant, source) {
         (Variant::Clean, _)
-        | (Variant::Messy | Variant::Hard, Source::Business | Source::CadreRelatives) => plain,
-        (Variant::Messy | Variant::Hard, Source::Roll) => Layout::Csv {
+        | (
+            Variant::Messy | Variant::Hard | Variant::Wild,
+            Source::Business | Source::CadreRelatives,
+        ) => plain,
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll) => Layout::Csv {
             gbk: true,
             bom: false,
             chinese_headers: true,
         },
-        (Variant::Messy | Variant::Hard, Source::Death) => Layout::Csv {
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Death) => Layout::Csv {
             gbk: false,
             bom: true,
             chinese_headers: true,
         },
-        (Variant::Messy | Variant::Hard, Source::Pension) => Layout::Parquet,
-        (Variant::Messy | Variant::Hard, Source::Vehicle) => Layout::CsvGz,
-        (Variant::Messy | Variant::Hard, Source::Property) => Layout::Csv {
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Pension) => Layout::Parquet,
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Vehicle) => Layout::CsvGz,
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Property) => Layout::Csv {
             gbk: true,
             bom: false,
             chinese_headers: false,
@@ -98,6 +102,9 @@ pub fn write_county(options: &SynthOptions, dir: &Path) -> Result<Written, Synth
         write_table(dir, source, &table, layout)?;
     }
     write_truth(dir, &county)?;
+    if options.variant == Variant::Wild {
+        write_truth_records(dir, &county)?;
+    }
     let households: std::collections::BTreeSet<&String> =
         county.roll.iter().map(|r| &r[col::HOUSEHOLD_ID]).collect();
     Ok(Written {
@@ -296,6 +303,36 @@ fn write_truth(dir: &Path, county: &County) -> Result<(), SynthError> {
     for row in &county.truth {
         writer
             .write_record([row.household_id.as_str(), row.reason.code(), row.case])
+            .map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// `truth_records.csv`: registry records that are deliberately the member (`same_person`
+/// true) or deliberately someone else carrying the member's name and birth date.
+fn write_truth_records(dir: &Path, county: &County) -> Result<(), SynthError> {
+    let path = dir.join("truth_records.csv");
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record([
+            "source",
+            "record_id",
+            "household_id",
+            "member_id",
+            "same_person",
+            "case",
+        ])
+        .map_err(|e| write_err(&path, e))?;
+    for row in &county.truth_records {
+        writer
+            .write_record([
+                row.source.code(),
+                row.record_id.as_str(),
+                row.household_id.as_str(),
+                row.member_id.as_str(),
+                if row.same_person { "true" } else { "false" },
+                row.case.as_str(),
+            ])
             .map_err(|e| write_err(&path, e))?;
     }
     writer.flush().map_err(|e| write_err(&path, e))

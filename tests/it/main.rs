@@ -103,8 +103,13 @@ pub fn run_synthetic_county(
         as_of: fixture_as_of(),
     };
     let written = rollcheck::synth::write_county(&options, &data).unwrap();
-    let summary =
-        rollcheck::job::run(&county_nightly(), Some(&data), fixture_as_of(), &out).unwrap();
+    let summary = rollcheck::job::run(
+        &synthetic_pipeline(&written),
+        Some(&data),
+        fixture_as_of(),
+        &out,
+    )
+    .unwrap();
     SyntheticRun {
         dir,
         data,
@@ -112,6 +117,17 @@ pub fn run_synthetic_county(
         written,
         summary,
     }
+}
+
+/// county-nightly with the population a synthetic county's registries cover
+/// (`synth::POPULATION_PER_ROLL_PERSON` people per roll person): what the README asks an
+/// operator to set.
+pub fn synthetic_pipeline(written: &rollcheck::synth::Written) -> rollcheck::config::Pipeline {
+    let mut pipeline = county_nightly();
+    #[allow(clippy::cast_precision_loss)]
+    let population = rollcheck::synth::POPULATION_PER_ROLL_PERSON * written.members as f64;
+    pipeline.link.default_population = population;
+    pipeline
 }
 
 /// Rows read = rows used + rows quarantined, for every input.

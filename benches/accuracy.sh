@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Accuracy benchmark (issue 19): synthesises counties and provinces of each variant, runs the
+# shipped pipeline, and records flag precision and recall against truth.csv and the share of
+# true cases flagged or listed as a lead (a `possible` pair in matches.parquet), with
+# seconds and peak RSS, to benches/results/accuracy-<variant>-<size>.json.
+# Usage: benches/accuracy.sh [county|province|all] [variant ...]   (default: all hard wild)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/rollcheck-target}"
+which="${1:-all}"
+shift || true
+variants=("$@")
+[ ${#variants[@]} -gt 0 ] || variants=(hard wild)
+(cd "$root" && cargo build --release --quiet --locked)
+binary="$CARGO_TARGET_DIR/release/rollcheck"
+[ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$root/benches/results"
+
+run_case() {
+  local size="$1" households="$2" pipeline="$3" variant="$4"
+  local name="$variant-$size"
+  echo "== $name: $households households, $pipeline"
+  "$binary" synth --households "$households" --seed 5 --variant "$variant" --out "$work/$name/data" > /dev/null
+  /usr/bin/time -v "$binary" -q run "$root/pipelines/$pipeline.toml" --data "$work/$name/data" \
+    --as-of 2025-06-30 --out "$work/$name/out" > /dev/null 2> "$work/$name.time"
+  "$binary" eval --truth "$work/$name/data/truth.csv" --flags "$work/$name/out" > "$work/$name.eval"
+  python3 - "$name" "$variant" "$size" "$households" "$work" "$root/benches/results/accuracy-$name.json" <<'PY'
+import json, re, sys, platform, os
+name, variant, size, households, work, target = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
+manifest = json.load(open(f"{work}/{name}/out/manifest.json"))
+timing = open(f"{work}/{name}.time").read()
+rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing).group(1))
+wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", timing).group(1)
+seconds = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))))
+text = open(f"{work}/{name}.eval").read()
+rows = {l.split()[0]: l.split() for l in text.splitlines() if l and not l.startswith(("reason", "true"))}
+overall = rows["overall"]
+coverage = re.search(r"flagged or listed as a lead: (\d+) of (\d+) \(([\d.]+)\)", text)
+result = {
+    "variant": variant, "size": size, "households": households, "roll_rows": manifest["members"],
+    "input_rows": sum(i["rows_read"] for i in manifest["inputs"]),
+    "wall_seconds": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024),
+    "true_positives": int(overall[1]), "false_positives": int(overall[2]), "false_negatives": int(overall[3]),
+    "precision": float(overall[4]), "recall": float(overall[5]),
+    "flagged_or_lead": int(coverage.group(1)), "true_cases": int(coverage.group(2)),
+    "flagged_or_lead_share": float(coverage.group(3)),
+    "per_reason": {r: {"tp": int(v[1]), "fp": int(v[2]), "fn": int(v[3])} for r, v in rows.items() if r != "overall"},
+    "candidate_pairs_per_rule": manifest["candidate_pairs_per_rule"],
+    "machine": f"{os.cpu_count()} cores, {platform.machine()}",
+}
+json.dump(result, open(target, "w"), indent=2)
+print(json.dumps({k: result[k] for k in ("variant", "size", "wall_seconds", "peak_rss_mb", "precision", "recall", "flagged_or_lead_share", "false_positives", "false_negatives")}))
+PY
+}
+
+for variant in "${variants[@]}"; do
+  case "$which" in
+    county) run_case county 20000 county-nightly "$variant" ;;
+    province) run_case province 500000 province-campaign "$variant" ;;
+    all) run_case county 20000 county-nightly "$variant"; run_case province 500000 province-campaign "$variant" ;;
+    *) echo "usage: $0 [county|province|all] [variant ...]" >&2; exit 2 ;;
+  esac
+done
