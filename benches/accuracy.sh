@@ -15,7 +15,7 @@ variants=("$@")
 binary="$CARGO_TARGET_DIR/release/rollcheck"
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
 work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$root"/pipelines/.accuracy-*.toml' EXIT
 mkdir -p "$root/benches/results"
 
 run_case() {
@@ -23,8 +23,15 @@ run_case() {
   local name="$variant-$size"
   echo "== $name: $households households, $pipeline"
   "$binary" synth --households "$households" --seed 5 --variant "$variant" --out "$work/$name/data" > /dev/null
-  /usr/bin/time -v "$binary" -q run "$root/pipelines/$pipeline.toml" --data "$work/$name/data" \
+  # The population the synthetic registries cover: 20 people per roll person
+  # (synth::POPULATION_PER_ROLL_PERSON), set as the README asks an operator to.
+  local roll_rows population
+  roll_rows=$(( $(wc -l < "$work/$name/data/roll.csv") - 1 ))
+  population=$(( roll_rows * 20 ))
+  sed "s/^population = .*/population = $population/" "$root/pipelines/$pipeline.toml" > "$root/pipelines/.accuracy-$name.toml"
+  /usr/bin/time -v "$binary" -q run "$root/pipelines/.accuracy-$name.toml" --data "$work/$name/data" \
     --as-of 2025-06-30 --out "$work/$name/out" > /dev/null 2> "$work/$name.time"
+  echo "$population" > "$work/$name.population"
   "$binary" eval --truth "$work/$name/data/truth.csv" --flags "$work/$name/out" > "$work/$name.eval"
   python3 - "$name" "$variant" "$size" "$households" "$work" "$root/benches/results/accuracy-$name.json" <<'PY'
 import json, re, sys, platform, os
@@ -40,6 +47,7 @@ overall = rows["overall"]
 coverage = re.search(r"flagged or listed as a lead: (\d+) of (\d+) \(([\d.]+)\)", text)
 result = {
     "variant": variant, "size": size, "households": households, "roll_rows": manifest["members"],
+    "population": int(open(f"{work}/{name}.population").read()),
     "input_rows": sum(i["rows_read"] for i in manifest["inputs"]),
     "wall_seconds": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024),
     "true_positives": int(overall[1]), "false_positives": int(overall[2]), "false_negatives": int(overall[3]),

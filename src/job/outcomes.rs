@@ -105,7 +105,8 @@ impl PairLabels {
 }
 
 /// `possible` pairs whose record would raise a high-severity reason, best first. Pairs a
-/// review rejected are not listed again.
+/// review rejected are not listed again, nor records already accepted for a member (a
+/// record is one person).
 pub fn leads(
     pipeline: &Pipeline,
     ingested: &Ingested,
@@ -113,11 +114,19 @@ pub fn leads(
     households: &Households,
     as_of: NaiveDate,
 ) -> Vec<LeadRow> {
+    let taken: std::collections::HashSet<(usize, usize)> = links
+        .matches
+        .iter()
+        .filter(|m| m.decision == Decision::Accepted)
+        .map(|m| (m.registry_idx, m.record_idx))
+        .collect();
     let mut leads: Vec<LeadRow> = links
         .matches
         .iter()
         .filter(|m| {
-            m.decision == Decision::Possible && m.note != Some("rejected by review (情况不属实)")
+            m.decision == Decision::Possible
+                && m.note != Some("rejected by review (情况不属实)")
+                && !taken.contains(&(m.registry_idx, m.record_idx))
         })
         .filter_map(|m| {
             let reason = reason_of(m.source)?;

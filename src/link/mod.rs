@@ -143,7 +143,7 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
     let blocked = linker.block(spec);
     let blocked_levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
     let parameters = spec.parameters.clone().unwrap_or_else(|| {
-        let trained = train(&linker.sides, &exact_levels, &blocked_levels);
+        let trained = train(ingested, &linker.sides, &exact_levels, &blocked_levels);
         with_missing_id_prior(
             trained,
             &linker.sides,
@@ -300,16 +300,36 @@ impl<'a> Linker<'a> {
 }
 
 /// Trains on the run's own data when there is enough of it; defaults otherwise.
-fn train(sides: &Sides, exact_levels: &[Levels], blocked_levels: &[Levels]) -> LinkParameters {
+fn train(
+    ingested: &Ingested,
+    sides: &Sides,
+    exact_levels: &[Levels],
+    blocked_levels: &[Levels],
+) -> LinkParameters {
     let defaults = LinkParameters::defaults();
     if sides.members.len() < MIN_MEMBERS_TO_TRAIN {
         return defaults;
     }
     let record_counts: Vec<usize> = sides.records.iter().map(Vec::len).collect();
+    // The draw is over members and records in ID order, so that the same people give the
+    // same u however their rows are split across files or ordered within them.
+    let member_order = id_order(ingested.roll.iter().map(|m| m.member_id.as_str()));
+    let record_orders: Vec<Vec<usize>> = ingested
+        .registries
+        .iter()
+        .map(|r| id_order(r.records.iter().map(|x| x.record_id.as_str())))
+        .collect();
     let random: Vec<Vec<usize>> =
         model::random_pairs(sides.members.len(), &record_counts, RANDOM_PAIRS, 0x5EED)
             .par_iter()
-            .map(|c| model::person_levels(sides.levels(*c)))
+            .map(|&(registry_idx, record_rank, member_rank)| {
+                let pair = (
+                    registry_idx,
+                    record_orders[registry_idx][record_rank],
+                    member_order[member_rank],
+                );
+                model::person_levels(sides.levels(pair))
+            })
             .collect();
     let training: Vec<Vec<usize>> = exact_levels
         .iter()
@@ -326,6 +346,14 @@ fn train(sides: &Sides, exact_levels: &[Levels], blocked_levels: &[Levels]) -> L
         0.1,
         EM_ITERATIONS,
     )
+}
+
+/// Positions of `ids` sorted by ID (ties by position): rank → position.
+fn id_order<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<usize> {
+    let ids: Vec<&str> = ids.collect();
+    let mut order: Vec<usize> = (0..ids.len()).collect();
+    order.sort_by_key(|&i| (ids[i], i));
+    order
 }
 
 /// Estimates the prior for pairs where an ID is missing, as EM estimates a mixing weight:

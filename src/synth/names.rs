@@ -1,6 +1,9 @@
 //! Name material for synthetic people: surnames weighted by frequency (roughly the
 //! national ranking), given-name characters, and the variants registries produce.
 
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
 use rand::Rng;
 
 /// (surname, weight): weights follow the common-surname ranking; tails are rarer names.
@@ -69,7 +72,25 @@ pub const GIVEN: &[&str] = &[
     "伟", "芳", "娜", "秀", "英", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟",
     "涛", "明", "超", "兰", "霞", "平", "刚", "桂", "华", "建", "国", "红", "玉", "文", "志", "海",
     "林", "春", "燕", "梅", "凤", "龙", "云", "东", "贵", "宝", "荣", "宁", "德", "福", "振", "家",
-    "永", "金", "小", "佳", "欣", "晓", "子", "俊", "浩", "宇", "鹏", "新",
+    "永", "金", "小", "佳", "欣", "晓", "子", "俊", "浩", "宇", "鹏", "新", "琴", "萍", "莉", "婷",
+    "雪", "慧", "颖", "晶", "倩", "悦", "怡", "婉", "蓉", "菊", "翠", "珍", "珠", "琼", "瑶", "璐",
+    "露", "薇", "蕾", "莹", "嘉", "馨", "妍", "娇", "媛", "婕", "晴", "晨", "曦", "阳", "秋", "冬",
+    "月", "星", "辰", "轩", "睿", "哲", "瀚", "泽", "宏", "飞", "翔", "虎", "彪", "豪", "峰", "岩",
+    "松", "柏", "森", "树", "昌", "盛", "兴", "旺", "禄", "寿", "喜", "庆", "祥", "瑞", "吉", "安",
+    "康", "健", "乐", "仁", "义", "礼", "智", "信", "忠", "孝", "诚", "善", "良", "贤", "淑", "惠",
+    "慈", "恩", "爱", "心", "思", "梦", "雨", "霖", "冰", "清", "澄", "波", "江", "河", "湖", "川",
+    "山", "岭", "峻", "崇", "远", "长", "恒", "久", "旭", "正", "方", "银", "铁", "钢", "锋", "锐",
+    "锦", "绣", "彩", "霓", "青", "丹", "彤", "黛", "书", "诗", "琪", "瑜", "璇", "珊", "琦", "璋",
+    "琛", "瑾", "璟", "昊", "晟", "昱", "晔", "晖", "景", "毅", "坚", "勋", "功", "业", "成", "立",
+    "达", "通", "顺", "利", "进", "发", "财", "富", "美", "艺", "才", "学", "武", "斌", "彬", "杉",
+    "栋", "梁", "桥", "楠", "桐", "枫", "柳", "梓", "榕", "桃", "莲", "荷", "菲", "芬", "芝", "蕙",
+    "苗", "茂", "芸", "茜", "萱", "蕊", "元", "初", "民", "友", "伦", "雄", "彦", "士", "翰", "卫",
+    "光", "辉", "亮", "鑫", "淼", "焱", "垚", "昆", "仑", "峥", "嵘", "凯", "旋", "胜", "勤", "俭",
+    "朴", "素", "纯", "洁", "雅", "致", "恬", "娴", "媚", "娅", "婵", "娥", "姣", "嫣", "妮", "姗",
+    "姝", "嫦", "琰", "璞", "琨", "珏", "玲", "珑", "琬", "瑗", "璨", "灿", "烨", "炎", "煜", "熙",
+    "熠", "照", "耀", "焕", "然", "炜", "烽", "炬", "燃", "宸", "宙", "宵", "寅", "卯", "巍", "峨",
+    "嵩", "岳", "崴", "屹", "岚", "峦", "崎", "蓓", "蕴", "藉", "莎", "菁", "芮", "苒", "萌", "蔚",
+    "蓝",
 ];
 
 /// Minority names with a middle dot, for a few households.
@@ -144,11 +165,54 @@ const TWO_GIVEN: f64 = 0.7;
 /// The share of names drawn from `MINORITY`.
 const MINORITY_SHARE: f64 = 0.004;
 
+/// How often each given-name character is drawn: by rank, as names are (Zipf, exponent 1):
+/// 伟 and 芳 often, the tail of the list rarely, so common names are common and rare
+/// ones rare, as in a real population.
+static GIVEN_SHARES: LazyLock<Vec<f64>> = LazyLock::new(|| {
+    #[allow(clippy::cast_precision_loss)] // ranks of a short constant list
+    let weights: Vec<f64> = (0..GIVEN.len())
+        .map(|rank| 1.0 / (rank + 1) as f64)
+        .collect();
+    let total: f64 = weights.iter().sum();
+    weights.into_iter().map(|w| w / total).collect()
+});
+
+/// Each given-name character's place in `GIVEN`.
+static GIVEN_RANK: LazyLock<HashMap<char, usize>> = LazyLock::new(|| {
+    GIVEN
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, g)| Some((g.chars().next()?, rank)))
+        .collect()
+});
+
+fn given_char(rng: &mut impl Rng) -> &'static str {
+    let mut roll: f64 = rng.random();
+    for (g, share) in GIVEN.iter().zip(GIVEN_SHARES.iter()) {
+        if roll < *share {
+            return g;
+        }
+        roll -= share;
+    }
+    GIVEN[GIVEN.len() - 1]
+}
+
 pub fn given_name(rng: &mut impl Rng) -> String {
     let n = if rng.random_bool(TWO_GIVEN) { 2 } else { 1 };
-    (0..n)
-        .map(|_| GIVEN[rng.random_range(0..GIVEN.len())])
-        .collect()
+    (0..n).map(|_| given_char(rng)).collect()
+}
+
+/// The share of a given name (one or two characters) among those `given_name` draws.
+pub fn given_share(given: &str) -> f64 {
+    let shares: Option<Vec<f64>> = given
+        .chars()
+        .map(|c| GIVEN_RANK.get(&c).map(|rank| GIVEN_SHARES[*rank]))
+        .collect();
+    match shares.as_deref() {
+        Some([one]) => (1.0 - TWO_GIVEN) * one,
+        Some([first, second]) => TWO_GIVEN * first * second,
+        _ => 0.0,
+    }
 }
 
 pub fn full_name(rng: &mut impl Rng, surname: &str) -> String {
@@ -174,17 +238,7 @@ pub fn name_share(name: &str) -> f64 {
     else {
         return 0.0;
     };
-    let given: Vec<char> = name[surname.len()..].chars().collect();
-    let known = given
-        .iter()
-        .all(|c| GIVEN.iter().any(|g| g.chars().eq(std::iter::once(*c))));
-    let per_char = 1.0 / GIVEN.len() as f64;
-    let given_share = match given.len() {
-        _ if !known => 0.0,
-        1 => (1.0 - TWO_GIVEN) * per_char,
-        2 => TWO_GIVEN * per_char * per_char,
-        _ => 0.0,
-    };
+    let given_share = given_share(&name[surname.len()..]);
     (1.0 - MINORITY_SHARE) * f64::from(*weight) / f64::from(total) * given_share
 }
 

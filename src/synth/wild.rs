@@ -692,15 +692,23 @@ mod tests {
 
     #[test]
     fn name_shares_are_the_generators_distribution() {
-        let mut total = 0.0;
-        for (surname, _) in names::SURNAMES {
-            for a in names::GIVEN {
-                total += names::name_share(&format!("{surname}{a}"));
-                for b in names::GIVEN {
-                    total += names::name_share(&format!("{surname}{a}{b}"));
-                }
+        // Given names: every one and two characters long, shares summing to one.
+        let mut given = 0.0;
+        for a in names::GIVEN {
+            given += names::given_share(a);
+            for b in names::GIVEN {
+                given += names::given_share(&format!("{a}{b}"));
             }
         }
+        assert!((given - 1.0).abs() < 1e-9, "{given}");
+        // Full names: each surname's share of the given names, plus the minority names.
+        let mut total: f64 = names::SURNAMES
+            .iter()
+            .map(|(surname, _)| {
+                names::name_share(&format!("{surname}{}", names::GIVEN[0]))
+                    / names::given_share(names::GIVEN[0])
+            })
+            .sum();
         total += names::MINORITY
             .iter()
             .map(|n| names::name_share(n))

@@ -773,7 +773,7 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
     assert_eq!(counted, [(0.99, 1, 1)]);
 
     job::run(
-        &county_nightly(),
+        &crate::synthetic_pipeline(&run.written),
         Some(&run.data),
         fixture_as_of() + chrono::Days::new(1),
         &run.out,
@@ -797,9 +797,21 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
     assert!(notes.contains(&"rejected by review (情况不属实)"));
     let leads_after = read_parquet(&run.out.join("leads.parquet"));
     let listed: Vec<&str> = text_values(&leads_after, "record_id");
+    let lead_households: Vec<&str> = text_values(&leads_after, "household_id");
+    let again: Vec<(&str, &str)> = listed
+        .iter()
+        .zip(&lead_households)
+        .filter(|(record, _)| **record == rejected.record_id.as_deref().unwrap())
+        .map(|(record, household)| (*record, *household))
+        .collect();
     assert!(
-        !listed.contains(&rejected.record_id.as_deref().unwrap()),
-        "rejected for good"
+        !again.contains(&(
+            rejected.record_id.as_deref().unwrap(),
+            rejected.household_id.as_str()
+        )),
+        "rejected for good: {again:?} (rejected {} {:?})",
+        rejected.household_id,
+        rejected.record_id
     );
     assert!(
         !listed.contains(&accepted.record_id.as_deref().unwrap()),
