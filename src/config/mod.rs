@@ -247,7 +247,7 @@ impl Rules {
 
 /// Levels per person-matching field (id, name, birth date, region, gender), the shape a
 /// parameters file must have; `link::model::PERSON` is built from it.
-pub const PERSON_LEVEL_COUNTS: [usize; 5] = [8, 4, 5, 5, 3];
+pub const PERSON_LEVEL_COUNTS: [usize; 5] = [9, 4, 5, 5, 3];
 
 /// Fellegi–Sunter parameters, as trained by a run (`model.json`) or loaded from a file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

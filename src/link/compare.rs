@@ -21,6 +21,9 @@ pub enum IdLevel {
     /// One side is masked (`411526********123X`) and every visible character agrees with
     /// the other side's valid ID.
     MaskedAgree,
+    /// Masked, every visible character agreeing, but some of the last four hidden
+    /// (`411526***********3`): weaker evidence, as many more people share what is shown.
+    MaskedAgreePartial,
     Different,
     /// One side is masked and a visible character differs from the other side's valid ID:
     /// another person, as another valid ID would be.
@@ -63,6 +66,13 @@ pub struct Levels {
     pub birth_date: BirthLevel,
     pub region: RegionLevel,
     pub gender: GenderLevel,
+}
+
+impl IdLevel {
+    /// A masked ID whose visible characters agree (wholly shown last four or not).
+    pub fn masked_agreement(self) -> bool {
+        matches!(self, IdLevel::MaskedAgree | IdLevel::MaskedAgreePartial)
+    }
 }
 
 /// The fields of a person a comparison needs, from either side.
@@ -130,7 +140,13 @@ fn compare_masked(a: &Person, b: &Person) -> IdLevel {
         _ => return IdLevel::Missing,
     };
     match full {
-        Some(full) if masked_agrees(pattern, &full.text) => IdLevel::MaskedAgree,
+        Some(full) if masked_agrees(pattern, &full.text) => {
+            if pattern.as_bytes()[14..].contains(&b'*') {
+                IdLevel::MaskedAgreePartial
+            } else {
+                IdLevel::MaskedAgree
+            }
+        }
         Some(_) => IdLevel::MaskedDisagree,
         None => IdLevel::Missing,
     }
@@ -242,7 +258,7 @@ macro_rules! level_codes {
 }
 
 level_codes! {
-    IdLevel { Identical => "identical", Normalized => "normalized", OneDigit => "one_digit", Transposition => "transposition", MaskedAgree => "masked_agree", Different => "different", MaskedDisagree => "masked_disagree", Missing => "missing" }
+    IdLevel { Identical => "identical", Normalized => "normalized", OneDigit => "one_digit", Transposition => "transposition", MaskedAgree => "masked_agree", MaskedAgreePartial => "masked_agree_partial", Different => "different", MaskedDisagree => "masked_disagree", Missing => "missing" }
     BirthLevel { Equal => "equal", OneFieldOff => "one_field_off", DayMonthSwapped => "day_month_swapped", Different => "different", Missing => "missing" }
     RegionLevel { Village => "village", Township => "township", County => "county", Other => "other", Missing => "missing" }
     GenderLevel { Same => "same", Different => "different", Missing => "missing" }
@@ -287,6 +303,10 @@ mod tests {
         assert_eq!(id_level(id, "41152619800101123X"), IdLevel::Different);
         assert_eq!(id_level(id, "110105********002X"), IdLevel::MaskedAgree);
         assert_eq!(id_level("1101**********002X", id), IdLevel::MaskedAgree);
+        assert_eq!(
+            id_level(id, "110105***********X"),
+            IdLevel::MaskedAgreePartial
+        );
         assert_eq!(id_level(id, "110105********003X"), IdLevel::MaskedDisagree);
         assert_eq!(id_level(id, "410105********002X"), IdLevel::MaskedDisagree);
         // A masked ID says nothing against a damaged or masked one.

@@ -28,7 +28,7 @@ pub(super) fn probabilistic(
         let population = spec.population_of(m.source);
         m.expected_namesakes = match m.levels.id {
             IdLevel::Missing => census.expected_namesakes(member, population),
-            IdLevel::MaskedAgree if m.levels.birth_date != BirthLevel::Equal => {
+            id if id.masked_agreement() && m.levels.birth_date != BirthLevel::Equal => {
                 masked_pattern(m, normalized).and_then(|pattern| {
                     census.expected_masked_namesakes(member, pattern, population)
                 })
@@ -69,7 +69,7 @@ fn guard(
     if levels.id == IdLevel::MaskedDisagree {
         return Some("a visible character of the masked ID disagrees");
     }
-    if levels.id == IdLevel::MaskedAgree
+    if levels.id.masked_agreement()
         && levels.birth_date != BirthLevel::Equal
         && masked_pattern(m, normalized).is_none_or(|p| p.as_bytes()[6..14].contains(&b'*'))
         && m.expected_namesakes

@@ -426,7 +426,7 @@ fn keep_possible(
                 source: source_of(registry_idx),
                 registry_idx,
                 record_idx,
-                method: if levels.id == IdLevel::MaskedAgree {
+                method: if levels.id.masked_agreement() {
                     Method::MaskedId
                 } else {
                     Method::Probabilistic

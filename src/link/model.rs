@@ -144,9 +144,19 @@ impl LinkParameters {
     /// is the probability that a random (member, record) pair is a match.
     pub fn defaults() -> LinkParameters {
         let m = vec![
-            // id: identical, normalized, one_digit, transposition, masked_agree, different,
-            // masked_disagree (a contradiction), missing
-            vec![0.65, 0.15, 0.03, 0.01, 0.05, 0.005, CONTRADICTION_M, 0.105],
+            // id: identical, normalized, one_digit, transposition, masked_agree,
+            // masked_agree_partial, different, masked_disagree (a contradiction), missing
+            vec![
+                0.65,
+                0.15,
+                0.03,
+                0.01,
+                0.04,
+                0.01,
+                0.005,
+                CONTRADICTION_M,
+                0.105,
+            ],
             // name: same (identical or normalized), same_reading, one_char_diff, different
             vec![0.91, 0.04, 0.03, 0.02],
             // birth_date: equal, one_field_off, day_month_swapped, different, missing
@@ -158,8 +168,9 @@ impl LinkParameters {
         ];
         let u = vec![
             // A random pair agrees on a masked ID's 4 last characters about once in 10⁴
-            // (the visible region is shared within a county).
-            vec![1e-6, 1e-6, 1e-5, 1e-6, 1e-4, 0.85, 0.05, 0.09988],
+            // (the visible region is shared within a county), about once in ten when only
+            // some of them show.
+            vec![1e-6, 1e-6, 1e-5, 1e-6, 1e-4, 1e-2, 0.85, 0.04, 0.09978],
             vec![0.0012, 0.002, 0.01, 0.9868],
             vec![0.00005, 0.002, 0.00005, 0.85, 0.1479],
             vec![0.01, 0.05, 0.60, 0.19, 0.15],

@@ -60,6 +60,9 @@ fn level_words(field: &str, level: &str) -> &'static str {
             "ID partly hidden (masked); every visible character agrees with the member's ID"
         }
         ("id", "different") => "ID numbers differ",
+        ("id", "masked_agree_partial") => {
+            "ID partly hidden, some of its last four too; every visible character agrees"
+        }
         ("id", "masked_disagree") => {
             "ID partly hidden (masked); a visible character differs from the member's ID"
         }
@@ -96,6 +99,7 @@ fn level_words_zh(field: &str, level: &str) -> &'static str {
         ("id", "transposition") => "身份证号两位颠倒",
         ("id", "masked_agree") => "身份证号部分隐藏，可见位全部一致",
         ("id", "different") => "身份证号不同",
+        ("id", "masked_agree_partial") => "身份证号大部分隐藏（后四位不全），可见位全部一致",
         ("id", "masked_disagree") => "身份证号部分隐藏，可见位不一致",
         ("name", "identical") => "姓名一致",
         ("name", "normalized") => "姓名规范化后一致（繁简、空格、间隔号）",

@@ -300,7 +300,7 @@ pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -
         IdLevel::Identical | IdLevel::Normalized => "身份证号相同".into(),
         IdLevel::OneDigit => "身份证号差一位".into(),
         IdLevel::Transposition => "身份证号两位颠倒".into(),
-        IdLevel::MaskedAgree => {
+        IdLevel::MaskedAgree | IdLevel::MaskedAgreePartial => {
             let id = normalize_id(record.person.id_number.as_deref());
             let visible = id.masked().map_or_else(|| "各位".into(), masked_visible_zh);
             let namesakes = m.expected_namesakes.map_or_else(String::new, |n| {
