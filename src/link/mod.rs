@@ -405,8 +405,17 @@ fn with_missing_id_prior(
     parameters
 }
 
-/// The blocked pairs scoring at least `possible_probability`, undecided.
-/// `source_of` names the source of a registry index; `name_u` is per member.
+/// A record without a usable or masked ID whose name and birth date are the member's: the
+/// contract makes it a lead when namesakes may share them, whatever it scores (a common
+/// name weighs little, and such a pair can score under `possible_probability`).
+fn namesake_lead(levels: &Levels) -> bool {
+    levels.id == IdLevel::Missing
+        && levels.birth_date == BirthLevel::Equal
+        && matches!(levels.name, NameLevel::Identical | NameLevel::Normalized)
+}
+
+/// The blocked pairs scoring at least `possible_probability`, or leads by
+/// `namesake_lead`, undecided. `source_of` names the source of a registry index; `name_u` is per member.
 fn keep_possible(
     source_of: &(dyn Fn(usize) -> Source + Sync),
     name_u: &[Option<f64>],
@@ -421,7 +430,8 @@ fn keep_possible(
         .zip(levels.par_iter())
         .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
             let weights = parameters.weigh(levels, name_u[member_idx]);
-            (weights.probability >= possible_probability).then(|| Match {
+            let kept = weights.probability >= possible_probability || namesake_lead(levels);
+            kept.then(|| Match {
                 member_idx,
                 source: source_of(registry_idx),
                 registry_idx,
