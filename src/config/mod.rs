@@ -8,9 +8,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::model::{
-    BlockingRule, BusinessRole, PensionType, Programme, Reason, Severity, Source, VehicleType,
-};
+use crate::model::{BlockingRule, PensionType, Programme, Source};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -32,7 +30,10 @@ pub enum ConfigError {
     },
 }
 
+pub mod rules;
 pub mod standards;
+
+pub use rules::{RuleSpec, Rules};
 
 // ---- Raw form: exactly what the TOML says --------------------------------------------
 
@@ -46,7 +47,7 @@ struct RawPipeline {
     #[serde(default)]
     programmes: BTreeMap<String, RawProgramme>,
     #[serde(default)]
-    rules: RawRules,
+    rules: rules::RawRules,
     #[serde(default)]
     link: RawLink,
     #[serde(default)]
@@ -151,52 +152,6 @@ impl RawDate {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRules {
-    deceased_member: Option<RawRule>,
-    duplicate_enrollment: Option<RawRule>,
-    pension_income: Option<RawRule>,
-    vehicle_owned: Option<RawVehicleRule>,
-    property_excess: Option<RawPropertyRule>,
-    business_active: Option<RawBusinessRule>,
-    cadre_relative: Option<RawRule>,
-    identity_conflict: Option<RawRule>,
-    invalid_id: Option<RawRule>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawRule {
-    enabled: Option<bool>,
-    severity: Option<Severity>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawVehicleRule {
-    enabled: Option<bool>,
-    severity: Option<Severity>,
-    exempt_vehicle_types: Option<Vec<VehicleType>>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawPropertyRule {
-    enabled: Option<bool>,
-    severity: Option<Severity>,
-    max_residential_properties: Option<u32>,
-}
-
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawBusinessRule {
-    enabled: Option<bool>,
-    severity: Option<Severity>,
-    disqualifying_roles: Option<Vec<BusinessRole>>,
-    shareholder_capital_threshold_yuan: Option<f64>,
-}
-
 // ---- Resolved form ---------------------------------------------------------------------
 
 /// Where and how to read one source.
@@ -221,28 +176,6 @@ pub struct ProgrammeSpec {
     pub standards: Vec<standards::RegionalStandard>,
     /// A standards table to read (`ingest::load_standards`), resolved against the pipeline.
     pub standards_file: Option<PathBuf>,
-}
-
-/// One rule's switch and severity.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RuleSpec {
-    pub enabled: bool,
-    pub severity: Severity,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Rules {
-    pub specs: BTreeMap<Reason, RuleSpec>,
-    pub exempt_vehicle_types: Vec<VehicleType>,
-    pub max_residential_properties: u32,
-    pub disqualifying_roles: Vec<BusinessRole>,
-    pub shareholder_capital_threshold_yuan: f64,
-}
-
-impl Rules {
-    pub fn spec(&self, reason: Reason) -> RuleSpec {
-        self.specs[&reason]
-    }
 }
 
 /// Levels per person-matching field (id, name, birth date, region, gender), the shape a
@@ -379,7 +312,7 @@ impl Pipeline {
         let sources = resolve_sources(raw.sources, &mut problems);
         let base = path.parent().unwrap_or(Path::new("."));
         let programmes = resolve_programmes(raw.programmes, base, &mut problems);
-        let rules = resolve_rules(raw.rules, &mut problems);
+        let rules = rules::resolve(raw.rules, &mut problems);
         let mut link = resolve_link(raw.link, base, &mut problems);
         let mut population_of = |key: &str, value: Option<f64>| {
             let value = value?;
@@ -585,80 +518,6 @@ fn resolve_standard(
         per_capita_standard_yuan: amount,
         origin: key.to_string(),
     })
-}
-
-fn default_severity(reason: Reason) -> Severity {
-    match reason {
-        Reason::DeceasedMember | Reason::DuplicateEnrollment | Reason::PensionIncome => {
-            Severity::High
-        }
-        Reason::VehicleOwned
-        | Reason::PropertyExcess
-        | Reason::BusinessActive
-        | Reason::IdentityConflict => Severity::Medium,
-        Reason::CadreRelative | Reason::InvalidId => Severity::Low,
-    }
-}
-
-fn resolve_rules(raw: RawRules, problems: &mut Vec<String>) -> Rules {
-    let mut specs = BTreeMap::new();
-    let mut put = |reason: Reason, enabled: Option<bool>, severity: Option<Severity>| {
-        specs.insert(
-            reason,
-            RuleSpec {
-                enabled: enabled.unwrap_or(true),
-                severity: severity.unwrap_or_else(|| default_severity(reason)),
-            },
-        );
-    };
-    for (reason, rule) in [
-        (Reason::DeceasedMember, &raw.deceased_member),
-        (Reason::DuplicateEnrollment, &raw.duplicate_enrollment),
-        (Reason::PensionIncome, &raw.pension_income),
-        (Reason::CadreRelative, &raw.cadre_relative),
-        (Reason::IdentityConflict, &raw.identity_conflict),
-        (Reason::InvalidId, &raw.invalid_id),
-    ] {
-        let rule = rule.as_ref();
-        put(
-            reason,
-            rule.and_then(|r| r.enabled),
-            rule.and_then(|r| r.severity),
-        );
-    }
-    let vehicle = raw.vehicle_owned.unwrap_or_default();
-    put(Reason::VehicleOwned, vehicle.enabled, vehicle.severity);
-    let property = raw.property_excess.unwrap_or_default();
-    put(Reason::PropertyExcess, property.enabled, property.severity);
-    let business = raw.business_active.unwrap_or_default();
-    put(Reason::BusinessActive, business.enabled, business.severity);
-
-    let shareholder_capital_threshold_yuan = business
-        .shareholder_capital_threshold_yuan
-        .unwrap_or(100_000.0);
-    if !(shareholder_capital_threshold_yuan.is_finite()
-        && shareholder_capital_threshold_yuan >= 0.0)
-    {
-        problems.push(format!(
-            "rules.business_active.shareholder_capital_threshold_yuan: must be a non-negative number, got {shareholder_capital_threshold_yuan}"
-        ));
-    }
-    Rules {
-        specs,
-        exempt_vehicle_types: vehicle.exempt_vehicle_types.unwrap_or_else(|| {
-            vec![
-                VehicleType::Motorcycle,
-                VehicleType::Tricycle,
-                VehicleType::Agricultural,
-                VehicleType::Disability,
-            ]
-        }),
-        max_residential_properties: property.max_residential_properties.unwrap_or(1),
-        disqualifying_roles: business
-            .disqualifying_roles
-            .unwrap_or_else(|| vec![BusinessRole::LegalRep, BusinessRole::SoleProprietor]),
-        shareholder_capital_threshold_yuan,
-    }
 }
 
 fn resolve_link(raw: RawLink, base: &Path, problems: &mut Vec<String>) -> LinkSpec {
@@ -977,6 +836,7 @@ pub fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Reason, Severity};
 
     fn parse(text: &str) -> Result<Pipeline, ConfigError> {
         Pipeline::parse(text, Path::new("pipelines/test.toml"))
@@ -1002,7 +862,13 @@ mod tests {
             Severity::Low
         );
         assert!(
-            (pipeline.rules.shareholder_capital_threshold_yuan - 100_000.0).abs() < f64::EPSILON
+            (pipeline
+                .rules
+                .business_active
+                .shareholder_capital_threshold_yuan
+                - 100_000.0)
+                .abs()
+                < f64::EPSILON
         );
     }
 

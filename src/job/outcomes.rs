@@ -197,7 +197,10 @@ fn would_count(
             deregistered_on,
             ..
         } => {
-            !rules.exempt_vehicle_types.contains(vehicle_type)
+            !rules
+                .vehicle_owned
+                .exempt_vehicle_types
+                .contains(vehicle_type)
                 && active_at(*registered_on, *deregistered_on, as_of)
         }
         RecordDetails::Property {

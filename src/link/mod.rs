@@ -408,7 +408,7 @@ fn with_missing_id_prior(
 /// A record without a usable or masked ID whose name and birth date are the member's: the
 /// contract makes it a lead when namesakes may share them, whatever it scores (a common
 /// name weighs little, and such a pair can score under `possible_probability`).
-fn namesake_lead(levels: &Levels) -> bool {
+fn namesake_lead(levels: Levels) -> bool {
     levels.id == IdLevel::Missing
         && levels.birth_date == BirthLevel::Equal
         && matches!(levels.name, NameLevel::Identical | NameLevel::Normalized)
@@ -430,7 +430,7 @@ fn keep_possible(
         .zip(levels.par_iter())
         .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
             let weights = parameters.weigh(levels, name_u[member_idx]);
-            let kept = weights.probability >= possible_probability || namesake_lead(levels);
+            let kept = weights.probability >= possible_probability || namesake_lead(*levels);
             kept.then(|| Match {
                 member_idx,
                 source: source_of(registry_idx),

@@ -29,8 +29,10 @@ pub fn business_active(context: &Context) -> Vec<Finding> {
             let active = *status == BusinessStatus::Active
                 && super::active_at(*established_on, *closed_on, context.as_of);
             let large_share = *role == BusinessRole::Shareholder
-                && registered_capital.is_some_and(|c| c > rules.shareholder_capital_threshold_yuan);
-            if !active || !(rules.disqualifying_roles.contains(role) || large_share) {
+                && registered_capital
+                    .is_some_and(|c| c > rules.business_active.shareholder_capital_threshold_yuan);
+            if !active || !(rules.business_active.disqualifying_roles.contains(role) || large_share)
+            {
                 return None;
             }
             let name = business_name.as_deref().unwrap_or("（未填名称）");

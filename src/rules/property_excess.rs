@@ -28,7 +28,11 @@ pub fn property_excess(context: &Context) -> Vec<Finding> {
                 .push(holding(m, member, record));
         }
     }
-    let allowed = context.pipeline.rules.max_residential_properties as usize;
+    let allowed = context
+        .pipeline
+        .rules
+        .property_excess
+        .max_residential_properties as usize;
     by_household
         .into_iter()
         .filter_map(|(household_id, holdings)| {

@@ -7,7 +7,7 @@ use crate::ingest::RecordDetails;
 use crate::model::Source;
 
 pub fn vehicle_owned(context: &Context) -> Vec<Finding> {
-    let exempt = &context.pipeline.rules.exempt_vehicle_types;
+    let exempt = &context.pipeline.rules.vehicle_owned.exempt_vehicle_types;
     context
         .accepted(Source::Vehicle)
         .filter_map(|(m, member, record)| {
