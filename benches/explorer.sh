@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Cohort explorer at province size: synthesises a province with about 100,000 flags, runs the
-# shipped pipeline, and measures explorer.html's size, its first render in headless Chromium
-# and the time of a filter change (Playwright from the CI venv, the system Chromium).
+# shipped pipeline, and measures explorer.html's size (and where its bytes go: the embedded
+# data by key), its first render in headless Chromium and the time of a filter change
+# (Playwright from the CI venv, the system Chromium).
 # Writes benches/results/explorer.json. Usage: benches/explorer.sh [HOUSEHOLDS]
 # (default 1,250,000: the messy variant plants 8 flags per 100 households). ROLLCHECK_BINARY
 # measures a binary already built (ROLLCHECK_BUILD names its profile for the results).
@@ -42,6 +43,18 @@ out, chromium, households, run_seconds, binary, target = sys.argv[1:7]
 manifest = json.load(open(f"{out}/manifest.json"))
 page_path = f"{out}/explorer.html"
 size = os.path.getsize(page_path)
+# Where the bytes go: each key of the data block, two levels down, as the page holds it.
+html = open(page_path, encoding="utf-8").read()
+opening = '<script type="application/json" id="explorer-data">'
+start = html.index(opening) + len(opening)
+block = html[start:html.index("</script>", start)]
+def json_bytes(value):
+    return len(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode())
+bytes_by_key = {}
+for key, value in json.loads(block).items():
+    for sub, part in (value.items() if isinstance(value, dict) else [(None, value)]):
+        bytes_by_key[key if sub is None else f"{key}.{sub}"] = json_bytes(part)
+bytes_by_key = dict(sorted(bytes_by_key.items(), key=lambda kv: -kv[1]))
 renders, changes, requests = [], [], []
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path=chromium, args=[
@@ -88,6 +101,7 @@ result = {
     "households": int(households), "flags": manifest["flags"], "build": build,
     "run_seconds": round(float(run_seconds), 1),
     "explorer_bytes": size, "explorer_mb": round(size / 1e6, 2),
+    "data_bytes": len(block.encode()), "data_bytes_by_key": bytes_by_key,
     "first_render_seconds": [round(r, 3) for r in renders],
     "first_render_seconds_best": round(min(renders), 3),
     "filter_changes": changes,
@@ -98,5 +112,8 @@ result = {
     "chromium": version, "machine": f"{os.cpu_count()} cores, {platform.machine()}",
 }
 json.dump(result, open(target, "w"), indent=2)
-print(json.dumps({k: v for k, v in result.items() if k != "filter_changes"}, indent=2))
+print(json.dumps({k: v for k, v in result.items() if k not in ("filter_changes", "data_bytes_by_key")},
+                 indent=2))
+print("largest parts of the data block:",
+      ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in list(bytes_by_key.items())[:8]))
 PY

@@ -1,7 +1,9 @@
 //! `explorer.html`: one self-contained page on which an analyst filters the flagged cohort,
 //! drills into a household and exports the selection (inline JS and CSS, no network).
-//! The run's flags go in as one JSON object of columns, dictionary-coded (`ExplorerData`), in
-//! a `<script type="application/json">` block that the page decodes; the shell is maud markup.
+//! The run's flags go in as one JSON object of columns (`ExplorerData`, written compactly as
+//! `Wire`: dictionary codes packed into strings, evidence as shared shapes and phrases, members
+//! household by household), in a `<script type="application/json">` block that the page
+//! decodes; the shell is maud markup.
 //! Personal data is what the review workbooks show: names and masked IDs, no birth dates.
 //! `pseudonymized` rewrites a written page for `export --pseudonymize`.
 
@@ -10,6 +12,10 @@ use std::path::Path;
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use serde::{Deserialize, Serialize};
+
+mod wire;
+
+use wire::Wire;
 
 use super::files::write_file;
 use super::history::RunRecord;
@@ -46,8 +52,8 @@ pub(super) fn pseudonymized(
         + html[start..]
             .find("</script>")
             .ok_or("the explorer data block is not closed")?;
-    let mut data: ExplorerData =
-        serde_json::from_str(&html[start..end]).map_err(|e| e.to_string())?;
+    let wire: Wire = serde_json::from_str(&html[start..end]).map_err(|e| e.to_string())?;
+    let mut data = wire.data()?;
     data.pseudonymize(&pseudonym);
     render(&data)
 }
@@ -62,7 +68,7 @@ fn render(data: &ExplorerData) -> Result<String, String> {
 /// written `\u003c`, and `>`, `&` likewise. `<`, `>` and `&` only occur inside JSON strings,
 /// where the escape means the same character.
 fn embeddable_json(data: &ExplorerData) -> Result<String, String> {
-    let json = serde_json::to_string(data).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string(&Wire::of(data)?).map_err(|e| e.to_string())?;
     Ok(json
         .replace('<', "\\u003c")
         .replace('>', "\\u003e")
@@ -178,8 +184,9 @@ fn page(data: &ExplorerData, json: &str) -> Markup {
 }
 
 /// Everything the page shows, as columns. A dictionary-coded column holds, per row, an index
-/// into its dictionary in `dict`; list columns hold lists of indices.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// into its dictionary in `dict`; list columns hold lists of indices. The page gets it as
+/// `Wire`, which reads back to the same value.
+#[derive(Debug, Clone, PartialEq)]
 struct ExplorerData {
     run: RunInfo,
     /// flags.csv's columns, for the CSV export.
@@ -228,9 +235,6 @@ struct Dictionaries {
     date: Vec<String>,
     record: Vec<String>,
     source: Vec<String>,
-    /// Pieces of evidence text that recur, commonest first, each ending at a punctuation
-    /// mark or space.
-    phrase: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -239,7 +243,7 @@ struct Regions {
     township: Vec<u32>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct FlagColumns {
     household: Vec<u32>,
     programme: Vec<u32>,
@@ -248,9 +252,7 @@ struct FlagColumns {
     severity: Vec<u32>,
     /// Indices into `members`.
     members: Vec<Vec<u32>>,
-    /// The evidence is the concatenation of its pieces: an index into `dict.phrase`, or text
-    /// that occurs once (a name, a record id, a date).
-    evidence: Vec<Vec<Piece>>,
+    evidence: Vec<String>,
     records: Vec<Vec<u32>>,
     /// As flags.csv prints it (four decimals).
     score: Vec<Option<f64>>,
@@ -262,8 +264,9 @@ struct FlagColumns {
     reviewed_on: Vec<u32>,
 }
 
-/// Heads of flagged households and the members flags and their matches name.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+/// Heads of flagged households and the members flags and their matches name, household by
+/// household (in the order of `dict.household`), each household's in the order added.
+#[derive(Debug, Clone, Default, PartialEq)]
 struct MemberColumns {
     id: Vec<String>,
     household: Vec<u32>,
@@ -274,21 +277,13 @@ struct MemberColumns {
 }
 
 /// The matches behind the flags: the pairs of a flagged household and a record a flag names.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct MatchColumns {
     household: Vec<u32>,
     member: Vec<u32>,
     record: Vec<u32>,
     source: Vec<u32>,
     comparison: Vec<u32>,
-}
-
-/// A piece of evidence text.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-enum Piece {
-    Phrase(u32),
-    Text(String),
 }
 
 /// What `explain` prints for one pair, weights to two decimals.
@@ -362,58 +357,6 @@ fn csv_score(score: f64) -> Option<f64> {
         .filter(|s: &f64| s.is_finite())
 }
 
-/// Evidence text cut after each punctuation mark or space: the phrases the rules write
-/// (`身份证号相同，`, `死亡（公安）`) recur across flags, names and numbers do not.
-fn phrases(text: &str) -> Vec<&str> {
-    const ENDS: &[char] = &[
-        '（', '）', '，', '；', '：', '、', '“', '”', ' ', '(', ')', ',',
-    ];
-    let mut out = Vec::new();
-    let mut start = 0;
-    for (at, c) in text.char_indices() {
-        if ENDS.contains(&c) {
-            let end = at + c.len_utf8();
-            out.push(&text[start..end]);
-            start = end;
-        }
-    }
-    if start < text.len() {
-        out.push(&text[start..]);
-    }
-    out
-}
-
-/// The evidence column: phrases that occur more than once go into a dictionary, commonest
-/// first (the shortest codes); the rest stay text, adjacent pieces joined.
-fn evidence_column(flags: &[FlagRow]) -> (Vec<String>, Vec<Vec<Piece>>) {
-    let cut: Vec<Vec<&str>> = flags
-        .iter()
-        .map(|row| phrases(&row.flag.evidence))
-        .collect();
-    let mut counts: HashMap<&str, usize> = HashMap::new();
-    for phrase in cut.iter().flatten() {
-        *counts.entry(phrase).or_default() += 1;
-    }
-    let mut recurring: Vec<(&str, usize)> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
-    recurring.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    let dictionary = Dictionary::of(recurring.iter().map(|(phrase, _)| *phrase));
-    let evidence = cut
-        .iter()
-        .map(|pieces| {
-            let mut out: Vec<Piece> = Vec::new();
-            for phrase in pieces {
-                match (dictionary.codes.get(*phrase), out.last_mut()) {
-                    (Some(&code), _) => out.push(Piece::Phrase(code)),
-                    (None, Some(Piece::Text(text))) => text.push_str(phrase),
-                    (None, _) => out.push(Piece::Text((*phrase).to_string())),
-                }
-            }
-            out
-        })
-        .collect();
-    (dictionary.values, evidence)
-}
-
 impl ExplorerData {
     fn of_run(outputs: &RunOutputs) -> ExplorerData {
         let run = RunInfo {
@@ -469,6 +412,7 @@ impl ExplorerData {
                     .map(|r| dict.record.code(r))
                     .collect(),
             );
+            columns.evidence.push(flag.evidence.clone());
             columns.score.push(csv_score(flag.score));
             columns.status.push(dict.status.code(row.status.code()));
             columns
@@ -492,12 +436,10 @@ impl ExplorerData {
             );
         }
         columns.household = households;
-        let (phrase, evidence) = evidence_column(cohort.flags);
-        columns.evidence = evidence;
-        let (matches, comparisons) = matches_behind_flags(cohort, &mut dict, &mut members);
+        let (mut matches, comparisons) = matches_behind_flags(cohort, &mut dict, &mut members);
+        let members = by_household(&members.columns, &mut columns, &mut matches);
         let labels = labels(&comparisons);
-        let (mut dictionaries, regions) = dict.finish();
-        dictionaries.phrase = phrase;
+        let (dictionaries, regions) = dict.finish();
         ExplorerData {
             run,
             columns: FLAG_COLUMNS.iter().map(|c| (*c).to_string()).collect(),
@@ -509,7 +451,7 @@ impl ExplorerData {
             dict: dictionaries,
             regions,
             flags: columns,
-            members: members.columns,
+            members,
             matches,
             comparisons,
             trend: trend(trend_runs),
@@ -534,7 +476,6 @@ impl ExplorerData {
         {
             value.clear();
         }
-        self.dict.phrase.clear();
         for evidence in &mut self.flags.evidence {
             evidence.clear();
         }
@@ -624,7 +565,6 @@ impl Dicts {
             date: self.date.values,
             record: self.record.values,
             source: self.source.values,
-            phrase: Vec::new(),
         };
         (dictionaries, regions)
     }
@@ -682,6 +622,40 @@ impl<'a> MemberTable<'a> {
             Some(&index) => index,
             None => self.push(id, household),
         }
+    }
+}
+
+/// The members listed household by household (the page gets a count per household, not a
+/// household per member), each household's in the order they were added; the indices in the
+/// flags and matches follow.
+fn by_household(
+    members: &MemberColumns,
+    flags: &mut FlagColumns,
+    matches: &mut MatchColumns,
+) -> MemberColumns {
+    let mut order: Vec<usize> = (0..members.id.len()).collect();
+    order.sort_by_key(|&m| members.household[m]);
+    let mut moved_to = vec![0u32; order.len()];
+    for (to, &from) in order.iter().enumerate() {
+        moved_to[from] = u32::try_from(to).expect("fewer than 2^32 members");
+    }
+    for member in flags
+        .members
+        .iter_mut()
+        .flatten()
+        .chain(matches.member.iter_mut())
+    {
+        *member = moved_to[*member as usize];
+    }
+    MemberColumns {
+        id: order.iter().map(|&m| members.id[m].clone()).collect(),
+        household: order.iter().map(|&m| members.household[m]).collect(),
+        name: order.iter().map(|&m| members.name[m].clone()).collect(),
+        masked_id: order
+            .iter()
+            .map(|&m| members.masked_id[m].clone())
+            .collect(),
+        head: order.iter().map(|&m| members.head[m]).collect(),
     }
 }
 
@@ -765,6 +739,8 @@ fn trend(runs: &[RunRecord]) -> Trend {
     }
     trend
 }
+
+// ---- the page's encoding ----------------------------------------------------------------
 
 /// Chinese labels for every code the page shows; the page falls back to the code.
 fn labels(comparisons: &[Comparison]) -> BTreeMap<String, BTreeMap<String, String>> {
@@ -859,6 +835,7 @@ fn labels(comparisons: &[Comparison]) -> BTreeMap<String, BTreeMap<String, Strin
 mod tests {
     use chrono::NaiveDate;
 
+    use super::wire::*;
     use super::*;
     use crate::rules::Flag;
 
@@ -919,6 +896,8 @@ mod tests {
     }
 
     fn data() -> ExplorerData {
+        let mut invalid = flag("H1", Reason::InvalidId, "身份证号无效</script><!--", &[]);
+        invalid.flag.member_ids = vec!["H1-05".into()];
         let flags = [
             flag(
                 "H1",
@@ -932,7 +911,7 @@ mod tests {
                 "车辆登记 V-2：李四 名下小型汽车（豫P2）",
                 &["V-2"],
             ),
-            flag("H1", Reason::InvalidId, "身份证号无效</script><!--", &[]),
+            invalid,
         ];
         let run = RunInfo {
             run_id: "r1".into(),
@@ -943,6 +922,13 @@ mod tests {
             members: 2,
             pseudonymized: false,
         };
+        let named = ReviewMember {
+            member_id: "H1-05".into(),
+            name: "张五".into(),
+            masked_id: "4.1152*E+17".into(),
+            is_head: false,
+            ..member("H1")
+        };
         let bystander = ReviewMember {
             member_id: "H1-09".into(),
             is_head: false,
@@ -951,12 +937,18 @@ mod tests {
         let cohort = Cohort {
             flags: &flags,
             matches: &[pair("H1", "V-1"), pair("H2", "V-2"), pair("H3", "V-9")],
-            members: &[member("H1"), member("H2"), member("H3"), bystander],
+            members: &[member("H1"), member("H2"), member("H3"), named, bystander],
         };
         ExplorerData::new(run, &cohort, &[])
     }
 
-    /// The page's decoding, in Rust: index into the dictionaries, join the phrases.
+    /// Through the page's JSON and back.
+    fn read_back(data: &ExplorerData) -> ExplorerData {
+        let json = serde_json::to_string(&Wire::of(data).unwrap()).unwrap();
+        serde_json::from_str::<Wire>(&json).unwrap().data().unwrap()
+    }
+
+    /// The page's decoding, in Rust: index into the dictionaries.
     #[test]
     fn columns_decode_to_the_flags() {
         let data = data();
@@ -970,18 +962,7 @@ mod tests {
             .collect();
         assert_eq!(reasons, ["vehicle_owned", "vehicle_owned", "invalid_id"]);
         assert_eq!(d.severity, ["high", "medium", "low"], "high first");
-        let evidence: String = f.evidence[1]
-            .iter()
-            .map(|p| match p {
-                Piece::Phrase(code) => d.phrase[*code as usize].as_str(),
-                Piece::Text(text) => text.as_str(),
-            })
-            .collect();
-        assert_eq!(evidence, "车辆登记 V-2：李四 名下小型汽车（豫P2）");
-        assert!(
-            d.phrase.contains(&"名下小型汽车（".to_string()),
-            "phrases are shared"
-        );
+        assert_eq!(f.evidence[1], "车辆登记 V-2：李四 名下小型汽车（豫P2）");
         assert_eq!(f.score, [Some(0.9877); 3], "four decimals, as flags.csv");
         assert_eq!(d.verdict[f.verdict[0] as usize], "", "no finding");
         let region = f.region[0] as usize;
@@ -990,13 +971,17 @@ mod tests {
             d.township[data.regions.township[region] as usize],
             "411526101000"
         );
-        // Heads and named members of flagged households only, with masked IDs; H3 has no
-        // flag and H1-09 is neither head nor named.
-        assert_eq!(data.members.id, ["H1-01", "H2-01"]);
+        // Heads and named members of flagged households only, household by household, with
+        // masked IDs; H3 has no flag and H1-09 is neither head nor named. H1-05 was named
+        // after H2's head was listed.
+        assert_eq!(data.members.id, ["H1-01", "H1-05", "H2-01"]);
+        assert_eq!(data.members.household, [0, 0, 1]);
+        assert_eq!(data.members.head, [1, 0, 1]);
         assert_eq!(data.members.masked_id[0], "411526********123X");
-        assert_eq!(f.members[2], [0]);
+        assert_eq!(f.members, [vec![0], vec![2], vec![1]]);
         // Matches behind flags only, with one shared comparison, weights to two decimals.
         assert_eq!(data.matches.record.len(), 2);
+        assert_eq!(data.matches.member, [0, 2]);
         assert_eq!(data.comparisons.len(), 1);
         let comparison = &data.comparisons[0];
         assert_eq!(comparison.weights[0], Some(5.13));
@@ -1012,16 +997,159 @@ mod tests {
         let block = &html[start..start + html[start..].find("</script>").unwrap()];
         assert!(!block.contains('<') && !block.contains("<!--"), "{block}");
         assert!(block.contains(r"身份证号无效\u003c/script\u003e\u003c!--"));
-        let back: ExplorerData = serde_json::from_str(block).unwrap();
-        assert_eq!(back, data(), "the page's JSON reads back as written");
+        let back: Wire = serde_json::from_str(block).unwrap();
+        assert_eq!(
+            back.data().unwrap(),
+            data(),
+            "the page's JSON reads back as written"
+        );
         assert!(!SCRIPT.contains("</script") && !STYLE.contains("</style"));
+    }
+
+    #[test]
+    fn findings_are_written_where_there_are_some() {
+        let mut data = data();
+        let wire = Wire::of(&data).unwrap();
+        assert_eq!(
+            wire.flags.finding.flag.as_deref(),
+            Some("1"),
+            "none: no rows"
+        );
+        assert_eq!(wire.flags.finding.verdict, "1");
+        // One finding of three: that row only.
+        data.flags.verdict[2] = 1;
+        data.flags.reviewer[2] = 1;
+        data.dict.reviewer.push("王五".into());
+        let wire = Wire::of(&data).unwrap();
+        assert_eq!(wire.flags.finding.flag.as_deref(), Some("12"));
+        assert_eq!(read_back(&data), data);
+        // Two of three: every row.
+        data.flags.reviewed_on[0] = 1;
+        assert!(Wire::of(&data).unwrap().flags.finding.flag.is_none());
+        assert_eq!(read_back(&data), data);
+    }
+
+    #[test]
+    fn packed_columns_read_back() {
+        for values in [
+            vec![],
+            vec![0, 1, 63],
+            vec![64, 0, 4095],
+            vec![4096, 262_143, 262_144],
+            vec![u32::MAX, 0, 7],
+        ] {
+            assert_eq!(unpack(&pack(&values)).unwrap(), values, "{values:?}");
+        }
+        assert_eq!(pack(&[0, 1, 10, 63]), "101A_");
+        assert_eq!(pack(&[64, 4095]), "210__");
+        assert_eq!(pack(&[]), "1");
+        for bad in ["", "0", "7000000", "2A", "1*", "6zzzzzz"] {
+            assert!(unpack(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn evidence_is_shapes_and_phrases_and_reads_back() {
+        let mut texts: Vec<String> = (0..40)
+            .map(|k| {
+                format!(
+                    "车辆登记 V-{k:07}：张{k} 名下小型汽车（豫P{k}），2024-01-0{}登记",
+                    k % 9
+                )
+            })
+            .collect();
+        texts.extend([
+            String::new(),
+            "a|b~c||~~|".into(),
+            "~".into(),
+            "|".into(),
+            "无（全角），也无数字".into(),
+            "无（全角），也无数字".into(),
+            "𝄞 12 ab".into(),
+        ]);
+        let reasons: Vec<u32> = (0..texts.len()).map(|k| u32::from(k >= 40)).collect();
+        let wire = EvidenceWire::of(&texts, &reasons);
+        assert_eq!(wire.texts().unwrap(), texts);
+        assert!(
+            wire.templates
+                .iter()
+                .any(|t| t.starts_with("车辆登记 V-|：") && t.contains(" 名下小型汽车（豫P|）")),
+            "{:?}",
+            wire.templates
+        );
+        assert!(wire.templates.contains(&String::new()), "empty evidence");
+        // `|` and `~` only ever as codes and separators.
+        assert!(wire.phrases.contains(&"|".to_string()) && wire.phrases.contains(&"~".to_string()));
+        let none = EvidenceWire::of(&[String::new(), String::new()], &[0, 0]);
+        assert_eq!(none.templates, [""]);
+        assert_eq!(none.values, "");
+        assert_eq!(none.texts().unwrap(), ["", ""]);
+        let one = EvidenceWire::of(&["x".into()], &[0]);
+        assert_eq!(one.texts().unwrap(), ["x"]);
+        assert_eq!(
+            tokens("P-0318164 杨家（企业职工养老金，4318.27元/月）"),
+            [
+                "P-",
+                "0318164",
+                " ",
+                "杨家（",
+                "企业职工养老金，",
+                "4318",
+                ".",
+                "27",
+                "元/月）"
+            ]
+        );
+    }
+
+    #[test]
+    fn members_read_back_household_by_household() {
+        let households = ["H1".to_string(), "H2".into(), "H3".into()];
+        let masked = [
+            "411526********123X",
+            "",
+            "4.1152*E+17",
+            "12345",
+            "4115**𝄞x*",
+            "***",
+        ];
+        let members = MemberColumns {
+            id: ["H1-01", "H1-02", "X-7", "H3-01", "H3", "H3-02"]
+                .map(String::from)
+                .to_vec(),
+            household: vec![0, 0, 0, 2, 2, 2],
+            name: ["张三", "", "李四", "张三", "王　五", "张三"]
+                .map(String::from)
+                .to_vec(),
+            masked_id: masked.map(String::from).to_vec(),
+            head: vec![1, 0, 0, 1, 0, 0],
+        };
+        let wire = MemberWire::of(&members, &households).unwrap();
+        assert_eq!(wire.count, "1303");
+        assert_eq!(wire.id.other, ["X-7"]);
+        assert_eq!(wire.masked_id.tail, "123XE+1712345𝄞x*");
+        assert_eq!(wire.name.values, ["张三", "", "李四", "王　五"]);
+        assert_eq!(wire.columns(&households).unwrap(), members);
+        let mut unsorted = members.clone();
+        unsorted.household = vec![0, 2, 0, 2, 2, 2];
+        assert!(MemberWire::of(&unsorted, &households).is_err());
     }
 
     #[test]
     fn pseudonymized_pages_keep_no_names_ids_or_evidence() {
         let html = render(&data()).unwrap();
         let page = pseudonymized(&html, |id| format!("p_{}", id.len())).unwrap();
-        for gone in ["张三", "李四", "123X", "H1", "V-1", "名下小型汽车", "豫P1"] {
+        for gone in [
+            "张三",
+            "张五",
+            "李四",
+            "123X",
+            "E+17",
+            "H1",
+            "V-1",
+            "名下小型汽车",
+            "豫P1",
+        ] {
             assert!(
                 !page.contains(gone),
                 "{gone} left in the pseudonymized page"

@@ -6,42 +6,112 @@
 
   var data = JSON.parse(document.getElementById('explorer-data').textContent);
   var D = data.dict, F = data.flags, L = data.labels;
-  var N = F.household.length;
   var PAGE_ROWS = 50;
   var SVG = 'http://www.w3.org/2000/svg';
 
-  // ---- decoding -------------------------------------------------------------------------
-  function u32(values) { return Uint32Array.from(values); }
+  // ---- decoding (the encoding is `Wire` in explorer.rs) -----------------------------------
+  var DIGITS = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_';
+  var DIGIT = new Uint8Array(128);
+  for (var d0 = 0; d0 < DIGITS.length; d0++) DIGIT[DIGITS.charCodeAt(d0)] = d0;
+  function digitsValue(text, at, width) {
+    var v = 0;
+    for (var k = 0; k < width; k++) v = v * 64 + DIGIT[text.charCodeAt(at + k)];
+    return v;
+  }
+  // A packed column: how many digits each number takes, then the numbers in base 64.
+  function unpack(text) {
+    var width = text.charCodeAt(0) - 48, n = (text.length - 1) / width, out = new Uint32Array(n);
+    for (var i = 0; i < n; i++) out[i] = digitsValue(text, 1 + i * width, width);
+    return out;
+  }
+  // Dictionary-coded values.
+  function decoded(coded) {
+    return Array.from(unpack(coded.code), function (k) { return coded.values[k]; });
+  }
+  // A list column: row i's items are items[start[i]] up to items[start[i + 1]].
+  function lists(wire) {
+    var len = unpack(wire.len), start = new Uint32Array(len.length + 1);
+    for (var i = 0; i < len.length; i++) start[i + 1] = start[i] + len[i];
+    return { start: start, items: unpack(wire.at) };
+  }
+  function itemsOf(list, i) { return Array.from(list.items.subarray(list.start[i], list.start[i + 1])); }
+
   var col = {
-    household: u32(F.household), programme: u32(F.programme), region: u32(F.region),
-    reason: u32(F.reason), severity: u32(F.severity), status: u32(F.status),
-    verdict: u32(F.verdict), action: u32(F.action), reviewer: u32(F.reviewer),
-    first: u32(F.first_flagged_on), reviewed: u32(F.reviewed_on)
+    household: unpack(F.household), programme: unpack(F.programme), region: unpack(F.region),
+    reason: unpack(F.reason), severity: unpack(F.severity), status: unpack(F.status),
+    first: unpack(F.first_flagged_on)
   };
-  var score = Float64Array.from(F.score, function (s) { return s === null ? NaN : s; });
+  var N = col.household.length;
+  // The finding columns are written only at the flags with a finding (or at every flag).
+  (function () {
+    var W = F.finding, rows = W.flag ? unpack(W.flag) : null;
+    [['verdict', W.verdict], ['action', W.action], ['reviewer', W.reviewer], ['reviewed', W.reviewed_on]]
+      .forEach(function (c) {
+        var values = unpack(c[1]), column = new Uint32Array(N);
+        for (var j = 0; j < values.length; j++) column[rows ? rows[j] : j] = values[j];
+        col[c[0]] = column;
+      });
+  })();
+  var score = Float64Array.from(decoded(F.score), function (s) { return s === null ? NaN : s; });
+  var flagMembers = lists(F.members), flagRecords = lists(F.records);
   var county = new Uint32Array(N), township = new Uint32Array(N);
   for (var i = 0; i < N; i++) {
     county[i] = data.regions.county[col.region[i]];
     township[i] = data.regions.township[col.region[i]];
   }
 
+  // Evidence: a template with `|` where each value goes; in the values `~` and `width` digits
+  // stand for a phrase.
+  var E = F.evidence, templateOf = unpack(E.template);
+  var shapes = E.templates.map(function (t) { return t.split('|'); });
+  var evidenceValues = E.values.split('|'), valueStart = new Uint32Array(N + 1);
+  for (i = 0; i < N; i++) valueStart[i + 1] = valueStart[i] + shapes[templateOf[i]].length - 1;
+  var PHRASE = new RegExp('~[\\w-]{' + E.width + '}', 'g');
+  function phrase(code) { return E.phrases[digitsValue(code, 1, E.width)]; }
+  function evidenceOf(flag) {
+    var parts = shapes[templateOf[flag]], at = valueStart[flag], out = parts[0];
+    for (var k = 1; k < parts.length; k++) out += evidenceValues[at + k - 1].replace(PHRASE, phrase) + parts[k];
+    return out;
+  }
+
+  // Members (decoded when first needed): household by household, ids after the household's.
+  var members = null;
+  function memberTable() {
+    if (members) return members;
+    var W = data.members, count = unpack(W.count), idCode = unpack(W.id.code);
+    var maskCode = unpack(W.masked_id.code), patterns = W.masked_id.pattern, tail = W.masked_id.tail;
+    var n = idCode.length, M = { household: new Uint32Array(n), id: new Array(n), name: decoded(W.name),
+      masked_id: new Array(n), head: unpack(W.head) };
+    var m = 0, other = 0, at = 0;
+    for (var h = 0; h < count.length; h++) for (var c = 0; c < count[h]; c++, m++) M.household[m] = h;
+    for (m = 0; m < n; m++) {
+      M.id[m] = idCode[m] ? D.household[M.household[m]] + W.id.suffix[idCode[m] - 1] : W.id.other[other++];
+      var p = patterns[maskCode[m]];
+      M.masked_id[m] = p[0] + '*'.repeat(p[1]) + tail.slice(at, at + p[2]);
+      at += p[2];
+    }
+    members = M;
+    return M;
+  }
+  var matchColumns = null;
+  function matchesTable() {
+    if (!matchColumns) {
+      var W = data.matches;
+      matchColumns = { household: unpack(W.household), member: unpack(W.member), record: unpack(W.record),
+        source: unpack(W.source), comparison: unpack(W.comparison) };
+    }
+    return matchColumns;
+  }
+
   function label(kind, code) {
     var table = L[kind];
     return (table && table[code]) || code;
   }
-  function evidenceOf(flag) {
-    var phrases = F.evidence[flag], out = '';
-    for (var k = 0; k < phrases.length; k++) {
-      var piece = phrases[k];
-      out += typeof piece === 'string' ? piece : D.phrase[piece];
-    }
-    return out;
-  }
   function listOf(indices, dict) {
     return indices.map(function (k) { return dict[k]; }).join(';');
   }
-  function memberIds(flag) { return listOf(F.members[flag], data.members.id); }
-  function recordIds(flag) { return listOf(F.records[flag], D.record); }
+  function memberIds(flag) { return listOf(itemsOf(flagMembers, flag), memberTable().id); }
+  function recordIds(flag) { return listOf(itemsOf(flagRecords, flag), D.record); }
   // Scores as flags.csv prints them: up to four decimals, no trailing zeros.
   function formatScore(s) { return isNaN(s) ? '' : String(Number(s.toFixed(4))); }
 
@@ -480,8 +550,9 @@
     byHousehold = { flags: new Map(), members: new Map(), matches: new Map() };
     function add(map, key, value) { var list = map.get(key); if (list) list.push(value); else map.set(key, [value]); }
     for (var i = 0; i < N; i++) add(byHousehold.flags, col.household[i], i);
-    data.members.household.forEach(function (h, m) { add(byHousehold.members, h, m); });
-    data.matches.household.forEach(function (h, m) { add(byHousehold.matches, h + ':' + data.matches.record[m], m); });
+    var X = matchesTable();
+    memberTable().household.forEach(function (h, m) { add(byHousehold.members, h, m); });
+    X.household.forEach(function (h, m) { add(byHousehold.matches, h + ':' + X.record[m], m); });
     return byHousehold;
   }
   function openDetail(h) { state.household = h; renderDetail(); writeHash(); }
@@ -490,7 +561,7 @@
   function renderDetail() {
     var panel = $('detail');
     if (state.household === null) { panel.hidden = true; clear(panel); return; }
-    var h = state.household, index = indexHouseholds(), M = data.members;
+    var h = state.household, index = indexHouseholds(), M = memberTable();
     clear(panel);
     panel.hidden = false;
     var flags = index.flags.get(h) || [];
@@ -526,7 +597,7 @@
           (D.reviewer[col.reviewer[i]] ? '，核查人：' + D.reviewer[col.reviewer[i]] : '') +
           '，核查日期：' + D.date[col.reviewed[i]] }) : null
       ]);
-      F.records[i].forEach(function (r) {
+      itemsOf(flagRecords, i).forEach(function (r) {
         (index.matches.get(h + ':' + r) || []).forEach(function (m) { section.appendChild(matchTable(m)); });
       });
       panel.appendChild(section);
@@ -534,10 +605,10 @@
     panel.scrollTop = 0;
   }
   function matchTable(m) {
-    var X = data.matches, c = data.comparisons[X.comparison[m]], member = X.member[m];
+    var X = matchesTable(), M = memberTable(), c = data.comparisons[X.comparison[m]], member = X.member[m];
     var source = D.source[X.source[m]];
     var head = '记录 ' + D.record[X.record[m]] + '（' + label('source', source) + '）↔ 成员 ' +
-      data.members.id[member] + (data.members.name[member] ? ' ' + data.members.name[member] : '') + '：' +
+      M.id[member] + (M.name[member] ? ' ' + M.name[member] : '') + '：' +
       label('decision', c.decision) + '，' + label('method', c.method) + '，匹配概率 ' +
       (c.score === null ? '—' : c.score.toFixed(6)) + (c.note ? '（暂缓：' + c.note + '）' : '');
     var rows = data.fields.map(function (field, f) {
