@@ -304,6 +304,11 @@ mod exit {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose, cli.quiet, cli.log_format);
+    // Polars' own warnings (a SQL rule's `as_of()` is a date literal, which polars reads
+    // through a cast it marks deprecated) are log lines, not messages for the operator.
+    polars::error::set_warning_function(|message, kind| {
+        tracing::debug!(?kind, "polars: {message}");
+    });
     if let Some(limit) = cli.max_memory.or_else(crate::memory::default_limit) {
         crate::memory::watch(limit, cli.max_memory.is_some(), exit::INPUT);
     }
@@ -353,6 +358,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if let Some(job) = cause.downcast_ref::<JobError>() {
             return match job {
                 JobError::Shard(ShardError::NeedsParameters)
+                | JobError::Rules(_)
                 | JobError::Ingest(IngestError::Standards { .. }) => exit::USAGE,
                 JobError::Ingest(_) | JobError::Shard(_) => exit::INPUT,
                 JobError::Output(output) => output_exit_code(output),
@@ -639,6 +645,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
 
 fn validate(pipeline_path: &Path, data: Option<&Path>) -> anyhow::Result<()> {
     let pipeline = Pipeline::load(pipeline_path)?;
+    crate::rules::sql::check(&pipeline).map_err(JobError::Rules)?;
     let ingested = crate::ingest::load(&pipeline, data)?;
     out!(
         "{}: pipeline `{}` is valid",

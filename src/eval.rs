@@ -205,7 +205,7 @@ pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, 
         .zip(decisions)
         .filter(|(_, decision)| decision.as_deref() == Some("possible"))
         .filter_map(|((household, source), _)| {
-            let source = crate::model::Source::parse(source.as_deref()?)?;
+            let source = crate::model::Source::named(source.as_deref()?)?;
             let reason = crate::job::reason_of(source)?;
             Some((household?, reason.code().to_string()))
         })

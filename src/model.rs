@@ -4,9 +4,85 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Defines a closed vocabulary: each variant has its contract code, a Chinese label for
-/// people, and extra spellings accepted on input (matched after trimming, case-insensitive).
+/// Defines a vocabulary: each variant has its contract code, a Chinese label for people,
+/// and extra spellings accepted on input (matched after trimming, case-insensitive). A
+/// vocabulary marked `open` also takes names a pipeline declares (`Local`): local registries
+/// and SQL rules.
 macro_rules! vocabulary {
+    (open $(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal $(, [$($alias:literal),*])?;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($variant,)+
+            /// A name the pipeline declares; built-in values sort before it.
+            Local(LocalName),
+        }
+
+        impl $name {
+            vocabulary!(@common $name { $($variant = $code, $zh $(, [$($alias),*])?;)+ });
+
+            /// The contract's code for this value, or the pipeline's name for it.
+            pub fn code(self) -> &'static str {
+                match self { $($name::$variant => $code,)+ $name::Local(name) => name.as_str() }
+            }
+
+            /// The Chinese label shown to reviewers (a local name's `label`, else the name).
+            pub fn label_zh(self) -> &'static str {
+                match self { $($name::$variant => $zh,)+ $name::Local(name) => name.label() }
+            }
+
+            /// A name the pipeline declares, with its Chinese label.
+            pub fn local(name: &str, label: Option<&str>) -> Self {
+                $name::Local(LocalName::declare(stringify!($name), name, label))
+            }
+
+            /// A built-in code or label, a declared name or label, or a name a pipeline
+            /// may declare (as read back from a run's own outputs); `None` otherwise.
+            pub fn named(text: &str) -> Option<Self> {
+                let text = text.trim();
+                Self::parse(text)
+                    .or_else(|| LocalName::find(stringify!($name), text).map($name::Local))
+                    .or_else(|| is_local_name(text).then(|| Self::local(text, None)))
+            }
+
+            /// A built-in code or label, or a name or label declared in this process; never
+            /// declares one (a finding's reason must be one its run could raise).
+            pub fn known(text: &str) -> Option<Self> {
+                let text = text.trim();
+                Self::parse(text).or_else(|| LocalName::find(stringify!($name), text).map($name::Local))
+            }
+
+            /// The built-in values, then the declared ones among `seen`, by name: the rows or
+            /// columns of a per-value count.
+            pub fn listed(seen: impl IntoIterator<Item = Self>) -> Vec<Self> {
+                let mut local: Vec<Self> = seen.into_iter().filter(|v| v.is_local()).collect();
+                local.sort_unstable();
+                local.dedup();
+                Self::ALL.iter().copied().chain(local).collect()
+            }
+
+            pub fn is_local(self) -> bool {
+                matches!(self, $name::Local(_))
+            }
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.code())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = String::deserialize(deserializer)?;
+                Self::parse(&text)
+                    .or_else(|| is_local_name(&text).then(|| $name::Local(LocalName::declare(stringify!($name), &text, None))))
+                    .ok_or_else(|| serde::de::Error::custom(format!("unknown {} `{text}`", stringify!($name))))
+            }
+        }
+
+        vocabulary!(@display $name);
+    };
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal, $zh:literal $(, [$($alias:literal),*])?;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -14,7 +90,7 @@ macro_rules! vocabulary {
         pub enum $name { $($variant),+ }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            vocabulary!(@common $name { $($variant = $code, $zh $(, [$($alias),*])?;)+ });
 
             /// The contract's code for this value.
             pub fn code(self) -> &'static str {
@@ -25,24 +101,31 @@ macro_rules! vocabulary {
             pub fn label_zh(self) -> &'static str {
                 match self { $($name::$variant => $zh),+ }
             }
-
-            /// Parses a code, the Chinese label or a known alias; `None` when unknown.
-            pub fn parse(text: &str) -> Option<Self> {
-                let text = text.trim();
-                $(
-                    if text.eq_ignore_ascii_case($code) || text == $zh $($(|| text == $alias)*)? {
-                        return Some($name::$variant);
-                    }
-                )+
-                None
-            }
-
-            /// The accepted codes, for error messages.
-            pub fn codes() -> String {
-                Self::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", ")
-            }
         }
 
+        vocabulary!(@display $name);
+    };
+    (@common $name:ident { $($variant:ident = $code:literal, $zh:literal $(, [$($alias:literal),*])?;)+ }) => {
+        /// The built-in values.
+        pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+        /// Parses a built-in code, the Chinese label or a known alias; `None` when unknown.
+        pub fn parse(text: &str) -> Option<Self> {
+            let text = text.trim();
+            $(
+                if text.eq_ignore_ascii_case($code) || text == $zh $($(|| text == $alias)*)? {
+                    return Some($name::$variant);
+                }
+            )+
+            None
+        }
+
+        /// The accepted built-in codes, for error messages.
+        pub fn codes() -> String {
+            Self::ALL.iter().map(|v| v.code()).collect::<Vec<_>>().join(", ")
+        }
+    };
+    (@display $name:ident) => {
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.code())
@@ -51,8 +134,111 @@ macro_rules! vocabulary {
     };
 }
 
+/// A name a pipeline declares (a local registry, a SQL rule), interned for the life of the
+/// process so values that carry it stay `Copy`, with the Chinese label its pipeline gave.
+/// Names are few and small (a pipeline's own), so keeping them is cheap. Equality and order
+/// are by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LocalName {
+    vocabulary: &'static str,
+    name: &'static str,
+}
+
+/// Declared names by vocabulary, with their labels.
+static LOCAL_NAMES: std::sync::LazyLock<
+    std::sync::RwLock<std::collections::HashMap<(&'static str, &'static str), &'static str>>,
+> = std::sync::LazyLock::new(Default::default);
+
+impl LocalName {
+    /// Declares `name` in `vocabulary` with its label (the name when none); a later
+    /// declaration with a label replaces the label.
+    fn declare(vocabulary: &'static str, name: &str, label: Option<&str>) -> LocalName {
+        let mut names = LOCAL_NAMES
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = names
+            .keys()
+            .find(|(v, n)| *v == vocabulary && *n == name)
+            .copied()
+            .unwrap_or((vocabulary, intern(name)));
+        let known = names.get(&key).copied();
+        match (label, known) {
+            (Some(label), Some(known)) if label == known => {}
+            (Some(label), _) => {
+                names.insert(key, intern(label));
+            }
+            (None, Some(_)) => {}
+            (None, None) => {
+                names.insert(key, key.1);
+            }
+        }
+        LocalName {
+            vocabulary,
+            name: key.1,
+        }
+    }
+
+    /// The name declared in `vocabulary` as `text`, or with `text` as its label.
+    fn find(vocabulary: &'static str, text: &str) -> Option<LocalName> {
+        let names = LOCAL_NAMES
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let of = |(v, n): &(&'static str, &'static str)| LocalName {
+            vocabulary: v,
+            name: n,
+        };
+        let declared = names.keys().filter(|(v, _)| *v == vocabulary);
+        declared
+            .clone()
+            .find(|(_, n)| *n == text)
+            .or_else(|| declared.clone().find(|key| names[*key] == text))
+            .map(of)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.name
+    }
+
+    fn label(self) -> &'static str {
+        let names = LOCAL_NAMES
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        names
+            .get(&(self.vocabulary, self.name))
+            .copied()
+            .unwrap_or(self.name)
+    }
+}
+
+/// `text` interned: one copy per distinct text for the life of the process (the names of a
+/// pipeline's local fields, read as column names).
+pub fn intern(text: &str) -> &'static str {
+    static INTERNED: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashSet<&'static str>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut interned = INTERNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = interned.get(text) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
+    interned.insert(leaked);
+    leaked
+}
+
+/// Whether `text` can name a local registry or rule: a lower-case letter, then lower-case
+/// letters, digits and `_` (it becomes a table name in SQL and a reason code in outputs).
+pub fn is_local_name(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_lowercase())
+        && bytes.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && text.len() <= 64
+}
+
 vocabulary! {
-    /// The seven input sources of the contract.
+    open
+    /// The seven input sources of the contract, and the local registries a pipeline declares.
     Source {
         Roll = "roll", "低保花名册";
         Death = "death", "死亡登记";
@@ -159,7 +345,9 @@ vocabulary! {
 }
 
 vocabulary! {
-    /// Why a household is flagged (the contract's nine reasons).
+    open
+    /// Why a household is flagged: the contract's nine reasons, and the SQL rules a pipeline
+    /// declares.
     Reason {
         DeceasedMember = "deceased_member", "家庭成员已死亡";
         DuplicateEnrollment = "duplicate_enrollment", "重复享受救助";

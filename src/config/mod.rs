@@ -30,8 +30,11 @@ pub enum ConfigError {
     },
 }
 
+pub mod local;
 pub mod rules;
 pub mod standards;
+
+pub use local::{FieldType, LocalField, LocalRegistry};
 
 pub use rules::{RuleSpec, Rules};
 
@@ -107,6 +110,13 @@ pub struct RawSource {
     population: Option<f64>,
     #[serde(default)]
     columns: BTreeMap<String, String>,
+    /// A local registry's name for people (manifest, `explain`); the source name when absent.
+    label: Option<String>,
+    /// A local registry's person columns (`local::RawPerson`).
+    person: Option<local::RawPerson>,
+    /// A local registry's typed columns.
+    #[serde(default)]
+    fields: BTreeMap<String, local::RawField>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -163,6 +173,8 @@ pub struct SourceSpec {
     pub sheet: Option<String>,
     /// Contract column name → header in the file.
     pub columns: BTreeMap<String, String>,
+    /// What a registry the pipeline declares holds; `None` for a built-in source.
+    pub local: Option<LocalRegistry>,
 }
 
 /// Per-programme settings.
@@ -297,6 +309,13 @@ impl Pipeline {
 
     /// Parses pipeline text; `path` is used for messages and to resolve relative sources.
     pub fn parse(text: &str, path: &Path) -> Result<Pipeline, ConfigError> {
+        let shadowing = rules::shadowing(text);
+        if !shadowing.is_empty() {
+            return Err(ConfigError::Problems {
+                path: path.to_path_buf(),
+                problems: shadowing,
+            });
+        }
         let raw: RawPipeline = deserialize_toml(text, path)?;
         let sha256 = hex_sha256(text.as_bytes());
         Pipeline::resolve(raw, path, sha256)
@@ -328,7 +347,7 @@ impl Pipeline {
         link.default_population = population_of("pipeline.population", raw.pipeline.population)
             .unwrap_or(DEFAULT_POPULATION);
         for (key, value) in populations {
-            let source = Source::ALL.iter().copied().find(|s| {
+            let source = sources.keys().copied().find(|s| {
                 key.strip_prefix("sources.")
                     .and_then(|k| k.strip_suffix(".population"))
                     == Some(s.code())
@@ -403,19 +422,52 @@ fn resolve_sources(
 ) -> BTreeMap<Source, SourceSpec> {
     let mut sources = BTreeMap::new();
     for (name, raw_source) in raw {
-        let Some(source) = Source::ALL.iter().copied().find(|s| s.code() == name) else {
-            problems.push(format!(
-                "sources.{name}: unknown source (expected one of {})",
-                Source::codes()
-            ));
+        if let Some(source) = Source::parse(&name).filter(|s| s.code() == name) {
+            for (declared, key) in [
+                (raw_source.person.is_some(), "person"),
+                (!raw_source.fields.is_empty(), "fields"),
+                (raw_source.label.is_some(), "label"),
+            ] {
+                if declared {
+                    problems.push(format!(
+                        "sources.{name}.{key}: `{name}` is a built-in source with the contract's columns; a registry with columns of its own takes a name of its own (e.g. `[sources.{name}_local]`)"
+                    ));
+                }
+            }
+            sources.insert(
+                source,
+                SourceSpec {
+                    path: raw_source.path,
+                    sheet: raw_source.sheet,
+                    columns: raw_source.columns,
+                    local: None,
+                },
+            );
+            continue;
+        }
+        let Some((source, registry)) = local::resolve(
+            &name,
+            raw_source.label.as_deref(),
+            raw_source.person,
+            raw_source.fields,
+            problems,
+        ) else {
             continue;
         };
+        for mapped in raw_source.columns.keys() {
+            if mapped != "record_id" {
+                problems.push(format!(
+                    "sources.{name}.columns.{mapped}: a local registry names its columns in `person` and `fields`; `columns` maps only `record_id`"
+                ));
+            }
+        }
         sources.insert(
             source,
             SourceSpec {
                 path: raw_source.path,
                 sheet: raw_source.sheet,
                 columns: raw_source.columns,
+                local: Some(registry),
             },
         );
     }
@@ -927,6 +979,7 @@ mod tests {
     fn unknown_source_and_missing_roll_are_reported_together() {
         let err = parse("[sources.deaths]\n").unwrap_err().to_string();
         assert!(err.contains("sources.deaths: unknown source"), "{err}");
+        assert!(err.contains("person"), "{err}");
         assert!(
             err.contains("sources.roll: the roll source is required"),
             "{err}"

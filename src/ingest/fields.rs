@@ -14,7 +14,7 @@ pub struct RowProblem {
 }
 
 impl RowProblem {
-    fn at(column: &'static str, problem: String) -> Self {
+    pub fn at(column: &'static str, problem: String) -> Self {
         RowProblem {
             column: Some(column),
             problem,
@@ -30,6 +30,8 @@ pub struct Fields<'a> {
     pub row: &'a RawRow,
     /// Contract column name → cell index.
     pub index: &'a [(&'static str, usize)],
+    /// Generated record ids start with this (`<source>` or `<source>:<file>`).
+    pub id_prefix: &'a str,
 }
 
 impl Fields<'_> {
@@ -120,6 +122,18 @@ impl Fields<'_> {
             ));
         }
         Ok(Some(amount))
+    }
+
+    /// A plain number (`1,234.5`); not finite is a problem.
+    pub fn number(&self, column: &'static str) -> Result<Option<f64>, RowProblem> {
+        let Some(text) = self.text(column)? else {
+            return Ok(None);
+        };
+        let cleaned: String = text.chars().filter(|c| !matches!(c, ',' | ' ')).collect();
+        match cleaned.parse::<f64>() {
+            Ok(value) if value.is_finite() => Ok(Some(value)),
+            _ => Err(RowProblem::at(column, format!("not a number: `{text}`"))),
+        }
     }
 
     pub fn required_money(&self, column: &'static str) -> Result<f64, RowProblem> {

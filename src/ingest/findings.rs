@@ -443,6 +443,7 @@ fn read_row(
     let as_written = Fields {
         row,
         index: &columns.index,
+        id_prefix: "",
     };
     let Some(household_id) = as_written.text(col::HOUSEHOLD_ID)? else {
         return Ok(Read::Blank);
@@ -457,6 +458,7 @@ fn read_row(
     let folded = Fields {
         row: &folded_row,
         index: &columns.index,
+        id_prefix: "",
     };
     // A reviewer or date without a finding is a visit half recorded, not a finding.
     let Some(verdict) = VERDICTS.read(&folded)? else {
@@ -575,7 +577,7 @@ fn subject(as_written: &Fields, folded: &Fields, columns: &Columns) -> Result<Su
     {
         return Ok(Subject::SpotCheck);
     }
-    let reason = Reason::parse(&text).ok_or_else(|| {
+    let reason = Reason::known(&text).ok_or_else(|| {
         at(
             column,
             format!(

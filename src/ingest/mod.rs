@@ -15,13 +15,13 @@ use std::path::{Path, PathBuf};
 
 pub use crate::model::parse_date;
 pub use records::{
-    DuplicateHouseholds, Ingested, InputInfo, PersonFields, QuarantinedRow, RecordDetails,
-    Registry, RegistryRecord, RollMember,
+    DuplicateHouseholds, FieldValue, Ingested, InputInfo, PersonFields, QuarantinedRow,
+    RecordDetails, Registry, RegistryRecord, RollMember,
 };
 pub use standards::load_standards;
 pub use table::{format_number, read_csv};
 
-use crate::config::{hex_sha256, Pipeline, SourceSpec};
+use crate::config::{hex_sha256, FieldType, LocalRegistry, Pipeline, SourceSpec};
 use crate::model::{
     BusinessRole, BusinessStatus, DeathSource, PensionType, Programme, PropertyUse, Relation,
     Source, VehicleType,
@@ -64,11 +64,13 @@ pub enum IngestError {
         first: String,
         second: String,
     },
-    #[error("{path}: pipeline maps `{column}` to header `{header}`, which the file does not have")]
+    #[error("{path}: source `{source_name}`: pipeline maps `{column}` to header `{header}`, which the file does not have (headers found: {found})")]
     MappedColumnMissing {
         path: PathBuf,
+        source_name: &'static str,
         column: String,
         header: String,
+        found: String,
     },
     #[error("{path}: pipeline maps unknown column `{column}` for source `{source_name}`")]
     UnknownMappedColumn {
@@ -105,11 +107,13 @@ pub fn load(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, In
     Ok(ingested)
 }
 
-/// The registries the pipeline names, in the order `Ingested::registries` holds them.
+/// The registries the pipeline names, in the order `Ingested::registries` holds them: the
+/// built-in ones in `Source::REGISTRIES` order, then the local ones by name.
 pub fn registry_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '_ {
     Source::REGISTRIES
         .into_iter()
         .filter(|source| pipeline.sources.contains_key(source))
+        .chain(pipeline.sources.keys().copied().filter(|s| s.is_local()))
 }
 
 /// Reads the roll: an `Ingested` with no registries yet.
@@ -160,7 +164,7 @@ pub fn load_roll_in_pieces(
         &pipeline.sources[&Source::Roll],
         &base_dir(pipeline, data_dir),
         rows_per_piece,
-        parse_roll_member,
+        &parse_roll_member,
         quarantine,
         &mut |file_idx, members| {
             for member in &members {
@@ -221,12 +225,17 @@ pub fn load_registry_in_pieces(
     quarantine: &mut Vec<QuarantinedRow>,
     each: &mut dyn FnMut(Registry),
 ) -> Result<Vec<InputInfo>, IngestError> {
+    let spec = &pipeline.sources[&source];
+    let parse = |f: &Fields| match &spec.local {
+        Some(registry) => parse_local(f, registry),
+        None => builtin_parser(source)(f),
+    };
     read_source_in_pieces(
         source,
-        &pipeline.sources[&source],
+        spec,
         &base_dir(pipeline, data_dir),
         rows_per_piece,
-        registry_parser(source),
+        &parse,
         quarantine,
         &mut |_, records| each(Registry { source, records }),
     )
@@ -246,31 +255,49 @@ fn read_source_in_pieces<T>(
     each: &mut dyn FnMut(usize, Vec<T>),
 ) -> Result<Vec<InputInfo>, IngestError> {
     let mut inputs = Vec::new();
-    for (file_idx, path) in locate::files(source, spec, base)?.into_iter().enumerate() {
-        let info = read_file_in_pieces(
+    let files = locate::files(source, spec, base)?;
+    let several = files.len() > 1;
+    for (file_idx, path) in files.into_iter().enumerate() {
+        // A row's own id when its source has none: `<source>:<row>`, with the file's name
+        // between when the source has several files.
+        let id_prefix = match path.file_name().filter(|_| several) {
+            Some(file) => format!("{source}:{}", file.to_string_lossy()),
+            None => source.code().to_string(),
+        };
+        let file = SourceFile {
             source,
             spec,
-            &path,
-            rows_per_piece,
-            parse,
-            quarantine,
-            &mut |rows| each(file_idx, rows),
-        )?;
+            path: &path,
+            id_prefix: &id_prefix,
+        };
+        let info = read_file_in_pieces(&file, rows_per_piece, parse, quarantine, &mut |rows| {
+            each(file_idx, rows);
+        })?;
         inputs.push(info);
     }
     Ok(inputs)
 }
 
+/// One file of a source, and what its rows are read with.
+struct SourceFile<'a> {
+    source: Source,
+    spec: &'a SourceSpec,
+    path: &'a Path,
+    /// Generated record ids start with this (`<source>` or `<source>:<file>`).
+    id_prefix: &'a str,
+}
+
 /// One file of a source, read on its own terms (format, encoding, headers, sheet).
 fn read_file_in_pieces<T>(
-    source: Source,
-    spec: &SourceSpec,
-    path: &Path,
+    file: &SourceFile,
     rows_per_piece: usize,
     parse: ParseRow<T>,
     quarantine: &mut Vec<QuarantinedRow>,
     each: &mut dyn FnMut(Vec<T>),
 ) -> Result<InputInfo, IngestError> {
+    let SourceFile {
+        source, spec, path, ..
+    } = *file;
     let (bytes, format) = read_bytes(path)?;
     let mut info = InputInfo {
         source,
@@ -307,7 +334,7 @@ fn read_file_in_pieces<T>(
                 }
             }
             let index = index.as_deref().expect("the columns were found above");
-            let rows = parse_rows(source, &table, index, &info, parse, quarantine);
+            let rows = parse_rows(file, &table, index, &info, parse, quarantine);
             info.rows_read += table.rows.len();
             info.rows_used += rows.len();
             each(rows);
@@ -450,7 +477,50 @@ pub fn read_text_table(path: &Path) -> Result<TextTable, IngestError> {
     })
 }
 
-/// Maps each contract column to its position in the file's header.
+/// The columns a source's rows are read from, and the headers the pipeline names for them:
+/// a built-in source's from its descriptor and `columns`, a local registry's from its
+/// `person` and `fields`.
+fn source_columns(
+    source: Source,
+    spec: &SourceSpec,
+) -> (
+    std::borrow::Cow<'static, [schema::ColumnSpec]>,
+    std::collections::BTreeMap<String, String>,
+) {
+    let Some(registry) = &spec.local else {
+        return (schema::columns(source).into(), spec.columns.clone());
+    };
+    let mut mapped = spec.columns.clone();
+    let person = schema::LOCAL_PERSON;
+    let mut columns = vec![schema::LOCAL_RECORD_ID];
+    let declared = [
+        (person.name, Some(&registry.name_column)),
+        (person.id_number, registry.id_column.as_ref()),
+        (col::BIRTH_DATE, registry.birth_column.as_ref()),
+    ];
+    for (name, header) in declared {
+        if let Some(header) = header {
+            // The person's columns must be in every file; their cells may be blank.
+            columns.push(schema::ColumnSpec {
+                name,
+                required: true,
+                aliases: &[],
+            });
+            mapped.insert(name.to_string(), header.clone());
+        }
+    }
+    for field in &registry.fields {
+        columns.push(schema::ColumnSpec {
+            name: field.name,
+            required: field.required,
+            aliases: &[],
+        });
+        mapped.insert(field.name.to_string(), field.column.clone());
+    }
+    (columns.into(), mapped)
+}
+
+/// Maps each of the source's columns to its position in the file's header.
 fn column_index(
     source: Source,
     table: &RawTable,
@@ -463,8 +533,8 @@ fn column_index(
         .iter()
         .map(|h| schema::fold_header(h))
         .collect();
-    let columns = schema::columns(source);
-    for mapped in spec.columns.keys() {
+    let (columns, mapped_headers) = source_columns(source, spec);
+    for mapped in mapped_headers.keys() {
         if !columns.iter().any(|c| c.name == mapped) {
             return Err(IngestError::UnknownMappedColumn {
                 path: path_buf,
@@ -474,8 +544,8 @@ fn column_index(
         }
     }
     let mut index = Vec::new();
-    for column in columns {
-        let candidates: Vec<String> = match spec.columns.get(column.name) {
+    for column in columns.iter() {
+        let candidates: Vec<String> = match mapped_headers.get(column.name) {
             Some(header) => vec![schema::fold_header(header)],
             None => std::iter::once(column.name)
                 .chain(column.aliases.iter().copied())
@@ -485,12 +555,16 @@ fn column_index(
         let found: Vec<usize> = (0..folded.len())
             .filter(|i| candidates.contains(&folded[*i]))
             .collect();
-        match (found.as_slice(), spec.columns.get(column.name)) {
+        match (found.as_slice(), mapped_headers.get(column.name)) {
+            // A local registry's optional field may be missing from a file: all blank there.
+            ([], Some(_)) if spec.local.is_some() && !column.required => {}
             ([], Some(header)) => {
                 return Err(IngestError::MappedColumnMissing {
                     path: path_buf,
+                    source_name: source.code(),
                     column: column.name.into(),
                     header: header.clone(),
+                    found: table.headers.join(", "),
                 })
             }
             ([], None) if column.required => {
@@ -516,10 +590,10 @@ fn column_index(
     Ok(index)
 }
 
-type ParseRow<T> = fn(&Fields) -> Result<T, RowProblem>;
+type ParseRow<'a, T> = &'a dyn Fn(&Fields) -> Result<T, RowProblem>;
 
 fn parse_rows<T>(
-    source: Source,
+    file: &SourceFile,
     table: &RawTable,
     index: &[(&'static str, usize)],
     info: &InputInfo,
@@ -528,10 +602,15 @@ fn parse_rows<T>(
 ) -> Vec<T> {
     let mut parsed = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
-        match row_problem(row).map_or_else(|| parse(&Fields { row, index }), Err) {
+        let fields = Fields {
+            row,
+            index,
+            id_prefix: file.id_prefix,
+        };
+        match row_problem(row).map_or_else(|| parse(&fields), Err) {
             Ok(value) => parsed.push(value),
             Err(problem) => quarantine.push(QuarantinedRow {
-                source,
+                source: file.source,
                 file: info.path.clone(),
                 row: row.row,
                 column: problem.column.map(str::to_string),
@@ -600,7 +679,8 @@ fn parse_roll_member(f: &Fields) -> Result<RollMember, RowProblem> {
     })
 }
 
-fn registry_parser(source: Source) -> ParseRow<RegistryRecord> {
+/// A built-in registry's row parser.
+fn builtin_parser(source: Source) -> fn(&Fields) -> Result<RegistryRecord, RowProblem> {
     match source {
         Source::Death => parse_death,
         Source::Pension => parse_pension,
@@ -608,8 +688,46 @@ fn registry_parser(source: Source) -> ParseRow<RegistryRecord> {
         Source::Property => parse_property,
         Source::Business => parse_business,
         Source::CadreRelatives => parse_cadre_relative,
-        Source::Roll => unreachable!("the roll is parsed by parse_roll_member"),
+        Source::Roll | Source::Local(_) => {
+            unreachable!("the roll and local registries have parsers of their own")
+        }
     }
+}
+
+/// A local registry's row: its person, its typed fields in declared order, and its record
+/// id (`<source>:<row>` when the file has none).
+fn parse_local(f: &Fields, registry: &LocalRegistry) -> Result<RegistryRecord, RowProblem> {
+    let person = schema::LOCAL_PERSON;
+    let person = PersonFields {
+        name: f.required_text(person.name)?,
+        id_number: f.id_text(person.id_number)?,
+        birth_date: f.date(col::BIRTH_DATE)?,
+    };
+    let mut values = Vec::with_capacity(registry.fields.len());
+    for field in &registry.fields {
+        let value = match field.kind {
+            FieldType::Text => FieldValue::Text(f.text(field.name)?),
+            FieldType::Date => FieldValue::Date(f.date(field.name)?),
+            FieldType::Money => FieldValue::Number(f.money(field.name)?),
+            FieldType::Number => FieldValue::Number(f.number(field.name)?),
+        };
+        let blank = matches!(
+            &value,
+            FieldValue::Text(None) | FieldValue::Date(None) | FieldValue::Number(None)
+        );
+        if blank && field.required {
+            return Err(RowProblem::at(field.name, "missing required value".into()));
+        }
+        values.push(value);
+    }
+    Ok(RegistryRecord {
+        row: f.row.row,
+        record_id: f
+            .text(col::RECORD_ID)?
+            .unwrap_or_else(|| format!("{}:{}", f.id_prefix, f.row.row)),
+        person,
+        details: RecordDetails::Local { values },
+    })
 }
 
 fn person(

@@ -81,6 +81,18 @@ pub enum RecordDetails {
         cadre_post: Option<String>,
         relationship: Option<String>,
     },
+    /// A local registry's typed fields, in the order the pipeline declares them
+    /// (`SourceSpec::local`).
+    Local { values: Vec<FieldValue> },
+}
+
+/// One typed value of a local registry's row; blank is `None`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldValue {
+    Text(Option<String>),
+    Date(Option<NaiveDate>),
+    /// Money and numbers.
+    Number(Option<f64>),
 }
 
 /// A row that could not be used, with where and why.

@@ -170,18 +170,117 @@ const CADRE_RELATIVES: &[ColumnSpec] = &[
     opt(col::RELATIONSHIP, &["亲属关系", "关系"]),
 ];
 
-/// The columns of a source, in contract order.
-pub fn columns(source: Source) -> &'static [ColumnSpec] {
-    match source {
-        Source::Roll => ROLL,
-        Source::Death => DEATH,
-        Source::Pension => PENSION,
-        Source::Vehicle => VEHICLE,
-        Source::Property => PROPERTY,
-        Source::Business => BUSINESS,
-        Source::CadreRelatives => CADRE_RELATIVES,
+/// The columns a registry writes its person in: name, ID and (where it has one) birth date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonColumns {
+    pub name: &'static str,
+    pub id_number: &'static str,
+    pub birth_date: Option<&'static str>,
+}
+
+/// One built-in source in one place: its columns (contract names, Chinese aliases, which
+/// are required), who a row is about, and the prefix synthetic record ids carry. Ingest reads
+/// the columns and parses rows with the source's parser (`ingest::builtin_parser`); link and
+/// synth read the person's columns. A local registry's descriptor is read from the pipeline
+/// (`LocalDescriptor`).
+#[derive(Debug)]
+pub struct Descriptor {
+    pub source: Source,
+    pub columns: &'static [ColumnSpec],
+    /// `None` for the roll (its people are the members themselves).
+    pub person: Option<PersonColumns>,
+    pub record_prefix: &'static str,
+}
+
+const fn person(
+    name: &'static str,
+    id_number: &'static str,
+    birth_date: Option<&'static str>,
+) -> PersonColumns {
+    PersonColumns {
+        name,
+        id_number,
+        birth_date,
     }
 }
+
+/// The built-in sources, in `Source::ALL` order.
+pub const DESCRIPTORS: [Descriptor; 7] = [
+    Descriptor {
+        source: Source::Roll,
+        columns: ROLL,
+        person: None,
+        record_prefix: "H",
+    },
+    Descriptor {
+        source: Source::Death,
+        columns: DEATH,
+        person: Some(person(col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))),
+        record_prefix: "D",
+    },
+    Descriptor {
+        source: Source::Pension,
+        columns: PENSION,
+        person: Some(person(col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))),
+        record_prefix: "P",
+    },
+    Descriptor {
+        source: Source::Vehicle,
+        columns: VEHICLE,
+        person: Some(person(
+            col::OWNER_NAME,
+            col::OWNER_ID,
+            Some(col::OWNER_BIRTH_DATE),
+        )),
+        record_prefix: "V",
+    },
+    Descriptor {
+        source: Source::Property,
+        columns: PROPERTY,
+        person: Some(person(
+            col::OWNER_NAME,
+            col::OWNER_ID,
+            Some(col::OWNER_BIRTH_DATE),
+        )),
+        record_prefix: "R",
+    },
+    Descriptor {
+        source: Source::Business,
+        columns: BUSINESS,
+        person: Some(person(
+            col::PERSON_NAME,
+            col::PERSON_ID,
+            Some(col::PERSON_BIRTH_DATE),
+        )),
+        record_prefix: "B",
+    },
+    Descriptor {
+        source: Source::CadreRelatives,
+        columns: CADRE_RELATIVES,
+        person: Some(person(col::RELATIVE_NAME, col::RELATIVE_ID, None)),
+        record_prefix: "C",
+    },
+];
+
+/// A built-in source's descriptor; `None` for a local registry.
+pub fn descriptor(source: Source) -> Option<&'static Descriptor> {
+    DESCRIPTORS.iter().find(|d| d.source == source)
+}
+
+/// The columns of a built-in source, in contract order (none for a local registry: its
+/// columns come from the pipeline, `LocalDescriptor::columns`).
+pub fn columns(source: Source) -> &'static [ColumnSpec] {
+    descriptor(source).map_or(&[], |d| d.columns)
+}
+
+/// The columns a local registry's rows are read into, besides its typed fields: `record_id`
+/// (optional: `<source>:<row>` when absent) and the person's.
+pub const LOCAL_RECORD_ID: ColumnSpec = opt(col::RECORD_ID, &["记录编号"]);
+pub const LOCAL_PERSON: PersonColumns = PersonColumns {
+    name: col::NAME,
+    id_number: col::ID_NUMBER,
+    birth_date: Some(col::BIRTH_DATE),
+};
 
 /// The columns holding ID numbers: always read as text, never as numbers.
 pub fn is_id_column(name: &str) -> bool {

@@ -34,6 +34,9 @@ pub enum JobError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Shard(#[from] ShardError),
+    /// A rule the pipeline declares in SQL is broken, or failed on the run's data.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Rules(Vec<rules::sql::RuleError>),
 }
 
 /// Everything the stages produced, before anything is written.
@@ -104,6 +107,8 @@ fn evaluate_stages(
     labels: &outcomes::PairLabels,
 ) -> Result<Evaluation, JobError> {
     let mut timer = StageTimer::start();
+    // A broken SQL rule is a pipeline error before any data is read.
+    rules::sql::check(pipeline).map_err(JobError::Rules)?;
     let (ingested, normalized, mut links) = match linking {
         Linking::Whole => {
             let (ingested, normalized) =
@@ -162,7 +167,8 @@ fn evaluate_stages(
         normalized: &normalized,
         links: &links,
         households: &households,
-    });
+    })
+    .map_err(|err| JobError::Rules(vec![err]))?;
     timer.lap("rules");
     tracing::info!(flags = flags.len(), seconds = ?timer.laps, "evaluated");
     Ok(Evaluation {
@@ -262,7 +268,11 @@ impl RunSummary {
 }
 
 fn count_reasons<'a>(flags: impl Iterator<Item = &'a Flag>) -> BTreeMap<Reason, usize> {
-    let mut counts: BTreeMap<Reason, usize> = Reason::ALL.iter().map(|r| (*r, 0)).collect();
+    let flags: Vec<&Flag> = flags.collect();
+    let mut counts: BTreeMap<Reason, usize> = Reason::listed(flags.iter().map(|f| f.reason))
+        .into_iter()
+        .map(|r| (r, 0))
+        .collect();
     for flag in flags {
         *counts.entry(flag.reason).or_default() += 1;
     }

@@ -27,7 +27,7 @@ pub fn reason_of(source: Source) -> Option<Reason> {
         Source::Property => Some(Reason::PropertyExcess),
         Source::Business => Some(Reason::BusinessActive),
         Source::CadreRelatives => Some(Reason::CadreRelative),
-        Source::Roll => None,
+        Source::Roll | Source::Local(_) => None,
     }
 }
 
@@ -217,7 +217,8 @@ fn would_count(
             *status == crate::model::BusinessStatus::Active
                 && active_at(*established_on, *closed_on, as_of)
         }
-        RecordDetails::CadreRelative { .. } => true,
+        // Whether a local record counts is its SQL rule's business; such leads go to review.
+        RecordDetails::CadreRelative { .. } | RecordDetails::Local { .. } => true,
     }
 }
 

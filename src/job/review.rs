@@ -414,7 +414,7 @@ pub fn sample(
         .flags
         .iter()
         .filter_map(|flag| {
-            let reason = Reason::parse(&flag.reason)?;
+            let reason = Reason::named(&flag.reason)?;
             let subject = Subject::Flag { reason };
             let finding = latest
                 .get(&(flag.household_id.as_str(), &subject))
@@ -423,7 +423,7 @@ pub fn sample(
         })
         .collect();
     for (flag, first) in &verdicts {
-        let Some(reason) = Reason::parse(&flag.reason) else {
+        let Some(reason) = Reason::named(&flag.reason) else {
             continue;
         };
         by_township

@@ -55,7 +55,12 @@ fn distance(county: &CountyRow, province_share: f64) -> f64 {
 
 fn table(counties: &[CountyRow], province_share: f64) -> String {
     let mut html = String::from("<table><tr><th>县 county</th><th>户数 households</th><th>疑点户 flagged</th><th>每千户 per 1,000</th>");
-    for reason in Reason::ALL {
+    let reasons = Reason::listed(
+        counties
+            .iter()
+            .flat_map(|c| c.flags_per_reason.keys().copied()),
+    );
+    for reason in &reasons {
         let _ = write!(
             html,
             "<th title=\"{}\">{}</th>",
@@ -75,7 +80,7 @@ fn table(counties: &[CountyRow], province_share: f64) -> String {
             county.flagged_households,
             share(county.flagged_households, county.households) * 1000.0
         );
-        for reason in Reason::ALL {
+        for reason in &reasons {
             let flags = county.flags_per_reason.get(reason).copied().unwrap_or(0);
             let _ = write!(
                 html,

@@ -193,7 +193,7 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
             text(&members)
         );
         let _ = writeln!(out, "  evidence: {}", text(&evidence));
-        if let Some(reason) = Reason::parse(&text(&reasons)) {
+        if let Some(reason) = Reason::named(&text(&reasons)) {
             let list = |text: String| -> Vec<String> {
                 text.split(';')
                     .filter(|s| !s.is_empty())

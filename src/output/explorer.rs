@@ -438,7 +438,9 @@ impl ExplorerData {
         columns.household = households;
         let (mut matches, comparisons) = matches_behind_flags(cohort, &mut dict, &mut members);
         let members = by_household(&members.columns, &mut columns, &mut matches);
-        let labels = labels(&comparisons);
+        let reasons = Reason::listed(cohort.flags.iter().map(|f| f.flag.reason));
+        let sources = Source::listed(dict.source.values.iter().filter_map(|s| Source::named(s)));
+        let labels = labels(&comparisons, &reasons, &sources);
         let (dictionaries, regions) = dict.finish();
         ExplorerData {
             run,
@@ -743,7 +745,11 @@ fn trend(runs: &[RunRecord]) -> Trend {
 // ---- the page's encoding ----------------------------------------------------------------
 
 /// Chinese labels for every code the page shows; the page falls back to the code.
-fn labels(comparisons: &[Comparison]) -> BTreeMap<String, BTreeMap<String, String>> {
+fn labels(
+    comparisons: &[Comparison],
+    reasons: &[Reason],
+    sources: &[Source],
+) -> BTreeMap<String, BTreeMap<String, String>> {
     fn of<T: Copy>(
         values: &[T],
         code: fn(T) -> &'static str,
@@ -772,10 +778,7 @@ fn labels(comparisons: &[Comparison]) -> BTreeMap<String, BTreeMap<String, Strin
         }
     }
     BTreeMap::from([
-        (
-            "reason".into(),
-            of(Reason::ALL, Reason::code, Reason::label_zh),
-        ),
+        ("reason".into(), of(reasons, Reason::code, Reason::label_zh)),
         (
             "severity".into(),
             of(Severity::ALL, Severity::code, Severity::label_zh),
@@ -796,10 +799,7 @@ fn labels(comparisons: &[Comparison]) -> BTreeMap<String, BTreeMap<String, Strin
             "action".into(),
             of(Action::ALL, Action::code, Action::label_zh),
         ),
-        (
-            "source".into(),
-            of(Source::ALL, Source::code, Source::label_zh),
-        ),
+        ("source".into(), of(sources, Source::code, Source::label_zh)),
         (
             "method".into(),
             fixed(&[

@@ -114,7 +114,7 @@ impl History {
             .iter()
             .filter(|p| !current.contains(&(p.household_id.as_str(), p.reason.as_str())))
             .map(|p| ResolvedFlag {
-                finding: crate::model::Reason::parse(&p.reason).and_then(|reason| {
+                finding: crate::model::Reason::named(&p.reason).and_then(|reason| {
                     latest
                         .get(&(p.household_id.as_str(), &Subject::Flag { reason }))
                         .map(|f| Verdicted::from(*f))

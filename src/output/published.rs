@@ -59,11 +59,17 @@ impl PublishedRun {
         if !out_dir.join("flags.parquet").is_file() {
             return Err(OutputError::read(out_dir, "no flags.parquet here"));
         }
+        let flags = previous_flags(out_dir);
+        // The run's own reasons are known names from here on, those its pipeline declared
+        // in SQL included, so findings about them read back (`Reason::known`).
+        for flag in &flags {
+            crate::model::Reason::named(&flag.reason);
+        }
         Ok(PublishedRun {
             run_id,
             as_of,
             state_dir,
-            flags: previous_flags(out_dir),
+            flags,
             leads: read_leads(&out_dir.join("leads.parquet"))?,
             spot_checks: read_spot_checks(&out_dir.join("spot_checks.parquet"))?,
             benefits: read_benefits(&out_dir.join("households.parquet"))?,

@@ -171,12 +171,12 @@ fn trend(runs: &[RunRecord]) -> Vec<(String, usize)> {
 }
 
 fn by_reason(flags: &[FlagRow]) -> Vec<(String, usize)> {
-    Reason::ALL
-        .iter()
+    Reason::listed(flags.iter().map(|f| f.flag.reason))
+        .into_iter()
         .map(|r| {
             (
-                reason_label(*r),
-                flags.iter().filter(|f| f.flag.reason == *r).count(),
+                reason_label(r),
+                flags.iter().filter(|f| f.flag.reason == r).count(),
             )
         })
         .collect()

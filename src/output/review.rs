@@ -543,11 +543,11 @@ fn summary_sheet(
     sheet.write_with_format(7, 2, "户数", &bold)?;
     sheet.write_with_format(7, 3, "其中新增", &bold)?;
     let mut line = 8;
-    for reason in Reason::ALL {
+    for reason in Reason::listed(items.to_visit.iter().map(|r| r.flag.reason)) {
         let of_reason: Vec<&&FlagRow> = items
             .to_visit
             .iter()
-            .filter(|r| r.flag.reason == *reason)
+            .filter(|r| r.flag.reason == reason)
             .collect();
         let Some(first) = of_reason.first() else {
             continue;

@@ -83,7 +83,7 @@ fn rechecks(rows: &[super::summary::RecheckRow]) -> String {
 }
 
 fn reason_text(code: &str) -> String {
-    match Reason::parse(code) {
+    match Reason::named(code) {
         Some(reason) => format!("{} {code}", reason.label_zh()),
         None if code == super::findings::SPOT_CHECK => "抽查 spot_check".to_string(),
         None => code.to_string(),

@@ -132,7 +132,13 @@ fn counties_sheet(
     use crate::model::Reason;
     sheet.set_name("分县汇总")?;
     let mut titles: Vec<&str> = vec!["县（市、区）", "在册户数", "疑点户数"];
-    titles.extend(Reason::ALL.iter().map(|r| r.label_zh()));
+    let reasons = Reason::listed(
+        review
+            .counties
+            .iter()
+            .flat_map(|c| c.flags_per_reason.keys().copied()),
+    );
+    titles.extend(reasons.iter().map(|r| r.label_zh()));
     titles.extend(["已核查", "情况属实", "待核查"]);
     for (col, title) in (0u16..).zip(&titles) {
         sheet.write_with_format(0, col, *title, bold)?;
@@ -145,7 +151,7 @@ fn counties_sheet(
             .find(|s| s.county == county.county && s.township == ALL && s.reason == ALL);
         let mut values = vec![count(county.households), count(county.flagged_households)];
         values.extend(
-            Reason::ALL
+            reasons
                 .iter()
                 .map(|reason| count(county.flags_per_reason.get(reason).copied().unwrap_or(0))),
         );

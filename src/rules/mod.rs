@@ -11,6 +11,7 @@ mod identity_conflict;
 mod invalid_id;
 mod pension_income;
 mod property_excess;
+pub mod sql;
 mod vehicle_owned;
 
 use std::collections::BTreeMap;
@@ -168,8 +169,9 @@ const RULES: [(Reason, Rule); 9] = [
     (Reason::InvalidId, invalid_id::invalid_id),
 ];
 
-/// Runs every enabled rule and returns flags sorted by household, then reason.
-pub fn evaluate(context: &Context) -> Vec<Flag> {
+/// Runs every enabled rule, built-in and declared in SQL, and returns flags sorted by
+/// household, then reason. A SQL rule that fails on the run's data is an error naming it.
+pub fn evaluate(context: &Context) -> Result<Vec<Flag>, sql::RuleError> {
     let mut flags = Vec::new();
     for (reason, rule) in RULES {
         let spec = context.pipeline.rules.spec(reason);
@@ -177,8 +179,24 @@ pub fn evaluate(context: &Context) -> Vec<Flag> {
             flags.extend(aggregate(context, reason, spec.severity, rule(context)));
         }
     }
+    let declared = &context.pipeline.rules.sql;
+    if declared
+        .iter()
+        .any(|r| context.pipeline.rules.spec(r.reason).enabled)
+    {
+        let data = sql::Data::Run(context);
+        let mut tables = sql::Tables::new(&data);
+        let rules = sql::SqlRules::new(context);
+        for rule in declared {
+            let spec = context.pipeline.rules.spec(rule.reason);
+            if spec.enabled {
+                let findings = rules.findings(&mut tables, rule)?;
+                flags.extend(aggregate(context, rule.reason, spec.severity, findings));
+            }
+        }
+    }
     flags.sort_by(|a, b| (&a.household_id, a.reason).cmp(&(&b.household_id, b.reason)));
-    flags
+    Ok(flags)
 }
 
 /// Merges a rule's findings into one flag per household.

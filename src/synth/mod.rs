@@ -110,20 +110,13 @@ struct Household {
 
 const COUNTY: &str = "411526";
 
-/// The columns a registry writes its person in: name, ID and (where it has one) birth date.
+/// The columns a registry writes its person in: name, ID and (where it has one) birth date,
+/// from its descriptor.
 fn person_columns(source: Source) -> (&'static str, &'static str, Option<&'static str>) {
-    match source {
-        Source::Death | Source::Pension => (col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE)),
-        Source::Vehicle | Source::Property => {
-            (col::OWNER_NAME, col::OWNER_ID, Some(col::OWNER_BIRTH_DATE))
-        }
-        Source::Business => (
-            col::PERSON_NAME,
-            col::PERSON_ID,
-            Some(col::PERSON_BIRTH_DATE),
-        ),
-        Source::CadreRelatives | Source::Roll => (col::RELATIVE_NAME, col::RELATIVE_ID, None),
-    }
+    let person = crate::ingest::schema::descriptor(source)
+        .and_then(|d| d.person)
+        .expect("synth writes built-in registries only");
+    (person.name, person.id_number, person.birth_date)
 }
 
 struct Generator {
@@ -363,15 +356,7 @@ impl Generator {
     }
 
     fn record_id(&mut self, source: Source) -> String {
-        let prefix = match source {
-            Source::Death => "D",
-            Source::Pension => "P",
-            Source::Vehicle => "V",
-            Source::Property => "R",
-            Source::Business => "B",
-            Source::CadreRelatives => "C",
-            Source::Roll => "X",
-        };
+        let prefix = crate::ingest::schema::descriptor(source).map_or("X", |d| d.record_prefix);
         let counter = self.next_record.entry(source).or_insert(0);
         *counter += 1;
         format!("{prefix}-{:07}", *counter)

@@ -46,7 +46,11 @@ pub const POPULATION_PER_ROLL_PERSON: f64 = 20.0;
 fn mask_rate(source: Source) -> f64 {
     match source {
         Source::Death => 0.22,
-        Source::Pension | Source::Business | Source::CadreRelatives | Source::Roll => 0.18,
+        Source::Pension
+        | Source::Business
+        | Source::CadreRelatives
+        | Source::Roll
+        | Source::Local(_) => 0.18,
         Source::Vehicle => 0.2,
         Source::Property => 0.15,
     }

@@ -58,7 +58,7 @@ fn layout(variant: Variant, source: Source) -> Layout {
         (Variant::Clean, _)
         | (
             Variant::Messy | Variant::Hard | Variant::Wild,
-            Source::Business | Source::CadreRelatives,
+            Source::Business | Source::CadreRelatives | Source::Local(_),
         ) => plain,
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll) => Layout::Csv {
             gbk: true,

@@ -11,14 +11,17 @@ use rollcheck::job;
 
 use crate::{assert_counts_balance, fixture_as_of};
 
-fn expected_pairs(dir: &Path) -> BTreeSet<(String, String)> {
+pub fn expected_pairs(dir: &Path) -> BTreeSet<(String, String)> {
     rollcheck::eval::read_pairs(&dir.join("expected.csv")).unwrap()
 }
 
-/// Sorted, line-per-flag text of a fixture run, plus its quarantine.
-fn run_fixture(pipeline_path: &Path) -> (BTreeSet<(String, String)>, String) {
+/// Sorted, line-per-flag text of a fixture run, plus its quarantine; `data_dir` as `--data`.
+pub fn run_fixture(
+    pipeline_path: &Path,
+    data_dir: Option<&Path>,
+) -> (BTreeSet<(String, String)>, String) {
     let pipeline = Pipeline::load(pipeline_path).unwrap();
-    let evaluation = job::evaluate(&pipeline, None, fixture_as_of()).unwrap();
+    let evaluation = job::evaluate(&pipeline, data_dir, fixture_as_of()).unwrap();
     let mut text = String::new();
     let mut pairs = BTreeSet::new();
     for flag in &evaluation.flags {
@@ -76,7 +79,7 @@ fn fixtures_produce_expected_flags() {
     let mut seen = 0;
     insta::glob!("../../fixtures", "*/*/pipeline.toml", |path| {
         let dir = path.parent().unwrap();
-        let (pairs, text) = run_fixture(path);
+        let (pairs, text) = run_fixture(path, None);
         assert_eq!(pairs, expected_pairs(dir), "{}\n{text}", dir.display());
         insta::assert_snapshot!(text);
         seen += 1;

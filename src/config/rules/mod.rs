@@ -2,9 +2,11 @@
 //! its own here (its serde form with defaults, its validation, its default severity), as a
 //! linter keeps a rule's options beside the rule; the rules with a switch and a severity only
 //! are listed in `PLAIN`. Adding a rule: a line in `RawRules` and, with options, a file.
+//! Any other name under `[rules]` is a rule the pipeline declares in SQL (`sql.rs`).
 
 mod business_active;
 mod property_excess;
+pub mod sql;
 mod vehicle_owned;
 
 use std::collections::BTreeMap;
@@ -15,11 +17,12 @@ use crate::model::{Reason, Severity};
 
 pub use business_active::BusinessActive;
 pub use property_excess::PropertyExcess;
+pub use sql::SqlRule;
 pub use vehicle_owned::VehicleOwned;
 
-/// Exactly what the pipeline's `[rules]` table says.
+/// Exactly what the pipeline's `[rules]` table says: the built-in rules by name, and any
+/// other name a rule in SQL.
 #[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
 pub(super) struct RawRules {
     deceased_member: Option<Switch>,
     duplicate_enrollment: Option<Switch>,
@@ -30,6 +33,8 @@ pub(super) struct RawRules {
     cadre_relative: Option<Switch>,
     identity_conflict: Option<Switch>,
     invalid_id: Option<Switch>,
+    #[serde(flatten)]
+    declared: BTreeMap<String, sql::Raw>,
 }
 
 /// What every rule accepts: `enabled` and `severity`.
@@ -74,12 +79,44 @@ pub struct Rules {
     pub vehicle_owned: VehicleOwned,
     pub property_excess: PropertyExcess,
     pub business_active: BusinessActive,
+    /// The rules the pipeline declares in SQL, by name.
+    pub sql: Vec<SqlRule>,
 }
 
 impl Rules {
     pub fn spec(&self, reason: Reason) -> RuleSpec {
         self.specs[&reason]
     }
+
+    /// Every reason this pipeline can flag: the built-in ones, then its own SQL rules (the
+    /// columns of per-reason counts).
+    pub fn reasons(&self) -> Vec<Reason> {
+        self.specs.keys().copied().collect()
+    }
+}
+
+/// Rules written in SQL under a built-in reason's name (`[rules.deceased_member] sql = ...`):
+/// a SQL rule may not shadow a built-in reason. One problem per such rule; none when the
+/// text is not TOML (the parser reports that).
+pub(super) fn shadowing(text: &str) -> Vec<String> {
+    let Ok(toml::Value::Table(top)) = text.parse::<toml::Value>() else {
+        return Vec::new();
+    };
+    let Some(toml::Value::Table(rules)) = top.get("rules") else {
+        return Vec::new();
+    };
+    rules
+        .iter()
+        .filter(|(name, settings)| {
+            Reason::parse(name).is_some_and(|r| r.code() == name.as_str())
+                && ["sql", "label"].iter().any(|key| settings.get(key).is_some())
+        })
+        .map(|(name, _)| {
+            format!(
+                "rules.{name}: `{name}` is a built-in reason; a rule declared in SQL must not shadow it: give it a name of its own (e.g. `[rules.{name}_local]`)"
+            )
+        })
+        .collect()
 }
 
 pub(super) fn resolve(raw: RawRules, problems: &mut Vec<String>) -> Rules {
@@ -103,11 +140,19 @@ pub(super) fn resolve(raw: RawRules, problems: &mut Vec<String>) -> Rules {
     let (spec, business_active) =
         business_active::resolve(raw.business_active.unwrap_or_default(), problems);
     specs.insert(Reason::BusinessActive, spec);
+    let mut sql = Vec::new();
+    for (name, raw) in raw.declared {
+        if let Some((spec, rule)) = sql::resolve(&name, raw, problems) {
+            specs.insert(rule.reason, spec);
+            sql.push(rule);
+        }
+    }
     Rules {
         specs,
         vehicle_owned,
         property_excess,
         business_active,
+        sql,
     }
 }
 
