@@ -987,6 +987,67 @@ mod tests {
     }
 
     #[test]
+    fn a_local_registry_and_a_sql_rule_resolve() {
+        let pipeline = parse(
+            "[sources.roll]\n[sources.hukou]\nlabel = \"户籍\"\nperson = { name = \"姓名\", id_number = \"身份证号\" }\n\
+             [sources.hukou.fields]\nhukou_no = { column = \"户号\", type = \"text\" }\n\
+             moved_out = { column = \"迁出日期\", type = \"date\", required = false }\n\
+             [rules.size_differs]\nlabel = \"户籍人口不符\"\nseverity = \"low\"\nsql = \"SELECT 1\"\n",
+        )
+        .unwrap();
+        let source = Source::named("hukou").unwrap();
+        assert!(source.is_local());
+        assert_eq!(source.label_zh(), "户籍");
+        let registry = pipeline.sources[&source].local.as_ref().unwrap();
+        assert_eq!(registry.name_column, "姓名");
+        assert_eq!(registry.birth_column, None);
+        let fields: Vec<(&str, FieldType, bool)> = registry
+            .fields
+            .iter()
+            .map(|f| (f.name, f.kind, f.required))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("hukou_no", FieldType::Text, true),
+                ("moved_out", FieldType::Date, false)
+            ]
+        );
+        let rule = &pipeline.rules.sql[0];
+        assert_eq!(rule.reason.code(), "size_differs");
+        assert_eq!(rule.reason.label_zh(), "户籍人口不符");
+        assert_eq!(pipeline.rules.spec(rule.reason).severity, Severity::Low);
+        assert_eq!(pipeline.rules.reasons().last(), Some(&rule.reason));
+    }
+
+    #[test]
+    fn local_names_that_would_clash_are_refused_with_their_keys() {
+        let err = parse(
+            "[sources.roll]\n[sources.members]\nperson = { name = \"姓名\" }\n\
+             [sources.tax]\nperson = { name = \"姓名\" }\n[sources.tax.fields]\nname = { column = \"x\", type = \"text\" }\n\
+             [sources.death]\nperson = { name = \"姓名\" }\n\
+             [rules.no_sql]\nlabel = \"无\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        for key in [
+            "sources.members:",
+            "sources.tax.fields.name:",
+            "sources.death.person:",
+            "rules.no_sql.sql:",
+        ] {
+            assert!(err.contains(key), "{key} not in {err}");
+        }
+        let err = parse("[sources.roll]\n[rules.invalid_id]\nsql = \"SELECT 1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("rules.invalid_id: `invalid_id` is a built-in reason"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bad_enum_value_names_key() {
         let err =
             parse("[sources.roll]\n[rules.vehicle_owned]\nexempt_vehicle_types = [\"bicycle\"]\n")

@@ -228,7 +228,7 @@ pub fn load_registry_in_pieces(
     let spec = &pipeline.sources[&source];
     let parse = |f: &Fields| match &spec.local {
         Some(registry) => parse_local(f, registry),
-        None => builtin_parser(source)(f),
+        None => parse_builtin(f, source),
     };
     read_source_in_pieces(
         source,
@@ -679,19 +679,28 @@ fn parse_roll_member(f: &Fields) -> Result<RollMember, RowProblem> {
     })
 }
 
-/// A built-in registry's row parser.
-fn builtin_parser(source: Source) -> fn(&Fields) -> Result<RegistryRecord, RowProblem> {
-    match source {
-        Source::Death => parse_death,
-        Source::Pension => parse_pension,
-        Source::Vehicle => parse_vehicle,
-        Source::Property => parse_property,
-        Source::Business => parse_business,
-        Source::CadreRelatives => parse_cadre_relative,
-        Source::Roll | Source::Local(_) => {
-            unreachable!("the roll and local registries have parsers of their own")
-        }
-    }
+/// A built-in registry's row: its person from the descriptor's person columns, the rest
+/// from the descriptor's `details` parser.
+fn parse_builtin(f: &Fields, source: Source) -> Result<RegistryRecord, RowProblem> {
+    let descriptor = schema::descriptor(source).expect("a built-in source has a descriptor");
+    let (Some(person), Some(details)) = (descriptor.person, descriptor.details) else {
+        unreachable!("the roll is parsed by parse_roll_member")
+    };
+    let person = PersonFields {
+        name: f.required_text(person.name)?,
+        id_number: f.id_text(person.id_number)?,
+        birth_date: match person.birth_date {
+            Some(column) => f.date(column)?,
+            None => None,
+        },
+    };
+    let details = details(f)?;
+    Ok(RegistryRecord {
+        row: f.row.row,
+        record_id: f.required_text(col::RECORD_ID)?,
+        person,
+        details,
+    })
 }
 
 /// A local registry's row: its person, its typed fields in declared order, and its record
@@ -730,47 +739,15 @@ fn parse_local(f: &Fields, registry: &LocalRegistry) -> Result<RegistryRecord, R
     })
 }
 
-fn person(
-    f: &Fields,
-    name: &'static str,
-    id: &'static str,
-    birth: Option<&'static str>,
-) -> Result<PersonFields, RowProblem> {
-    Ok(PersonFields {
-        name: f.required_text(name)?,
-        id_number: f.id_text(id)?,
-        birth_date: match birth {
-            Some(column) => f.date(column)?,
-            None => None,
-        },
-    })
-}
-
-fn record(
-    f: &Fields,
-    person: PersonFields,
-    details: RecordDetails,
-) -> Result<RegistryRecord, RowProblem> {
-    Ok(RegistryRecord {
-        row: f.row.row,
-        record_id: f.required_text(col::RECORD_ID)?,
-        person,
-        details,
-    })
-}
-
-fn parse_death(f: &Fields) -> Result<RegistryRecord, RowProblem> {
-    let person = person(f, col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))?;
-    let details = RecordDetails::Death {
+fn death_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Death {
         death_date: f.required_date(col::DEATH_DATE)?,
         source: f.choice(col::SOURCE, DeathSource::parse, DeathSource::codes)?,
-    };
-    record(f, person, details)
+    })
 }
 
-fn parse_pension(f: &Fields) -> Result<RegistryRecord, RowProblem> {
-    let person = person(f, col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))?;
-    let details = RecordDetails::Pension {
+fn pension_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Pension {
         pension_type: f.required_choice(
             col::PENSION_TYPE,
             PensionType::parse,
@@ -779,18 +756,11 @@ fn parse_pension(f: &Fields) -> Result<RegistryRecord, RowProblem> {
         monthly_amount: f.required_money(col::MONTHLY_AMOUNT)?,
         start_date: f.required_date(col::START_DATE)?,
         end_date: f.date(col::END_DATE)?,
-    };
-    record(f, person, details)
+    })
 }
 
-fn parse_vehicle(f: &Fields) -> Result<RegistryRecord, RowProblem> {
-    let person = person(
-        f,
-        col::OWNER_NAME,
-        col::OWNER_ID,
-        Some(col::OWNER_BIRTH_DATE),
-    )?;
-    let details = RecordDetails::Vehicle {
+fn vehicle_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Vehicle {
         plate: f.text(col::PLATE)?,
         vehicle_type: f.required_choice(
             col::VEHICLE_TYPE,
@@ -799,35 +769,21 @@ fn parse_vehicle(f: &Fields) -> Result<RegistryRecord, RowProblem> {
         )?,
         registered_on: f.required_date(col::REGISTERED_ON)?,
         deregistered_on: f.date(col::DEREGISTERED_ON)?,
-    };
-    record(f, person, details)
+    })
 }
 
-fn parse_property(f: &Fields) -> Result<RegistryRecord, RowProblem> {
-    let person = person(
-        f,
-        col::OWNER_NAME,
-        col::OWNER_ID,
-        Some(col::OWNER_BIRTH_DATE),
-    )?;
-    let details = RecordDetails::Property {
+fn property_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Property {
         property_id: f.required_text(col::PROPERTY_ID)?,
         use_: f.required_choice(col::USE, PropertyUse::parse, PropertyUse::codes)?,
         area_m2: f.money(col::AREA_M2)?,
         registered_on: f.required_date(col::REGISTERED_ON)?,
         disposed_on: f.date(col::DISPOSED_ON)?,
-    };
-    record(f, person, details)
+    })
 }
 
-fn parse_business(f: &Fields) -> Result<RegistryRecord, RowProblem> {
-    let person = person(
-        f,
-        col::PERSON_NAME,
-        col::PERSON_ID,
-        Some(col::PERSON_BIRTH_DATE),
-    )?;
-    let details = RecordDetails::Business {
+fn business_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Business {
         role: f.required_choice(col::ROLE, BusinessRole::parse, BusinessRole::codes)?,
         business_name: f.text(col::BUSINESS_NAME)?,
         uscc: f.text(col::USCC)?,
@@ -835,17 +791,14 @@ fn parse_business(f: &Fields) -> Result<RegistryRecord, RowProblem> {
         status: f.required_choice(col::STATUS, BusinessStatus::parse, BusinessStatus::codes)?,
         established_on: f.required_date(col::ESTABLISHED_ON)?,
         closed_on: f.date(col::CLOSED_ON)?,
-    };
-    record(f, person, details)
+    })
 }
 
-fn parse_cadre_relative(f: &Fields) -> Result<RegistryRecord, RowProblem> {
-    let person = person(f, col::RELATIVE_NAME, col::RELATIVE_ID, None)?;
-    let details = RecordDetails::CadreRelative {
+fn cadre_relative_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::CadreRelative {
         cadre_name: f.text(col::CADRE_NAME)?,
         cadre_id: f.id_text(col::CADRE_ID)?,
         cadre_post: f.text(col::CADRE_POST)?,
         relationship: f.text(col::RELATIONSHIP)?,
-    };
-    record(f, person, details)
+    })
 }

@@ -179,9 +179,9 @@ pub struct PersonColumns {
 }
 
 /// One built-in source in one place: its columns (contract names, Chinese aliases, which
-/// are required), who a row is about, and the prefix synthetic record ids carry. Ingest reads
-/// the columns and parses rows with the source's parser (`ingest::builtin_parser`); link and
-/// synth read the person's columns. A local registry's descriptor is read from the pipeline
+/// are required), who a row is about, how the rest of a row is read, and the prefix synthetic
+/// record ids carry. Ingest reads the columns and parses rows with them (`parse_builtin`);
+/// the SQL rules' tables and synth read the person's columns. A local registry's descriptor is read from the pipeline
 /// (`LocalDescriptor`).
 #[derive(Debug)]
 pub struct Descriptor {
@@ -189,8 +189,14 @@ pub struct Descriptor {
     pub columns: &'static [ColumnSpec],
     /// `None` for the roll (its people are the members themselves).
     pub person: Option<PersonColumns>,
+    /// Reads what a registry's row says beyond its person; `None` for the roll.
+    pub details: Option<DetailsParser>,
     pub record_prefix: &'static str,
 }
+
+/// A registry row's details, or the problem that sends the row to quarantine.
+pub type DetailsParser =
+    fn(&super::fields::Fields) -> Result<super::RecordDetails, super::fields::RowProblem>;
 
 const fn person(
     name: &'static str,
@@ -210,18 +216,21 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         source: Source::Roll,
         columns: ROLL,
         person: None,
+        details: None,
         record_prefix: "H",
     },
     Descriptor {
         source: Source::Death,
         columns: DEATH,
         person: Some(person(col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))),
+        details: Some(super::death_details),
         record_prefix: "D",
     },
     Descriptor {
         source: Source::Pension,
         columns: PENSION,
         person: Some(person(col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))),
+        details: Some(super::pension_details),
         record_prefix: "P",
     },
     Descriptor {
@@ -232,6 +241,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::OWNER_ID,
             Some(col::OWNER_BIRTH_DATE),
         )),
+        details: Some(super::vehicle_details),
         record_prefix: "V",
     },
     Descriptor {
@@ -242,6 +252,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::OWNER_ID,
             Some(col::OWNER_BIRTH_DATE),
         )),
+        details: Some(super::property_details),
         record_prefix: "R",
     },
     Descriptor {
@@ -252,12 +263,14 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::PERSON_ID,
             Some(col::PERSON_BIRTH_DATE),
         )),
+        details: Some(super::business_details),
         record_prefix: "B",
     },
     Descriptor {
         source: Source::CadreRelatives,
         columns: CADRE_RELATIVES,
         person: Some(person(col::RELATIVE_NAME, col::RELATIVE_ID, None)),
+        details: Some(super::cadre_relative_details),
         record_prefix: "C",
     },
 ];

@@ -99,7 +99,7 @@ impl Rules {
 /// a SQL rule may not shadow a built-in reason. One problem per such rule; none when the
 /// text is not TOML (the parser reports that).
 pub(super) fn shadowing(text: &str) -> Vec<String> {
-    let Ok(toml::Value::Table(top)) = text.parse::<toml::Value>() else {
+    let Ok(top) = text.parse::<toml::Table>() else {
         return Vec::new();
     };
     let Some(toml::Value::Table(rules)) = top.get("rules") else {
