@@ -382,6 +382,7 @@ pub(super) fn run_linked(
         stage_seconds: evaluation.stage_seconds.clone(),
         review_imports,
         review_import_problems: import_problems.iter().map(describe_problem).collect(),
+        declared: output::DeclaredLabels::of(pipeline),
     };
     let mut record = chronicle.record;
     let manifest = output::write_run(

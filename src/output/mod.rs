@@ -242,6 +242,53 @@ pub struct Manifest {
     pub review_imports: Vec<findings::ImportedFile>,
     /// Rows of those files that were not recorded, and why.
     pub review_import_problems: Vec<String>,
+    /// The Chinese labels of the reasons and sources the pipeline declared, by code, so
+    /// commands that read the run back (`review import`, `review sample`) know them.
+    #[serde(skip_serializing_if = "DeclaredLabels::is_empty")]
+    pub declared: DeclaredLabels,
+}
+
+/// The labels of a pipeline's declared reasons and sources, by code.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct DeclaredLabels {
+    #[serde(default)]
+    pub reasons: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub sources: std::collections::BTreeMap<String, String>,
+}
+
+impl DeclaredLabels {
+    /// The declared names among the pipeline's rules and sources.
+    pub fn of(pipeline: &crate::config::Pipeline) -> DeclaredLabels {
+        DeclaredLabels {
+            reasons: pipeline
+                .rules
+                .sql
+                .iter()
+                .map(|rule| (rule.reason.code().to_string(), rule.label.clone()))
+                .collect(),
+            sources: pipeline
+                .sources
+                .keys()
+                .filter(|source| source.is_local())
+                .map(|source| (source.code().to_string(), source.label_zh().to_string()))
+                .collect(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.reasons.is_empty() && self.sources.is_empty()
+    }
+
+    /// Declares every name with its label, for this process.
+    pub fn declare(&self) {
+        for (code, label) in &self.reasons {
+            crate::model::Reason::local(code, Some(label));
+        }
+        for (code, label) in &self.sources {
+            crate::model::Source::local(code, Some(label));
+        }
+    }
 }
 
 /// A source's files and rows, summed.

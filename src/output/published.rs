@@ -60,8 +60,13 @@ impl PublishedRun {
             return Err(OutputError::read(out_dir, "no flags.parquet here"));
         }
         let flags = previous_flags(out_dir);
-        // The run's own reasons are known names from here on, those its pipeline declared
-        // in SQL included, so findings about them read back (`Reason::known`).
+        // The run's own reasons are known names from here on, with the labels its pipeline
+        // declared, so findings naming a declared rule's label read back (`Reason::known`).
+        if let Some(declared) = manifest.get("declared") {
+            let declared: super::DeclaredLabels = serde_json::from_value(declared.clone())
+                .map_err(|e| OutputError::read(&manifest_path, format!("`declared`: {e}")))?;
+            declared.declare();
+        }
         for flag in &flags {
             crate::model::Reason::named(&flag.reason);
         }

@@ -9,6 +9,7 @@ mod fixtures;
 mod fuzz_corpus;
 mod generic_link;
 mod history;
+mod local_rules;
 mod many_files;
 mod privacy;
 mod query;
