@@ -422,7 +422,9 @@ fn resolve_sources(
 ) -> BTreeMap<Source, SourceSpec> {
     let mut sources = BTreeMap::new();
     for (name, raw_source) in raw {
-        if let Some(source) = Source::parse(&name).filter(|s| s.code() == name) {
+        let (source, local) = if let Some(source) =
+            Source::parse(&name).filter(|s| s.code() == name)
+        {
             for (declared, key) in [
                 (raw_source.person.is_some(), "person"),
                 (!raw_source.fields.is_empty(), "fields"),
@@ -434,40 +436,33 @@ fn resolve_sources(
                     ));
                 }
             }
-            sources.insert(
-                source,
-                SourceSpec {
-                    path: raw_source.path,
-                    sheet: raw_source.sheet,
-                    columns: raw_source.columns,
-                    local: None,
-                },
-            );
-            continue;
-        }
-        let Some((source, registry)) = local::resolve(
-            &name,
-            raw_source.label.as_deref(),
-            raw_source.person,
-            raw_source.fields,
-            problems,
-        ) else {
-            continue;
-        };
-        for mapped in raw_source.columns.keys() {
-            if mapped != "record_id" {
-                problems.push(format!(
-                    "sources.{name}.columns.{mapped}: a local registry names its columns in `person` and `fields`; `columns` maps only `record_id`"
-                ));
+            (source, None)
+        } else {
+            let Some((source, registry)) = local::resolve(
+                &name,
+                raw_source.label.as_deref(),
+                raw_source.person,
+                raw_source.fields,
+                problems,
+            ) else {
+                continue;
+            };
+            for mapped in raw_source.columns.keys() {
+                if mapped != "record_id" {
+                    problems.push(format!(
+                        "sources.{name}.columns.{mapped}: a local registry names its columns in `person` and `fields`; `columns` maps only `record_id`"
+                    ));
+                }
             }
-        }
+            (source, Some(registry))
+        };
         sources.insert(
             source,
             SourceSpec {
                 path: raw_source.path,
                 sheet: raw_source.sheet,
                 columns: raw_source.columns,
-                local: Some(registry),
+                local,
             },
         );
     }
