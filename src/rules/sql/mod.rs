@@ -86,6 +86,7 @@ impl<'a> Tables<'a> {
                 continue;
             }
             if !self.built.contains_key(&name) {
+                let started = std::time::Instant::now();
                 let frame = self
                     .data
                     .table(&name)
@@ -94,6 +95,7 @@ impl<'a> Tables<'a> {
                         key: rule.key(),
                         message: format!("cannot build table `{name}`: {message}"),
                     })?;
+                tracing::debug!(table = %name, rows = frame.height(), seconds = started.elapsed().as_secs_f64(), "rule table built");
                 self.built.insert(name.clone(), frame);
             }
             context.register(&name, self.built[&name].clone().lazy());
@@ -141,10 +143,11 @@ impl<'a> SqlRules<'a> {
         tables: &mut Tables,
         rule: &SqlRule,
     ) -> Result<Vec<Finding>, RuleError> {
-        let frame = tables
-            .query(rule, self.context.as_of)?
-            .collect()
-            .map_err(|e| fails(rule, &e))?;
+        let started = std::time::Instant::now();
+        let query = tables.query(rule, self.context.as_of)?;
+        let built = started.elapsed().as_secs_f64();
+        let frame = query.collect().map_err(|e| fails(rule, &e))?;
+        tracing::debug!(rule = %rule.key(), tables_seconds = built, query_seconds = started.elapsed().as_secs_f64() - built, rows = frame.height(), "rule query ran");
         let frame = result_columns(rule, &frame)?;
         let members = self.context.ingested.roll.len();
         let max_rows = rule

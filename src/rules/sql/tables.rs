@@ -4,7 +4,7 @@
 //! before any data is read.
 
 use chrono::{Datelike, NaiveDate};
-use polars::prelude::{Column, DataFrame, DataType};
+use polars::prelude::{Column, DataFrame, DataType, IntoColumn, StringChunkedBuilder};
 
 use super::super::{Context, Households};
 use crate::config::{LocalRegistry, Pipeline};
@@ -227,8 +227,13 @@ fn frame(columns: Vec<Column>) -> Result<DataFrame, String> {
 }
 
 fn text<S: AsRef<str>>(name: &str, values: impl Iterator<Item = Option<S>>) -> Column {
-    let values: Vec<Option<String>> = values.map(|v| v.map(|v| v.as_ref().to_string())).collect();
-    Column::new(name.into(), values)
+    // Straight into the column's buffers: no String per value on the way (a province's
+    // members are millions of values per column).
+    let mut column = StringChunkedBuilder::new(name.into(), values.size_hint().0);
+    for value in values {
+        column.append_option(value.as_ref().map(AsRef::as_ref));
+    }
+    column.finish().into_column()
 }
 
 fn number(name: &str, values: impl Iterator<Item = Option<f64>>) -> Column {
