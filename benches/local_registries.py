@@ -24,16 +24,19 @@ import csv
 import datetime
 import os
 import random
+import sys
 
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-CHECK = "10X98765432"
+sys.dont_write_bytecode = True  # no __pycache__ in the clone
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "persons"))
+from generate import check_digit  # noqa: E402  (the ID check character, shared with persons/)
+
 # Other counties of the province than the roll's (411526), so no one here shares a roll member's ID.
 COUNTIES = ["411502", "411521", "411522", "411523", "411524", "411525", "411527", "411528"]
 
 
 def valid_id(region, birth, seq):
     body = f"{region}{birth:%Y%m%d}{seq:03d}"
-    return body + CHECK[sum(int(d) * w for d, w in zip(body, WEIGHTS)) % 11]
+    return body + check_digit(body)
 
 
 def read_roll(path):
