@@ -11,7 +11,7 @@ use std::path::Path;
 use rollcheck::synth::Variant;
 use serde_json::{json, Value};
 
-use crate::{read_to_string, run_synthetic_county};
+use crate::{query_rows, read_to_string, run_synthetic_county};
 
 /// Drives the page through one plan and prints what it saw as JSON.
 const DRIVER: &str = r##"
@@ -99,26 +99,6 @@ fn chromium() -> Option<String> {
         "ROLLCHECK_CHROMIUM",
         &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
     )
-}
-
-/// The text of a query's single column, or of two columns joined by a tab, row by row.
-fn query_rows(out: &Path, state: &Path, sql: &str) -> Vec<Vec<String>> {
-    let frame = rollcheck::output::query(out, state, sql).unwrap();
-    let columns: Vec<Vec<String>> = frame
-        .columns()
-        .iter()
-        .map(|c| {
-            let text = c.cast(&polars::prelude::DataType::String).unwrap();
-            text.str()
-                .unwrap()
-                .iter()
-                .map(|v| v.unwrap_or("").to_string())
-                .collect()
-        })
-        .collect();
-    (0..frame.height())
-        .map(|row| columns.iter().map(|c| c[row].clone()).collect())
-        .collect()
 }
 
 fn keys_of(rows: &[Vec<String>]) -> BTreeSet<(String, String)> {

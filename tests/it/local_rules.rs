@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 
 use crate::fixtures::{expected_pairs, run_fixture};
-use crate::{read_to_string, repo_path, temp_dir};
+use crate::{query_rows, read_to_string, repo_path, temp_dir};
 
 /// The worked examples: (pipeline, fixture directory).
 fn examples() -> Vec<(PathBuf, PathBuf)> {
@@ -54,17 +54,21 @@ fn rollcheck() -> Command {
     Command::cargo_bin("rollcheck").unwrap()
 }
 
-/// Runs the social-insurance example through the command line into `out`.
-fn run_example(name: &str, pipeline: &Path, out: &Path) -> std::process::Output {
+/// Runs `pipeline` over the data directory `data` through the command line into `out`.
+fn run_example(data: &Path, pipeline: &Path, out: &Path) -> std::process::Output {
     rollcheck()
         .args(["run"])
         .arg(pipeline)
         .arg("--data")
-        .arg(repo_path(&format!("fixtures/examples/{name}")))
+        .arg(data)
         .args(["--as-of", "2025-06-30", "--out"])
         .arg(out)
         .output()
         .unwrap()
+}
+
+fn social_insurance_data() -> PathBuf {
+    repo_path("fixtures/examples/social-insurance")
 }
 
 #[test]
@@ -72,7 +76,7 @@ fn a_sql_rules_flags_reach_every_output_like_a_built_in_rules() {
     let dir = temp_dir();
     let out = dir.path().join("out");
     let pipeline = repo_path("pipelines/examples/social-insurance.toml");
-    let output = run_example("social-insurance", &pipeline, &out);
+    let output = run_example(&social_insurance_data(), &pipeline, &out);
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(stdout.contains("working_contributions"), "{stdout}");
@@ -145,7 +149,7 @@ fn a_sql_rules_flags_reach_every_output_like_a_built_in_rules() {
         .output()
         .unwrap();
     assert!(import.status.success(), "{import:?}");
-    let again = run_example("social-insurance", &pipeline, &out);
+    let again = run_example(&social_insurance_data(), &pipeline, &out);
     assert!(again.status.success(), "{again:?}");
     let flags = read_to_string(&out.join("flags.csv"));
     let row = flags
@@ -267,14 +271,14 @@ fn assert_run_fails_and_replaces_nothing(from: &str, to: &str, words: &[&str]) {
     let dir = temp_dir();
     let out = dir.path().join("out");
     let good = run_example(
-        "social-insurance",
+        &social_insurance_data(),
         &repo_path("pipelines/examples/social-insurance.toml"),
         &out,
     );
     assert!(good.status.success(), "{good:?}");
     let before = std::fs::read(out.join("flags.csv")).unwrap();
     let pipeline = broken_example(dir.path(), from, to);
-    let output = run_example("social-insurance", &pipeline, &out);
+    let output = run_example(&social_insurance_data(), &pipeline, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("rules.working_contributions"), "{stderr}");
@@ -309,4 +313,102 @@ fn a_rule_returning_too_many_rows_stops_the_run() {
         "severity = \"medium\"\nmax_rows = 1",
         &["max_rows", "rows"],
     );
+}
+
+/// A local registry arrives as a directory of parts like any registry: each file read on its
+/// own terms (UTF-8 and GB18030, with and without a record id column), a bad row quarantined
+/// with its file named, every file counted in the manifest, and the rule's flags unchanged.
+#[test]
+fn a_local_registry_in_parts_of_mixed_encodings_is_read_like_any_registry() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let parts = data.join("social_insurance");
+    std::fs::create_dir_all(&parts).unwrap();
+    std::fs::copy(
+        social_insurance_data().join("roll.csv"),
+        data.join("roll.csv"),
+    )
+    .unwrap();
+    let whole = read_to_string(&social_insurance_data().join("social_insurance.csv"));
+    let mut lines = whole.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 6, "the example's registry changed");
+    assert!(rows[3].contains("李明"), "the example's registry changed");
+    // a.csv: the first three rows as they are, in UTF-8.
+    std::fs::write(
+        parts.join("a.csv"),
+        format!("{header}\n{}\n", rows[..3].join("\n")),
+    )
+    .unwrap();
+    // b.csv: GB18030 without the 记录编号 column: the other three rows (李明's contributions
+    // ended, so he matches but is not flagged) and a row whose base is not a number.
+    let without_id = |line: &str| line.split_once(',').unwrap().1.to_string();
+    let mut text = without_id(header) + "\n";
+    for row in &rows[3..] {
+        text += &(without_id(row) + "\n");
+    }
+    text += "周敏,411502199001016222,,周口市人民医院,很多,2015-07-01,\n";
+    let (gb, _, unmappable) = encoding_rs::GB18030.encode(&text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&gb).is_err(), "b.csv must not be UTF-8");
+    std::fs::write(parts.join("b.csv"), &gb).unwrap();
+
+    let out = dir.path().join("out");
+    let pipeline = repo_path("pipelines/examples/social-insurance.toml");
+    let output = run_example(&data, &pipeline, &out);
+    assert!(output.status.success(), "{output:?}");
+
+    let flags = read_to_string(&out.join("flags.csv"));
+    let mut flagged: Vec<String> = flags
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",working_contributions,"))
+        .map(|l| l.split(',').next().unwrap().to_string())
+        .collect();
+    flagged.sort();
+    assert_eq!(flagged, ["H1", "H2"], "{flags}");
+
+    let manifest: serde_json::Value =
+        serde_json::from_str(&read_to_string(&out.join("manifest.json"))).unwrap();
+    let totals = &manifest["source_totals"]["social_insurance"];
+    assert_eq!(totals["files"], 2, "{totals}");
+    assert_eq!(totals["rows_read"], 7, "{totals}");
+    assert_eq!(totals["rows_quarantined"], 1, "{totals}");
+    let encodings: Vec<String> = manifest["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["source"] == "social_insurance")
+        .map(|i| {
+            format!(
+                "{} {}",
+                i["path"].as_str().unwrap().rsplit('/').next().unwrap(),
+                i["encoding"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(encodings, ["a.csv utf-8", "b.csv gb18030"]);
+    let state = PathBuf::from(manifest["state_dir"].as_str().unwrap());
+
+    let quarantined = query_rows(
+        &out,
+        &state,
+        "SELECT file, \"column\" FROM quarantine WHERE source = 'social_insurance'",
+    );
+    assert_eq!(quarantined.len(), 1, "{quarantined:?}");
+    assert!(quarantined[0][0].ends_with("b.csv"), "{quarantined:?}");
+    // Named as the pipeline names the field, as a built-in registry's canonical column is.
+    assert_eq!(quarantined[0][1], "contribution_base");
+
+    // A row of the file without ids is known by source, file and line.
+    let ids = query_rows(
+        &out,
+        &state,
+        "SELECT record_id FROM matches WHERE source = 'social_insurance' ORDER BY record_id",
+    );
+    let ids: Vec<&str> = ids.iter().map(|r| r[0].as_str()).collect();
+    assert!(ids.contains(&"SI-1"), "{ids:?}");
+    // 李明 is b.csv's first row: line 2, after the header.
+    assert!(ids.contains(&"social_insurance:b.csv:2"), "{ids:?}");
 }

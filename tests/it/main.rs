@@ -55,6 +55,26 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
+/// A query over a run's tables (`rollcheck::output::query`), each row's cells as text.
+pub fn query_rows(out: &Path, state: &Path, sql: &str) -> Vec<Vec<String>> {
+    let frame = rollcheck::output::query(out, state, sql).unwrap();
+    let columns: Vec<Vec<String>> = frame
+        .columns()
+        .iter()
+        .map(|c| {
+            let text = c.cast(&polars::prelude::DataType::String).unwrap();
+            text.str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    (0..frame.height())
+        .map(|row| columns.iter().map(|c| c[row].clone()).collect())
+        .collect()
+}
+
 pub fn read_to_string(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
