@@ -715,7 +715,7 @@ fn parse_local(f: &Fields, registry: &LocalRegistry) -> Result<RegistryRecord, R
     let mut values = Vec::with_capacity(registry.fields.len());
     for field in &registry.fields {
         let value = match field.kind {
-            FieldType::Text => FieldValue::Text(f.text(field.name)?),
+            FieldType::Text => FieldValue::Text(f.text(field.name)?.map(String::into_boxed_str)),
             FieldType::Date => FieldValue::Date(f.date(field.name)?),
             FieldType::Money => FieldValue::Number(f.money(field.name)?),
             FieldType::Number => FieldValue::Number(f.number(field.name)?),
@@ -735,7 +735,9 @@ fn parse_local(f: &Fields, registry: &LocalRegistry) -> Result<RegistryRecord, R
             .text(col::RECORD_ID)?
             .unwrap_or_else(|| format!("{}:{}", f.id_prefix, f.row.row)),
         person,
-        details: RecordDetails::Local { values },
+        details: RecordDetails::Local {
+            values: values.into_boxed_slice(),
+        },
     })
 }
 

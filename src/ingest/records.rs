@@ -82,14 +82,15 @@ pub enum RecordDetails {
         relationship: Option<String>,
     },
     /// A local registry's typed fields, in the order the pipeline declares them
-    /// (`SourceSpec::local`).
-    Local { values: Vec<FieldValue> },
+    /// (`SourceSpec::local`). Boxed slices and strings: a registry of millions of rows keeps
+    /// no spare capacity.
+    Local { values: Box<[FieldValue]> },
 }
 
 /// One typed value of a local registry's row; blank is `None`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum FieldValue {
-    Text(Option<String>),
+    Text(Option<Box<str>>),
     Date(Option<NaiveDate>),
     /// Money and numbers.
     Number(Option<f64>),

@@ -275,29 +275,31 @@ fn local_columns(registry: &LocalRegistry, records: &[RegistryRecord]) -> Vec<Co
         .iter()
         .enumerate()
         .map(|(i, field)| {
-            let value = |r: &RegistryRecord| match &r.details {
-                RecordDetails::Local { values } => values.get(i).cloned(),
-                _ => None,
-            };
+            fn value(r: &RegistryRecord, i: usize) -> Option<&FieldValue> {
+                match &r.details {
+                    RecordDetails::Local { values } => values.get(i),
+                    _ => None,
+                }
+            }
             match field.kind {
                 FieldType::Text => text(
                     field.name,
-                    records.iter().map(|r| match value(r) {
-                        Some(FieldValue::Text(text)) => text,
+                    records.iter().map(|r| match value(r, i) {
+                        Some(FieldValue::Text(text)) => text.as_deref(),
                         _ => None,
                     }),
                 ),
                 FieldType::Date => date(
                     field.name,
-                    records.iter().map(|r| match value(r) {
-                        Some(FieldValue::Date(date)) => date,
+                    records.iter().map(|r| match value(r, i) {
+                        Some(FieldValue::Date(date)) => *date,
                         _ => None,
                     }),
                 ),
                 FieldType::Money | FieldType::Number => number(
                     field.name,
-                    records.iter().map(|r| match value(r) {
-                        Some(FieldValue::Number(number)) => number,
+                    records.iter().map(|r| match value(r, i) {
+                        Some(FieldValue::Number(number)) => *number,
                         _ => None,
                     }),
                 ),
