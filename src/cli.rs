@@ -89,9 +89,9 @@ enum Command {
         /// `[link] parameters`.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<Shard>,
-        /// With --shard: read each registry in pieces of at most this many rows, so a shard
-        /// holds the roll and one piece, not whole registries.
-        #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows, requires = "shard")]
+        /// Read each registry in pieces of at most this many rows: a run (or a shard) holds
+        /// the roll, one piece and the records that link, not whole registries.
+        #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
         piece_rows: usize,
     },
     /// Combine the directories of `run --shard K/N` (all N of them) into a whole run's
@@ -535,8 +535,14 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
-            let summary =
-                job::run_with_progress(&pipeline, data.as_deref(), as_of, &out, &progress);
+            let summary = job::run_with_progress(
+                &pipeline,
+                data.as_deref(),
+                as_of,
+                &out,
+                piece_rows,
+                &progress,
+            );
             spinner.finish_and_clear();
             let summary = summary?;
             print_summary(&summary, started.elapsed().as_secs_f64());

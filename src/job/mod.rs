@@ -4,6 +4,7 @@
 //! in `review`, what findings make of a run in `outcomes`.
 
 mod outcomes;
+mod pieces;
 pub use outcomes::reason_of;
 pub mod review;
 mod shard;
@@ -12,7 +13,7 @@ pub use shard::{merge, run_shard, ShardError};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
@@ -50,8 +51,9 @@ pub struct Evaluation {
     pub stage_seconds: Vec<(String, f64)>,
 }
 
-/// Registry rows a shard or a merge holds at a time, unless told otherwise (`--piece-rows`):
-/// about half a gigabyte of parsed rows, so a shard's memory is the roll plus this.
+/// Registry rows a run, a shard or a merge holds at a time, unless told otherwise
+/// (`--piece-rows`): about half a gigabyte of parsed rows, so a run's memory is the roll,
+/// this and what links.
 pub const PIECE_ROWS: usize = 500_000;
 
 /// Reports which stage a run is in (the command line shows it as a spinner).
@@ -78,7 +80,9 @@ pub fn evaluate_with_progress(
         data_dir,
         as_of,
         progress,
-        Linking::Whole,
+        Linking::Whole {
+            rows_per_piece: PIECE_ROWS,
+        },
         &outcomes::PairLabels::default(),
     )
 }
@@ -86,8 +90,9 @@ pub fn evaluate_with_progress(
 /// How the link stage gets its blocked pairs.
 #[derive(Clone, Copy)]
 pub enum Linking<'a> {
-    /// Blocks, scores and decides every pair in this process.
-    Whole,
+    /// Blocks, scores and decides every pair in this process, reading registries in pieces
+    /// of at most this many rows.
+    Whole { rows_per_piece: usize },
     /// Decides the pairs that shards blocked and scored (`rollcheck merge`).
     FromShards {
         run_id: &'a str,
@@ -110,12 +115,8 @@ fn evaluate_stages(
     // A broken SQL rule is a pipeline error before any data is read.
     rules::sql::check(pipeline).map_err(JobError::Rules)?;
     let (ingested, normalized, mut links) = match linking {
-        Linking::Whole => {
-            let (ingested, normalized) =
-                read_and_normalize(pipeline, data_dir, progress, &mut timer)?;
-            progress("matching roll members to registry records");
-            let links = link::match_sources(&ingested, &normalized, &pipeline.link);
-            (ingested, normalized, links)
+        Linking::Whole { rows_per_piece } => {
+            read_and_link(pipeline, data_dir, rows_per_piece, progress, &mut timer)?
         }
         Linking::FromShards {
             run_id: shards_run,
@@ -139,14 +140,19 @@ fn evaluate_stages(
                 .into());
             }
             progress("deciding the shards' pairs");
-            let links = link::match_sources_from_shards(
+            let parameters = pipeline
+                .link
+                .parameters
+                .clone()
+                .ok_or(ShardError::NeedsParameters)?;
+            let links = link::decide_scored(
                 &ingested,
                 &normalized,
                 &pipeline.link,
+                parameters,
                 &scored,
                 &census,
-            )
-            .ok_or(ShardError::NeedsParameters)?;
+            );
             (ingested, normalized, links)
         }
     };
@@ -181,21 +187,92 @@ fn evaluate_stages(
     })
 }
 
-/// The ingest and normalize stages, timed.
-fn read_and_normalize(
+/// The ingest, normalize and link stages of a whole run, timed: the roll whole, then each
+/// registry a piece at a time, linked and let go (`link::PieceLinker`), holding only the
+/// records that link (`pieces::HeldRegistries`). Memory is the roll's and its indexes, one
+/// piece, and what links, whatever the registries' size.
+fn read_and_link(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
+    rows_per_piece: usize,
     progress: Progress,
     timer: &mut StageTimer,
-) -> Result<(Ingested, Normalized), IngestError> {
+) -> Result<(Ingested, Normalized, Links), IngestError> {
     progress("reading inputs");
-    let ingested = ingest::load(pipeline, data_dir)?;
-    timer.lap("ingest");
-    log_ingested(&ingested);
+    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
+    let mut reading = timer.since.elapsed();
+    let started = Instant::now();
     progress("normalising IDs and names");
-    let normalized = normalize::normalize(&ingested);
-    timer.lap("normalize");
-    Ok((ingested, normalized))
+    let members = normalize::members(&ingested.roll);
+    // Namesake risk counts every person read, linked or not.
+    let mut census = link::NameBirthCensus::default();
+    census.count(&members);
+    let mut normalizing = started.elapsed();
+    progress("matching roll members to registry records");
+    let mut held = pieces::HeldRegistries::new(pipeline);
+    let mut quarantine = Vec::new();
+    let roll = std::mem::take(&mut ingested.roll);
+    let started = Instant::now();
+    let mut linker = link::PieceLinker::whole(&roll, &members, &pipeline.link);
+    let mut linking = started.elapsed();
+    // Pieces are read, normalised and linked in turn; each is timed to its stage.
+    let (mut pieces_normalizing, mut pieces_linking) = (Duration::ZERO, Duration::ZERO);
+    let started = Instant::now();
+    let inputs = pieces::each_registry_piece(
+        pipeline,
+        data_dir,
+        rows_per_piece,
+        &mut quarantine,
+        &mut |registry_idx, first_record, piece| {
+            let piece_started = Instant::now();
+            let persons = normalize::records(&piece);
+            census.count(&persons);
+            pieces_normalizing += piece_started.elapsed();
+            let link_started = Instant::now();
+            let linked_here = linker.link(link::RegistryPiece {
+                registry_idx,
+                source: piece.source,
+                first_record,
+                records: &piece.records,
+                persons: &persons,
+            });
+            pieces_linking += link_started.elapsed();
+            held.hold(registry_idx, first_record, piece, persons, &linked_here);
+        },
+    )?;
+    // What the pieces took besides normalising and linking was reading them.
+    reading += started
+        .elapsed()
+        .saturating_sub(pieces_normalizing + pieces_linking);
+    normalizing += pieces_normalizing;
+    linking += pieces_linking;
+    let started = Instant::now();
+    let (parameters, mut scored) = linker.finish(&pipeline.link);
+    held.keep_linked(&link::LinkedRecords::new(&members), &mut scored);
+    ingested.roll = roll;
+    ingested.registries = held.registries;
+    ingested.inputs.extend(inputs);
+    ingested.quarantine.append(&mut quarantine);
+    log_ingested(&ingested);
+    let normalized = Normalized {
+        members,
+        registries: held.persons,
+    };
+    let links = link::decide_scored(
+        &ingested,
+        &normalized,
+        &pipeline.link,
+        parameters,
+        &scored,
+        &census,
+    );
+    linking += started.elapsed();
+    timer.record(&[
+        ("ingest", reading),
+        ("normalize", normalizing),
+        ("link", linking),
+    ]);
+    Ok((ingested, normalized, links))
 }
 
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than
@@ -241,9 +318,22 @@ impl StageTimer {
         }
     }
 
+    /// Stages that ran interleaved (a piece read, normalised, linked, then the next), each
+    /// with its total; the clock restarts.
+    fn record(&mut self, stages: &[(&str, std::time::Duration)]) {
+        for (stage, took) in stages {
+            self.laps.push(((*stage).to_string(), took.as_secs_f64()));
+        }
+        self.since = Instant::now();
+    }
+
+    /// Ends a stage; time for the stage just recorded adds to it.
     fn lap(&mut self, stage: &str) {
-        self.laps
-            .push((stage.to_string(), self.since.elapsed().as_secs_f64()));
+        let took = self.since.elapsed().as_secs_f64();
+        match self.laps.last_mut() {
+            Some((last, seconds)) if last == stage => *seconds += took,
+            _ => self.laps.push((stage.to_string(), took)),
+        }
         self.since = Instant::now();
     }
 }
@@ -286,18 +376,21 @@ pub fn run(
     as_of: NaiveDate,
     out_dir: &Path,
 ) -> Result<RunSummary, JobError> {
-    run_with_progress(pipeline, data_dir, as_of, out_dir, &|_| {})
+    run_with_progress(pipeline, data_dir, as_of, out_dir, PIECE_ROWS, &|_| {})
 }
 
-/// `run`, telling `progress` as each stage starts.
+/// `run`, reading registries in pieces of at most `rows_per_piece` rows and telling
+/// `progress` as each stage starts.
 pub fn run_with_progress(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
     out_dir: &Path,
+    rows_per_piece: usize,
     progress: Progress,
 ) -> Result<RunSummary, JobError> {
-    run_linked(pipeline, data_dir, as_of, out_dir, progress, Linking::Whole)
+    let linking = Linking::Whole { rows_per_piece };
+    run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
 }
 
 pub(super) fn run_linked(

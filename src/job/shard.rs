@@ -8,12 +8,13 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::config::Pipeline;
-use crate::ingest::{self, IngestError, Ingested, Registry};
+use crate::ingest::{self, IngestError, Ingested};
 use crate::link;
 use crate::normalize::{self, Normalized};
 use crate::output;
 use crate::rules::Households;
 
+use super::pieces::{each_registry_piece, HeldRegistries};
 use super::{
     log_ingested, run_id, run_linked, JobError, Linking, Progress, RunSummary, StageTimer,
 };
@@ -57,7 +58,7 @@ pub enum ShardError {
 }
 
 /// The ingest and normalize stages of `merge`: the roll whole, and of each registry, read
-/// one at a time, only the records that the shards' pairs or a shared valid ID link to a
+/// a piece at a time, only the records that the shards' pairs or a shared valid ID link to a
 /// member (`link::LinkedRecords`). Returns the shards' pairs renumbered to the kept records.
 pub(super) fn read_linked_records(
     pipeline: &Pipeline,
@@ -77,16 +78,13 @@ pub(super) fn read_linked_records(
 > {
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
-    let mut normalized = Normalized {
-        members: normalize::members(&ingested.roll),
-        registries: Vec::new(),
-    };
+    let members = normalize::members(&ingested.roll);
     // Namesake risk counts every person read, not only the records a shard linked.
     let mut census = link::NameBirthCensus::default();
-    census.count(&normalized.members);
-    let linked = link::LinkedRecords::new(&normalized);
+    census.count(&members);
+    let linked = link::LinkedRecords::new(&members);
     let mut shards = shards.clone();
-    let mut kept: Vec<Vec<usize>> = Vec::new();
+    let mut held = HeldRegistries::new(pipeline);
     let mut quarantine = Vec::new();
     let inputs = each_registry_piece(
         pipeline,
@@ -94,73 +92,24 @@ pub(super) fn read_linked_records(
         rows_per_piece,
         &mut quarantine,
         &mut |registry_idx, first_record, piece| {
-            if ingested.registries.len() == registry_idx {
-                ingested.registries.push(Registry {
-                    source: piece.source,
-                    records: Vec::new(),
-                });
-                normalized.registries.push(Vec::new());
-                kept.push(Vec::new());
-            }
             let persons = normalize::records(&piece);
             census.count(&persons);
-            let kept_here = linked.of_piece(registry_idx, first_record, &persons, &shards);
-            let local: Vec<usize> = kept_here.iter().map(|r| r - first_record).collect();
-            let records = &mut ingested.registries[registry_idx].records;
-            records.extend(keep_only(piece.records, &local));
-            normalized.registries[registry_idx].extend(keep_only(persons, &local));
-            kept[registry_idx].extend(kept_here);
+            let numbers: Vec<usize> = (first_record..first_record + persons.len()).collect();
+            let kept = linked.keep(registry_idx, &numbers, &persons, &shards);
+            held.hold(registry_idx, first_record, piece, persons, &kept);
         },
     )?;
-    for (registry_idx, kept) in kept.iter().enumerate() {
-        shards.renumber_records(registry_idx, kept);
-    }
+    held.keep_linked(&linked, &mut shards);
+    ingested.registries = held.registries;
     ingested.inputs.extend(inputs);
     ingested.quarantine.append(&mut quarantine);
     timer.lap("ingest");
     log_ingested(&ingested);
+    let normalized = Normalized {
+        members,
+        registries: held.persons,
+    };
     Ok((ingested, normalized, shards, census))
-}
-
-/// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and
-/// hands every piece to `each` with its registry's index and the number, in that registry,
-/// of its first record. Unusable rows go to `quarantine`; returns the registries' input
-/// records.
-fn each_registry_piece(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    rows_per_piece: usize,
-    quarantine: &mut Vec<ingest::QuarantinedRow>,
-    each: &mut dyn FnMut(usize, usize, Registry),
-) -> Result<Vec<ingest::InputInfo>, IngestError> {
-    let mut inputs = Vec::new();
-    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        let mut first_record = 0;
-        let info = ingest::load_registry_in_pieces(
-            pipeline,
-            data_dir,
-            source,
-            rows_per_piece,
-            quarantine,
-            &mut |piece| {
-                let records = piece.records.len();
-                each(registry_idx, first_record, piece);
-                first_record += records;
-            },
-        )?;
-        inputs.extend(info);
-    }
-    Ok(inputs)
-}
-
-/// The items at the positions `kept` (ascending), in order.
-fn keep_only<T>(items: Vec<T>, kept: &[usize]) -> Vec<T> {
-    let mut next = kept.iter().peekable();
-    items
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, item)| (next.next_if_eq(&&i).is_some()).then_some(item))
-        .collect()
 }
 
 /// One shard of a run (`rollcheck run --shard K/N`): reads the roll in pieces of at most
@@ -212,14 +161,14 @@ pub fn run_shard(
         roll_duplicates: roll_info.duplicates,
         standards: ingest::load_standards(pipeline)?,
     };
-    let mut normalized = Normalized {
+    let normalized = Normalized {
         members,
         registries: Vec::new(),
     };
     timer.lap("read roll");
-    let mut shard_linker = link::ShardScorer::new(
-        &ingested,
-        &normalized,
+    let mut linker = link::PieceLinker::part(
+        &ingested.roll,
+        &normalized.members,
         &pipeline.link,
         census,
         member_numbers,
@@ -234,18 +183,21 @@ pub fn run_shard(
         rows_per_piece,
         &mut quarantine,
         &mut |registry_idx, first_record, piece| {
-            normalized.registries = vec![normalize::records(&piece)];
-            ingested.registries = vec![piece];
-            shard_linker.score(&ingested, &normalized, registry_idx, first_record);
-            ingested.registries.clear();
-            normalized.registries.clear();
+            let persons = normalize::records(&piece);
+            linker.link(link::RegistryPiece {
+                registry_idx,
+                source: piece.source,
+                first_record,
+                records: &piece.records,
+                persons: &persons,
+            });
         },
     )?;
+    let (_, scored) = linker.finish(&pipeline.link);
     ingested.inputs.extend(inputs);
     timer.lap("link");
     ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
-    let scored = shard_linker.finish();
     let households = Households::from_roll(&ingested.roll);
     let manifest = output::ShardManifest {
         format: output::SHARD_FORMAT.to_string(),
@@ -344,17 +296,4 @@ fn read_shards(dirs: &[PathBuf]) -> Result<(output::ShardManifest, link::ScoredP
         .into());
     }
     Ok((first, link::ScoredPairs::merge(parts)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::keep_only;
-
-    #[test]
-    fn keep_only_keeps_the_listed_positions_in_order() {
-        let items = vec!["a", "b", "c", "d", "e"];
-        assert_eq!(keep_only(items.clone(), &[0, 3, 4]), ["a", "d", "e"]);
-        assert!(keep_only(items.clone(), &[]).is_empty());
-        assert_eq!(keep_only(items.clone(), &[0, 1, 2, 3, 4]), items);
-    }
 }

@@ -309,27 +309,6 @@ pub fn candidates_of_registry(
     blocked.deduplicated()
 }
 
-/// Proposes pairs for records and members that do not share a valid ID.
-/// `member_regions[i]` and `record_regions[r][j]` are county codes where known.
-/// One rule's index is built at a time, so only one is held in memory.
-pub fn candidates(
-    rules: &[BlockingRule],
-    members: &[Person],
-    member_regions: &[Option<&str>],
-    registries: &[&[Person]],
-    record_regions: &[Vec<Option<&str>>],
-) -> Blocked {
-    let mut blocked = Blocked::new(rules);
-    for &rule in rules {
-        let index = RuleIndex::new(rule, members, member_regions);
-        for (registry_idx, persons) in registries.iter().enumerate() {
-            let found = index.probe(registry_idx, persons, &record_regions[registry_idx]);
-            blocked.add(rule, found);
-        }
-    }
-    blocked.deduplicated()
-}
-
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;

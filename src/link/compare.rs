@@ -86,6 +86,13 @@ pub struct Side<'a> {
     pub birth_date: Option<NaiveDate>,
 }
 
+impl Side<'_> {
+    /// Whether the person has no usable ID (valid, damaged or masked).
+    pub fn has_no_id(&self) -> bool {
+        id_chars(self.person).is_none()
+    }
+}
+
 pub fn compare(member: &Side, record: &Side) -> Levels {
     let id = compare_ids(member, record);
     // Gender is read from the ID's 17th digit, so it is evidence of its own only when the

@@ -5,13 +5,12 @@ use super::block::Candidate;
 use super::key_index::KeyIndex;
 use super::RollPair;
 use crate::ingest::Ingested;
-use crate::normalize::{compare_names, Normalized};
+use crate::normalize::{compare_names, Normalized, Person};
 
 /// Roll members by ID key.
-pub(super) fn index_members(normalized: &Normalized) -> KeyIndex {
+pub(super) fn index_members(members: &[Person]) -> KeyIndex {
     KeyIndex::new(
-        normalized
-            .members
+        members
             .iter()
             .map(|person| person.valid_id().map(|valid| valid.key)),
     )

@@ -16,6 +16,7 @@ pub mod generic;
 pub mod key_index;
 pub mod model;
 mod namesakes;
+mod pieces;
 mod shard;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,7 +24,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use crate::config::{LinkParameters, LinkSpec};
-use crate::ingest::{Ingested, RollMember};
+use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::model::RegionCode;
 use crate::model::Source;
 use crate::normalize::{NameLevel, Normalized, Person};
@@ -31,9 +32,8 @@ use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
 pub use namesakes::NameBirthCensus;
-pub use shard::{
-    match_sources_from_shards, LinkedRecords, RollCensus, ScoredPairs, Shard, ShardScorer,
-};
+pub use pieces::{PieceLinker, RegistryPiece};
+pub use shard::{LinkedRecords, RollCensus, ScoredPairs, Shard};
 
 /// How a pair was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -129,39 +129,60 @@ impl Links {
     }
 }
 
-/// Random pairs drawn to estimate u-probabilities.
-const RANDOM_PAIRS: usize = 100_000;
-/// Too few people to learn from: below this, shipped defaults are used.
-const MIN_MEMBERS_TO_TRAIN: usize = 500;
-const EM_ITERATIONS: usize = 50;
-
-/// Links every registry record and every roll member that can be linked.
+/// Links every registry record and every roll member that can be linked, with the
+/// registries in memory: each is linked as one piece (`PieceLinker`, as runs link theirs).
 pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSpec) -> Links {
+    let mut linker = PieceLinker::whole(&ingested.roll, &normalized.members, spec);
+    for (registry_idx, (registry, persons)) in ingested
+        .registries
+        .iter()
+        .zip(&normalized.registries)
+        .enumerate()
+    {
+        linker.link(RegistryPiece {
+            registry_idx,
+            source: registry.source,
+            first_record: 0,
+            records: &registry.records,
+            persons,
+        });
+    }
+    let (parameters, scored) = linker.finish(spec);
+    decide_scored(
+        ingested,
+        normalized,
+        spec,
+        parameters,
+        &scored,
+        &NameBirthCensus::of(normalized),
+    )
+}
+
+/// Decides the pairs that `PieceLinker`s scored (one whole run's, or shards' merged), with
+/// the ID-confirmed pairs, over the records they name: those of `ingested` (all records
+/// read, or only the linked ones with the pairs renumbered to them). `census` has counted
+/// every person read.
+pub fn decide_scored(
+    ingested: &Ingested,
+    normalized: &Normalized,
+    spec: &LinkSpec,
+    parameters: LinkParameters,
+    scored: &ScoredPairs,
+    census: &NameBirthCensus,
+) -> Links {
     let linker = Linker::new(ingested, normalized);
     let exact_pairs = exact::pairs(normalized, &linker.by_id);
     let exact_levels: Vec<Levels> = linker.levels_of(&exact_pairs);
-    let blocked = linker.block(spec);
-    let blocked_levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
-    let parameters = spec.parameters.clone().unwrap_or_else(|| {
-        let trained = train(ingested, &linker.sides, &exact_levels, &blocked_levels);
-        with_missing_id_prior(
-            trained,
-            &linker.sides,
-            &blocked.candidates,
-            &blocked_levels,
-            &|member_idx| linker.name_u(member_idx),
-        )
-    });
-    let scored = linker.keep_possible(spec, &parameters, &blocked, &blocked_levels);
-    let counts = ScoredPairs::counts_of(&blocked);
+    let levels: Vec<Levels> = linker.levels_of(&scored.pairs);
+    let possible = linker.keep_possible(spec, &parameters, &scored.pairs, &levels);
     linker.decide(
         spec,
         parameters,
         &exact_pairs,
         &exact_levels,
+        possible,
         scored,
-        &counts,
-        &NameBirthCensus::of(normalized),
+        census,
     )
 }
 
@@ -183,8 +204,8 @@ impl<'a> Linker<'a> {
             ingested,
             normalized,
             sides: Sides::new(ingested, normalized),
-            by_id: exact::index_members(normalized),
-            name_u: roll_name_u(ingested, normalized),
+            by_id: exact::index_members(&normalized.members),
+            name_u: roll_name_u(&normalized.members),
         }
     }
 
@@ -197,28 +218,12 @@ impl<'a> Linker<'a> {
         self.name_u[member_idx]
     }
 
-    fn block(&self, spec: &LinkSpec) -> block::Blocked {
-        let registries: Vec<&[crate::normalize::Person]> = self
-            .normalized
-            .registries
-            .iter()
-            .map(Vec::as_slice)
-            .collect();
-        block::candidates(
-            &spec.blocking,
-            &self.normalized.members,
-            &self.sides.member_regions,
-            &registries,
-            &self.sides.record_regions,
-        )
-    }
-
     /// The blocked pairs scoring at least `possible_probability`, undecided.
     fn keep_possible(
         &self,
         spec: &LinkSpec,
         parameters: &LinkParameters,
-        blocked: &block::Blocked,
+        candidates: &[block::Candidate],
         levels: &[Levels],
     ) -> Vec<Match> {
         let registries = &self.ingested.registries;
@@ -227,7 +232,7 @@ impl<'a> Linker<'a> {
             &self.name_u,
             spec.possible_probability,
             parameters,
-            blocked,
+            candidates,
             levels,
         )
     }
@@ -299,55 +304,6 @@ impl<'a> Linker<'a> {
     }
 }
 
-/// Trains on the run's own data when there is enough of it; defaults otherwise.
-fn train(
-    ingested: &Ingested,
-    sides: &Sides,
-    exact_levels: &[Levels],
-    blocked_levels: &[Levels],
-) -> LinkParameters {
-    let defaults = LinkParameters::defaults();
-    if sides.members.len() < MIN_MEMBERS_TO_TRAIN {
-        return defaults;
-    }
-    let record_counts: Vec<usize> = sides.records.iter().map(Vec::len).collect();
-    // The draw is over members and records in ID order, so that the same people give the
-    // same u however their rows are split across files or ordered within them.
-    let member_order = id_order(ingested.roll.iter().map(|m| m.member_id.as_str()));
-    let record_orders: Vec<Vec<usize>> = ingested
-        .registries
-        .iter()
-        .map(|r| id_order(r.records.iter().map(|x| x.record_id.as_str())))
-        .collect();
-    let random: Vec<Vec<usize>> =
-        model::random_pairs(sides.members.len(), &record_counts, RANDOM_PAIRS, 0x5EED)
-            .par_iter()
-            .map(|&(registry_idx, record_rank, member_rank)| {
-                let pair = (
-                    registry_idx,
-                    record_orders[registry_idx][record_rank],
-                    member_order[member_rank],
-                );
-                model::person_levels(sides.levels(pair))
-            })
-            .collect();
-    let training: Vec<Vec<usize>> = exact_levels
-        .iter()
-        .chain(blocked_levels)
-        .map(|l| model::person_levels(*l))
-        .collect();
-    #[allow(clippy::cast_precision_loss)]
-    let total_pairs = sides.members.len() as f64 * record_counts.iter().sum::<usize>() as f64;
-    defaults.with_u_from(&model::PERSON, &random).fit_m(
-        &model::PERSON,
-        &training,
-        total_pairs,
-        // Most candidates share a valid ID and are matches; EM starts from a modest share.
-        0.1,
-        EM_ITERATIONS,
-    )
-}
-
 /// Positions of `ids` sorted by ID (ties by position): rank → position.
 fn id_order<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<usize> {
     let ids: Vec<&str> = ids.collect();
@@ -356,13 +312,22 @@ fn id_order<'a>(ids: impl Iterator<Item = &'a str>) -> Vec<usize> {
     order
 }
 
+/// Members and records in all, and those without a usable ID.
+#[derive(Debug, Clone, Copy)]
+struct IdCounts {
+    members: usize,
+    members_without: usize,
+    records: usize,
+    records_without: usize,
+}
+
 /// Estimates the prior for pairs where an ID is missing, as EM estimates a mixing weight:
 /// the expected number of matches among the missing-ID candidates (their posteriors under
 /// that prior) over all missing-ID pairs. Few ID-less records are roll members, so this
 /// prior is usually far below the overall one, and namesakes stop looking like matches.
 fn with_missing_id_prior(
     mut parameters: LinkParameters,
-    sides: &Sides,
+    ids: &IdCounts,
     candidates: &[block::Candidate],
     levels: &[Levels],
     name_u_of: &(dyn Fn(usize) -> Option<f64> + Sync),
@@ -370,11 +335,12 @@ fn with_missing_id_prior(
     if parameters.source != "em" {
         return parameters;
     }
-    let no_id = |side: &Side| id_chars(side.person).is_none();
-    let members = sides.members.len();
-    let records: usize = sides.records.iter().map(Vec::len).sum();
-    let members_without = sides.members.iter().filter(|s| no_id(s)).count();
-    let records_without = sides.records.iter().flatten().filter(|s| no_id(s)).count();
+    let IdCounts {
+        members,
+        members_without,
+        records,
+        records_without,
+    } = *ids;
     #[allow(clippy::cast_precision_loss)]
     let missing_pairs = (records_without * members + members_without * records
         - records_without * members_without) as f64;
@@ -421,11 +387,10 @@ fn keep_possible(
     name_u: &[Option<f64>],
     possible_probability: f64,
     parameters: &LinkParameters,
-    blocked: &block::Blocked,
+    candidates: &[block::Candidate],
     levels: &[Levels],
 ) -> Vec<Match> {
-    blocked
-        .candidates
+    candidates
         .par_iter()
         .zip(levels.par_iter())
         .filter_map(|(&(registry_idx, record_idx, member_idx), levels)| {
@@ -452,14 +417,14 @@ fn keep_possible(
         .collect()
 }
 
-/// Per member, the u of an exact name: how common their name key is on the roll (term
-/// frequency).
-fn roll_name_u(ingested: &Ingested, normalized: &Normalized) -> Vec<Option<f64>> {
+/// Per member (`persons`, the whole roll), the u of an exact name: how common their name
+/// key is on the roll (term frequency).
+fn roll_name_u(persons: &[Person]) -> Vec<Option<f64>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for person in &normalized.members {
+    for person in persons {
         *counts.entry(person.name.key.as_str()).or_default() += 1;
     }
-    name_u(&normalized.members, ingested.roll.len(), &|key| counts[key])
+    name_u(persons, persons.len(), &|key| counts[key])
 }
 
 /// The u of an exact name for each of `persons`, on a roll of `roll_size` members where
@@ -474,7 +439,7 @@ fn name_u(
     persons
         .iter()
         .map(|person| {
-            (roll_size >= MIN_MEMBERS_TO_TRAIN)
+            (roll_size >= pieces::MIN_MEMBERS_TO_TRAIN)
                 .then(|| count_of(person.name.key.as_str()) as f64 / roll_size as f64)
         })
         .collect()
@@ -502,71 +467,65 @@ fn id_region(person: &Person) -> Option<&str> {
         .map(RegionCode::as_str)
 }
 
+/// The comparable sides of the roll's members (`persons` parallel to `roll`).
+fn member_sides<'a>(roll: &'a [RollMember], persons: &'a [Person]) -> Vec<Side<'a>> {
+    roll.iter()
+        .zip(persons)
+        .zip(member_regions(roll, persons))
+        .map(|((member, person), region)| Side {
+            raw_name: &member.name,
+            raw_id: member.id_number.as_deref(),
+            person,
+            region,
+            birth_date: person.birth_date,
+        })
+        .collect()
+}
+
+/// The comparable sides of registry records (`persons` parallel to `records`), and each
+/// record's region where it places its person (for blocking).
+fn record_sides<'a>(
+    records: &'a [RegistryRecord],
+    persons: &'a [Person],
+) -> (Vec<Side<'a>>, Vec<Option<&'a str>>) {
+    let regions: Vec<Option<&str>> = records
+        .iter()
+        .zip(persons)
+        .map(|(record, person)| {
+            corroborate::record_region(record, id_region(person)).map(|(r, _)| r)
+        })
+        .collect();
+    let sides = records
+        .iter()
+        .zip(persons)
+        .zip(&regions)
+        .map(|((record, person), region)| Side {
+            raw_name: &record.person.name,
+            raw_id: record.person.id_number.as_deref(),
+            person,
+            region: *region,
+            birth_date: record.person.birth_date.or(person.birth_date),
+        })
+        .collect();
+    (sides, regions)
+}
+
 /// The comparable sides of every member and record, built once.
 struct Sides<'a> {
     members: Vec<Side<'a>>,
     records: Vec<Vec<Side<'a>>>,
-    member_regions: Vec<Option<&'a str>>,
-    record_regions: Vec<Vec<Option<&'a str>>>,
 }
 
 impl<'a> Sides<'a> {
     fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Sides<'a> {
-        let member_regions = member_regions(&ingested.roll, &normalized.members);
-        let members = ingested
-            .roll
-            .iter()
-            .zip(&normalized.members)
-            .zip(&member_regions)
-            .map(|((member, person), region)| Side {
-                raw_name: &member.name,
-                raw_id: member.id_number.as_deref(),
-                person,
-                region: *region,
-                birth_date: person.birth_date,
-            })
-            .collect();
-        let record_regions: Vec<Vec<Option<&str>>> = ingested
-            .registries
-            .iter()
-            .zip(&normalized.registries)
-            .map(|(registry, persons)| {
-                registry
-                    .records
-                    .iter()
-                    .zip(persons)
-                    .map(|(record, person)| {
-                        corroborate::record_region(record, id_region(person)).map(|(r, _)| r)
-                    })
-                    .collect()
-            })
-            .collect();
-        let records = ingested
-            .registries
-            .iter()
-            .zip(&normalized.registries)
-            .zip(&record_regions)
-            .map(|((registry, persons), regions)| {
-                registry
-                    .records
-                    .iter()
-                    .zip(persons)
-                    .zip(regions)
-                    .map(|((record, person), region)| Side {
-                        raw_name: &record.person.name,
-                        raw_id: record.person.id_number.as_deref(),
-                        person,
-                        region: *region,
-                        birth_date: record.person.birth_date.or(person.birth_date),
-                    })
-                    .collect()
-            })
-            .collect();
         Sides {
-            members,
-            records,
-            member_regions,
-            record_regions,
+            members: member_sides(&ingested.roll, &normalized.members),
+            records: ingested
+                .registries
+                .iter()
+                .zip(&normalized.registries)
+                .map(|(registry, persons)| record_sides(&registry.records, persons).0)
+                .collect(),
         }
     }
 

@@ -17,16 +17,11 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use super::block::{self, Blocked, Candidate};
-use rayon::prelude::*;
-
-use super::{
-    exact, keep_possible, key_index, member_regions, name_u, Levels, Linker, Links,
-    NameBirthCensus, Sides,
-};
-use crate::config::{LinkParameters, LinkSpec};
-use crate::ingest::{Ingested, RollMember};
+use super::{exact, key_index, member_regions};
+use crate::config::LinkSpec;
+use crate::ingest::RollMember;
 use crate::model::BlockingRule;
-use crate::normalize::{Normalized, Person};
+use crate::normalize::Person;
 
 /// Shard `index` of `count` (0-based, as Kubernetes' `JOB_COMPLETION_INDEX`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,7 +61,7 @@ impl FromStr for Shard {
     }
 }
 
-fn fnv1a64(bytes: &[u8]) -> u64 {
+pub(super) fn fnv1a64(bytes: &[u8]) -> u64 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &byte in bytes {
         hash ^= u64::from(byte);
@@ -90,6 +85,18 @@ pub struct ScoredPairs {
 }
 
 impl ScoredPairs {
+    /// Nothing scored yet; every blocking rule counted, even one that proposes nothing.
+    pub(super) fn empty(spec: &LinkSpec) -> ScoredPairs {
+        ScoredPairs {
+            proposed_per_rule: spec
+                .blocking
+                .iter()
+                .map(|rule| (rule.code().to_string(), 0))
+                .collect(),
+            ..ScoredPairs::default()
+        }
+    }
+
     /// The counts of a blocking pass, no pairs yet.
     pub(super) fn counts_of(blocked: &Blocked) -> ScoredPairs {
         ScoredPairs {
@@ -178,6 +185,18 @@ impl RollCensus {
         self.members
     }
 
+    /// The rules, each rule's keys, the name-key counts and the members counted.
+    pub(super) fn into_parts(
+        self,
+    ) -> (
+        Vec<BlockingRule>,
+        Vec<Vec<u64>>,
+        HashMap<String, usize>,
+        usize,
+    ) {
+        (self.rules, self.keys, self.name_counts, self.members)
+    }
+
     /// Counts the next piece of the roll (`persons` parallel to `roll`).
     pub fn count(&mut self, roll: &[RollMember], persons: &[Person]) {
         self.members += roll.len();
@@ -191,191 +210,45 @@ impl RollCensus {
     }
 }
 
-/// One shard's part of the linking (`rollcheck run --shard`): the blocked pairs of its
-/// households' members that score at least possible under the pipeline's fixed parameters.
-/// It holds only its own members, with what the whole roll says of them (`RollCensus`);
-/// each registry is blocked and scored in pieces that can then be dropped.
-pub struct ShardScorer {
-    parameters: LinkParameters,
-    possible_probability: f64,
-    indexes: Vec<block::RuleIndex>,
-    name_u: Vec<Option<f64>>,
-    /// Per member held, their place on the whole roll.
-    member_numbers: Vec<usize>,
-    scored: ScoredPairs,
-}
-
-impl ShardScorer {
-    /// For the shard's members, the roll of `ingested` (its registries are not looked at),
-    /// who are members `member_numbers` of the whole roll that `census` counted. `None`
-    /// when the pipeline has no `[link] parameters` (a model trained on one shard would
-    /// differ from the whole run's).
-    pub fn new(
-        ingested: &Ingested,
-        normalized: &Normalized,
-        spec: &LinkSpec,
-        census: RollCensus,
-        member_numbers: Vec<usize>,
-    ) -> Option<ShardScorer> {
-        let parameters = spec.parameters.clone()?;
-        let regions = member_regions(&ingested.roll, &normalized.members);
-        let indexes = census
-            .rules
-            .iter()
-            .zip(census.keys)
-            .map(|(&rule, keys)| {
-                block::RuleIndex::of_part(
-                    rule,
-                    &normalized.members,
-                    &regions,
-                    block::oversized(keys),
-                )
-            })
-            .collect();
-        let name_u = name_u(&normalized.members, census.members, &|key| {
-            census.name_counts[key]
-        });
-        let scored = ScoredPairs {
-            proposed_per_rule: spec
-                .blocking
-                .iter()
-                .map(|rule| (rule.code().to_string(), 0))
-                .collect(),
-            ..ScoredPairs::default()
-        };
-        Some(ShardScorer {
-            parameters,
-            possible_probability: spec.possible_probability,
-            indexes,
-            name_u,
-            member_numbers,
-            scored,
-        })
-    }
-
-    /// Scores the one registry that `ingested` and `normalized` hold (besides the roll): a
-    /// piece of registry `registry_idx` of the whole run whose first record is record
-    /// `first_record` there.
-    pub fn score(
-        &mut self,
-        ingested: &Ingested,
-        normalized: &Normalized,
-        registry_idx: usize,
-        first_record: usize,
-    ) {
-        assert_eq!(
-            ingested.registries.len(),
-            1,
-            "a shard scores one registry at a time"
-        );
-        let sides = Sides::new(ingested, normalized);
-        let blocked = block::candidates_of_registry(
-            &self.indexes,
-            0,
-            &normalized.registries[0],
-            &sides.record_regions[0],
-        );
-        let levels: Vec<Levels> = blocked
-            .candidates
-            .par_iter()
-            .map(|c| sides.levels(*c))
-            .collect();
-        let source = ingested.registries[0].source;
-        let possible = keep_possible(
-            &|_| source,
-            &self.name_u,
-            self.possible_probability,
-            &self.parameters,
-            &blocked,
-            &levels,
-        );
-        self.scored.absorb(
-            ScoredPairs::counts_of(&blocked),
-            possible.iter().map(|m| {
-                let member = self.member_numbers[m.member_idx];
-                (registry_idx, first_record + m.record_idx, member)
-            }),
-        );
-    }
-
-    /// Everything scored, in pair order.
-    pub fn finish(mut self) -> ScoredPairs {
-        self.scored.pairs.sort_unstable();
-        self.scored
-    }
-}
-
-/// What `merge` keeps of each registry: the records that share a valid ID with a roll
-/// member or appear in a shard's pairs. Decisions and rules look at no other record, so
-/// merge holds what is linked, not every registry.
+/// Which records of a registry a run holds: those that share a valid ID with a roll member
+/// or appear in a scored pair. Decisions and rules look at no other record (bar a registry
+/// a SQL rule reads whole), so a run holds what is linked, not every registry.
 pub struct LinkedRecords {
     by_id: key_index::KeyIndex,
 }
 
 impl LinkedRecords {
-    pub fn new(normalized: &Normalized) -> LinkedRecords {
+    /// For the whole roll's `members`.
+    pub fn new(members: &[Person]) -> LinkedRecords {
         LinkedRecords {
-            by_id: exact::index_members(normalized),
+            by_id: exact::index_members(members),
         }
     }
 
-    /// The records to keep of a piece (`persons`) of registry `registry_idx` whose first
-    /// record is record `first_record` there: their numbers in the registry, ascending.
-    pub fn of_piece(
+    /// The positions, ascending, of the records to hold among `persons` of registry
+    /// `registry_idx`, whose numbers in that registry are `numbers` (ascending).
+    pub fn keep(
         &self,
         registry_idx: usize,
-        first_record: usize,
+        numbers: &[usize],
         persons: &[Person],
-        shards: &ScoredPairs,
+        scored: &ScoredPairs,
     ) -> Vec<usize> {
         let by_id = self
             .by_id
             .join(persons.iter().map(|p| p.valid_id().map(|v| v.key)));
-        let piece = first_record..first_record + persons.len();
+        let paired = scored
+            .records_of(registry_idx)
+            .filter_map(|number| numbers.binary_search(&number).ok());
         let mut kept: Vec<usize> = by_id
             .into_iter()
-            .map(|(record_idx, _)| first_record + record_idx)
-            .chain(
-                shards
-                    .records_of(registry_idx)
-                    .filter(|record_idx| piece.contains(record_idx)),
-            )
+            .map(|(position, _)| position)
+            .chain(paired)
             .collect();
         kept.sort_unstable();
         kept.dedup();
         kept
     }
-}
-
-/// Links as `match_sources` does, with the blocked pairs scored by shards (`score_shard`,
-/// merged). `None` when the pipeline has no fixed parameters.
-pub fn match_sources_from_shards(
-    ingested: &Ingested,
-    normalized: &Normalized,
-    spec: &LinkSpec,
-    shards: &ScoredPairs,
-    census: &NameBirthCensus,
-) -> Option<Links> {
-    let parameters = spec.parameters.clone()?;
-    let linker = Linker::new(ingested, normalized);
-    let exact_pairs = exact::pairs(normalized, &linker.by_id);
-    let exact_levels: Vec<Levels> = linker.levels_of(&exact_pairs);
-    let blocked = block::Blocked {
-        candidates: shards.pairs.clone(),
-        pairs_per_rule: BTreeMap::new(),
-        skipped_blocks: 0,
-    };
-    let levels: Vec<Levels> = linker.levels_of(&blocked.candidates);
-    let scored = linker.keep_possible(spec, &parameters, &blocked, &levels);
-    Some(linker.decide(
-        spec,
-        parameters,
-        &exact_pairs,
-        &exact_levels,
-        scored,
-        shards,
-        census,
-    ))
 }
 
 #[cfg(test)]

@@ -136,6 +136,53 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
     }
 }
 
+/// A whole run reads registries a piece at a time and holds only what links; the pieces'
+/// size changes nothing, the model it trains included (its random pairs for u are drawn by
+/// record, not by position).
+#[test]
+fn a_whole_run_in_pieces_equals_one_read_whole() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    // Enough people and pairs for the run to train its own model.
+    let options = SynthOptions {
+        households: 2_500,
+        seed: 11,
+        variant: Variant::Wild,
+        as_of: fixture_as_of(),
+    };
+    synth::write_county(&options, &data).unwrap();
+    let pipeline = county_nightly();
+    let run = |rows_per_piece: usize| {
+        let out = dir.path().join(format!("whole-{rows_per_piece}"));
+        job::run_with_progress(
+            &pipeline,
+            Some(&data),
+            fixture_as_of(),
+            &out,
+            rows_per_piece,
+            &|_| {},
+        )
+        .unwrap();
+        out
+    };
+    let whole = run(job::PIECE_ROWS);
+    let model = std::fs::read_to_string(whole.join("model.json")).unwrap();
+    assert!(
+        model.contains("\"em\""),
+        "the run must train its model: {model}"
+    );
+    for rows_per_piece in [97, 1] {
+        let pieces = run(rows_per_piece);
+        for file in SAME_BYTES {
+            assert!(
+                std::fs::read(whole.join(file)).unwrap()
+                    == std::fs::read(pieces.join(file)).unwrap(),
+                "{file} differs with {rows_per_piece} rows a piece"
+            );
+        }
+    }
+}
+
 #[test]
 fn merge_refuses_incomplete_mixed_or_foreign_shards() {
     let county = county(300);

@@ -224,7 +224,9 @@ fn wild_county_matches_masked_ids_and_holds_back_namesakes() {
             )
         })
         .collect();
-    let records: BTreeMap<(String, String), &rollcheck::ingest::RegistryRecord> = ingested
+    // A run holds only the records that link; the truth names others too.
+    let read = rollcheck::ingest::load(&pipeline, Some(&data)).unwrap();
+    let records: BTreeMap<(String, String), &rollcheck::ingest::RegistryRecord> = read
         .registries
         .iter()
         .flat_map(|r| {

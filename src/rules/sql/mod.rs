@@ -18,6 +18,7 @@ use crate::config::rules::sql::{MAX_ROWS_PER_MEMBER, MIN_MAX_ROWS};
 use crate::config::rules::SqlRule;
 use crate::config::Pipeline;
 use crate::link::{Decision, Match};
+use crate::model::Source;
 pub(in crate::rules) use tables::Data;
 
 /// A rule that cannot run, named by its key (`rules.<name>`): a pipeline error (exit 2).
@@ -35,6 +36,20 @@ const RESULT_COLUMNS: [(&str, bool); 4] = [
     ("record_id", false),
     ("evidence", true),
 ];
+
+/// The registries whose table some declared rule reads: a run holds every record of these
+/// (a rule may count rows no member links to), and of the others only the linked records.
+pub fn registries_read(pipeline: &Pipeline) -> Vec<Source> {
+    let words: HashSet<String> = pipeline
+        .rules
+        .sql
+        .iter()
+        .flat_map(|rule| identifiers(&rule.sql))
+        .collect();
+    crate::ingest::registry_sources(pipeline)
+        .filter(|source| words.contains(source.code()))
+        .collect()
+}
 
 /// Runs every declared rule against empty tables with the run's schemas: a rule that does
 /// not parse, names an unknown table or column, or returns the wrong columns is reported

@@ -1,0 +1,149 @@
+//! Registries read a piece at a time, and the records a run holds of them. Whole runs,
+//! shards and merges all read registries this way, so none holds a whole registry (bar one
+//! a SQL rule reads as a table).
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use crate::config::Pipeline;
+use crate::ingest::{self, IngestError, Registry};
+use crate::link;
+use crate::model::Source;
+use crate::normalize::Person;
+
+/// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and
+/// hands every piece to `each` with its registry's index and the number, in that registry,
+/// of its first record. Unusable rows go to `quarantine`; returns the registries' input
+/// records.
+pub(super) fn each_registry_piece(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    rows_per_piece: usize,
+    quarantine: &mut Vec<ingest::QuarantinedRow>,
+    each: &mut dyn FnMut(usize, usize, Registry),
+) -> Result<Vec<ingest::InputInfo>, IngestError> {
+    let mut inputs = Vec::new();
+    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
+        let mut first_record = 0;
+        let info = ingest::load_registry_in_pieces(
+            pipeline,
+            data_dir,
+            source,
+            rows_per_piece,
+            quarantine,
+            &mut |piece| {
+                let records = piece.records.len();
+                each(registry_idx, first_record, piece);
+                first_record += records;
+            },
+        )?;
+        inputs.extend(info);
+    }
+    Ok(inputs)
+}
+
+/// The items at the positions `kept` (ascending), in order.
+pub(super) fn keep_only<T>(items: Vec<T>, kept: &[usize]) -> Vec<T> {
+    let mut next = kept.iter().peekable();
+    items
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, item)| (next.next_if_eq(&&i).is_some()).then_some(item))
+        .collect()
+}
+
+/// The records a run holds of each registry, with their persons and their numbers in the
+/// registry as read (which the scored pairs name until they are renumbered to these).
+pub(super) struct HeldRegistries {
+    pub registries: Vec<Registry>,
+    pub persons: Vec<Vec<Person>>,
+    numbers: Vec<Vec<usize>>,
+    /// Registries held whole: a SQL rule reads them as tables.
+    read_whole: HashSet<Source>,
+}
+
+impl HeldRegistries {
+    pub(super) fn new(pipeline: &Pipeline) -> HeldRegistries {
+        let sources: Vec<Source> = ingest::registry_sources(pipeline).collect();
+        HeldRegistries {
+            registries: sources
+                .iter()
+                .map(|&source| Registry {
+                    source,
+                    records: Vec::new(),
+                })
+                .collect(),
+            persons: vec![Vec::new(); sources.len()],
+            numbers: vec![Vec::new(); sources.len()],
+            read_whole: crate::rules::sql::registries_read(pipeline)
+                .into_iter()
+                .collect(),
+        }
+    }
+
+    /// Holds of a piece (`persons` parallel to its records) the records at `linked`
+    /// (positions in the piece, ascending), or all of them when a rule reads the registry.
+    pub(super) fn hold(
+        &mut self,
+        registry_idx: usize,
+        first_record: usize,
+        piece: Registry,
+        persons: Vec<Person>,
+        linked: &[usize],
+    ) {
+        let all: Vec<usize>;
+        let kept = if self.read_whole.contains(&piece.source) {
+            all = (0..piece.records.len()).collect();
+            &all
+        } else {
+            linked
+        };
+        self.numbers[registry_idx].extend(kept.iter().map(|i| first_record + i));
+        self.registries[registry_idx]
+            .records
+            .extend(keep_only(piece.records, kept));
+        self.persons[registry_idx].extend(keep_only(persons, kept));
+    }
+
+    /// Keeps only what merge keeps (`link::LinkedRecords`: a shared valid ID or a pair in
+    /// `scored`) and renumbers `scored`'s pairs to the records held.
+    pub(super) fn keep_linked(
+        &mut self,
+        linked: &link::LinkedRecords,
+        scored: &mut link::ScoredPairs,
+    ) {
+        for registry_idx in 0..self.registries.len() {
+            if !self
+                .read_whole
+                .contains(&self.registries[registry_idx].source)
+            {
+                let kept = linked.keep(
+                    registry_idx,
+                    &self.numbers[registry_idx],
+                    &self.persons[registry_idx],
+                    scored,
+                );
+                let registry = &mut self.registries[registry_idx];
+                registry.records = keep_only(std::mem::take(&mut registry.records), &kept);
+                let persons = &mut self.persons[registry_idx];
+                *persons = keep_only(std::mem::take(persons), &kept);
+                let numbers = &mut self.numbers[registry_idx];
+                *numbers = keep_only(std::mem::take(numbers), &kept);
+            }
+            scored.renumber_records(registry_idx, &self.numbers[registry_idx]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keep_only;
+
+    #[test]
+    fn keep_only_keeps_the_listed_positions_in_order() {
+        let items = vec!["a", "b", "c", "d", "e"];
+        assert_eq!(keep_only(items.clone(), &[0, 3, 4]), ["a", "d", "e"]);
+        assert!(keep_only(items.clone(), &[]).is_empty());
+        assert_eq!(keep_only(items.clone(), &[0, 1, 2, 3, 4]), items);
+    }
+}

@@ -1,0 +1,381 @@
+//! Linking a registry one piece at a time: the one core of whole runs, shards and the
+//! in-memory `match_sources`. A `PieceLinker` holds the roll's side (its members' comparable
+//! sides, the blocking indexes and the ID index, built once); each `RegistryPiece` is
+//! joined on valid IDs, blocked, compared and scored (or kept for training) and can then be
+//! dropped. So a run's memory is the roll plus one piece plus what links, whatever the
+//! registries' size.
+
+use std::collections::BinaryHeap;
+
+use rayon::prelude::*;
+
+use super::block::{self, Candidate};
+use super::key_index::KeyIndex;
+use super::shard::{fnv1a64, RollCensus, ScoredPairs};
+use super::{
+    id_order, keep_possible, member_sides, model, name_u, record_sides, roll_name_u,
+    with_missing_id_prior, IdCounts, Levels, Side,
+};
+use crate::config::{LinkParameters, LinkSpec};
+use crate::ingest::{RegistryRecord, RollMember};
+use crate::model::Source;
+use crate::normalize::Person;
+
+/// Random pairs drawn to estimate u-probabilities.
+const RANDOM_PAIRS: usize = 100_000;
+/// Each record stands for this many random pairs (with members its hash picks), so a county
+/// with a few thousand registry rows still gives u enough pairs to learn from.
+const PAIRS_PER_RECORD: u64 = 8;
+/// Too few people to learn from: below this, shipped defaults are used.
+pub(super) const MIN_MEMBERS_TO_TRAIN: usize = 500;
+const EM_ITERATIONS: usize = 50;
+
+/// One piece of a registry, as read: its records and their normalised persons.
+#[derive(Clone, Copy)]
+pub struct RegistryPiece<'p> {
+    /// The registry's place among the run's (`Ingested::registries`).
+    pub registry_idx: usize,
+    pub source: Source,
+    /// The number, in its registry, of the piece's first record.
+    pub first_record: usize,
+    pub records: &'p [RegistryRecord],
+    pub persons: &'p [Person],
+}
+
+/// Links roll members to registry pieces; `finish` gives the model and the pairs worth
+/// deciding (`decide_scored` decides them).
+pub struct PieceLinker<'a> {
+    members: Vec<Side<'a>>,
+    indexes: Vec<block::RuleIndex>,
+    by_id: KeyIndex,
+    name_u: Vec<Option<f64>>,
+    /// Per member held, their place on the whole roll (a shard holds some of it).
+    member_numbers: Option<Vec<usize>>,
+    /// Counts of every piece and, under fixed parameters, the pairs scoring as possible.
+    scored: ScoredPairs,
+    /// The source of each registry seen, by index.
+    sources: Vec<Source>,
+    scoring: Scoring,
+}
+
+enum Scoring {
+    /// The pipeline's parameters: each piece is scored as it comes.
+    Fixed {
+        parameters: LinkParameters,
+        possible_probability: f64,
+    },
+    /// Parameters learned from this run: every pair's levels are kept until `finish`.
+    Train(Box<Training>),
+}
+
+/// What training needs of every piece.
+#[derive(Default)]
+struct Training {
+    exact_levels: Vec<Levels>,
+    candidates: Vec<Candidate>,
+    levels: Vec<Levels>,
+    random: RandomPairs,
+    records: usize,
+    records_without_id: usize,
+}
+
+impl<'a> PieceLinker<'a> {
+    /// For the whole roll (`persons` parallel to `roll`): trains on the run's pieces unless
+    /// the pipeline fixes `[link] parameters`.
+    pub fn whole(roll: &'a [RollMember], persons: &'a [Person], spec: &LinkSpec) -> Self {
+        let members = member_sides(roll, persons);
+        let regions: Vec<Option<&str>> = members.iter().map(|m| m.region).collect();
+        let indexes = spec
+            .blocking
+            .iter()
+            .map(|&rule| block::RuleIndex::new(rule, persons, &regions))
+            .collect();
+        let scoring = match &spec.parameters {
+            Some(parameters) => Scoring::Fixed {
+                parameters: parameters.clone(),
+                possible_probability: spec.possible_probability,
+            },
+            None => Scoring::Train(Box::new(Training {
+                random: RandomPairs::new(roll),
+                ..Training::default()
+            })),
+        };
+        PieceLinker {
+            indexes,
+            by_id: super::exact::index_members(persons),
+            name_u: roll_name_u(persons),
+            member_numbers: None,
+            scored: ScoredPairs::empty(spec),
+            sources: Vec::new(),
+            scoring,
+            members,
+        }
+    }
+
+    /// For a shard's members (`roll`, `persons`), who are members `member_numbers` of the
+    /// whole roll that `census` counted. `None` when the pipeline has no `[link] parameters`
+    /// (a model trained on one shard would differ from the whole run's).
+    pub fn part(
+        roll: &'a [RollMember],
+        persons: &'a [Person],
+        spec: &LinkSpec,
+        census: RollCensus,
+        member_numbers: Vec<usize>,
+    ) -> Option<Self> {
+        let parameters = spec.parameters.clone()?;
+        let members = member_sides(roll, persons);
+        let regions: Vec<Option<&str>> = members.iter().map(|m| m.region).collect();
+        let (rules, keys, name_counts, roll_size) = census.into_parts();
+        let indexes = rules
+            .into_iter()
+            .zip(keys)
+            .map(|(rule, keys)| {
+                block::RuleIndex::of_part(rule, persons, &regions, block::oversized(keys))
+            })
+            .collect();
+        Some(PieceLinker {
+            indexes,
+            by_id: super::exact::index_members(persons),
+            name_u: name_u(persons, roll_size, &|key| name_counts[key]),
+            member_numbers: Some(member_numbers),
+            scored: ScoredPairs::empty(spec),
+            sources: Vec::new(),
+            scoring: Scoring::Fixed {
+                parameters,
+                possible_probability: spec.possible_probability,
+            },
+            members,
+        })
+    }
+
+    /// Links one piece. Returns the positions, in the piece, of the records that may link:
+    /// those sharing a valid ID with a member and those in a pair worth deciding (under
+    /// fixed parameters) or in any blocked pair (while training), ascending.
+    pub fn link(&mut self, piece: RegistryPiece) -> Vec<usize> {
+        if self.sources.len() <= piece.registry_idx {
+            self.sources.resize(piece.registry_idx + 1, piece.source);
+        }
+        self.sources[piece.registry_idx] = piece.source;
+        let (records, regions) = record_sides(piece.records, piece.persons);
+        let exact = self
+            .by_id
+            .join(piece.persons.iter().map(|p| p.valid_id().map(|v| v.key)));
+        let blocked = block::candidates_of_registry(
+            &self.indexes,
+            piece.registry_idx,
+            piece.persons,
+            &regions,
+        );
+        let levels_of = |pairs: &[Candidate]| -> Vec<Levels> {
+            pairs
+                .par_iter()
+                .map(|&(_, record_idx, member_idx)| {
+                    super::compare::compare(&self.members[member_idx], &records[record_idx])
+                })
+                .collect()
+        };
+        let levels = levels_of(&blocked.candidates);
+        let counts = ScoredPairs::counts_of(&blocked);
+        let mut linked: Vec<usize> = exact.iter().map(|&(record_idx, _)| record_idx).collect();
+        let number = |member_idx: usize| match &self.member_numbers {
+            Some(numbers) => numbers[member_idx],
+            None => member_idx,
+        };
+        let global = |(registry_idx, record_idx, member_idx): Candidate| {
+            (
+                registry_idx,
+                piece.first_record + record_idx,
+                number(member_idx),
+            )
+        };
+        match &mut self.scoring {
+            Scoring::Fixed {
+                parameters,
+                possible_probability,
+            } => {
+                let source = piece.source;
+                let possible = keep_possible(
+                    &|_| source,
+                    &self.name_u,
+                    *possible_probability,
+                    parameters,
+                    &blocked.candidates,
+                    &levels,
+                );
+                linked.extend(possible.iter().map(|m| m.record_idx));
+                self.scored.absorb(
+                    counts,
+                    possible
+                        .iter()
+                        .map(|m| global((m.registry_idx, m.record_idx, m.member_idx))),
+                );
+            }
+            Scoring::Train(training) => {
+                let exact_pairs: Vec<Candidate> = exact
+                    .iter()
+                    .map(|&(record_idx, member_idx)| (piece.registry_idx, record_idx, member_idx))
+                    .collect();
+                training.exact_levels.extend(levels_of(&exact_pairs));
+                training.records += records.len();
+                training.records_without_id += records.iter().filter(|s| s.has_no_id()).count();
+                training.random.offer(piece, &records, &self.members);
+                linked.extend(blocked.candidates.iter().map(|c| c.1));
+                training
+                    .candidates
+                    .extend(blocked.candidates.iter().map(|&c| global(c)));
+                training.levels.extend(levels);
+                self.scored.absorb(counts, std::iter::empty());
+            }
+        }
+        linked.sort_unstable();
+        linked.dedup();
+        linked
+    }
+
+    /// The model (the pipeline's, learned from every piece, or the defaults on a roll too
+    /// small to learn from) and the blocked pairs scoring at least `possible_probability`
+    /// or kept as namesake leads, in pair order.
+    pub fn finish(self, spec: &LinkSpec) -> (LinkParameters, ScoredPairs) {
+        let mut scored = self.scored;
+        let parameters = match self.scoring {
+            Scoring::Fixed { parameters, .. } => parameters,
+            Scoring::Train(training) => {
+                let members = self.members.len();
+                let ids = IdCounts {
+                    members,
+                    members_without: self.members.iter().filter(|s| s.has_no_id()).count(),
+                    records: training.records,
+                    records_without: training.records_without_id,
+                };
+                let parameters = with_missing_id_prior(
+                    train(&training, members),
+                    &ids,
+                    &training.candidates,
+                    &training.levels,
+                    &|member_idx| self.name_u[member_idx],
+                );
+                let sources = &self.sources;
+                let possible = keep_possible(
+                    &|registry_idx| sources[registry_idx],
+                    &self.name_u,
+                    spec.possible_probability,
+                    &parameters,
+                    &training.candidates,
+                    &training.levels,
+                );
+                scored.pairs.extend(
+                    possible
+                        .iter()
+                        .map(|m| (m.registry_idx, m.record_idx, m.member_idx)),
+                );
+                parameters
+            }
+        };
+        scored.pairs.sort_unstable();
+        (parameters, scored)
+    }
+}
+
+/// Trains on the run's own pairs when there are enough people; defaults otherwise.
+fn train(training: &Training, members: usize) -> LinkParameters {
+    let defaults = LinkParameters::defaults();
+    if members < MIN_MEMBERS_TO_TRAIN {
+        return defaults;
+    }
+    let pairs: Vec<Vec<usize>> = training
+        .exact_levels
+        .iter()
+        .chain(&training.levels)
+        .map(|l| model::person_levels(*l))
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let total_pairs = members as f64 * training.records as f64;
+    defaults
+        .with_u_from(&model::PERSON, &training.random.levels())
+        .fit_m(
+            &model::PERSON,
+            &pairs,
+            total_pairs,
+            // Most candidates share a valid ID and are matches; EM starts from a modest share.
+            0.1,
+            EM_ITERATIONS,
+        )
+}
+
+/// Random (record, member) pairs for u, the same however the registries' rows are split
+/// across files and pieces or ordered within them: each record stands for
+/// `PAIRS_PER_RECORD` pairs, each with a hash of the record's source and id; the
+/// `RANDOM_PAIRS` pairs with the smallest hashes are kept (a uniform sample of records),
+/// each with the member its hash picks among the members in ID order.
+#[derive(Default)]
+struct RandomPairs {
+    /// (hash, levels), the largest hash on top.
+    kept: BinaryHeap<(u64, Vec<usize>)>,
+    /// Member positions in member-ID order.
+    member_order: Vec<usize>,
+}
+
+impl RandomPairs {
+    fn new(roll: &[RollMember]) -> RandomPairs {
+        RandomPairs {
+            kept: BinaryHeap::new(),
+            member_order: id_order(roll.iter().map(|m| m.member_id.as_str())),
+        }
+    }
+
+    /// Offers every pair of a piece's records (`sides` parallel to its records).
+    fn offer(&mut self, piece: RegistryPiece, sides: &[Side], members: &[Side]) {
+        if self.member_order.is_empty() {
+            return;
+        }
+        let bound = match self.kept.peek() {
+            Some((largest, _)) if self.kept.len() >= RANDOM_PAIRS => *largest,
+            _ => u64::MAX,
+        };
+        let source = piece.source.code();
+        let members_n = self.member_order.len() as u64;
+        let mut offered: Vec<(u64, usize, usize)> = piece
+            .records
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(record_idx, record)| {
+                let base = fnv1a64(source.as_bytes()) ^ mix(fnv1a64(record.record_id.as_bytes()));
+                (0..PAIRS_PER_RECORD).filter_map(move |unit| {
+                    let hash = mix(base ^ mix(unit.wrapping_add(0x5EED)));
+                    (hash < bound).then(|| {
+                        #[allow(clippy::cast_possible_truncation)]
+                        let rank = (mix(hash) % members_n) as usize;
+                        (hash, record_idx, rank)
+                    })
+                })
+            })
+            .collect();
+        offered.par_sort_unstable();
+        offered.truncate(RANDOM_PAIRS);
+        let order = &self.member_order;
+        let levels: Vec<(u64, Vec<usize>)> = offered
+            .par_iter()
+            .map(|&(hash, record_idx, rank)| {
+                let levels = super::compare::compare(&members[order[rank]], &sides[record_idx]);
+                (hash, model::person_levels(levels))
+            })
+            .collect();
+        for entry in levels {
+            self.kept.push(entry);
+            if self.kept.len() > RANDOM_PAIRS {
+                self.kept.pop();
+            }
+        }
+    }
+
+    fn levels(&self) -> Vec<Vec<usize>> {
+        self.kept.iter().map(|(_, levels)| levels.clone()).collect()
+    }
+}
+
+/// The finaliser of `SplitMix64`: spreads a hash's bits over all 64.
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
