@@ -130,6 +130,10 @@ enum Command {
         /// The as-of date the planted cases are built around.
         #[arg(long, value_parser = parse_as_of, default_value = "2025-06-30")]
         as_of: NaiveDate,
+        /// Registries F times as large: each becomes a directory of parts, the county's own
+        /// rows and F - 1 more batches about people not on the roll (for benchmarks).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+        registry_scale: u32,
         #[arg(long)]
         out: PathBuf,
     },
@@ -580,6 +584,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             seed,
             variant,
             as_of,
+            registry_scale,
             out,
         } => {
             let options = SynthOptions {
@@ -588,12 +593,13 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
                 variant: variant.into(),
                 as_of,
             };
-            let written = synth::write_county(&options, &out)
+            let written = synth::write_county_scaled(&options, &out, registry_scale)
                 .with_context(|| format!("writing synthetic county to {}", out.display()))?;
             out!(
-                "wrote {} households, {} roll rows and {} planted flags to {}",
+                "wrote {} households, {} roll rows, {} registry rows and {} planted flags to {}",
                 written.households,
                 written.members,
+                written.registry_rows,
                 written.truth_flags,
                 out.display()
             );

@@ -21,7 +21,7 @@ use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
 pub use wild::POPULATION_PER_ROLL_PERSON;
-pub use write::{write_county, SynthError, Written};
+pub use write::{write_county, write_county_scaled, SynthError, Written};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -131,6 +131,8 @@ struct Generator {
     record_truth: Vec<PlantedRecord>,
     /// Records whose ID must stay as written (the case rests on the full ID being seen).
     keep_id: HashSet<(Source, String)>,
+    /// Property unit numbers handed out so far.
+    property_units: usize,
 }
 
 /// A planted record about a roll person, before the person's `member_id` is looked up.
@@ -146,6 +148,12 @@ struct PlantedRecord {
 
 /// Builds a county from options; the same options always give the same county.
 pub fn generate(options: &SynthOptions) -> County {
+    generate_keeping(options).0
+}
+
+/// `generate`, and the generator with the IDs and record numbers it has used, so that more
+/// registry rows about other people can follow (`Generator::more_unrelated`).
+fn generate_keeping(options: &SynthOptions) -> (County, Generator) {
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
         options: *options,
@@ -159,6 +167,7 @@ pub fn generate(options: &SynthOptions) -> County {
         next_record: BTreeMap::new(),
         record_truth: Vec::new(),
         keep_id: HashSet::new(),
+        property_units: 0,
     };
     let mut households: Vec<Household> = (0..options.households)
         .map(|i| generator.household(i))
@@ -177,9 +186,9 @@ pub fn generate(options: &SynthOptions) -> County {
         Vec::new()
     };
     let mut county = County {
-        roll: generator.roll,
-        registries: generator.registries,
-        truth: generator.truth,
+        roll: std::mem::take(&mut generator.roll),
+        registries: std::mem::take(&mut generator.registries),
+        truth: std::mem::take(&mut generator.truth),
         unreadable_rows: BTreeMap::new(),
         truth_records,
     };
@@ -187,7 +196,7 @@ pub fn generate(options: &SynthOptions) -> County {
     county
         .truth
         .dedup_by(|a, b| a.household_id == b.household_id && a.reason == b.reason);
-    county
+    (county, generator)
 }
 
 impl Generator {
@@ -600,6 +609,7 @@ impl Generator {
             let id = self.maybe_blank_id(&p);
             self.vehicle(&p.name, id.as_deref(), p.birth, kind, start, None);
         }
+        let units = self.property_units;
         for index in 0..n / 3 {
             let p = self.random_person();
             let use_ = if self.rng.random_bool(0.85) {
@@ -613,12 +623,13 @@ impl Generator {
                 &p.name,
                 id.as_deref(),
                 p.birth,
-                &format!("U{index:07}"),
+                &format!("U{:07}", units + index),
                 use_,
                 start,
                 None,
             );
         }
+        self.property_units += n / 3;
         for _ in 0..n / 10 {
             let p = self.random_person();
             let role = ["legal_rep", "sole_proprietor", "shareholder"][self.rng.random_range(0..3)];
@@ -640,6 +651,20 @@ impl Generator {
             let relative = self.random_person();
             self.cadre(&cadre, &relative.name, Some(&relative.id), relative.birth);
         }
+    }
+
+    /// Another batch of registry rows about people not on the roll, as many as
+    /// `unrelated_records` makes, with IDs, record ids and unit numbers no row before has
+    /// (a province's registries are many times its roll). Batch `batch` draws from a
+    /// stream of its own.
+    fn more_unrelated(&mut self, batch: u64) -> BTreeMap<Source, Vec<Row>> {
+        self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ (batch << 32) ^ 0x5CA1E);
+        self.registries = Source::REGISTRIES
+            .iter()
+            .map(|s| (*s, Vec::new()))
+            .collect();
+        self.unrelated_records();
+        std::mem::take(&mut self.registries)
     }
 
     fn maybe_blank_id(&mut self, person: &Person) -> Option<String> {

@@ -10,7 +10,7 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{generate, County, Row, SynthOptions, Variant};
+use super::{County, Row, SynthOptions, Variant};
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
 
@@ -32,6 +32,8 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> SynthError {
 pub struct Written {
     pub households: usize,
     pub members: usize,
+    /// Registry rows written, unreadable ones aside.
+    pub registry_rows: usize,
     pub truth_flags: usize,
     pub unreadable_rows: usize,
 }
@@ -81,8 +83,21 @@ fn layout(variant: Variant, source: Source) -> Layout {
 }
 
 pub fn write_county(options: &SynthOptions, dir: &Path) -> Result<Written, SynthError> {
+    write_county_scaled(options, dir, 1)
+}
+
+/// `write_county` with registries `registry_scale` times as large: each registry becomes a
+/// directory `<source>/` whose `part-000` is the county's own file and whose further parts
+/// (Parquet and the source's own format in turn) hold `registry_scale - 1` more batches of
+/// rows about people not on the roll, generated and written a batch at a time. Roll, truth
+/// and planted cases are the county's.
+pub fn write_county_scaled(
+    options: &SynthOptions,
+    dir: &Path,
+    registry_scale: u32,
+) -> Result<Written, SynthError> {
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-    let mut county = generate(options);
+    let (mut county, mut generator) = super::generate_keeping(options);
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
     let mut unreadable_rows = 0;
     for source in Source::ALL.iter().copied() {
@@ -99,17 +114,42 @@ pub fn write_county(options: &SynthOptions, dir: &Path) -> Result<Written, Synth
             county.unreadable_rows.insert(source, broken.len());
             table.extra_lines = broken;
         }
-        write_table(dir, source, &table, layout)?;
+        write_table(dir, source.code(), &table, layout)?;
     }
     write_truth(dir, &county)?;
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
+    }
+    let mut registry_rows: usize = county.registries.values().map(Vec::len).sum();
+    if registry_scale > 1 {
+        for source in Source::REGISTRIES {
+            let layout = layout(options.variant, source);
+            let file = format!("{}.{}", source.code(), extension(layout));
+            let parts = dir.join(source.code());
+            std::fs::create_dir_all(&parts).map_err(|e| write_err(&parts, e))?;
+            let to = parts.join(format!("part-000.{}", extension(layout)));
+            std::fs::rename(dir.join(&file), &to).map_err(|e| write_err(&to, e))?;
+        }
+        for batch in 1..registry_scale {
+            for (source, rows) in generator.more_unrelated(u64::from(batch)) {
+                let layout = if batch % 2 == 1 {
+                    Layout::Parquet
+                } else {
+                    layout(options.variant, source)
+                };
+                registry_rows += rows.len();
+                let table = to_table(source, &rows, layout);
+                let stem = format!("part-{batch:03}");
+                write_table(&dir.join(source.code()), &stem, &table, layout)?;
+            }
+        }
     }
     let households: std::collections::BTreeSet<&String> =
         county.roll.iter().map(|r| &r[col::HOUSEHOLD_ID]).collect();
     Ok(Written {
         households: households.len(),
         members: county.roll.len(),
+        registry_rows,
         truth_flags: county.truth.len(),
         unreadable_rows,
     })
@@ -238,15 +278,20 @@ fn csv_bytes(table: &Table) -> Result<Vec<u8>, csv::Error> {
         .map_err(|e| csv::Error::from(e.into_error()))
 }
 
-fn write_table(
-    dir: &Path,
-    source: Source,
-    table: &Table,
-    layout: Layout,
-) -> Result<(), SynthError> {
+/// The file ending of a layout.
+fn extension(layout: Layout) -> &'static str {
+    match layout {
+        Layout::Csv { .. } => "csv",
+        Layout::CsvGz => "csv.gz",
+        Layout::Parquet => "parquet",
+    }
+}
+
+/// Writes `table` as `<dir>/<stem>.<extension>`.
+fn write_table(dir: &Path, stem: &str, table: &Table, layout: Layout) -> Result<(), SynthError> {
+    let path = dir.join(format!("{stem}.{}", extension(layout)));
     match layout {
         Layout::Csv { gbk, bom, .. } => {
-            let path = dir.join(format!("{}.csv", source.code()));
             let text = csv_bytes(table).map_err(|e| write_err(&path, e))?;
             let bytes = if gbk {
                 let text = String::from_utf8(text).map_err(|e| write_err(&path, e))?;
@@ -260,7 +305,6 @@ fn write_table(
         }
         Layout::CsvGz => {
             use std::io::Write;
-            let path = dir.join(format!("{}.csv.gz", source.code()));
             let text = csv_bytes(table).map_err(|e| write_err(&path, e))?;
             let mut encoder =
                 flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -269,7 +313,6 @@ fn write_table(
             std::fs::write(&path, bytes).map_err(|e| write_err(&path, e))
         }
         Layout::Parquet => {
-            let path = dir.join(format!("{}.parquet", source.code()));
             let all_rows: Vec<&Vec<String>> = table.rows.iter().chain(&table.extra_lines).collect();
             let columns: Vec<Column> = table
                 .headers

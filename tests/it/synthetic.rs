@@ -289,3 +289,33 @@ fn wild_county_matches_masked_ids_and_holds_back_namesakes() {
     assert!(scores.overall.precision() >= 0.995, "{}", scores.table());
     assert!(scores.overall.recall() >= 0.95, "{}", scores.table());
 }
+
+/// `synth --registry-scale 3`: every registry is a directory of three parts in mixed
+/// formats, the run reads all of them, and the planted flags are still found, and only they.
+#[test]
+fn a_county_with_registries_three_times_as_large_reads_every_part() {
+    let dir = temp_dir();
+    let data = dir.path().join("data");
+    let options = options(3000, Variant::Messy);
+    let base = synth::generate(&options);
+    let written = synth::write_county_scaled(&options, &data, 3).unwrap();
+    let base_rows: usize = base.registries.values().map(Vec::len).sum();
+    assert!(
+        written.registry_rows > base_rows * 5 / 2,
+        "{} registry rows, {base_rows} in the county",
+        written.registry_rows
+    );
+    let out = dir.path().join("out");
+    job::run(&county_nightly(), Some(&data), fixture_as_of(), &out).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).unwrap()).unwrap();
+    let mut used = 0;
+    for source in rollcheck::model::Source::REGISTRIES {
+        let totals = &manifest["source_totals"][source.code()];
+        assert_eq!(totals["files"], 3, "{source:?}: {totals}");
+        used += totals["rows_used"].as_u64().unwrap();
+    }
+    assert_eq!(used, written.registry_rows as u64);
+    let scores = eval::evaluate_files(&data.join("truth.csv"), &out.join("flags.csv")).unwrap();
+    assert_accurate(&scores);
+}
