@@ -44,3 +44,33 @@ bench_setup() {
 
 # Peak RSS in MB from a GNU `time -v` report.
 peak_mb() { awk '/Maximum resident set size/ {printf "%d", $6 / 1024}' "$1"; }
+
+# run_record NAME SECONDS TIME_REPORT MANIFEST: one JSON line for a run: wall seconds, peak
+# RSS (GNU time report), seconds per stage and, when MANIFEST (manifest.json or shard.json)
+# lists its inputs, rows read (roll and registries) and rows per second.
+run_record() {
+  python3 - "$1" "$2" "$(peak_mb "$3")" "$4" <<'PY'
+import json, sys
+name, wall, peak, path = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+manifest = json.load(open(path))
+record = {"run": name, "wall_seconds": round(wall, 2), "peak_rss_mb": peak,
+          "stage_seconds": {s: round(t, 3) for s, t in manifest["stage_seconds"]}}
+inputs = manifest.get("inputs")
+if inputs:
+    rows = sum(i["rows_read"] for i in inputs)
+    record["input_rows"] = rows
+    record["registry_rows"] = sum(i["rows_read"] for i in inputs if i["source"] != "roll")
+    record["rows_per_second"] = round(rows / wall)
+print(json.dumps(record))
+PY
+}
+
+# fixed_pipeline PIPELINE MODEL_JSON OUT: PIPELINE with `[link] parameters` set to
+# MODEL_JSON (shards need fixed parameters), written to OUT; its relative standards tables
+# made absolute, as OUT lies elsewhere.
+fixed_pipeline() {
+  local dir
+  dir="$(cd "$(dirname "$1")" && pwd)"
+  sed -e "s|^\[link\]|[link]\nparameters = \"$2\"|" \
+    -e "s|^standards = \"\([^/][^\"]*\)\"|standards = \"$dir/\1\"|" "$1" > "$3"
+}

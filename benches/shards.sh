@@ -29,8 +29,8 @@ as_of=2025-06-30
 whole_s=$(timed whole "$binary" -q run "$root/pipelines/province-campaign.toml" --data "$work/data" \
   --as-of "$as_of" --out "$work/whole")
 # The shards' pipeline: the shipped one with the whole run's parameters fixed.
-sed "s|^\[link\]|[link]\nparameters = \"$work/whole/model.json\"|" \
-  "$root/pipelines/province-campaign.toml" > "$work/province-fixed.toml"
+fixed_pipeline "$root/pipelines/province-campaign.toml" "$work/whole/model.json" \
+  "$work/province-fixed.toml"
 
 shard_json=()
 for k in $(seq 0 $((shards - 1))); do
