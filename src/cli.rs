@@ -529,9 +529,10 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
                 spinner.finish_and_clear();
                 let written = written?;
                 out!(
-                    "shard {shard} of run {}: {} households, {} pairs compared, {} kept, in {:.1} s → {}",
+                    "shard {shard} of run {}: {} of {} registry pieces, {} pairs compared, {} kept, in {:.1} s → {}",
                     written.run_id,
-                    written.households,
+                    written.pieces_linked,
+                    written.pieces,
                     written.compared,
                     written.pairs,
                     started.elapsed().as_secs_f64(),

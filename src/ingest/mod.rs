@@ -166,19 +166,22 @@ pub fn load_roll_in_pieces(
         rows_per_piece,
         &parse_roll_member,
         quarantine,
-        &mut |file_idx, members| {
-            for member in &members {
-                let first = *first_file
-                    .entry(member.household_id.clone())
-                    .or_insert(file_idx);
-                if first != file_idx {
-                    shared
-                        .entry((first, file_idx))
-                        .or_default()
-                        .insert(member.household_id.clone());
+        &mut Pieces {
+            wanted: &mut || true,
+            each: &mut |file_idx, _, members| {
+                for member in &members {
+                    let first = *first_file
+                        .entry(member.household_id.clone())
+                        .or_insert(file_idx);
+                    if first != file_idx {
+                        shared
+                            .entry((first, file_idx))
+                            .or_default()
+                            .insert(member.household_id.clone());
+                    }
                 }
-            }
-            each(members);
+                each(members);
+            },
         },
     )?;
     let duplicates = shared
@@ -207,23 +210,28 @@ pub fn load_registry(
         source,
         ROWS_PER_PIECE,
         &mut ingested.quarantine,
-        &mut |piece| records.extend(piece.records),
+        &mut || true,
+        &mut |piece, _| records.extend(piece.records),
     )?;
     ingested.inputs.extend(inputs);
     Ok(Registry { source, records })
 }
 
 /// Reads one registry in pieces of at most `rows_per_piece` rows, each handed to `each`
-/// before the next is parsed, so a caller that uses and drops them (a shard, a merge) holds
-/// one piece of the registry, not all of it. Pieces come in row order; unusable rows go to
-/// `quarantine`. Returns one input record per file of the registry.
+/// before the next is parsed, so a caller that uses and drops them (a run, a shard, a
+/// merge) holds one piece of the registry, not all of it. Pieces come in row order, each
+/// with the rows of the registry's earlier files (a record's place in the registry is
+/// that plus its row: `RegistryRecord::row`); `wanted` is asked first and a piece it
+/// declines is counted but not parsed. Unusable rows go to `quarantine`. Returns one input
+/// record per file of the registry.
 pub fn load_registry_in_pieces(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     source: Source,
     rows_per_piece: usize,
     quarantine: &mut Vec<QuarantinedRow>,
-    each: &mut dyn FnMut(Registry),
+    wanted: &mut dyn FnMut() -> bool,
+    each: &mut dyn FnMut(Registry, usize),
 ) -> Result<Vec<InputInfo>, IngestError> {
     let spec = &pipeline.sources[&source];
     let parse = |f: &Fields| match &spec.local {
@@ -237,7 +245,10 @@ pub fn load_registry_in_pieces(
         rows_per_piece,
         &parse,
         quarantine,
-        &mut |_, records| each(Registry { source, records }),
+        &mut Pieces {
+            wanted,
+            each: &mut |_, rows_before, records| each(Registry { source, records }, rows_before),
+        },
     )
 }
 
@@ -252,12 +263,13 @@ fn read_source_in_pieces<T>(
     rows_per_piece: usize,
     parse: ParseRow<T>,
     quarantine: &mut Vec<QuarantinedRow>,
-    each: &mut dyn FnMut(usize, Vec<T>),
+    pieces: &mut Pieces<T>,
 ) -> Result<Vec<InputInfo>, IngestError> {
-    let mut inputs = Vec::new();
+    let mut inputs: Vec<InputInfo> = Vec::new();
     let files = locate::files(source, spec, base)?;
     let several = files.len() > 1;
     for (file_idx, path) in files.into_iter().enumerate() {
+        let rows_before: usize = inputs.iter().map(|i| i.rows_read).sum();
         // A row's own id when its source has none: `<source>:<row>`, with the file's name
         // between when the source has several files.
         let id_prefix = match path.file_name().filter(|_| several) {
@@ -270,12 +282,26 @@ fn read_source_in_pieces<T>(
             path: &path,
             id_prefix: &id_prefix,
         };
-        let info = read_file_in_pieces(&file, rows_per_piece, parse, quarantine, &mut |rows| {
-            each(file_idx, rows);
-        })?;
+        let info = read_file_in_pieces(
+            &file,
+            rows_per_piece,
+            parse,
+            quarantine,
+            pieces.wanted,
+            &mut |rows| (pieces.each)(file_idx, rows_before, rows),
+        )?;
         inputs.push(info);
     }
     Ok(inputs)
+}
+
+/// Where a source's pieces go: `wanted` is asked before each piece is parsed (a shard
+/// leaves others' pieces unparsed: their rows are counted, not typed) and `each` gets each
+/// wanted piece with its file's number among the source's files and the rows of the
+/// source's earlier files.
+struct Pieces<'a, T> {
+    wanted: &'a mut dyn FnMut() -> bool,
+    each: &'a mut dyn FnMut(usize, usize, Vec<T>),
 }
 
 /// One file of a source, and what its rows are read with.
@@ -293,6 +319,7 @@ fn read_file_in_pieces<T>(
     rows_per_piece: usize,
     parse: ParseRow<T>,
     quarantine: &mut Vec<QuarantinedRow>,
+    wanted: &mut dyn FnMut() -> bool,
     each: &mut dyn FnMut(Vec<T>),
 ) -> Result<InputInfo, IngestError> {
     let SourceFile {
@@ -309,6 +336,7 @@ fn read_file_in_pieces<T>(
         rows_read: 0,
         rows_used: 0,
         rows_quarantined: 0,
+        rows_skipped: 0,
     };
     let mut index = None;
     let mut failure = None;
@@ -333,9 +361,13 @@ fn read_file_in_pieces<T>(
                     }
                 }
             }
+            info.rows_read += table.rows.len();
+            if !wanted() {
+                info.rows_skipped += table.rows.len();
+                return;
+            }
             let index = index.as_deref().expect("the columns were found above");
             let rows = parse_rows(file, &table, index, &info, parse, quarantine);
-            info.rows_read += table.rows.len();
             info.rows_used += rows.len();
             each(rows);
         },
@@ -343,7 +375,7 @@ fn read_file_in_pieces<T>(
     if let Some(err) = failure {
         return Err(err);
     }
-    info.rows_quarantined = info.rows_read - info.rows_used;
+    info.rows_quarantined = info.rows_read - info.rows_used - info.rows_skipped;
     Ok(info)
 }
 

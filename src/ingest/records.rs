@@ -120,6 +120,9 @@ pub struct InputInfo {
     pub rows_read: usize,
     pub rows_used: usize,
     pub rows_quarantined: usize,
+    /// Rows of pieces left to another shard: counted, not parsed (never in a manifest).
+    #[serde(skip)]
+    pub rows_skipped: usize,
 }
 
 /// Households that two roll files both hold: a data-quality finding, never a silent merge.

@@ -222,8 +222,9 @@ fn read_and_link(
         pipeline,
         data_dir,
         rows_per_piece,
+        &pieces::every_piece,
         &mut quarantine,
-        &mut |registry_idx, first_record, piece| {
+        &mut |registry_idx, numbers, piece| {
             let piece_started = Instant::now();
             let persons = normalize::records(&piece);
             census.count(&persons);
@@ -232,12 +233,12 @@ fn read_and_link(
             let linked_here = linker.link(link::RegistryPiece {
                 registry_idx,
                 source: piece.source,
-                first_record,
+                numbers: &numbers,
                 records: &piece.records,
                 persons: &persons,
             });
             pieces_linking += link_started.elapsed();
-            held.hold(registry_idx, first_record, piece, persons, &linked_here);
+            held.hold(registry_idx, &numbers, piece, persons, &linked_here);
         },
     )?;
     // What the pieces took besides normalising and linking was reading them.

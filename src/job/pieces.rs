@@ -12,34 +12,45 @@ use crate::model::Source;
 use crate::normalize::Person;
 
 /// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and
-/// hands every piece to `each` with its registry's index and the number, in that registry,
-/// of its first record. Unusable rows go to `quarantine`; returns the registries' input
+/// hands every piece that `wanted` takes (by its number among all registries' pieces) to
+/// `each` with its registry's index and each record's number in its registry (the rows of
+/// the registry's earlier files plus the record's row: the same however the registry is
+/// cut into pieces). Unusable rows go to `quarantine`; returns the registries' input
 /// records.
 pub(super) fn each_registry_piece(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     rows_per_piece: usize,
+    wanted: &dyn Fn(usize) -> bool,
     quarantine: &mut Vec<ingest::QuarantinedRow>,
-    each: &mut dyn FnMut(usize, usize, Registry),
+    each: &mut dyn FnMut(usize, Vec<usize>, Registry),
 ) -> Result<Vec<ingest::InputInfo>, IngestError> {
     let mut inputs = Vec::new();
+    let mut piece_number = 0;
     for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        let mut first_record = 0;
         let info = ingest::load_registry_in_pieces(
             pipeline,
             data_dir,
             source,
             rows_per_piece,
             quarantine,
-            &mut |piece| {
-                let records = piece.records.len();
-                each(registry_idx, first_record, piece);
-                first_record += records;
+            &mut || {
+                piece_number += 1;
+                wanted(piece_number - 1)
+            },
+            &mut |piece, rows_before| {
+                let numbers = piece.records.iter().map(|r| rows_before + r.row).collect();
+                each(registry_idx, numbers, piece);
             },
         )?;
         inputs.extend(info);
     }
     Ok(inputs)
+}
+
+/// Every piece: a whole run and a merge read them all.
+pub(super) fn every_piece(_: usize) -> bool {
+    true
 }
 
 /// The items at the positions `kept` (ascending), in order.
@@ -81,12 +92,13 @@ impl HeldRegistries {
         }
     }
 
-    /// Holds of a piece (`persons` parallel to its records) the records at `linked`
-    /// (positions in the piece, ascending), or all of them when a rule reads the registry.
+    /// Holds of a piece (`persons` parallel to its records, `numbers` their numbers in the
+    /// registry) the records at `linked` (positions in the piece, ascending), or all of
+    /// them when a rule reads the registry.
     pub(super) fn hold(
         &mut self,
         registry_idx: usize,
-        first_record: usize,
+        numbers: &[usize],
         piece: Registry,
         persons: Vec<Person>,
         linked: &[usize],
@@ -98,7 +110,7 @@ impl HeldRegistries {
         } else {
             linked
         };
-        self.numbers[registry_idx].extend(kept.iter().map(|i| first_record + i));
+        self.numbers[registry_idx].extend(kept.iter().map(|&i| numbers[i]));
         self.registries[registry_idx]
             .records
             .extend(keep_only(piece.records, kept));

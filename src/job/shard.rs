@@ -12,9 +12,8 @@ use crate::ingest::{self, IngestError, Ingested};
 use crate::link;
 use crate::normalize::{self, Normalized};
 use crate::output;
-use crate::rules::Households;
 
-use super::pieces::{each_registry_piece, HeldRegistries};
+use super::pieces::{each_registry_piece, every_piece, HeldRegistries};
 use super::{
     log_ingested, run_id, run_linked, JobError, Linking, Progress, RunSummary, StageTimer,
 };
@@ -40,6 +39,16 @@ pub enum ShardError {
         path: PathBuf,
         shard: link::Shard,
         count: u32,
+    },
+    #[error(
+        "{path}: shard {shard} cut the registries into pieces of {piece_rows} rows, the other \
+         shards into pieces of {expected}: run every shard with the same --piece-rows"
+    )]
+    PieceRows {
+        path: PathBuf,
+        shard: link::Shard,
+        piece_rows: usize,
+        expected: usize,
     },
     #[error("{path}: shard {shard} is given twice")]
     Twice { path: PathBuf, shard: link::Shard },
@@ -90,13 +99,13 @@ pub(super) fn read_linked_records(
         pipeline,
         data_dir,
         rows_per_piece,
+        &every_piece,
         &mut quarantine,
-        &mut |registry_idx, first_record, piece| {
+        &mut |registry_idx, numbers, piece| {
             let persons = normalize::records(&piece);
             census.count(&persons);
-            let numbers: Vec<usize> = (first_record..first_record + persons.len()).collect();
             let kept = linked.keep(registry_idx, &numbers, &persons, &shards);
-            held.hold(registry_idx, first_record, piece, persons, &kept);
+            held.hold(registry_idx, &numbers, piece, persons, &kept);
         },
     )?;
     held.keep_linked(&linked, &mut shards);
@@ -112,11 +121,11 @@ pub(super) fn read_linked_records(
     Ok((ingested, normalized, shards, census))
 }
 
-/// One shard of a run (`rollcheck run --shard K/N`): reads the roll in pieces of at most
-/// `rows_per_piece` rows, keeping its own households' members and counting what the whole
-/// roll says of them (`link::RollCensus`); then reads each registry in pieces, links the
-/// shard's members to each piece and lets it go; writes the pairs worth deciding into
-/// `out_dir` for `merge`. It holds its own members and one piece of a registry at a time.
+/// One shard of a run (`rollcheck run --shard K/N`): reads the roll whole and indexes it,
+/// then reads every registry in pieces of `rows_per_piece` rows and links the pieces whose
+/// number, counted over all registries, is K modulo N (the others' rows are counted, not
+/// parsed); writes the pairs worth deciding into `out_dir` for `merge`. Shards split the
+/// registries, which dwarf the roll; each holds the roll, its indexes and one piece.
 pub fn run_shard(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
@@ -132,73 +141,44 @@ pub fn run_shard(
     let _lock = output::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
     progress("reading the roll");
-    let mut census = link::RollCensus::new(&pipeline.link);
-    let (mut roll, mut members, mut member_numbers) = (Vec::new(), Vec::new(), Vec::new());
-    let mut roll_quarantine = Vec::new();
-    let roll_info = ingest::load_roll_in_pieces(
-        pipeline,
-        data_dir,
-        rows_per_piece,
-        &mut roll_quarantine,
-        &mut |piece| {
-            let persons = normalize::members(&piece);
-            let first_member = census.members();
-            census.count(&piece, &persons);
-            for (i, (member, person)) in piece.into_iter().zip(persons).enumerate() {
-                if shard.holds(&member.household_id) {
-                    member_numbers.push(first_member + i);
-                    roll.push(member);
-                    members.push(person);
-                }
-            }
-        },
-    )?;
-    let mut ingested = Ingested {
-        roll,
-        registries: Vec::new(),
-        quarantine: roll_quarantine,
-        inputs: roll_info.inputs,
-        roll_duplicates: roll_info.duplicates,
-        standards: ingest::load_standards(pipeline)?,
-    };
-    let normalized = Normalized {
-        members,
-        registries: Vec::new(),
-    };
+    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
     timer.lap("read roll");
-    let mut linker = link::PieceLinker::part(
-        &ingested.roll,
-        &normalized.members,
-        &pipeline.link,
-        census,
-        member_numbers,
-    )
-    .ok_or(ShardError::NeedsParameters)?;
+    let members = normalize::members(&ingested.roll);
+    let roll = std::mem::take(&mut ingested.roll);
+    let mut linker = link::PieceLinker::whole(&roll, &members, &pipeline.link);
     timer.lap("index roll");
-    progress("matching this shard's members to registry records");
+    progress("matching the roll to this shard's registry pieces");
     let mut quarantine = Vec::new();
+    let mut pieces_linked = 0;
     let inputs = each_registry_piece(
         pipeline,
         data_dir,
         rows_per_piece,
+        &|piece| shard.takes(piece),
         &mut quarantine,
-        &mut |registry_idx, first_record, piece| {
+        &mut |registry_idx, numbers, piece| {
             let persons = normalize::records(&piece);
             linker.link(link::RegistryPiece {
                 registry_idx,
                 source: piece.source,
-                first_record,
+                numbers: &numbers,
                 records: &piece.records,
                 persons: &persons,
             });
+            pieces_linked += 1;
         },
     )?;
     let (_, scored) = linker.finish(&pipeline.link);
+    ingested.roll = roll;
+    // Each file is cut into pieces of its own, an empty one into one empty piece.
+    let pieces: usize = inputs
+        .iter()
+        .map(|input| input.rows_read.div_ceil(rows_per_piece).max(1))
+        .sum();
     ingested.inputs.extend(inputs);
     timer.lap("link");
     ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
-    let households = Households::from_roll(&ingested.roll);
     let manifest = output::ShardManifest {
         format: output::SHARD_FORMAT.to_string(),
         run_id: run_id(pipeline, as_of, &ingested),
@@ -206,7 +186,9 @@ pub fn run_shard(
         as_of: as_of.format("%Y-%m-%d").to_string(),
         pipeline_sha256: pipeline.sha256.clone(),
         shard,
-        households: households.by_id.len(),
+        piece_rows: rows_per_piece,
+        pieces_linked,
+        pieces,
         pairs: scored.pairs.len(),
         proposed_per_rule: scored.proposed_per_rule.clone(),
         compared: scored.compared,
@@ -260,6 +242,15 @@ fn read_shards(dirs: &[PathBuf]) -> Result<(output::ShardManifest, link::ScoredP
                     shard: manifest.shard,
                     run_id: manifest.run_id,
                     expected: first.run_id.clone(),
+                }
+                .into());
+            }
+            if manifest.piece_rows != first.piece_rows {
+                return Err(ShardError::PieceRows {
+                    path: dir.clone(),
+                    shard: manifest.shard,
+                    piece_rows: manifest.piece_rows,
+                    expected: first.piece_rows,
                 }
                 .into());
             }

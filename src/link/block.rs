@@ -9,7 +9,7 @@
 //! the number of threads.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
@@ -177,30 +177,9 @@ fn keyed(
         .collect()
 }
 
-/// Every key of `people` under `rule`, in order of position.
-pub fn keys_of(rule: BlockingRule, people: &[Person], regions: &[Option<&str>]) -> Vec<u64> {
-    keyed(rule, people, regions)
-        .into_iter()
-        .flatten()
-        .map(|(_, key)| key)
-        .collect()
-}
-
-/// The keys that more than `MAX_BLOCK` of `keys` share: blocks too large to compare.
-pub fn oversized(mut keys: Vec<u64>) -> HashSet<u64> {
-    keys.par_sort_unstable();
-    keys.chunk_by(|a, b| a == b)
-        .filter(|block| block.len() > MAX_BLOCK)
-        .map(|block| block[0])
-        .collect()
-}
-
 /// The roll's keys under one rule, ready to be probed with a registry's records.
 pub struct RuleIndex {
     rule: BlockingRule,
-    /// The blocks too large to compare, when the index holds only part of the roll (a
-    /// shard's members); `None` when it holds the whole roll and counts them itself.
-    oversized: Option<HashSet<u64>>,
     every_member: KeyIndex,
     /// Two valid IDs speak for themselves (equal is the exact path, different is two
     /// people), so a record with a valid ID only meets the members without one: a small
@@ -223,36 +202,17 @@ impl RuleIndex {
         );
         RuleIndex {
             rule,
-            oversized: None,
             every_member,
             idless_members,
         }
     }
 
-    /// An index of some of the roll's members (a shard's), whose blocks are too large when
-    /// the whole roll makes them so: `oversized` is from `oversized(keys_of(whole roll))`.
-    pub fn of_part(
-        rule: BlockingRule,
-        members: &[Person],
-        member_regions: &[Option<&str>],
-        oversized: HashSet<u64>,
-    ) -> Self {
-        RuleIndex {
-            oversized: Some(oversized),
-            ..RuleIndex::new(rule, members, member_regions)
-        }
-    }
-
     fn too_large(&self, key: u64) -> bool {
-        match &self.oversized {
-            Some(oversized) => oversized.contains(&key),
-            None => self.every_member.len_of(key) > MAX_BLOCK,
-        }
+        self.every_member.len_of(key) > MAX_BLOCK
     }
 
     /// The pairs of one registry's records (`registry_idx`) with the indexed members, and
-    /// how many record keys hit a block too large to compare. Every member of the roll
-    /// counts towards a block's size, so a shard skips exactly the blocks a whole run skips.
+    /// how many record keys hit a block too large to compare.
     pub fn probe(
         &self,
         registry_idx: usize,
@@ -335,35 +295,17 @@ mod tests {
     }
 
     #[test]
-    fn oversized_finds_the_keys_shared_by_more_than_max_block() {
-        let keys: Vec<u64> = (0..=MAX_BLOCK).map(|_| 7).chain([3; MAX_BLOCK]).collect();
-        assert_eq!(oversized(keys), HashSet::from([7]));
-    }
-
-    #[test]
-    fn an_index_of_part_of_the_roll_skips_the_blocks_the_whole_roll_makes_too_large() {
+    fn a_block_larger_than_max_block_is_skipped_and_counted() {
         let (roll, records) = roll_and_records();
         let no_regions = vec![None; roll.len()];
-        let rule = BlockingRule::BirthName;
-        let whole = RuleIndex::new(rule, &roll, &no_regions);
-        let (whole_pairs, whole_skipped) = whole.probe(0, &records, &[None; 3]);
-        assert_eq!(whole_skipped, 1, "the 王芳 block is too large");
-        // Every third member, as a shard holds them, numbered within the shard.
-        let part: Vec<usize> = (0..roll.len()).step_by(3).collect();
-        let part_roll: Vec<Person> = part.iter().map(|&m| roll[m].clone()).collect();
-        let oversized = oversized(keys_of(rule, &roll, &no_regions));
-        let index = RuleIndex::of_part(rule, &part_roll, &no_regions[..part.len()], oversized);
+        let index = RuleIndex::new(BlockingRule::BirthName, &roll, &no_regions);
         let (pairs, skipped) = index.probe(0, &records, &[None; 3]);
-        assert_eq!(skipped, whole_skipped);
-        let renumbered: Vec<Candidate> = pairs.iter().map(|&(r, j, m)| (r, j, part[m])).collect();
-        let expected: Vec<Candidate> = whole_pairs
-            .into_iter()
-            .filter(|&(_, _, m)| m % 3 == 0)
-            .collect();
-        assert!(!expected.is_empty());
-        assert_eq!(renumbered, expected);
-        // Without the whole roll's block sizes, the part alone (200 of the 600) would compare.
-        let alone = RuleIndex::new(rule, &part_roll, &no_regions[..part.len()]);
-        assert_eq!(alone.probe(0, &records, &[None; 3]).1, 0);
+        assert_eq!(skipped, 1, "the 王芳 block is too large");
+        // 李明 (born on the 2nd) and 李强 (the 3rd) each meet their own namesakes only.
+        assert!(!pairs.is_empty());
+        assert!(pairs.iter().all(|&(_, record, member)| {
+            roll[member].name.key == records[record].name.key
+                && roll[member].birth_date == records[record].birth_date
+        }));
     }
 }

@@ -33,7 +33,7 @@ pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
 pub use namesakes::NameBirthCensus;
 pub use pieces::{PieceLinker, RegistryPiece};
-pub use shard::{LinkedRecords, RollCensus, ScoredPairs, Shard};
+pub use shard::{LinkedRecords, ScoredPairs, Shard};
 
 /// How a pair was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -139,10 +139,11 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
         .zip(&normalized.registries)
         .enumerate()
     {
+        let numbers: Vec<usize> = (0..registry.records.len()).collect();
         linker.link(RegistryPiece {
             registry_idx,
             source: registry.source,
-            first_record: 0,
+            numbers: &numbers,
             records: &registry.records,
             persons,
         });

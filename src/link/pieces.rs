@@ -11,10 +11,10 @@ use rayon::prelude::*;
 
 use super::block::{self, Candidate};
 use super::key_index::KeyIndex;
-use super::shard::{fnv1a64, RollCensus, ScoredPairs};
+use super::shard::ScoredPairs;
 use super::{
-    id_order, keep_possible, member_sides, model, name_u, record_sides, roll_name_u,
-    with_missing_id_prior, IdCounts, Levels, Side,
+    id_order, keep_possible, member_sides, model, record_sides, roll_name_u, with_missing_id_prior,
+    IdCounts, Levels, Side,
 };
 use crate::config::{LinkParameters, LinkSpec};
 use crate::ingest::{RegistryRecord, RollMember};
@@ -36,8 +36,9 @@ pub struct RegistryPiece<'p> {
     /// The registry's place among the run's (`Ingested::registries`).
     pub registry_idx: usize,
     pub source: Source,
-    /// The number, in its registry, of the piece's first record.
-    pub first_record: usize,
+    /// Each record's number in its registry (ascending; the same in every run, shard and
+    /// merge of the same inputs, whatever the pieces' size).
+    pub numbers: &'p [usize],
     pub records: &'p [RegistryRecord],
     pub persons: &'p [Person],
 }
@@ -49,8 +50,6 @@ pub struct PieceLinker<'a> {
     indexes: Vec<block::RuleIndex>,
     by_id: KeyIndex,
     name_u: Vec<Option<f64>>,
-    /// Per member held, their place on the whole roll (a shard holds some of it).
-    member_numbers: Option<Vec<usize>>,
     /// Counts of every piece and, under fixed parameters, the pairs scoring as possible.
     scored: ScoredPairs,
     /// The source of each registry seen, by index.
@@ -104,48 +103,11 @@ impl<'a> PieceLinker<'a> {
             indexes,
             by_id: super::exact::index_members(persons),
             name_u: roll_name_u(persons),
-            member_numbers: None,
             scored: ScoredPairs::empty(spec),
             sources: Vec::new(),
             scoring,
             members,
         }
-    }
-
-    /// For a shard's members (`roll`, `persons`), who are members `member_numbers` of the
-    /// whole roll that `census` counted. `None` when the pipeline has no `[link] parameters`
-    /// (a model trained on one shard would differ from the whole run's).
-    pub fn part(
-        roll: &'a [RollMember],
-        persons: &'a [Person],
-        spec: &LinkSpec,
-        census: RollCensus,
-        member_numbers: Vec<usize>,
-    ) -> Option<Self> {
-        let parameters = spec.parameters.clone()?;
-        let members = member_sides(roll, persons);
-        let regions: Vec<Option<&str>> = members.iter().map(|m| m.region).collect();
-        let (rules, keys, name_counts, roll_size) = census.into_parts();
-        let indexes = rules
-            .into_iter()
-            .zip(keys)
-            .map(|(rule, keys)| {
-                block::RuleIndex::of_part(rule, persons, &regions, block::oversized(keys))
-            })
-            .collect();
-        Some(PieceLinker {
-            indexes,
-            by_id: super::exact::index_members(persons),
-            name_u: name_u(persons, roll_size, &|key| name_counts[key]),
-            member_numbers: Some(member_numbers),
-            scored: ScoredPairs::empty(spec),
-            sources: Vec::new(),
-            scoring: Scoring::Fixed {
-                parameters,
-                possible_probability: spec.possible_probability,
-            },
-            members,
-        })
     }
 
     /// Links one piece. Returns the positions, in the piece, of the records that may link:
@@ -177,16 +139,8 @@ impl<'a> PieceLinker<'a> {
         let levels = levels_of(&blocked.candidates);
         let counts = ScoredPairs::counts_of(&blocked);
         let mut linked: Vec<usize> = exact.iter().map(|&(record_idx, _)| record_idx).collect();
-        let number = |member_idx: usize| match &self.member_numbers {
-            Some(numbers) => numbers[member_idx],
-            None => member_idx,
-        };
         let global = |(registry_idx, record_idx, member_idx): Candidate| {
-            (
-                registry_idx,
-                piece.first_record + record_idx,
-                number(member_idx),
-            )
+            (registry_idx, piece.numbers[record_idx], member_idx)
         };
         match &mut self.scoring {
             Scoring::Fixed {
@@ -373,9 +327,32 @@ impl RandomPairs {
     }
 }
 
+/// FNV-1a 64: fixed by its definition, unlike Rust's `DefaultHasher`, so a hash means the
+/// same on every machine and version.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
 /// The finaliser of `SplitMix64`: spreads a hash's bits over all 64.
 fn mix(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv_matches_its_published_test_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
+    }
 }

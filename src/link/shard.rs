@@ -1,12 +1,13 @@
-//! Sharded linking for clusters. A shard links the roll members of its households against
-//! every registry record, one piece of a registry at a time, and keeps the blocked pairs
-//! that scored as at least possible; `merge` collects those pairs and makes every decision
-//! that spans members (one member per record, one death per member) over all of them at
-//! once, so N shards give exactly what one process gives.
+//! Sharded linking for clusters. The registries, which dwarf the roll, are what shards
+//! split: every shard reads the roll and indexes it, and links the registry pieces that are
+//! its own; `merge` collects the pairs and makes every decision that spans records or
+//! members (one member per record, one death per member) over all of them at once, so N
+//! shards give exactly what one process gives.
 //!
-//! The partition is by household: FNV-1a 64 of the `household_id` text (UTF-8) modulo N.
-//! FNV is fixed by its definition, unlike Rust's `DefaultHasher`, so a shard means the same
-//! households on every machine and version.
+//! The partition is by piece: each registry is cut into pieces of `--piece-rows` rows, file
+//! by file, and the pieces are numbered over all registries in the pipeline's order; shard
+//! K of N links the pieces whose number is K modulo N. A record is named by its number in
+//! its registry (rows of earlier files plus its row), which no piece size changes.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -14,13 +15,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use std::collections::HashMap;
-
-use super::block::{self, Blocked, Candidate};
-use super::{exact, key_index, member_regions};
+use super::block::{Blocked, Candidate};
+use super::{exact, key_index};
 use crate::config::LinkSpec;
-use crate::ingest::RollMember;
-use crate::model::BlockingRule;
 use crate::normalize::Person;
 
 /// Shard `index` of `count` (0-based, as Kubernetes' `JOB_COMPLETION_INDEX`).
@@ -34,9 +31,9 @@ impl Shard {
     /// The whole roll as one shard.
     pub const ALL: Shard = Shard { index: 0, count: 1 };
 
-    /// Whether this shard links the members of `household_id`.
-    pub fn holds(self, household_id: &str) -> bool {
-        fnv1a64(household_id.as_bytes()) % u64::from(self.count) == u64::from(self.index)
+    /// Whether this shard links registry piece number `piece` (counted over all registries).
+    pub fn takes(self, piece: usize) -> bool {
+        piece % self.count as usize == self.index as usize
     }
 }
 
@@ -59,15 +56,6 @@ impl FromStr for Shard {
         }
         Ok(Shard { index, count })
     }
-}
-
-pub(super) fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &byte in bytes {
-        hash ^= u64::from(byte);
-        hash = hash.wrapping_mul(0x0100_0000_01b3);
-    }
-    hash
 }
 
 /// What a shard's linking produced: the blocked pairs of its members that scored at least
@@ -152,61 +140,10 @@ impl ScoredPairs {
                 *merged.proposed_per_rule.entry(rule).or_default() += n;
             }
             merged.compared += shard.compared;
-            merged.skipped_blocks = shard.skipped_blocks;
+            merged.skipped_blocks += shard.skipped_blocks;
         }
         merged.pairs.sort_unstable();
         merged
-    }
-}
-
-/// What a shard must know of the whole roll while it keeps only its own households'
-/// members: how many members there are, how common each name key is (for the u of an exact
-/// name) and, per blocking rule, every member's keys (to find the blocks too large to
-/// compare). Counted piece by piece as the roll is read.
-pub struct RollCensus {
-    rules: Vec<BlockingRule>,
-    members: usize,
-    name_counts: HashMap<String, usize>,
-    keys: Vec<Vec<u64>>,
-}
-
-impl RollCensus {
-    pub fn new(spec: &LinkSpec) -> RollCensus {
-        RollCensus {
-            rules: spec.blocking.clone(),
-            members: 0,
-            name_counts: HashMap::new(),
-            keys: vec![Vec::new(); spec.blocking.len()],
-        }
-    }
-
-    /// Members counted so far.
-    pub fn members(&self) -> usize {
-        self.members
-    }
-
-    /// The rules, each rule's keys, the name-key counts and the members counted.
-    pub(super) fn into_parts(
-        self,
-    ) -> (
-        Vec<BlockingRule>,
-        Vec<Vec<u64>>,
-        HashMap<String, usize>,
-        usize,
-    ) {
-        (self.rules, self.keys, self.name_counts, self.members)
-    }
-
-    /// Counts the next piece of the roll (`persons` parallel to `roll`).
-    pub fn count(&mut self, roll: &[RollMember], persons: &[Person]) {
-        self.members += roll.len();
-        for person in persons {
-            *self.name_counts.entry(person.name.key.clone()).or_default() += 1;
-        }
-        let regions = member_regions(roll, persons);
-        for (rule, keys) in self.rules.iter().zip(&mut self.keys) {
-            keys.extend(block::keys_of(*rule, persons, &regions));
-        }
     }
 }
 
@@ -266,20 +203,15 @@ mod tests {
     }
 
     #[test]
-    fn every_household_is_in_exactly_one_shard() {
+    fn every_piece_is_taken_by_exactly_one_shard_in_turn() {
         for count in [1, 3, 8] {
-            let mut sizes = vec![0usize; count as usize];
-            for h in 0..3000 {
-                let id = format!("H{h:06}");
-                let holders: Vec<u32> = (0..count)
-                    .filter(|&index| Shard { index, count }.holds(&id))
+            for piece in 0..50 {
+                let takers: Vec<u32> = (0..count)
+                    .filter(|&index| Shard { index, count }.takes(piece))
                     .collect();
-                assert_eq!(holders.len(), 1, "{id} in {holders:?}");
-                sizes[holders[0] as usize] += 1;
+                assert_eq!(takers.len(), 1, "piece {piece} of {count}: {takers:?}");
+                assert_eq!(takers[0] as usize, piece % count as usize);
             }
-            // The hash spreads households evenly enough that no shard is idle.
-            let smallest = *sizes.iter().min().unwrap();
-            assert!(smallest * count as usize > 3000 / 2, "{sizes:?}");
         }
     }
 
@@ -296,12 +228,5 @@ mod tests {
             scored.pairs,
             [(0, 4, 1), (1, 1, 0), (1, 3, 3), (1, 3, 5), (2, 0, 0)]
         );
-    }
-
-    #[test]
-    fn fnv_matches_its_published_test_vectors() {
-        assert_eq!(fnv1a64(b""), 0xcbf2_9ce4_8422_2325);
-        assert_eq!(fnv1a64(b"a"), 0xaf63_dc4c_8601_ec8c);
-        assert_eq!(fnv1a64(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }

@@ -14,7 +14,7 @@ use super::{files, tables, OutputError};
 use crate::link::{ScoredPairs, Shard};
 
 /// Names the layout of a shard directory; `merge` refuses any other.
-pub const SHARD_FORMAT: &str = "rollcheck-shard/1";
+pub const SHARD_FORMAT: &str = "rollcheck-shard/2";
 
 const PAIR_COLUMNS: [&str; 3] = ["registry_idx", "record_idx", "member_idx"];
 
@@ -27,7 +27,11 @@ pub struct ShardManifest {
     pub as_of: String,
     pub pipeline_sha256: String,
     pub shard: Shard,
-    pub households: usize,
+    /// Registry rows a piece holds: every shard of a set must cut the registries alike.
+    pub piece_rows: usize,
+    /// Registry pieces this shard linked, of all the registries' pieces.
+    pub pieces_linked: usize,
+    pub pieces: usize,
     pub pairs: usize,
     pub proposed_per_rule: BTreeMap<String, usize>,
     pub compared: usize,

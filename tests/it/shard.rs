@@ -211,6 +211,13 @@ fn merge_refuses_incomplete_mixed_or_foreign_shards() {
         err.contains("shard 1/2, but the other shards are of 3"),
         "{err}"
     );
+    // Shards that cut the registries into pieces of other sizes would miss or repeat rows.
+    let small_pieces = run_shards(&county, 3, 97);
+    let err = merge(&[three[0].clone(), three[1].clone(), small_pieces[2].clone()]);
+    assert!(
+        err.contains("pieces of 97 rows") && err.contains("same --piece-rows"),
+        "{err}"
+    );
     let err = merge(std::slice::from_ref(&county.data));
     assert!(err.contains("shard.json"), "{err}");
     // Same shards, another as-of date: another run.
