@@ -256,7 +256,7 @@ pub fn load_registry_in_pieces(
 /// (with the number of their file among the source's files) in pieces of at most
 /// `rows_per_piece` rows; unusable rows go to `quarantine`. Returns one input record per
 /// file, with rows read, used and quarantined.
-fn read_source_in_pieces<T>(
+fn read_source_in_pieces<T: Send>(
     source: Source,
     spec: &SourceSpec,
     base: &Path,
@@ -314,7 +314,7 @@ struct SourceFile<'a> {
 }
 
 /// One file of a source, read on its own terms (format, encoding, headers, sheet).
-fn read_file_in_pieces<T>(
+fn read_file_in_pieces<T: Send>(
     file: &SourceFile,
     rows_per_piece: usize,
     parse: ParseRow<T>,
@@ -622,9 +622,11 @@ fn column_index(
     Ok(index)
 }
 
-type ParseRow<'a, T> = &'a dyn Fn(&Fields) -> Result<T, RowProblem>;
+type ParseRow<'a, T> = &'a (dyn Fn(&Fields) -> Result<T, RowProblem> + Sync);
 
-fn parse_rows<T>(
+/// Types a piece's rows, in parallel (a province's registries are tens of millions of rows),
+/// keeping row order; unusable rows go to `quarantine` in row order.
+fn parse_rows<T: Send>(
     file: &SourceFile,
     table: &RawTable,
     index: &[(&'static str, usize)],
@@ -632,14 +634,23 @@ fn parse_rows<T>(
     parse: ParseRow<T>,
     quarantine: &mut Vec<QuarantinedRow>,
 ) -> Vec<T> {
+    use rayon::prelude::*;
+    let id_prefix = file.id_prefix;
+    let results: Vec<Result<T, RowProblem>> = table
+        .rows
+        .par_iter()
+        .map(|row| {
+            let fields = Fields {
+                row,
+                index,
+                id_prefix,
+            };
+            row_problem(row).map_or_else(|| parse(&fields), Err)
+        })
+        .collect();
     let mut parsed = Vec::with_capacity(table.rows.len());
-    for row in &table.rows {
-        let fields = Fields {
-            row,
-            index,
-            id_prefix: file.id_prefix,
-        };
-        match row_problem(row).map_or_else(|| parse(&fields), Err) {
+    for (row, result) in table.rows.iter().zip(results) {
+        match result {
             Ok(value) => parsed.push(value),
             Err(problem) => quarantine.push(QuarantinedRow {
                 source: file.source,

@@ -171,12 +171,13 @@ pub fn decide_scored(
     scored: &ScoredPairs,
     census: &NameBirthCensus,
 ) -> Links {
+    let started = std::time::Instant::now();
     let linker = Linker::new(ingested, normalized);
     let exact_pairs = exact::pairs(normalized, &linker.by_id);
     let exact_levels: Vec<Levels> = linker.levels_of(&exact_pairs);
     let levels: Vec<Levels> = linker.levels_of(&scored.pairs);
     let possible = linker.keep_possible(spec, &parameters, &scored.pairs, &levels);
-    linker.decide(
+    let links = linker.decide(
         spec,
         parameters,
         &exact_pairs,
@@ -184,7 +185,9 @@ pub fn decide_scored(
         possible,
         scored,
         census,
-    )
+    );
+    tracing::debug!(seconds = started.elapsed().as_secs_f64(), "pairs decided");
+    links
 }
 
 /// What every way of linking shares: the comparable sides, the roll's ID index and name

@@ -82,6 +82,7 @@ impl<'a> PieceLinker<'a> {
     /// For the whole roll (`persons` parallel to `roll`): trains on the run's pieces unless
     /// the pipeline fixes `[link] parameters`.
     pub fn whole(roll: &'a [RollMember], persons: &'a [Person], spec: &LinkSpec) -> Self {
+        let started = std::time::Instant::now();
         let members = member_sides(roll, persons);
         let regions: Vec<Option<&str>> = members.iter().map(|m| m.region).collect();
         let indexes = spec
@@ -99,7 +100,7 @@ impl<'a> PieceLinker<'a> {
                 ..Training::default()
             })),
         };
-        PieceLinker {
+        let linker = PieceLinker {
             indexes,
             by_id: super::exact::index_members(persons),
             name_u: roll_name_u(persons),
@@ -107,13 +108,20 @@ impl<'a> PieceLinker<'a> {
             sources: Vec::new(),
             scoring,
             members,
-        }
+        };
+        tracing::debug!(
+            members = persons.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "roll indexed"
+        );
+        linker
     }
 
     /// Links one piece. Returns the positions, in the piece, of the records that may link:
     /// those sharing a valid ID with a member and those in a pair worth deciding (under
     /// fixed parameters) or in any blocked pair (while training), ascending.
     pub fn link(&mut self, piece: RegistryPiece) -> Vec<usize> {
+        let started = std::time::Instant::now();
         if self.sources.len() <= piece.registry_idx {
             self.sources.resize(piece.registry_idx + 1, piece.source);
         }
@@ -183,6 +191,13 @@ impl<'a> PieceLinker<'a> {
         }
         linked.sort_unstable();
         linked.dedup();
+        tracing::debug!(
+            source = piece.source.code(),
+            records = piece.records.len(),
+            linked = linked.len(),
+            seconds = started.elapsed().as_secs_f64(),
+            "piece linked"
+        );
         linked
     }
 
@@ -190,6 +205,7 @@ impl<'a> PieceLinker<'a> {
     /// small to learn from) and the blocked pairs scoring at least `possible_probability`
     /// or kept as namesake leads, in pair order.
     pub fn finish(self, spec: &LinkSpec) -> (LinkParameters, ScoredPairs) {
+        let started = std::time::Instant::now();
         let mut scored = self.scored;
         let parameters = match self.scoring {
             Scoring::Fixed { parameters, .. } => parameters,
@@ -226,6 +242,12 @@ impl<'a> PieceLinker<'a> {
             }
         };
         scored.pairs.sort_unstable();
+        tracing::debug!(
+            pairs = scored.pairs.len(),
+            compared = scored.compared,
+            seconds = started.elapsed().as_secs_f64(),
+            "pieces finished (model trained or fixed)"
+        );
         (parameters, scored)
     }
 }
