@@ -351,18 +351,27 @@ fn with_missing_id_prior(
     if missing_pairs < 1.0 {
         return parameters;
     }
-    let missing: Vec<(usize, &Levels)> = candidates
-        .iter()
-        .zip(levels)
-        .filter(|(_, l)| l.id == IdLevel::Missing)
-        .map(|((_, _, member_idx), l)| (*member_idx, l))
-        .collect();
+    // Millions of such pairs share a few thousand (levels, name frequency) groups: weigh
+    // each group once per round, in a fixed order so the sum is the same every run.
+    let mut groups: BTreeMap<(u64, Option<u64>), (Levels, usize)> = BTreeMap::new();
+    for ((_, _, member_idx), l) in candidates.iter().zip(levels) {
+        if l.id == IdLevel::Missing {
+            // `Identical` and `Normalized` names share a level but not a weight.
+            let key =
+                model::packed_person_levels(*l) << 1 | u64::from(l.name == NameLevel::Normalized);
+            let name_u = name_u_of(*member_idx).map(f64::to_bits);
+            groups.entry((key, name_u)).or_insert((*l, 0)).1 += 1;
+        }
+    }
     let mut lambda = parameters.lambda;
     for _ in 0..50 {
         parameters.lambda_missing_id = Some(lambda);
-        let expected: f64 = missing
-            .par_iter()
-            .map(|(member_idx, l)| parameters.weigh(l, name_u_of(*member_idx)).probability)
+        #[allow(clippy::cast_precision_loss)]
+        let expected: f64 = groups
+            .iter()
+            .map(|((_, name_u), (l, n))| {
+                *n as f64 * parameters.weigh(l, name_u.map(f64::from_bits)).probability
+            })
             .sum();
         let next = (expected / missing_pairs).max(1e-15);
         let settled = (next - lambda).abs() <= lambda * 1e-6;

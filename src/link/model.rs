@@ -114,14 +114,26 @@ pub struct Weights {
 /// The level indices of a person comparison, in `PERSON` order. A name written in
 /// traditional characters, with spaces or another middle dot is the same name: it weighs as
 /// an identical one (explanations still show which it was).
+/// `person_levels` packed into one number, four bits a field, first field highest: ordered
+/// as the vectors are, and with no allocation (for counting millions of pairs).
+pub fn packed_person_levels(levels: Levels) -> u64 {
+    person_levels_array(levels)
+        .iter()
+        .fold(0, |packed, &level| (packed << 4) | level as u64)
+}
+
 pub fn person_levels(levels: Levels) -> Vec<usize> {
+    person_levels_array(levels).to_vec()
+}
+
+fn person_levels_array(levels: Levels) -> [usize; 5] {
     let name = match levels.name {
         NameLevel::Identical | NameLevel::Normalized => 0,
         NameLevel::SameReading => 1,
         NameLevel::OneCharDiff => 2,
         NameLevel::Different => 3,
     };
-    vec![
+    [
         levels.id.index(),
         name,
         levels.birth_date.index(),
@@ -293,20 +305,43 @@ impl LinkParameters {
     /// that merely share the blocking key for the match class.
     #[must_use]
     pub fn fit_m(
-        mut self,
+        self,
         shape: &Shape,
         candidates: &[Vec<usize>],
         total_pairs: f64,
         initial_lambda: f64,
         max_iterations: usize,
     ) -> LinkParameters {
-        if candidates.len() < MIN_PAIRS_TO_TRAIN || total_pairs < 1.0 {
+        self.fit_m_patterns(
+            shape,
+            &patterns(candidates),
+            total_pairs,
+            initial_lambda,
+            max_iterations,
+        )
+    }
+
+    /// `fit_m` on the candidates' distinct comparison vectors with their counts, in
+    /// ascending order of vector (what `fit_m` makes of its pairs), for a caller that
+    /// counts them without holding a vector per pair.
+    #[must_use]
+    pub fn fit_m_patterns(
+        mut self,
+        shape: &Shape,
+        patterns: &[Pattern],
+        total_pairs: f64,
+        initial_lambda: f64,
+        max_iterations: usize,
+    ) -> LinkParameters {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let candidates = patterns.iter().map(|(_, n)| *n).sum::<f64>() as usize;
+        if candidates < MIN_PAIRS_TO_TRAIN || total_pairs < 1.0 {
             return self;
         }
         let every_field = vec![true; shape.n_levels.len()];
         let fit = self.em(
             shape,
-            &patterns(candidates),
+            patterns,
             &every_field,
             true,
             initial_lambda,
@@ -314,7 +349,7 @@ impl LinkParameters {
         );
         self.m = fit.m;
         self.em_iterations = fit.iterations;
-        self.with_candidate_share(fit.lambda, candidates.len(), total_pairs)
+        self.with_candidate_share(fit.lambda, candidates, total_pairs)
     }
 
     /// Fits m by EM one blocking rule at a time, as Splink's training sessions do. Among the
@@ -467,7 +502,7 @@ impl LinkParameters {
 }
 
 /// A comparison vector (one level per field) and how many pairs show it.
-type Pattern = (Vec<usize>, f64);
+pub type Pattern = (Vec<usize>, f64);
 
 /// The distinct comparison vectors of `pairs`, in order, with their counts. EM needs
 /// nothing more, and a million pairs show a few hundred vectors, so each EM iteration costs

@@ -5,7 +5,7 @@
 //! dropped. So a run's memory is the roll plus one piece plus what links, whatever the
 //! registries' size.
 
-use std::collections::BinaryHeap;
+use std::collections::{BTreeMap, BinaryHeap};
 
 use rayon::prelude::*;
 
@@ -258,19 +258,40 @@ fn train(training: &Training, members: usize) -> LinkParameters {
     if members < MIN_MEMBERS_TO_TRAIN {
         return defaults;
     }
-    let pairs: Vec<Vec<usize>> = training
+    // Millions of pairs show a few hundred distinct vectors: count those, in the order
+    // `fit_m` takes them, without a vector per pair.
+    let counts = training
         .exact_levels
-        .iter()
-        .chain(&training.levels)
-        .map(|l| model::person_levels(*l))
+        .par_iter()
+        .chain(training.levels.par_iter())
+        .fold(
+            BTreeMap::new,
+            |mut counts: BTreeMap<u64, (Levels, usize)>, levels| {
+                counts
+                    .entry(model::packed_person_levels(*levels))
+                    .or_insert((*levels, 0))
+                    .1 += 1;
+                counts
+            },
+        )
+        .reduce(BTreeMap::new, |mut a, b| {
+            for (key, (levels, n)) in b {
+                a.entry(key).or_insert((levels, 0)).1 += n;
+            }
+            a
+        });
+    #[allow(clippy::cast_precision_loss)]
+    let patterns: Vec<model::Pattern> = counts
+        .into_values()
+        .map(|(levels, n)| (model::person_levels(levels), n as f64))
         .collect();
     #[allow(clippy::cast_precision_loss)]
     let total_pairs = members as f64 * training.records as f64;
     defaults
         .with_u_from(&model::PERSON, &training.random.levels())
-        .fit_m(
+        .fit_m_patterns(
             &model::PERSON,
-            &pairs,
+            &patterns,
             total_pairs,
             // Most candidates share a valid ID and are matches; EM starts from a modest share.
             0.1,
