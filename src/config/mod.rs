@@ -706,12 +706,6 @@ pub enum ComparisonKind {
     Exact,
     /// Exact, then Jaro–Winkler similarity at or above each of `levels` (descending).
     String,
-    /// `string`, with Jaro–Winkler over the values' UTF-8 bytes rather than their
-    /// characters, as `DuckDB`'s `jaro_winkler_similarity` (and so a Splink model) computes
-    /// it: for reproducing such a model level for level. Over bytes, Chinese characters
-    /// that share lead bytes look alike by accident (陈大文/陳大文: 0.94, against 0.78 over
-    /// characters); the `name` kind compares Chinese names on purpose.
-    StringBytes,
     /// Equal, one of year/month/day off, day and month swapped, different.
     Date,
     /// Equal, then |a − b| at or below each of `levels` (ascending).
@@ -831,7 +825,7 @@ fn resolve_comparison(
         return None;
     };
     let levels = raw.levels.unwrap_or_else(|| match raw.kind {
-        ComparisonKind::String | ComparisonKind::StringBytes => vec![0.92, 0.8],
+        ComparisonKind::String => vec![0.92, 0.8],
         ComparisonKind::Numeric => vec![1.0],
         ComparisonKind::Edits => vec![1.0, 2.0],
         ComparisonKind::Exact
@@ -841,7 +835,7 @@ fn resolve_comparison(
         | ComparisonKind::Name => Vec::new(),
     });
     let ordered = match raw.kind {
-        ComparisonKind::String | ComparisonKind::StringBytes => {
+        ComparisonKind::String => {
             levels.windows(2).all(|w| w[0] > w[1]) && levels.iter().all(|l| (0.0..=1.0).contains(l))
         }
         ComparisonKind::Numeric | ComparisonKind::Edits => {
@@ -855,7 +849,7 @@ fn resolve_comparison(
     };
     if !ordered {
         problems.push(format!(
-            "{key}.levels: string and string_bytes levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact, date, id_number, masked_id and name take none"
+            "{key}.levels: string levels are descending similarities in [0, 1], numeric and edits levels ascending distances; exact, date, id_number, masked_id and name take none"
         ));
     }
     Some(Comparison {

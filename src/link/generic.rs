@@ -86,7 +86,6 @@ fn prepare(comparison: &Comparison, column: &EncodedColumn) -> Prepared {
     match comparison.kind {
         ComparisonKind::Exact
         | ComparisonKind::String
-        | ComparisonKind::StringBytes
         | ComparisonKind::Edits
         | ComparisonKind::IdNumber
         | ComparisonKind::MaskedId => Prepared::Text,
@@ -104,18 +103,6 @@ fn prepare(comparison: &Comparison, column: &EncodedColumn) -> Prepared {
     }
 }
 
-/// A value's UTF-8 bytes, as `strsim`'s generic Jaro–Winkler takes a sequence.
-struct Bytes<'a>(&'a [u8]);
-
-impl<'a> IntoIterator for &Bytes<'a> {
-    type Item = &'a u8;
-    type IntoIter = std::slice::Iter<'a, u8>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.iter()
-    }
-}
-
 /// Level names of a comparison, best first, `missing` last.
 fn level_names(comparison: &Comparison) -> Vec<String> {
     let mut names = vec![match comparison.kind {
@@ -124,10 +111,9 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
         | ComparisonKind::IdNumber
         | ComparisonKind::MaskedId
         | ComparisonKind::Name => "equal".to_string(),
-        ComparisonKind::Exact
-        | ComparisonKind::String
-        | ComparisonKind::StringBytes
-        | ComparisonKind::Edits => "exact".to_string(),
+        ComparisonKind::Exact | ComparisonKind::String | ComparisonKind::Edits => {
+            "exact".to_string()
+        }
     }];
     match comparison.kind {
         ComparisonKind::String => names.extend(
@@ -135,12 +121,6 @@ fn level_names(comparison: &Comparison) -> Vec<String> {
                 .levels
                 .iter()
                 .map(|t| format!("jaro_winkler>={t}")),
-        ),
-        ComparisonKind::StringBytes => names.extend(
-            comparison
-                .levels
-                .iter()
-                .map(|t| format!("jaro_winkler_bytes>={t}")),
         ),
         ComparisonKind::Numeric => {
             names.extend(comparison.levels.iter().map(|t| format!("within_{t}")));
@@ -205,12 +185,8 @@ fn level(
         Prepared::Text => {
             let (a, b) = (column.values[a].as_str(), column.values[b].as_str());
             match comparison.kind {
-                ComparisonKind::String | ComparisonKind::StringBytes => {
-                    let similarity = if comparison.kind == ComparisonKind::String {
-                        strsim::jaro_winkler(a, b)
-                    } else {
-                        strsim::generic_jaro_winkler(&Bytes(a.as_bytes()), &Bytes(b.as_bytes()))
-                    };
+                ComparisonKind::String => {
+                    let similarity = strsim::jaro_winkler(a, b);
                     comparison
                         .levels
                         .iter()
@@ -706,33 +682,6 @@ mod tests {
         assert_eq!(
             levels_of(&comparison, &["110105194912310021"; 5], &right),
             ["exact", "edits<=1", "edits<=2", "different", "missing"]
-        );
-    }
-
-    #[test]
-    fn string_bytes_levels_score_utf8_bytes_as_duckdb_does() {
-        let levels = |kind| Comparison {
-            levels: vec![0.92, 0.8],
-            ..comparison(kind)
-        };
-        let right = [Some("陳大文"), Some("martha")];
-        // Over characters the traditional form shares two of three; over bytes it shares
-        // the lead bytes of all three (DuckDB: 0.94). Latin text scores alike either way.
-        assert_eq!(
-            levels_of(
-                &levels(ComparisonKind::String),
-                &["陈大文", "marhta"],
-                &right
-            ),
-            ["different", "jaro_winkler>=0.92"]
-        );
-        assert_eq!(
-            levels_of(
-                &levels(ComparisonKind::StringBytes),
-                &["陈大文", "marhta"],
-                &right
-            ),
-            ["jaro_winkler_bytes>=0.92", "jaro_winkler_bytes>=0.92"]
         );
     }
 }
