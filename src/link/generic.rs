@@ -386,15 +386,19 @@ pub fn link_tables(
                 .collect()
         })
         .collect();
-    let parameters = LinkParameters::uniform(&shape, 1e-4)
-        .with_u_from(&shape, &random)
-        .fit_m_by_rule(
-            &shape,
-            &candidate_levels,
-            &rule_fields,
-            total_pairs,
-            EM_ITERATIONS,
-        );
+    let mut parameters = LinkParameters::uniform(&shape, 1e-4).with_u_from(&shape, &random);
+    for (field, (comparison, column)) in job.comparisons.iter().zip(&columns).enumerate() {
+        if let Some(u) = exact_u(comparison, column) {
+            set_first_u(&mut parameters.u[field], u, shape.missing[field]);
+        }
+    }
+    let parameters = parameters.fit_m_by_rule(
+        &shape,
+        &candidate_levels,
+        &rule_fields,
+        total_pairs,
+        EM_ITERATIONS,
+    );
     lap("trained (u from random pairs, m by EM)");
 
     let frequencies = term_frequencies(job, &columns);
@@ -458,6 +462,67 @@ fn term_frequencies(job: &LinkJob, columns: &[EncodedColumn]) -> Vec<(usize, Vec
             (field, u_by_left_row)
         })
         .collect()
+}
+
+/// The u of a comparison's first level, where that level is "the folded values are equal":
+/// the chance that a random left row and a random right row (both with a value) agree,
+/// from every value's frequency on each side. Random pairs see an agreement as rare as a
+/// birth date's (one pair in 25,000) only a few times in a hundred thousand, and that
+/// noise moves every score; the frequencies give it exactly.
+fn exact_u(comparison: &Comparison, column: &EncodedColumn) -> Option<f64> {
+    if !matches!(
+        comparison.kind,
+        ComparisonKind::Exact
+            | ComparisonKind::String
+            | ComparisonKind::Edits
+            | ComparisonKind::Date
+    ) {
+        return None;
+    }
+    let count = |codes: &[u32]| {
+        let mut counts = vec![0_u64; column.values.len()];
+        for &code in codes.iter().filter(|&&c| c != MISSING) {
+            counts[code as usize] += 1;
+        }
+        counts
+    };
+    let (left, right) = (count(&column.left), count(&column.right));
+    let (n_left, n_right): (u64, u64) = (left.iter().sum(), right.iter().sum());
+    if n_left == 0 || n_right == 0 {
+        return None;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let agreeing = left
+        .iter()
+        .zip(&right)
+        .map(|(l, r)| (l * r) as f64)
+        .sum::<f64>();
+    #[allow(clippy::cast_precision_loss)]
+    let u = agreeing / (n_left as f64 * n_right as f64);
+    // Never zero: a level's weight is log(m / u).
+    Some(u.max(1e-12))
+}
+
+/// Sets the first level's u of one field to `u`, scaling the other non-missing levels so
+/// that the field's u still sums to one.
+fn set_first_u(field: &mut [f64], u: f64, missing: Option<usize>) {
+    let others: f64 = field
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(level, _)| Some(*level) != missing)
+        .map(|(_, u)| u)
+        .sum();
+    if others <= 0.0 {
+        return;
+    }
+    let scale = (1.0 - u) / others;
+    for (level, value) in field.iter_mut().enumerate().skip(1) {
+        if Some(level) != missing {
+            *value *= scale;
+        }
+    }
+    field[0] = u;
 }
 
 /// The comparison indices of a blocking rule's columns.
@@ -544,7 +609,7 @@ fn join_sorted(left: &[(u64, u32)], right: &[(u64, u32)]) -> Vec<(usize, usize)>
 
 #[cfg(test)]
 mod tests {
-    use super::{level, level_names, prepare, EncodedColumn};
+    use super::{exact_u, level, level_names, prepare, set_first_u, EncodedColumn};
     use crate::config::{Comparison, ComparisonKind};
 
     /// A comparison of column `x` as `kind`, without levels.
@@ -683,5 +748,29 @@ mod tests {
             levels_of(&comparison, &["110105194912310021"; 5], &right),
             ["exact", "edits<=1", "edits<=2", "different", "missing"]
         );
+    }
+
+    #[test]
+    fn the_first_levels_u_is_the_chance_two_random_values_agree() {
+        let comparison = comparison(ComparisonKind::Exact);
+        let left = [Some("a"), Some("a"), Some("b"), None];
+        let right = [Some("a"), Some("c"), None];
+        let column = EncodedColumn::encode(comparison.kind, &left, &right);
+        // Of the 3 × 2 pairs with a value on both sides, 2 agree (a, a).
+        let u = exact_u(&comparison, &column).unwrap();
+        assert!((u - 2.0 / 6.0).abs() < 1e-12, "{u}");
+        // A name's first level is not plain equality: no exact u.
+        let name = Comparison {
+            kind: ComparisonKind::Name,
+            ..comparison.clone()
+        };
+        assert!(exact_u(&name, &column).is_none());
+        // The other non-missing levels are scaled so that the field still sums to one.
+        let mut field = vec![0.1, 0.3, 0.6, 0.0];
+        set_first_u(&mut field, 0.5, Some(3));
+        assert!((field[0] - 0.5).abs() < 1e-12);
+        assert!((field[1] - 0.5 * 0.3 / 0.9).abs() < 1e-12);
+        assert!((field.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert!(field[3].abs() < f64::EPSILON);
     }
 }
