@@ -114,7 +114,8 @@ fn evaluate_stages(
     let mut timer = StageTimer::start();
     // A broken SQL rule is a pipeline error before any data is read.
     rules::sql::check(pipeline).map_err(JobError::Rules)?;
-    let (ingested, normalized, mut links) = match linking {
+    // Both ways end with the records held, the pairs worth deciding and the model.
+    let (ingested, normalized, read) = match linking {
         Linking::Whole { rows_per_piece } => {
             read_and_link(pipeline, data_dir, rows_per_piece, progress, &mut timer)?
         }
@@ -139,23 +140,28 @@ fn evaluate_stages(
                 }
                 .into());
             }
-            progress("deciding the shards' pairs");
             let parameters = pipeline
                 .link
                 .parameters
                 .clone()
                 .ok_or(ShardError::NeedsParameters)?;
-            let links = link::decide_scored(
-                &ingested,
-                &normalized,
-                &pipeline.link,
+            let read = Scored {
                 parameters,
-                &scored,
-                &census,
-            );
-            (ingested, normalized, links)
+                pairs: scored,
+                census,
+            };
+            (ingested, normalized, read)
         }
     };
+    progress("deciding the pairs");
+    let mut links = link::decide_scored(
+        &ingested,
+        &normalized,
+        &pipeline.link,
+        read.parameters,
+        &read.pairs,
+        &read.census,
+    );
     labels.apply(&ingested, &mut links);
     timer.lap("link");
     tracing::info!(
@@ -187,6 +193,14 @@ fn evaluate_stages(
     })
 }
 
+/// What linking leaves to decide: the model, the pairs worth deciding (numbered by the
+/// records held) and the name and birth-date counts of every person read.
+struct Scored {
+    parameters: crate::config::LinkParameters,
+    pairs: link::ScoredPairs,
+    census: link::NameBirthCensus,
+}
+
 /// The ingest, normalize and link stages of a whole run, timed: the roll whole, then each
 /// registry a piece at a time, linked and let go (`link::PieceLinker`), holding only the
 /// records that link (`pieces::HeldRegistries`). Memory is the roll's and its indexes, one
@@ -197,7 +211,7 @@ fn read_and_link(
     rows_per_piece: usize,
     progress: Progress,
     timer: &mut StageTimer,
-) -> Result<(Ingested, Normalized, Links), IngestError> {
+) -> Result<(Ingested, Normalized, Scored), IngestError> {
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
     let mut reading = timer.since.elapsed();
@@ -259,21 +273,18 @@ fn read_and_link(
         members,
         registries: held.persons,
     };
-    let links = link::decide_scored(
-        &ingested,
-        &normalized,
-        &pipeline.link,
-        parameters,
-        &scored,
-        &census,
-    );
     linking += started.elapsed();
     timer.record(&[
         ("ingest", reading),
         ("normalize", normalizing),
         ("link", linking),
     ]);
-    Ok((ingested, normalized, links))
+    let scored = Scored {
+        parameters,
+        pairs: scored,
+        census,
+    };
+    Ok((ingested, normalized, scored))
 }
 
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than
