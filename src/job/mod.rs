@@ -262,8 +262,8 @@ fn read_and_link(
     normalizing += pieces_normalizing;
     linking += pieces_linking;
     let started = Instant::now();
-    let (parameters, mut scored) = linker.finish(&pipeline.link);
-    held.keep_linked(&link::LinkedRecords::new(&members), &mut scored);
+    let (parameters, mut scored, worth_holding) = linker.finish(&pipeline.link);
+    held.keep_linked(&worth_holding, &mut scored);
     ingested.roll = roll;
     ingested.registries = held.registries;
     ingested.inputs.extend(inputs);

@@ -142,7 +142,14 @@ impl HeldRegistries {
                 let numbers = &mut self.numbers[registry_idx];
                 *numbers = keep_only(std::mem::take(numbers), &kept);
             }
-            scored.renumber_records(registry_idx, &self.numbers[registry_idx]);
+        }
+        self.renumber(scored);
+    }
+
+    /// Renumbers `scored`'s pairs to the records held (which hold every record they name).
+    pub(super) fn renumber(&self, scored: &mut link::ScoredPairs) {
+        for (registry_idx, numbers) in self.numbers.iter().enumerate() {
+            scored.renumber_records(registry_idx, numbers);
         }
     }
 }

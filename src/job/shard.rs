@@ -108,7 +108,8 @@ pub(super) fn read_linked_records(
             held.hold(registry_idx, &numbers, piece, persons, &kept);
         },
     )?;
-    held.keep_linked(&linked, &mut shards);
+    // Each piece kept only its linked records already.
+    held.renumber(&mut shards);
     ingested.registries = held.registries;
     ingested.inputs.extend(inputs);
     ingested.quarantine.append(&mut quarantine);
@@ -150,11 +151,15 @@ pub fn run_shard(
     progress("matching the roll to this shard's registry pieces");
     let mut quarantine = Vec::new();
     let mut pieces_linked = 0;
+    let pieces = std::cell::Cell::new(0);
     let inputs = each_registry_piece(
         pipeline,
         data_dir,
         rows_per_piece,
-        &|piece| shard.takes(piece),
+        &|piece| {
+            pieces.set(pieces.get() + 1);
+            shard.takes(piece)
+        },
         &mut quarantine,
         &mut |registry_idx, numbers, piece| {
             let persons = normalize::records(&piece);
@@ -168,13 +173,8 @@ pub fn run_shard(
             pieces_linked += 1;
         },
     )?;
-    let (_, scored) = linker.finish(&pipeline.link);
+    let (_, scored, _) = linker.finish(&pipeline.link);
     ingested.roll = roll;
-    // Each file is cut into pieces of its own, an empty one into one empty piece.
-    let pieces: usize = inputs
-        .iter()
-        .map(|input| input.rows_read.div_ceil(rows_per_piece).max(1))
-        .sum();
     ingested.inputs.extend(inputs);
     timer.lap("link");
     ingested.quarantine.append(&mut quarantine);
@@ -188,7 +188,7 @@ pub fn run_shard(
         shard,
         piece_rows: rows_per_piece,
         pieces_linked,
-        pieces,
+        pieces: pieces.get(),
         pairs: scored.pairs.len(),
         proposed_per_rule: scored.proposed_per_rule.clone(),
         compared: scored.compared,

@@ -148,7 +148,7 @@ pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSp
             persons,
         });
     }
-    let (parameters, scored) = linker.finish(spec);
+    let (parameters, scored, _) = linker.finish(spec);
     decide_scored(
         ingested,
         normalized,

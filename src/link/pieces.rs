@@ -11,7 +11,7 @@ use rayon::prelude::*;
 
 use super::block::{self, Candidate};
 use super::key_index::KeyIndex;
-use super::shard::ScoredPairs;
+use super::shard::{LinkedRecords, ScoredPairs};
 use super::{
     id_order, keep_possible, member_sides, model, record_sides, roll_name_u, with_missing_id_prior,
     IdCounts, Levels, Side,
@@ -202,9 +202,9 @@ impl<'a> PieceLinker<'a> {
     }
 
     /// The model (the pipeline's, learned from every piece, or the defaults on a roll too
-    /// small to learn from) and the blocked pairs scoring at least `possible_probability`
-    /// or kept as namesake leads, in pair order.
-    pub fn finish(self, spec: &LinkSpec) -> (LinkParameters, ScoredPairs) {
+    /// small to learn from), the blocked pairs scoring at least `possible_probability` or
+    /// kept as namesake leads, in pair order, and the records worth holding (its ID index).
+    pub fn finish(self, spec: &LinkSpec) -> (LinkParameters, ScoredPairs, LinkedRecords) {
         let started = std::time::Instant::now();
         let mut scored = self.scored;
         let parameters = match self.scoring {
@@ -248,7 +248,7 @@ impl<'a> PieceLinker<'a> {
             seconds = started.elapsed().as_secs_f64(),
             "pieces finished (model trained or fixed)"
         );
-        (parameters, scored)
+        (parameters, scored, LinkedRecords::of_index(self.by_id))
     }
 }
 
@@ -329,14 +329,14 @@ impl RandomPairs {
             Some((largest, _)) if self.kept.len() >= RANDOM_PAIRS => *largest,
             _ => u64::MAX,
         };
-        let source = piece.source.code();
+        let source = fnv1a64(piece.source.code().as_bytes());
         let members_n = self.member_order.len() as u64;
         let mut offered: Vec<(u64, usize, usize)> = piece
             .records
             .par_iter()
             .enumerate()
             .flat_map_iter(|(record_idx, record)| {
-                let base = fnv1a64(source.as_bytes()) ^ mix(fnv1a64(record.record_id.as_bytes()));
+                let base = source ^ mix(fnv1a64(record.record_id.as_bytes()));
                 (0..PAIRS_PER_RECORD).filter_map(move |unit| {
                     let hash = mix(base ^ mix(unit.wrapping_add(0x5EED)));
                     (hash < bound).then(|| {

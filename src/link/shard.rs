@@ -157,9 +157,12 @@ pub struct LinkedRecords {
 impl LinkedRecords {
     /// For the whole roll's `members`.
     pub fn new(members: &[Person]) -> LinkedRecords {
-        LinkedRecords {
-            by_id: exact::index_members(members),
-        }
+        LinkedRecords::of_index(exact::index_members(members))
+    }
+
+    /// From the roll's ID index, built already (`exact::index_members`).
+    pub(super) fn of_index(by_id: key_index::KeyIndex) -> LinkedRecords {
+        LinkedRecords { by_id }
     }
 
     /// The positions, ascending, of the records to hold among `persons` of registry
