@@ -78,6 +78,7 @@ fn comparison_vector(c: &mut Criterion) {
         person: p,
         region: Some("411526101001"),
         birth_date: None,
+        address: rollcheck::normalize::address::parse("沈丘县槐店镇东关村"),
     };
     let (a, b) = (
         side("张建国", "411526195803121131", &member),
@@ -97,6 +98,7 @@ fn scoring(c: &mut Criterion) {
         person: p,
         region: None,
         birth_date: member.birth_date,
+        address: None,
     };
     let levels = compare(&side("张建国", &member), &side("张建国", &record));
     let parameters = LinkParameters::defaults();

@@ -9,13 +9,15 @@ use serde::Deserialize;
 
 use crate::model::{is_local_name, Source};
 
-/// `person = { name = "姓名", id_number = "身份证号", birth_date = "出生日期" }`: headers.
+/// `person = { name = "姓名", id_number = "身份证号", birth_date = "出生日期", address = "住址" }`:
+/// headers.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawPerson {
     name: String,
     id_number: Option<String>,
     birth_date: Option<String>,
+    address: Option<String>,
 }
 
 /// `employer = { column = "单位名称", type = "text", required = false }`.
@@ -76,10 +78,12 @@ pub struct LocalField {
 /// A registry the pipeline declares.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalRegistry {
-    /// The headers holding the person's name, ID and birth date (ID and birth date optional).
+    /// The headers holding the person's name, ID, birth date and address (all but the name
+    /// optional).
     pub name_column: String,
     pub id_column: Option<String>,
     pub birth_column: Option<String>,
+    pub address_column: Option<String>,
     pub fields: Vec<LocalField>,
 }
 
@@ -123,6 +127,12 @@ pub(super) fn resolve(
             ));
             continue;
         }
+        if field == "address" && person.address.is_some() {
+            problems.push(format!(
+                "{field_key}: `address` is the person's address (`{key}.person.address`); name this field otherwise"
+            ));
+            continue;
+        }
         let Some(kind) = FieldType::parse(&raw.kind) else {
             problems.push(format!(
                 "{field_key}.type: unknown field type `{}` (expected one of {})",
@@ -151,6 +161,7 @@ pub(super) fn resolve(
             name_column: person.name,
             id_column: person.id_number,
             birth_column: person.birth_date,
+            address_column: person.address,
             fields: resolved,
         },
     ))

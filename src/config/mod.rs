@@ -1020,6 +1020,7 @@ mod tests {
         let err = parse(
             "[sources.roll]\n[sources.members]\nperson = { name = \"姓名\" }\n\
              [sources.tax]\nperson = { name = \"姓名\" }\n[sources.tax.fields]\nname = { column = \"x\", type = \"text\" }\n\
+             [sources.hukou]\nperson = { name = \"姓名\", address = \"住址\" }\n[sources.hukou.fields]\naddress = { column = \"地址\", type = \"text\" }\n\
              [sources.death]\nperson = { name = \"姓名\" }\n\
              [rules.no_sql]\nlabel = \"无\"\n",
         )
@@ -1028,6 +1029,7 @@ mod tests {
         for key in [
             "sources.members:",
             "sources.tax.fields.name:",
+            "sources.hukou.fields.address: `address` is the person's address",
             "sources.death.person:",
             "rules.no_sql.sql:",
         ] {

@@ -529,6 +529,7 @@ fn source_columns(
         (person.name, Some(&registry.name_column)),
         (person.id_number, registry.id_column.as_ref()),
         (col::BIRTH_DATE, registry.birth_column.as_ref()),
+        (col::ADDRESS, registry.address_column.as_ref()),
     ];
     for (name, header) in declared {
         if let Some(header) = header {
@@ -736,6 +737,10 @@ fn parse_builtin(f: &Fields, source: Source) -> Result<RegistryRecord, RowProble
             Some(column) => f.date(column)?,
             None => None,
         },
+        address: match person.address {
+            Some(column) => f.text(column)?.map(String::into_boxed_str),
+            None => None,
+        },
     };
     let details = details(f)?;
     Ok(RegistryRecord {
@@ -754,6 +759,7 @@ fn parse_local(f: &Fields, registry: &LocalRegistry) -> Result<RegistryRecord, R
         name: f.required_text(person.name)?,
         id_number: f.id_text(person.id_number)?,
         birth_date: f.date(col::BIRTH_DATE)?,
+        address: f.text(col::ADDRESS)?.map(String::into_boxed_str),
     };
     let mut values = Vec::with_capacity(registry.fields.len());
     for field in &registry.fields {

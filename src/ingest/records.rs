@@ -29,6 +29,8 @@ pub struct PersonFields {
     pub name: String,
     pub id_number: Option<String>,
     pub birth_date: Option<NaiveDate>,
+    /// Where the registry places the person (corroborates or contradicts a match).
+    pub address: Option<Box<str>>,
 }
 
 /// One registry row.

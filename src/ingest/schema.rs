@@ -86,6 +86,7 @@ const ID_ALIASES: &[&str] = &[
 ];
 const NAME_ALIASES: &[&str] = &["姓名"];
 const BIRTH_ALIASES: &[&str] = &["出生日期"];
+const ADDRESS_ALIASES: &[&str] = &["地址", "家庭住址", "住址", "户籍地址", "居住地址"];
 
 const ROLL: &[ColumnSpec] = &[
     req(col::HOUSEHOLD_ID, &["户编号", "家庭编号", "户号"]),
@@ -97,7 +98,7 @@ const ROLL: &[ColumnSpec] = &[
     opt(col::REGION_CODE, &["行政区划代码", "区划代码"]),
     opt(col::MONTHLY_BENEFIT, &["月保障金", "保障金额", "月救助金"]),
     opt(col::ENROLLED_ON, &["纳入日期", "批准日期"]),
-    opt(col::ADDRESS, &["地址", "家庭住址"]),
+    opt(col::ADDRESS, ADDRESS_ALIASES),
 ];
 
 const DEATH: &[ColumnSpec] = &[
@@ -105,6 +106,7 @@ const DEATH: &[ColumnSpec] = &[
     req(col::NAME, NAME_ALIASES),
     opt(col::ID_NUMBER, ID_ALIASES),
     opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    opt(col::ADDRESS, ADDRESS_ALIASES),
     req(col::DEATH_DATE, &["死亡日期"]),
     opt(col::SOURCE, &["信息来源", "来源"]),
 ];
@@ -114,6 +116,7 @@ const PENSION: &[ColumnSpec] = &[
     req(col::NAME, NAME_ALIASES),
     opt(col::ID_NUMBER, ID_ALIASES),
     opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    opt(col::ADDRESS, ADDRESS_ALIASES),
     req(col::PENSION_TYPE, &["养老金类型", "待遇类型"]),
     req(col::MONTHLY_AMOUNT, &["月发放金额", "月养老金", "发放金额"]),
     req(col::START_DATE, &["开始日期", "起始日期", "待遇开始日期"]),
@@ -125,6 +128,7 @@ const VEHICLE: &[ColumnSpec] = &[
     req(col::OWNER_NAME, &["所有人", "车主姓名", "所有人姓名"]),
     opt(col::OWNER_ID, ID_ALIASES),
     opt(col::OWNER_BIRTH_DATE, BIRTH_ALIASES),
+    opt(col::ADDRESS, ADDRESS_ALIASES),
     opt(col::PLATE, &["号牌号码", "车牌号"]),
     req(col::VEHICLE_TYPE, &["车辆类型"]),
     req(col::REGISTERED_ON, &["登记日期", "初次登记日期"]),
@@ -140,6 +144,7 @@ const PROPERTY: &[ColumnSpec] = &[
     req(col::OWNER_NAME, &["权利人", "权利人姓名"]),
     opt(col::OWNER_ID, ID_ALIASES),
     opt(col::OWNER_BIRTH_DATE, BIRTH_ALIASES),
+    opt(col::ADDRESS, ADDRESS_ALIASES),
     req(col::USE, &["用途", "房屋用途"]),
     opt(col::AREA_M2, &["建筑面积", "面积"]),
     req(col::REGISTERED_ON, &["登记日期"]),
@@ -151,6 +156,7 @@ const BUSINESS: &[ColumnSpec] = &[
     req(col::PERSON_NAME, NAME_ALIASES),
     opt(col::PERSON_ID, ID_ALIASES),
     opt(col::PERSON_BIRTH_DATE, BIRTH_ALIASES),
+    opt(col::ADDRESS, ADDRESS_ALIASES),
     req(col::ROLE, &["身份", "人员类型", "职务"]),
     opt(col::BUSINESS_NAME, &["企业名称", "市场主体名称"]),
     opt(col::USCC, &["统一社会信用代码"]),
@@ -170,12 +176,14 @@ const CADRE_RELATIVES: &[ColumnSpec] = &[
     opt(col::RELATIONSHIP, &["亲属关系", "关系"]),
 ];
 
-/// The columns a registry writes its person in: name, ID and (where it has one) birth date.
+/// The columns a registry writes its person in: name, ID and (where it has them) birth date
+/// and address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PersonColumns {
     pub name: &'static str,
     pub id_number: &'static str,
     pub birth_date: Option<&'static str>,
+    pub address: Option<&'static str>,
 }
 
 /// One built-in source in one place: its columns (contract names, Chinese aliases, which
@@ -198,15 +206,18 @@ pub struct Descriptor {
 pub type DetailsParser =
     fn(&super::fields::Fields) -> Result<super::RecordDetails, super::fields::RowProblem>;
 
+/// A built-in registry's person: each but the cadre relatives' also has a birth date and an
+/// address column.
 const fn person(
     name: &'static str,
     id_number: &'static str,
-    birth_date: Option<&'static str>,
+    birth_date: &'static str,
 ) -> PersonColumns {
     PersonColumns {
         name,
         id_number,
-        birth_date,
+        birth_date: Some(birth_date),
+        address: Some(col::ADDRESS),
     }
 }
 
@@ -222,14 +233,14 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
     Descriptor {
         source: Source::Death,
         columns: DEATH,
-        person: Some(person(col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))),
+        person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
         details: Some(super::death_details),
         record_prefix: "D",
     },
     Descriptor {
         source: Source::Pension,
         columns: PENSION,
-        person: Some(person(col::NAME, col::ID_NUMBER, Some(col::BIRTH_DATE))),
+        person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
         details: Some(super::pension_details),
         record_prefix: "P",
     },
@@ -239,7 +250,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         person: Some(person(
             col::OWNER_NAME,
             col::OWNER_ID,
-            Some(col::OWNER_BIRTH_DATE),
+            col::OWNER_BIRTH_DATE,
         )),
         details: Some(super::vehicle_details),
         record_prefix: "V",
@@ -250,7 +261,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         person: Some(person(
             col::OWNER_NAME,
             col::OWNER_ID,
-            Some(col::OWNER_BIRTH_DATE),
+            col::OWNER_BIRTH_DATE,
         )),
         details: Some(super::property_details),
         record_prefix: "R",
@@ -261,7 +272,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         person: Some(person(
             col::PERSON_NAME,
             col::PERSON_ID,
-            Some(col::PERSON_BIRTH_DATE),
+            col::PERSON_BIRTH_DATE,
         )),
         details: Some(super::business_details),
         record_prefix: "B",
@@ -269,7 +280,12 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
     Descriptor {
         source: Source::CadreRelatives,
         columns: CADRE_RELATIVES,
-        person: Some(person(col::RELATIVE_NAME, col::RELATIVE_ID, None)),
+        person: Some(PersonColumns {
+            name: col::RELATIVE_NAME,
+            id_number: col::RELATIVE_ID,
+            birth_date: None,
+            address: None,
+        }),
         details: Some(super::cadre_relative_details),
         record_prefix: "C",
     },
@@ -293,6 +309,7 @@ pub const LOCAL_PERSON: PersonColumns = PersonColumns {
     name: col::NAME,
     id_number: col::ID_NUMBER,
     birth_date: Some(col::BIRTH_DATE),
+    address: Some(col::ADDRESS),
 };
 
 /// The columns holding ID numbers: always read as text, never as numbers.

@@ -598,8 +598,9 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
             let member = &evaluation.ingested.roll[m.member_idx];
             let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
             let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
+            let member_person = &evaluation.normalized.members[m.member_idx];
             let region_from = (m.levels.region != link::RegionLevel::Missing)
-                .then(|| link::corroborate::record_region_from(record, person))
+                .then(|| link::region_from(member, member_person, record, person))
                 .flatten();
             MatchRow::new(
                 m,

@@ -4,6 +4,7 @@
 use chrono::{Datelike, NaiveDate};
 
 use crate::model::{RegionAgreement, RegionCode};
+use crate::normalize::address::{self, Address, AddressAgreement};
 use crate::normalize::id::masked_agrees;
 use crate::normalize::{compare_names, NameLevel, Person};
 
@@ -84,6 +85,8 @@ pub struct Side<'a> {
     pub region: Option<&'a str>,
     /// The birth date the source states itself (registries), else the ID's.
     pub birth_date: Option<NaiveDate>,
+    /// The places the side's address names (the roll's household address, a registry's).
+    pub address: Option<Address<'a>>,
 }
 
 impl Side<'_> {
@@ -112,7 +115,7 @@ pub fn compare(member: &Side, record: &Side) -> Levels {
             &record.person.name,
         ),
         birth_date: compare_dates(member.birth_date, record.birth_date),
-        region: compare_regions(member.region, record.region),
+        region: compare_places(member, record).0,
         gender,
     }
 }
@@ -207,6 +210,44 @@ pub fn compare_dates(a: Option<NaiveDate>, b: Option<NaiveDate>) -> BirthLevel {
     BirthLevel::Different
 }
 
+/// Which field placed a pair's people as the region level says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlacedBy {
+    /// The region codes: the roll's, and the record's ID or location fields.
+    Codes,
+    /// The addresses: they place the pair more precisely than the codes do, or they alone
+    /// tell the counties apart.
+    Addresses,
+}
+
+/// The region level of a pair and what decided it. Codes decide a village or another
+/// county; otherwise the addresses may place the pair in one village or township, or (when
+/// the codes say nothing) in different counties. An ID's region that agrees outweighs an
+/// address in another county: people move, their ID stays.
+pub fn compare_places(member: &Side, record: &Side) -> (RegionLevel, PlacedBy) {
+    let by_codes = compare_regions(member.region, record.region);
+    let (Some(a), Some(b)) = (&member.address, &record.address) else {
+        return (by_codes, PlacedBy::Codes);
+    };
+    let by_addresses = match address::agreement(a, b) {
+        AddressAgreement::Village => RegionLevel::Village,
+        AddressAgreement::Township => RegionLevel::Township,
+        AddressAgreement::County => RegionLevel::County,
+        AddressAgreement::OtherCounty => RegionLevel::Other,
+        AddressAgreement::Unknown => RegionLevel::Missing,
+    };
+    let finer = matches!(
+        by_codes,
+        RegionLevel::Township | RegionLevel::County | RegionLevel::Missing
+    ) && by_addresses < by_codes;
+    let alone = by_codes == RegionLevel::Missing && by_addresses == RegionLevel::Other;
+    if finer || alone {
+        (by_addresses, PlacedBy::Addresses)
+    } else {
+        (by_codes, PlacedBy::Codes)
+    }
+}
+
 fn compare_regions(a: Option<&str>, b: Option<&str>) -> RegionLevel {
     let (Some(a), Some(b)) = (a.and_then(RegionCode::parse), b.and_then(RegionCode::parse)) else {
         return RegionLevel::Missing;
@@ -293,6 +334,7 @@ mod tests {
             person: p,
             region: None,
             birth_date: None,
+            address: None,
         };
         compare_ids(&side(a, &pa), &side(b, &pb))
     }

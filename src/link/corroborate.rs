@@ -4,6 +4,8 @@
 //! holds the registering office's region in characters 3–8; a plate prefix (豫S) names a
 //! city. The place becomes the record's side of the `region` comparison: the same county
 //! supports a match, another county weighs against it, and `explain` says which field said so.
+//! A registry's address is compared with the member's household address by the county,
+//! township and village both name (`compare::compare_places`).
 
 use crate::ingest::{RecordDetails, RegistryRecord};
 use crate::model::RegionCode;
@@ -16,6 +18,9 @@ pub enum RegionFrom {
     PropertyUnit,
     Uscc,
     Plate,
+    /// The record's address, compared with the member's household address by the places
+    /// both name (`normalize::address`).
+    Address,
 }
 
 impl RegionFrom {
@@ -25,6 +30,7 @@ impl RegionFrom {
             RegionFrom::PropertyUnit => "property_unit",
             RegionFrom::Uscc => "uscc",
             RegionFrom::Plate => "plate",
+            RegionFrom::Address => "address",
         }
     }
 
@@ -35,6 +41,7 @@ impl RegionFrom {
             "property_unit" => Some("from the property unit number (不动产单元号)"),
             "uscc" => Some("from the unified social credit code (characters 3-8)"),
             "plate" => Some("from the plate prefix (city)"),
+            "address" => Some("from the addresses (地址)"),
             _ => None,
         }
     }

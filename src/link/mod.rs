@@ -27,7 +27,7 @@ use crate::config::{LinkParameters, LinkSpec};
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::model::RegionCode;
 use crate::model::Source;
-use crate::normalize::{NameLevel, Normalized, Person};
+use crate::normalize::{address, NameLevel, Normalized, Person};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
@@ -473,6 +473,26 @@ fn member_regions<'a>(roll: &'a [RollMember], members: &'a [Person]) -> Vec<Opti
         .collect()
 }
 
+/// The field that placed a decided pair's people as its region level says (`region_from`
+/// in `matches.parquet`); `None` when nothing placed them.
+pub fn region_from(
+    member: &RollMember,
+    member_person: &Person,
+    record: &RegistryRecord,
+    person: &Person,
+) -> Option<corroborate::RegionFrom> {
+    let members = member_sides(
+        std::slice::from_ref(member),
+        std::slice::from_ref(member_person),
+    );
+    let (records, _) = record_sides(std::slice::from_ref(record), std::slice::from_ref(person));
+    match compare::compare_places(&members[0], &records[0]) {
+        (RegionLevel::Missing, _) => None,
+        (_, compare::PlacedBy::Addresses) => Some(corroborate::RegionFrom::Address),
+        (_, compare::PlacedBy::Codes) => corroborate::record_region_from(record, person),
+    }
+}
+
 /// The county code in a person's usable ID characters.
 fn id_region(person: &Person) -> Option<&str> {
     id_chars(person)
@@ -482,7 +502,7 @@ fn id_region(person: &Person) -> Option<&str> {
 
 /// The comparable sides of the roll's members (`persons` parallel to `roll`).
 fn member_sides<'a>(roll: &'a [RollMember], persons: &'a [Person]) -> Vec<Side<'a>> {
-    roll.iter()
+    roll.par_iter()
         .zip(persons)
         .zip(member_regions(roll, persons))
         .map(|((member, person), region)| Side {
@@ -491,6 +511,7 @@ fn member_sides<'a>(roll: &'a [RollMember], persons: &'a [Person]) -> Vec<Side<'
             person,
             region,
             birth_date: person.birth_date,
+            address: member.address.as_deref().and_then(address::parse),
         })
         .collect()
 }
@@ -518,6 +539,7 @@ fn record_sides<'a>(
             person,
             region: *region,
             birth_date: record.person.birth_date.or(person.birth_date),
+            address: record.person.address.as_deref().and_then(address::parse),
         })
         .collect();
     (sides, regions)

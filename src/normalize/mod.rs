@@ -2,6 +2,7 @@
 //! Front door: `normalize::normalize`, which returns vectors parallel to the ingested rows.
 //! **Invariant:** never changes what people see; keys are for matching only.
 
+pub mod address;
 pub mod id;
 pub mod name;
 

@@ -339,10 +339,14 @@ pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -
         BirthLevel::Different => "出生日期不同",
         BirthLevel::Missing => "无出生日期",
     };
-    // Where the record places its person (ID, property unit, USCC, plate) against the roll.
+    // Where the record places its person (ID, property unit, USCC, plate, address) against
+    // the roll. A village or township comes only from the addresses: the record's codes
+    // name a county at most.
     let region = match m.levels.region {
+        RegionLevel::Village => "，登记地址与花名册同村",
+        RegionLevel::Township => "，登记地址与花名册同乡镇",
         RegionLevel::Other => "，登记所在地与花名册不在同一县",
-        _ => "",
+        RegionLevel::County | RegionLevel::Missing => "",
     };
     Some(format!(
         "按概率比对认定为花名册成员“{}”：{id}，{name}，{birth}{region}，匹配概率{:.3}",

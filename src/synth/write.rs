@@ -109,7 +109,7 @@ pub fn write_county_scaled(
         let layout = layout(options.variant, source);
         let mut table = to_table(source, rows, layout);
         if options.variant != Variant::Clean {
-            let broken = unreadable(&mut rng, source, &table.headers, layout);
+            let broken = unreadable(&mut rng, &table, layout);
             unreadable_rows += broken.len();
             county.unreadable_rows.insert(source, broken.len());
             table.extra_lines = broken;
@@ -156,14 +156,26 @@ pub fn write_county_scaled(
 }
 
 struct Table {
+    columns: Vec<schema::ColumnSpec>,
     headers: Vec<String>,
     rows: Vec<Vec<String>>,
     /// Rows that must land in quarantine, already as cells.
     extra_lines: Vec<Vec<String>>,
 }
 
+/// The columns written for `rows`: a registry's address only where the variant fills it
+/// (wild), so that the other variants' files stay as they were.
+fn written_columns(source: Source, rows: &[Row]) -> Vec<schema::ColumnSpec> {
+    let addresses = source == Source::Roll || rows.iter().any(|r| r.contains_key(col::ADDRESS));
+    schema::columns(source)
+        .iter()
+        .copied()
+        .filter(|c| addresses || c.name != col::ADDRESS)
+        .collect()
+}
+
 fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
-    let columns = schema::columns(source);
+    let columns = written_columns(source, rows);
     let chinese = matches!(
         layout,
         Layout::Csv {
@@ -192,6 +204,7 @@ fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
         })
         .collect();
     Table {
+        columns,
         headers,
         rows,
         extra_lines: Vec::new(),
@@ -200,13 +213,8 @@ fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
 
 /// Rows an office really receives that cannot be used: a bad date, an unknown category,
 /// a missing required value, and (CSV only) a wrong number of fields.
-fn unreadable(
-    rng: &mut impl Rng,
-    source: Source,
-    headers: &[String],
-    layout: Layout,
-) -> Vec<Vec<String>> {
-    let columns = schema::columns(source);
+fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<String>> {
+    let columns = &table.columns;
     let base: Vec<String> = columns
         .iter()
         .map(|c| match c.name {
@@ -261,7 +269,7 @@ fn unreadable(
         ragged.push("extra field".into());
         broken.push(ragged);
     }
-    debug_assert!(broken.iter().all(|r| r.len() >= headers.len()));
+    debug_assert!(broken.iter().all(|r| r.len() >= table.headers.len()));
     broken
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-use crate::{read_to_string, repo_path, temp_dir};
+use crate::{read_parquet, read_to_string, repo_path, temp_dir, text_values};
 
 fn rollcheck() -> Command {
     Command::cargo_bin("rollcheck").unwrap()
@@ -250,6 +250,48 @@ fn explain_shows_the_comparison_behind_a_probabilistic_flag() {
         .assert()
         .success()
         .stdout(predicate::str::contains("H2: no flags"));
+}
+
+#[test]
+fn explain_says_when_the_addresses_placed_a_pair() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    rollcheck()
+        .args([
+            "run",
+            "fixtures/link/registry_address_places_the_person_in_a_village_or_another_county/pipeline.toml",
+        ])
+        .args(["--as-of", "2025-06-30", "--out"])
+        .arg(&out)
+        .current_dir(repo_path(""))
+        .assert()
+        .success();
+    let explained = |household: &str| {
+        let output = rollcheck()
+            .arg("explain")
+            .arg(&out)
+            .arg(household)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let village = explained("H1");
+    assert!(
+        village.contains("same village (from the addresses (地址))")
+            && village.contains("登记地址与花名册同村"),
+        "{village}"
+    );
+    let other = explained("H2");
+    assert!(
+        other.contains("different county (from the addresses (地址))")
+            && other.contains("登记所在地与花名册不在同一县"),
+        "{other}"
+    );
+    // matches.parquet names the field that placed both pairs.
+    let matches = read_parquet(&out.join("matches.parquet"));
+    let from = text_values(&matches, "region_from");
+    assert_eq!(from, ["address", "address"]);
 }
 
 #[test]

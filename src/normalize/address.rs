@@ -1,0 +1,234 @@
+//! The places a Chinese address names (contract, matching item 7: "an address" corroborates).
+//! An address is written coarse to fine, each place ending in the word for its level:
+//! `河南省信阳市固始县城关镇东街村三组12号` names county 固始县, township 城关镇 and village
+//! 东街村; what follows the village (groups, house numbers) places no one more precisely
+//! than the village. No gazetteer is needed: two addresses are compared by the names they
+//! share, and the roll's own addresses are one side.
+
+/// Words ending a place's name, longest first where one contains another.
+const SUFFIXES: [(&str, Level); 21] = [
+    ("街道办事处", Level::Township),
+    ("自治区", Level::Province),
+    ("自治州", Level::City),
+    ("自治县", Level::County),
+    ("村委会", Level::Village),
+    ("居委会", Level::Village),
+    ("街道", Level::Township),
+    ("地区", Level::City),
+    ("社区", Level::Village),
+    ("嘎查", Level::Village),
+    ("苏木", Level::Township),
+    ("省", Level::Province),
+    ("州", Level::City),
+    ("盟", Level::City),
+    ("市", Level::CityOrCounty),
+    ("县", Level::County),
+    ("区", Level::County),
+    ("旗", Level::County),
+    ("乡", Level::Township),
+    ("镇", Level::Township),
+    ("村", Level::Village),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Level {
+    Province,
+    City,
+    /// `市`: a city above counties (信阳市固始县) or a county-level city (项城市).
+    CityOrCounty,
+    County,
+    Township,
+    Village,
+}
+
+/// The county, township and village an address names, each with its level word
+/// (`固始县`, `城关镇`, `东街村`), borrowed from the address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Address<'a> {
+    pub county: Option<&'a str>,
+    pub township: Option<&'a str>,
+    pub village: Option<&'a str>,
+}
+
+/// How two addresses place their people relative to each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AddressAgreement {
+    Village,
+    Township,
+    County,
+    /// Both name a county, and not the same one.
+    OtherCounty,
+    /// Nothing they both name tells them together or apart.
+    Unknown,
+}
+
+/// The place word ending at byte `end` of `text` (exclusive), if one does, with its level.
+fn suffix_at(text: &str, end: usize) -> Option<(usize, Level)> {
+    SUFFIXES
+        .iter()
+        .find(|(word, _)| text[..end].ends_with(word))
+        .map(|&(word, level)| (word.len(), level))
+}
+
+/// Whether the place word ending at byte `end` (`word_len` bytes) is part of a longer name:
+/// a word that could be the next place starts right after it (the 村 of 三村镇, the 区 of
+/// 新区街道; not the 市 of 市场路 after a township), or a longer word begins with it (街道 in
+/// 街道办事处).
+fn inside_longer(text: &str, end: usize, word_len: usize, finest: Level) -> bool {
+    let rest = &text[end..];
+    let word = &text[end - word_len..end];
+    let from_word = &text[end - word_len..];
+    SUFFIXES.iter().any(|(other, level)| {
+        (rest.starts_with(other) && *level >= finest)
+            || (other.len() > word.len() && other.starts_with(word) && from_word.starts_with(other))
+    })
+}
+
+/// The places `text` names; `None` when it names none (a street address alone, or blank).
+pub fn parse(text: &str) -> Option<Address<'_>> {
+    let text = text.trim();
+    let mut address = Address::default();
+    // Each place starts where the previous one ended.
+    let mut start = 0;
+    let mut finest = Level::Province;
+    // Whether a city was named: a `市` after one is a county-level city (周口市项城市).
+    let mut city_named = false;
+    for (at, c) in text.char_indices() {
+        let end = at + c.len_utf8();
+        let Some((word_len, level)) = suffix_at(text, end) else {
+            continue;
+        };
+        // A place needs a name before its word (the 市 of 市场路 is no city), and a word
+        // followed by another belongs to the longer name.
+        if end - word_len <= start || inside_longer(text, end, word_len, finest) {
+            continue;
+        }
+        // Places go coarse to fine; a coarser word later is part of a street name.
+        if level < finest || (level == finest && level >= Level::Township) {
+            continue;
+        }
+        let place = &text[start..end];
+        start = end;
+        finest = level;
+        match level {
+            Level::Province => {}
+            Level::City => city_named = true,
+            // A `市` alone before a township may be either (信阳市新区街道, 项城市王明口镇):
+            // taken as the city, so that no county is guessed.
+            Level::CityOrCounty if !city_named => city_named = true,
+            Level::CityOrCounty | Level::County => {
+                address.county = Some(place);
+                finest = Level::County;
+            }
+            Level::Township => address.township = Some(place),
+            Level::Village => {
+                address.village = Some(place);
+                break;
+            }
+        }
+    }
+    if address.county.is_none() && address.township.is_none() {
+        // A lone `X市` with nothing finer places its person in a city: too coarse to help.
+        return None;
+    }
+    Some(address)
+}
+
+/// How `one` and `other` place their people: a village or township both name agrees when
+/// no county they both name tells them apart; counties both name and that differ weigh
+/// against a match.
+pub fn agreement<'a>(one: &Address<'a>, other: &Address<'a>) -> AddressAgreement {
+    let same = |pick: fn(&Address<'a>) -> Option<&'a str>| match (pick(one), pick(other)) {
+        (Some(mine), Some(theirs)) => Some(mine == theirs),
+        _ => None,
+    };
+    let county = same(|a| a.county);
+    if county == Some(false) {
+        return AddressAgreement::OtherCounty;
+    }
+    match (same(|a| a.township), same(|a| a.village)) {
+        (Some(true), Some(true)) => AddressAgreement::Village,
+        (Some(true), _) => AddressAgreement::Township,
+        _ if county == Some(true) => AddressAgreement::County,
+        _ => AddressAgreement::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places(text: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+        let a = parse(text).unwrap_or_default();
+        (a.county, a.township, a.village)
+    }
+
+    #[test]
+    fn an_address_names_its_county_township_and_village() {
+        assert_eq!(
+            places("河南省信阳市固始县城关镇东街村三组12号"),
+            (Some("固始县"), Some("城关镇"), Some("东街村"))
+        );
+        // Each place starts where the last ended, with or without the coarser ones.
+        assert_eq!(
+            places("固始县陈淋子镇"),
+            (Some("固始县"), Some("陈淋子镇"), None)
+        );
+        assert_eq!(places("108乡2村"), (None, Some("108乡"), Some("2村")));
+        // A county-level city under its prefecture, and alone.
+        assert_eq!(
+            places("河南省周口市项城市王明口镇"),
+            (Some("项城市"), Some("王明口镇"), None)
+        );
+        assert_eq!(places("项城市王明口镇"), (None, Some("王明口镇"), None));
+        // A word inside a longer name, and a street after the places.
+        assert_eq!(
+            places("三村镇五里村"),
+            (None, Some("三村镇"), Some("五里村"))
+        );
+        assert_eq!(
+            places("信阳市浉河区老城街道办事处市场路5号"),
+            (Some("浉河区"), Some("老城街道办事处"), None)
+        );
+        assert_eq!(
+            places("河南省信阳市新区街道和平社区"),
+            (None, Some("新区街道"), Some("和平社区"))
+        );
+        assert_eq!(parse("人民路12号"), None);
+        assert_eq!(parse("信阳市"), None);
+        assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn addresses_agree_at_the_finest_place_both_name() {
+        let member = parse("108乡2村").unwrap();
+        let agree = |text| agreement(&member, &parse(text).unwrap());
+        assert_eq!(agree("河南省固始县108乡2村5组"), AddressAgreement::Village);
+        assert_eq!(agree("108乡7村"), AddressAgreement::Township);
+        assert_eq!(agree("109乡2村"), AddressAgreement::Unknown);
+        let full = parse("固始县108乡2村").unwrap();
+        let against = |text| agreement(&full, &parse(text).unwrap());
+        assert_eq!(against("商城县108乡2村"), AddressAgreement::OtherCounty);
+        assert_eq!(against("固始县109乡"), AddressAgreement::County);
+        assert_eq!(against("固始县108乡"), AddressAgreement::Township);
+    }
+
+    proptest::proptest! {
+        /// Any text parses, and the places are pieces of it, coarse to fine, each ending in
+        /// its level's word.
+        #[test]
+        fn places_are_pieces_of_the_address_in_order(
+            text in "[省市州县区旗乡镇村街道办事处社区委会东西城关5 ＊a]{0,24}"
+        ) {
+            if let Some(address) = parse(&text) {
+                let mut after = 0;
+                for place in [address.county, address.township, address.village].into_iter().flatten() {
+                    let offset = place.as_ptr() as usize - text.as_ptr() as usize;
+                    proptest::prop_assert!(offset >= after && offset + place.len() <= text.len());
+                    proptest::prop_assert!(suffix_at(place, place.len()).is_some(), "{place}");
+                    after = offset + place.len();
+                }
+            }
+        }
+    }
+}
