@@ -60,19 +60,55 @@ fn base11(digits: impl Iterator<Item = u64>) -> u64 {
     digits.fold(0, |number, digit| number * 11 + digit)
 }
 
+/// The keys (`base11`) of every ID that differs from `digits` in exactly one character.
+fn one_character_neighbours(digits: &[u64; 18], keys: &mut Vec<u64>) {
+    let id = base11(digits.iter().copied());
+    let mut weight = 1;
+    for &digit in digits.iter().rev() {
+        let without = id - digit * weight;
+        keys.extend(
+            (0..11)
+                .filter(|&other| other != digit)
+                .map(|other| without + other * weight),
+        );
+        weight *= 11;
+    }
+}
+
+/// The one-character neighbours of the IDs of `people` that `wanted` picks, as (position,
+/// key) in order of position.
+fn neighbours_keyed(
+    people: &[Person],
+    wanted: impl Fn(&Person) -> bool + Sync,
+) -> Vec<Vec<(usize, u64)>> {
+    people
+        .par_chunks(CHUNK)
+        .enumerate()
+        .map(|(chunk_idx, chunk)| {
+            let mut entries = Vec::new();
+            let mut keys = Vec::new();
+            for (offset, person) in chunk.iter().enumerate() {
+                if let Some(digits) = id_digits(person).filter(|_| wanted(person)) {
+                    keys.clear();
+                    one_character_neighbours(&digits, &mut keys);
+                    entries.extend(keys.iter().map(|&key| (chunk_idx * CHUNK + offset, key)));
+                }
+            }
+            entries
+        })
+        .collect()
+}
+
 impl BlockingRule {
     /// Appends the keys of a person under this rule. `region` is their known county code.
     fn keys(self, person: &Person, region: Option<&str>, keys: &mut Vec<u64>) {
         let birth_days = person.birth_date.map(|d| d.num_days_from_ce());
         match self {
             BlockingRule::IdMasked => {
+                // The ID itself; its one-character neighbours are made where needed
+                // (`RuleIndex::new`, `RuleIndex::probe`).
                 if let Some(digits) = id_digits(person) {
-                    // The ID without its k-th character, times 17, plus k: 11¹⁷ · 17 < 2⁶⁴,
-                    // so different (k, rest) never share a key.
-                    keys.extend((0..17u64).map(|k| {
-                        let rest = digits.iter().enumerate().filter(|&(i, _)| i as u64 != k);
-                        base11(rest.map(|(_, d)| *d)) * 17 + k
-                    }));
+                    keys.push(base11(digits.into_iter()));
                 }
             }
             BlockingRule::MaskedIdVisible => {
@@ -178,12 +214,20 @@ fn keyed(
 }
 
 /// The roll's keys under one rule, ready to be probed with a registry's records.
+///
+/// `id_masked` (IDs one character apart) indexes each member's ID once, and the
+/// one-character neighbours of the IDs of members without a valid one: a record with a
+/// valid ID looks itself up among those neighbours, a record without one looks up its own
+/// neighbours among every member's IDs. Two valid IDs are never one character apart (the
+/// check character catches every single substitution), so no pair is lost, and the roll
+/// side holds one key per member instead of one per character.
 pub struct RuleIndex {
     rule: BlockingRule,
     every_member: KeyIndex,
     /// Two valid IDs speak for themselves (equal is the exact path, different is two
     /// people), so a record with a valid ID only meets the members without one: a small
-    /// index of its own spares walking whole blocks of members with valid IDs.
+    /// index of its own spares walking whole blocks of members with valid IDs. Under
+    /// `id_masked`, their IDs' neighbours.
     idless_members: KeyIndex,
 }
 
@@ -193,13 +237,19 @@ impl RuleIndex {
         let member_keys = keyed(rule, members, member_regions);
         let entries = member_keys.iter().map(Vec::len).sum();
         let every_member = KeyIndex::from_entries(member_keys.iter().flatten().copied(), entries);
-        let idless_members = KeyIndex::from_entries(
-            member_keys
-                .into_iter()
-                .flatten()
-                .filter(|&(m, _)| members[m].valid_id().is_none()),
-            0,
-        );
+        let idless_members = if rule == BlockingRule::IdMasked {
+            let neighbours = neighbours_keyed(members, |member| member.valid_id().is_none());
+            let entries = neighbours.iter().map(Vec::len).sum();
+            KeyIndex::from_entries(neighbours.into_iter().flatten(), entries)
+        } else {
+            KeyIndex::from_entries(
+                member_keys
+                    .into_iter()
+                    .flatten()
+                    .filter(|&(m, _)| members[m].valid_id().is_none()),
+                0,
+            )
+        };
         RuleIndex {
             rule,
             every_member,
@@ -223,21 +273,32 @@ impl RuleIndex {
             .into_par_iter()
             .map(|entries| {
                 let (mut pairs, mut skipped) = (Vec::new(), 0);
+                let mut neighbours = Vec::new();
                 for (record_idx, key) in entries {
                     if self.too_large(key) {
                         skipped += 1;
                         continue;
                     }
-                    let partners = if persons[record_idx].valid_id().is_some() {
+                    let record = &persons[record_idx];
+                    let partners = if record.valid_id().is_some() {
                         &self.idless_members
                     } else {
                         &self.every_member
                     };
-                    pairs.extend(
-                        partners
-                            .rows(key)
-                            .map(|member_idx| (registry_idx, record_idx, member_idx)),
-                    );
+                    neighbours.clear();
+                    neighbours.push(key);
+                    if self.rule == BlockingRule::IdMasked && record.valid_id().is_none() {
+                        if let Some(digits) = id_digits(record) {
+                            one_character_neighbours(&digits, &mut neighbours);
+                        }
+                    }
+                    for &key in &neighbours {
+                        pairs.extend(
+                            partners
+                                .rows(key)
+                                .map(|member_idx| (registry_idx, record_idx, member_idx)),
+                        );
+                    }
                 }
                 (pairs, skipped)
             })
@@ -292,6 +353,43 @@ mod tests {
         roll.extend((0..80).map(|i| idless(if i % 2 == 0 { "李明" } else { "李强" }, 2 + i % 20)));
         let records = vec![idless("王芳", 1), idless("李明", 2), idless("李强", 3)];
         (roll, records)
+    }
+
+    /// Someone born on 1958-03-12 with ID `id` (valid or not).
+    fn with_id(id: &str) -> Person {
+        Person {
+            name: name_key("张建国"),
+            id: normalize_id(Some(id)),
+            birth_date: NaiveDate::from_ymd_opt(1958, 3, 12),
+        }
+    }
+
+    #[test]
+    fn ids_one_character_apart_are_proposed_from_either_side() {
+        let valid = "411526195803121131";
+        // One digit off: the check character no longer fits.
+        let damaged = "411526195803121141";
+        assert!(with_id(valid).valid_id().is_some() && with_id(damaged).valid_id().is_none());
+        let mut keys = Vec::new();
+        one_character_neighbours(&id_digits(&with_id(valid)).unwrap(), &mut keys);
+        assert_eq!(keys.len(), 180);
+        assert!(keys.contains(&base11(id_digits(&with_id(damaged)).unwrap().into_iter())));
+        let proposed = |roll: &[Person], records: &[Person]| {
+            let index = RuleIndex::new(BlockingRule::IdMasked, roll, &vec![None; roll.len()]);
+            index.probe(0, records, &vec![None; records.len()]).0
+        };
+        let others = || (0..50).map(|i| with_id(&format!("4115261958031{:04}X", 2000 + i)));
+        // A damaged record meets the valid member; a valid record meets the damaged member;
+        // two damaged IDs one character apart meet; the unrelated IDs meet no one.
+        let roll: Vec<Person> = std::iter::once(with_id(valid)).chain(others()).collect();
+        assert_eq!(proposed(&roll, &[with_id(damaged)]), [(0, 0, 0)]);
+        let roll: Vec<Person> = others().chain(std::iter::once(with_id(damaged))).collect();
+        assert_eq!(proposed(&roll, &[with_id(valid)]), [(0, 0, 50)]);
+        assert_eq!(
+            proposed(&roll, &[with_id("411526195803121151")]),
+            [(0, 0, 50)]
+        );
+        assert!(proposed(&roll, &[with_id("411526196803121131")]).is_empty());
     }
 
     #[test]
