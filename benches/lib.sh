@@ -52,9 +52,10 @@ run_record() {
   python3 - "$1" "$2" "$(peak_mb "$3")" "$4" <<'PY'
 import json, sys
 name, wall, peak, path = sys.argv[1], float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-manifest = json.load(open(path))
+# A command without stages (index-roll) passes no manifest.
+manifest = json.load(open(path)) if path else {}
 record = {"run": name, "wall_seconds": round(wall, 2), "peak_rss_mb": peak,
-          "stage_seconds": {s: round(t, 3) for s, t in manifest["stage_seconds"]}}
+          "stage_seconds": {s: round(t, 3) for s, t in manifest.get("stage_seconds", [])}}
 inputs = manifest.get("inputs")
 if inputs:
     rows = sum(i["rows_read"] for i in inputs)

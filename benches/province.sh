@@ -3,7 +3,8 @@
 # (default 500,000 households) with registries F times the default (`synth
 # --registry-scale F`: each registry a directory of parts), for each F runs it whole with the
 # shipped province-campaign pipeline, then (unless F is above SHARDED_UP_TO, default 10) as
-# N shards (default 4) one after another and a merge, with the whole run's model fixed.
+# N shards (default 4) one after another and a merge, with the whole run's model fixed; the
+# shards load the roll that `index-roll` read once (`--roll-index`).
 # Records per run: wall seconds, peak RSS, seconds per stage (manifest.json or shard.json),
 # input rows and rows/s, and whether the merge equals the whole run with the same
 # parameters byte for byte. Writes benches/results/province.json.
@@ -49,11 +50,15 @@ for scale in "${scales[@]}"; do
   if [ "$scale" -le "$sharded_up_to" ]; then
     fixed="$work/province-fixed-$scale.toml"
     fixed_pipeline "$root/pipelines/province-campaign.toml" "$work/whole-$scale/model.json" "$fixed"
+    echo "== F = $scale: roll index" >&2
+    roll_index=$(timed "roll-index-$scale" "" "$binary" -q index-roll "$fixed" --data "$data" \
+      --out "$work/roll-index-$scale")
     shard_runs=()
     for k in $(seq 0 $((shards - 1))); do
       echo "== F = $scale: shard $k/$shards" >&2
       shard_runs+=("$(timed "shard-$scale-$k" "$work/shards-$scale/$k/shard.json" "$binary" -q run \
-        "$fixed" --data "$data" --as-of "$as_of" --shard "$k/$shards" --out "$work/shards-$scale/$k")")
+        "$fixed" --data "$data" --as-of "$as_of" --shard "$k/$shards" \
+        --roll-index "$work/roll-index-$scale" --out "$work/shards-$scale/$k")")
     done
     echo "== F = $scale: merge" >&2
     merge=$(timed "merge-$scale" "$work/merged-$scale/manifest.json" "$binary" -q merge "$fixed" \
@@ -66,12 +71,13 @@ for scale in "${scales[@]}"; do
       cmp -s "$work/whole-fixed-$scale/$table" "$work/merged-$scale/$table" \
         || { equal=false; echo "differs at F = $scale: $table" >&2; }
     done
-    sharded="{\"shards\": [$(IFS=,; echo "${shard_runs[*]}")], \"merge\": $merge,
+    sharded="{\"roll_index\": $roll_index, \"shards\": [$(IFS=,; echo "${shard_runs[*]}")], \"merge\": $merge,
       \"whole_fixed_parameters\": $whole_fixed, \"merged_equals_whole\": $equal}"
   fi
   echo "{\"registry_scale\": $scale, \"synth_seconds\": $synth_s, \"whole\": $whole, \"sharded\": $sharded}" \
     | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)))' >> "$results"
-  rm -rf "$data" "$work"/shards-"$scale" "$work"/merged-"$scale" "$work"/whole-*"$scale"
+  rm -rf "$data" "$work"/shards-"$scale" "$work"/merged-"$scale" "$work"/whole-*"$scale" \
+    "$work"/roll-index-"$scale"
 done
 
 python3 - "$results" "$households" "$root/benches/results/province.json" <<'PY'
@@ -88,6 +94,8 @@ for r in runs:
     s = r["sharded"]
     if s:
         shards = ", ".join(f"{x['wall_seconds']:.1f} s {x['peak_rss_mb']} MB" for x in s["shards"])
-        print(f"    shards: {shards}; merge {s['merge']['wall_seconds']:.1f} s "
+        print(f"    roll index {s['roll_index']['wall_seconds']:.1f} s "
+              f"{s['roll_index']['peak_rss_mb']} MB; shards: {shards}; "
+              f"merge {s['merge']['wall_seconds']:.1f} s "
               f"{s['merge']['peak_rss_mb']} MB; merged = whole: {s['merged_equals_whole']}")
 PY

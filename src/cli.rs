@@ -84,11 +84,15 @@ enum Command {
         /// Output directory, replaced atomically when the run completes.
         #[arg(long, default_value = "rollcheck-out")]
         out: PathBuf,
-        /// Run one shard K of N (0-based) for `merge`: links the members of the households
-        /// whose id hashes to K and writes shard.json + pairs.parquet into --out. Needs
-        /// `[link] parameters`.
+        /// Run one shard K of N (0-based) for `merge`: links the whole roll to the registry
+        /// pieces numbered K modulo N and writes shard.json + pairs.parquet into --out.
+        /// Needs `[link] parameters`.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<Shard>,
+        /// With --shard: load the roll from this `rollcheck index-roll` directory instead of
+        /// reading the roll's files (the same pipeline must have written it).
+        #[arg(long, requires = "shard", value_name = "DIR")]
+        roll_index: Option<PathBuf>,
         /// Read each registry in pieces of at most this many rows: a run (or a shard) holds
         /// the roll, one piece and the records that link, not whole registries.
         #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
@@ -112,6 +116,15 @@ enum Command {
         /// linked to a member.
         #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
         piece_rows: usize,
+    },
+    /// Read the roll once for every shard: writes its members as typed (roll.parquet) and
+    /// its files' records (roll-index.json) into --out, for `run --shard K/N --roll-index`.
+    IndexRoll {
+        pipeline: PathBuf,
+        #[arg(long)]
+        data: Option<PathBuf>,
+        #[arg(long, default_value = "rollcheck-roll-index")]
+        out: PathBuf,
     },
     /// Check a pipeline and its inputs (headers, rows, quarantine) without matching.
     Validate {
@@ -509,6 +522,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             as_of,
             out,
             shard,
+            roll_index,
             piece_rows,
         } => {
             let pipeline = Pipeline::load(&pipeline)?;
@@ -523,6 +537,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
                     as_of,
                     shard,
                     piece_rows,
+                    roll_index.as_deref(),
                     &out,
                     &progress,
                 );
@@ -577,6 +592,27 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             spinner.finish_and_clear();
             let summary = summary?;
             print_summary(&summary, started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::IndexRoll {
+            pipeline,
+            data,
+            out,
+        } => {
+            let pipeline = Pipeline::load(&pipeline)?;
+            let started = Instant::now();
+            let spinner = stage_spinner(log_format);
+            let progress = |stage: &str| spinner.set_message(stage.to_string());
+            let written = job::index_roll(&pipeline, data.as_deref(), &out, &progress);
+            spinner.finish_and_clear();
+            let written = written?;
+            out!(
+                "roll index of {} members from {} file(s) in {:.1} s → {}",
+                written.members,
+                written.files.len(),
+                started.elapsed().as_secs_f64(),
+                out.display()
+            );
             Ok(())
         }
         Command::Validate { pipeline, data } => validate(&pipeline, data.as_deref()),

@@ -128,7 +128,7 @@ pub struct InputInfo {
 }
 
 /// Households that two roll files both hold: a data-quality finding, never a silent merge.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DuplicateHouseholds {
     pub first_file: String,
     pub second_file: String,

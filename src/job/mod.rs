@@ -9,7 +9,7 @@ pub use outcomes::reason_of;
 pub mod review;
 mod shard;
 
-pub use shard::{merge, run_shard, ShardError};
+pub use shard::{index_roll, merge, run_shard, ShardError};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -57,6 +57,24 @@ pub enum ShardError {
     #[error("no shard directories given")]
     None,
     #[error(
+        "{path}: the roll index was made with another pipeline (sha256 {indexed}, this one \
+         {this}); run `rollcheck index-roll` again with the pipeline the shards run"
+    )]
+    RollIndexPipeline {
+        path: PathBuf,
+        indexed: String,
+        this: String,
+    },
+    #[error(
+        "{path}: the roll index was made by rollcheck {indexed}, this is {this}; run \
+         `rollcheck index-roll` again"
+    )]
+    RollIndexVersion {
+        path: PathBuf,
+        indexed: String,
+        this: String,
+    },
+    #[error(
         "the shards are of run {shards_run}, but this pipeline, as-of date and these inputs \
          make run {this_run}: merge must read the same inputs the shards read"
     )]
@@ -122,17 +140,90 @@ pub(super) fn read_linked_records(
     Ok((ingested, normalized, shards, census))
 }
 
-/// One shard of a run (`rollcheck run --shard K/N`): reads the roll whole and indexes it,
+/// Reads the roll once for every shard (`rollcheck index-roll`): its members as typed and
+/// its files' records, written into `out_dir` for `run --shard K/N --roll-index`.
+pub fn index_roll(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    out_dir: &Path,
+    progress: Progress,
+) -> Result<output::RollIndexManifest, JobError> {
+    let _lock = output::acquire_lock(out_dir)?;
+    progress("reading the roll");
+    let ingested = ingest::load_roll(pipeline, data_dir)?;
+    log_ingested(&ingested);
+    let manifest = output::RollIndexManifest {
+        format: output::ROLL_INDEX_FORMAT.to_string(),
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        pipeline_sha256: pipeline.sha256.clone(),
+        members: ingested.roll.len(),
+        files: ingested
+            .inputs
+            .iter()
+            .map(|input| output::RollFile {
+                path: input.path.clone(),
+                sha256: input.sha256.clone(),
+                format: input.format.clone(),
+                encoding: input.encoding.clone(),
+                replacement_chars: input.replacement_chars,
+                rows_read: input.rows_read,
+                rows_used: input.rows_used,
+                rows_quarantined: input.rows_quarantined,
+            })
+            .collect(),
+        households_in_two_roll_files: ingested.roll_duplicates.clone(),
+    };
+    progress("writing the roll index");
+    output::write_roll_index(out_dir, &manifest, &ingested.roll)?;
+    Ok(manifest)
+}
+
+/// The roll as `index-roll` wrote it, for a shard: the same members and input records the
+/// roll's files give, without reading them. A changed roll file goes unnoticed here, but
+/// `merge` reads the files and refuses shards whose run id (a hash of the inputs) differs.
+fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobError> {
+    let (manifest, roll) = output::read_roll_index(dir)?;
+    let path = dir.join("roll-index.json");
+    if manifest.pipeline_sha256 != pipeline.sha256 {
+        return Err(ShardError::RollIndexPipeline {
+            path,
+            indexed: manifest.pipeline_sha256,
+            this: pipeline.sha256.clone(),
+        }
+        .into());
+    }
+    if manifest.tool_version != env!("CARGO_PKG_VERSION") {
+        return Err(ShardError::RollIndexVersion {
+            path,
+            indexed: manifest.tool_version,
+            this: env!("CARGO_PKG_VERSION").to_string(),
+        }
+        .into());
+    }
+    Ok(Ingested {
+        roll,
+        registries: Vec::new(),
+        quarantine: Vec::new(),
+        inputs: manifest.inputs(),
+        roll_duplicates: manifest.households_in_two_roll_files,
+        standards: ingest::load_standards(pipeline)?,
+    })
+}
+
+/// One shard of a run (`rollcheck run --shard K/N`): reads the roll whole (or loads it from
+/// `roll_index`, written once by `index_roll`) and indexes it,
 /// then reads every registry in pieces of `rows_per_piece` rows and links the pieces whose
 /// number, counted over all registries, is K modulo N (the others' rows are counted, not
 /// parsed); writes the pairs worth deciding into `out_dir` for `merge`. Shards split the
 /// registries, which dwarf the roll; each holds the roll, its indexes and one piece.
+#[allow(clippy::too_many_arguments)] // each is one of the command's options
 pub fn run_shard(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
     shard: link::Shard,
     rows_per_piece: usize,
+    roll_index: Option<&Path>,
     out_dir: &Path,
     progress: Progress,
 ) -> Result<output::ShardManifest, JobError> {
@@ -142,7 +233,10 @@ pub fn run_shard(
     let _lock = output::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
     progress("reading the roll");
-    let mut ingested = ingest::load_roll(pipeline, data_dir)?;
+    let mut ingested = match roll_index {
+        Some(dir) => load_indexed_roll(pipeline, dir)?,
+        None => ingest::load_roll(pipeline, data_dir)?,
+    };
     timer.lap("read roll");
     let members = normalize::members(&ingested.roll);
     let roll = std::mem::take(&mut ingested.roll);

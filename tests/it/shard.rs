@@ -66,6 +66,16 @@ fn manifest_without_times(out: &Path) -> serde_json::Value {
 
 /// Every shard of `count`, reading registries in pieces of at most `piece_rows` rows.
 fn run_shards(county: &County, count: u32, piece_rows: usize) -> Vec<PathBuf> {
+    run_shards_from(county, count, piece_rows, None)
+}
+
+/// Every shard of `count`, the roll read from its files or loaded from a roll index.
+fn run_shards_from(
+    county: &County,
+    count: u32,
+    piece_rows: usize,
+    roll_index: Option<&Path>,
+) -> Vec<PathBuf> {
     (0..count)
         .map(|index| {
             let dir = county
@@ -79,6 +89,7 @@ fn run_shards(county: &County, count: u32, piece_rows: usize) -> Vec<PathBuf> {
                 fixture_as_of(),
                 shard,
                 piece_rows,
+                roll_index,
                 &dir,
                 &|_| {},
             )
@@ -105,10 +116,18 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
     assert!(methods.iter().any(|m| m == Some("probabilistic")));
     assert!(!summary.flags.is_empty());
     // Registries read whole, and in pieces of a few rows (every registry here has hundreds),
-    // by the shards and by the merge alike.
-    for (count, piece_rows) in [(1, job::PIECE_ROWS), (3, 97), (8, 1)] {
-        let shard_dirs = run_shards(&county, count, piece_rows);
-        let merged = county.dir.path().join(format!("merged-{count}"));
+    // by the shards and by the merge alike; the roll read by each shard, or once for all.
+    let roll_index = county.dir.path().join("roll-index");
+    job::index_roll(&county.pipeline, Some(&county.data), &roll_index, &|_| {}).unwrap();
+    for (count, piece_rows, indexed) in [
+        (1, job::PIECE_ROWS, false),
+        (3, 97, true),
+        (8, 1, false),
+        (8, 1, true),
+    ] {
+        let roll_index = indexed.then_some(roll_index.as_path());
+        let shard_dirs = run_shards_from(&county, count, piece_rows, roll_index);
+        let merged = county.dir.path().join(format!("merged-{count}-{indexed}"));
         // Given in reverse: the order of the shard directories does not matter.
         let reversed: Vec<PathBuf> = shard_dirs.iter().rev().cloned().collect();
         job::merge(
@@ -125,7 +144,7 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
             assert!(
                 std::fs::read(whole.join(file)).unwrap()
                     == std::fs::read(merged.join(file)).unwrap(),
-                "{file} differs with {count} shards, {piece_rows} rows a piece"
+                "{file} differs with {count} shards, {piece_rows} rows a piece, roll index {indexed}"
             );
         }
         assert_eq!(
@@ -134,6 +153,82 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
             "{count} shards"
         );
     }
+}
+
+/// `index-roll` writes the roll as ingest typed it: loaded back, the same members and the
+/// same input records; a shard refuses an index of another pipeline, or a broken one,
+/// naming the file (exit 65), and `--roll-index` means nothing without `--shard`.
+#[test]
+fn a_roll_index_holds_the_roll_as_read_and_shards_refuse_a_foreign_one() {
+    let county = county(300);
+    let index = county.dir.path().join("roll-index");
+    let written = job::index_roll(&county.pipeline, Some(&county.data), &index, &|_| {}).unwrap();
+    let read = rollcheck::ingest::load_roll(&county.pipeline, Some(&county.data)).unwrap();
+    let (manifest, roll) = rollcheck::output::read_roll_index(&index).unwrap();
+    assert_eq!(manifest, written);
+    assert_eq!(roll, read.roll);
+    assert!(roll
+        .iter()
+        .any(|m| m.address.is_some() && m.monthly_benefit.is_some()));
+    assert_eq!(manifest.inputs(), read.inputs);
+    assert_eq!(manifest.households_in_two_roll_files, read.roll_duplicates);
+
+    let shard = |pipeline: &Path, index: &Path| {
+        Command::cargo_bin("rollcheck")
+            .unwrap()
+            .args([
+                "run",
+                "--shard",
+                "0/2",
+                "--as-of",
+                "2025-06-30",
+                "--roll-index",
+            ])
+            .arg(index)
+            .arg(pipeline)
+            .arg("--data")
+            .arg(&county.data)
+            .arg("--out")
+            .arg(county.dir.path().join("shard"))
+            .output()
+            .unwrap()
+    };
+    let fixed = county.dir.path().join("county-nightly-fixed-model.toml");
+    let ok = shard(&fixed, &index);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // county-nightly without the fixed parameters is another pipeline.
+    let pipeline_index = county.dir.path().join("other-index");
+    job::index_roll(
+        &county_nightly(),
+        Some(&county.data),
+        &pipeline_index,
+        &|_| {},
+    )
+    .unwrap();
+    let foreign = shard(&fixed, &pipeline_index);
+    let stderr = String::from_utf8_lossy(&foreign.stderr);
+    assert_eq!(foreign.status.code(), Some(65), "{stderr}");
+    assert!(
+        stderr.contains("roll-index.json") && stderr.contains("another pipeline"),
+        "{stderr}"
+    );
+    std::fs::write(index.join("roll-index.json"), "{\"format\": 1}").unwrap();
+    let broken = shard(&fixed, &index);
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert_eq!(broken.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("roll-index.json: cannot read"), "{stderr}");
+    let unsharded = Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args(["run", "--roll-index"])
+        .arg(&index)
+        .arg(&fixed)
+        .output()
+        .unwrap();
+    assert_eq!(unsharded.status.code(), Some(2));
 }
 
 /// A whole run reads registries a piece at a time and holds only what links; the pieces'

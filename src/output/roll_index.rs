@@ -1,0 +1,210 @@
+//! A roll read once for every shard (`rollcheck index-roll`): `roll.parquet` holds the
+//! members as ingest typed them, `roll-index.json` the files they came from. A shard given
+//! `--roll-index` loads it instead of decoding and typing the roll's files again (a
+//! province's roll is a file per county, often XLSX or GBK). Written atomically like a run.
+
+use std::path::Path;
+
+use polars::prelude::Column;
+use serde::{Deserialize, Serialize};
+
+use rayon::prelude::*;
+
+use super::explain::read;
+use super::{files, tables, OutputError};
+use crate::ingest::{DuplicateHouseholds, InputInfo, RollMember};
+use crate::model::{Programme, Relation, Source};
+
+/// Names the layout of a roll index; a shard refuses any other.
+pub const ROLL_INDEX_FORMAT: &str = "rollcheck-roll-index/1";
+
+/// One roll file as it was read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RollFile {
+    pub path: String,
+    pub sha256: String,
+    pub format: String,
+    pub encoding: String,
+    pub replacement_chars: usize,
+    pub rows_read: usize,
+    pub rows_used: usize,
+    pub rows_quarantined: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RollIndexManifest {
+    pub format: String,
+    pub tool_version: String,
+    /// The pipeline that read the roll: a shard must run the same one.
+    pub pipeline_sha256: String,
+    pub members: usize,
+    pub files: Vec<RollFile>,
+    pub households_in_two_roll_files: Vec<DuplicateHouseholds>,
+}
+
+impl RollIndexManifest {
+    /// The roll's input records, as a run that read the files would have them.
+    pub fn inputs(&self) -> Vec<InputInfo> {
+        self.files
+            .iter()
+            .map(|f| InputInfo {
+                source: Source::Roll,
+                path: f.path.clone(),
+                sha256: f.sha256.clone(),
+                format: f.format.clone(),
+                encoding: f.encoding.clone(),
+                replacement_chars: f.replacement_chars,
+                rows_read: f.rows_read,
+                rows_used: f.rows_used,
+                rows_quarantined: f.rows_quarantined,
+                rows_skipped: 0,
+            })
+            .collect()
+    }
+}
+
+/// The roll's columns in `roll.parquet`, all text (dates `YYYY-MM-DD`, money as Rust prints
+/// an f64, which reads back exactly).
+const COLUMNS: [&str; 11] = [
+    "row",
+    "household_id",
+    "programme",
+    "member_id",
+    "name",
+    "id_number",
+    "relation",
+    "region_code",
+    "monthly_benefit",
+    "enrolled_on",
+    "address",
+];
+
+/// The text of member field `k` (`COLUMNS[k]`).
+fn field(member: &RollMember, k: usize) -> Option<String> {
+    match k {
+        0 => Some(member.row.to_string()),
+        1 => Some(member.household_id.clone()),
+        2 => Some(member.programme.code().to_string()),
+        3 => Some(member.member_id.clone()),
+        4 => Some(member.name.clone()),
+        5 => member.id_number.clone(),
+        6 => Some(member.relation.code().to_string()),
+        7 => member.region_code.clone(),
+        8 => member.monthly_benefit.map(|v| v.to_string()),
+        9 => member.enrolled_on.map(|d| d.format("%Y-%m-%d").to_string()),
+        _ => member.address.clone(),
+    }
+}
+
+/// Writes `roll.parquet` and `roll-index.json` into `out_dir`, replacing it atomically.
+pub fn write_roll_index(
+    out_dir: &Path,
+    manifest: &RollIndexManifest,
+    roll: &[RollMember],
+) -> Result<(), OutputError> {
+    files::publish(out_dir, "roll-index", |staging| {
+        let columns: Vec<Column> = COLUMNS
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let values: Vec<Option<String>> = roll.iter().map(|m| field(m, k)).collect();
+                Column::new((*name).into(), values)
+            })
+            .collect();
+        tables::write_parquet(&staging.join("roll.parquet"), columns)?;
+        let bytes =
+            serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(staging, e))?;
+        files::write_file(&staging.join("roll-index.json"), &bytes)?;
+        Ok(())
+    })
+}
+
+/// Reads a roll index back: its manifest and the members, exactly as ingest typed them.
+pub fn read_roll_index(dir: &Path) -> Result<(RollIndexManifest, Vec<RollMember>), OutputError> {
+    let path = dir.join("roll-index.json");
+    let text = std::fs::read(&path).map_err(|e| OutputError::read(&path, e))?;
+    let manifest: RollIndexManifest = serde_json::from_slice(&text)
+        .map_err(|e| OutputError::read(&path, format!("not a roll index: {e}")))?;
+    if manifest.format != ROLL_INDEX_FORMAT {
+        return Err(OutputError::read(
+            &path,
+            format!(
+                "format `{}`, this version reads `{ROLL_INDEX_FORMAT}`",
+                manifest.format
+            ),
+        ));
+    }
+    let path = dir.join("roll.parquet");
+    let frame = read(&path)?;
+    let columns = COLUMNS
+        .par_iter()
+        .map(|name| {
+            let text = frame
+                .column(name)
+                .and_then(|c| c.str())
+                .map_err(|e| OutputError::read(&path, format!("column `{name}`: {e}")))?;
+            Ok(text.iter().collect())
+        })
+        .collect::<Result<Vec<Vec<Option<&str>>>, OutputError>>()?;
+    // Typed in parallel: a province's roll is millions of members.
+    let roll = (0..frame.height())
+        .into_par_iter()
+        .map(|i| {
+            member_at(&columns, i).map_err(|(column, value)| {
+                OutputError::read(
+                    &path,
+                    format!(
+                        "row {}, column `{column}`: `{}` is not what index-roll writes",
+                        i + 1,
+                        value.unwrap_or("")
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<RollMember>, OutputError>>()?;
+    if roll.len() != manifest.members {
+        return Err(OutputError::read(
+            &path,
+            format!(
+                "{} members, roll-index.json says {}",
+                roll.len(),
+                manifest.members
+            ),
+        ));
+    }
+    Ok((manifest, roll))
+}
+
+/// Member `i` of the columns (`COLUMNS` order), or the column and value that are not what
+/// `write_roll_index` writes.
+fn member_at<'c>(
+    columns: &[Vec<Option<&'c str>>],
+    i: usize,
+) -> Result<RollMember, (&'static str, Option<&'c str>)> {
+    let cell = |k: usize| columns[k][i];
+    let text = |k: usize| cell(k).map(str::to_string);
+    let required = |k: usize| text(k).ok_or((COLUMNS[k], None));
+    let bad = |k: usize| (COLUMNS[k], cell(k));
+    let row = cell(0).and_then(|r| r.parse().ok());
+    let programme = cell(2).and_then(Programme::parse);
+    let relation = cell(6).and_then(Relation::parse);
+    let monthly_benefit = cell(8)
+        .map(|v| v.parse::<f64>().map_err(|_| bad(8)))
+        .transpose()?;
+    let enrolled_on = cell(9)
+        .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(9)))
+        .transpose()?;
+    Ok(RollMember {
+        row: row.ok_or_else(|| bad(0))?,
+        household_id: required(1)?,
+        programme: programme.ok_or_else(|| bad(2))?,
+        member_id: required(3)?,
+        name: required(4)?,
+        id_number: text(5),
+        relation: relation.ok_or_else(|| bad(6))?,
+        region_code: text(7),
+        monthly_benefit,
+        enrolled_on,
+        address: text(10),
+    })
+}
