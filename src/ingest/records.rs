@@ -110,8 +110,9 @@ pub struct QuarantinedRow {
     pub raw: String,
 }
 
-/// Where a source came from and how its rows balanced (written as is into the manifest).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+/// Where a source came from and how its rows balanced (written as is into the manifest and
+/// a roll index).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct InputInfo {
     pub source: Source,
     pub path: String,

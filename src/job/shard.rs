@@ -157,20 +157,7 @@ pub fn index_roll(
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         pipeline_sha256: pipeline.sha256.clone(),
         members: ingested.roll.len(),
-        files: ingested
-            .inputs
-            .iter()
-            .map(|input| output::RollFile {
-                path: input.path.clone(),
-                sha256: input.sha256.clone(),
-                format: input.format.clone(),
-                encoding: input.encoding.clone(),
-                replacement_chars: input.replacement_chars,
-                rows_read: input.rows_read,
-                rows_used: input.rows_used,
-                rows_quarantined: input.rows_quarantined,
-            })
-            .collect(),
+        files: ingested.inputs.clone(),
         households_in_two_roll_files: ingested.roll_duplicates.clone(),
     };
     progress("writing the roll index");
@@ -204,7 +191,7 @@ fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobErr
         roll,
         registries: Vec::new(),
         quarantine: Vec::new(),
-        inputs: manifest.inputs(),
+        inputs: manifest.files,
         roll_duplicates: manifest.households_in_two_roll_files,
         standards: ingest::load_standards(pipeline)?,
     })

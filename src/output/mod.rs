@@ -32,9 +32,7 @@ pub use export::{export_pseudonymized, ExportError, Pseudonymizer};
 pub use files::{acquire_lock, write_atomically, RunLock};
 pub use query::{query, write_query_result, QueryError};
 pub use review::{township_of, write_recheck_workbook, RecheckItem, ReviewMember, RECHECK_SHEET};
-pub use roll_index::{
-    read_roll_index, write_roll_index, RollFile, RollIndexManifest, ROLL_INDEX_FORMAT,
-};
+pub use roll_index::{read_roll_index, write_roll_index, RollIndexManifest, ROLL_INDEX_FORMAT};
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
 pub use status::{
     review_status, support, support_of, with_history, FlagRow, FlagStatus, Verdicted,

@@ -13,23 +13,10 @@ use rayon::prelude::*;
 use super::explain::read;
 use super::{files, tables, OutputError};
 use crate::ingest::{DuplicateHouseholds, InputInfo, RollMember};
-use crate::model::{Programme, Relation, Source};
+use crate::model::{Programme, Relation};
 
 /// Names the layout of a roll index; a shard refuses any other.
 pub const ROLL_INDEX_FORMAT: &str = "rollcheck-roll-index/1";
-
-/// One roll file as it was read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RollFile {
-    pub path: String,
-    pub sha256: String,
-    pub format: String,
-    pub encoding: String,
-    pub replacement_chars: usize,
-    pub rows_read: usize,
-    pub rows_used: usize,
-    pub rows_quarantined: usize,
-}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RollIndexManifest {
@@ -38,29 +25,9 @@ pub struct RollIndexManifest {
     /// The pipeline that read the roll: a shard must run the same one.
     pub pipeline_sha256: String,
     pub members: usize,
-    pub files: Vec<RollFile>,
+    /// The roll's input records, as a run that reads the files has them.
+    pub files: Vec<InputInfo>,
     pub households_in_two_roll_files: Vec<DuplicateHouseholds>,
-}
-
-impl RollIndexManifest {
-    /// The roll's input records, as a run that read the files would have them.
-    pub fn inputs(&self) -> Vec<InputInfo> {
-        self.files
-            .iter()
-            .map(|f| InputInfo {
-                source: Source::Roll,
-                path: f.path.clone(),
-                sha256: f.sha256.clone(),
-                format: f.format.clone(),
-                encoding: f.encoding.clone(),
-                replacement_chars: f.replacement_chars,
-                rows_read: f.rows_read,
-                rows_used: f.rows_used,
-                rows_quarantined: f.rows_quarantined,
-                rows_skipped: 0,
-            })
-            .collect()
-    }
 }
 
 /// The roll's columns in `roll.parquet`, all text (dates `YYYY-MM-DD`, money as Rust prints

@@ -170,7 +170,7 @@ fn a_roll_index_holds_the_roll_as_read_and_shards_refuse_a_foreign_one() {
     assert!(roll
         .iter()
         .any(|m| m.address.is_some() && m.monthly_benefit.is_some()));
-    assert_eq!(manifest.inputs(), read.inputs);
+    assert_eq!(manifest.files, read.inputs);
     assert_eq!(manifest.households_in_two_roll_files, read.roll_duplicates);
 
     let shard = |pipeline: &Path, index: &Path| {
