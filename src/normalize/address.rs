@@ -100,14 +100,17 @@ pub fn parse(text: &str) -> Option<Address<'_>> {
         };
         // A place needs a name before its word (the 市 of 市场路 is no city), and a word
         // followed by another belongs to the longer name.
-        if end - word_len <= start || inside_longer(text, end, word_len, finest) {
+        if text[start..end - word_len].trim().is_empty()
+            || inside_longer(text, end, word_len, finest)
+        {
             continue;
         }
         // Places go coarse to fine; a coarser word later is part of a street name.
         if level < finest || (level == finest && level >= Level::Township) {
             continue;
         }
-        let place = &text[start..end];
+        // Spaces between places (`潢川县 城关镇`) are not part of a name.
+        let place = text[start..end].trim();
         start = end;
         finest = level;
         match level {
@@ -175,6 +178,10 @@ mod tests {
             (Some("固始县"), Some("陈淋子镇"), None)
         );
         assert_eq!(places("108乡2村"), (None, Some("108乡"), Some("2村")));
+        assert_eq!(
+            places("潢川县 城关镇\u{3000}东街村"),
+            (Some("潢川县"), Some("城关镇"), Some("东街村"))
+        );
         // A county-level city under its prefecture, and alone.
         assert_eq!(
             places("河南省周口市项城市王明口镇"),
