@@ -100,7 +100,8 @@ pub fn parse(text: &str) -> Option<Address<'_>> {
         };
         // A place needs a name before its word (the 市 of 市场路 is no city), and a word
         // followed by another belongs to the longer name.
-        if text[start..end - word_len].trim().is_empty()
+        if end - word_len <= start
+            || text[start..end - word_len].trim().is_empty()
             || inside_longer(text, end, word_len, finest)
         {
             continue;
