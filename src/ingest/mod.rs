@@ -538,6 +538,7 @@ fn source_columns(
                 name,
                 required: true,
                 aliases: &[],
+                first_of_several: false,
             });
             mapped.insert(name.to_string(), header.clone());
         }
@@ -547,6 +548,7 @@ fn source_columns(
             name: field.name,
             required: field.required,
             aliases: &[],
+            first_of_several: false,
         });
         mapped.insert(field.name.to_string(), field.column.clone());
     }
@@ -610,6 +612,14 @@ fn column_index(
             }
             ([], None) => {}
             ([single], _) => index.push((column.name, *single)),
+            ([_, _, ..], _) if column.first_of_several => {
+                let rank = |i: &usize| candidates.iter().position(|c| *c == folded[*i]);
+                let first = found
+                    .iter()
+                    .min_by_key(|i| rank(i))
+                    .expect("two or more found");
+                index.push((column.name, *first));
+            }
             ([first, second, ..], _) => {
                 return Err(IngestError::DuplicateColumn {
                     path: path_buf,

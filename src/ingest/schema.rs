@@ -11,6 +11,9 @@ pub struct ColumnSpec {
     pub name: &'static str,
     pub required: bool,
     pub aliases: &'static [&'static str],
+    /// Files often carry several of its headers (住址 and 户籍地址): the first in the
+    /// order name, aliases is read, where two headers of any other column are an error.
+    pub first_of_several: bool,
 }
 
 const fn req(name: &'static str, aliases: &'static [&'static str]) -> ColumnSpec {
@@ -18,6 +21,7 @@ const fn req(name: &'static str, aliases: &'static [&'static str]) -> ColumnSpec
         name,
         required: true,
         aliases,
+        first_of_several: false,
     }
 }
 
@@ -26,6 +30,17 @@ const fn opt(name: &'static str, aliases: &'static [&'static str]) -> ColumnSpec
         name,
         required: false,
         aliases,
+        first_of_several: false,
+    }
+}
+
+/// An optional address column: the first of its headers a file carries is read.
+const fn address(aliases: &'static [&'static str]) -> ColumnSpec {
+    ColumnSpec {
+        name: col::ADDRESS,
+        required: false,
+        aliases,
+        first_of_several: true,
     }
 }
 
@@ -86,7 +101,11 @@ const ID_ALIASES: &[&str] = &[
 ];
 const NAME_ALIASES: &[&str] = &["姓名"];
 const BIRTH_ALIASES: &[&str] = &["出生日期"];
-const ADDRESS_ALIASES: &[&str] = &["地址", "家庭住址", "住址", "户籍地址", "居住地址"];
+/// Where a person lives, in order of preference. A registry of people (deaths, pensions,
+/// vehicle owners) takes a plain 地址 as theirs; a business or property register's 地址 is
+/// the firm's or the building's, so there only headers naming a person's address count.
+const ADDRESS_ALIASES: &[&str] = &["住址", "居住地址", "家庭住址", "地址", "户籍地址"];
+const PERSON_ADDRESS_ALIASES: &[&str] = &["住址", "居住地址", "户籍地址"];
 
 const ROLL: &[ColumnSpec] = &[
     req(col::HOUSEHOLD_ID, &["户编号", "家庭编号", "户号"]),
@@ -98,7 +117,7 @@ const ROLL: &[ColumnSpec] = &[
     opt(col::REGION_CODE, &["行政区划代码", "区划代码"]),
     opt(col::MONTHLY_BENEFIT, &["月保障金", "保障金额", "月救助金"]),
     opt(col::ENROLLED_ON, &["纳入日期", "批准日期"]),
-    opt(col::ADDRESS, ADDRESS_ALIASES),
+    opt(col::ADDRESS, &["地址", "家庭住址"]),
 ];
 
 const DEATH: &[ColumnSpec] = &[
@@ -106,7 +125,7 @@ const DEATH: &[ColumnSpec] = &[
     req(col::NAME, NAME_ALIASES),
     opt(col::ID_NUMBER, ID_ALIASES),
     opt(col::BIRTH_DATE, BIRTH_ALIASES),
-    opt(col::ADDRESS, ADDRESS_ALIASES),
+    address(ADDRESS_ALIASES),
     req(col::DEATH_DATE, &["死亡日期"]),
     opt(col::SOURCE, &["信息来源", "来源"]),
 ];
@@ -116,7 +135,7 @@ const PENSION: &[ColumnSpec] = &[
     req(col::NAME, NAME_ALIASES),
     opt(col::ID_NUMBER, ID_ALIASES),
     opt(col::BIRTH_DATE, BIRTH_ALIASES),
-    opt(col::ADDRESS, ADDRESS_ALIASES),
+    address(ADDRESS_ALIASES),
     req(col::PENSION_TYPE, &["养老金类型", "待遇类型"]),
     req(col::MONTHLY_AMOUNT, &["月发放金额", "月养老金", "发放金额"]),
     req(col::START_DATE, &["开始日期", "起始日期", "待遇开始日期"]),
@@ -128,7 +147,7 @@ const VEHICLE: &[ColumnSpec] = &[
     req(col::OWNER_NAME, &["所有人", "车主姓名", "所有人姓名"]),
     opt(col::OWNER_ID, ID_ALIASES),
     opt(col::OWNER_BIRTH_DATE, BIRTH_ALIASES),
-    opt(col::ADDRESS, ADDRESS_ALIASES),
+    address(ADDRESS_ALIASES),
     opt(col::PLATE, &["号牌号码", "车牌号"]),
     req(col::VEHICLE_TYPE, &["车辆类型"]),
     req(col::REGISTERED_ON, &["登记日期", "初次登记日期"]),
@@ -144,7 +163,7 @@ const PROPERTY: &[ColumnSpec] = &[
     req(col::OWNER_NAME, &["权利人", "权利人姓名"]),
     opt(col::OWNER_ID, ID_ALIASES),
     opt(col::OWNER_BIRTH_DATE, BIRTH_ALIASES),
-    opt(col::ADDRESS, ADDRESS_ALIASES),
+    address(PERSON_ADDRESS_ALIASES),
     req(col::USE, &["用途", "房屋用途"]),
     opt(col::AREA_M2, &["建筑面积", "面积"]),
     req(col::REGISTERED_ON, &["登记日期"]),
@@ -156,7 +175,7 @@ const BUSINESS: &[ColumnSpec] = &[
     req(col::PERSON_NAME, NAME_ALIASES),
     opt(col::PERSON_ID, ID_ALIASES),
     opt(col::PERSON_BIRTH_DATE, BIRTH_ALIASES),
-    opt(col::ADDRESS, ADDRESS_ALIASES),
+    address(PERSON_ADDRESS_ALIASES),
     req(col::ROLE, &["身份", "人员类型", "职务"]),
     opt(col::BUSINESS_NAME, &["企业名称", "市场主体名称"]),
     opt(col::USCC, &["统一社会信用代码"]),

@@ -220,7 +220,9 @@ fn keyed(
 /// valid ID looks itself up among those neighbours, a record without one looks up its own
 /// neighbours among every member's IDs. Two valid IDs are never one character apart (the
 /// check character catches every single substitution), so no pair is lost, and the roll
-/// side holds one key per member instead of one per character.
+/// side holds one key per member instead of one per character. Unlike the deletion keys it
+/// replaced (17 per ID, the check character never deleted), it also proposes IDs that
+/// differ in the check character alone: a mistyped check character is one wrong digit too.
 pub struct RuleIndex {
     rule: BlockingRule,
     every_member: KeyIndex,
@@ -390,6 +392,9 @@ mod tests {
             [(0, 0, 50)]
         );
         assert!(proposed(&roll, &[with_id("411526196803121131")]).is_empty());
+        // A wrong check character alone is one character apart as well.
+        let roll: Vec<Person> = std::iter::once(with_id(valid)).chain(others()).collect();
+        assert_eq!(proposed(&roll, &[with_id("411526195803121132")]), [(0, 0, 0)]);
     }
 
     #[test]

@@ -221,20 +221,26 @@ pub enum PlacedBy {
 }
 
 /// The region level of a pair and what decided it. Codes decide a village or another
-/// county; otherwise the addresses may place the pair in one village or township, or (when
-/// the codes say nothing) in different counties. An ID's region that agrees outweighs an
+/// county; otherwise the addresses may place the pair in one village or township (when both
+/// name the same county, or when the codes already place both in one county), or in
+/// different counties (when the codes say nothing). An ID's region that agrees outweighs an
 /// address in another county: people move, their ID stays.
 pub fn compare_places(member: &Side, record: &Side) -> (RegionLevel, PlacedBy) {
     let by_codes = compare_regions(member.region, record.region);
     let (Some(a), Some(b)) = (&member.address, &record.address) else {
         return (by_codes, PlacedBy::Codes);
     };
+    let same_county = by_codes == RegionLevel::County;
     let by_addresses = match address::agreement(a, b) {
         AddressAgreement::Village => RegionLevel::Village,
+        AddressAgreement::VillageUnconfirmed if same_county => RegionLevel::Village,
         AddressAgreement::Township => RegionLevel::Township,
+        AddressAgreement::TownshipUnconfirmed if same_county => RegionLevel::Township,
         AddressAgreement::County => RegionLevel::County,
         AddressAgreement::OtherCounty => RegionLevel::Other,
-        AddressAgreement::Unknown => RegionLevel::Missing,
+        AddressAgreement::VillageUnconfirmed
+        | AddressAgreement::TownshipUnconfirmed
+        | AddressAgreement::Unknown => RegionLevel::Missing,
     };
     let finer = matches!(
         by_codes,

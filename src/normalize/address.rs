@@ -30,6 +30,9 @@ const SUFFIXES: [(&str, Level); 21] = [
     ("村", Level::Village),
 ];
 
+/// Words that make a preceding 村 part of a street's name.
+const STREET_WORDS: [&str; 4] = ["路", "街", "巷", "道"];
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Level {
     Province,
@@ -53,9 +56,15 @@ pub struct Address<'a> {
 /// How two addresses place their people relative to each other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AddressAgreement {
+    /// The same village, and both name the same county.
     Village,
+    /// The same township, and both name the same county.
     Township,
     County,
+    /// The same village by name, but no county both name confirms it (城关镇东街村 exists in
+    /// many counties): it counts only where something else places both in one county.
+    VillageUnconfirmed,
+    TownshipUnconfirmed,
     /// Both name a county, and not the same one.
     OtherCounty,
     /// Nothing they both name tells them together or apart.
@@ -110,9 +119,18 @@ pub fn parse(text: &str) -> Option<Address<'_>> {
         if level < finest || (level == finest && level >= Level::Township) {
             continue;
         }
+        // A 村 before a street word names a street (新村路), not a village.
+        if level == Level::Village && STREET_WORDS.iter().any(|w| text[end..].starts_with(w)) {
+            continue;
+        }
         // Spaces between places (`潢川县 城关镇`) are not part of a name.
         let place = text[start..end].trim();
         start = end;
+        // A second county-level place (固始县产业集聚区, 固始县幸福小区) is a zone or an estate
+        // inside the county: passed over, never taken for the county.
+        if level == Level::County && finest == Level::County {
+            continue;
+        }
         finest = level;
         match level {
             Level::Province => {}
@@ -138,23 +156,38 @@ pub fn parse(text: &str) -> Option<Address<'_>> {
     Some(address)
 }
 
-/// How `one` and `other` place their people: a village or township both name agrees when
-/// no county they both name tells them apart; counties both name and that differ weigh
-/// against a match.
+/// A village's name without its committee (`东街村委会` is `东街村`, `和平社区居委会` is
+/// `和平社区`).
+fn village_name(village: &str) -> &str {
+    village
+        .strip_suffix("委会")
+        .filter(|v| v.ends_with('村'))
+        .or_else(|| {
+            village
+                .strip_suffix("居委会")
+                .filter(|v| v.ends_with("社区"))
+        })
+        .unwrap_or(village)
+}
+
+/// How `one` and `other` place their people: counties both name and that differ weigh
+/// against a match; a village or township both name agrees, confirmed when both name the
+/// same county.
 pub fn agreement<'a>(one: &Address<'a>, other: &Address<'a>) -> AddressAgreement {
     let same = |pick: fn(&Address<'a>) -> Option<&'a str>| match (pick(one), pick(other)) {
         (Some(mine), Some(theirs)) => Some(mine == theirs),
         _ => None,
     };
     let county = same(|a| a.county);
-    if county == Some(false) {
-        return AddressAgreement::OtherCounty;
-    }
-    match (same(|a| a.township), same(|a| a.village)) {
-        (Some(true), Some(true)) => AddressAgreement::Village,
-        (Some(true), _) => AddressAgreement::Township,
-        _ if county == Some(true) => AddressAgreement::County,
-        _ => AddressAgreement::Unknown,
+    let village = same(|a| a.village.map(village_name));
+    match (county, same(|a| a.township), village) {
+        (Some(false), _, _) => AddressAgreement::OtherCounty,
+        (Some(true), Some(true), Some(true)) => AddressAgreement::Village,
+        (Some(true), Some(true), _) => AddressAgreement::Township,
+        (Some(true), _, _) => AddressAgreement::County,
+        (None, Some(true), Some(true)) => AddressAgreement::VillageUnconfirmed,
+        (None, Some(true), _) => AddressAgreement::TownshipUnconfirmed,
+        (None, _, _) => AddressAgreement::Unknown,
     }
 }
 
@@ -202,6 +235,13 @@ mod tests {
             places("河南省信阳市新区街道和平社区"),
             (None, Some("新区街道"), Some("和平社区"))
         );
+        // A zone or estate after the county is not a county; a 村 in a street is no village.
+        assert_eq!(
+            places("固始县产业集聚区城关镇东街村"),
+            (Some("固始县"), Some("城关镇"), Some("东街村"))
+        );
+        assert_eq!(places("固始县幸福小区3号楼"), (Some("固始县"), None, None));
+        assert_eq!(places("城关镇新村路12号"), (None, Some("城关镇"), None));
         assert_eq!(parse("人民路12号"), None);
         assert_eq!(parse("信阳市"), None);
         assert_eq!(parse(""), None);
@@ -209,16 +249,30 @@ mod tests {
 
     #[test]
     fn addresses_agree_at_the_finest_place_both_name() {
-        let member = parse("108乡2村").unwrap();
-        let agree = |text| agreement(&member, &parse(text).unwrap());
-        assert_eq!(agree("河南省固始县108乡2村5组"), AddressAgreement::Village);
-        assert_eq!(agree("108乡7村"), AddressAgreement::Township);
+        let bare = parse("108乡2村").unwrap();
+        let agree = |text| agreement(&bare, &parse(text).unwrap());
+        // Without a county on both sides, a village or township name is unconfirmed.
+        assert_eq!(
+            agree("河南省固始县108乡2村5组"),
+            AddressAgreement::VillageUnconfirmed
+        );
+        assert_eq!(agree("108乡2村委会"), AddressAgreement::VillageUnconfirmed);
+        assert_eq!(agree("108乡7村"), AddressAgreement::TownshipUnconfirmed);
         assert_eq!(agree("109乡2村"), AddressAgreement::Unknown);
         let full = parse("固始县108乡2村").unwrap();
         let against = |text| agreement(&full, &parse(text).unwrap());
+        assert_eq!(
+            against("河南省信阳市固始县108乡2村委会"),
+            AddressAgreement::Village
+        );
         assert_eq!(against("商城县108乡2村"), AddressAgreement::OtherCounty);
         assert_eq!(against("固始县109乡"), AddressAgreement::County);
         assert_eq!(against("固始县108乡"), AddressAgreement::Township);
+        let community = parse("浉河区老城街道和平社区居委会").unwrap();
+        assert_eq!(
+            agreement(&community, &parse("浉河区老城街道和平社区").unwrap()),
+            AddressAgreement::Village
+        );
     }
 
     proptest::proptest! {

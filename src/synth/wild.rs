@@ -339,7 +339,8 @@ fn village_of(region: &str, rng: &mut impl Rng) -> String {
 }
 
 /// A village other than the household in `near`'s (when given): mostly another township of
-/// the county, one time in ten the same township, one in four another county.
+/// the county, one time in ten the same township, one in four another county (a third of
+/// those written bare under the household village's own name).
 fn elsewhere(near: Option<&str>, rng: &mut impl Rng) -> String {
     let part = |range: std::ops::Range<usize>| {
         near.and_then(|r| r.get(range)?.parse::<u32>().ok())
@@ -350,6 +351,11 @@ fn elsewhere(near: Option<&str>, rng: &mut impl Rng) -> String {
     let other_than = |drawn: u32, own: u32| if drawn == own { drawn + 100 } else { drawn };
     let roll = rng.random_range(0..20);
     if roll < 5 {
+        // One in three of these is written bare, under the very name of the household's own
+        // village (another county's 城关镇东街村): only a county named or coded tells them apart.
+        if near.is_some() && rng.random_bool(1.0 / 3.0) {
+            return format!("{township}乡{village}村");
+        }
         let prefix = OTHER_COUNTY_PREFIXES[rng.random_range(0..OTHER_COUNTY_PREFIXES.len())];
         return format!(
             "{prefix}{}乡{}村",
@@ -962,7 +968,7 @@ mod tests {
             .iter()
             .map(|row| (row[col::MEMBER_ID].as_str(), row[col::ADDRESS].as_str()))
             .collect();
-        let (mut same, mut others, mut elsewhere) = (0, 0, 0);
+        let (mut same, mut others, mut elsewhere, mut namesake_places) = (0, 0, 0, 0);
         for truth in &county.truth_records {
             let Some(written) = record(county, truth.source, &truth.record_id).get(col::ADDRESS)
             else {
@@ -972,14 +978,23 @@ mod tests {
             let agreement = address::agreement(&home, &address::parse(written).unwrap());
             if truth.same_person {
                 same += 1;
-                assert_eq!(agreement, AddressAgreement::Village, "{written} {truth:?}");
+                assert!(
+                    matches!(
+                        agreement,
+                        AddressAgreement::Village | AddressAgreement::VillageUnconfirmed
+                    ),
+                    "{written} {truth:?}"
+                );
             } else {
                 others += 1;
                 assert_ne!(agreement, AddressAgreement::Village, "{written} {truth:?}");
                 elsewhere += usize::from(agreement == AddressAgreement::Unknown);
+                namesake_places += usize::from(agreement == AddressAgreement::VillageUnconfirmed);
             }
         }
         assert!(same >= 50 && others >= 50, "{same} {others}");
+        // Other people whose bare address reads as the member's village exist, to be held off.
+        assert!(namesake_places > 0, "{namesake_places}");
         assert!(elsewhere * 2 > others, "{elsewhere} of {others}");
         let deaths = &county.registries[&Source::Death];
         let with_address = deaths

@@ -78,10 +78,11 @@ fn run_shards_from(
 ) -> Vec<PathBuf> {
     (0..count)
         .map(|index| {
+            let indexed = roll_index.is_some();
             let dir = county
                 .dir
                 .path()
-                .join(format!("shards-{count}-{piece_rows}/{index}"));
+                .join(format!("shards-{count}-{piece_rows}-{indexed}/{index}"));
             let shard = Shard { index, count };
             job::run_shard(
                 &county.pipeline,
@@ -153,6 +154,27 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
             "{count} shards"
         );
     }
+    // A shard that loads the roll writes what one that reads the roll's files writes.
+    for index in 0..8 {
+        let shard_dir = |indexed: bool| {
+            county
+                .dir
+                .path()
+                .join(format!("shards-8-1-{indexed}/{index}"))
+        };
+        let shard_json = |indexed: bool| {
+            let text = std::fs::read_to_string(shard_dir(indexed).join("shard.json")).unwrap();
+            let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
+            json.as_object_mut().unwrap().remove("stage_seconds").unwrap();
+            json
+        };
+        assert_eq!(shard_json(false), shard_json(true), "shard {index}");
+        assert!(
+            std::fs::read(shard_dir(false).join("pairs.parquet")).unwrap()
+                == std::fs::read(shard_dir(true).join("pairs.parquet")).unwrap(),
+            "shard {index}"
+        );
+    }
 }
 
 /// `index-roll` writes the roll as ingest typed it: loaded back, the same members and the
@@ -216,7 +238,17 @@ fn a_roll_index_holds_the_roll_as_read_and_shards_refuse_a_foreign_one() {
         stderr.contains("roll-index.json") && stderr.contains("another pipeline"),
         "{stderr}"
     );
-    std::fs::write(index.join("roll-index.json"), "{\"format\": 1}").unwrap();
+    // An index written by another version of rollcheck.
+    let json = index.join("roll-index.json");
+    let mut written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    written["tool_version"] = "0.0.0".into();
+    std::fs::write(&json, written.to_string()).unwrap();
+    let other_version = shard(&fixed, &index);
+    let stderr = String::from_utf8_lossy(&other_version.stderr);
+    assert_eq!(other_version.status.code(), Some(65), "{stderr}");
+    assert!(stderr.contains("made by rollcheck 0.0.0"), "{stderr}");
+    std::fs::write(&json, "{\"format\": 1}").unwrap();
     let broken = shard(&fixed, &index);
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert_eq!(broken.status.code(), Some(65), "{stderr}");
