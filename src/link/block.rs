@@ -394,7 +394,10 @@ mod tests {
         assert!(proposed(&roll, &[with_id("411526196803121131")]).is_empty());
         // A wrong check character alone is one character apart as well.
         let roll: Vec<Person> = std::iter::once(with_id(valid)).chain(others()).collect();
-        assert_eq!(proposed(&roll, &[with_id("411526195803121132")]), [(0, 0, 0)]);
+        assert_eq!(
+            proposed(&roll, &[with_id("411526195803121132")]),
+            [(0, 0, 0)]
+        );
     }
 
     #[test]

@@ -165,7 +165,10 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
         let shard_json = |indexed: bool| {
             let text = std::fs::read_to_string(shard_dir(indexed).join("shard.json")).unwrap();
             let mut json: serde_json::Value = serde_json::from_str(&text).unwrap();
-            json.as_object_mut().unwrap().remove("stage_seconds").unwrap();
+            json.as_object_mut()
+                .unwrap()
+                .remove("stage_seconds")
+                .unwrap();
             json
         };
         assert_eq!(shard_json(false), shard_json(true), "shard {index}");
