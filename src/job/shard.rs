@@ -152,16 +152,22 @@ pub fn index_roll(
     progress("reading the roll");
     let ingested = ingest::load_roll(pipeline, data_dir)?;
     log_ingested(&ingested);
+    let Ingested {
+        roll,
+        inputs,
+        roll_duplicates,
+        ..
+    } = ingested;
     let manifest = output::RollIndexManifest {
         format: output::ROLL_INDEX_FORMAT.to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         pipeline_sha256: pipeline.sha256.clone(),
-        members: ingested.roll.len(),
-        files: ingested.inputs.clone(),
-        households_in_two_roll_files: ingested.roll_duplicates.clone(),
+        members: roll.len(),
+        files: inputs,
+        households_in_two_roll_files: roll_duplicates,
     };
     progress("writing the roll index");
-    output::write_roll_index(out_dir, &manifest, &ingested.roll)?;
+    output::write_roll_index(out_dir, &manifest, &roll)?;
     Ok(manifest)
 }
 

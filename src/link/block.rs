@@ -75,30 +75,6 @@ fn one_character_neighbours(digits: &[u64; 18], keys: &mut Vec<u64>) {
     }
 }
 
-/// The one-character neighbours of the IDs of `people` that `wanted` picks, as (position,
-/// key) in order of position.
-fn neighbours_keyed(
-    people: &[Person],
-    wanted: impl Fn(&Person) -> bool + Sync,
-) -> Vec<Vec<(usize, u64)>> {
-    people
-        .par_chunks(CHUNK)
-        .enumerate()
-        .map(|(chunk_idx, chunk)| {
-            let mut entries = Vec::new();
-            let mut keys = Vec::new();
-            for (offset, person) in chunk.iter().enumerate() {
-                if let Some(digits) = id_digits(person).filter(|_| wanted(person)) {
-                    keys.clear();
-                    one_character_neighbours(&digits, &mut keys);
-                    entries.extend(keys.iter().map(|&key| (chunk_idx * CHUNK + offset, key)));
-                }
-            }
-            entries
-        })
-        .collect()
-}
-
 impl BlockingRule {
     /// Appends the keys of a person under this rule. `region` is their known county code.
     fn keys(self, person: &Person, region: Option<&str>, keys: &mut Vec<u64>) {
@@ -196,6 +172,17 @@ fn keyed(
     people: &[Person],
     regions: &[Option<&str>],
 ) -> Vec<Vec<(usize, u64)>> {
+    keyed_by(people, |position, person, keys| {
+        rule.keys(person, regions[position], keys);
+    })
+}
+
+/// The keys `make` appends for each of `people` (given its position), as (position, key)
+/// in order of position, made in parallel chunks.
+fn keyed_by(
+    people: &[Person],
+    make: impl Fn(usize, &Person, &mut Vec<u64>) + Sync,
+) -> Vec<Vec<(usize, u64)>> {
     people
         .par_chunks(CHUNK)
         .enumerate()
@@ -205,7 +192,7 @@ fn keyed(
             for (offset, person) in chunk.iter().enumerate() {
                 let position = chunk_idx * CHUNK + offset;
                 keys.clear();
-                rule.keys(person, regions[position], &mut keys);
+                make(position, person, &mut keys);
                 entries.extend(keys.iter().map(|&key| (position, key)));
             }
             entries
@@ -240,7 +227,11 @@ impl RuleIndex {
         let entries = member_keys.iter().map(Vec::len).sum();
         let every_member = KeyIndex::from_entries(member_keys.iter().flatten().copied(), entries);
         let idless_members = if rule == BlockingRule::IdMasked {
-            let neighbours = neighbours_keyed(members, |member| member.valid_id().is_none());
+            let neighbours = keyed_by(members, |_, member, keys| {
+                if let Some(digits) = id_digits(member).filter(|_| member.valid_id().is_none()) {
+                    one_character_neighbours(&digits, keys);
+                }
+            });
             let entries = neighbours.iter().map(Vec::len).sum();
             KeyIndex::from_entries(neighbours.into_iter().flatten(), entries)
         } else {
@@ -282,14 +273,15 @@ impl RuleIndex {
                         continue;
                     }
                     let record = &persons[record_idx];
-                    let partners = if record.valid_id().is_some() {
+                    let valid = record.valid_id().is_some();
+                    let partners = if valid {
                         &self.idless_members
                     } else {
                         &self.every_member
                     };
                     neighbours.clear();
                     neighbours.push(key);
-                    if self.rule == BlockingRule::IdMasked && record.valid_id().is_none() {
+                    if self.rule == BlockingRule::IdMasked && !valid {
                         if let Some(digits) = id_digits(record) {
                             one_character_neighbours(&digits, &mut neighbours);
                         }

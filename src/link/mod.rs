@@ -458,21 +458,6 @@ fn name_u(
         .collect()
 }
 
-/// Per member, the most precise region code known: the roll's (6 digits or more), else
-/// the ID's 6 digits.
-fn member_regions<'a>(roll: &'a [RollMember], members: &'a [Person]) -> Vec<Option<&'a str>> {
-    roll.iter()
-        .zip(members)
-        .map(|(member, person)| {
-            let roll = member.region_code.as_deref().and_then(RegionCode::parse);
-            let id = || id_chars(person).and_then(|c| RegionCode::parse(c.get(..6)?));
-            roll.filter(|r| r.county().is_some())
-                .or_else(id)
-                .map(RegionCode::as_str)
-        })
-        .collect()
-}
-
 /// The field that placed a decided pair's people as its region level says (`region_from`
 /// in `matches.parquet`); `None` when nothing placed them.
 pub fn region_from(
@@ -481,12 +466,11 @@ pub fn region_from(
     record: &RegistryRecord,
     person: &Person,
 ) -> Option<corroborate::RegionFrom> {
-    let members = member_sides(
-        std::slice::from_ref(member),
-        std::slice::from_ref(member_person),
+    let sides = (
+        member_side(member, member_person),
+        record_side(record, person),
     );
-    let (records, _) = record_sides(std::slice::from_ref(record), std::slice::from_ref(person));
-    match compare::compare_places(&members[0], &records[0]) {
+    match compare::compare_places(&sides.0, &sides.1) {
         (RegionLevel::Missing, _) => None,
         (_, compare::PlacedBy::Addresses) => Some(corroborate::RegionFrom::Address),
         (_, compare::PlacedBy::Codes) => corroborate::record_region_from(record, person),
@@ -500,49 +484,52 @@ fn id_region(person: &Person) -> Option<&str> {
         .map(RegionCode::as_str)
 }
 
+/// A member's comparable side. Its region is the most precise code known: the roll's (6
+/// digits or more), else the ID's 6 digits.
+fn member_side<'a>(member: &'a RollMember, person: &'a Person) -> Side<'a> {
+    let roll = member.region_code.as_deref().and_then(RegionCode::parse);
+    let id = || id_chars(person).and_then(|c| RegionCode::parse(c.get(..6)?));
+    Side {
+        raw_name: &member.name,
+        raw_id: member.id_number.as_deref(),
+        person,
+        region: roll
+            .filter(|r| r.county().is_some())
+            .or_else(id)
+            .map(RegionCode::as_str),
+        birth_date: person.birth_date,
+        address: member.address.as_deref().and_then(address::parse),
+    }
+}
+
+/// A record's comparable side. Its region is where it places its person: the ID's county,
+/// else its location fields (`corroborate::record_region`).
+fn record_side<'a>(record: &'a RegistryRecord, person: &'a Person) -> Side<'a> {
+    Side {
+        raw_name: &record.person.name,
+        raw_id: record.person.id_number.as_deref(),
+        person,
+        region: corroborate::record_region(record, id_region(person)).map(|(r, _)| r),
+        birth_date: record.person.birth_date.or(person.birth_date),
+        address: record.person.address.as_deref().and_then(address::parse),
+    }
+}
+
 /// The comparable sides of the roll's members (`persons` parallel to `roll`).
 fn member_sides<'a>(roll: &'a [RollMember], persons: &'a [Person]) -> Vec<Side<'a>> {
     roll.par_iter()
         .zip(persons)
-        .zip(member_regions(roll, persons))
-        .map(|((member, person), region)| Side {
-            raw_name: &member.name,
-            raw_id: member.id_number.as_deref(),
-            person,
-            region,
-            birth_date: person.birth_date,
-            address: member.address.as_deref().and_then(address::parse),
-        })
+        .map(|(member, person)| member_side(member, person))
         .collect()
 }
 
-/// The comparable sides of registry records (`persons` parallel to `records`), and each
-/// record's region where it places its person (for blocking).
-fn record_sides<'a>(
-    records: &'a [RegistryRecord],
-    persons: &'a [Person],
-) -> (Vec<Side<'a>>, Vec<Option<&'a str>>) {
-    let regions: Vec<Option<&str>> = records
+/// The comparable sides of registry records (`persons` parallel to `records`).
+fn record_sides<'a>(records: &'a [RegistryRecord], persons: &'a [Person]) -> Vec<Side<'a>> {
+    records
         .iter()
         .zip(persons)
-        .map(|(record, person)| {
-            corroborate::record_region(record, id_region(person)).map(|(r, _)| r)
-        })
-        .collect();
-    let sides = records
-        .iter()
-        .zip(persons)
-        .zip(&regions)
-        .map(|((record, person), region)| Side {
-            raw_name: &record.person.name,
-            raw_id: record.person.id_number.as_deref(),
-            person,
-            region: *region,
-            birth_date: record.person.birth_date.or(person.birth_date),
-            address: record.person.address.as_deref().and_then(address::parse),
-        })
-        .collect();
-    (sides, regions)
+        .map(|(record, person)| record_side(record, person))
+        .collect()
 }
 
 /// The comparable sides of every member and record, built once.
@@ -559,7 +546,7 @@ impl<'a> Sides<'a> {
                 .registries
                 .iter()
                 .zip(&normalized.registries)
-                .map(|(registry, persons)| record_sides(&registry.records, persons).0)
+                .map(|(registry, persons)| record_sides(&registry.records, persons))
                 .collect(),
         }
     }

@@ -111,9 +111,6 @@ pub struct Weights {
     pub probability: f64,
 }
 
-/// The level indices of a person comparison, in `PERSON` order. A name written in
-/// traditional characters, with spaces or another middle dot is the same name: it weighs as
-/// an identical one (explanations still show which it was).
 /// `person_levels` packed into one number, four bits a field, first field highest: ordered
 /// as the vectors are, and with no allocation (for counting millions of pairs).
 pub fn packed_person_levels(levels: Levels) -> u64 {
@@ -122,6 +119,9 @@ pub fn packed_person_levels(levels: Levels) -> u64 {
         .fold(0, |packed, &level| (packed << 4) | level as u64)
 }
 
+/// The level indices of a person comparison, in `PERSON` order. A name written in
+/// traditional characters, with spaces or another middle dot is the same name: it weighs as
+/// an identical one (explanations still show which it was).
 pub fn person_levels(levels: Levels) -> Vec<usize> {
     person_levels_array(levels).to_vec()
 }

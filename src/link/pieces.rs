@@ -126,7 +126,8 @@ impl<'a> PieceLinker<'a> {
             self.sources.resize(piece.registry_idx + 1, piece.source);
         }
         self.sources[piece.registry_idx] = piece.source;
-        let (records, regions) = record_sides(piece.records, piece.persons);
+        let records = record_sides(piece.records, piece.persons);
+        let regions: Vec<Option<&str>> = records.iter().map(|r| r.region).collect();
         let exact = self
             .by_id
             .join(piece.persons.iter().map(|p| p.valid_id().map(|v| v.key)));

@@ -27,6 +27,27 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
     file.sync_all().map_err(|e| OutputError::write(path, e))
 }
 
+/// The JSON manifest at `path` (`what` names it in errors: "a shard manifest"), refused
+/// unless its format (`format_of`) is `expected`: a directory another version wrote.
+pub fn read_manifest<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    what: &str,
+    expected: &str,
+    format_of: fn(&T) -> &str,
+) -> Result<T, OutputError> {
+    let text = fs::read(path).map_err(|e| OutputError::read(path, e))?;
+    let manifest: T = serde_json::from_slice(&text)
+        .map_err(|e| OutputError::read(path, format!("not {what}: {e}")))?;
+    let format = format_of(&manifest);
+    if format != expected {
+        return Err(OutputError::read(
+            path,
+            format!("format `{format}`, this version reads `{expected}`"),
+        ));
+    }
+    Ok(manifest)
+}
+
 /// Replaces `path` with `bytes` all at once: a hidden temporary file beside it is written,
 /// fsynced and renamed over it, then the directory is synced. A crash leaves the old file or
 /// the new one, never a part.

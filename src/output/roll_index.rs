@@ -88,19 +88,12 @@ pub fn write_roll_index(
 
 /// Reads a roll index back: its manifest and the members, exactly as ingest typed them.
 pub fn read_roll_index(dir: &Path) -> Result<(RollIndexManifest, Vec<RollMember>), OutputError> {
-    let path = dir.join("roll-index.json");
-    let text = std::fs::read(&path).map_err(|e| OutputError::read(&path, e))?;
-    let manifest: RollIndexManifest = serde_json::from_slice(&text)
-        .map_err(|e| OutputError::read(&path, format!("not a roll index: {e}")))?;
-    if manifest.format != ROLL_INDEX_FORMAT {
-        return Err(OutputError::read(
-            &path,
-            format!(
-                "format `{}`, this version reads `{ROLL_INDEX_FORMAT}`",
-                manifest.format
-            ),
-        ));
-    }
+    let manifest: RollIndexManifest = files::read_manifest(
+        &dir.join("roll-index.json"),
+        "a roll index",
+        ROLL_INDEX_FORMAT,
+        |m: &RollIndexManifest| &m.format,
+    )?;
     let path = dir.join("roll.parquet");
     let frame = read(&path)?;
     let columns = COLUMNS

@@ -67,18 +67,12 @@ pub fn write_shard(
 /// Reads a shard directory back: its manifest and its scored pairs.
 pub fn read_shard(dir: &Path) -> Result<(ShardManifest, ScoredPairs), OutputError> {
     let path = dir.join("shard.json");
-    let text = std::fs::read(&path).map_err(|e| OutputError::read(&path, e))?;
-    let manifest: ShardManifest = serde_json::from_slice(&text)
-        .map_err(|e| OutputError::read(&path, format!("not a shard manifest: {e}")))?;
-    if manifest.format != SHARD_FORMAT {
-        return Err(OutputError::read(
-            &path,
-            format!(
-                "format `{}`, this version reads `{SHARD_FORMAT}`",
-                manifest.format
-            ),
-        ));
-    }
+    let manifest: ShardManifest = files::read_manifest(
+        &path,
+        "a shard manifest",
+        SHARD_FORMAT,
+        |m: &ShardManifest| &m.format,
+    )?;
     if crate::ingest::parse_date(&manifest.as_of).is_none() {
         return Err(OutputError::read(
             &path,

@@ -119,6 +119,24 @@ fn person_columns(source: Source) -> (&'static str, &'static str, Option<&'stati
     (person.name, person.id_number, person.birth_date)
 }
 
+/// The township and village numbers of a 12-digit region code (411526108002: 108, 2); 0
+/// where the code is shorter.
+fn township_and_village(region: &str) -> (u32, u32) {
+    let number = |range| {
+        region
+            .get(range)
+            .and_then(|d: &str| d.parse().ok())
+            .unwrap_or(0)
+    };
+    (number(6..9), number(9..12))
+}
+
+/// The roll's address of a household in `region`: its township and village (`108乡2村`).
+fn village_address(region: &str) -> String {
+    let (township, village) = township_and_village(region);
+    format!("{township}乡{village}村")
+}
+
 struct Generator {
     rng: ChaCha8Rng,
     options: SynthOptions,
@@ -349,14 +367,7 @@ impl Generator {
                 self.date_between(Self::ymd(2015, 1, 1), Self::ymd(2024, 12, 31))
                     .to_string(),
             ),
-            (
-                col::ADDRESS,
-                format!(
-                    "{}乡{}村",
-                    household.region[6..9].parse::<u32>().unwrap_or(0),
-                    household.region[9..].parse::<u32>().unwrap_or(0)
-                ),
-            ),
+            (col::ADDRESS, village_address(&household.region)),
         ]
         .into_iter()
         .collect();

@@ -29,7 +29,8 @@ use rand_chacha::ChaCha8Rng;
 
 use super::plant::{standard, Pool};
 use super::{
-    names, person_columns, Generator, Household, Person, PlantedRecord, RecordTruth, Row, COUNTY,
+    names, person_columns, township_and_village, village_address, Generator, Household, Person,
+    PlantedRecord, RecordTruth, Row, COUNTY,
 };
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
@@ -325,28 +326,19 @@ impl Kind {
 /// The roll's form of a household's village (`108乡2村` for region 411526108002), with a
 /// group number after it one time in three.
 fn village_of(region: &str, rng: &mut impl Rng) -> String {
-    let number = |digits: Option<&str>| digits.and_then(|d| d.parse::<u32>().ok()).unwrap_or(0);
     let group = if rng.random_bool(1.0 / 3.0) {
         format!("{}组", rng.random_range(1..=9))
     } else {
         String::new()
     };
-    format!(
-        "{}乡{}村{group}",
-        number(region.get(6..9)),
-        number(region.get(9..12))
-    )
+    format!("{}{group}", village_address(region))
 }
 
 /// A village other than the household in `near`'s (when given): mostly another township of
 /// the county, one time in ten the same township, one in four another county (a third of
 /// those written bare under the household village's own name).
 fn elsewhere(near: Option<&str>, rng: &mut impl Rng) -> String {
-    let part = |range: std::ops::Range<usize>| {
-        near.and_then(|r| r.get(range)?.parse::<u32>().ok())
-            .unwrap_or(0)
-    };
-    let (township, village) = (part(6..9), part(9..12));
+    let (township, village) = near.map_or((0, 0), township_and_village);
     // A draw that hits the household's own place moves a hundred on.
     let other_than = |drawn: u32, own: u32| if drawn == own { drawn + 100 } else { drawn };
     let roll = rng.random_range(0..20);
