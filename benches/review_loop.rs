@@ -14,7 +14,7 @@ use chrono::NaiveDate;
 use rollcheck::config::Pipeline;
 use rollcheck::job;
 use rollcheck::model::{Reason, Verdict};
-use rollcheck::output::findings::{Finding, Findings, Subject};
+use rollcheck::review::findings::{Finding, Findings, Subject};
 use rollcheck::synth::{self, SynthOptions, Variant};
 
 const WORKBOOKS: usize = 100;
@@ -58,7 +58,7 @@ fn main() {
     }
     let today = chrono::Local::now().date_naive();
     let started = Instant::now();
-    let outcome = job::review::import(&out, &files, None, today).expect("import");
+    let outcome = rollcheck::review::import(&out, &files, None, today).expect("import");
     let import_seconds = started.elapsed().as_secs_f64();
     assert!(!outcome.rejected_any(), "{:?}", outcome.problems.first());
     let imported = outcome.recorded();
@@ -120,7 +120,7 @@ fn round(value: f64) -> f64 {
 }
 
 /// A workbook as a township sends it back: the flags' rows, each with a finding.
-fn write_filled(path: &Path, rows: &[rollcheck::output::FlagRow]) {
+fn write_filled(path: &Path, rows: &[rollcheck::rundir::FlagRow]) {
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
     sheet.set_name("核查清单").expect("a sheet name");
@@ -165,7 +165,7 @@ fn write_filled(path: &Path, rows: &[rollcheck::output::FlagRow]) {
 }
 
 /// 100,000 findings in 100 imports, on the run's flags and then on other households.
-fn record_findings(state: &Path, flags: &[rollcheck::output::FlagRow]) {
+fn record_findings(state: &Path, flags: &[rollcheck::rundir::FlagRow]) {
     let mut findings = Findings::default();
     let reasons = Reason::ALL;
     for batch in 0..100 {

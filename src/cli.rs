@@ -15,7 +15,7 @@ use crate::eval::{self, Scores};
 use crate::ingest::IngestError;
 use crate::job::{self, JobError, RunSummary, ShardError};
 use crate::link::Shard;
-use crate::output::OutputError;
+use crate::rundir::OutputError;
 use crate::synth::{self, SynthOptions, Variant};
 
 const EXAMPLES: &str = "\
@@ -391,16 +391,16 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         {
             return exit::INPUT;
         }
-        if let Some(export) = cause.downcast_ref::<crate::output::ExportError>() {
+        if let Some(export) = cause.downcast_ref::<crate::inspect::ExportError>() {
             return match export {
-                crate::output::ExportError::Key { .. } => exit::INPUT,
-                crate::output::ExportError::Output(_) => exit::OUTPUT,
+                crate::inspect::ExportError::Key { .. } => exit::INPUT,
+                crate::inspect::ExportError::Output(_) => exit::OUTPUT,
             };
         }
-        if let Some(query) = cause.downcast_ref::<crate::output::QueryError>() {
+        if let Some(query) = cause.downcast_ref::<crate::inspect::QueryError>() {
             return match query {
-                crate::output::QueryError::Table(output) => output_exit_code(output),
-                crate::output::QueryError::Sql(..) => exit::USAGE,
+                crate::inspect::QueryError::Table(output) => output_exit_code(output),
+                crate::inspect::QueryError::Sql(..) => exit::USAGE,
             };
         }
         if let Some(output) = cause.downcast_ref::<OutputError>() {
@@ -424,12 +424,12 @@ fn query(
     rows: usize,
 ) -> anyhow::Result<()> {
     let state = state.map_or_else(
-        || crate::output::history::state_dir_of_run(out_dir),
+        || crate::rundir::state_dir_of_run(out_dir),
         Path::to_path_buf,
     );
-    let mut answer = crate::output::query(out_dir, &state, sql)?;
+    let mut answer = crate::inspect::query(out_dir, &state, sql)?;
     if let Some(path) = out {
-        crate::output::write_query_result(&mut answer, path)?;
+        crate::inspect::write_query_result(&mut answer, path)?;
         out!("{} rows → {}", answer.height(), path.display());
     } else {
         // polars reads its table size from the environment; nothing else runs yet.
@@ -457,7 +457,7 @@ fn review(command: ReviewCommand) -> anyhow::Result<()> {
             state,
         } => {
             let today = chrono::Local::now().date_naive();
-            let outcome = job::review::import(&out_dir, &files, state.as_deref(), today)?;
+            let outcome = crate::review::import(&out_dir, &files, state.as_deref(), today)?;
             for file in &outcome.files {
                 if let Some(error) = &file.error {
                     out!("{}: not imported: {error}", file.file);
@@ -473,7 +473,7 @@ fn review(command: ReviewCommand) -> anyhow::Result<()> {
                 }
             }
             for problem in &outcome.problems {
-                eprintln!("rejected: {}", job::describe_problem(problem));
+                eprintln!("rejected: {}", crate::review::describe_problem(problem));
             }
             if outcome.rejected_any() {
                 let rejected = outcome.problems.len()
@@ -495,7 +495,9 @@ fn review(command: ReviewCommand) -> anyhow::Result<()> {
                 );
                 out_dir.with_file_name(format!("{name}.recheck.xlsx"))
             });
-            let drawn = job::review::sample(&out_dir, share, state.as_deref(), &workbook)?;
+            let drawn = crate::review::sample(&out_dir, share, state.as_deref(), |items| {
+                crate::output::write_recheck_workbook(&workbook, items)
+            })?;
             out!(
                 "{drawn} findings drawn for a second reviewer → {}",
                 workbook.display()
@@ -652,12 +654,12 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             out_dir,
             household_id,
         } => {
-            out_raw!("{}", crate::output::explain(&out_dir, &household_id)?);
+            out_raw!("{}", crate::inspect::explain(&out_dir, &household_id)?);
             Ok(())
         }
         Command::Link { link_file, out } => link(&link_file, &out),
         Command::History { state_dir } => {
-            out_raw!("{}", crate::output::history::history_table(&state_dir));
+            out_raw!("{}", crate::inspect::history_table(&state_dir));
             Ok(())
         }
         Command::Query {
@@ -669,7 +671,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         } => query(&out_dir, &sql, out.as_deref(), state.as_deref(), rows),
         Command::Review { command } => review(command),
         Command::Diff { run_a, run_b } => {
-            out_raw!("{}", crate::output::history::diff(&run_a, &run_b)?);
+            out_raw!("{}", crate::inspect::diff(&run_a, &run_b)?);
             Ok(())
         }
         Command::Export {
@@ -677,7 +679,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             pseudonymize,
             out,
         } => {
-            let rows = crate::output::export_pseudonymized(&out_dir, &pseudonymize, &out)?;
+            let rows = crate::inspect::export_pseudonymized(&out_dir, &pseudonymize, &out)?;
             out!("wrote {rows} pseudonymised rows to {}", out.display());
             Ok(())
         }
@@ -756,7 +758,7 @@ fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
     let linked = crate::link::generic::link_tables(&job, &left, &right)?;
     tracing::info!(seconds = linking.elapsed().as_secs_f64(), "linked");
     let (left_ids, right_ids) = (id_column(&left, &job.left)?, id_column(&right, &job.right)?);
-    let pairs = crate::output::PairsTable {
+    let pairs = crate::rundir::PairsTable {
         left_ids: linked.pairs.iter().map(|p| left_ids[p.left_idx]).collect(),
         right_ids: linked
             .pairs
@@ -787,7 +789,7 @@ fn link(link_file: &Path, out: &Path) -> anyhow::Result<()> {
             .collect(),
     };
     let writing = Instant::now();
-    crate::output::write_link_run(out, &pairs, &linked.parameters)?;
+    crate::rundir::write_link_run(out, &pairs, &linked.parameters)?;
     tracing::info!(
         seconds = writing.elapsed().as_secs_f64(),
         "wrote the outputs"

@@ -206,7 +206,7 @@ pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, 
         .filter(|(_, decision)| decision.as_deref() == Some("possible"))
         .filter_map(|((household, source), _)| {
             let source = crate::model::Source::named(source.as_deref()?)?;
-            let reason = crate::job::reason_of(source)?;
+            let reason = crate::review::outcomes::reason_of(source)?;
             Some((household?, reason.code().to_string()))
         })
         .collect())

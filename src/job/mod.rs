@@ -1,12 +1,9 @@
 //! One check, end to end: ingest → normalize → link → rules, then output. `evaluate` runs the
 //! stages in memory (tests call it directly); `run` adds the lock, the review inbox, history
-//! and the atomic write. Sharded runs and merge live in `shard`, the review loop's commands
-//! in `review`, what findings make of a run in `outcomes`.
+//! and the atomic write. Sharded runs and merge live in `shard`; the review loop (inbox,
+//! history, leads, spot checks, outcomes) is `review`'s.
 
-mod outcomes;
 mod pieces;
-pub use outcomes::reason_of;
-pub mod review;
 mod shard;
 
 pub use shard::{index_roll, merge, run_shard, ShardError};
@@ -22,10 +19,11 @@ use crate::ingest::{self, IngestError, Ingested};
 use crate::link::{self, Links};
 use crate::model::Reason;
 use crate::normalize::{self, Normalized};
-use crate::output::{
-    self, FlagRow, Manifest, MatchRow, OutputError, PipelineInfo, ReviewMember, RunOutputs,
-};
+use crate::output::{self, ReviewMember, RunOutputs};
+use crate::review::history::History;
+use crate::review::outcomes;
 use crate::rules::{self, Context, Flag, Households};
+use crate::rundir::{self, FlagRow, Manifest, MatchRow, OutputError, PipelineInfo};
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -414,12 +412,12 @@ pub(super) fn run_linked(
     linking: Linking,
 ) -> Result<RunSummary, JobError> {
     let started_at = chrono::Local::now();
-    let _lock = output::acquire_lock(out_dir)?;
-    let mut history = output::history::History::open(out_dir, pipeline.state_dir.as_deref())?;
+    let _lock = rundir::acquire_lock(out_dir)?;
+    let mut history = History::open(out_dir, pipeline.state_dir.as_deref())?;
     let (review_imports, import_problems) = match &pipeline.review.inbox {
         Some(inbox) => {
             progress("importing findings from the review inbox");
-            review::import_inbox(
+            crate::review::import_inbox(
                 inbox,
                 out_dir,
                 &mut history,
@@ -473,7 +471,7 @@ pub(super) fn run_linked(
         started_at: started_at.to_rfc3339(),
         finished_at: String::new(),
         inputs: evaluation.ingested.inputs.clone(),
-        source_totals: output::SourceTotals::of(&evaluation.ingested.inputs),
+        source_totals: rundir::SourceTotals::of(&evaluation.ingested.inputs),
         households_in_two_roll_files: evaluation.ingested.roll_duplicates.clone(),
         households: evaluation.households.by_id.len(),
         members: evaluation.ingested.roll.len(),
@@ -486,8 +484,11 @@ pub(super) fn run_linked(
         // `write_run` adds the time writing takes and the finish time.
         stage_seconds: evaluation.stage_seconds.clone(),
         review_imports,
-        review_import_problems: import_problems.iter().map(describe_problem).collect(),
-        declared: output::DeclaredLabels::of(pipeline),
+        review_import_problems: import_problems
+            .iter()
+            .map(crate::review::describe_problem)
+            .collect(),
+        declared: rundir::DeclaredLabels::of(pipeline),
     };
     let mut record = chronicle.record;
     let manifest = output::write_run(
@@ -528,26 +529,6 @@ pub(super) fn run_linked(
         flags,
         manifest,
     })
-}
-
-/// A rejected finding row as one line: file, sheet, row, column and problem.
-pub fn describe_problem(problem: &crate::ingest::findings::FindingProblem) -> String {
-    format!(
-        "{}{} row {}{}: {}",
-        problem.file,
-        problem
-            .sheet
-            .as_deref()
-            .map(|s| format!(" [{s}]"))
-            .unwrap_or_default(),
-        problem.row,
-        problem
-            .column
-            .as_deref()
-            .map(|c| format!(", column {c}"))
-            .unwrap_or_default(),
-        problem.problem
-    )
 }
 
 /// Same inputs, pipeline, date and version → same run id.

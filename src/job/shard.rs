@@ -11,7 +11,7 @@ use crate::config::Pipeline;
 use crate::ingest::{self, IngestError, Ingested};
 use crate::link;
 use crate::normalize::{self, Normalized};
-use crate::output;
+use crate::rundir;
 
 use super::pieces::{each_registry_piece, every_piece, HeldRegistries};
 use super::{
@@ -147,8 +147,8 @@ pub fn index_roll(
     data_dir: Option<&Path>,
     out_dir: &Path,
     progress: Progress,
-) -> Result<output::RollIndexManifest, JobError> {
-    let _lock = output::acquire_lock(out_dir)?;
+) -> Result<rundir::RollIndexManifest, JobError> {
+    let _lock = rundir::acquire_lock(out_dir)?;
     progress("reading the roll");
     let ingested = ingest::load_roll(pipeline, data_dir)?;
     log_ingested(&ingested);
@@ -158,8 +158,8 @@ pub fn index_roll(
         roll_duplicates,
         ..
     } = ingested;
-    let manifest = output::RollIndexManifest {
-        format: output::ROLL_INDEX_FORMAT.to_string(),
+    let manifest = rundir::RollIndexManifest {
+        format: rundir::ROLL_INDEX_FORMAT.to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         pipeline_sha256: pipeline.sha256.clone(),
         members: roll.len(),
@@ -167,7 +167,7 @@ pub fn index_roll(
         households_in_two_roll_files: roll_duplicates,
     };
     progress("writing the roll index");
-    output::write_roll_index(out_dir, &manifest, &roll)?;
+    rundir::write_roll_index(out_dir, &manifest, &roll)?;
     Ok(manifest)
 }
 
@@ -175,7 +175,7 @@ pub fn index_roll(
 /// roll's files give, without reading them. A changed roll file goes unnoticed here, but
 /// `merge` reads the files and refuses shards whose run id (a hash of the inputs) differs.
 fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobError> {
-    let (manifest, roll) = output::read_roll_index(dir)?;
+    let (manifest, roll) = rundir::read_roll_index(dir)?;
     let path = dir.join("roll-index.json");
     if manifest.pipeline_sha256 != pipeline.sha256 {
         return Err(ShardError::RollIndexPipeline {
@@ -219,11 +219,11 @@ pub fn run_shard(
     roll_index: Option<&Path>,
     out_dir: &Path,
     progress: Progress,
-) -> Result<output::ShardManifest, JobError> {
+) -> Result<rundir::ShardManifest, JobError> {
     if pipeline.link.parameters.is_none() {
         return Err(ShardError::NeedsParameters.into());
     }
-    let _lock = output::acquire_lock(out_dir)?;
+    let _lock = rundir::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
     progress("reading the roll");
     let mut ingested = match roll_index {
@@ -266,8 +266,8 @@ pub fn run_shard(
     timer.lap("link");
     ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
-    let manifest = output::ShardManifest {
-        format: output::SHARD_FORMAT.to_string(),
+    let manifest = rundir::ShardManifest {
+        format: rundir::SHARD_FORMAT.to_string(),
         run_id: run_id(pipeline, as_of, &ingested),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         as_of: as_of.format("%Y-%m-%d").to_string(),
@@ -283,7 +283,7 @@ pub fn run_shard(
         stage_seconds: timer.laps,
     };
     progress("writing the shard");
-    output::write_shard(out_dir, &manifest, &scored)?;
+    rundir::write_shard(out_dir, &manifest, &scored)?;
     tracing::info!(shard = %shard, pairs = manifest.pairs, compared = manifest.compared, "shard written");
     Ok(manifest)
 }
@@ -316,12 +316,12 @@ pub fn merge(
 }
 
 /// Reads and checks a complete set of shards: one run, one count, every index once.
-fn read_shards(dirs: &[PathBuf]) -> Result<(output::ShardManifest, link::ScoredPairs), JobError> {
-    let mut manifests: Vec<output::ShardManifest> = Vec::new();
+fn read_shards(dirs: &[PathBuf]) -> Result<(rundir::ShardManifest, link::ScoredPairs), JobError> {
+    let mut manifests: Vec<rundir::ShardManifest> = Vec::new();
     let mut parts = Vec::new();
     let mut seen = BTreeMap::new();
     for dir in dirs {
-        let (manifest, scored) = output::read_shard(dir)?;
+        let (manifest, scored) = rundir::read_shard(dir)?;
         if let Some(first) = manifests.first() {
             if manifest.run_id != first.run_id {
                 return Err(ShardError::Mixed {

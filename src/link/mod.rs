@@ -18,6 +18,7 @@ pub mod model;
 mod namesakes;
 mod pieces;
 mod shard;
+pub mod words;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -5,10 +5,10 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use super::history::RunRecord;
 use super::report::escape;
-use super::summary::CountyRow;
 use crate::model::Reason;
+use crate::review::summary::CountyRow;
+use crate::rundir::RunRecord;
 
 /// How far a county's share of flagged households may lie from the province's, in standard
 /// errors, before it is marked: three leaves about one county in 370 marked by chance.

@@ -17,14 +17,12 @@ mod wire;
 
 use wire::Wire;
 
-use super::files::write_file;
-use super::history::RunRecord;
-use super::tables::{format_score, FLAG_COLUMNS};
-use super::{
-    comparison_in_words, township_of, FlagRow, FlagStatus, MatchRow, OutputError, ReviewMember,
-    RunOutputs,
-};
+use super::{ReviewMember, RunOutputs};
+use crate::link::words::comparison_in_words;
 use crate::model::{Action, Programme, Reason, RegionCode, Severity, Source, Verdict};
+use crate::rundir::{
+    format_score, write_file, FlagRow, FlagStatus, MatchRow, OutputError, RunRecord, FLAG_COLUMNS,
+};
 
 const SCRIPT: &str = include_str!("explorer/explorer.js");
 const STYLE: &str = include_str!("explorer/explorer.css");
@@ -40,10 +38,7 @@ pub(super) fn write(path: &Path, outputs: &RunOutputs) -> Result<(), OutputError
 
 /// A written explorer page with every id replaced by `pseudonym(id)` and names, masked IDs,
 /// evidence and reviewers left out.
-pub(super) fn pseudonymized(
-    html: &str,
-    pseudonym: impl Fn(&str) -> String,
-) -> Result<String, String> {
+pub fn pseudonymized(html: &str, pseudonym: impl Fn(&str) -> String) -> Result<String, String> {
     let start = html
         .find(DATA_OPEN)
         .ok_or("no explorer data block in the page")?
@@ -539,7 +534,7 @@ impl Dicts {
             .iter()
             .map(|code| {
                 let code = Some(code.as_str()).filter(|c| !c.is_empty());
-                (RegionCode::county_key(code), township_of(code))
+                (RegionCode::county_key(code), RegionCode::township_key(code))
             })
             .collect();
         let sorted = |pick: fn(&(String, String)) -> &str| {

@@ -6,10 +6,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::history::RunRecord;
-use super::review::township_of;
-use super::{FlagRow, FlagStatus, MatchRow, RunOutputs};
+use super::RunOutputs;
 use crate::model::{Programme, Reason, Severity};
+use crate::rundir::{FlagRow, FlagStatus, MatchRow, RunRecord};
 
 /// Escapes text for HTML element content and attribute values.
 pub fn escape(text: &str) -> String {
@@ -210,7 +209,9 @@ fn township_table(input: &RunOutputs) -> String {
     let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     for household in input.households.by_id.values() {
         totals
-            .entry(township_of(household.region_code.as_deref()))
+            .entry(crate::model::RegionCode::township_key(
+                household.region_code.as_deref(),
+            ))
             .or_default()
             .0 += 1;
     }
@@ -226,7 +227,9 @@ fn township_table(input: &RunOutputs) -> String {
         .filter(|h| flagged.contains(h.household_id.as_str()))
     {
         totals
-            .entry(township_of(household.region_code.as_deref()))
+            .entry(crate::model::RegionCode::township_key(
+                household.region_code.as_deref(),
+            ))
             .or_default()
             .1 += 1;
     }
@@ -305,7 +308,9 @@ fn new_high_table(flags: &[FlagRow]) -> String {
             table,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"evidence\">{}</td></tr>",
             escape(&row.flag.household_id),
-            escape(&township_of(row.flag.region_code.as_deref())),
+            escape(&crate::model::RegionCode::township_key(
+                row.flag.region_code.as_deref()
+            )),
             escape(row.flag.reason.label_zh()),
             escape(&row.flag.evidence)
         );

@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::report::escape;
-use super::review::township_of;
-use super::summary::{wilson, SummaryRow, ALL};
-use super::tables::format_score;
-use super::{FlagRow, RunOutputs};
+use super::RunOutputs;
 use crate::model::Reason;
+use crate::review::summary::{wilson, RecheckRow, SummaryRow, ALL};
+use crate::rundir::names::SPOT_CHECK;
+use crate::rundir::{format_score, FlagRow};
 
 /// The section's body.
 pub fn render(input: &RunOutputs) -> String {
@@ -55,7 +55,7 @@ pub fn render(input: &RunOutputs) -> String {
 }
 
 /// The county's re-checks of the townships' findings, and where two reviewers disagree.
-fn rechecks(rows: &[super::summary::RecheckRow]) -> String {
+fn rechecks(rows: &[RecheckRow]) -> String {
     let mut html = String::from("<h3>县级复核抽查 Second-reviewer re-checks</h3>");
     if rows.is_empty() {
         html.push_str(
@@ -85,7 +85,7 @@ fn rechecks(rows: &[super::summary::RecheckRow]) -> String {
 fn reason_text(code: &str) -> String {
     match Reason::named(code) {
         Some(reason) => format!("{} {code}", reason.label_zh()),
-        None if code == super::findings::SPOT_CHECK => "抽查 spot_check".to_string(),
+        None if code == SPOT_CHECK => "抽查 spot_check".to_string(),
         None => code.to_string(),
     }
 }
@@ -159,7 +159,9 @@ fn overdue(flags: &[FlagRow], as_of: chrono::NaiveDate, due_days: u32) -> String
     for row in flags.iter().filter(|r| r.status.to_visit()) {
         if (as_of - row.first_flagged_on).num_days() > i64::from(due_days) {
             *by_township
-                .entry(township_of(row.flag.region_code.as_deref()))
+                .entry(crate::model::RegionCode::township_key(
+                    row.flag.region_code.as_deref(),
+                ))
                 .or_default() += 1;
         }
     }
@@ -187,7 +189,7 @@ fn overdue(flags: &[FlagRow], as_of: chrono::NaiveDate, due_days: u32) -> String
 fn spot_checks(summary: &[SummaryRow], unflagged: usize) -> String {
     let Some(row) = summary
         .iter()
-        .find(|r| r.county == ALL && r.township == ALL && r.reason == super::findings::SPOT_CHECK)
+        .find(|r| r.county == ALL && r.township == ALL && r.reason == SPOT_CHECK)
     else {
         return String::from(
             "<h3>抽查 Spot checks</h3><p>尚无抽查结论 no spot-check findings yet</p>",

@@ -7,9 +7,9 @@ use std::path::Path;
 use chrono::NaiveDate;
 use rust_xlsxwriter::{DocProperties, Format, Workbook, XlsxError};
 
-use super::files::write_file;
-use super::summary::{cells, RecheckRow, ALL, SUMMARY_COLUMNS};
-use super::OutputError;
+use crate::review::summary::{cells, RecheckRow, ALL, SUMMARY_COLUMNS};
+use crate::review::ReviewOutcomes;
+use crate::rundir::{write_file, OutputError};
 
 const HEADERS_ZH: [&str; 19] = [
     "县（市、区）",
@@ -34,23 +34,19 @@ const HEADERS_ZH: [&str; 19] = [
 ];
 
 /// Writes the workbook to `path`.
-pub fn write(
-    path: &Path,
-    review: &super::ReviewOutcomes,
-    as_of: NaiveDate,
-) -> Result<(), OutputError> {
+pub fn write(path: &Path, review: &ReviewOutcomes, as_of: NaiveDate) -> Result<(), OutputError> {
     let bytes = workbook(review, as_of).map_err(|e| OutputError::write(path, e))?;
     write_file(path, &bytes)
 }
 
-fn workbook(review: &super::ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxError> {
+fn workbook(review: &ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxError> {
     let (rows, outcome) = (&review.summary, &review.outcome);
     let mut workbook = Workbook::new();
     // Dated by the as-of date, not the clock, so the same run writes the same bytes.
     workbook.set_properties(
         &DocProperties::new()
             .set_title("核查结果汇总")
-            .set_creation_datetime(&super::review::excel_date(as_of)?),
+            .set_creation_datetime(&super::workbooks::excel_date(as_of)?),
     );
     let bold = Format::new().set_bold().set_background_color("#D9E1F2");
     let sheet = workbook.add_worksheet();
@@ -126,7 +122,7 @@ fn rechecks_sheet(
 /// flagged households, flags per reason, and reviewed, confirmed and pending.
 fn counties_sheet(
     sheet: &mut rust_xlsxwriter::Worksheet,
-    review: &super::ReviewOutcomes,
+    review: &ReviewOutcomes,
     bold: &Format,
 ) -> Result<(), XlsxError> {
     use crate::model::Reason;

@@ -158,7 +158,7 @@ fn missing_required_column_exits_65_naming_column() {
 fn a_second_concurrent_run_exits_75() {
     let dir = temp_dir();
     let out = dir.path().join("out");
-    let _held = rollcheck::output::acquire_lock(&out).unwrap();
+    let _held = rollcheck::rundir::acquire_lock(&out).unwrap();
     run_fixture(&out)
         .code(75)
         .stderr(predicate::str::contains("another run holds the lock"));

@@ -109,7 +109,7 @@ fn killed_runs_never_leave_partial_outputs() {
         }
         outcomes.push((delay_ms, on_disk.as_ref().map(|s| s.1.clone())));
         // The next run recovers whatever the kill left and completes.
-        let lock = rollcheck::output::acquire_lock(&out).unwrap();
+        let lock = rollcheck::rundir::acquire_lock(&out).unwrap();
         let recovered = snapshot(&out);
         assert!(
             recovered == old || recovered.0 == new_flags,
@@ -138,7 +138,7 @@ fn a_crash_between_moving_the_old_run_aside_and_renaming_the_new_one_is_recovere
             .unwrap();
         assert!(!status.success(), "the crash hook `{point}` fired");
         // Whatever the crash left, the next run starts by putting the last complete run back.
-        let lock = rollcheck::output::acquire_lock(&out).unwrap();
+        let lock = rollcheck::rundir::acquire_lock(&out).unwrap();
         assert_eq!(snapshot(&out), old, "after a crash at `{point}`");
         drop(lock);
         assert_no_leftovers(dir.path());

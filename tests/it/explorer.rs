@@ -413,7 +413,7 @@ fn pseudonymized_export_writes_an_explorer_without_names_or_ids() {
     let key = run.dir.path().join("key");
     std::fs::write(&key, "an export key of enough bytes").unwrap();
     let export = run.dir.path().join("export");
-    rollcheck::output::export_pseudonymized(&run.out, &key, &export).unwrap();
+    rollcheck::inspect::export_pseudonymized(&run.out, &key, &export).unwrap();
     let page = read_to_string(&export.join("explorer.html"));
     assert!(page.contains("假名化副本") && page.contains(r#"id="count""#));
     let flag = &run.summary.flags[0].flag;
@@ -436,7 +436,7 @@ fn pseudonymized_export_writes_an_explorer_without_names_or_ids() {
         );
     }
     assert!(!page.contains(&flag.evidence), "evidence left in the page");
-    let pseudonym = rollcheck::output::Pseudonymizer::from_key_file(&key)
+    let pseudonym = rollcheck::inspect::Pseudonymizer::from_key_file(&key)
         .unwrap()
         .pseudonym(&flag.household_id);
     assert!(

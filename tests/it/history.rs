@@ -166,9 +166,9 @@ fn running_the_same_inputs_again_repeats_the_run_byte_for_byte() {
     assert_eq!(manifest(&first), manifest(&second));
     // The repeat replaced its earlier record: one run in history, all its flags still new.
     let state = run.dir.path().join("out.history");
-    assert_eq!(rollcheck::output::history::list_runs(&state).len(), 1);
+    assert_eq!(rollcheck::rundir::list_runs(&state).len(), 1);
     assert!(again
         .flags
         .iter()
-        .all(|f| f.status == rollcheck::output::FlagStatus::New));
+        .all(|f| f.status == rollcheck::rundir::FlagStatus::New));
 }

@@ -55,9 +55,9 @@ pub fn temp_dir() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
 }
 
-/// A query over a run's tables (`rollcheck::output::query`), each row's cells as text.
+/// A query over a run's tables (`rollcheck::inspect::query`), each row's cells as text.
 pub fn query_rows(out: &Path, state: &Path, sql: &str) -> Vec<Vec<String>> {
-    let frame = rollcheck::output::query(out, state, sql).unwrap();
+    let frame = rollcheck::inspect::query(out, state, sql).unwrap();
     let columns: Vec<Vec<String>> = frame
         .columns()
         .iter()

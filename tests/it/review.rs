@@ -29,7 +29,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     let townships: std::collections::BTreeSet<String> = summary
         .flags
         .iter()
-        .map(|f| rollcheck::output::township_of(f.flag.region_code.as_deref()))
+        .map(|f| rollcheck::model::RegionCode::township_key(f.flag.region_code.as_deref()))
         .collect();
     assert_eq!(workbooks.len(), townships.len());
     let mut rows_seen = 0;

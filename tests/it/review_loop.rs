@@ -174,7 +174,7 @@ fn summary(out: &Path) -> BTreeMap<(String, String, String), BTreeMap<String, St
     let headers = reader.headers().unwrap().clone();
     assert_eq!(
         headers.iter().collect::<Vec<_>>(),
-        rollcheck::output::summary::SUMMARY_COLUMNS
+        rollcheck::review::summary::SUMMARY_COLUMNS
     );
     reader
         .records()
@@ -205,7 +205,7 @@ fn whole(out: &Path) -> BTreeMap<String, String> {
 fn workbook_of(out: &Path, region_code: Option<&str>) -> PathBuf {
     out.join("review").join(format!(
         "{}.xlsx",
-        rollcheck::output::township_of(region_code)
+        rollcheck::model::RegionCode::township_key(region_code)
     ))
 }
 
@@ -229,7 +229,7 @@ fn findings_come_back_and_steer_the_next_run() {
     let run = run_synthetic_county(600, 5, Variant::Messy);
     let pipeline = county_nightly();
     // Four flags of different households and reasons get a finding each.
-    let mut picked: Vec<&rollcheck::output::FlagRow> = Vec::new();
+    let mut picked: Vec<&rollcheck::rundir::FlagRow> = Vec::new();
     for row in &run.summary.flags {
         if picked.len() < 4
             && row.flag.reason.code() != "invalid_id"
@@ -239,8 +239,8 @@ fn findings_come_back_and_steer_the_next_run() {
                 .all(|p| p.flag.household_id != row.flag.household_id)
             && picked.first().is_none_or(|p| {
                 // All in one township, so one workbook carries them.
-                rollcheck::output::township_of(p.flag.region_code.as_deref())
-                    == rollcheck::output::township_of(row.flag.region_code.as_deref())
+                rollcheck::model::RegionCode::township_key(p.flag.region_code.as_deref())
+                    == rollcheck::model::RegionCode::township_key(row.flag.region_code.as_deref())
             })
         {
             picked.push(row);
@@ -268,7 +268,7 @@ fn findings_come_back_and_steer_the_next_run() {
     assert_eq!(fill_workbook(&source, &filled, &fills), 4);
 
     let outcome =
-        job::review::import(&run.out, std::slice::from_ref(&filled), None, today()).unwrap();
+        rollcheck::review::import(&run.out, std::slice::from_ref(&filled), None, today()).unwrap();
     assert_eq!(outcome.recorded(), 4, "{:?}", outcome.problems);
     assert!(!outcome.rejected_any(), "{:?}", outcome.problems);
     assert!(
@@ -277,7 +277,7 @@ fn findings_come_back_and_steer_the_next_run() {
     );
     // The same file again changes nothing.
     let again =
-        job::review::import(&run.out, std::slice::from_ref(&filled), None, today()).unwrap();
+        rollcheck::review::import(&run.out, std::slice::from_ref(&filled), None, today()).unwrap();
     assert_eq!((again.recorded(), again.files[0].already_recorded), (0, 4));
 
     let next_day = fixture_as_of() + chrono::Days::new(1);
@@ -369,9 +369,9 @@ fn findings_come_back_and_steer_the_next_run() {
     assert_eq!(county_rows[1][last], total["pending"]);
 
     // Nothing a clerk typed reaches the outputs as a full ID.
-    let findings = rollcheck::output::query(
+    let findings = rollcheck::inspect::query(
         &run.out,
-        &rollcheck::output::history::state_dir_of_run(&run.out),
+        &rollcheck::rundir::state_dir_of_run(&run.out),
         "SELECT note FROM findings WHERE note IS NOT NULL",
     )
     .unwrap();
@@ -379,7 +379,7 @@ fn findings_come_back_and_steer_the_next_run() {
     assert_eq!(notes, ["户主称车辆已卖，身份证号411526********1234"]);
 
     // explain shows each finding and the status it gives.
-    let explained = rollcheck::output::explain(&run.out, &key(1).0).unwrap();
+    let explained = rollcheck::inspect::explain(&run.out, &key(1).0).unwrap();
     assert!(explained.contains("status: dismissed"), "{explained}");
     assert!(
         explained.contains("情况不属实 dismissed by 王建国 on 2025-07-03"),
@@ -417,7 +417,7 @@ fn a_new_record_reopens_a_dismissed_flag_and_a_confirmed_flag_resolves_with_its_
         ),
     )
     .unwrap();
-    let outcome = job::review::import(&run.out, &[csv_path], None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &[csv_path], None, today()).unwrap();
     assert_eq!(outcome.recorded(), 2, "{:?}", outcome.problems);
 
     // A second vehicle turns up for the same member; the dead member's household leaves.
@@ -497,7 +497,7 @@ fn a_new_record_reopens_a_dismissed_flag_and_a_confirmed_flag_resolves_with_its_
 /// flags, through the command line. Returns the run, stdout and stderr; asserts exit 65 and
 /// that the good row was recorded.
 fn import_with_bad_rows(
-    bad: impl Fn(&[rollcheck::output::FlagRow]) -> Vec<String>,
+    bad: impl Fn(&[rollcheck::rundir::FlagRow]) -> Vec<String>,
 ) -> (crate::SyntheticRun, String, String) {
     let run = run_synthetic_county(200, 3, Variant::Clean);
     let good = &run.summary.flags[0].flag;
@@ -541,7 +541,7 @@ fn assert_rejected(stderr: &str, row: usize, column: &str, words: &str) {
 }
 
 /// `household,reason` of a flag, for a CSV row.
-fn key_of(row: &rollcheck::output::FlagRow) -> String {
+fn key_of(row: &rollcheck::rundir::FlagRow) -> String {
     format!("{},{}", row.flag.household_id, row.flag.reason.code())
 }
 
@@ -676,8 +676,8 @@ fn a_corrupt_or_foreign_workbook_records_nothing_and_is_named() {
             "{stdout}"
         );
     }
-    let state = rollcheck::output::history::state_dir_of_run(&run.out);
-    assert!(rollcheck::output::findings::Findings::read(&state)
+    let state = rollcheck::rundir::state_dir_of_run(&run.out);
+    assert!(rollcheck::review::findings::Findings::read(&state)
         .unwrap()
         .is_empty());
 }
@@ -685,7 +685,7 @@ fn a_corrupt_or_foreign_workbook_records_nothing_and_is_named() {
 #[test]
 fn an_import_waits_for_no_run_it_takes_the_same_lock() {
     let run = run_synthetic_county(200, 6, Variant::Clean);
-    let _lock = rollcheck::output::acquire_lock(&run.out).unwrap();
+    let _lock = rollcheck::rundir::acquire_lock(&run.out).unwrap();
     let csv_path = run.dir.path().join("f.csv");
     std::fs::write(
         &csv_path,
@@ -762,12 +762,12 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
         assert_eq!(fill_workbook(&source, &target, &[fill]), 1);
         files.push(target);
     }
-    let outcome = job::review::import(&run.out, &files, None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &files, None, today()).unwrap();
     assert_eq!(outcome.recorded(), 2, "{:?}", outcome.problems);
     // The labels measure precision in the leads' score band (0.99 and above here).
-    let state = rollcheck::output::history::state_dir_of_run(&run.out);
-    let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
-    let bands = rollcheck::output::summary::precision_by_score_band(findings.all().map(|(_, f)| f));
+    let state = rollcheck::rundir::state_dir_of_run(&run.out);
+    let findings = rollcheck::review::findings::Findings::read(&state).unwrap();
+    let bands = rollcheck::review::summary::precision_by_score_band(findings.all().map(|(_, f)| f));
     let counted: Vec<(f64, usize, usize)> =
         bands.into_iter().filter(|(_, u, d)| u + d > 0).collect();
     assert_eq!(counted, [(0.99, 1, 1)]);
@@ -844,7 +844,7 @@ fn spot_checks_are_drawn_reproducibly_and_estimate_what_the_checks_miss() {
     let mut per_township: BTreeMap<String, usize> = BTreeMap::new();
     for region in &regions {
         *per_township
-            .entry(rollcheck::output::township_of(Some(region)))
+            .entry(rollcheck::model::RegionCode::township_key(Some(region)))
             .or_default() += 1;
     }
     assert!(per_township.values().all(|n| *n <= 2), "{per_township:?}");
@@ -863,7 +863,7 @@ fn spot_checks_are_drawn_reproducibly_and_estimate_what_the_checks_miss() {
     let target = run.dir.path().join("spot.xlsx");
     let fill = Fill::new(&households[0], "spot_check", "情况属实", 6);
     assert_eq!(fill_workbook(&workbook, &target, &[fill]), 1);
-    let outcome = job::review::import(&run.out, &[target], None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &[target], None, today()).unwrap();
     assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
     job::run(
         &pipeline,
@@ -963,7 +963,7 @@ fn a_second_reviewer_rechecks_a_share_and_disagreements_are_reported() {
         ),
     )
     .unwrap();
-    job::review::import(&run.out, &[csv_path], None, today()).unwrap();
+    rollcheck::review::import(&run.out, &[csv_path], None, today()).unwrap();
     let workbook = run.dir.path().join("recheck.xlsx");
     Command::cargo_bin("rollcheck")
         .unwrap()
@@ -985,11 +985,11 @@ fn a_second_reviewer_rechecks_a_share_and_disagreements_are_reported() {
     fill.reviewer = "吴十";
     let filled = run.dir.path().join("recheck-filled.xlsx");
     assert_eq!(fill_workbook(&workbook, &filled, &[fill]), 1);
-    let outcome = job::review::import(&run.out, &[filled], None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &[filled], None, today()).unwrap();
     assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
-    let state = rollcheck::output::history::state_dir_of_run(&run.out);
-    let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
-    let rechecks = rollcheck::output::summary::rechecks(&findings);
+    let state = rollcheck::rundir::state_dir_of_run(&run.out);
+    let findings = rollcheck::review::findings::Findings::read(&state).unwrap();
+    let rechecks = rollcheck::review::summary::rechecks(&findings);
     let (checked, disagreed): (usize, usize) = rechecks
         .iter()
         .fold((0, 0), |(c, d), r| (c + r.checked, d + r.disagreed));
@@ -1055,11 +1055,11 @@ fn findings_survive_a_libreoffice_round_trip() {
         String::from_utf8_lossy(&status.stderr)
     );
     let resaved = resaved_dir.join("filled.xlsx");
-    let outcome = job::review::import(&run.out, &[resaved], None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &[resaved], None, today()).unwrap();
     assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
-    let findings = rollcheck::output::query(
+    let findings = rollcheck::inspect::query(
         &run.out,
-        &rollcheck::output::history::state_dir_of_run(&run.out),
+        &rollcheck::rundir::state_dir_of_run(&run.out),
         "SELECT verdict, action, reviewed_on FROM findings",
     )
     .unwrap();
@@ -1120,7 +1120,7 @@ book.save(target)
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    let outcome = job::review::import(&run.out, &[target], None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &[target], None, today()).unwrap();
     assert_eq!(outcome.recorded(), 1, "{:?}", outcome.problems);
     job::run(
         &county_nightly(),
@@ -1176,7 +1176,7 @@ fn a_killed_import_leaves_each_files_findings_whole_or_absent() {
         })
         .collect();
     let expected: usize = run.summary.flags.chunks(2).take(24).map(<[_]>::len).sum();
-    let state = rollcheck::output::history::state_dir_of_run(&run.out);
+    let state = rollcheck::rundir::state_dir_of_run(&run.out);
     for delay_ms in [5, 20, 60, 150] {
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("rollcheck"))
             .args(["-q", "review", "import"])
@@ -1189,7 +1189,7 @@ fn a_killed_import_leaves_each_files_findings_whole_or_absent() {
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
-        let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
+        let findings = rollcheck::review::findings::Findings::read(&state).unwrap();
         for batch in &findings.batches {
             let rows = crate::read_to_string(Path::new(&batch.file))
                 .lines()
@@ -1203,9 +1203,9 @@ fn a_killed_import_leaves_each_files_findings_whole_or_absent() {
             );
         }
     }
-    let outcome = job::review::import(&run.out, &files, None, today()).unwrap();
+    let outcome = rollcheck::review::import(&run.out, &files, None, today()).unwrap();
     assert!(!outcome.rejected_any(), "{:?}", outcome.problems);
-    let findings = rollcheck::output::findings::Findings::read(&state).unwrap();
+    let findings = rollcheck::review::findings::Findings::read(&state).unwrap();
     assert_eq!(
         findings.len(),
         expected,

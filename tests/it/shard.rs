@@ -189,7 +189,7 @@ fn a_roll_index_holds_the_roll_as_read_and_shards_refuse_a_foreign_one() {
     let index = county.dir.path().join("roll-index");
     let written = job::index_roll(&county.pipeline, Some(&county.data), &index, &|_| {}).unwrap();
     let read = rollcheck::ingest::load_roll(&county.pipeline, Some(&county.data)).unwrap();
-    let (manifest, roll) = rollcheck::output::read_roll_index(&index).unwrap();
+    let (manifest, roll) = rollcheck::rundir::read_roll_index(&index).unwrap();
     assert_eq!(manifest, written);
     assert_eq!(roll, read.roll);
     assert!(roll

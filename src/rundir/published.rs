@@ -6,10 +6,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::explain::{float_column, read, text_column};
-use super::history::state_dir_of_run;
+use super::parquet::{float_column, read, text_column};
 use super::tables::{previous_flags, PreviousFlag};
-use super::OutputError;
+use super::{state_dir_of_run, OutputError};
 
 /// A `possible` match listed for review in 待核实线索.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,15 +8,13 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use super::findings::{Finding, ImportedFile, Subject};
+use super::history::History;
 use crate::ingest::findings::{self, FindingProblem, FindingRow, FindingsFile};
 use crate::model::Reason;
+use crate::model::RegionCode;
 use crate::normalize::mask_ids_in_text;
-use crate::output::findings::{Finding, ImportedFile, Subject};
-use crate::output::history::History;
-use crate::output::published::PublishedRun;
-use crate::output::{self, PreviousFlag};
-
-use super::JobError;
+use crate::rundir::{self, OutputError, PreviousFlag, PublishedRun, RecheckItem, Verdicted};
 
 /// What an import did.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -47,8 +45,8 @@ pub fn import(
     files: &[PathBuf],
     state: Option<&Path>,
     today: NaiveDate,
-) -> Result<ImportOutcome, JobError> {
-    let _lock = output::acquire_lock(out_dir)?;
+) -> Result<ImportOutcome, OutputError> {
+    let _lock = rundir::acquire_lock(out_dir)?;
     let run = PublishedRun::read(out_dir, state)?;
     let mut history = History::open(out_dir, Some(&run.state_dir))?;
     import_into(&run, &mut history, files, today)
@@ -60,7 +58,7 @@ pub(super) fn import_into(
     history: &mut History,
     files: &[PathBuf],
     today: NaiveDate,
-) -> Result<ImportOutcome, JobError> {
+) -> Result<ImportOutcome, OutputError> {
     let mut outcome = ImportOutcome::default();
     let mut read: Vec<FindingsFile> = Vec::new();
     for path in files {
@@ -182,7 +180,7 @@ fn conflicting_rows(files: &[FindingsFile]) -> std::collections::HashSet<RowKey>
 struct SentOut<'a> {
     run: &'a PublishedRun,
     flags: HashMap<(&'a str, &'a str), &'a PreviousFlag>,
-    leads: BTreeMap<(&'a str, &'a str, &'a str), &'a output::published::Lead>,
+    leads: BTreeMap<(&'a str, &'a str, &'a str), &'a rundir::Lead>,
     spot_checks: HashMap<&'a str, Option<&'a str>>,
 }
 
@@ -239,7 +237,7 @@ impl<'a> SentOut<'a> {
                         ),
                     ));
                 }
-                let support = output::support(&flag.record_ids, &flag.member_ids);
+                let support = super::support(&flag.record_ids, &flag.member_ids);
                 let subject = Subject::Flag { reason: *reason };
                 let probabilistic = flag.record_ids.iter().any(|record| {
                     self.run
@@ -343,12 +341,12 @@ const INBOX_LEDGER: &str = "inbox.json";
 /// now in `out_dir`, before a new run replaces it. Files already imported (same bytes) are
 /// skipped; a file with rejected rows is listed with them and not read again until it
 /// changes. Nothing to match against yet (no earlier run) leaves the inbox as it is.
-pub(super) fn import_inbox(
+pub fn import_inbox(
     inbox: &Path,
     out_dir: &Path,
     history: &mut History,
     today: NaiveDate,
-) -> Result<(Vec<ImportedFile>, Vec<FindingProblem>), JobError> {
+) -> Result<(Vec<ImportedFile>, Vec<FindingProblem>), OutputError> {
     let Ok(run) = PublishedRun::read(out_dir, Some(history.state())) else {
         return Ok((Vec::new(), Vec::new()));
     };
@@ -363,7 +361,7 @@ pub(super) fn import_inbox(
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
     let mut waiting: Vec<PathBuf> = std::fs::read_dir(inbox)
-        .map_err(|e| output::OutputError::read(inbox, e))?
+        .map_err(|e| OutputError::read(inbox, e))?
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
@@ -379,7 +377,7 @@ pub(super) fn import_inbox(
     for path in waiting {
         let sha = std::fs::read(&path)
             .map(|bytes| crate::config::hex_sha256(&bytes))
-            .map_err(|e| output::OutputError::read(&path, e))?;
+            .map_err(|e| OutputError::read(&path, e))?;
         if let std::collections::btree_map::Entry::Vacant(entry) = ledger.entry(sha) {
             entry.insert(path.display().to_string());
             fresh.push(path);
@@ -389,28 +387,28 @@ pub(super) fn import_inbox(
         return Ok((Vec::new(), Vec::new()));
     }
     let outcome = import_into(&run, history, &fresh, today)?;
-    let bytes = serde_json::to_vec_pretty(&ledger)
-        .map_err(|e| output::OutputError::write(&ledger_path, e))?;
-    output::write_atomically(&ledger_path, &bytes)?;
+    let bytes =
+        serde_json::to_vec_pretty(&ledger).map_err(|e| OutputError::write(&ledger_path, e))?;
+    rundir::write_atomically(&ledger_path, &bytes)?;
     Ok((outcome.files, outcome.problems))
 }
 
 /// Draws `share` of the findings on the flags of the run in `out_dir`, at random within each
-/// township (at least one per township that has findings), for a second reviewer, and
-/// writes them to `workbook`. The draw is seeded by the run id: the same run draws the same.
-/// Returns how many were drawn.
+/// township (at least one per township that has findings), for a second reviewer, and hands
+/// them to `write` (the re-check workbook's renderer). The draw is seeded by the run id: the
+/// same run draws the same. Returns how many were drawn.
 pub fn sample(
     out_dir: &Path,
     share: f64,
     state: Option<&Path>,
-    workbook: &Path,
-) -> Result<usize, JobError> {
+    write: impl FnOnce(&[RecheckItem]) -> Result<(), OutputError>,
+) -> Result<usize, OutputError> {
     use rand::seq::SliceRandom as _;
     let run = PublishedRun::read(out_dir, state)?;
     let history = History::open(out_dir, Some(&run.state_dir))?;
     let latest = history.findings().latest();
-    let mut by_township: BTreeMap<String, Vec<output::RecheckItem>> = BTreeMap::new();
-    let verdicts: Vec<(&PreviousFlag, output::Verdicted)> = run
+    let mut by_township: BTreeMap<String, Vec<RecheckItem>> = BTreeMap::new();
+    let verdicts: Vec<(&PreviousFlag, Verdicted)> = run
         .flags
         .iter()
         .filter_map(|flag| {
@@ -419,7 +417,7 @@ pub fn sample(
             let finding = latest
                 .get(&(flag.household_id.as_str(), &subject))
                 .copied()?;
-            Some((flag, output::Verdicted::from(finding)))
+            Some((flag, Verdicted::from(finding)))
         })
         .collect();
     for (flag, first) in &verdicts {
@@ -427,9 +425,9 @@ pub fn sample(
             continue;
         };
         by_township
-            .entry(output::township_of(flag.region_code.as_deref()))
+            .entry(RegionCode::township_key(flag.region_code.as_deref()))
             .or_default()
-            .push(output::RecheckItem {
+            .push(RecheckItem {
                 household_id: &flag.household_id,
                 region_code: flag.region_code.as_deref(),
                 reason,
@@ -453,6 +451,26 @@ pub fn sample(
         items.sort_by(|a, b| (a.household_id, a.reason).cmp(&(b.household_id, b.reason)));
         drawn.extend(items);
     }
-    output::write_recheck_workbook(workbook, &drawn)?;
+    write(&drawn)?;
     Ok(drawn.len())
+}
+
+/// A rejected finding row as one line: file, sheet, row, column and problem.
+pub fn describe_problem(problem: &FindingProblem) -> String {
+    format!(
+        "{}{} row {}{}: {}",
+        problem.file,
+        problem
+            .sheet
+            .as_deref()
+            .map(|s| format!(" [{s}]"))
+            .unwrap_or_default(),
+        problem.row,
+        problem
+            .column
+            .as_deref()
+            .map(|c| format!(", column {c}"))
+            .unwrap_or_default(),
+        problem.problem
+    )
 }

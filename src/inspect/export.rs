@@ -10,8 +10,7 @@ use hmac::{Hmac, Mac};
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
 use sha2::Sha256;
 
-use super::files::{publish, write_file};
-use super::OutputError;
+use crate::rundir::{publish, write_file, OutputError};
 
 /// Shortest key we accept: 128 bits.
 const MIN_KEY_BYTES: usize = 16;
@@ -98,7 +97,7 @@ pub fn export_pseudonymized(
             let mut frame = pseudonymize_frame(&frame, id_columns, dropped, &pseudonymizer)
                 .map_err(|e| OutputError::write(&source, e))?;
             rows += frame.height();
-            super::tables::write_frame(&staging.join(file), &mut frame)?;
+            crate::rundir::write_frame(&staging.join(file), &mut frame)?;
         }
         let explorer = export_explorer(run_dir, staging, &pseudonymizer)?;
         let note = serde_json::json!({
@@ -128,7 +127,7 @@ fn export_explorer(
         return Ok(false);
     }
     let html = std::fs::read_to_string(&source).map_err(|e| OutputError::read(&source, e))?;
-    let page = super::explorer::pseudonymized(&html, |id| pseudonymizer.pseudonym(id))
+    let page = crate::output::pseudonymized(&html, |id| pseudonymizer.pseudonym(id))
         .map_err(|e| OutputError::read(&source, e))?;
     write_file(&staging.join("explorer.html"), page.as_bytes())?;
     Ok(true)

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use rayon::prelude::*;
 
-use super::explain::read;
+use super::parquet::read;
 use super::{files, tables, OutputError};
 use crate::ingest::{DuplicateHouseholds, InputInfo, RollMember};
 use crate::model::{Programme, Relation};

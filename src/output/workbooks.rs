@@ -11,10 +11,12 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
-use super::files::{create_private_dir, write_atomically, write_file};
-use super::findings::SPOT_CHECK;
-use super::{FlagRow, FlagStatus, LeadRow, OutputError, SpotCheckRow, Verdicted};
 use crate::model::{Reason, RegionCode, Severity};
+use crate::rundir::names::{RECHECK_SHEET, SPOT_CHECK};
+use crate::rundir::{
+    create_private_dir, write_atomically, write_file, FlagRow, FlagStatus, LeadRow, OutputError,
+    RecheckItem, SpotCheckRow, Verdicted,
+};
 
 /// A roll member as a reviewer may see them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,18 +95,6 @@ const RECHECK_COLUMNS: [(&str, f64); 8] = [
     ("原核查日期", 12.0),
 ];
 
-/// The sheet a second reviewer fills; findings read from it are re-checks.
-pub const RECHECK_SHEET: &str = "复核抽查";
-
-/// A finding drawn for a second reviewer.
-pub struct RecheckItem<'a> {
-    pub household_id: &'a str,
-    pub region_code: Option<&'a str>,
-    pub reason: Reason,
-    pub evidence: &'a str,
-    pub first: &'a Verdicted,
-}
-
 /// Writes the re-check workbook: one sheet 复核抽查, sorted by township and household.
 pub fn write_recheck_workbook(path: &Path, items: &[RecheckItem]) -> Result<(), OutputError> {
     let lines: Vec<Line> = items
@@ -141,12 +131,6 @@ pub fn write_recheck_workbook(path: &Path, items: &[RecheckItem]) -> Result<(), 
 /// The reason text and code of a spot-check row.
 pub const SPOT_CHECK_LABEL: &str =
     "抽查（未预警户，核实是否符合救助条件；发现不符合条件填“情况属实”）";
-
-/// The township a household belongs to (`RegionCode::township_key`): the name of its
-/// workbook.
-pub fn township_of(region_code: Option<&str>) -> String {
-    crate::model::RegionCode::township_key(region_code)
-}
 
 /// A date as Excel stores it.
 pub(super) fn excel_date(date: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
@@ -187,7 +171,7 @@ pub fn write_review_workbooks(
 ) -> Result<usize, OutputError> {
     create_private_dir(dir)?;
     let mut by_township: BTreeMap<String, TownshipItems> = BTreeMap::new();
-    let township = |region: Option<&str>| township_of(region);
+    let township = |region: Option<&str>| RegionCode::township_key(region);
     for row in items.flags {
         let entry = by_township
             .entry(township(row.flag.region_code.as_deref()))
@@ -642,9 +626,12 @@ mod tests {
 
     #[test]
     fn township_codes() {
-        assert_eq!(township_of(Some("411526101001")), "411526101000");
-        assert_eq!(township_of(Some("411526")), "411526");
-        assert_eq!(township_of(None), "unassigned");
-        assert_eq!(township_of(Some("../etc")), "unassigned");
+        assert_eq!(
+            RegionCode::township_key(Some("411526101001")),
+            "411526101000"
+        );
+        assert_eq!(RegionCode::township_key(Some("411526")), "411526");
+        assert_eq!(RegionCode::township_key(None), "unassigned");
+        assert_eq!(RegionCode::township_key(Some("../etc")), "unassigned");
     }
 }

@@ -11,12 +11,11 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::files::{create_private_dir, write_atomically};
-use super::OutputError;
 use crate::model::{Action, Reason, Verdict};
+use crate::rundir::{create_private_dir, write_atomically, OutputError};
 
 /// The code `review_summary` and `findings` use for spot checks of unflagged households.
-pub const SPOT_CHECK: &str = "spot_check";
+pub use crate::rundir::names::SPOT_CHECK;
 
 /// What a finding is about, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -108,20 +107,7 @@ impl Finding {
     }
 }
 
-/// What importing one file gave (printed by `review import`, listed in a run's manifest
-/// for the files its inbox held).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportedFile {
-    pub file: String,
-    pub recorded: usize,
-    /// Findings already in the history (the same file, or the same rows, imported before).
-    pub already_recorded: usize,
-    /// Rows with a household but no finding yet.
-    pub unreviewed: usize,
-    pub rejected: usize,
-    /// Why the whole file was not read, when it was not.
-    pub error: Option<String>,
-}
+pub use crate::rundir::ImportedFile;
 
 /// One import of one file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

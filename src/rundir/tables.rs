@@ -66,7 +66,7 @@ pub(super) fn write_parquet(path: &Path, columns: Vec<Column>) -> Result<(), Out
 }
 
 /// Writes a frame as a private Parquet file and flushes it to disk.
-pub(super) fn write_frame(path: &Path, frame: &mut DataFrame) -> Result<(), OutputError> {
+pub fn write_frame(path: &Path, frame: &mut DataFrame) -> Result<(), OutputError> {
     let file = create_private(path)?;
     ParquetWriter::new(&file)
         .finish(frame)
@@ -178,7 +178,7 @@ pub fn format_score(score: f64) -> String {
     text.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-pub fn write_households(
+pub(crate) fn write_households(
     path: &Path,
     households: &Households,
     flags: &[FlagRow],

@@ -12,10 +12,8 @@ use std::path::Path;
 use polars::prelude::{lit, Column, DataFrame, DataType, IntoLazy, LazyFrame};
 use polars::sql::SQLContext;
 
-use super::explain::{read, text_column};
-use super::files::create_private;
-use super::history::list_runs;
-use super::OutputError;
+use crate::review::findings::{Finding, Findings, Subject};
+use crate::rundir::{create_private, list_runs, read, text_column, OutputError, RunRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -58,7 +56,7 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         context.register("review_summary", read_summary_csv(&summary)?.lazy());
         names.push("review_summary");
     }
-    let findings = super::findings::Findings::read(state_dir)?;
+    let findings = Findings::read(state_dir)?;
     context.register("findings", findings_frame(&findings, state_dir)?.lazy());
     names.push("findings");
     let runs = list_runs(state_dir);
@@ -119,32 +117,25 @@ fn read_summary_csv(path: &Path) -> Result<DataFrame, OutputError> {
 }
 
 /// Every recorded finding, with where it came from and whether it is its item's latest.
-fn findings_frame(
-    findings: &super::findings::Findings,
-    state_dir: &Path,
-) -> Result<DataFrame, OutputError> {
-    use super::findings::Subject;
-    let latest: std::collections::HashSet<*const super::findings::Finding> = findings
+fn findings_frame(findings: &Findings, state_dir: &Path) -> Result<DataFrame, OutputError> {
+    let latest: std::collections::HashSet<*const Finding> = findings
         .latest()
         .values()
         .map(|f| std::ptr::from_ref(*f))
         .collect();
     let all: Vec<_> = findings.all().collect();
-    let text = |f: &dyn Fn(&super::findings::Finding) -> Option<String>| -> Vec<Option<String>> {
+    let text = |f: &dyn Fn(&Finding) -> Option<String>| -> Vec<Option<String>> {
         all.iter().map(|(_, finding)| f(finding)).collect()
     };
-    let lead =
-        |finding: &super::findings::Finding, pick: fn(&str, &str, &str) -> String| match &finding
-            .subject
-        {
-            Subject::Lead {
-                member_id,
-                source,
-                record_id,
-                ..
-            } => Some(pick(member_id, source, record_id)),
-            _ => None,
-        };
+    let lead = |finding: &Finding, pick: fn(&str, &str, &str) -> String| match &finding.subject {
+        Subject::Lead {
+            member_id,
+            source,
+            record_id,
+            ..
+        } => Some(pick(member_id, source, record_id)),
+        _ => None,
+    };
     DataFrame::new_infer_height(vec![
         Column::new(
             "household_id".into(),
@@ -234,15 +225,15 @@ fn flag_members(flags: &DataFrame, path: &Path) -> Result<DataFrame, OutputError
 }
 
 fn runs_frame(
-    runs: &[(std::path::PathBuf, super::history::RunRecord)],
+    runs: &[(std::path::PathBuf, RunRecord)],
     state_dir: &Path,
 ) -> Result<DataFrame, OutputError> {
-    let text = |f: fn(&super::history::RunRecord) -> &str| {
+    let text = |f: fn(&RunRecord) -> &str| {
         runs.iter()
             .map(|(_, r)| f(r).to_string())
             .collect::<Vec<_>>()
     };
-    let count = |f: fn(&super::history::RunRecord) -> usize| {
+    let count = |f: fn(&RunRecord) -> usize| {
         runs.iter()
             .map(|(_, r)| u64::try_from(f(r)).unwrap_or(u64::MAX))
             .collect::<Vec<_>>()
@@ -265,7 +256,7 @@ pub fn write_query_result(frame: &mut DataFrame, path: &Path) -> Result<(), Outp
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
     {
-        return super::tables::write_frame(path, frame);
+        return crate::rundir::write_frame(path, frame);
     }
     let file = create_private(path)?;
     let mut writer = csv::Writer::from_writer(std::io::BufWriter::new(&file));

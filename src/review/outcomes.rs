@@ -9,14 +9,17 @@ use chrono::NaiveDate;
 use rand::seq::SliceRandom as _;
 use rand::SeedableRng as _;
 
+use super::findings::{Finding, Findings, Subject};
+use super::summary::{self, ReviewedItem};
+use super::ReviewOutcomes;
 use crate::config::Pipeline;
 use crate::ingest::{Ingested, RecordDetails};
+use crate::link::words::comparison_in_words;
 use crate::link::{Decision, Links};
+use crate::model::RegionCode;
 use crate::model::{Reason, Severity, Source, Verdict};
-use crate::output::findings::{Finding, Findings, Subject};
-use crate::output::summary::ReviewedItem;
-use crate::output::{self, FlagRow, FlagStatus, LeadRow, SpotCheckRow};
 use crate::rules::{active_at, Households};
+use crate::rundir::{FlagRow, FlagStatus, LeadRow, SpotCheckRow};
 
 /// The reason a registry's records raise.
 pub fn reason_of(source: Source) -> Option<Reason> {
@@ -155,7 +158,7 @@ pub fn leads(
                 source_label: m.source.label_zh().to_string(),
                 record_id: record.record_id.clone(),
                 probability: m.score,
-                comparison: output::comparison_in_words(&levels),
+                comparison: comparison_in_words(&levels),
                 region_code: member.region_code.clone(),
             })
         })
@@ -246,7 +249,7 @@ pub fn spot_checks(
     for household in households.by_id.values() {
         if !flagged.contains(household.household_id.as_str()) {
             by_township
-                .entry(output::township_of(household.region_code.as_deref()))
+                .entry(RegionCode::township_key(household.region_code.as_deref()))
                 .or_default()
                 .push(household);
         }
@@ -272,7 +275,7 @@ pub fn spot_checks(
 /// The items `review_summary` counts: every flag raised now, with its latest finding
 /// (none while pending or reopened), every flag with a finding that no longer stands, and
 /// every spot check with a finding.
-pub fn reviewed_items<'a>(
+pub(crate) fn reviewed_items<'a>(
     flags: &'a [FlagRow],
     latest: &BTreeMap<(&'a str, &'a Subject), &'a Finding>,
     benefits: &HashMap<String, f64>,
@@ -298,7 +301,7 @@ pub fn reviewed_items<'a>(
     for ((household, subject), finding) in latest {
         let reason = match subject {
             Subject::Flag { reason } if !current.contains(&(*household, *reason)) => reason.code(),
-            Subject::SpotCheck => crate::output::findings::SPOT_CHECK,
+            Subject::SpotCheck => super::findings::SPOT_CHECK,
             _ => continue,
         };
         items.push(ReviewedItem {
@@ -325,24 +328,24 @@ pub fn household_benefits(ingested: &Ingested) -> HashMap<String, f64> {
 }
 
 /// What the findings so far add up to.
-pub fn review_outcomes(
-    history: &crate::output::history::History,
+pub(crate) fn review_outcomes(
+    history: &super::history::History,
     flags: &[FlagRow],
     benefits: &HashMap<String, f64>,
     due_days: u32,
     households: &Households,
-) -> output::ReviewOutcomes {
+) -> ReviewOutcomes {
     let latest = history.findings().latest();
     let items = reviewed_items(flags, &latest, benefits);
     let flagged: HashSet<&str> = flags.iter().map(|f| f.flag.household_id.as_str()).collect();
-    output::ReviewOutcomes {
-        summary: output::summary::summarize(&items),
-        outcome: output::summary::outcome(&items),
-        score_bands: output::summary::precision_by_score_band(latest.values().copied()),
+    ReviewOutcomes {
+        summary: summary::summarize(&items),
+        outcome: summary::outcome(&items),
+        score_bands: summary::precision_by_score_band(latest.values().copied()),
         due_days,
         findings: history.findings().len(),
         unflagged_households: households.by_id.len().saturating_sub(flagged.len()),
-        rechecks: output::summary::rechecks(history.findings()),
-        counties: output::summary::counties(households.by_id.values(), flags),
+        rechecks: summary::rechecks(history.findings()),
+        counties: summary::counties(households.by_id.values(), flags),
     }
 }

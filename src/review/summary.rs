@@ -14,12 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::Path;
 
-use super::files::create_private;
 use super::findings::{Finding, SPOT_CHECK};
-use super::review::township_of;
-use super::tables::format_score;
-use super::OutputError;
-use crate::model::{Action, Verdict};
+use crate::model::{Action, RegionCode, Verdict};
+use crate::rundir::names::RECHECK_SHEET;
+use crate::rundir::{create_private, format_score, OutputError};
 
 /// Columns of `review_summary.csv` (the contract's order).
 pub const SUMMARY_COLUMNS: [&str; 19] = [
@@ -146,7 +144,7 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
         BTreeMap::new();
     for item in items {
         let county = crate::model::RegionCode::county_key(item.region_code);
-        let township = township_of(item.region_code);
+        let township = RegionCode::township_key(item.region_code);
         let reasons: &[&str] = if item.reason == SPOT_CHECK {
             &[SPOT_CHECK]
         } else {
@@ -332,7 +330,7 @@ pub struct CountyRow {
 /// One row per county of the run's households, in code order.
 pub fn counties<'a>(
     households: impl Iterator<Item = &'a crate::rules::Household>,
-    flags: &[super::FlagRow],
+    flags: &[crate::rundir::FlagRow],
 ) -> Vec<CountyRow> {
     use crate::model::RegionCode;
     let mut rows: BTreeMap<String, CountyRow> = BTreeMap::new();
@@ -387,7 +385,7 @@ pub fn rechecks(findings: &super::findings::Findings) -> Vec<RecheckRow> {
     }
     let mut rows: BTreeMap<String, RecheckRow> = BTreeMap::new();
     for recorded in by_item.values() {
-        let is_recheck = |f: &Finding| f.sheet.as_deref() == Some(super::review::RECHECK_SHEET);
+        let is_recheck = |f: &Finding| f.sheet.as_deref() == Some(RECHECK_SHEET);
         let Some((_, second)) = recorded.iter().rev().find(|(_, f)| is_recheck(f)) else {
             continue;
         };
@@ -398,7 +396,7 @@ pub fn rechecks(findings: &super::findings::Findings) -> Vec<RecheckRow> {
         let Some((_, first)) = first else {
             continue;
         };
-        let township = township_of(second.region_code.as_deref());
+        let township = RegionCode::township_key(second.region_code.as_deref());
         let row = rows.entry(township.clone()).or_insert(RecheckRow {
             township,
             checked: 0,
@@ -440,7 +438,7 @@ pub fn precision_by_score_band<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::findings::Subject;
+    use crate::review::findings::Subject;
 
     fn finding(verdict: Verdict, action: Option<Action>) -> Finding {
         Finding {

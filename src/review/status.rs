@@ -5,90 +5,11 @@
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
-use serde::Serialize;
 
 use super::findings::{Finding, Subject};
-use super::tables::PreviousFlag;
-use crate::model::{Action, Verdict};
+use crate::model::Verdict;
 use crate::rules::Flag;
-
-/// Where a flag stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagStatus {
-    /// Not raised by the previous run.
-    New,
-    /// Raised before, no finding yet.
-    Persisting,
-    Confirmed,
-    PartlyConfirmed,
-    Unverifiable,
-    /// Found 情况不属实, and nothing supports it now that did not when it was reviewed.
-    Dismissed,
-    /// Dismissed, but a record not seen at review now supports it.
-    Reopened,
-}
-
-impl FlagStatus {
-    pub const ALL: [FlagStatus; 7] = [
-        FlagStatus::New,
-        FlagStatus::Persisting,
-        FlagStatus::Confirmed,
-        FlagStatus::PartlyConfirmed,
-        FlagStatus::Unverifiable,
-        FlagStatus::Dismissed,
-        FlagStatus::Reopened,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            FlagStatus::New => "new",
-            FlagStatus::Persisting => "persisting",
-            FlagStatus::Confirmed => "confirmed",
-            FlagStatus::PartlyConfirmed => "partly_confirmed",
-            FlagStatus::Unverifiable => "unverifiable",
-            FlagStatus::Dismissed => "dismissed",
-            FlagStatus::Reopened => "reopened",
-        }
-    }
-
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            FlagStatus::New => "新增",
-            FlagStatus::Persisting => "持续",
-            FlagStatus::Confirmed => "情况属实",
-            FlagStatus::PartlyConfirmed => "部分属实",
-            FlagStatus::Unverifiable => "无法核实",
-            FlagStatus::Dismissed => "情况不属实",
-            FlagStatus::Reopened => "有新证据，重新核查",
-        }
-    }
-
-    /// Whether the flag goes (again) to the visiting staff's list 核查清单.
-    pub fn to_visit(self) -> bool {
-        matches!(
-            self,
-            FlagStatus::New
-                | FlagStatus::Persisting
-                | FlagStatus::Unverifiable
-                | FlagStatus::Reopened
-        )
-    }
-
-    /// Whether a visit upheld it, so it waits for action on the sheet 待处理.
-    pub fn awaits_action(self) -> bool {
-        matches!(self, FlagStatus::Confirmed | FlagStatus::PartlyConfirmed)
-    }
-}
-
-/// The latest finding on a flag, as `flags.*` carry it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verdicted {
-    pub verdict: Verdict,
-    pub action: Option<Action>,
-    pub reviewer: String,
-    pub reviewed_on: NaiveDate,
-}
+use crate::rundir::{FlagRow, FlagStatus, PreviousFlag, Verdicted};
 
 impl From<&Finding> for Verdicted {
     fn from(finding: &Finding) -> Verdicted {
@@ -99,15 +20,6 @@ impl From<&Finding> for Verdicted {
             reviewed_on: finding.reviewed_on,
         }
     }
-}
-
-/// A flag as written: the rule's flag plus its history and latest finding.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlagRow {
-    pub flag: Flag,
-    pub status: FlagStatus,
-    pub first_flagged_on: NaiveDate,
-    pub finding: Option<Verdicted>,
 }
 
 /// What supports a flag: its record ids, else (rules over the roll alone) its member ids.

@@ -9,7 +9,7 @@ use std::path::Path;
 use polars::prelude::Column;
 use serde::{Deserialize, Serialize};
 
-use super::explain::{read, text_column};
+use super::parquet::{read, text_column};
 use super::{files, tables, OutputError};
 use crate::link::{ScoredPairs, Shard};
 

@@ -1,0 +1,46 @@
+//! The names of what a run directory holds, spelled once: its files, the sheets findings come
+//! back from, and the columns other modules read back by name.
+
+/// flags.parquet and flags.csv: one row per (household, reason).
+pub const FLAGS_PARQUET: &str = "flags.parquet";
+pub const FLAGS_CSV: &str = "flags.csv";
+pub const HOUSEHOLDS: &str = "households.parquet";
+pub const MATCHES: &str = "matches.parquet";
+pub const QUARANTINE: &str = "quarantine.parquet";
+/// Flags of the previous run that this one no longer raises.
+pub const RESOLVED: &str = "resolved.parquet";
+pub const LEADS: &str = "leads.parquet";
+pub const SPOT_CHECKS: &str = "spot_checks.parquet";
+/// The township workbooks' directory.
+pub const REVIEW_DIR: &str = "review";
+pub const REVIEW_SUMMARY: &str = "review_summary.csv";
+pub const SUMMARY_WORKBOOK: &str = "summary.xlsx";
+pub const REPORT: &str = "report.html";
+pub const EXPLORER: &str = "explorer.html";
+pub const MODEL: &str = "model.json";
+/// Written last: a run directory with a manifest is complete.
+pub const MANIFEST: &str = "manifest.json";
+/// `rollcheck link`'s pairs, and a shard's.
+pub const PAIRS: &str = "pairs.parquet";
+
+/// The reason code under which spot checks' findings are kept and counted.
+pub const SPOT_CHECK: &str = "spot_check";
+/// The sheet of a second reviewer's re-check workbook.
+pub const RECHECK_SHEET: &str = "复核抽查";
+
+/// Columns that other modules read back by name.
+pub mod col {
+    pub const HOUSEHOLD_ID: &str = "household_id";
+    pub const MEMBER_ID: &str = "member_id";
+    pub const MEMBER_IDS: &str = "member_ids";
+    pub const RECORD_ID: &str = "record_id";
+    pub const RECORD_IDS: &str = "record_ids";
+    pub const REASON: &str = "reason";
+    pub const SOURCE: &str = "source";
+    pub const EVIDENCE: &str = "evidence";
+    pub const REGION_CODE: &str = "region_code";
+    pub const STATUS: &str = "status";
+    pub const SCORE: &str = "score";
+    pub const PROBABILITY: &str = "probability";
+    pub const RUN_ID: &str = "run_id";
+}

@@ -1,0 +1,188 @@
+//! The rows of a run directory's tables as the program holds them: a flag with its status
+//! and latest finding, a member↔record pair, a lead, a spot-checked household. Every stage
+//! after the rules hands these on; `tables` writes them and reads them back.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use crate::link::corroborate::RegionFrom;
+use crate::link::Match;
+use crate::model::{Action, Reason, Verdict};
+use crate::rules::Flag;
+
+/// Where a flag stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagStatus {
+    /// Not raised by the previous run.
+    New,
+    /// Raised before, no finding yet.
+    Persisting,
+    Confirmed,
+    PartlyConfirmed,
+    Unverifiable,
+    /// Found 情况不属实, and nothing supports it now that did not when it was reviewed.
+    Dismissed,
+    /// Dismissed, but a record not seen at review now supports it.
+    Reopened,
+}
+
+impl FlagStatus {
+    pub const ALL: [FlagStatus; 7] = [
+        FlagStatus::New,
+        FlagStatus::Persisting,
+        FlagStatus::Confirmed,
+        FlagStatus::PartlyConfirmed,
+        FlagStatus::Unverifiable,
+        FlagStatus::Dismissed,
+        FlagStatus::Reopened,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            FlagStatus::New => "new",
+            FlagStatus::Persisting => "persisting",
+            FlagStatus::Confirmed => "confirmed",
+            FlagStatus::PartlyConfirmed => "partly_confirmed",
+            FlagStatus::Unverifiable => "unverifiable",
+            FlagStatus::Dismissed => "dismissed",
+            FlagStatus::Reopened => "reopened",
+        }
+    }
+
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            FlagStatus::New => "新增",
+            FlagStatus::Persisting => "持续",
+            FlagStatus::Confirmed => "情况属实",
+            FlagStatus::PartlyConfirmed => "部分属实",
+            FlagStatus::Unverifiable => "无法核实",
+            FlagStatus::Dismissed => "情况不属实",
+            FlagStatus::Reopened => "有新证据，重新核查",
+        }
+    }
+
+    /// Whether the flag goes (again) to the visiting staff's list 核查清单.
+    pub fn to_visit(self) -> bool {
+        matches!(
+            self,
+            FlagStatus::New
+                | FlagStatus::Persisting
+                | FlagStatus::Unverifiable
+                | FlagStatus::Reopened
+        )
+    }
+
+    /// Whether a visit upheld it, so it waits for action on the sheet 待处理.
+    pub fn awaits_action(self) -> bool {
+        matches!(self, FlagStatus::Confirmed | FlagStatus::PartlyConfirmed)
+    }
+}
+
+/// The latest finding on a flag, as `flags.*` carry it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdicted {
+    pub verdict: Verdict,
+    pub action: Option<Action>,
+    pub reviewer: String,
+    pub reviewed_on: NaiveDate,
+}
+
+/// A flag as written: the rule's flag plus its history and latest finding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagRow {
+    pub flag: Flag,
+    pub status: FlagStatus,
+    pub first_flagged_on: NaiveDate,
+    pub finding: Option<Verdicted>,
+}
+
+/// A `possible` match that would raise a high-severity reason if accepted: a lead for review.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadRow {
+    pub household_id: String,
+    pub member_id: String,
+    pub reason: crate::model::Reason,
+    pub source: String,
+    pub source_label: String,
+    pub record_id: String,
+    pub probability: f64,
+    /// The comparison levels in words.
+    pub comparison: String,
+    pub region_code: Option<String>,
+}
+
+/// An unflagged household drawn at random for a spot check (抽查).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpotCheckRow {
+    pub household_id: String,
+    pub programme: crate::model::Programme,
+    pub region_code: Option<String>,
+}
+
+/// A member↔record pair as written to matches.parquet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MatchRow {
+    pub household_id: String,
+    pub member_id: String,
+    pub source: String,
+    pub record_id: String,
+    pub method: String,
+    pub score: f64,
+    pub id_level: String,
+    pub name_level: String,
+    pub birth_date_level: String,
+    pub region_level: String,
+    pub gender_level: String,
+    /// log2 Bayes factor per field, in `link::FIELDS` order, then prior and total.
+    pub field_weights: Vec<f64>,
+    pub prior_weight: f64,
+    pub match_weight: f64,
+    pub decision: String,
+    pub note: Option<String>,
+    /// Others expected to share the name and birth date (records without a usable ID).
+    pub expected_namesakes: Option<f64>,
+    /// The record field its side of the region comparison was read from (`id`,
+    /// `property_unit`, `uscc`, `plate`), when regions were compared.
+    pub region_from: Option<String>,
+}
+
+impl MatchRow {
+    pub fn new(
+        m: &Match,
+        household_id: &str,
+        member_id: &str,
+        record_id: &str,
+        region_from: Option<RegionFrom>,
+    ) -> MatchRow {
+        MatchRow {
+            household_id: household_id.to_string(),
+            member_id: member_id.to_string(),
+            source: m.source.code().to_string(),
+            record_id: record_id.to_string(),
+            method: m.method.code().to_string(),
+            score: m.score,
+            id_level: m.levels.id.code().to_string(),
+            name_level: m.levels.name.code().to_string(),
+            birth_date_level: m.levels.birth_date.code().to_string(),
+            region_level: m.levels.region.code().to_string(),
+            gender_level: m.levels.gender.code().to_string(),
+            field_weights: m.weights.fields.clone(),
+            prior_weight: m.weights.prior,
+            match_weight: m.weights.total,
+            decision: m.decision.code().to_string(),
+            note: m.note.map(str::to_string),
+            expected_namesakes: m.expected_namesakes,
+            region_from: region_from.map(|from| from.code().to_string()),
+        }
+    }
+}
+
+/// A finding drawn for a second reviewer.
+pub struct RecheckItem<'a> {
+    pub household_id: &'a str,
+    pub region_code: Option<&'a str>,
+    pub reason: Reason,
+    pub evidence: &'a str,
+    pub first: &'a Verdicted,
+}
