@@ -85,7 +85,8 @@ pub struct FindingsFile {
 /// the first found) and `unreviewed`, so the three add up to the rows the clerk sent back.
 pub fn read_findings(path: &Path, today: NaiveDate) -> Result<FindingsFile, IngestError> {
     let kind = Kind::of(path)?;
-    let bytes = std::fs::read(path).map_err(|err| super::unreadable(path, err.to_string()))?;
+    let bytes =
+        std::fs::read(path).map_err(|err| super::format::unreadable(path, err.to_string()))?;
     read_bytes(path, &bytes, kind, today)
 }
 
@@ -215,7 +216,8 @@ struct Table {
 }
 
 fn csv_table(path: &Path, bytes: &[u8]) -> Result<Table, IngestError> {
-    let table = super::read_csv(bytes).map_err(|message| super::unreadable(path, message))?;
+    let table =
+        super::read_csv(bytes).map_err(|message| super::format::unreadable(path, message))?;
     Ok(Table {
         sheet: None,
         headers: table.headers,
@@ -227,7 +229,7 @@ fn csv_table(path: &Path, bytes: &[u8]) -> Result<Table, IngestError> {
 /// filter hides rows, it does not take their findings back.
 fn workbook_tables(path: &Path, bytes: &[u8]) -> Result<Vec<Table>, IngestError> {
     let mut workbook = open_workbook_auto_from_rs(Cursor::new(bytes)).map_err(|err| {
-        super::unreadable(
+        super::format::unreadable(
             path,
             format!("not a readable workbook (corrupt or password-protected?): {err}"),
         )
@@ -242,7 +244,7 @@ fn workbook_tables(path: &Path, bytes: &[u8]) -> Result<Vec<Table>, IngestError>
     for name in names {
         let range = workbook
             .worksheet_range(&name)
-            .map_err(|err| super::unreadable(path, format!("sheet `{name}`: {err}")))?;
+            .map_err(|err| super::format::unreadable(path, format!("sheet `{name}`: {err}")))?;
         if let Some((headers, rows)) = sheet_table(&range) {
             tables.push(Table {
                 sheet: Some(name),
