@@ -72,17 +72,25 @@ pub(super) fn unreadable(path: &Path, message: String) -> IngestError {
 
 /// A file's bytes as stored, and its format.
 pub(super) fn read_bytes(path: &Path) -> Result<(Vec<u8>, Format), IngestError> {
-    let bytes = std::fs::read(path).map_err(|err| unreadable(path, err.to_string()))?;
-    let extension = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase());
-    let format = match extension.as_deref() {
+    let bytes = read_file(path)?;
+    let format = match extension(path).as_deref() {
         Some("parquet") => Format::Parquet,
         Some("xlsx" | "xls") => Format::Xlsx,
         Some("gz") => Format::CsvGz,
         _ => Format::Csv,
     };
     Ok((bytes, format))
+}
+
+/// A file's bytes as stored.
+pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, IngestError> {
+    std::fs::read(path).map_err(|err| unreadable(path, err.to_string()))
+}
+
+/// A file's extension in lower case (`XLSX` and `xlsx` are one format).
+pub(super) fn extension(path: &Path) -> Option<String> {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
 }
 
 pub(super) fn gunzip(path: &Path, bytes: &[u8]) -> Result<Vec<u8>, IngestError> {

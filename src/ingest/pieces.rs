@@ -200,20 +200,16 @@ fn parse_rows<T: Send>(
 /// Problems that make a whole row unreadable, before any column is parsed.
 fn row_problem(row: &RawRow) -> Option<RowProblem> {
     if let Some(problem) = &row.problem {
-        return Some(RowProblem {
-            column: None,
-            problem: problem.clone(),
-        });
+        return Some(RowProblem::of_row(problem.clone()));
     }
     let garbled = row
         .cells
         .iter()
         .any(|c| matches!(c, table::Cell::Text(t) if t.contains('\u{FFFD}') || t.contains('\0')));
     if garbled {
-        return Some(RowProblem {
-            column: None,
-            problem: "undecodable bytes or NUL characters in the row".into(),
-        });
+        return Some(RowProblem::of_row(
+            "undecodable bytes or NUL characters in the row".into(),
+        ));
     }
     let longest = row
         .cells
@@ -227,8 +223,9 @@ fn row_problem(row: &RawRow) -> Option<RowProblem> {
         })
         .max()
         .unwrap_or(0);
-    (longest > MAX_FIELD_BYTES).then(|| RowProblem {
-        column: None,
-        problem: format!("a field is {longest} bytes long; no value of a roll or registry exceeds {MAX_FIELD_BYTES}"),
+    (longest > MAX_FIELD_BYTES).then(|| {
+        RowProblem::of_row(format!(
+            "a field is {longest} bytes long; no value of a roll or registry exceeds {MAX_FIELD_BYTES}"
+        ))
     })
 }

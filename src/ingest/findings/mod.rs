@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use super::format::{extension, read_file};
 use super::IngestError;
 use crate::config::hex_sha256;
 use crate::model::{Action, Reason, Verdict};
@@ -88,8 +89,7 @@ pub struct FindingsFile {
 /// the first found) and `unreviewed`, so the three add up to the rows the clerk sent back.
 pub fn read_findings(path: &Path, today: NaiveDate) -> Result<FindingsFile, IngestError> {
     let kind = Kind::of(path)?;
-    let bytes =
-        std::fs::read(path).map_err(|err| super::format::unreadable(path, err.to_string()))?;
+    let bytes = read_file(path)?;
     read_bytes(path, &bytes, kind, today)
 }
 
@@ -102,10 +102,7 @@ enum Kind {
 
 impl Kind {
     fn of(path: &Path) -> Result<Kind, IngestError> {
-        let extension = path
-            .extension()
-            .map(|e| e.to_string_lossy().to_ascii_lowercase());
-        match extension.as_deref() {
+        match extension(path).as_deref() {
             Some("csv") => Ok(Kind::Csv),
             Some("xlsx" | "xlsm") => Ok(Kind::Workbook),
             _ => Err(not_findings(
@@ -161,7 +158,7 @@ fn read_bytes(
     Ok(findings)
 }
 
-pub(super) fn not_findings(path: &Path, sheet: Option<String>, problem: String) -> IngestError {
+fn not_findings(path: &Path, sheet: Option<String>, problem: String) -> IngestError {
     IngestError::NotFindings {
         path: path.to_path_buf(),
         sheet,

@@ -88,10 +88,7 @@ fn read_row(
         return Ok(Read::Blank);
     };
     if let Some(problem) = &row.problem {
-        return Err(RowProblem {
-            column: None,
-            problem: problem.clone(),
-        });
+        return Err(RowProblem::of_row(problem.clone()));
     }
     let folded_row = folded_row(row);
     let folded = Fields {
@@ -110,9 +107,9 @@ fn read_row(
         subject: subject(&as_written, &folded, columns)?,
         household_id,
         verdict,
-        reviewer: folded
-            .text(col::REVIEWER)?
-            .ok_or_else(|| at(col::REVIEWER, "a finding needs a reviewer (核查人)".into()))?,
+        reviewer: folded.text(col::REVIEWER)?.ok_or_else(|| {
+            RowProblem::at(col::REVIEWER, "a finding needs a reviewer (核查人)".into())
+        })?,
         reviewed_on: reviewed_on(&folded, today)?,
         action: ACTIONS.read(&folded)?,
         note: as_written.text(col::NOTE)?,
@@ -134,13 +131,6 @@ fn folded_row(row: &RawRow) -> RawRow {
         row: row.row,
         cells,
         problem: None,
-    }
-}
-
-fn at(column: &'static str, problem: String) -> RowProblem {
-    RowProblem {
-        column: Some(column),
-        problem,
     }
 }
 
@@ -185,7 +175,7 @@ impl<T: Copy> Vocabulary<T> {
             return Ok(None);
         };
         (self.parse)(&text).map(Some).ok_or_else(|| {
-            at(
+            RowProblem::at(
                 self.column,
                 format!(
                     "unknown {} `{text}`: write {}",
@@ -217,7 +207,7 @@ fn subject(as_written: &Fields, folded: &Fields, columns: &Columns) -> Result<Su
         return Ok(Subject::SpotCheck);
     }
     let reason = Reason::known(&text).ok_or_else(|| {
-        at(
+        RowProblem::at(
             column,
             format!(
                 "unknown reason `{text}`: write the reason as the workbook gives it (a label \
@@ -245,7 +235,7 @@ fn reason_text(folded: &Fields, columns: &Columns) -> Result<(&'static str, Stri
         col::REASON_CODE
     };
     let label = word(folded, column)?
-        .ok_or_else(|| at(column, "a finding needs a reason (核查原因)".into()))?;
+        .ok_or_else(|| RowProblem::at(column, "a finding needs a reason (核查原因)".into()))?;
     Ok((column, label))
 }
 
@@ -258,12 +248,12 @@ fn reviewed_on(folded: &Fields, today: NaiveDate) -> Result<NaiveDate, RowProble
         .and_then(|text| parse_date(&text));
     let date = match typed_as_number {
         Some(date) => date,
-        None => folded
-            .date(col::REVIEWED_ON)?
-            .ok_or_else(|| at(col::REVIEWED_ON, "a finding needs a date (核查日期)".into()))?,
+        None => folded.date(col::REVIEWED_ON)?.ok_or_else(|| {
+            RowProblem::at(col::REVIEWED_ON, "a finding needs a date (核查日期)".into())
+        })?,
     };
     if date > today {
-        return Err(at(
+        return Err(RowProblem::at(
             col::REVIEWED_ON,
             format!("date {date} is in the future"),
         ));

@@ -214,3 +214,10 @@ fn assert_one_problem(file: &FindingsFile, row: usize, column: &str, says: &str)
     assert!(problem.problem.contains(says), "{}", problem.problem);
     assert_eq!(households(file), [("H2", 3)]);
 }
+
+/// Row H1 with `header` set to `value` (or removed, for `None`) beside a good row H2 is one
+/// problem in that column saying `says`, and H2 is kept.
+fn assert_bad_cell(header: &'static str, value: Option<V>, says: &str) {
+    let file = read_flag_rows(vec![with(reviewed("H1"), header, value), reviewed("H2")]);
+    assert_one_problem(&file, 2, header, says);
+}

@@ -131,14 +131,9 @@ fn a_blank_finding_is_unreviewed_even_when_reviewer_or_date_are_filled() {
 
 #[test]
 fn an_unknown_finding_is_one_problem() {
-    let file = read_flag_rows(vec![
-        with(reviewed("H1"), "核查结论", Some(Text("属实吧"))),
-        reviewed("H2"),
-    ]);
-    assert_one_problem(
-        &file,
-        2,
+    assert_bad_cell(
         "核查结论",
+        Some(Text("属实吧")),
         "unknown finding `属实吧`: write 情况属实, 部分属实, 情况不属实 or 无法核实",
     );
 }
@@ -159,23 +154,17 @@ fn findings_are_read_with_spaces_full_width_or_as_codes() {
 
 #[test]
 fn a_finding_without_reviewer_is_one_problem() {
-    let file = read_flag_rows(vec![with(reviewed("H1"), "核查人", None), reviewed("H2")]);
-    assert_one_problem(&file, 2, "核查人", "a finding needs a reviewer (核查人)");
+    assert_bad_cell("核查人", None, "a finding needs a reviewer (核查人)");
 }
 
 #[test]
 fn a_finding_without_date_is_one_problem() {
-    let file = read_flag_rows(vec![with(reviewed("H1"), "核查日期", None), reviewed("H2")]);
-    assert_one_problem(&file, 2, "核查日期", "a finding needs a date (核查日期)");
+    assert_bad_cell("核查日期", None, "a finding needs a date (核查日期)");
 }
 
 #[test]
 fn an_unreadable_date_is_one_problem_quoting_it() {
-    let file = read_flag_rows(vec![
-        with(reviewed("H1"), "核查日期", Some(Text("上周三"))),
-        reviewed("H2"),
-    ]);
-    assert_one_problem(&file, 2, "核查日期", "`上周三`");
+    assert_bad_cell("核查日期", Some(Text("上周三")), "`上周三`");
 }
 
 #[test]
@@ -190,14 +179,9 @@ fn a_future_date_is_one_problem() {
 
 #[test]
 fn an_unknown_action_is_one_problem() {
-    let file = read_flag_rows(vec![
-        with(reviewed("H1"), "处理结果", Some(Text("停发"))),
-        reviewed("H2"),
-    ]);
-    assert_one_problem(
-        &file,
-        2,
+    assert_bad_cell(
         "处理结果",
+        Some(Text("停发")),
         "unknown action `停发`: write 取消, 调整, 维持 or 转复核",
     );
 }
@@ -261,11 +245,7 @@ fn the_hidden_reason_code_beats_the_label() {
 
 #[test]
 fn an_unknown_reason_is_a_problem_naming_its_column() {
-    let file = read_flag_rows(vec![
-        with(reviewed("H1"), "原因代码", Some(Text("car"))),
-        reviewed("H2"),
-    ]);
-    assert_one_problem(&file, 2, "原因代码", "unknown reason `car`");
+    assert_bad_cell("原因代码", Some(Text("car")), "unknown reason `car`");
 }
 
 #[test]
