@@ -99,34 +99,30 @@ fn is_chinese_text_char(c: char) -> bool {
 mod tests {
     use super::*;
 
+    /// `bytes` decode to `text`, found to be in `encoding`.
+    fn check(bytes: &[u8], text: &str, encoding: &str) {
+        let decoded = decode_text(bytes);
+        assert_eq!((decoded.text.as_ref(), decoded.encoding), (text, encoding));
+    }
+
     #[test]
     fn utf8_with_and_without_bom() {
-        assert_eq!(decode_text("姓名\n".as_bytes()).encoding, "utf-8");
+        check("姓名\n".as_bytes(), "姓名\n", "utf-8");
         let with_bom = [b"\xEF\xBB\xBF".as_slice(), "姓名\n".as_bytes()].concat();
-        let decoded = decode_text(&with_bom);
-        assert_eq!(
-            (decoded.text.as_ref(), decoded.encoding),
-            ("姓名\n", "utf-8-bom")
-        );
+        check(&with_bom, "姓名\n", "utf-8-bom");
     }
 
     #[test]
     fn gbk_bytes_decode_as_gb18030() {
         let (gbk, _, _) = GB18030.encode("姓名,张三\n");
-        let decoded = decode_text(&gbk);
-        assert_eq!(
-            (decoded.text.as_ref(), decoded.encoding),
-            ("姓名,张三\n", "gb18030")
-        );
+        check(&gbk, "姓名,张三\n", "gb18030");
     }
 
     #[test]
     fn mixed_lines_decode_each_in_its_own_encoding() {
         let (gbk, _, _) = GB18030.encode("李四\n");
         let bytes = ["张三\n".as_bytes(), &gbk].concat();
-        let decoded = decode_text(&bytes);
-        assert_eq!(decoded.text, "张三\n李四\n");
-        assert_eq!(decoded.encoding, "mixed(utf-8+gb18030)");
+        check(&bytes, "张三\n李四\n", "mixed(utf-8+gb18030)");
     }
 
     #[test]
@@ -138,9 +134,7 @@ mod tests {
         );
         let (other, _, _) = GB18030.encode("R-2,张三\n");
         let bytes = [other.as_ref(), line.as_ref()].concat();
-        let decoded = decode_text(&bytes);
-        assert_eq!(decoded.text, "R-2,张三\nR-1,叶强霞\n");
-        assert_eq!(decoded.encoding, "gb18030");
+        check(&bytes, "R-2,张三\nR-1,叶强霞\n", "gb18030");
     }
 
     #[test]

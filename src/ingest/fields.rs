@@ -20,6 +20,19 @@ impl RowProblem {
             problem,
         }
     }
+
+    /// A problem of the whole row, no one column at fault.
+    pub fn of_row(problem: String) -> Self {
+        RowProblem {
+            column: None,
+            problem,
+        }
+    }
+}
+
+/// A spreadsheet error value (`#REF!`) where a value was expected.
+fn error_value(column: &'static str, err: &str) -> RowProblem {
+    RowProblem::at(column, format!("cell holds an error value {err}"))
 }
 
 /// Largest monthly amount or capital we accept; beyond is a keying error, not money.
@@ -53,10 +66,7 @@ impl Fields<'_> {
             }
             Cell::Number(number) => Ok(Some(format_number(*number))),
             Cell::Date(date) => Ok(Some(date.format("%Y-%m-%d").to_string())),
-            Cell::Error(err) => Err(RowProblem::at(
-                column,
-                format!("cell holds an error value {err}"),
-            )),
+            Cell::Error(err) => Err(error_value(column, err)),
         }
     }
 
@@ -85,10 +95,7 @@ impl Fields<'_> {
                     format!("not a date (expected YYYY-MM-DD): `{}`", text.trim()),
                 )
             }),
-            Cell::Error(err) => Err(RowProblem::at(
-                column,
-                format!("cell holds an error value {err}"),
-            )),
+            Cell::Error(err) => Err(error_value(column, err)),
         }
     }
 

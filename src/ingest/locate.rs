@@ -7,11 +7,16 @@
 use std::path::{Path, PathBuf};
 
 use super::IngestError;
-use crate::config::SourceSpec;
+use crate::config::{Pipeline, SourceSpec};
 use crate::model::Source;
 
 /// The endings of the files a source may be read from, in the order `<source>.<ext>` is tried.
 pub(super) const EXTENSIONS: [&str; 4] = ["csv", "csv.gz", "parquet", "xlsx"];
+
+/// Where a source's paths resolve: `data_dir` when given, else the pipeline's directory.
+pub(super) fn base_dir(pipeline: &Pipeline, data_dir: Option<&Path>) -> PathBuf {
+    data_dir.map_or_else(|| pipeline.base_dir(), Path::to_path_buf)
+}
 
 /// The files of one source, sorted by name.
 pub(super) fn files(

@@ -253,14 +253,14 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         source: Source::Death,
         columns: DEATH,
         person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
-        details: Some(super::death_details),
+        details: Some(super::registry::death_details),
         record_prefix: "D",
     },
     Descriptor {
         source: Source::Pension,
         columns: PENSION,
         person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
-        details: Some(super::pension_details),
+        details: Some(super::registry::pension_details),
         record_prefix: "P",
     },
     Descriptor {
@@ -271,7 +271,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::OWNER_ID,
             col::OWNER_BIRTH_DATE,
         )),
-        details: Some(super::vehicle_details),
+        details: Some(super::registry::vehicle_details),
         record_prefix: "V",
     },
     Descriptor {
@@ -282,7 +282,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::OWNER_ID,
             col::OWNER_BIRTH_DATE,
         )),
-        details: Some(super::property_details),
+        details: Some(super::registry::property_details),
         record_prefix: "R",
     },
     Descriptor {
@@ -293,7 +293,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::PERSON_ID,
             col::PERSON_BIRTH_DATE,
         )),
-        details: Some(super::business_details),
+        details: Some(super::registry::business_details),
         record_prefix: "B",
     },
     Descriptor {
@@ -305,7 +305,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             birth_date: None,
             address: None,
         }),
-        details: Some(super::cadre_relative_details),
+        details: Some(super::registry::cadre_relative_details),
         record_prefix: "C",
     },
 ];

@@ -7,8 +7,9 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use super::format::{raw_table, read_bytes};
 use super::table::{format_number, Cell, RawTable};
-use super::{raw_table, read_bytes, IngestError};
+use super::IngestError;
 use crate::config::standards::{check_region, RegionalStandard, Standards};
 use crate::config::Pipeline;
 use crate::model::{parse_date, Programme};
