@@ -5,14 +5,31 @@
 //! Decoys: revoked or cancelled businesses, closed ones, small shareholdings (capital at or
 //! below the threshold).
 
-use super::{match_finding, yuan_standard, Context, Finding};
-use crate::ingest::RecordDetails;
-use crate::model::{BusinessRole, BusinessStatus, Source};
+use super::{active_at, match_finding, yuan_standard, At, BuiltIn, Context, Finding, Reads};
+use crate::ingest::{RecordDetails, RegistryRecord};
+use crate::model::{BusinessRole, BusinessStatus, Reason, Source};
 
-pub fn business_active(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::BusinessActive, business_active).reading(READS);
+const READS: Reads = Reads::new(Source::Business, counts);
+
+/// A business active at D (status active, established, not closed) counts.
+fn counts(at: &At, record: &RegistryRecord) -> bool {
+    let RecordDetails::Business {
+        status,
+        established_on,
+        closed_on,
+        ..
+    } = &record.details
+    else {
+        return false;
+    };
+    *status == BusinessStatus::Active && active_at(*established_on, *closed_on, at.as_of)
+}
+
+fn business_active(context: &Context) -> Vec<Finding> {
     let rules = &context.pipeline.rules;
     context
-        .accepted(Source::Business)
+        .counted(READS)
         .filter_map(|(m, member, record)| {
             let RecordDetails::Business {
                 role,
@@ -21,18 +38,15 @@ pub fn business_active(context: &Context) -> Vec<Finding> {
                 registered_capital,
                 status,
                 established_on,
-                closed_on,
+                ..
             } = &record.details
             else {
                 return None;
             };
-            let active = *status == BusinessStatus::Active
-                && super::active_at(*established_on, *closed_on, context.as_of);
             let large_share = *role == BusinessRole::Shareholder
                 && registered_capital
                     .is_some_and(|c| c > rules.business_active.shareholder_capital_threshold_yuan);
-            if !active || !(rules.business_active.disqualifying_roles.contains(role) || large_share)
-            {
+            if !(rules.business_active.disqualifying_roles.contains(role) || large_share) {
                 return None;
             }
             let name = business_name.as_deref().unwrap_or("（未填名称）");
