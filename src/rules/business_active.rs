@@ -12,9 +12,12 @@ use crate::model::{BusinessRole, BusinessStatus, Reason, Source};
 pub const RULE: BuiltIn = BuiltIn::new(Reason::BusinessActive, business_active).reading(READS);
 const READS: Reads = Reads::new(Source::Business, counts);
 
-/// A business active at D (status active, established, not closed) counts.
+/// A business active at D (status active, established, not closed) counts when the member
+/// is in a disqualifying role, or a shareholder above the capital threshold.
 fn counts(at: &At, record: &RegistryRecord) -> bool {
     let RecordDetails::Business {
+        role,
+        registered_capital,
         status,
         established_on,
         closed_on,
@@ -23,11 +26,15 @@ fn counts(at: &At, record: &RegistryRecord) -> bool {
     else {
         return false;
     };
-    *status == BusinessStatus::Active && active_at(*established_on, *closed_on, at.as_of)
+    let settings = &at.pipeline.rules.business_active;
+    let large_share = *role == BusinessRole::Shareholder
+        && registered_capital.is_some_and(|c| c > settings.shareholder_capital_threshold_yuan);
+    *status == BusinessStatus::Active
+        && active_at(*established_on, *closed_on, at.as_of)
+        && (settings.disqualifying_roles.contains(role) || large_share)
 }
 
 fn business_active(context: &Context) -> Vec<Finding> {
-    let rules = &context.pipeline.rules;
     context
         .counted(READS)
         .filter_map(|(m, member, record)| {
@@ -43,12 +50,6 @@ fn business_active(context: &Context) -> Vec<Finding> {
             else {
                 return None;
             };
-            let large_share = *role == BusinessRole::Shareholder
-                && registered_capital
-                    .is_some_and(|c| c > rules.business_active.shareholder_capital_threshold_yuan);
-            if !(rules.business_active.disqualifying_roles.contains(role) || large_share) {
-                return None;
-            }
             let name = business_name.as_deref().unwrap_or("（未填名称）");
             let uscc = uscc
                 .as_ref()
