@@ -228,7 +228,7 @@ impl BuiltIn {
 
 /// The rule table: one line per built-in rule, each reason once. More than one rule may read
 /// one registry.
-const RULES: [BuiltIn; 9] = [
+const RULES: &[BuiltIn] = &[
     deceased_member::RULE,
     duplicate_enrollment::RULE,
     pension_income::RULE,
@@ -242,7 +242,7 @@ const RULES: [BuiltIn; 9] = [
 
 /// Every built-in rule that reads `source`, in table order, with its count test.
 pub fn reading(source: Source) -> impl Iterator<Item = (Reason, Counts)> {
-    readers(&RULES, source)
+    readers(RULES, source)
 }
 
 fn readers(table: &[BuiltIn], source: Source) -> impl Iterator<Item = (Reason, Counts)> + '_ {
@@ -259,7 +259,7 @@ pub fn would_raise<'a>(
     source: Source,
     record: &'a RegistryRecord,
 ) -> impl Iterator<Item = Reason> + 'a {
-    raised_by(&RULES, at, source, record)
+    raised_by(RULES, at, source, record)
 }
 
 fn raised_by<'a>(
