@@ -180,20 +180,12 @@ impl Coverage {
 /// The (`household_id`, reason) leads of a run: its `possible` pairs, by the reason their
 /// registry raises.
 pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
-    use polars::prelude::{ParquetReader, SerReader};
-    let err = |message: String| EvalError::Read {
+    let err = |e: crate::rundir::OutputError| EvalError::Read {
         path: matches_parquet.to_path_buf(),
-        message,
+        message: e.to_string(),
     };
-    let file = std::fs::File::open(matches_parquet).map_err(|e| err(e.to_string()))?;
-    let frame = ParquetReader::new(file)
-        .finish()
-        .map_err(|e| err(e.to_string()))?;
-    let column = |name: &str| -> Result<Vec<Option<String>>, EvalError> {
-        let values = frame.column(name).map_err(|e| err(e.to_string()))?;
-        let values = values.str().map_err(|e| err(e.to_string()))?;
-        Ok(values.iter().map(|v| v.map(str::to_string)).collect())
-    };
+    let frame = crate::rundir::read(matches_parquet).map_err(err)?;
+    let column = |name: &str| crate::rundir::text_column(&frame, name, matches_parquet).map_err(err);
     let (households, sources, decisions) = (
         column("household_id")?,
         column("source")?,
@@ -205,9 +197,10 @@ pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, 
         .zip(decisions)
         .filter(|(_, decision)| decision.as_deref() == Some("possible"))
         .filter_map(|((household, source), _)| {
-            let source = crate::model::Source::named(source.as_deref()?)?;
-            let reason = crate::review::outcomes::reason_of(source)?;
-            Some((household?, reason.code().to_string()))
+            Some((household?, crate::model::Source::named(source.as_deref()?)?))
+        })
+        .flat_map(|(household, source)| {
+            crate::rules::reading(source).map(move |(reason, _)| (household.clone(), reason.code().to_string()))
         })
         .collect())
 }

@@ -361,6 +361,24 @@ vocabulary! {
     }
 }
 
+impl Reason {
+    /// The severity a pipeline that does not set one gives this reason: the contract's flags
+    /// table for the built-in reasons, medium for a rule the pipeline declares.
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Reason::DeceasedMember | Reason::DuplicateEnrollment | Reason::PensionIncome => {
+                Severity::High
+            }
+            Reason::VehicleOwned
+            | Reason::PropertyExcess
+            | Reason::BusinessActive
+            | Reason::IdentityConflict
+            | Reason::Local(_) => Severity::Medium,
+            Reason::CadreRelative | Reason::InvalidId => Severity::Low,
+        }
+    }
+}
+
 vocabulary! {
     /// Blocking rules: which pairs without a shared valid ID are worth comparing.
     BlockingRule {

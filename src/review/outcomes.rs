@@ -13,26 +13,12 @@ use super::findings::{Finding, Findings, Subject};
 use super::summary::{self, ReviewedItem};
 use super::ReviewOutcomes;
 use crate::config::Pipeline;
-use crate::ingest::{Ingested, RecordDetails};
+use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::words::comparison_in_words;
-use crate::link::{Decision, Links};
-use crate::model::RegionCode;
-use crate::model::{Reason, Severity, Source, Verdict};
-use crate::rules::{active_at, Households};
+use crate::link::{Decision, Links, Match};
+use crate::model::{Reason, RegionCode, Severity, Source, Verdict};
+use crate::rules::{self, At, Households};
 use crate::rundir::{FlagRow, FlagStatus, LeadRow, SpotCheckRow};
-
-/// The reason a registry's records raise.
-pub fn reason_of(source: Source) -> Option<Reason> {
-    match source {
-        Source::Death => Some(Reason::DeceasedMember),
-        Source::Pension => Some(Reason::PensionIncome),
-        Source::Vehicle => Some(Reason::VehicleOwned),
-        Source::Property => Some(Reason::PropertyExcess),
-        Source::Business => Some(Reason::BusinessActive),
-        Source::CadreRelatives => Some(Reason::CadreRelative),
-        Source::Roll | Source::Local(_) => None,
-    }
-}
 
 /// Review labels on pairs, by (`member_id`, source, `record_id`): true accepts, false rejects.
 #[derive(Debug, Clone, Default)]
@@ -107,9 +93,9 @@ impl PairLabels {
     }
 }
 
-/// `possible` pairs whose record would raise a high-severity reason, best first. Pairs a
-/// review rejected are not listed again, nor records already accepted for a member (a
-/// record is one person).
+/// `possible` pairs whose record would raise a high-severity reason, best first: a pair once
+/// per such reason. Pairs a review rejected are not listed again, nor records already
+/// accepted for a member (a record is one person).
 pub fn leads(
     pipeline: &Pipeline,
     ingested: &Ingested,
@@ -131,36 +117,23 @@ pub fn leads(
                 && m.note != Some("rejected by review (情况不属实)")
                 && !taken.contains(&(m.registry_idx, m.record_idx))
         })
-        .filter_map(|m| {
-            let reason = reason_of(m.source)?;
-            let spec = pipeline.rules.spec(reason);
-            if !spec.enabled || spec.severity != Severity::High {
-                return None;
-            }
+        .flat_map(|m| {
             let member = &ingested.roll[m.member_idx];
             let record = &ingested.registries[m.registry_idx].records[m.record_idx];
-            let programme = households.by_id.get(&member.household_id)?.programme;
-            if !would_count(pipeline, &record.details, programme, as_of) {
-                return None;
-            }
-            let levels = [
-                ("id", m.levels.id.code()),
-                ("name", m.levels.name.code()),
-                ("birth_date", m.levels.birth_date.code()),
-                ("region", m.levels.region.code()),
-                ("gender", m.levels.gender.code()),
-            ];
-            Some(LeadRow {
-                household_id: member.household_id.clone(),
-                member_id: member.member_id.clone(),
-                reason,
-                source: m.source.code().to_string(),
-                source_label: m.source.label_zh().to_string(),
-                record_id: record.record_id.clone(),
-                probability: m.score,
-                comparison: comparison_in_words(&levels),
-                region_code: member.region_code.clone(),
-            })
+            households
+                .by_id
+                .get(&member.household_id)
+                .into_iter()
+                .flat_map(move |household| {
+                    let at = At {
+                        pipeline,
+                        as_of,
+                        household,
+                    };
+                    rules::would_raise(at, m.source, record)
+                })
+                .filter(|reason| pipeline.rules.spec(*reason).severity == Severity::High)
+                .map(move |reason| lead_row(m, member, record, reason))
         })
         .collect();
     leads.sort_by(|a, b| {
@@ -172,56 +145,25 @@ pub fn leads(
     leads
 }
 
-/// Whether a record, matched, would count for its rule at the as-of date (the rules' own
-/// tests of "active", counted types and exemptions).
-fn would_count(
-    pipeline: &Pipeline,
-    details: &RecordDetails,
-    programme: crate::model::Programme,
-    as_of: NaiveDate,
-) -> bool {
-    let rules = &pipeline.rules;
-    match details {
-        RecordDetails::Death { death_date, .. } => *death_date <= as_of,
-        RecordDetails::Pension {
-            pension_type,
-            start_date,
-            end_date,
-            ..
-        } => {
-            let spec = pipeline.programme(programme);
-            spec.per_capita_standard_yuan.is_some()
-                && spec.counted_pension_types.contains(pension_type)
-                && active_at(*start_date, *end_date, as_of)
-        }
-        RecordDetails::Vehicle {
-            vehicle_type,
-            registered_on,
-            deregistered_on,
-            ..
-        } => {
-            !rules
-                .vehicle_owned
-                .exempt_vehicle_types
-                .contains(vehicle_type)
-                && active_at(*registered_on, *deregistered_on, as_of)
-        }
-        RecordDetails::Property {
-            registered_on,
-            disposed_on,
-            ..
-        } => active_at(*registered_on, *disposed_on, as_of),
-        RecordDetails::Business {
-            established_on,
-            closed_on,
-            status,
-            ..
-        } => {
-            *status == crate::model::BusinessStatus::Active
-                && active_at(*established_on, *closed_on, as_of)
-        }
-        // Whether a local record counts is its SQL rule's business; such leads go to review.
-        RecordDetails::CadreRelative { .. } | RecordDetails::Local { .. } => true,
+/// The sheet's row for one lead: a `possible` pair and the reason it would raise.
+fn lead_row(m: &Match, member: &RollMember, record: &RegistryRecord, reason: Reason) -> LeadRow {
+    let levels = [
+        ("id", m.levels.id.code()),
+        ("name", m.levels.name.code()),
+        ("birth_date", m.levels.birth_date.code()),
+        ("region", m.levels.region.code()),
+        ("gender", m.levels.gender.code()),
+    ];
+    LeadRow {
+        household_id: member.household_id.clone(),
+        member_id: member.member_id.clone(),
+        reason,
+        source: m.source.code().to_string(),
+        source_label: m.source.label_zh().to_string(),
+        record_id: record.record_id.clone(),
+        probability: m.score,
+        comparison: comparison_in_words(&levels),
+        region_code: member.region_code.clone(),
     }
 }
 

@@ -5,14 +5,38 @@
 //! Decoys: revoked or cancelled businesses, closed ones, small shareholdings (capital at or
 //! below the threshold).
 
-use super::{match_finding, yuan_standard, Context, Finding};
-use crate::ingest::RecordDetails;
-use crate::model::{BusinessRole, BusinessStatus, Source};
+use super::{active_at, match_finding, yuan_standard, At, BuiltIn, Context, Finding, Reads};
+use crate::ingest::{RecordDetails, RegistryRecord};
+use crate::model::{BusinessRole, BusinessStatus, Reason, Source};
 
-pub fn business_active(context: &Context) -> Vec<Finding> {
-    let rules = &context.pipeline.rules;
+pub const RULE: BuiltIn = BuiltIn::new(Reason::BusinessActive, business_active).reading(READS);
+const READS: Reads = Reads::new(Source::Business, counts);
+
+/// A business active at D (status active, established, not closed) counts when the member
+/// is in a disqualifying role, or a shareholder above the capital threshold.
+fn counts(at: &At, record: &RegistryRecord) -> bool {
+    let RecordDetails::Business {
+        role,
+        registered_capital,
+        status,
+        established_on,
+        closed_on,
+        ..
+    } = &record.details
+    else {
+        return false;
+    };
+    let settings = &at.pipeline.rules.business_active;
+    let large_share = *role == BusinessRole::Shareholder
+        && registered_capital.is_some_and(|c| c > settings.shareholder_capital_threshold_yuan);
+    *status == BusinessStatus::Active
+        && active_at(*established_on, *closed_on, at.as_of)
+        && (settings.disqualifying_roles.contains(role) || large_share)
+}
+
+fn business_active(context: &Context) -> Vec<Finding> {
     context
-        .accepted(Source::Business)
+        .counted(READS)
         .filter_map(|(m, member, record)| {
             let RecordDetails::Business {
                 role,
@@ -21,20 +45,11 @@ pub fn business_active(context: &Context) -> Vec<Finding> {
                 registered_capital,
                 status,
                 established_on,
-                closed_on,
+                ..
             } = &record.details
             else {
                 return None;
             };
-            let active = *status == BusinessStatus::Active
-                && super::active_at(*established_on, *closed_on, context.as_of);
-            let large_share = *role == BusinessRole::Shareholder
-                && registered_capital
-                    .is_some_and(|c| c > rules.business_active.shareholder_capital_threshold_yuan);
-            if !active || !(rules.business_active.disqualifying_roles.contains(role) || large_share)
-            {
-                return None;
-            }
             let name = business_name.as_deref().unwrap_or("（未填名称）");
             let uscc = uscc
                 .as_ref()

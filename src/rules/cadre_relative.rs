@@ -2,13 +2,21 @@
 //! Why: not disqualifying by itself, but such entries must be reviewed openly.
 //! Decoys: a member who is the cadre (only the `relative_*` side links).
 
-use super::{match_finding, Context, Finding};
-use crate::ingest::RecordDetails;
-use crate::model::Source;
+use super::{match_finding, At, BuiltIn, Context, Finding, Reads};
+use crate::ingest::{RecordDetails, RegistryRecord};
+use crate::model::{Reason, Source};
 
-pub fn cadre_relative(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::CadreRelative, cadre_relative).reading(READS);
+const READS: Reads = Reads::new(Source::CadreRelatives, counts);
+
+/// Every record naming the member as a cadre's relative counts: it is there to be reviewed.
+fn counts(_: &At, record: &RegistryRecord) -> bool {
+    matches!(record.details, RecordDetails::CadreRelative { .. })
+}
+
+fn cadre_relative(context: &Context) -> Vec<Finding> {
     context
-        .accepted(Source::CadreRelatives)
+        .counted(READS)
         .filter_map(|(m, member, record)| {
             let RecordDetails::CadreRelative {
                 cadre_name,

@@ -3,20 +3,25 @@
 //! Decoys: deaths after the as-of date; a death record under the member's ID but a clearly
 //! different name (that is an `identity_conflict`, not a death).
 
-use super::{match_finding, Context, Finding};
-use crate::ingest::RecordDetails;
-use crate::model::Source;
+use super::{match_finding, At, BuiltIn, Context, Finding, Reads};
+use crate::ingest::{RecordDetails, RegistryRecord};
+use crate::model::{Reason, Source};
 
-pub fn deceased_member(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::DeceasedMember, deceased_member).reading(READS);
+const READS: Reads = Reads::new(Source::Death, counts);
+
+/// A death on or before D counts.
+fn counts(at: &At, record: &RegistryRecord) -> bool {
+    matches!(&record.details, RecordDetails::Death { death_date, .. } if *death_date <= at.as_of)
+}
+
+fn deceased_member(context: &Context) -> Vec<Finding> {
     context
-        .accepted(Source::Death)
+        .counted(READS)
         .filter_map(|(m, member, record)| {
             let RecordDetails::Death { death_date, source } = &record.details else {
                 return None;
             };
-            if *death_date > context.as_of {
-                return None;
-            }
             let reported_by = source
                 .map(|s| format!("（{}）", s.label_zh()))
                 .unwrap_or_default();

@@ -4,9 +4,12 @@
 //! Decoys: `linshi` beside another programme in the same household; the same ID under a
 //! clearly different name (that is an `identity_conflict`).
 
-use super::{Context, Finding};
+use super::{BuiltIn, Context, Finding};
+use crate::model::Reason;
 
-pub fn duplicate_enrollment(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::DuplicateEnrollment, duplicate_enrollment);
+
+fn duplicate_enrollment(context: &Context) -> Vec<Finding> {
     let mut findings = Vec::new();
     for pair in context
         .links

@@ -4,10 +4,13 @@
 //! Such a record raises no other reason (identity conflict wins).
 //! Decoys: homophones, traditional characters, a one-character difference.
 
-use super::{Context, Finding};
+use super::{BuiltIn, Context, Finding};
 use crate::link::Decision;
+use crate::model::Reason;
 
-pub fn identity_conflict(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::IdentityConflict, identity_conflict);
+
+fn identity_conflict(context: &Context) -> Vec<Finding> {
     let mut findings: Vec<Finding> = context
         .links
         .matches

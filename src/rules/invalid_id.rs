@@ -2,10 +2,13 @@
 //! Why: an ID that cannot be checked hides every other finding; it is never repaired.
 //! Decoys: IDs that are only spaced, full-width, lower-case `x` or 15 digits (they normalise).
 
-use super::{Context, Finding};
+use super::{BuiltIn, Context, Finding};
+use crate::model::Reason;
 use crate::normalize::mask_id;
 
-pub fn invalid_id(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::InvalidId, invalid_id);
+
+fn invalid_id(context: &Context) -> Vec<Finding> {
     context
         .normalized
         .members

@@ -1,5 +1,8 @@
 //! The nine flag rules of the contract, one file each, and their aggregation into one flag
-//! per (household, reason) with evidence a person can check.
+//! per (household, reason) with evidence a person can check. A rule's file declares it whole
+//! (`BuiltIn`: its reason, the registry it reads, the test of whether one matched record
+//! counts, its evaluation); the rule table here lists them, and leads ask it which rules a
+//! registry's record would count for (`would_raise`).
 //! Front door: `rules::evaluate`.
 //! **Invariant:** a flag is a referral for review; every flag names its records and values.
 
@@ -52,6 +55,27 @@ impl Context<'_> {
         self.links
             .accepted(source)
             .map(move |m| (m, self.member(m.member_idx), self.record(m)))
+    }
+
+    /// Accepted matches of the registry a rule reads whose record counts for the rule at D:
+    /// the one test of `Reads::counts`, which leads ask too.
+    pub fn counted(
+        &self,
+        reads: Reads,
+    ) -> impl Iterator<Item = (&Match, &RollMember, &RegistryRecord)> {
+        self.accepted(reads.source)
+            .filter(move |(_, member, record)| {
+                (reads.counts)(&self.at(&member.household_id), record)
+            })
+    }
+
+    /// Where a count test is asked about a record matched to a member of this household.
+    pub fn at(&self, household_id: &str) -> At<'_> {
+        At {
+            pipeline: self.pipeline,
+            as_of: self.as_of,
+            household: self.households.get(household_id),
+        }
     }
 
     /// The member's ID masked for evidence (region code + last 4).
@@ -148,35 +172,122 @@ pub struct Flag {
     pub score: f64,
 }
 
-type Rule = fn(&Context) -> Vec<Finding>;
+/// What a count test looks at: the pipeline, the as-of date, and the household of the member
+/// a record is matched to.
+pub struct At<'a> {
+    pub pipeline: &'a Pipeline,
+    pub as_of: NaiveDate,
+    pub household: &'a Household,
+}
 
-/// The rule table: one line per reason.
-const RULES: [(Reason, Rule); 9] = [
-    (Reason::DeceasedMember, deceased_member::deceased_member),
-    (
-        Reason::DuplicateEnrollment,
-        duplicate_enrollment::duplicate_enrollment,
-    ),
-    (Reason::PensionIncome, pension_income::pension_income),
-    (Reason::VehicleOwned, vehicle_owned::vehicle_owned),
-    (Reason::PropertyExcess, property_excess::property_excess),
-    (Reason::BusinessActive, business_active::business_active),
-    (Reason::CadreRelative, cadre_relative::cadre_relative),
-    (
-        Reason::IdentityConflict,
-        identity_conflict::identity_conflict,
-    ),
-    (Reason::InvalidId, invalid_id::invalid_id),
+/// Whether one record, matched to a member of `At::household`, counts for a rule at D.
+pub type Counts = fn(&At, &RegistryRecord) -> bool;
+
+/// The registry a built-in rule reads, and its test of whether one matched record counts:
+/// the rule's evaluation and the review's leads (`possible` pairs) both ask it.
+#[derive(Clone, Copy)]
+pub struct Reads {
+    pub source: Source,
+    pub counts: Counts,
+}
+
+/// A built-in rule, as its file declares it: the reason it flags, the registry it reads
+/// (none for a rule of the roll and the links alone), and its evaluation.
+#[derive(Clone, Copy)]
+pub struct BuiltIn {
+    pub reason: Reason,
+    pub reads: Option<Reads>,
+    pub evaluate: fn(&Context) -> Vec<Finding>,
+}
+
+impl Reads {
+    pub const fn new(source: Source, counts: Counts) -> Reads {
+        Reads { source, counts }
+    }
+}
+
+impl BuiltIn {
+    /// A rule that reads no registry (until `reading`).
+    pub const fn new(reason: Reason, evaluate: fn(&Context) -> Vec<Finding>) -> BuiltIn {
+        BuiltIn {
+            reason,
+            reads: None,
+            evaluate,
+        }
+    }
+
+    /// The rule, reading a registry with its count test.
+    #[must_use]
+    pub const fn reading(self, reads: Reads) -> BuiltIn {
+        BuiltIn {
+            reads: Some(reads),
+            ..self
+        }
+    }
+}
+
+/// The rule table: one line per built-in rule, each reason once. More than one rule may read
+/// one registry.
+const RULES: &[BuiltIn] = &[
+    deceased_member::RULE,
+    duplicate_enrollment::RULE,
+    pension_income::RULE,
+    vehicle_owned::RULE,
+    property_excess::RULE,
+    business_active::RULE,
+    cadre_relative::RULE,
+    identity_conflict::RULE,
+    invalid_id::RULE,
 ];
+
+/// Every built-in rule that reads `source`, in table order, with its count test.
+pub fn reading(source: Source) -> impl Iterator<Item = (Reason, Counts)> {
+    readers(RULES, source)
+}
+
+fn readers(table: &[BuiltIn], source: Source) -> impl Iterator<Item = (Reason, Counts)> + '_ {
+    table.iter().filter_map(move |rule| {
+        let reads = rule.reads.filter(|reads| reads.source == source)?;
+        Some((rule.reason, reads.counts))
+    })
+}
+
+/// The enabled built-in rules that read `source` and count `record`, matched to a member of
+/// `at.household`, in table order: the reasons a `possible` pair is a lead for.
+pub fn would_raise<'a>(
+    at: At<'a>,
+    source: Source,
+    record: &'a RegistryRecord,
+) -> impl Iterator<Item = Reason> + 'a {
+    raised_by(RULES, at, source, record)
+}
+
+fn raised_by<'a>(
+    table: &'a [BuiltIn],
+    at: At<'a>,
+    source: Source,
+    record: &'a RegistryRecord,
+) -> impl Iterator<Item = Reason> + 'a {
+    readers(table, source)
+        .filter(move |(reason, counts)| {
+            at.pipeline.rules.spec(*reason).enabled && counts(&at, record)
+        })
+        .map(|(reason, _)| reason)
+}
 
 /// Runs every enabled rule, built-in and declared in SQL, and returns flags sorted by
 /// household, then reason. A SQL rule that fails on the run's data is an error naming it.
 pub fn evaluate(context: &Context) -> Result<Vec<Flag>, sql::RuleError> {
     let mut flags = Vec::new();
-    for (reason, rule) in RULES {
-        let spec = context.pipeline.rules.spec(reason);
+    for rule in RULES {
+        let spec = context.pipeline.rules.spec(rule.reason);
         if spec.enabled {
-            flags.extend(aggregate(context, reason, spec.severity, rule(context)));
+            flags.extend(aggregate(
+                context,
+                rule.reason,
+                spec.severity,
+                (rule.evaluate)(context),
+            ));
         }
     }
     let declared = &context.pipeline.rules.sql;
@@ -360,6 +471,97 @@ mod tests {
 
     fn date(text: &str) -> NaiveDate {
         crate::ingest::parse_date(text).unwrap()
+    }
+
+    fn household() -> Household {
+        Household {
+            household_id: "H1".into(),
+            programme: Programme::DibaoRural,
+            region_code: None,
+            member_idxs: vec![0],
+            n_members: 1,
+        }
+    }
+
+    fn death_on(death_date: &str) -> RegistryRecord {
+        RegistryRecord {
+            row: 1,
+            record_id: "D1".into(),
+            person: crate::ingest::PersonFields {
+                name: "张三".into(),
+                id_number: None,
+                birth_date: None,
+                address: None,
+            },
+            details: crate::ingest::RecordDetails::Death {
+                death_date: date(death_date),
+                source: None,
+            },
+        }
+    }
+
+    #[test]
+    fn every_built_in_reason_has_one_rule() {
+        let mut reasons: Vec<Reason> = RULES.iter().map(|rule| rule.reason).collect();
+        reasons.sort_unstable();
+        assert_eq!(reasons, Reason::ALL);
+    }
+
+    #[test]
+    fn each_registry_is_read_by_its_rule() {
+        let readers = |source| {
+            reading(source)
+                .map(|(reason, _)| reason)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(readers(Source::Death), [Reason::DeceasedMember]);
+        assert_eq!(readers(Source::Pension), [Reason::PensionIncome]);
+        assert_eq!(readers(Source::Vehicle), [Reason::VehicleOwned]);
+        assert_eq!(readers(Source::Property), [Reason::PropertyExcess]);
+        assert_eq!(readers(Source::Business), [Reason::BusinessActive]);
+        assert_eq!(readers(Source::CadreRelatives), [Reason::CadreRelative]);
+        assert!(readers(Source::Roll).is_empty());
+        assert!(readers(Source::local("social_insurance", None)).is_empty());
+    }
+
+    #[test]
+    fn every_enabled_rule_reading_a_registry_raises_its_reason() {
+        let pipeline = Pipeline::parse(
+            "[sources.roll]\n[rules.cadre_relative]\nenabled = false\n",
+            std::path::Path::new("pipelines/test.toml"),
+        )
+        .unwrap();
+        // Two more rules read the death register with the death rule's own test; one of
+        // them is switched off. A rule of the roll alone reads none.
+        let deceased = deceased_member::RULE;
+        let table = [
+            deceased,
+            invalid_id::RULE,
+            BuiltIn {
+                reason: Reason::PensionIncome,
+                ..deceased
+            },
+            BuiltIn {
+                reason: Reason::CadreRelative,
+                ..deceased
+            },
+        ];
+        let household = household();
+        let at = |as_of: &str| At {
+            pipeline: &pipeline,
+            as_of: date(as_of),
+            household: &household,
+        };
+        let death = death_on("2025-06-30");
+        let raised = |as_of: &str, source: Source| -> Vec<Reason> {
+            raised_by(&table, at(as_of), source, &death).collect()
+        };
+        assert_eq!(
+            raised("2025-06-30", Source::Death),
+            [Reason::DeceasedMember, Reason::PensionIncome]
+        );
+        assert!(raised("2025-06-29", Source::Death).is_empty());
+        assert!(raised("2025-06-30", Source::Pension).is_empty());
     }
 
     #[test]

@@ -6,35 +6,40 @@
 
 use std::collections::BTreeMap;
 
-use super::{active_at, match_basis_zh, yuan, yuan_standard, Context, Finding};
-use crate::ingest::RecordDetails;
+use super::{active_at, match_basis_zh, yuan, yuan_standard, At, BuiltIn, Context, Finding, Reads};
+use crate::ingest::{RecordDetails, RegistryRecord};
 use crate::link::Match;
-use crate::model::Source;
+use crate::model::{Reason, Source};
 
-pub fn pension_income(context: &Context) -> Vec<Finding> {
+pub const RULE: BuiltIn = BuiltIn::new(Reason::PensionIncome, pension_income).reading(READS);
+const READS: Reads = Reads::new(Source::Pension, counts);
+
+/// A pension active at D counts when the household's programme has a standard to exceed and
+/// counts the pension's type.
+fn counts(at: &At, record: &RegistryRecord) -> bool {
+    let RecordDetails::Pension {
+        pension_type,
+        start_date,
+        end_date,
+        ..
+    } = &record.details
+    else {
+        return false;
+    };
+    let spec = at.pipeline.programme(at.household.programme);
+    spec.per_capita_standard_yuan.is_some()
+        && spec.counted_pension_types.contains(pension_type)
+        && active_at(*start_date, *end_date, at.as_of)
+}
+
+fn pension_income(context: &Context) -> Vec<Finding> {
     // Keyed by (record, member): a member listed twice in one household counts once.
     let mut counted: BTreeMap<&str, BTreeMap<(usize, usize), &Match>> = BTreeMap::new();
-    for (m, member, record) in context.accepted(Source::Pension) {
-        let household = context.households.get(&member.household_id);
-        let spec = context.pipeline.programme(household.programme);
-        let RecordDetails::Pension {
-            pension_type,
-            start_date,
-            end_date,
-            ..
-        } = &record.details
-        else {
-            continue;
-        };
-        if spec.per_capita_standard_yuan.is_some()
-            && spec.counted_pension_types.contains(pension_type)
-            && active_at(*start_date, *end_date, context.as_of)
-        {
-            counted
-                .entry(&member.household_id)
-                .or_default()
-                .insert((m.record_idx, m.member_idx), m);
-        }
+    for (m, member, _) in context.counted(READS) {
+        counted
+            .entry(&member.household_id)
+            .or_default()
+            .insert((m.record_idx, m.member_idx), m);
     }
     counted
         .into_iter()

@@ -5,10 +5,20 @@
 
 use std::collections::BTreeMap;
 
-use super::{active_at, match_basis_zh, Context, Finding};
+use super::{active_at, match_basis_zh, At, BuiltIn, Context, Finding, Reads};
 use crate::ingest::{RecordDetails, RegistryRecord, RollMember};
 use crate::link::Match;
-use crate::model::{PropertyUse, Source};
+use crate::model::{PropertyUse, Reason, Source};
+
+pub const RULE: BuiltIn = BuiltIn::new(Reason::PropertyExcess, property_excess).reading(READS);
+const READS: Reads = Reads::new(Source::Property, counts);
+
+/// A property registered and not disposed of at D counts (how many a household holds is the
+/// rule's own business).
+fn counts(at: &At, record: &RegistryRecord) -> bool {
+    matches!(&record.details, RecordDetails::Property { registered_on, disposed_on, .. }
+        if active_at(*registered_on, *disposed_on, at.as_of))
+}
 
 struct Holding<'a> {
     member: &'a RollMember,
@@ -18,15 +28,13 @@ struct Holding<'a> {
     basis: Option<String>,
 }
 
-pub fn property_excess(context: &Context) -> Vec<Finding> {
+fn property_excess(context: &Context) -> Vec<Finding> {
     let mut by_household: BTreeMap<&str, Vec<Holding>> = BTreeMap::new();
-    for (m, member, record) in context.accepted(Source::Property) {
-        if is_active(context, record) {
-            by_household
-                .entry(&member.household_id)
-                .or_default()
-                .push(holding(m, member, record));
-        }
+    for (m, member, record) in context.counted(READS) {
+        by_household
+            .entry(&member.household_id)
+            .or_default()
+            .push(holding(m, member, record));
     }
     let allowed = context
         .pipeline
@@ -89,11 +97,6 @@ fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) ->
         score: m.score,
         basis: match_basis_zh(member, m, record),
     }
-}
-
-fn is_active(context: &Context, record: &RegistryRecord) -> bool {
-    matches!(&record.details, RecordDetails::Property { registered_on, disposed_on, .. }
-        if active_at(*registered_on, *disposed_on, context.as_of))
 }
 
 /// Holdings by `property_id`, residential or not: co-owners of one property count it once.

@@ -2,29 +2,41 @@
 //! Why: an ordinary car usually disqualifies; motorcycles and tricycles are exempt.
 //! Decoys: exempt types, vehicles deregistered on or before the as-of date.
 
-use super::{active_at, match_finding, Context, Finding};
-use crate::ingest::RecordDetails;
-use crate::model::Source;
+use super::{active_at, match_finding, At, BuiltIn, Context, Finding, Reads};
+use crate::ingest::{RecordDetails, RegistryRecord};
+use crate::model::{Reason, Source};
 
-pub fn vehicle_owned(context: &Context) -> Vec<Finding> {
-    let exempt = &context.pipeline.rules.vehicle_owned.exempt_vehicle_types;
+pub const RULE: BuiltIn = BuiltIn::new(Reason::VehicleOwned, vehicle_owned).reading(READS);
+const READS: Reads = Reads::new(Source::Vehicle, counts);
+
+/// A vehicle of a type the pipeline does not exempt, registered at D, counts.
+fn counts(at: &At, record: &RegistryRecord) -> bool {
+    let RecordDetails::Vehicle {
+        vehicle_type,
+        registered_on,
+        deregistered_on,
+        ..
+    } = &record.details
+    else {
+        return false;
+    };
+    let exempt = &at.pipeline.rules.vehicle_owned.exempt_vehicle_types;
+    !exempt.contains(vehicle_type) && active_at(*registered_on, *deregistered_on, at.as_of)
+}
+
+fn vehicle_owned(context: &Context) -> Vec<Finding> {
     context
-        .accepted(Source::Vehicle)
+        .counted(READS)
         .filter_map(|(m, member, record)| {
             let RecordDetails::Vehicle {
                 plate,
                 vehicle_type,
                 registered_on,
-                deregistered_on,
+                ..
             } = &record.details
             else {
                 return None;
             };
-            if exempt.contains(vehicle_type)
-                || !active_at(*registered_on, *deregistered_on, context.as_of)
-            {
-                return None;
-            }
             let plate = plate
                 .as_ref()
                 .map(|p| format!("（{p}）"))

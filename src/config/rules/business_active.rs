@@ -4,10 +4,8 @@
 
 use serde::Deserialize;
 
-use super::{RuleSpec, Switch};
-use crate::model::{BusinessRole, Severity};
-
-const DEFAULT_SEVERITY: Severity = Severity::Medium;
+use super::RuleSpec;
+use crate::model::{BusinessRole, Reason, Severity};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -25,10 +23,6 @@ pub struct BusinessActive {
 }
 
 pub(super) fn resolve(raw: Raw, problems: &mut Vec<String>) -> (RuleSpec, BusinessActive) {
-    let switch = Switch {
-        enabled: raw.enabled,
-        severity: raw.severity,
-    };
     let threshold = raw.shareholder_capital_threshold_yuan.unwrap_or(100_000.0);
     if !(threshold.is_finite() && threshold >= 0.0) {
         problems.push(format!(
@@ -41,5 +35,8 @@ pub(super) fn resolve(raw: Raw, problems: &mut Vec<String>) -> (RuleSpec, Busine
             .unwrap_or_else(|| vec![BusinessRole::LegalRep, BusinessRole::SoleProprietor]),
         shareholder_capital_threshold_yuan: threshold,
     };
-    (switch.spec(DEFAULT_SEVERITY), settings)
+    (
+        RuleSpec::of(Reason::BusinessActive, raw.enabled, raw.severity),
+        settings,
+    )
 }

@@ -3,10 +3,8 @@
 
 use serde::Deserialize;
 
-use super::{RuleSpec, Switch};
-use crate::model::Severity;
-
-const DEFAULT_SEVERITY: Severity = Severity::Medium;
+use super::RuleSpec;
+use crate::model::{Reason, Severity};
 
 #[derive(Debug, Deserialize, Default, Clone, Copy)]
 #[serde(deny_unknown_fields)]
@@ -22,12 +20,11 @@ pub struct PropertyExcess {
 }
 
 pub(super) fn resolve(raw: Raw) -> (RuleSpec, PropertyExcess) {
-    let switch = Switch {
-        enabled: raw.enabled,
-        severity: raw.severity,
-    };
     let settings = PropertyExcess {
         max_residential_properties: raw.max_residential_properties.unwrap_or(1),
     };
-    (switch.spec(DEFAULT_SEVERITY), settings)
+    (
+        RuleSpec::of(Reason::PropertyExcess, raw.enabled, raw.severity),
+        settings,
+    )
 }

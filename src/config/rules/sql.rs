@@ -7,8 +7,6 @@ use serde::Deserialize;
 use super::RuleSpec;
 use crate::model::{is_local_name, Reason, Severity};
 
-const DEFAULT_SEVERITY: Severity = Severity::Medium;
-
 /// Rows a rule may return before it is taken for a join gone wrong, when the pipeline does
 /// not say, per roll member (and never fewer than `MIN_MAX_ROWS`).
 pub const MAX_ROWS_PER_MEMBER: usize = 2;
@@ -74,14 +72,11 @@ pub(super) fn resolve(
     if problems.len() > before {
         return None;
     }
-    let spec = RuleSpec {
-        enabled: raw.enabled.unwrap_or(true),
-        severity: raw.severity.unwrap_or(DEFAULT_SEVERITY),
-    };
+    let reason = Reason::local(name, Some(&label));
     Some((
-        spec,
+        RuleSpec::of(reason, raw.enabled, raw.severity),
         SqlRule {
-            reason: Reason::local(name, Some(&label)),
+            reason,
             label,
             sql,
             max_rows: raw.max_rows,

@@ -3,10 +3,8 @@
 
 use serde::Deserialize;
 
-use super::{RuleSpec, Switch};
-use crate::model::{Severity, VehicleType};
-
-const DEFAULT_SEVERITY: Severity = Severity::Medium;
+use super::RuleSpec;
+use crate::model::{Reason, Severity, VehicleType};
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -22,10 +20,6 @@ pub struct VehicleOwned {
 }
 
 pub(super) fn resolve(raw: Raw) -> (RuleSpec, VehicleOwned) {
-    let switch = Switch {
-        enabled: raw.enabled,
-        severity: raw.severity,
-    };
     let settings = VehicleOwned {
         exempt_vehicle_types: raw.exempt_vehicle_types.unwrap_or_else(|| {
             vec![
@@ -36,5 +30,8 @@ pub(super) fn resolve(raw: Raw) -> (RuleSpec, VehicleOwned) {
             ]
         }),
     };
-    (switch.spec(DEFAULT_SEVERITY), settings)
+    (
+        RuleSpec::of(Reason::VehicleOwned, raw.enabled, raw.severity),
+        settings,
+    )
 }
