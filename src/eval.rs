@@ -185,7 +185,8 @@ pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, 
         message: e.to_string(),
     };
     let frame = crate::rundir::read(matches_parquet).map_err(err)?;
-    let column = |name: &str| crate::rundir::text_column(&frame, name, matches_parquet).map_err(err);
+    let column =
+        |name: &str| crate::rundir::text_column(&frame, name, matches_parquet).map_err(err);
     let (households, sources, decisions) = (
         column("household_id")?,
         column("source")?,
@@ -200,7 +201,8 @@ pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, 
             Some((household?, crate::model::Source::named(source.as_deref()?)?))
         })
         .flat_map(|(household, source)| {
-            crate::rules::reading(source).map(move |(reason, _)| (household.clone(), reason.code().to_string()))
+            crate::rules::reading(source)
+                .map(move |(reason, _)| (household.clone(), reason.code().to_string()))
         })
         .collect())
 }

@@ -16,7 +16,7 @@ use crate::config::Pipeline;
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::words::comparison_in_words;
 use crate::link::{Decision, Links, Match};
-use crate::model::{Reason, RegionCode, Severity, Source, Verdict};
+use crate::model::{Reason, RegionCode, Severity, Verdict};
 use crate::rules::{self, At, Households};
 use crate::rundir::{FlagRow, FlagStatus, LeadRow, SpotCheckRow};
 
