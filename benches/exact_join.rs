@@ -3,6 +3,7 @@
 //! holding the same u64 keys and row numbers. Province-sized: 1.5 million roll members, 2
 //! million registry records, 40% of which carry a roll member's key and 10% no key.
 //! Run with `cargo bench --bench exact_join`; issue 6 asks for rollcheck within 3× of Polars.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests and benches set up files
 
 use std::hint::black_box;
 

@@ -1,6 +1,7 @@
 //! The hot kernels of a run, one criterion benchmark each: ID normalisation, name keys,
 //! the comparison vector of a pair, and Fellegi–Sunter scoring.
 //! Run with `cargo bench --bench kernels`; speed targets live here, never in timed tests.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests and benches set up files
 
 use std::hint::black_box;
 

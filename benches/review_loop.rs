@@ -5,6 +5,7 @@
 //!
 //! Run: `cargo bench --bench review_loop -- [HOUSEHOLDS]` (default 300,000, enough for
 //! 20,000 flags). Writes `benches/results/review-loop.json`.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests and benches set up files
 #![allow(clippy::print_stdout)] // a benchmark reports on stdout
 
 use std::path::Path;

@@ -686,7 +686,7 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         Command::Eval { truth, flags } => {
             let scores = eval::evaluate_files(&truth, &flags.join("flags.csv"))?;
             out_raw!("{}", scores.table());
-            if flags.join("matches.parquet").exists() {
+            if crate::rundir::is_file(&flags.join("matches.parquet")) {
                 out!("{}", eval::coverage(&truth, &flags)?.line());
             }
             Ok(())

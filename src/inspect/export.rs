@@ -7,10 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use hmac::{Hmac, Mac};
-use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader};
+use polars::prelude::{Column, DataFrame, DataType};
 use sha2::Sha256;
 
-use crate::rundir::{publish, write_file, OutputError};
+use crate::rundir::{self, publish, read, write_file, OutputError};
 
 /// Shortest key we accept: 128 bits.
 const MIN_KEY_BYTES: usize = 16;
@@ -51,7 +51,7 @@ impl Pseudonymizer {
             path: path.to_path_buf(),
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| key_error(e.to_string()))?;
+        let bytes = rundir::read_bytes(path).map_err(|e| key_error(e.to_string()))?;
         let key = bytes.trim_ascii();
         if key.len() < MIN_KEY_BYTES {
             return Err(key_error(format!(
@@ -123,21 +123,16 @@ fn export_explorer(
     pseudonymizer: &Pseudonymizer,
 ) -> Result<bool, OutputError> {
     let source = run_dir.join("explorer.html");
-    if !source.is_file() {
+    if !rundir::is_file(&source) {
         return Ok(false);
     }
-    let html = std::fs::read_to_string(&source).map_err(|e| OutputError::read(&source, e))?;
+    let html = rundir::read_bytes(&source)
+        .and_then(|bytes| String::from_utf8(bytes).map_err(std::io::Error::other))
+        .map_err(|e| OutputError::read(&source, e))?;
     let page = crate::output::pseudonymized(&html, |id| pseudonymizer.pseudonym(id))
         .map_err(|e| OutputError::read(&source, e))?;
     write_file(&staging.join("explorer.html"), page.as_bytes())?;
     Ok(true)
-}
-
-fn read(path: &Path) -> Result<DataFrame, OutputError> {
-    let file = std::fs::File::open(path).map_err(|e| OutputError::write(path, e))?;
-    ParquetReader::new(file)
-        .finish()
-        .map_err(|e| OutputError::write(path, e))
 }
 
 fn pseudonymize_frame(
@@ -168,6 +163,7 @@ fn pseudonymize_frame(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests set up files
 mod tests {
     use super::*;
 

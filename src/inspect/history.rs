@@ -63,7 +63,7 @@ fn abbreviate(reason: &str) -> String {
 /// run's output directory or a recorded run in a state directory (both hold flags.parquet).
 pub fn diff(run_a: &Path, run_b: &Path) -> Result<String, OutputError> {
     let read = |dir: &Path| -> Result<BTreeSet<(String, String)>, OutputError> {
-        if !dir.join(FLAGS_PARQUET).is_file() {
+        if !crate::rundir::is_file(&dir.join(FLAGS_PARQUET)) {
             return Err(OutputError::write(
                 dir,
                 "no flags.parquet here (not a run directory)",

@@ -40,7 +40,7 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
     let mut names = Vec::new();
     for (name, file) in RUN_TABLES {
         let path = out_dir.join(file);
-        if !path.exists() && matches!(name, "resolved" | "leads" | "spot_checks") {
+        if !crate::rundir::is_file(&path) && matches!(name, "resolved" | "leads" | "spot_checks") {
             continue; // runs from before history or review were kept have none
         }
         let frame = read(&path)?;
@@ -52,7 +52,7 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         names.push(name);
     }
     let summary = out_dir.join("review_summary.csv");
-    if summary.is_file() {
+    if crate::rundir::is_file(&summary) {
         context.register("review_summary", read_summary_csv(&summary)?.lazy());
         names.push("review_summary");
     }
@@ -85,7 +85,7 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
 
 /// `review_summary.csv` as a table: counts and rates as numbers, empty cells as nulls.
 fn read_summary_csv(path: &Path) -> Result<DataFrame, OutputError> {
-    let bytes = std::fs::read(path).map_err(|e| OutputError::read(path, e))?;
+    let bytes = crate::rundir::read_bytes(path).map_err(|e| OutputError::read(path, e))?;
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::Reader::from_reader(text);
     let headers = reader

@@ -246,7 +246,7 @@ fn workbook_path(
         return Ok(dir.join(format!("{township}.xlsx")));
     }
     let county_dir = dir.join(RegionCode::county_key(Some(township)));
-    if !county_dir.is_dir() {
+    if !crate::rundir::is_dir(&county_dir) {
         create_private_dir(&county_dir)?;
     }
     Ok(county_dir.join(format!("{township}.xlsx")))
@@ -558,6 +558,7 @@ fn summary_sheet(
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests set up files
 mod tests {
     use super::*;
 

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{Action, Reason, Verdict};
-use crate::rundir::{create_private_dir, write_atomically, OutputError};
+use crate::rundir::{self, create_private_dir, write_atomically, OutputError};
 
 /// The code `review_summary` and `findings` use for spot checks of unflagged households.
 pub use crate::rundir::names::SPOT_CHECK;
@@ -137,12 +137,11 @@ impl Findings {
     /// finding is never silently ignored.
     pub fn read(state: &Path) -> Result<Findings, OutputError> {
         let dir = findings_dir(state);
-        let Ok(entries) = std::fs::read_dir(&dir) else {
+        let Ok(entries) = rundir::entries(&dir) else {
             return Ok(Findings::default());
         };
-        let mut paths: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
+        let paths: Vec<PathBuf> = entries
+            .into_iter()
             .filter(|p| {
                 p.extension().is_some_and(|e| e == "json")
                     && !p
@@ -150,10 +149,9 @@ impl Findings {
                         .is_some_and(|n| n.to_string_lossy().starts_with('.'))
             })
             .collect();
-        paths.sort();
         let mut batches = Vec::with_capacity(paths.len());
         for path in paths {
-            let bytes = std::fs::read(&path).map_err(|e| OutputError::read(&path, e))?;
+            let bytes = rundir::read_bytes(&path).map_err(|e| OutputError::read(&path, e))?;
             let batch: FindingBatch = serde_json::from_slice(&bytes)
                 .map_err(|e| OutputError::read(&path, format!("not a findings file: {e}")))?;
             batches.push(batch);
@@ -207,8 +205,8 @@ impl Findings {
         findings: Vec<Finding>,
     ) -> Result<PathBuf, OutputError> {
         let dir = findings_dir(state);
-        std::fs::create_dir_all(state).map_err(|e| OutputError::write(state, e))?;
-        if !dir.is_dir() {
+        rundir::create_dirs(state)?;
+        if !rundir::is_dir(&dir) {
             create_private_dir(&dir)?;
         }
         let sequence = self.batches.last().map_or(1, |b| b.sequence + 1);
@@ -229,6 +227,7 @@ impl Findings {
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests set up files
 mod tests {
     use super::*;
 

@@ -350,20 +350,19 @@ pub fn import_inbox(
     let Ok(run) = PublishedRun::read(out_dir, Some(history.state())) else {
         return Ok((Vec::new(), Vec::new()));
     };
-    if !inbox.is_dir() {
+    if !rundir::is_dir(inbox) {
         // Nothing was dropped yet (the share is created when the first township returns).
         tracing::warn!(inbox = %inbox.display(), "review inbox does not exist; nothing imported");
         return Ok((Vec::new(), Vec::new()));
     }
     let ledger_path = history.state().join(INBOX_LEDGER);
-    let mut ledger: BTreeMap<String, String> = std::fs::read(&ledger_path)
+    let mut ledger: BTreeMap<String, String> = rundir::read_bytes(&ledger_path)
         .ok()
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
-    let mut waiting: Vec<PathBuf> = std::fs::read_dir(inbox)
+    let waiting: Vec<PathBuf> = rundir::entries(inbox)
         .map_err(|e| OutputError::read(inbox, e))?
-        .flatten()
-        .map(|e| e.path())
+        .into_iter()
         .filter(|p| {
             let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
             let extension = p.extension().map(|e| e.to_string_lossy().to_lowercase());
@@ -372,10 +371,9 @@ pub fn import_inbox(
                 && matches!(extension.as_deref(), Some("xlsx" | "csv"))
         })
         .collect();
-    waiting.sort();
     let mut fresh = Vec::new();
     for path in waiting {
-        let sha = std::fs::read(&path)
+        let sha = rundir::read_bytes(&path)
             .map(|bytes| crate::config::hex_sha256(&bytes))
             .map_err(|e| OutputError::read(&path, e))?;
         if let std::collections::btree_map::Entry::Vacant(entry) = ledger.entry(sha) {

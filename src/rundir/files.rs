@@ -7,6 +7,35 @@ use std::path::{Path, PathBuf};
 
 use super::OutputError;
 
+/// The bytes of a file that a command reads besides a run's tables (a key, a findings
+/// batch, a filled workbook); the caller names the error in its own terms.
+pub fn read_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    fs::read(path)
+}
+
+/// The entries of a directory (hidden ones included), sorted by path.
+pub fn entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = fs::read_dir(dir)?.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Whether `path` is a file (a run's optional table, an earlier run's output).
+pub fn is_file(path: &Path) -> bool {
+    path.is_file()
+}
+
+/// Whether `path` is a directory.
+pub fn is_dir(path: &Path) -> bool {
+    path.is_dir()
+}
+
+/// Creates a directory and its parents (permissions as the umask gives: a state directory
+/// an operator chose).
+pub fn create_dirs(path: &Path) -> Result<(), OutputError> {
+    fs::create_dir_all(path).map_err(|e| OutputError::write(path, e))
+}
+
 /// Creates a file readable by its owner only (outputs hold personal data).
 pub fn create_private(path: &Path) -> Result<File, OutputError> {
     let mut options = OpenOptions::new();

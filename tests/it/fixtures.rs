@@ -84,5 +84,35 @@ fn fixtures_produce_expected_flags() {
         insta::assert_snapshot!(text);
         seen += 1;
     });
-    assert!(seen >= 48, "only {seen} fixtures found");
+    // Every case directory is one behaviour and must have run: a fixture whose pipeline.toml
+    // is missing or misnamed would otherwise be skipped without a word. The worked examples
+    // pair with pipelines/examples/ and run in `local_rules`.
+    let cases = fixture_case_dirs();
+    assert_eq!(
+        seen,
+        cases.len(),
+        "fixture directories without a pipeline.toml: {:?}",
+        cases
+            .iter()
+            .filter(|dir| !dir.join("pipeline.toml").is_file())
+            .collect::<Vec<_>>()
+    );
+}
+
+/// `fixtures/<area>/<case>/` for every area but `examples`.
+fn fixture_case_dirs() -> Vec<std::path::PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut cases = Vec::new();
+    for area in std::fs::read_dir(&root).unwrap().flatten() {
+        if area.file_name() == "examples" || !area.path().is_dir() {
+            continue;
+        }
+        for case in std::fs::read_dir(area.path()).unwrap().flatten() {
+            if case.path().is_dir() {
+                cases.push(case.path());
+            }
+        }
+    }
+    cases.sort();
+    cases
 }

@@ -1,4 +1,5 @@
 //! Integration tests: one binary, one module per concern.
+#![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests and benches set up files
 #![allow(clippy::unwrap_used)]
 
 mod bad_inputs;
