@@ -248,25 +248,29 @@ pub fn name_share(name: &str) -> f64 {
 pub fn simplified(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| {
-            TRADITIONAL
-                .iter()
-                .find(|(_, t)| *t == c)
-                .map_or(c, |(s, _)| *s)
-        })
+        .map(|c| other_form(c, false))
         .collect()
 }
 
 /// The name in traditional characters where we know them.
 pub fn traditional(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            TRADITIONAL
-                .iter()
-                .find(|(s, _)| *s == c)
-                .map_or(c, |(_, t)| *t)
+    name.chars().map(|c| other_form(c, true)).collect()
+}
+
+/// `c` written the other way where `TRADITIONAL` knows it: its traditional form
+/// (`to_traditional`) or its simplified one; else `c` itself.
+fn other_form(c: char, to_traditional: bool) -> char {
+    TRADITIONAL
+        .iter()
+        .map(|&(simplified, traditional)| {
+            if to_traditional {
+                (simplified, traditional)
+            } else {
+                (traditional, simplified)
+            }
         })
-        .collect()
+        .find(|&(from, _)| from == c)
+        .map_or(c, |(_, to)| to)
 }
 
 /// Given-name characters and a homophone of each (same reading, different character).
