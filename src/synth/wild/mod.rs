@@ -27,10 +27,10 @@ use chrono::{Datelike, NaiveDate};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::plant::{standard, Pool};
+use super::plant::{income_limit, Pool};
 use super::{
     names, person_columns, township_and_village, village_address, Generator, Household, Person,
-    PlantedRecord, RecordTruth, Row, COUNTY,
+    PlantedRecord, RecordTruth, Row, Subject, COUNTY,
 };
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
@@ -382,50 +382,30 @@ impl Generator {
         self.record_truths(&index)
     }
 
-    /// A record of `kind` about `name`/`id`/`birth` that raises its reason if it is a member
-    /// of `household`: a past death, an ordinary car, a counted pension above the
-    /// household's standard, an active legal representative, a shop.
-    fn flaggable_record(
-        &mut self,
-        kind: Kind,
-        household: &Household,
-        name: &str,
-        id: Option<&str>,
-        birth: NaiveDate,
-    ) {
+    /// A record of `kind` about `subject` that raises its reason if it is a member of
+    /// `household`: a past death, an ordinary car, a counted pension above the household's
+    /// standard (means-tested households only), an active legal representative, a shop.
+    fn flaggable_record(&mut self, kind: Kind, household: &Household, subject: Subject) {
         match kind {
-            Kind::Death => {
-                let date = self.past_date(2);
-                self.death(name, id, birth, date);
-            }
+            Kind::Death => self.recent_death(subject),
             Kind::Vehicle => {
                 let registered = self.past_date(8);
-                self.vehicle(name, id, birth, "car", registered, None);
+                self.vehicle(subject, "car", registered, None);
             }
             Kind::Pension => {
-                let n_members = u32::try_from(household.members.len()).unwrap_or(u32::MAX);
-                let limit = standard(household.programme).unwrap_or(1000.0) * f64::from(n_members);
+                let limit = income_limit(household).expect("pensions go to means-tested homes");
                 let amount = limit + self.rng.random_range(50.0..1500.0);
                 let start = self.past_date(10);
-                self.pension(name, id, birth, "enterprise", amount, start, None);
+                self.pension(subject, "enterprise", amount, start, None);
             }
             Kind::Business => {
                 let established = self.past_date(10);
-                self.business(
-                    name,
-                    id,
-                    birth,
-                    "legal_rep",
-                    500_000.0,
-                    "active",
-                    established,
-                    None,
-                );
+                self.business(subject, "legal_rep", 500_000.0, "active", established, None);
             }
             Kind::Property => {
                 let registered = self.past_date(15);
                 let unit = format!("W-UNIT-{:07}", self.rng.random_range(0..10_000_000));
-                self.property(name, id, birth, &unit, "commercial", registered, None);
+                self.property(subject, &unit, "commercial", registered, None);
             }
         }
     }
@@ -460,7 +440,11 @@ impl Generator {
                 8 if household.programme != Programme::Linshi => Kind::Pension,
                 _ => Kind::Business,
             };
-            self.flaggable_record(kind, household, &name, None, person.birth);
+            let subject = Subject {
+                name: &name,
+                ..person.without_id()
+            };
+            self.flaggable_record(kind, household, subject);
             let case = if common {
                 "blank ID, common name"
             } else {
@@ -514,7 +498,11 @@ impl Generator {
                 13..18 => Kind::Business,
                 _ => Kind::Property,
             };
-            self.flaggable_record(kind, household, &member.name, Some(&cell), member.birth);
+            let subject = Subject {
+                id: Some(&cell),
+                ..member.subject()
+            };
+            self.flaggable_record(kind, household, subject);
             self.planted_record(
                 kind.source(),
                 &member.id,
@@ -582,7 +570,12 @@ impl Generator {
                     17..19 if household.programme != Programme::Linshi => Kind::Pension,
                     _ => Kind::Business,
                 };
-                self.flaggable_record(kind, household, &person.name, None, person.birth);
+                let subject = Subject {
+                    name: &person.name,
+                    id: None,
+                    birth: person.birth,
+                };
+                self.flaggable_record(kind, household, subject);
                 self.planted_record(kind.source(), &person.id, false, "blank-ID namesake");
             }
         }
