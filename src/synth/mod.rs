@@ -169,6 +169,19 @@ fn village_address(region: &str) -> String {
     format!("{township}乡{village}村")
 }
 
+/// An item of `table` drawn by its weight.
+fn pick_weighted<T: Copy>(rng: &mut impl Rng, table: &[(T, u32)]) -> T {
+    let total: u32 = table.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random_range(0..total);
+    for (item, weight) in table {
+        if roll < *weight {
+            return *item;
+        }
+        roll -= weight;
+    }
+    table[0].0
+}
+
 /// One empty table for each registry.
 fn empty_registries() -> BTreeMap<Source, Vec<Row>> {
     Source::REGISTRIES
