@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use rand::Rng;
 
-use super::{names, Generator, Household, Person};
+use super::{names, Generator, Household, Person, Subject};
 use crate::model::{Reason, Source};
 
 use super::plant::Pool;
@@ -42,43 +42,59 @@ impl Generator {
         counts
     }
 
-    pub(super) fn plant_hard(&mut self, households: &mut [Household], pool: Pool) {
+    /// The hard cases, in turn. Those that rest on name and birth date take households
+    /// whose every member is the only roll person with theirs, so the truth is unambiguous.
+    pub(super) fn plant_hard(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
         let counts = Self::name_birth_counts(households);
         let unique = |h: &Household| {
             h.members
                 .iter()
                 .all(|p| counts[&(p.name.clone(), p.birth)] == 1)
         };
-        // Deaths recorded with a blank ID: name and birth date point at one roll member.
+        self.plant_blank_id_deaths(households, pool, &unique)?;
+        self.plant_damaged_ids(households, pool, &unique)?;
+        self.plant_homophones(households, pool)?;
+        self.plant_namesakes_elsewhere(households, pool)?;
+        self.plant_namesakes_on_roll(households, pool)?;
+        self.plant_old_id_duplicates(households, pool)
+    }
+
+    /// Deaths recorded with a blank ID: name and birth date point at one roll member.
+    fn plant_blank_id_deaths(
+        &mut self,
+        households: &[Household],
+        pool: Pool,
+        unique: &impl Fn(&Household) -> bool,
+    ) -> Option<()> {
         for _ in 0..self.count(12) {
-            let Some(h) = Self::take(households, pool, unique) else {
-                return;
-            };
+            let h = Self::take(households, pool, unique)?;
             let person = self.member(&households[h]);
             let name = if self.rng.random_bool(0.3) {
                 names::traditional(&person.name)
             } else {
                 person.name.clone()
             };
-            let date = self.past_date(2);
-            self.death(&name, None, person.birth, date);
-            self.planted_record(
-                Source::Death,
-                &person.id,
-                true,
-                "blank ID, name and birth date agree",
-            );
-            self.truth(
-                &households[h],
-                Reason::DeceasedMember,
-                "blank ID, name and birth date agree",
-            );
+            self.recent_death(Subject {
+                name: &name,
+                ..person.without_id()
+            });
+            let case = "blank ID, name and birth date agree";
+            self.planted_record(Source::Death, &person.id, true, case);
+            self.truth(&households[h], Reason::DeceasedMember, case);
         }
-        // One wrong digit, or two swapped digits, with name and birth date agreeing.
+        Some(())
+    }
+
+    /// One wrong digit, or two swapped digits, with name and birth date agreeing: a car
+    /// one time in three, else a death.
+    fn plant_damaged_ids(
+        &mut self,
+        households: &[Household],
+        pool: Pool,
+        unique: &impl Fn(&Household) -> bool,
+    ) -> Option<()> {
         for i in 0..self.count(12) {
-            let Some(h) = Self::take(households, pool, unique) else {
-                return;
-            };
+            let h = Self::take(households, pool, unique)?;
             let person = self.member(&households[h]);
             let damaged = if i % 2 == 0 {
                 one_wrong_digit(&mut self.rng, &person.id)
@@ -86,113 +102,92 @@ impl Generator {
                 swapped_digits(&mut self.rng, &person.id)
                     .unwrap_or_else(|| one_wrong_digit(&mut self.rng, &person.id))
             };
-            if i % 3 == 0 {
+            let subject = Subject {
+                id: Some(&damaged),
+                ..person.subject()
+            };
+            let (source, reason) = if i % 3 == 0 {
                 let registered = self.past_date(5);
-                self.vehicle(
-                    &person.name,
-                    Some(&damaged),
-                    person.birth,
-                    "car",
-                    registered,
-                    None,
-                );
-                self.planted_record(Source::Vehicle, &person.id, true, "damaged ID");
-                self.truth(
-                    &households[h],
-                    Reason::VehicleOwned,
-                    "damaged ID, name and birth date agree",
-                );
+                self.vehicle(subject, "car", registered, None);
+                (Source::Vehicle, Reason::VehicleOwned)
             } else {
-                let date = self.past_date(2);
-                self.death(&person.name, Some(&damaged), person.birth, date);
-                self.planted_record(Source::Death, &person.id, true, "damaged ID");
-                self.truth(
-                    &households[h],
-                    Reason::DeceasedMember,
-                    "damaged ID, name and birth date agree",
-                );
-            }
+                self.recent_death(subject);
+                (Source::Death, Reason::DeceasedMember)
+            };
+            self.planted_record(source, &person.id, true, "damaged ID");
+            let case = "damaged ID, name and birth date agree";
+            self.truth(&households[h], reason, case);
         }
-        // Homophone names under the member's valid ID: the same person.
+        Some(())
+    }
+
+    /// Homophone names under the member's valid ID: the same person.
+    fn plant_homophones(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(5) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let name = names::homophone(&person.name);
-            let date = self.past_date(2);
-            self.death(&name, Some(&person.id), person.birth, date);
-            self.truth(
-                &households[h],
-                Reason::DeceasedMember,
-                "homophone name, same ID",
-            );
+            self.recent_death(Subject {
+                name: &name,
+                ..person.subject()
+            });
+            let case = "homophone name, same ID";
+            self.truth(&households[h], Reason::DeceasedMember, case);
         }
-        // A namesake elsewhere (own valid ID, same name and birth date) dies: no flag.
+        Some(())
+    }
+
+    /// A namesake elsewhere (own valid ID, same name and birth date) dies: no flag.
+    fn plant_namesakes_elsewhere(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(8) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let namesake = self.person_in_region("410102", person.name.clone(), person.birth);
-            let date = self.past_date(2);
-            self.death(&namesake.name, Some(&namesake.id), namesake.birth, date);
-            self.planted_record(
-                Source::Death,
-                &person.id,
-                false,
-                "namesake elsewhere with an ID of its own",
-            );
+            self.recent_death(namesake.subject());
+            let case = "namesake elsewhere with an ID of its own";
+            self.planted_record(Source::Death, &person.id, false, case);
         }
-        // Two namesakes on the roll and a blank-ID death with their name and birth date:
-        // it could be either, so neither is flagged.
+        Some(())
+    }
+
+    /// Two namesakes on the roll and a blank-ID death with their name and birth date: it
+    /// could be either, so neither is flagged.
+    fn plant_namesakes_on_roll(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(3) {
-            let (Some(a), Some(b)) = (
-                Self::take(households, pool, |_| true),
-                Self::take(households, pool, |_| true),
-            ) else {
-                return;
-            };
+            let (a, b) = Self::take_pair(households, pool, |_| true)?;
             let person = self.member(&households[a]);
             let male = (person.id.as_bytes()[16] - b'0') % 2 == 1;
             let namesake = self.person(person.name.clone(), person.birth, male);
-            let programme = households[b].programme;
-            let position = households[b].rows.len() + 1;
-            self.add_roll_row(&mut households[b], &namesake, "other", programme, position);
+            self.add_roll_row(&mut households[b], &namesake, "other");
             households[b].members.push(namesake);
-            let date = self.past_date(2);
-            self.death(&person.name, None, person.birth, date);
+            self.recent_death(person.without_id());
         }
-        // The same person on the roll twice, once with the old 15-digit ID.
+        Some(())
+    }
+
+    /// The same person on the roll twice, once with the old 15-digit ID.
+    fn plant_old_id_duplicates(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
+        let born_before_2000 = |p: &Person| p.birth.year() < 2000;
         for _ in 0..self.count(3) {
-            let fits = |h: &Household| h.members.iter().any(|p| p.birth.year() < 2000);
-            let (Some(a), Some(b)) = (
-                Self::take(households, pool, fits),
-                Self::take(households, pool, |_| true),
-            ) else {
-                return;
-            };
+            let fits = |h: &Household| h.members.iter().any(born_before_2000);
+            let (a, b) = Self::take_pair(households, pool, fits)?;
             let person = households[a]
                 .members
                 .iter()
-                .find(|p| p.birth.year() < 2000)
+                .find(|p| born_before_2000(p))
                 .cloned()
                 .expect("fits checked it");
             let old_form = Person {
                 id: format!("{}{}", &person.id[..6], &person.id[8..17]),
                 ..person
             };
-            let programme = households[b].programme;
-            let position = households[b].rows.len() + 1;
-            self.add_roll_row(&mut households[b], &old_form, "other", programme, position);
-            self.truth(
-                &households[a],
+            let case = "15- and 18-digit forms of one ID";
+            self.list_again(
+                households,
+                (a, b),
+                &old_form,
                 Reason::DuplicateEnrollment,
-                "15- and 18-digit forms of one ID",
-            );
-            self.truth(
-                &households[b],
-                Reason::DuplicateEnrollment,
-                "15- and 18-digit forms of one ID",
+                case,
             );
         }
+        Some(())
     }
 }

@@ -7,12 +7,15 @@
 
 mod hard;
 mod names;
+mod plant;
+mod records;
+mod roll;
 mod wild;
 mod write;
 
 use std::collections::{BTreeMap, HashSet};
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Days, NaiveDate};
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -98,6 +101,35 @@ struct Person {
     birth: NaiveDate,
 }
 
+impl Person {
+    /// The person as a registry row names them, ID and all.
+    fn subject(&self) -> Subject<'_> {
+        Subject {
+            name: &self.name,
+            id: Some(&self.id),
+            birth: self.birth,
+        }
+    }
+
+    /// The person under a blank ID.
+    fn without_id(&self) -> Subject<'_> {
+        Subject {
+            id: None,
+            ..self.subject()
+        }
+    }
+}
+
+/// Who a registry row is about, as the registry writes them: a name, an ID (blank when
+/// `None`) and a birth date. Planted cases vary one of them (a damaged ID, a homophone
+/// name) and keep the others.
+#[derive(Debug, Clone, Copy)]
+struct Subject<'a> {
+    name: &'a str,
+    id: Option<&'a str>,
+    birth: NaiveDate,
+}
+
 #[derive(Debug, Clone)]
 struct Household {
     id: String,
@@ -135,6 +167,27 @@ fn township_and_village(region: &str) -> (u32, u32) {
 fn village_address(region: &str) -> String {
     let (township, village) = township_and_village(region);
     format!("{township}乡{village}村")
+}
+
+/// An item of `table` drawn by its weight.
+fn pick_weighted<T: Copy>(rng: &mut impl Rng, table: &[(T, u32)]) -> T {
+    let total: u32 = table.iter().map(|(_, w)| w).sum();
+    let mut roll = rng.random_range(0..total);
+    for (item, weight) in table {
+        if roll < *weight {
+            return *item;
+        }
+        roll -= weight;
+    }
+    table[0].0
+}
+
+/// One empty table for each registry.
+fn empty_registries() -> BTreeMap<Source, Vec<Row>> {
+    Source::REGISTRIES
+        .iter()
+        .map(|s| (*s, Vec::new()))
+        .collect()
 }
 
 struct Generator {
@@ -177,10 +230,7 @@ fn generate_keeping(options: &SynthOptions) -> (County, Generator) {
         options: *options,
         used_ids: HashSet::new(),
         roll: Vec::new(),
-        registries: Source::REGISTRIES
-            .iter()
-            .map(|s| (*s, Vec::new()))
-            .collect(),
+        registries: empty_registries(),
         truth: Vec::new(),
         next_record: BTreeMap::new(),
         record_truth: Vec::new(),
@@ -195,7 +245,8 @@ fn generate_keeping(options: &SynthOptions) -> (County, Generator) {
     let mut order: Vec<usize> = (0..households.len()).collect();
     order.shuffle(&mut generator.rng);
     let mut pool = order.into_iter();
-    generator.plant_all(&mut households, &mut pool);
+    // `None`: the county is too small for every case, and has those its households allow.
+    let _ = generator.plant_all(&mut households, &mut pool);
     // Everything so far is the hard variant, row for row; the wild part draws from a
     // stream of its own.
     let truth_records = if options.variant == Variant::Wild {
@@ -268,425 +319,6 @@ impl Generator {
         self.person(name, birth, male)
     }
 
-    fn household(&mut self, index: usize) -> Household {
-        let programme = match self.rng.random_range(0..100) {
-            0..60 => Programme::DibaoRural,
-            60..85 => Programme::DibaoUrban,
-            85..95 => Programme::Tekun,
-            _ => Programme::Linshi,
-        };
-        let size = match programme {
-            Programme::Tekun => 1,
-            _ => *[1, 2, 2, 3, 3, 3, 4, 4, 5, 6]
-                .get(self.rng.random_range(0..10))
-                .unwrap_or(&3),
-        };
-        let township = 101 + self.rng.random_range(0..12);
-        let village = 1 + self.rng.random_range(0..20);
-        let region = format!("{COUNTY}{township:03}{village:03}");
-        let id = format!("H{:06}", index + 1);
-        let surname = names::pick_surname(&mut self.rng);
-        let head_birth = self.date_between(Self::ymd(1940, 1, 1), Self::ymd(1990, 12, 31));
-        let head_male = self.rng.random_bool(0.7);
-        let mut members = Vec::new();
-        let head = names::full_name(&mut self.rng, surname);
-        members.push((self.person(head, head_birth, head_male), "head"));
-        for position in 1..size {
-            let (relation, birth, male) = match position {
-                1 => {
-                    let offset = self.rng.random_range(0..2000);
-                    ("spouse", head_birth + Days::new(offset), !head_male)
-                }
-                5 => {
-                    let year = (head_birth.year() - 25).max(1925);
-                    (
-                        "parent",
-                        self.date_between(Self::ymd(year - 5, 1, 1), Self::ymd(year, 12, 31)),
-                        self.rng.random_bool(0.5),
-                    )
-                }
-                _ => {
-                    let year = (head_birth.year() + 22).min(2020);
-                    (
-                        "child",
-                        self.date_between(Self::ymd(year, 1, 1), Self::ymd(year + 12, 12, 31)),
-                        self.rng.random_bool(0.5),
-                    )
-                }
-            };
-            let surname = if relation == "child" {
-                surname
-            } else {
-                names::pick_surname(&mut self.rng)
-            };
-            let name = names::full_name(&mut self.rng, surname);
-            members.push((self.person(name, birth, male), relation));
-        }
-        let mut household = Household {
-            id,
-            programme,
-            region,
-            rows: Vec::new(),
-            members: Vec::new(),
-        };
-        for (position, (person, relation)) in members.into_iter().enumerate() {
-            self.add_roll_row(&mut household, &person, relation, programme, position + 1);
-            household.members.push(person);
-        }
-        household
-    }
-
-    fn add_roll_row(
-        &mut self,
-        household: &mut Household,
-        person: &Person,
-        relation: &str,
-        programme: Programme,
-        position: usize,
-    ) {
-        let standard = match programme {
-            Programme::DibaoUrban => 800,
-            Programme::DibaoRural => 600,
-            Programme::Tekun => 1040,
-            Programme::Linshi => 500,
-        };
-        let row: Row = [
-            (col::HOUSEHOLD_ID, household.id.clone()),
-            (col::PROGRAMME, programme.code().to_string()),
-            (col::MEMBER_ID, format!("{}-{position:02}", household.id)),
-            (col::NAME, person.name.clone()),
-            (col::ID_NUMBER, person.id.clone()),
-            (col::RELATION, relation.to_string()),
-            (col::REGION_CODE, household.region.clone()),
-            (
-                col::MONTHLY_BENEFIT,
-                format!("{}", standard / 2 + self.rng.random_range(0..200)),
-            ),
-            (
-                col::ENROLLED_ON,
-                self.date_between(Self::ymd(2015, 1, 1), Self::ymd(2024, 12, 31))
-                    .to_string(),
-            ),
-            (col::ADDRESS, village_address(&household.region)),
-        ]
-        .into_iter()
-        .collect();
-        household.rows.push(self.roll.len());
-        self.roll.push(row);
-    }
-
-    fn record_id(&mut self, source: Source) -> String {
-        let prefix = crate::ingest::schema::descriptor(source).map_or("X", |d| d.record_prefix);
-        let counter = self.next_record.entry(source).or_insert(0);
-        *counter += 1;
-        format!("{prefix}-{:07}", *counter)
-    }
-
-    /// Adds a registry row about `person` (name and ID as the registry writes them).
-    fn record(
-        &mut self,
-        source: Source,
-        name: &str,
-        id: Option<&str>,
-        birth: NaiveDate,
-        details: Vec<(&'static str, String)>,
-    ) {
-        let (name_col, id_col, birth_col) = person_columns(source);
-        let mut row: Row = details.into_iter().collect();
-        row.insert(col::RECORD_ID, self.record_id(source));
-        row.insert(name_col, name.to_string());
-        row.insert(id_col, id.unwrap_or("").to_string());
-        if let Some(birth_col) = birth_col {
-            row.insert(birth_col, birth.to_string());
-        }
-        self.registries
-            .get_mut(&source)
-            .expect("every registry has a table")
-            .push(row);
-    }
-
-    /// How a registry writes a roll member's identity: canonical in the clean variant,
-    /// damaged-but-normalisable and in traditional or spaced characters in the messy one.
-    fn as_registry_writes(&mut self, person: &Person) -> (String, String) {
-        if self.options.variant == Variant::Clean {
-            return (person.name.clone(), person.id.clone());
-        }
-        let name = match self.rng.random_range(0..4) {
-            0 => names::traditional(&person.name),
-            1 => names::spaced(&person.name),
-            _ => person.name.clone(),
-        };
-        let id = match self.rng.random_range(0..6) {
-            0 => person.id.to_lowercase(),
-            1 => format!(
-                "{} {} {}",
-                &person.id[..6],
-                &person.id[6..14],
-                &person.id[14..]
-            ),
-            2 => person
-                .id
-                .chars()
-                .map(|c| {
-                    char::from_u32(c as u32 + 0xFEE0)
-                        .filter(|_| c.is_ascii_digit())
-                        .unwrap_or(c)
-                })
-                .collect(),
-            3 if person.birth.year() < 2000 => format!("{}{}", &person.id[..6], &person.id[8..17]),
-            _ => person.id.clone(),
-        };
-        (name, id)
-    }
-
-    fn death(&mut self, name: &str, id: Option<&str>, birth: NaiveDate, death_date: NaiveDate) {
-        let source =
-            ["hospital", "police", "cremation", "civil_affairs"][self.rng.random_range(0..4)];
-        self.record(
-            Source::Death,
-            name,
-            id,
-            birth,
-            vec![
-                (col::DEATH_DATE, death_date.to_string()),
-                (col::SOURCE, source.into()),
-            ],
-        );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn pension(
-        &mut self,
-        name: &str,
-        id: Option<&str>,
-        birth: NaiveDate,
-        kind: &str,
-        amount: f64,
-        start: NaiveDate,
-        end: Option<NaiveDate>,
-    ) {
-        self.record(
-            Source::Pension,
-            name,
-            id,
-            birth,
-            vec![
-                (col::PENSION_TYPE, kind.into()),
-                (col::MONTHLY_AMOUNT, format!("{amount:.2}")),
-                (col::START_DATE, start.to_string()),
-                (
-                    col::END_DATE,
-                    end.map(|d| d.to_string()).unwrap_or_default(),
-                ),
-            ],
-        );
-    }
-
-    fn vehicle(
-        &mut self,
-        name: &str,
-        id: Option<&str>,
-        birth: NaiveDate,
-        kind: &str,
-        registered: NaiveDate,
-        deregistered: Option<NaiveDate>,
-    ) {
-        let plate = format!("豫P{:05}", self.rng.random_range(0..100_000));
-        self.record(
-            Source::Vehicle,
-            name,
-            id,
-            birth,
-            vec![
-                (col::PLATE, plate),
-                (col::VEHICLE_TYPE, kind.into()),
-                (col::REGISTERED_ON, registered.to_string()),
-                (
-                    col::DEREGISTERED_ON,
-                    deregistered.map(|d| d.to_string()).unwrap_or_default(),
-                ),
-            ],
-        );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn property(
-        &mut self,
-        name: &str,
-        id: Option<&str>,
-        birth: NaiveDate,
-        property_id: &str,
-        use_: &str,
-        registered: NaiveDate,
-        disposed: Option<NaiveDate>,
-    ) {
-        let area = format!("{:.1}", self.rng.random_range(40.0..140.0));
-        self.record(
-            Source::Property,
-            name,
-            id,
-            birth,
-            vec![
-                (col::PROPERTY_ID, property_id.into()),
-                (col::USE, use_.into()),
-                (col::AREA_M2, area),
-                (col::REGISTERED_ON, registered.to_string()),
-                (
-                    col::DISPOSED_ON,
-                    disposed.map(|d| d.to_string()).unwrap_or_default(),
-                ),
-            ],
-        );
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn business(
-        &mut self,
-        name: &str,
-        id: Option<&str>,
-        birth: NaiveDate,
-        role: &str,
-        capital: f64,
-        status: &str,
-        established: NaiveDate,
-        closed: Option<NaiveDate>,
-    ) {
-        let number = self.rng.random_range(0..1_000_000);
-        self.record(
-            Source::Business,
-            name,
-            id,
-            birth,
-            vec![
-                (col::ROLE, role.into()),
-                (col::BUSINESS_NAME, format!("沈丘县{number:06}商贸有限公司")),
-                (col::USCC, format!("91411526MA{number:06}X")),
-                (col::REGISTERED_CAPITAL, format!("{capital:.0}")),
-                (col::STATUS, status.into()),
-                (col::ESTABLISHED_ON, established.to_string()),
-                (
-                    col::CLOSED_ON,
-                    closed.map(|d| d.to_string()).unwrap_or_default(),
-                ),
-            ],
-        );
-    }
-
-    fn cadre(
-        &mut self,
-        cadre: &Person,
-        relative_name: &str,
-        relative_id: Option<&str>,
-        relative_birth: NaiveDate,
-    ) {
-        let relationship = ["配偶", "子女", "兄弟姐妹", "父母"][self.rng.random_range(0..4)];
-        self.record(
-            Source::CadreRelatives,
-            relative_name,
-            relative_id,
-            relative_birth,
-            vec![
-                (col::CADRE_NAME, cadre.name.clone()),
-                (col::CADRE_ID, cadre.id.clone()),
-                (col::CADRE_POST, "村委会主任".into()),
-                (col::RELATIONSHIP, relationship.into()),
-            ],
-        );
-    }
-
-    /// Registry rows about people who are not on the roll: the bulk of every registry.
-    fn unrelated_records(&mut self) {
-        let n = self.options.households;
-        let as_of = self.as_of();
-        let past = |g: &mut Generator| g.date_between(Self::ymd(2005, 1, 1), as_of);
-        for _ in 0..n / 20 {
-            let p = self.random_person();
-            let date = past(self);
-            let id = self.maybe_blank_id(&p);
-            self.death(&p.name, id.as_deref(), p.birth, date);
-        }
-        for _ in 0..n / 4 {
-            let p = self.random_person();
-            let kind = ["enterprise", "institution", "resident_basic"][self.rng.random_range(0..3)];
-            let amount = self.rng.random_range(150.0..5000.0);
-            let start = past(self);
-            let id = self.maybe_blank_id(&p);
-            self.pension(&p.name, id.as_deref(), p.birth, kind, amount, start, None);
-        }
-        for _ in 0..n / 5 {
-            let p = self.random_person();
-            let kind = ["car", "truck", "motorcycle", "tricycle"][self.rng.random_range(0..4)];
-            let start = past(self);
-            let id = self.maybe_blank_id(&p);
-            self.vehicle(&p.name, id.as_deref(), p.birth, kind, start, None);
-        }
-        let units = self.property_units;
-        for index in 0..n / 3 {
-            let p = self.random_person();
-            let use_ = if self.rng.random_bool(0.85) {
-                "residential"
-            } else {
-                "commercial"
-            };
-            let start = past(self);
-            let id = self.maybe_blank_id(&p);
-            self.property(
-                &p.name,
-                id.as_deref(),
-                p.birth,
-                &format!("U{:07}", units + index),
-                use_,
-                start,
-                None,
-            );
-        }
-        self.property_units += n / 3;
-        for _ in 0..n / 10 {
-            let p = self.random_person();
-            let role = ["legal_rep", "sole_proprietor", "shareholder"][self.rng.random_range(0..3)];
-            let start = past(self);
-            let id = self.maybe_blank_id(&p);
-            self.business(
-                &p.name,
-                id.as_deref(),
-                p.birth,
-                role,
-                200_000.0,
-                "active",
-                start,
-                None,
-            );
-        }
-        for _ in 0..n / 50 {
-            let cadre = self.random_person();
-            let relative = self.random_person();
-            self.cadre(&cadre, &relative.name, Some(&relative.id), relative.birth);
-        }
-    }
-
-    /// Another batch of registry rows about people not on the roll, as many as
-    /// `unrelated_records` makes, with IDs, record ids and unit numbers no row before has
-    /// (a province's registries are many times its roll). Batch `batch` draws from a
-    /// stream of its own.
-    fn more_unrelated(&mut self, batch: u64) -> BTreeMap<Source, Vec<Row>> {
-        self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ (batch << 32) ^ 0x5CA1E);
-        self.registries = Source::REGISTRIES
-            .iter()
-            .map(|s| (*s, Vec::new()))
-            .collect();
-        self.unrelated_records();
-        std::mem::take(&mut self.registries)
-    }
-
-    fn maybe_blank_id(&mut self, person: &Person) -> Option<String> {
-        let blank_rate = if self.options.variant == Variant::Clean {
-            0.02
-        } else {
-            0.1
-        };
-        (!self.rng.random_bool(blank_rate)).then(|| person.id.clone())
-    }
-
     /// The id of the record last added to `source`.
     fn last_record_id(&self, source: Source) -> String {
         self.registries[&source]
@@ -722,5 +354,3 @@ impl Generator {
         });
     }
 }
-
-mod plant;

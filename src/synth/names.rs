@@ -149,15 +149,7 @@ const TRADITIONAL: &[(char, char)] = &[
 ];
 
 pub fn pick_surname(rng: &mut impl Rng) -> &'static str {
-    let total: u32 = SURNAMES.iter().map(|(_, w)| w).sum();
-    let mut roll = rng.random_range(0..total);
-    for (surname, weight) in SURNAMES {
-        if roll < *weight {
-            return surname;
-        }
-        roll -= weight;
-    }
-    SURNAMES[0].0
+    super::pick_weighted(rng, SURNAMES)
 }
 
 /// The share of names given a second given-name character.
@@ -248,25 +240,29 @@ pub fn name_share(name: &str) -> f64 {
 pub fn simplified(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_whitespace())
-        .map(|c| {
-            TRADITIONAL
-                .iter()
-                .find(|(_, t)| *t == c)
-                .map_or(c, |(s, _)| *s)
-        })
+        .map(|c| other_form(c, false))
         .collect()
 }
 
 /// The name in traditional characters where we know them.
 pub fn traditional(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            TRADITIONAL
-                .iter()
-                .find(|(s, _)| *s == c)
-                .map_or(c, |(_, t)| *t)
+    name.chars().map(|c| other_form(c, true)).collect()
+}
+
+/// `c` written the other way where `TRADITIONAL` knows it: its traditional form
+/// (`to_traditional`) or its simplified one; else `c` itself.
+fn other_form(c: char, to_traditional: bool) -> char {
+    TRADITIONAL
+        .iter()
+        .map(|&(simplified, traditional)| {
+            if to_traditional {
+                (simplified, traditional)
+            } else {
+                (traditional, simplified)
+            }
         })
-        .collect()
+        .find(|&(from, _)| from == c)
+        .map_or(c, |(_, to)| to)
 }
 
 /// Given-name characters and a homophone of each (same reading, different character).
@@ -329,5 +325,57 @@ pub fn clearly_different(rng: &mut impl Rng, name: &str) -> String {
         if candidate.chars().count() >= 2 && !shares_char && !homophone_surnames {
             return candidate;
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::cast_precision_loss, clippy::float_cmp)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    use super::*;
+
+    #[test]
+    fn name_shares_are_the_generators_distribution() {
+        // Given names: every one and two characters long, shares summing to one.
+        let mut given = 0.0;
+        for a in GIVEN {
+            given += given_share(a);
+            for b in GIVEN {
+                given += given_share(&format!("{a}{b}"));
+            }
+        }
+        assert!((given - 1.0).abs() < 1e-9, "{given}");
+        // Full names: each surname's share of the given names, plus the minority names.
+        let mut total: f64 = SURNAMES
+            .iter()
+            .map(|(surname, _)| {
+                name_share(&format!("{surname}{}", GIVEN[0])) / given_share(GIVEN[0])
+            })
+            .sum();
+        total += MINORITY.iter().map(|n| name_share(n)).sum::<f64>();
+        assert!((total - 1.0).abs() < 1e-9, "{total}");
+        // Sampled frequencies agree: one-character given names under 王.
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let n = 200_000u32;
+        let sampled = (0..n)
+            .map(|_| {
+                let surname = pick_surname(&mut rng);
+                full_name(&mut rng, surname)
+            })
+            .filter(|name| name.starts_with('王') && name.chars().count() == 2)
+            .count();
+        let expected: f64 = GIVEN
+            .iter()
+            .map(|g| name_share(&format!("王{g}")))
+            .sum::<f64>()
+            * f64::from(n);
+        assert!(
+            (sampled as f64 - expected).abs() < 4.0 * expected.sqrt(),
+            "{sampled} vs {expected}"
+        );
+        assert!(name_share("王伟") > 50.0 * name_share("诸葛晓宇"));
+        assert_eq!(name_share("Smith"), 0.0);
     }
 }

@@ -1,19 +1,19 @@
 //! Planted cases (which must flag) and near-miss decoys (which must not), per rule. Each
-//! case takes fresh households from the pool, so no two cases share a household.
+//! case takes fresh households from the pool, so no two cases share a household; a case
+//! returns `None` once the pool has run dry (a county too small for every case gets those
+//! its households allow).
 
-use chrono::Days;
+use chrono::{Datelike, Days, NaiveDate};
 use rand::Rng;
 
-use chrono::Datelike;
-
-use super::{names, Generator, Household, Person, Variant};
+use super::{names, Generator, Household, Person, Subject, Variant};
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 
 pub(super) type Pool<'a> = &'a mut std::vec::IntoIter<usize>;
 
 /// Standards the county-nightly pipeline ships (the contract's defaults).
-pub(super) fn standard(programme: Programme) -> Option<f64> {
+fn standard(programme: Programme) -> Option<f64> {
     match programme {
         Programme::DibaoUrban => Some(800.0),
         Programme::DibaoRural => Some(600.0),
@@ -22,18 +22,37 @@ pub(super) fn standard(programme: Programme) -> Option<f64> {
     }
 }
 
+/// The household's monthly income limit: its programme's standard for each member. `None`
+/// for temporary assistance, which is not means-tested.
+pub(super) fn income_limit(household: &Household) -> Option<f64> {
+    let n_members = u32::try_from(household.members.len()).unwrap_or(u32::MAX);
+    standard(household.programme).map(|standard| standard * f64::from(n_members))
+}
+
 impl Generator {
     /// How many households a case takes: `per_mille` of the county, at least one.
     pub(super) fn count(&self, per_mille: usize) -> usize {
         (self.options.households * per_mille / 1000).max(1)
     }
 
+    /// The next household in the pool that `fits`; those passed over leave the pool too.
     pub(super) fn take(
         households: &[Household],
         pool: Pool,
         fits: impl Fn(&Household) -> bool,
     ) -> Option<usize> {
         pool.find(|&h| fits(&households[h]))
+    }
+
+    /// Two fresh households for a case that spans two: the first one `fits`, the second any.
+    pub(super) fn take_pair(
+        households: &[Household],
+        pool: Pool,
+        fits: impl Fn(&Household) -> bool,
+    ) -> Option<(usize, usize)> {
+        let first = Self::take(households, pool, fits)?;
+        let second = Self::take(households, pool, |_| true)?;
+        Some((first, second))
     }
 
     /// A fresh household from the pool and one of its members, picked at random.
@@ -46,82 +65,102 @@ impl Generator {
         Some((h, self.member(&households[h])))
     }
 
+    pub(super) fn member(&mut self, household: &Household) -> Person {
+        household.members[self.rng.random_range(0..household.members.len())].clone()
+    }
+
+    /// `person` (of household `a`, or someone with their ID) listed again on household
+    /// `b`'s roll; both households should carry `reason`.
+    pub(super) fn list_again(
+        &mut self,
+        households: &mut [Household],
+        (a, b): (usize, usize),
+        person: &Person,
+        reason: Reason,
+        case: &'static str,
+    ) {
+        self.add_roll_row(&mut households[b], person, "other");
+        self.truth(&households[a], reason, case);
+        self.truth(&households[b], reason, case);
+    }
+
+    /// A date within `years_back` years before the as-of date.
+    pub(super) fn past_date(&mut self, years_back: u64) -> NaiveDate {
+        let as_of = self.as_of();
+        self.date_between(as_of - Days::new(365 * years_back), as_of)
+    }
+
+    /// A date within 200 days after the as-of date.
+    fn future_date(&mut self) -> NaiveDate {
+        let as_of = self.as_of();
+        self.date_between(as_of + Days::new(1), as_of + Days::new(200))
+    }
+
+    /// A date from `start` to the as-of date: when something begun then had ended by it.
+    fn ended_by_as_of(&mut self, start: NaiveDate) -> NaiveDate {
+        self.date_between(start, self.as_of() + Days::new(1))
+    }
+
+    /// A death within the last two years.
+    pub(super) fn recent_death(&mut self, subject: Subject) {
+        let date = self.past_date(2);
+        self.death(subject, date);
+    }
+
     /// A residential property registered to the person as the roll knows them.
     fn residence(
         &mut self,
         person: &Person,
         property_id: &str,
-        registered: chrono::NaiveDate,
-        disposed: Option<chrono::NaiveDate>,
+        registered: NaiveDate,
+        disposed: Option<NaiveDate>,
     ) {
-        self.property(
-            &person.name,
-            Some(&person.id),
-            person.birth,
-            property_id,
-            "residential",
-            registered,
-            disposed,
-        );
+        let subject = person.subject();
+        self.property(subject, property_id, "residential", registered, disposed);
     }
 
-    pub(super) fn member(&mut self, household: &Household) -> Person {
-        household.members[self.rng.random_range(0..household.members.len())].clone()
-    }
-
-    pub(super) fn past_date(&mut self, years_back: u64) -> chrono::NaiveDate {
-        let as_of = self.as_of();
-        self.date_between(as_of - Days::new(365 * years_back), as_of)
-    }
-
-    fn future_date(&mut self) -> chrono::NaiveDate {
-        let as_of = self.as_of();
-        self.date_between(as_of + Days::new(1), as_of + Days::new(200))
-    }
-
-    pub(super) fn plant_all(&mut self, households: &mut [Household], pool: Pool) {
-        self.plant_deaths(households, pool);
-        self.plant_pensions(households, pool);
-        self.plant_vehicles(households, pool);
-        self.plant_properties(households, pool);
-        self.plant_businesses(households, pool);
-        self.plant_cadre_relatives(households, pool);
-        self.plant_duplicates(households, pool);
-        self.plant_identity_conflicts(households, pool);
-        self.plant_invalid_ids(households, pool);
+    /// Every rule's cases and decoys, then (hard and wild) the hard cases. Stops at the first
+    /// case the pool runs dry in: `take` empties the pool while it looks, so no case after
+    /// it would have found a household either.
+    pub(super) fn plant_all(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
+        self.plant_deaths(households, pool)?;
+        self.plant_pensions(households, pool)?;
+        self.plant_vehicles(households, pool)?;
+        self.plant_properties(households, pool)?;
+        self.plant_businesses(households, pool)?;
+        self.plant_cadre_relatives(households, pool)?;
+        self.plant_duplicates(households, pool)?;
+        self.plant_identity_conflicts(households, pool)?;
+        self.plant_invalid_ids(households, pool)?;
         if matches!(self.options.variant, Variant::Hard | Variant::Wild) {
-            self.plant_hard(households, pool);
+            self.plant_hard(households, pool)?;
         }
+        Some(())
     }
 
-    fn plant_deaths(&mut self, households: &[Household], pool: Pool) {
+    fn plant_deaths(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         for i in 0..self.count(15) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let date = if i % 20 == 0 {
                 self.as_of()
             } else {
                 self.past_date(3)
             };
-            let (name, id) = self.as_registry_writes(&person);
-            self.death(&name, Some(&id), person.birth, date);
-            self.truth(
-                &households[h],
-                Reason::DeceasedMember,
-                "death on or before as-of",
-            );
+            let written = self.as_registry_writes(&person);
+            self.death(written.subject(), date);
+            let case = "death on or before as-of";
+            self.truth(&households[h], Reason::DeceasedMember, case);
         }
+        // Decoys: deaths after the as-of date.
         for _ in 0..self.count(3) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let date = self.future_date();
-            self.death(&person.name, Some(&person.id), person.birth, date);
+            self.death(person.subject(), date);
         }
+        Some(())
     }
 
-    fn plant_pensions(&mut self, households: &[Household], pool: Pool) {
+    fn plant_pensions(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         let means_tested = |h: &Household| h.programme != Programme::Linshi;
         // (per mille, counted kind?, amount relative to the household's limit, ended?, flags?)
         let cases: [(usize, &str, f64, bool, bool, &'static str); 5] = [
@@ -140,12 +179,8 @@ impl Generator {
         ];
         for (per_mille, kind, direction, ended, flags, case) in cases {
             for _ in 0..self.count(per_mille) {
-                let Some(h) = Self::take(households, pool, means_tested) else {
-                    return;
-                };
-                let household = &households[h];
-                let n_members = u32::try_from(household.members.len()).unwrap_or(u32::MAX);
-                let limit = standard(household.programme).unwrap_or(0.0) * f64::from(n_members);
+                let household = &households[Self::take(households, pool, means_tested)?];
+                let limit = income_limit(household).expect("taken means-tested");
                 let amount = if direction > 0.0 {
                     limit + self.rng.random_range(50.0..1500.0)
                 } else if direction < 0.0 {
@@ -155,45 +190,27 @@ impl Generator {
                 };
                 let person = self.member(household);
                 let start = self.past_date(10);
-                let end = ended.then(|| self.date_between(start, self.as_of() + Days::new(1)));
-                let (name, id) = self.as_registry_writes(&person);
-                self.pension(
-                    &name,
-                    Some(&id),
-                    person.birth,
-                    kind,
-                    amount.max(1.0),
-                    start,
-                    end,
-                );
+                let end = ended.then(|| self.ended_by_as_of(start));
+                let written = self.as_registry_writes(&person);
+                self.pension(written.subject(), kind, amount.max(1.0), start, end);
                 if flags {
                     self.truth(household, Reason::PensionIncome, case);
                 }
             }
         }
+        // Decoys: temporary assistance is not means-tested.
         for _ in 0..self.count(2) {
-            let Some(h) = Self::take(households, pool, |h| h.programme == Programme::Linshi) else {
-                return;
-            };
+            let h = Self::take(households, pool, |h| h.programme == Programme::Linshi)?;
             let person = self.member(&households[h]);
             let start = self.past_date(5);
-            self.pension(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                "enterprise",
-                5000.0,
-                start,
-                None,
-            );
+            self.pension(person.subject(), "enterprise", 5000.0, start, None);
         }
+        Some(())
     }
 
-    fn plant_vehicles(&mut self, households: &[Household], pool: Pool) {
+    fn plant_vehicles(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(10) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let kind = if self.rng.random_bool(0.8) {
                 "car"
             } else {
@@ -201,128 +218,68 @@ impl Generator {
             };
             let registered = self.past_date(8);
             let deregistered = self.rng.random_bool(0.2).then(|| self.future_date());
-            let (name, id) = self.as_registry_writes(&person);
-            self.vehicle(
-                &name,
-                Some(&id),
-                person.birth,
-                kind,
-                registered,
-                deregistered,
-            );
-            self.truth(
-                &households[h],
-                Reason::VehicleOwned,
-                "ordinary vehicle registered",
-            );
+            let written = self.as_registry_writes(&person);
+            self.vehicle(written.subject(), kind, registered, deregistered);
+            let case = "ordinary vehicle registered";
+            self.truth(&households[h], Reason::VehicleOwned, case);
         }
+        // Decoys: exempt types, cars deregistered by the as-of date or registered after it.
         for _ in 0..self.count(10) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let kind = ["motorcycle", "tricycle", "agricultural", "disability"]
                 [self.rng.random_range(0..4)];
             let registered = self.past_date(8);
-            self.vehicle(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                kind,
-                registered,
-                None,
-            );
+            self.vehicle(person.subject(), kind, registered, None);
         }
         for _ in 0..self.count(3) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let registered = self.past_date(8);
-            let deregistered = self.date_between(registered, self.as_of() + Days::new(1));
-            self.vehicle(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                "car",
-                registered,
-                Some(deregistered),
-            );
+            let deregistered = self.ended_by_as_of(registered);
+            self.vehicle(person.subject(), "car", registered, Some(deregistered));
         }
         for _ in 0..self.count(2) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let registered = self.future_date();
-            self.vehicle(
-                &person.name,
-                Some(&person.id),
-                person.birth,
-                "car",
-                registered,
-                None,
-            );
+            self.vehicle(person.subject(), "car", registered, None);
         }
+        Some(())
     }
 
-    fn plant_properties(&mut self, households: &[Household], pool: Pool) {
+    fn plant_properties(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         let mut next = 0usize;
         let mut property_id = move || {
             next += 1;
             format!("P-UNIT-{next:06}")
         };
         for _ in 0..self.count(5) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
-                return;
-            };
+            let h = Self::take(households, pool, |_| true)?;
             for _ in 0..2 {
                 let person = self.member(&households[h]);
                 let registered = self.past_date(15);
-                let (name, id) = self.as_registry_writes(&person);
-                self.property(
-                    &name,
-                    Some(&id),
-                    person.birth,
-                    &property_id(),
-                    "residential",
-                    registered,
-                    None,
-                );
+                let written = self.as_registry_writes(&person);
+                let unit = property_id();
+                self.property(written.subject(), &unit, "residential", registered, None);
             }
-            self.truth(
-                &households[h],
-                Reason::PropertyExcess,
-                "two residential properties",
-            );
+            let case = "two residential properties";
+            self.truth(&households[h], Reason::PropertyExcess, case);
         }
         for _ in 0..self.count(5) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let registered = self.past_date(15);
             let use_ = if self.rng.random_bool(0.7) {
                 "commercial"
             } else {
                 "industrial"
             };
-            let (name, id) = self.as_registry_writes(&person);
-            self.property(
-                &name,
-                Some(&id),
-                person.birth,
-                &property_id(),
-                use_,
-                registered,
-                None,
-            );
-            self.truth(
-                &households[h],
-                Reason::PropertyExcess,
-                "non-residential property",
-            );
+            let written = self.as_registry_writes(&person);
+            self.property(written.subject(), &property_id(), use_, registered, None);
+            let case = "non-residential property";
+            self.truth(&households[h], Reason::PropertyExcess, case);
         }
+        // Decoys: spouses co-owning one flat, a flat sold before a second was bought, one
+        // flat.
         for _ in 0..self.count(5) {
-            let Some(h) = Self::take(households, pool, |h| h.members.len() >= 2) else {
-                return;
-            };
+            let h = Self::take(households, pool, |h| h.members.len() >= 2)?;
             let shared = property_id();
             let registered = self.past_date(15);
             for person in &households[h].members[..2] {
@@ -330,24 +287,21 @@ impl Generator {
             }
         }
         for _ in 0..self.count(3) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let registered = self.past_date(15);
             self.residence(&person, &property_id(), registered, None);
-            let disposed = self.date_between(registered, self.as_of() + Days::new(1));
+            let disposed = self.ended_by_as_of(registered);
             self.residence(&person, &property_id(), registered, Some(disposed));
         }
         for _ in 0..self.count(30) {
-            let Some((_, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (_, person) = self.take_member(households, pool)?;
             let registered = self.past_date(15);
             self.residence(&person, &property_id(), registered, None);
         }
+        Some(())
     }
 
-    fn plant_businesses(&mut self, households: &[Household], pool: Pool) {
+    fn plant_businesses(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         // (per mille, role, capital, status, closed?, established in the future?, flags?)
         let cases: [(usize, &str, f64, &str, bool, bool, bool); 8] = [
             (5, "legal_rep", 500_000.0, "active", false, false, true),
@@ -369,84 +323,55 @@ impl Generator {
         ];
         for (per_mille, role, capital, status, closed, future, flags) in cases {
             for _ in 0..self.count(per_mille) {
-                let Some((h, person)) = self.take_member(households, pool) else {
-                    return;
-                };
+                let (h, person) = self.take_member(households, pool)?;
                 let established = if future {
                     self.future_date()
                 } else {
                     self.past_date(10)
                 };
-                let closed_on =
-                    closed.then(|| self.date_between(established, self.as_of() + Days::new(1)));
-                let (name, id) = self.as_registry_writes(&person);
-                self.business(
-                    &name,
-                    Some(&id),
-                    person.birth,
-                    role,
-                    capital,
-                    status,
-                    established,
-                    closed_on,
-                );
+                let closed_on = closed.then(|| self.ended_by_as_of(established));
+                let written = self.as_registry_writes(&person);
+                let subject = written.subject();
+                self.business(subject, role, capital, status, established, closed_on);
                 if flags {
-                    self.truth(
-                        &households[h],
-                        Reason::BusinessActive,
-                        "active business role",
-                    );
+                    let case = "active business role";
+                    self.truth(&households[h], Reason::BusinessActive, case);
                 }
             }
         }
+        Some(())
     }
 
-    fn plant_cadre_relatives(&mut self, households: &[Household], pool: Pool) {
+    fn plant_cadre_relatives(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(5) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let cadre = self.random_person();
-            let (name, id) = self.as_registry_writes(&person);
-            self.cadre(&cadre, &name, Some(&id), person.birth);
-            self.truth(
-                &households[h],
-                Reason::CadreRelative,
-                "relative of a village cadre",
-            );
+            let written = self.as_registry_writes(&person);
+            self.cadre(&cadre, written.subject());
+            let case = "relative of a village cadre";
+            self.truth(&households[h], Reason::CadreRelative, case);
         }
         for _ in 0..self.count(2) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
-                return;
-            };
+            let h = Self::take(households, pool, |_| true)?;
             // The member is the cadre; the relative is someone off the roll.
             let cadre = self.member(&households[h]);
             let relative = self.random_person();
-            self.cadre(&cadre, &relative.name, Some(&relative.id), relative.birth);
+            self.cadre(&cadre, relative.subject());
         }
+        Some(())
     }
 
-    fn plant_duplicates(&mut self, households: &mut [Household], pool: Pool) {
+    fn plant_duplicates(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(3) {
-            let (Some(a), Some(b)) = (
-                Self::take(households, pool, |_| true),
-                Self::take(households, pool, |_| true),
-            ) else {
-                return;
-            };
+            let (a, b) = Self::take_pair(households, pool, |_| true)?;
             let person = self.member(&households[a]);
-            let programme = households[b].programme;
-            let position = households[b].rows.len() + 1;
-            self.add_roll_row(&mut households[b], &person, "other", programme, position);
-            self.truth(
-                &households[a],
+            let case = "same person in two households";
+            self.list_again(
+                households,
+                (a, b),
+                &person,
                 Reason::DuplicateEnrollment,
-                "same person in two households",
-            );
-            self.truth(
-                &households[b],
-                Reason::DuplicateEnrollment,
-                "same person in two households",
+                case,
             );
         }
         for exclusive in [true, false] {
@@ -454,9 +379,7 @@ impl Generator {
                 let fits = |h: &Household| {
                     matches!(h.programme, Programme::DibaoRural | Programme::DibaoUrban)
                 };
-                let Some(h) = Self::take(households, pool, fits) else {
-                    return;
-                };
+                let h = Self::take(households, pool, fits)?;
                 let member_row = households[h].rows[0];
                 let programme = if exclusive {
                     Programme::Tekun
@@ -469,88 +392,65 @@ impl Generator {
                 households[h].rows.push(self.roll.len());
                 self.roll.push(row);
                 if exclusive {
-                    self.truth(
-                        &households[h],
-                        Reason::DuplicateEnrollment,
-                        "two exclusive programmes",
-                    );
+                    let case = "two exclusive programmes";
+                    self.truth(&households[h], Reason::DuplicateEnrollment, case);
                 }
             }
         }
+        Some(())
     }
 
-    fn plant_identity_conflicts(&mut self, households: &mut [Household], pool: Pool) {
+    fn plant_identity_conflicts(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(2) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let other_name = names::clearly_different(&mut self.rng, &person.name);
-            let date = self.past_date(2);
-            self.death(&other_name, Some(&person.id), person.birth, date);
+            self.recent_death(Subject {
+                name: &other_name,
+                ..person.subject()
+            });
             self.keep_id(Source::Death);
-            self.truth(
-                &households[h],
-                Reason::IdentityConflict,
-                "registry record under member's ID, other name",
-            );
+            let case = "registry record under member's ID, other name";
+            self.truth(&households[h], Reason::IdentityConflict, case);
         }
         for _ in 0..self.count(1) {
-            let (Some(a), Some(b)) = (
-                Self::take(households, pool, |_| true),
-                Self::take(households, pool, |_| true),
-            ) else {
-                return;
-            };
+            let (a, b) = Self::take_pair(households, pool, |_| true)?;
             let person = self.member(&households[a]);
             let impostor = Person {
                 name: names::clearly_different(&mut self.rng, &person.name),
                 ..person
             };
-            let programme = households[b].programme;
-            let position = households[b].rows.len() + 1;
-            self.add_roll_row(&mut households[b], &impostor, "other", programme, position);
-            self.truth(
-                &households[a],
+            let case = "member's ID on the roll under another name";
+            self.list_again(
+                households,
+                (a, b),
+                &impostor,
                 Reason::IdentityConflict,
-                "member's ID on the roll under another name",
-            );
-            self.truth(
-                &households[b],
-                Reason::IdentityConflict,
-                "member's ID on the roll under another name",
+                case,
             );
         }
         // Decoy: one character differs (a look-alike), the ID agrees: still the same person.
         for _ in 0..self.count(2) {
-            let Some((h, person)) = self.take_member(households, pool) else {
-                return;
-            };
+            let (h, person) = self.take_member(households, pool)?;
             let mut chars: Vec<char> = person.name.chars().collect();
             let last = chars.len() - 1;
             chars[last] = if chars[last] == '明' { '鸣' } else { '明' };
+            let look_alike: String = chars.iter().collect();
             let registered = self.past_date(5);
-            self.vehicle(
-                &chars.iter().collect::<String>(),
-                Some(&person.id),
-                person.birth,
-                "car",
-                registered,
-                None,
-            );
+            let subject = Subject {
+                name: &look_alike,
+                ..person.subject()
+            };
+            self.vehicle(subject, "car", registered, None);
             self.keep_id(Source::Vehicle);
-            self.truth(
-                &households[h],
-                Reason::VehicleOwned,
-                "one-character name variant, same ID",
-            );
+            let case = "one-character name variant, same ID";
+            self.truth(&households[h], Reason::VehicleOwned, case);
         }
+        Some(())
     }
 
-    fn plant_invalid_ids(&mut self, households: &[Household], pool: Pool) {
+    fn plant_invalid_ids(&mut self, households: &[Household], pool: Pool) -> Option<()> {
         for i in 0..self.count(5) {
-            let Some(h) = Self::take(households, pool, |_| true) else {
-                return;
-            };
+            let h = Self::take(households, pool, |_| true)?;
             let row = households[h].rows[0];
             let id = self.roll[row][col::ID_NUMBER].clone();
             let damaged = match i % 4 {
@@ -568,9 +468,7 @@ impl Generator {
         }
         // Decoys: forms that normalise to a valid ID.
         for _ in 0..self.count(3) {
-            let Some(h) = Self::take(households, pool, |h| h.members[0].birth.year() < 2000) else {
-                return;
-            };
+            let h = Self::take(households, pool, |h| h.members[0].birth.year() < 2000)?;
             let row = households[h].rows[0];
             let id = self.roll[row][col::ID_NUMBER].clone();
             let form = match self.rng.random_range(0..3) {
@@ -580,5 +478,6 @@ impl Generator {
             };
             self.roll[row].insert(col::ID_NUMBER, form);
         }
+        Some(())
     }
 }
