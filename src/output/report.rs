@@ -2,158 +2,137 @@
 //! scripts, no network). Counts by reason, severity, programme and township, the score
 //! distribution of probabilistic matches, change since the previous run, new high-severity
 //! flags, and data quality. Personal data is as in the flags: names, masked IDs.
+//! The page is maud markup, so text from the run is escaped where it is written.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, BTreeSet};
 
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use super::county_report::share;
 use super::RunOutputs;
+use crate::model::RegionCode;
 use crate::model::{Programme, Reason, Severity};
 use crate::rundir::{FlagRow, FlagStatus, MatchRow, RunRecord};
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// A horizontal bar chart as inline SVG: one bar per (label, value).
-fn bar_chart(items: &[(String, usize)], color: &str) -> String {
-    let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
-    let (row, label_width, bar_width) = (26, 220, 420);
-    let height = row * items.len().max(1) + 8;
-    let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {} {height}" width="100%" role="img" xmlns="http://www.w3.org/2000/svg">"#,
-        label_width + bar_width + 80
-    );
-    for (i, (label, value)) in items.iter().enumerate() {
-        let y = i * row + 4;
-        let width = value * bar_width / max;
-        let _ = write!(
-            svg,
-            r#"<text x="{}" y="{}" text-anchor="end" class="label">{}</text><rect x="{label_width}" y="{}" width="{width}" height="{}" fill="{color}" rx="2"/><text x="{}" y="{}" class="value">{value}</text>"#,
-            label_width - 8,
-            y + 17,
-            escape(label),
-            y + 3,
-            row - 8,
-            label_width + width + 6,
-            y + 17,
-        );
-    }
-    svg.push_str("</svg>");
-    svg
-}
-
-fn card(title: &str, value: impl std::fmt::Display) -> String {
-    format!(
-        r#"<div class="card"><div class="card-value">{value}</div><div class="card-title">{}</div></div>"#,
-        escape(title)
-    )
-}
-
-fn reason_label(reason: Reason) -> String {
-    format!("{} {}", reason.label_zh(), reason.code())
-}
 
 /// The page for one run, drawn from what the run writes.
 pub fn render(input: &RunOutputs) -> String {
     let manifest = input.manifest;
-    let flagged: std::collections::BTreeSet<&str> = input
-        .flags
-        .iter()
-        .map(|f| f.flag.household_id.as_str())
-        .collect();
+    let page = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { "低保核查比对报告 " (manifest.run_id) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                header {
+                    h1 { "低保核查比对报告 " span class="en" { "rollcheck report" } }
+                    p {
+                        "核查基准日 as-of " b { (manifest.as_of) }
+                        " · 流水线 pipeline " b { (manifest.pipeline.name) }
+                        " · 运行编号 run " code { (manifest.run_id) }
+                        " · 版本 " (manifest.tool_version)
+                    }
+                    p class="note" {
+                        "比对结果是入户核查的线索，不是认定结论。Flags are referrals for review, never decisions."
+                    }
+                }
+                (cards(input))
+                (sections(input))
+            }
+        }
+    };
+    let mut html = page.into_string();
+    html.push('\n');
+    html
+}
+
+/// The headline counts.
+fn cards(input: &RunOutputs) -> Markup {
+    let manifest = input.manifest;
     let new_flags = input
         .flags
         .iter()
         .filter(|f| f.status == FlagStatus::New)
         .count();
     let quarantined: usize = manifest.inputs.iter().map(|i| i.rows_quarantined).sum();
-    let mut html = String::with_capacity(64 * 1024);
-    let _ = write!(
-        html,
-        r#"<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>低保核查比对报告 {run}</title><style>{STYLE}</style></head><body>
-<header><h1>低保核查比对报告 <span class="en">rollcheck report</span></h1>
-<p>核查基准日 as-of <b>{as_of}</b> · 流水线 pipeline <b>{pipeline}</b> · 运行编号 run <code>{run}</code> · 版本 {version}</p>
-<p class="note">比对结果是入户核查的线索，不是认定结论。Flags are referrals for review, never decisions.</p></header>"#,
-        run = escape(&manifest.run_id),
-        as_of = escape(&manifest.as_of),
-        pipeline = escape(&manifest.pipeline.name),
-        version = escape(&manifest.tool_version),
-    );
-    html.push_str(r#"<section class="cards">"#);
-    html.push_str(&card("在册户数 households", manifest.households));
-    html.push_str(&card("在册人数 roll rows", manifest.members));
-    html.push_str(&card("疑点户数 flagged households", flagged.len()));
-    html.push_str(&card("疑点事项 flags", input.flags.len()));
-    html.push_str(&card("本次新增 new", new_flags));
-    html.push_str(&card(
-        "已消除 resolved since last run",
-        input.resolved.len(),
-    ));
-    html.push_str(&card("隔离行 quarantined rows", quarantined));
-    html.push_str("</section>");
-
-    section(
-        &mut html,
-        "按核查原因 Flags by reason",
-        &bar_chart(&by_reason(input.flags), "#2f5597"),
-    );
-    section(
-        &mut html,
-        "按风险等级 Flags by severity",
-        &bar_chart(&by_severity(input.flags), "#c00000"),
-    );
-    section(
-        &mut html,
-        "按救助类型 Flags by programme",
-        &bar_chart(&by_programme(input.flags), "#548235"),
-    );
-    section(
-        &mut html,
-        "近期趋势 Flags over the last runs (新增 new / 消除 resolved)",
-        &bar_chart(&trend(input.trend), "#7f6000"),
-    );
-    if let Some(counties) = super::county_report::render(&input.review.counties, input.trend) {
-        section(&mut html, "县区对比 County comparison", &counties);
+    html! {
+        section class="cards" {
+            (card("在册户数 households", manifest.households))
+            (card("在册人数 roll rows", manifest.members))
+            (card("疑点户数 flagged households", flagged_households(input.flags).len()))
+            (card("疑点事项 flags", input.flags.len()))
+            (card("本次新增 new", new_flags))
+            (card("已消除 resolved since last run", input.resolved.len()))
+            (card("隔离行 quarantined rows", quarantined))
+        }
     }
-    section(
-        &mut html,
-        "疑点户比例最高的乡镇 Townships by share of households flagged",
-        &township_table(input),
-    );
-    section(
-        &mut html,
-        "概率匹配得分分布 Probabilistic match scores",
-        &score_histogram(input.matches),
-    );
-    section(
-        &mut html,
-        "本次新增高风险疑点 New high-severity flags",
-        &new_high_table(input.flags),
-    );
-    section(
-        &mut html,
-        "核查结果 Review outcomes",
-        &super::review_report::render(input),
-    );
-    section(&mut html, "数据质量 Data quality", &data_quality(input));
-    html.push_str("</body></html>\n");
-    html
 }
 
-fn section(html: &mut String, title: &str, body: &str) {
-    let _ = write!(html, "<section><h2>{}</h2>{body}</section>", escape(title));
+fn card(title: &str, value: usize) -> Markup {
+    html! {
+        div class="card" { div class="card-value" { (value) } div class="card-title" { (title) } }
+    }
+}
+
+/// The sections after the cards, in reading order.
+fn sections(input: &RunOutputs) -> Markup {
+    html! {
+        (section("按核查原因 Flags by reason", &bar_chart(&by_reason(input.flags), "#2f5597")))
+        (section("按风险等级 Flags by severity", &bar_chart(&by_severity(input.flags), "#c00000")))
+        (section(
+            "按救助类型 Flags by programme",
+            &bar_chart(&by_programme(input.flags), "#548235"),
+        ))
+        (section(
+            "近期趋势 Flags over the last runs (新增 new / 消除 resolved)",
+            &bar_chart(&trend(input.trend), "#7f6000"),
+        ))
+        @if let Some(counties) = super::county_report::render(&input.review.counties, input.trend) {
+            (section("县区对比 County comparison", &counties))
+        }
+        (section(
+            "疑点户比例最高的乡镇 Townships by share of households flagged",
+            &township_table(input),
+        ))
+        (section("概率匹配得分分布 Probabilistic match scores", &score_histogram(input.matches)))
+        (section("本次新增高风险疑点 New high-severity flags", &new_high_table(input.flags)))
+        (section("核查结果 Review outcomes", &super::review_report::render(input)))
+        (section("数据质量 Data quality", &data_quality(input)))
+    }
+}
+
+fn section(title: &str, body: &Markup) -> Markup {
+    html! { section { h2 { (title) } (body) } }
+}
+
+fn flagged_households(flags: &[FlagRow]) -> BTreeSet<&str> {
+    flags.iter().map(|f| f.flag.household_id.as_str()).collect()
+}
+
+/// A horizontal bar chart as inline SVG: one bar per (label, value).
+fn bar_chart(items: &[(String, usize)], color: &str) -> Markup {
+    let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
+    let (row, label_width, bar_width) = (26, 220, 420);
+    let height = row * items.len().max(1) + 8;
+    let view_box = format!("0 0 {} {height}", label_width + bar_width + 80);
+    html! {
+        svg class="chart" viewBox=(view_box) width="100%" role="img" xmlns="http://www.w3.org/2000/svg" {
+            @for (i, (label, value)) in items.iter().enumerate() {
+                @let y = i * row + 4;
+                @let width = value * bar_width / max;
+                text x=(label_width - 8) y=(y + 17) text-anchor="end" class="label" { (label) }
+                rect x=(label_width) y=(y + 3) width=(width) height=(row - 8) fill=(color) rx="2" {}
+                text x=(label_width + width + 6) y=(y + 17) class="value" { (value) }
+            }
+        }
+    }
+}
+
+fn reason_label(reason: Reason) -> String {
+    format!("{} {}", reason.label_zh(), reason.code())
 }
 
 /// One bar per run, oldest first, labelled by its as-of date. Only the history's counts are
@@ -205,60 +184,60 @@ fn by_programme(flags: &[FlagRow]) -> Vec<(String, usize)> {
         .collect()
 }
 
-fn township_table(input: &RunOutputs) -> String {
+/// (township, households, flagged households), highest share flagged first.
+fn townships_by_rate(input: &RunOutputs) -> Vec<(String, usize, usize)> {
     let mut totals: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    let flagged = flagged_households(input.flags);
     for household in input.households.by_id.values() {
-        totals
-            .entry(crate::model::RegionCode::township_key(
-                household.region_code.as_deref(),
-            ))
-            .or_default()
-            .0 += 1;
-    }
-    let flagged: std::collections::BTreeSet<&str> = input
-        .flags
-        .iter()
-        .map(|f| f.flag.household_id.as_str())
-        .collect();
-    for household in input
-        .households
-        .by_id
-        .values()
-        .filter(|h| flagged.contains(h.household_id.as_str()))
-    {
-        totals
-            .entry(crate::model::RegionCode::township_key(
-                household.region_code.as_deref(),
-            ))
-            .or_default()
-            .1 += 1;
+        let total = totals
+            .entry(RegionCode::township_key(household.region_code.as_deref()))
+            .or_default();
+        total.0 += 1;
+        total.1 += usize::from(flagged.contains(household.household_id.as_str()));
     }
     let mut rows: Vec<(String, usize, usize)> =
         totals.into_iter().map(|(t, (n, f))| (t, n, f)).collect();
-    #[allow(clippy::cast_precision_loss)]
-    let rate = |n: usize, f: usize| if n == 0 { 0.0 } else { f as f64 / n as f64 };
     rows.sort_by(|a, b| {
-        rate(b.1, b.2)
-            .total_cmp(&rate(a.1, a.2))
+        share(b.2, b.1)
+            .total_cmp(&share(a.2, a.1))
             .then(a.0.cmp(&b.0))
     });
-    let mut table = String::from("<table><tr><th>乡镇 township</th><th>户数 households</th><th>疑点户 flagged</th><th>比例 rate</th><th></th></tr>");
-    for (township, n, f) in rows.iter().take(15) {
-        let share = rate(*n, *f);
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let width = (share * 200.0).round() as u32;
-        let _ = write!(
-            table,
-            r##"<tr><td>{}</td><td class="num">{n}</td><td class="num">{f}</td><td class="num">{:.1}%</td><td><svg width="204" height="12" xmlns="http://www.w3.org/2000/svg"><rect width="{width}" height="12" fill="#2f5597"/></svg></td></tr>"##,
-            escape(township),
-            share * 100.0
-        );
-    }
-    table.push_str("</table>");
-    table
+    rows
 }
 
-fn score_histogram(matches: &[MatchRow]) -> String {
+fn township_table(input: &RunOutputs) -> Markup {
+    html! {
+        table {
+            tr {
+                th { "乡镇 township" } th { "户数 households" } th { "疑点户 flagged" }
+                th { "比例 rate" } th {}
+            }
+            @for (township, n, f) in townships_by_rate(input).iter().take(15) {
+                @let rate = share(*f, *n);
+                tr {
+                    td { (township) }
+                    td class="num" { (n) }
+                    td class="num" { (f) }
+                    td class="num" { (format!("{:.1}%", rate * 100.0)) }
+                    td {
+                        svg width="204" height="12" xmlns="http://www.w3.org/2000/svg" {
+                            rect width=(bar_width(rate)) height="12" fill="#2f5597" {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A share's bar in the township table, 200 pixels for all.
+fn bar_width(share: f64) -> u32 {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)] // 0 to 200
+    let width = (share * 200.0).round() as u32;
+    width
+}
+
+fn score_histogram(matches: &[MatchRow]) -> Markup {
     let bins: Vec<(f64, f64)> = vec![
         (0.5, 0.8),
         (0.8, 0.9),
@@ -288,68 +267,84 @@ fn score_histogram(matches: &[MatchRow]) -> String {
         .iter()
         .filter(|m| m.method != "probabilistic")
         .count();
-    format!(
-        "{}<p>另有身份证号一致的配对 {exact} 对（exact or normalized ID）。待定配对只作线索，不产生疑点。</p>",
-        bar_chart(&items, "#7f6000")
-    )
+    html! {
+        (bar_chart(&items, "#7f6000"))
+        p { "另有身份证号一致的配对 " (exact) " 对（exact or normalized ID）。待定配对只作线索，不产生疑点。" }
+    }
 }
 
-fn new_high_table(flags: &[FlagRow]) -> String {
+fn new_high_table(flags: &[FlagRow]) -> Markup {
     let rows: Vec<&FlagRow> = flags
         .iter()
         .filter(|f| f.status == FlagStatus::New && f.flag.severity == Severity::High)
         .collect();
     if rows.is_empty() {
-        return "<p>无。None.</p>".into();
+        return html! { p { "无。None." } };
     }
-    let mut table = String::from("<table><tr><th>户编号 household</th><th>乡镇 township</th><th>原因 reason</th><th>证据 evidence</th></tr>");
-    for row in rows.iter().take(100) {
-        let _ = write!(
-            table,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"evidence\">{}</td></tr>",
-            escape(&row.flag.household_id),
-            escape(&crate::model::RegionCode::township_key(
-                row.flag.region_code.as_deref()
-            )),
-            escape(row.flag.reason.label_zh()),
-            escape(&row.flag.evidence)
-        );
+    html! {
+        table {
+            tr { th { "户编号 household" } th { "乡镇 township" } th { "原因 reason" } th { "证据 evidence" } }
+            @for row in rows.iter().take(100) {
+                tr {
+                    td { (row.flag.household_id) }
+                    td { (RegionCode::township_key(row.flag.region_code.as_deref())) }
+                    td { (row.flag.reason.label_zh()) }
+                    td class="evidence" { (row.flag.evidence) }
+                }
+            }
+        }
+        @if rows.len() > 100 {
+            p { "仅列前100条，共 " (rows.len()) " 条；完整清单见 flags.csv。" }
+        }
     }
-    table.push_str("</table>");
-    if rows.len() > 100 {
-        let _ = write!(
-            table,
-            "<p>仅列前100条，共 {} 条；完整清单见 flags.csv。</p>",
-            rows.len()
-        );
-    }
-    table
 }
 
-fn data_quality(input: &RunOutputs) -> String {
-    let mut html = String::from("<table><tr><th>来源 source</th><th>文件格式 format</th><th>编码 encoding</th><th>读取 read</th><th>使用 used</th><th>隔离 quarantined</th><th>乱码字符 undecodable</th></tr>");
-    for source in &input.manifest.inputs {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            source.source.code(),
-            escape(&source.format),
-            escape(&source.encoding),
-            source.rows_read,
-            source.rows_used,
-            source.rows_quarantined,
-            source.replacement_chars
-        );
+fn data_quality(input: &RunOutputs) -> Markup {
+    let manifest = input.manifest;
+    html! {
+        table {
+            tr {
+                th { "来源 source" } th { "文件格式 format" } th { "编码 encoding" } th { "读取 read" }
+                th { "使用 used" } th { "隔离 quarantined" } th { "乱码字符 undecodable" }
+            }
+            @for source in &manifest.inputs {
+                tr {
+                    td { (source.source.code()) }
+                    td { (source.format) }
+                    td { (source.encoding) }
+                    td class="num" { (source.rows_read) }
+                    td class="num" { (source.rows_used) }
+                    td class="num" { (source.rows_quarantined) }
+                    td class="num" { (source.replacement_chars) }
+                }
+            }
+        }
+        (quarantine_problems(input))
+        p { "花名册身份证号无效的成员 members with an invalid ID: " b { (input.invalid_ids) } }
+        @if !manifest.households_in_two_roll_files.is_empty() {
+            h3 { "两个花名册文件中出现的同一户 Households in two roll files" }
+            table {
+                tr { th { "文件 file" } th { "又见于 also in" } th { "户数 households" } }
+                @for shared in &manifest.households_in_two_roll_files {
+                    tr {
+                        td { (shared.first_file) }
+                        td { (shared.second_file) }
+                        td class="num" { (shared.households) }
+                    }
+                }
+            }
+        }
+        @if let Some(province) = &manifest.pipeline.province {
+            (outside_province(input, province))
+        }
     }
-    html.push_str("</table>");
+}
+
+/// Quarantined rows counted by source, column and the problem's first clause.
+fn quarantine_problems(input: &RunOutputs) -> Markup {
     let mut problems: BTreeMap<(String, String), usize> = BTreeMap::new();
     for row in input.quarantine {
-        let problem = row
-            .problem
-            .split(':')
-            .next()
-            .unwrap_or(&row.problem)
-            .to_string();
+        let problem = row.problem.split(':').next().unwrap_or(&row.problem);
         *problems
             .entry((
                 row.source.code().to_string(),
@@ -357,44 +352,22 @@ fn data_quality(input: &RunOutputs) -> String {
             ))
             .or_default() += 1;
     }
-    if !problems.is_empty() {
-        html.push_str("<h3>隔离原因 Why rows were quarantined</h3><table><tr><th>来源 source</th><th>列与问题 column and problem</th><th>行数 rows</th></tr>");
-        for ((source, problem), n) in &problems {
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{n}</td></tr>",
-                escape(source),
-                escape(problem)
-            );
+    if problems.is_empty() {
+        return html! {};
+    }
+    html! {
+        h3 { "隔离原因 Why rows were quarantined" }
+        table {
+            tr { th { "来源 source" } th { "列与问题 column and problem" } th { "行数 rows" } }
+            @for ((source, problem), n) in &problems {
+                tr { td { (source) } td { (problem) } td class="num" { (n) } }
+            }
         }
-        html.push_str("</table>");
     }
-    let _ = write!(
-        html,
-        "<p>花名册身份证号无效的成员 members with an invalid ID: <b>{}</b></p>",
-        input.invalid_ids
-    );
-    if !input.manifest.households_in_two_roll_files.is_empty() {
-        html.push_str("<h3>两个花名册文件中出现的同一户 Households in two roll files</h3><table><tr><th>文件 file</th><th>又见于 also in</th><th>户数 households</th></tr>");
-        for shared in &input.manifest.households_in_two_roll_files {
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-                escape(&shared.first_file),
-                escape(&shared.second_file),
-                shared.households
-            );
-        }
-        html.push_str("</table>");
-    }
-    if let Some(province) = &input.manifest.pipeline.province {
-        html.push_str(&outside_province(input, province));
-    }
-    html
 }
 
 /// Households whose region code is not of the pipeline's province: counted, with the codes.
-fn outside_province(input: &RunOutputs, province: &str) -> String {
+fn outside_province(input: &RunOutputs, province: &str) -> Markup {
     let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
     for household in input.households.by_id.values() {
         let code = household.region_code.as_deref().unwrap_or("");
@@ -403,28 +376,23 @@ fn outside_province(input: &RunOutputs, province: &str) -> String {
         }
     }
     let total: usize = codes.values().sum();
-    let mut html = format!(
-        "<p>行政区划代码不属于本省（{}）的户 households whose region code is outside province {}: <b>{total}</b></p>",
-        escape(province),
-        escape(province)
-    );
-    if total > 0 {
-        html.push_str("<table><tr><th>行政区划代码 region code</th><th>户数 households</th></tr>");
-        for (code, n) in codes.iter().take(20) {
-            let shown = if code.is_empty() {
-                "（空 blank）"
-            } else {
-                code
-            };
-            let _ = write!(
-                html,
-                "<tr><td>{}</td><td class=\"num\">{n}</td></tr>",
-                escape(shown)
-            );
+    html! {
+        p {
+            "行政区划代码不属于本省（" (province) "）的户 households whose region code is outside province "
+            (province) ": " b { (total) }
         }
-        html.push_str("</table>");
+        @if total > 0 {
+            table {
+                tr { th { "行政区划代码 region code" } th { "户数 households" } }
+                @for (code, n) in codes.iter().take(20) {
+                    tr {
+                        td { @if code.is_empty() { "（空 blank）" } @else { (code) } }
+                        td class="num" { (n) }
+                    }
+                }
+            }
+        }
     }
-    html
 }
 
 const STYLE: &str = r#"
@@ -445,16 +413,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup() {
-        assert_eq!(
-            escape(r#"<b>"张三" & '李四'</b>"#),
-            "&lt;b&gt;&quot;张三&quot; &amp; &#39;李四&#39;&lt;/b&gt;"
+    fn data_is_escaped() {
+        let items = [(r#"<b>"张三" & '李四'</b>"#.to_string(), 1)];
+        let svg = bar_chart(&items, "#000").into_string();
+        assert!(
+            svg.contains("&lt;b&gt;&quot;张三&quot; &amp; '李四'&lt;/b&gt;"),
+            "{svg}"
         );
     }
 
     #[test]
     fn bars_scale_to_the_largest_value() {
-        let svg = bar_chart(&[("a".into(), 10), ("b".into(), 5)], "#000");
+        let svg = bar_chart(&[("a".into(), 10), ("b".into(), 5)], "#000").into_string();
         assert!(
             svg.contains(r#"width="420""#) && svg.contains(r#"width="210""#),
             "{svg}"

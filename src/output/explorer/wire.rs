@@ -452,111 +452,131 @@ pub(super) fn by_count(counts: HashMap<&str, usize>) -> Vec<(&str, usize)> {
     counted
 }
 
+/// A text's shape (`|` where a value goes) and its values, each a run of tokens.
+type Shaped<'a> = (String, Vec<Vec<&'a str>>);
+
+/// Each text's shape and values: the tokens in at least a fifth of its reason's flags (and
+/// in two or more) are the shape; a shape no other text has becomes `|`, the whole text one
+/// value.
+fn shapes<'a>(cut: &[Vec<&'a str>], reason: &[u32]) -> Vec<Shaped<'a>> {
+    // How many of a reason's flags have each token.
+    let mut flags_of: HashMap<u32, usize> = HashMap::new();
+    let mut having: HashMap<(u32, &str), usize> = HashMap::new();
+    for (tokens, &reason) in cut.iter().zip(reason) {
+        *flags_of.entry(reason).or_default() += 1;
+        let mut distinct = tokens.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        for token in distinct {
+            *having.entry((reason, token)).or_default() += 1;
+        }
+    }
+    let in_shape = |reason: u32, token: &str| {
+        let flags = having[&(reason, token)];
+        !reserved(token) && flags >= 2 && flags * 5 >= flags_of[&reason]
+    };
+    let mut shaped: Vec<Shaped> = cut
+        .iter()
+        .zip(reason)
+        .map(|(tokens, &reason)| {
+            let (mut shape, mut values) = (String::new(), Vec::<Vec<&str>>::new());
+            let mut open = false;
+            for &token in tokens {
+                if in_shape(reason, token) {
+                    shape.push_str(token);
+                    open = false;
+                } else if open {
+                    values.last_mut().expect("an open value").push(token);
+                } else {
+                    shape.push(HOLE);
+                    values.push(vec![token]);
+                    open = true;
+                }
+            }
+            (shape, values)
+        })
+        .collect();
+    let mut shape_counts: HashMap<String, usize> = HashMap::new();
+    for (shape, _) in &shaped {
+        *shape_counts.entry(shape.clone()).or_default() += 1;
+    }
+    for ((shape, values), tokens) in shaped.iter_mut().zip(cut) {
+        if shape_counts[shape.as_str()] < 2 && !tokens.is_empty() {
+            *shape = HOLE.to_string();
+            *values = vec![tokens.clone()];
+        }
+    }
+    shaped
+}
+
+/// The tokens of the values worth a code: a phrase earns its place when its codes and its
+/// entry take fewer bytes than it; `|` and `~` always are phrases.
+fn phrases(shaped: &[Shaped]) -> Dictionary {
+    let mut token_counts: HashMap<&str, usize> = HashMap::new();
+    for token in shaped
+        .iter()
+        .flat_map(|(_, values)| values.iter().flatten())
+    {
+        *token_counts.entry(token).or_default() += 1;
+    }
+    let candidates: Vec<(&str, usize)> = by_count(token_counts)
+        .into_iter()
+        .filter(|&(token, n)| n >= 2 || reserved(token))
+        .collect();
+    let code_bytes = 1 + width(count(candidates.len()));
+    Dictionary::of(
+        candidates
+            .into_iter()
+            .filter(|&(token, n)| {
+                reserved(token) || n * token.len().saturating_sub(code_bytes) > token.len() + 3
+            })
+            .map(|(token, _)| token),
+    )
+}
+
+/// Every text's values one after another, separated by `|`, phrases written as `~` and
+/// their code in `width` digits.
+fn joined_values(shaped: &[Shaped], phrases: &Dictionary, width: usize) -> String {
+    let mut values = String::new();
+    let mut first = true;
+    for value in shaped.iter().flat_map(|(_, values)| values) {
+        if !std::mem::take(&mut first) {
+            values.push(HOLE);
+        }
+        for token in value {
+            match phrases.codes.get(*token) {
+                Some(&code) => {
+                    values.push(PHRASE);
+                    push_digits(&mut values, code, width);
+                }
+                None => values.push_str(token),
+            }
+        }
+    }
+    values
+}
+
 impl EvidenceWire {
     pub(super) fn of(evidence: &[String], reason: &[u32]) -> EvidenceWire {
         let cut: Vec<Vec<&str>> = evidence.iter().map(|text| tokens(text)).collect();
-        // How many of a reason's flags have each token.
-        let mut flags_of: HashMap<u32, usize> = HashMap::new();
-        let mut having: HashMap<(u32, &str), usize> = HashMap::new();
-        for (tokens, &reason) in cut.iter().zip(reason) {
-            *flags_of.entry(reason).or_default() += 1;
-            let mut distinct = tokens.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            for token in distinct {
-                *having.entry((reason, token)).or_default() += 1;
-            }
-        }
-        let in_shape = |reason: u32, token: &str| {
-            let flags = having[&(reason, token)];
-            !reserved(token) && flags >= 2 && flags * 5 >= flags_of[&reason]
-        };
-        let mut shaped: Vec<(String, Vec<Vec<&str>>)> = cut
-            .iter()
-            .zip(reason)
-            .map(|(tokens, &reason)| {
-                let (mut shape, mut values) = (String::new(), Vec::<Vec<&str>>::new());
-                let mut open = false;
-                for &token in tokens {
-                    if in_shape(reason, token) {
-                        shape.push_str(token);
-                        open = false;
-                    } else if open {
-                        values.last_mut().expect("an open value").push(token);
-                    } else {
-                        shape.push(HOLE);
-                        values.push(vec![token]);
-                        open = true;
-                    }
-                }
-                (shape, values)
-            })
-            .collect();
-        let mut shape_counts: HashMap<String, usize> = HashMap::new();
-        for (shape, _) in &shaped {
-            *shape_counts.entry(shape.clone()).or_default() += 1;
-        }
-        for ((shape, values), tokens) in shaped.iter_mut().zip(&cut) {
-            if shape_counts[shape.as_str()] < 2 && !tokens.is_empty() {
-                *shape = HOLE.to_string();
-                *values = vec![tokens.clone()];
-            }
-        }
+        let shaped = shapes(&cut, reason);
         let mut shape_counts: HashMap<&str, usize> = HashMap::new();
         for (shape, _) in &shaped {
             *shape_counts.entry(shape.as_str()).or_default() += 1;
         }
         let templates = Dictionary::of(by_count(shape_counts).into_iter().map(|(s, _)| s));
-
-        let mut token_counts: HashMap<&str, usize> = HashMap::new();
-        for token in shaped
-            .iter()
-            .flat_map(|(_, values)| values.iter().flatten())
-        {
-            *token_counts.entry(token).or_default() += 1;
-        }
-        let candidates: Vec<(&str, usize)> = by_count(token_counts)
-            .into_iter()
-            .filter(|&(token, n)| n >= 2 || reserved(token))
-            .collect();
-        // A phrase earns its place when its codes and its entry take fewer bytes than it.
-        let code_bytes = 1 + width(count(candidates.len()));
-        let phrases = Dictionary::of(
-            candidates
-                .into_iter()
-                .filter(|&(token, n)| {
-                    reserved(token) || n * token.len().saturating_sub(code_bytes) > token.len() + 3
-                })
-                .map(|(token, _)| token),
-        );
+        let phrases = phrases(&shaped);
         let width = width(count(phrases.values.len().saturating_sub(1)));
-
-        let mut values = String::new();
-        let mut first = true;
-        for value in shaped.iter().flat_map(|(_, values)| values) {
-            if !std::mem::take(&mut first) {
-                values.push(HOLE);
-            }
-            for token in value {
-                match phrases.codes.get(*token) {
-                    Some(&code) => {
-                        values.push(PHRASE);
-                        push_digits(&mut values, code, width);
-                    }
-                    None => values.push_str(token),
-                }
-            }
-        }
         let template: Vec<u32> = shaped
             .iter()
             .map(|(shape, _)| templates.codes[shape.as_str()])
             .collect();
         EvidenceWire {
             templates: templates.values,
+            values: joined_values(&shaped, &phrases, width),
             phrases: phrases.values,
             width,
             template: pack(&template),
-            values,
         }
     }
 
