@@ -12,9 +12,7 @@ use super::{
     Registry, RegistryRecord,
 };
 use crate::config::{FieldType, LocalRegistry, Pipeline};
-use crate::model::{
-    BusinessRole, BusinessStatus, DeathSource, PensionType, PropertyUse, Source, VehicleType,
-};
+use crate::model::Source;
 
 /// Reads one registry named by the pipeline. Its quarantined rows and input record go into
 /// `ingested`; its records are returned, for the caller to keep.
@@ -137,69 +135,5 @@ fn parse_local(f: &Fields, registry: &LocalRegistry) -> Result<RegistryRecord, R
         details: RecordDetails::Local {
             values: values.into_boxed_slice(),
         },
-    })
-}
-
-pub(super) fn death_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
-    Ok(RecordDetails::Death {
-        death_date: f.required_date(col::DEATH_DATE)?,
-        source: f.choice(col::SOURCE, DeathSource::parse, DeathSource::codes)?,
-    })
-}
-
-pub(super) fn pension_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
-    Ok(RecordDetails::Pension {
-        pension_type: f.required_choice(
-            col::PENSION_TYPE,
-            PensionType::parse,
-            PensionType::codes,
-        )?,
-        monthly_amount: f.required_money(col::MONTHLY_AMOUNT)?,
-        start_date: f.required_date(col::START_DATE)?,
-        end_date: f.date(col::END_DATE)?,
-    })
-}
-
-pub(super) fn vehicle_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
-    Ok(RecordDetails::Vehicle {
-        plate: f.text(col::PLATE)?,
-        vehicle_type: f.required_choice(
-            col::VEHICLE_TYPE,
-            VehicleType::parse,
-            VehicleType::codes,
-        )?,
-        registered_on: f.required_date(col::REGISTERED_ON)?,
-        deregistered_on: f.date(col::DEREGISTERED_ON)?,
-    })
-}
-
-pub(super) fn property_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
-    Ok(RecordDetails::Property {
-        property_id: f.required_text(col::PROPERTY_ID)?,
-        use_: f.required_choice(col::USE, PropertyUse::parse, PropertyUse::codes)?,
-        area_m2: f.money(col::AREA_M2)?,
-        registered_on: f.required_date(col::REGISTERED_ON)?,
-        disposed_on: f.date(col::DISPOSED_ON)?,
-    })
-}
-
-pub(super) fn business_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
-    Ok(RecordDetails::Business {
-        role: f.required_choice(col::ROLE, BusinessRole::parse, BusinessRole::codes)?,
-        business_name: f.text(col::BUSINESS_NAME)?,
-        uscc: f.text(col::USCC)?,
-        registered_capital: f.money(col::REGISTERED_CAPITAL)?,
-        status: f.required_choice(col::STATUS, BusinessStatus::parse, BusinessStatus::codes)?,
-        established_on: f.required_date(col::ESTABLISHED_ON)?,
-        closed_on: f.date(col::CLOSED_ON)?,
-    })
-}
-
-pub(super) fn cadre_relative_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
-    Ok(RecordDetails::CadreRelative {
-        cadre_name: f.text(col::CADRE_NAME)?,
-        cadre_id: f.id_text(col::CADRE_ID)?,
-        cadre_post: f.text(col::CADRE_POST)?,
-        relationship: f.text(col::RELATIONSHIP)?,
     })
 }

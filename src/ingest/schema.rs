@@ -3,7 +3,11 @@
 
 use unicode_normalization::UnicodeNormalization;
 
-use crate::model::Source;
+use super::fields::{Fields, RowProblem};
+use super::RecordDetails;
+use crate::model::{
+    BusinessRole, BusinessStatus, DeathSource, PensionType, PropertyUse, Source, VehicleType,
+};
 
 /// One column of a source.
 #[derive(Debug, Clone, Copy)]
@@ -253,14 +257,14 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         source: Source::Death,
         columns: DEATH,
         person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
-        details: Some(super::registry::death_details),
+        details: Some(death_details),
         record_prefix: "D",
     },
     Descriptor {
         source: Source::Pension,
         columns: PENSION,
         person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
-        details: Some(super::registry::pension_details),
+        details: Some(pension_details),
         record_prefix: "P",
     },
     Descriptor {
@@ -271,7 +275,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::OWNER_ID,
             col::OWNER_BIRTH_DATE,
         )),
-        details: Some(super::registry::vehicle_details),
+        details: Some(vehicle_details),
         record_prefix: "V",
     },
     Descriptor {
@@ -282,7 +286,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::OWNER_ID,
             col::OWNER_BIRTH_DATE,
         )),
-        details: Some(super::registry::property_details),
+        details: Some(property_details),
         record_prefix: "R",
     },
     Descriptor {
@@ -293,7 +297,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             col::PERSON_ID,
             col::PERSON_BIRTH_DATE,
         )),
-        details: Some(super::registry::business_details),
+        details: Some(business_details),
         record_prefix: "B",
     },
     Descriptor {
@@ -305,7 +309,7 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
             birth_date: None,
             address: None,
         }),
-        details: Some(super::registry::cadre_relative_details),
+        details: Some(cadre_relative_details),
         record_prefix: "C",
     },
 ];
@@ -347,4 +351,70 @@ pub fn fold_header(header: &str) -> String {
         .collect::<String>()
         .trim()
         .to_lowercase()
+}
+
+// ---- Each built-in registry's details, as its descriptor reads them ---------------------
+
+fn death_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Death {
+        death_date: f.required_date(col::DEATH_DATE)?,
+        source: f.choice(col::SOURCE, DeathSource::parse, DeathSource::codes)?,
+    })
+}
+
+fn pension_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Pension {
+        pension_type: f.required_choice(
+            col::PENSION_TYPE,
+            PensionType::parse,
+            PensionType::codes,
+        )?,
+        monthly_amount: f.required_money(col::MONTHLY_AMOUNT)?,
+        start_date: f.required_date(col::START_DATE)?,
+        end_date: f.date(col::END_DATE)?,
+    })
+}
+
+fn vehicle_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Vehicle {
+        plate: f.text(col::PLATE)?,
+        vehicle_type: f.required_choice(
+            col::VEHICLE_TYPE,
+            VehicleType::parse,
+            VehicleType::codes,
+        )?,
+        registered_on: f.required_date(col::REGISTERED_ON)?,
+        deregistered_on: f.date(col::DEREGISTERED_ON)?,
+    })
+}
+
+fn property_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Property {
+        property_id: f.required_text(col::PROPERTY_ID)?,
+        use_: f.required_choice(col::USE, PropertyUse::parse, PropertyUse::codes)?,
+        area_m2: f.money(col::AREA_M2)?,
+        registered_on: f.required_date(col::REGISTERED_ON)?,
+        disposed_on: f.date(col::DISPOSED_ON)?,
+    })
+}
+
+fn business_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Business {
+        role: f.required_choice(col::ROLE, BusinessRole::parse, BusinessRole::codes)?,
+        business_name: f.text(col::BUSINESS_NAME)?,
+        uscc: f.text(col::USCC)?,
+        registered_capital: f.money(col::REGISTERED_CAPITAL)?,
+        status: f.required_choice(col::STATUS, BusinessStatus::parse, BusinessStatus::codes)?,
+        established_on: f.required_date(col::ESTABLISHED_ON)?,
+        closed_on: f.date(col::CLOSED_ON)?,
+    })
+}
+
+fn cadre_relative_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::CadreRelative {
+        cadre_name: f.text(col::CADRE_NAME)?,
+        cadre_id: f.id_text(col::CADRE_ID)?,
+        cadre_post: f.text(col::CADRE_POST)?,
+        relationship: f.text(col::RELATIONSHIP)?,
+    })
 }

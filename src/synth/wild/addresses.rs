@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::cells::valid_id;
 use super::index::RollIndex;
-use super::masks::valid_id;
 use crate::ingest::schema::col;
 use crate::model::Source;
 use crate::synth::{person_columns, township_and_village, village_address, Generator, Household};

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 
-use super::masks::agrees;
+use super::cells::agrees;
 use crate::ingest::schema::col;
 use crate::synth::{names, Household, Row};
 

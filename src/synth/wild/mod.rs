@@ -25,6 +25,7 @@
 //! namesakes, `addresses.rs` the registries' addresses; `index.rs` looks roll people up.
 
 mod addresses;
+mod cells;
 mod index;
 mod masks;
 mod namesakes;

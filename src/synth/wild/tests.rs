@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 
-use super::masks::{agrees, is_masked, valid_id};
+use super::cells::{agrees, is_masked, valid_id};
 use crate::ingest::schema::col;
 use crate::model::Source;
 use crate::synth::{generate, person_columns, County, Row, SynthOptions, Variant};
