@@ -216,94 +216,18 @@ impl<'a> SentOut<'a> {
     }
 
     /// The finding a row records, or the column at fault and why it cannot be recorded.
-    fn finding(
-        &self,
-        row: &FindingRow,
-        run_id: &str,
-    ) -> Result<Finding, (Option<ColumnNames>, String)> {
+    fn finding(&self, row: &FindingRow, run_id: &str) -> Result<Finding, RowFault> {
         let household = row.household_id.as_str();
-        let (subject, support, region_code, score, probabilistic) = match &row.subject {
-            findings::Subject::Flag(reason) => {
-                let flag = self
-                    .flags
-                    .get(&(household, reason.code()))
-                    .ok_or_else(|| not_sent(household, *reason, self.run))?;
-                if row.reviewed_on < flag.first_flagged_on {
-                    return Err((
-                        Some(REVIEWED_ON),
-                        format!(
-                            "date {} is before the flag was first raised ({})",
-                            row.reviewed_on, flag.first_flagged_on
-                        ),
-                    ));
-                }
-                let support = super::support(&flag.record_ids, &flag.member_ids);
-                let subject = Subject::Flag { reason: *reason };
-                let probabilistic = flag.record_ids.iter().any(|record| {
-                    self.run
-                        .probabilistic
-                        .contains(&(household.to_string(), record.clone()))
-                });
-                (
-                    subject,
-                    support,
-                    flag.region_code.clone(),
-                    flag.score,
-                    probabilistic,
-                )
-            }
+        let sent = match &row.subject {
+            findings::Subject::Flag(reason) => self.flag(household, *reason, row.reviewed_on)?,
             findings::Subject::Lead { reason, record_id } => {
-                let lead = self
-                    .leads
-                    .get(&(household, reason.code(), record_id.as_str()))
-                    .ok_or_else(|| {
-                        (
-                            Some(RECORD),
-                            format!(
-                                "run {} listed no lead for household {household}, reason {}, \
-                                 record {record_id}",
-                                self.run.run_id,
-                                reason.code()
-                            ),
-                        )
-                    })?;
-                let subject = Subject::Lead {
-                    reason: *reason,
-                    member_id: lead.member_id.clone(),
-                    source: lead.source.clone(),
-                    record_id: lead.record_id.clone(),
-                };
-                let support = vec![lead.record_id.clone()];
-                (
-                    subject,
-                    support,
-                    lead.region_code.clone(),
-                    lead.probability,
-                    true,
-                )
+                self.lead(household, *reason, record_id)?
             }
-            findings::Subject::SpotCheck => {
-                let region = self.spot_checks.get(household).ok_or_else(|| {
-                    (
-                        Some(HOUSEHOLD),
-                        format!(
-                            "run {} drew no spot check (抽查) of household {household}",
-                            self.run.run_id
-                        ),
-                    )
-                })?;
-                (
-                    Subject::SpotCheck,
-                    Vec::new(),
-                    region.map(str::to_string),
-                    0.0,
-                    false,
-                )
-            }
+            findings::Subject::SpotCheck => self.spot_check(household)?,
         };
         Ok(Finding {
             household_id: row.household_id.clone(),
-            subject,
+            subject: sent.subject,
             verdict: row.verdict,
             action: row.action,
             reviewer: mask_ids_in_text(&row.reviewer),
@@ -313,16 +237,112 @@ impl<'a> SentOut<'a> {
             sheet: row.sheet.clone(),
             row: row.row,
             run_id: run_id.to_string(),
-            support,
-            region_code,
-            score,
+            support: sent.support,
+            region_code: sent.region_code,
+            score: sent.score,
             monthly_benefit: self.run.benefits.get(household).copied(),
+            probabilistic: sent.probabilistic,
+        })
+    }
+
+    /// The flag a row names, reviewed no earlier than it was first raised.
+    fn flag(
+        &self,
+        household: &str,
+        reason: Reason,
+        reviewed_on: NaiveDate,
+    ) -> Result<SentItem, RowFault> {
+        let flag = self
+            .flags
+            .get(&(household, reason.code()))
+            .ok_or_else(|| not_sent(household, reason, self.run))?;
+        if reviewed_on < flag.first_flagged_on {
+            return Err((
+                Some(REVIEWED_ON),
+                format!(
+                    "date {reviewed_on} is before the flag was first raised ({})",
+                    flag.first_flagged_on
+                ),
+            ));
+        }
+        let probabilistic = flag.record_ids.iter().any(|record| {
+            self.run
+                .probabilistic
+                .contains(&(household.to_string(), record.clone()))
+        });
+        Ok(SentItem {
+            subject: Subject::Flag { reason },
+            support: super::support(&flag.record_ids, &flag.member_ids),
+            region_code: flag.region_code.clone(),
+            score: flag.score,
             probabilistic,
+        })
+    }
+
+    /// The lead a row names (household, reason and record).
+    fn lead(&self, household: &str, reason: Reason, record_id: &str) -> Result<SentItem, RowFault> {
+        let lead = self
+            .leads
+            .get(&(household, reason.code(), record_id))
+            .ok_or_else(|| {
+                (
+                    Some(RECORD),
+                    format!(
+                        "run {} listed no lead for household {household}, reason {}, \
+                         record {record_id}",
+                        self.run.run_id,
+                        reason.code()
+                    ),
+                )
+            })?;
+        Ok(SentItem {
+            subject: Subject::Lead {
+                reason,
+                member_id: lead.member_id.clone(),
+                source: lead.source.clone(),
+                record_id: lead.record_id.clone(),
+            },
+            support: vec![lead.record_id.clone()],
+            region_code: lead.region_code.clone(),
+            score: lead.probability,
+            probabilistic: true,
+        })
+    }
+
+    /// The spot check (抽查) of a household the run drew.
+    fn spot_check(&self, household: &str) -> Result<SentItem, RowFault> {
+        let region = self.spot_checks.get(household).ok_or_else(|| {
+            (
+                Some(HOUSEHOLD),
+                format!(
+                    "run {} drew no spot check (抽查) of household {household}",
+                    self.run.run_id
+                ),
+            )
+        })?;
+        Ok(SentItem {
+            subject: Subject::SpotCheck,
+            support: Vec::new(),
+            region_code: region.map(str::to_string),
+            score: 0.0,
+            probabilistic: false,
         })
     }
 }
 
-fn not_sent(household: &str, reason: Reason, run: &PublishedRun) -> (Option<ColumnNames>, String) {
+/// The column at fault in a row and why it cannot be recorded.
+type RowFault = (Option<ColumnNames>, String);
+
+/// What the run sent out that a finding is about, as the finding records it.
+struct SentItem {
+    subject: Subject,
+    support: Vec<String>,
+    region_code: Option<String>,
+    score: f64,
+    probabilistic: bool,
+}
+
+fn not_sent(household: &str, reason: Reason, run: &PublishedRun) -> RowFault {
     (
         Some(HOUSEHOLD),
         format!(
