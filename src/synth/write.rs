@@ -57,12 +57,9 @@ fn layout(variant: Variant, source: Source) -> Layout {
         bom: false,
         chinese_headers: false,
     };
+    // Messy counties spread the registries over the formats and encodings a county receives;
+    // the others (and any registry synth does not know yet) are plain CSV.
     match (variant, source) {
-        (Variant::Clean, _)
-        | (
-            Variant::Messy | Variant::Hard | Variant::Wild,
-            Source::Business | Source::CadreRelatives | Source::Local(_),
-        ) => plain,
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll) => Layout::Csv {
             gbk: true,
             bom: false,
@@ -80,6 +77,7 @@ fn layout(variant: Variant, source: Source) -> Layout {
             bom: false,
             chinese_headers: false,
         },
+        _ => plain,
     }
 }
 

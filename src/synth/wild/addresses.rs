@@ -23,7 +23,8 @@ fn address_rate(source: Source) -> f64 {
         Source::Vehicle => 0.6,
         Source::Property | Source::Pension => 0.4,
         Source::Business => 0.3,
-        Source::CadreRelatives | Source::Roll | Source::Local(_) => 0.0,
+        // Cadre relatives, the roll and registries synth does not plant carry none.
+        _ => 0.0,
     }
 }
 

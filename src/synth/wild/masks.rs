@@ -21,13 +21,9 @@ use crate::synth::{
 fn mask_rate(source: Source) -> f64 {
     match source {
         Source::Death => 0.22,
-        Source::Pension
-        | Source::Business
-        | Source::CadreRelatives
-        | Source::Roll
-        | Source::Local(_) => 0.18,
         Source::Vehicle => 0.2,
         Source::Property => 0.15,
+        _ => 0.18,
     }
 }
 
