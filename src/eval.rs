@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::model::Reason;
+use crate::rundir::names::{FLAGS_CSV, MATCHES};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -211,8 +212,8 @@ pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, 
 /// How many true pairs a run flagged or listed as a lead (`out_dir` holds its outputs).
 pub fn coverage(truth: &Path, out_dir: &Path) -> Result<Coverage, EvalError> {
     let truth = read_pairs(truth)?;
-    let flags = read_pairs(&out_dir.join("flags.csv"))?;
-    let leads = read_leads(&out_dir.join("matches.parquet"))?;
+    let flags = read_pairs(&out_dir.join(FLAGS_CSV))?;
+    let leads = read_leads(&out_dir.join(MATCHES))?;
     Ok(Coverage {
         true_pairs: truth.len(),
         flagged: truth.intersection(&flags).count(),

@@ -10,6 +10,7 @@ use hmac::{Hmac, Mac};
 use polars::prelude::{Column, DataFrame, DataType};
 use sha2::Sha256;
 
+use crate::rundir::names::{EXPLORER, FLAGS_PARQUET, HOUSEHOLDS, MATCHES};
 use crate::rundir::{self, publish, read, write_file, OutputError};
 
 /// Shortest key we accept: 128 bits.
@@ -26,17 +27,13 @@ pub enum ExportError {
 /// Which columns of which table carry ids, and which carry names or raw cells.
 const TABLES: [(&str, &[&str], &[&str]); 3] = [
     (
-        "flags.parquet",
+        FLAGS_PARQUET,
         &["household_id", "member_ids", "record_ids"],
         // Reviewers are staff, named only inside the office.
         &["evidence", "reviewer"],
     ),
-    ("households.parquet", &["household_id"], &[]),
-    (
-        "matches.parquet",
-        &["household_id", "member_id", "record_id"],
-        &[],
-    ),
+    (HOUSEHOLDS, &["household_id"], &[]),
+    (MATCHES, &["household_id", "member_id", "record_id"], &[]),
 ];
 
 /// A keyed pseudonym function.
@@ -122,7 +119,7 @@ fn export_explorer(
     staging: &Path,
     pseudonymizer: &Pseudonymizer,
 ) -> Result<bool, OutputError> {
-    let source = run_dir.join("explorer.html");
+    let source = run_dir.join(EXPLORER);
     if !rundir::is_file(&source) {
         return Ok(false);
     }
@@ -131,7 +128,7 @@ fn export_explorer(
         .map_err(|e| OutputError::read(&source, e))?;
     let page = crate::output::pseudonymized(&html, |id| pseudonymizer.pseudonym(id))
         .map_err(|e| OutputError::read(&source, e))?;
-    write_file(&staging.join("explorer.html"), page.as_bytes())?;
+    write_file(&staging.join(EXPLORER), page.as_bytes())?;
     Ok(true)
 }
 

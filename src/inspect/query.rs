@@ -13,6 +13,9 @@ use polars::prelude::{lit, Column, DataFrame, DataType, IntoLazy, LazyFrame};
 use polars::sql::SQLContext;
 
 use crate::review::findings::{Finding, Findings, Subject};
+use crate::rundir::names::{
+    FLAGS_PARQUET, HOUSEHOLDS, LEADS, MATCHES, QUARANTINE, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS,
+};
 use crate::rundir::{create_private, list_runs, read, text_column, OutputError, RunRecord};
 
 #[derive(Debug, thiserror::Error)]
@@ -25,13 +28,13 @@ pub enum QueryError {
 
 /// The run's own tables, by name and file.
 const RUN_TABLES: [(&str, &str); 7] = [
-    ("flags", "flags.parquet"),
-    ("households", "households.parquet"),
-    ("matches", "matches.parquet"),
-    ("quarantine", "quarantine.parquet"),
-    ("resolved", "resolved.parquet"),
-    ("leads", "leads.parquet"),
-    ("spot_checks", "spot_checks.parquet"),
+    ("flags", FLAGS_PARQUET),
+    ("households", HOUSEHOLDS),
+    ("matches", MATCHES),
+    ("quarantine", QUARANTINE),
+    ("resolved", RESOLVED),
+    ("leads", LEADS),
+    ("spot_checks", SPOT_CHECKS),
 ];
 
 /// Runs `sql` over the tables of the run in `out_dir` and the history in `state_dir`.
@@ -51,7 +54,7 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         context.register(name, frame.lazy());
         names.push(name);
     }
-    let summary = out_dir.join("review_summary.csv");
+    let summary = out_dir.join(REVIEW_SUMMARY);
     if crate::rundir::is_file(&summary) {
         context.register("review_summary", read_summary_csv(&summary)?.lazy());
         names.push("review_summary");
@@ -63,7 +66,7 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
     if !runs.is_empty() {
         let mut history: Vec<LazyFrame> = Vec::new();
         for (dir, record) in &runs {
-            let frame = read(&dir.join("flags.parquet"))?;
+            let frame = read(&dir.join(FLAGS_PARQUET))?;
             history.push(
                 frame
                     .lazy()

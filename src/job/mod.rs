@@ -23,6 +23,7 @@ use crate::output::{self, ReviewMember, RunOutputs};
 use crate::review::history::History;
 use crate::review::outcomes;
 use crate::rules::{self, Context, Flag, Households};
+use crate::rundir::names::FLAGS_PARQUET;
 use crate::rundir::{self, FlagRow, Manifest, MatchRow, OutputError, PipelineInfo};
 
 #[derive(Debug, thiserror::Error)]
@@ -519,7 +520,7 @@ pub(super) fn run_linked(
     )?;
     // Recorded only now that the outputs are published: history never names an unpublished run.
     record.finished_at.clone_from(&manifest.finished_at);
-    history.record_run(&out_dir.join("flags.parquet"), &record)?;
+    history.record_run(&out_dir.join(FLAGS_PARQUET), &record)?;
     Ok(RunSummary {
         run_id,
         out_dir: out_dir.to_path_buf(),

@@ -20,6 +20,10 @@ use crate::config::LinkParameters;
 use crate::ingest::QuarantinedRow;
 use crate::review::ReviewOutcomes;
 use crate::rules::Households;
+use crate::rundir::names::{
+    EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, LEADS, MANIFEST, MATCHES, MODEL, QUARANTINE,
+    REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
+};
 use crate::rundir::{
     self, FlagRow, LeadRow, Manifest, MatchRow, OutputError, ResolvedFlag, SpotCheckRow,
 };
@@ -58,27 +62,19 @@ pub struct RunOutputs<'a> {
 pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, OutputError> {
     let started = std::time::Instant::now();
     rundir::publish(out_dir, outputs.run_id, |staging| {
-        rundir::write_flags_parquet(
-            &staging.join("flags.parquet"),
-            outputs.flags,
-            outputs.run_id,
-        )?;
-        rundir::write_flags_csv(&staging.join("flags.csv"), outputs.flags, outputs.run_id)?;
+        rundir::write_flags_parquet(&staging.join(FLAGS_PARQUET), outputs.flags, outputs.run_id)?;
+        rundir::write_flags_csv(&staging.join(FLAGS_CSV), outputs.flags, outputs.run_id)?;
         rundir::write_households(
-            &staging.join("households.parquet"),
+            &staging.join(HOUSEHOLDS),
             outputs.households,
             outputs.flags,
             outputs.benefits,
         )?;
-        rundir::write_matches(&staging.join("matches.parquet"), outputs.matches)?;
-        rundir::write_quarantine(&staging.join("quarantine.parquet"), outputs.quarantine)?;
-        rundir::write_resolved(
-            &staging.join("resolved.parquet"),
-            outputs.resolved,
-            outputs.as_of,
-        )?;
-        rundir::write_leads(&staging.join("leads.parquet"), outputs.leads)?;
-        rundir::write_spot_checks(&staging.join("spot_checks.parquet"), outputs.spot_checks)?;
+        rundir::write_matches(&staging.join(MATCHES), outputs.matches)?;
+        rundir::write_quarantine(&staging.join(QUARANTINE), outputs.quarantine)?;
+        rundir::write_resolved(&staging.join(RESOLVED), outputs.resolved, outputs.as_of)?;
+        rundir::write_leads(&staging.join(LEADS), outputs.leads)?;
+        rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
         workbooks::write_review_workbooks(
             &staging.join("review"),
             &workbooks::ReviewItems {
@@ -89,17 +85,18 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
             },
             outputs.as_of,
         )?;
-        crate::review::summary::write_csv(
-            &staging.join("review_summary.csv"),
-            &outputs.review.summary,
+        crate::review::summary::write_csv(&staging.join(REVIEW_SUMMARY), &outputs.review.summary)?;
+        summary_workbook::write(
+            &staging.join(SUMMARY_WORKBOOK),
+            outputs.review,
+            outputs.as_of,
         )?;
-        summary_workbook::write(&staging.join("summary.xlsx"), outputs.review, outputs.as_of)?;
         let report = report::render(outputs);
-        rundir::write_file(&staging.join("report.html"), report.as_bytes())?;
-        explorer::write(&staging.join("explorer.html"), outputs)?;
+        rundir::write_file(&staging.join(REPORT), report.as_bytes())?;
+        explorer::write(&staging.join(EXPLORER), outputs)?;
         let model = serde_json::to_vec_pretty(outputs.parameters)
             .map_err(|e| OutputError::write(staging, e))?;
-        rundir::write_file(&staging.join("model.json"), &model)?;
+        rundir::write_file(&staging.join(MODEL), &model)?;
         let mut manifest = outputs.manifest.clone();
         manifest
             .stage_seconds
@@ -107,7 +104,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         manifest.finished_at = chrono::Local::now().to_rfc3339();
         let bytes =
             serde_json::to_vec_pretty(&manifest).map_err(|e| OutputError::write(staging, e))?;
-        rundir::write_file(&staging.join("manifest.json"), &bytes)?;
+        rundir::write_file(&staging.join(MANIFEST), &bytes)?;
         Ok(manifest)
     })
 }

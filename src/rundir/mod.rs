@@ -25,6 +25,7 @@ pub use files::{
     publish, read_bytes, read_manifest, recover, write_atomically, write_file, RunLock,
 };
 pub use manifest::{DeclaredLabels, ImportedFile, Manifest, PipelineInfo, SourceTotals};
+use names::{MODEL, PAIRS};
 pub use parquet::{float_column, read, text_column};
 pub use published::{Lead, PublishedRun};
 pub use roll_index::{read_roll_index, write_roll_index, RollIndexManifest, ROLL_INDEX_FORMAT};
@@ -79,9 +80,9 @@ pub fn write_link_run(
     parameters: &LinkParameters,
 ) -> Result<(), OutputError> {
     files::publish(out_dir, "link", |staging| {
-        tables::write_pairs(&staging.join("pairs.parquet"), pairs)?;
+        tables::write_pairs(&staging.join(PAIRS), pairs)?;
         let model =
             serde_json::to_vec_pretty(parameters).map_err(|e| OutputError::write(staging, e))?;
-        files::write_file(&staging.join("model.json"), &model)
+        files::write_file(&staging.join(MODEL), &model)
     })
 }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+use super::names::{FLAGS_PARQUET, HOUSEHOLDS, LEADS, MANIFEST, MATCHES, SPOT_CHECKS};
 use super::parquet::{float_column, read, text_column};
 use super::tables::{previous_flags, PreviousFlag};
 use super::{state_dir_of_run, OutputError};
@@ -42,7 +43,7 @@ pub struct PublishedRun {
 impl PublishedRun {
     /// Reads the run in `out_dir`; `state` overrides where its history lives.
     pub fn read(out_dir: &Path, state: Option<&Path>) -> Result<PublishedRun, OutputError> {
-        let manifest_path = out_dir.join("manifest.json");
+        let manifest_path = out_dir.join(MANIFEST);
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| OutputError::read(&manifest_path, format!("not a run directory: {e}")))?;
         let manifest: serde_json::Value =
@@ -55,7 +56,7 @@ impl PublishedRun {
             .and_then(crate::ingest::parse_date)
             .ok_or_else(|| OutputError::read(&manifest_path, "no valid `as_of`"))?;
         let state_dir = state.map_or_else(|| state_dir_of_run(out_dir), Path::to_path_buf);
-        if !out_dir.join("flags.parquet").is_file() {
+        if !out_dir.join(FLAGS_PARQUET).is_file() {
             return Err(OutputError::read(out_dir, "no flags.parquet here"));
         }
         let flags = previous_flags(out_dir);
@@ -74,10 +75,10 @@ impl PublishedRun {
             as_of,
             state_dir,
             flags,
-            leads: read_leads(&out_dir.join("leads.parquet"))?,
-            spot_checks: read_spot_checks(&out_dir.join("spot_checks.parquet"))?,
-            benefits: read_benefits(&out_dir.join("households.parquet"))?,
-            probabilistic: read_probabilistic(&out_dir.join("matches.parquet"))?,
+            leads: read_leads(&out_dir.join(LEADS))?,
+            spot_checks: read_spot_checks(&out_dir.join(SPOT_CHECKS))?,
+            benefits: read_benefits(&out_dir.join(HOUSEHOLDS))?,
+            probabilistic: read_probabilistic(&out_dir.join(MATCHES))?,
         })
     }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use polars::prelude::Column;
 use serde::{Deserialize, Serialize};
 
+use super::names::PAIRS;
 use super::parquet::{read, text_column};
 use super::{files, tables, OutputError};
 use crate::link::{ScoredPairs, Shard};
@@ -56,7 +57,7 @@ pub fn write_shard(
                 Column::new(PAIR_COLUMNS[k].into(), values)
             })
             .collect();
-        tables::write_parquet(&staging.join("pairs.parquet"), columns)?;
+        tables::write_parquet(&staging.join(PAIRS), columns)?;
         let bytes =
             serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(staging, e))?;
         files::write_file(&staging.join("shard.json"), &bytes)?;
@@ -79,7 +80,7 @@ pub fn read_shard(dir: &Path) -> Result<(ShardManifest, ScoredPairs), OutputErro
             format!("`as_of`: `{}` is not a date (YYYY-MM-DD)", manifest.as_of),
         ));
     }
-    let path = dir.join("pairs.parquet");
+    let path = dir.join(PAIRS);
     let frame = read(&path)?;
     let mut columns = Vec::new();
     for name in PAIR_COLUMNS {

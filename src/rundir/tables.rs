@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
 
 use super::files::create_private;
+use super::names::FLAGS_PARQUET;
 use super::{FlagRow, LeadRow, MatchRow, OutputError, SpotCheckRow, Verdicted};
 use crate::ingest::QuarantinedRow;
 use crate::model::{Reason, Severity};
@@ -475,7 +476,7 @@ pub struct PreviousFlag {
 /// The flags of the run currently in `out_dir`, if any. An unreadable previous file means
 /// no history (every flag is `new`), never a failed run.
 pub fn previous_flags(out_dir: &Path) -> Vec<PreviousFlag> {
-    let path = out_dir.join("flags.parquet");
+    let path = out_dir.join(FLAGS_PARQUET);
     let Ok(file) = std::fs::File::open(&path) else {
         return Vec::new();
     };
