@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::job;
 use crate::link::Shard;
-use crate::synth::Variant;
+use crate::synth::{SynthOptions, Variant};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -48,59 +48,13 @@ pub enum LogFormat {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run a pipeline: read the roll and registries, match, flag, write outputs.
-    Run {
-        pipeline: PathBuf,
-        /// Directory source paths resolve against; sources without a path are found by name.
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Reference date of the check (YYYY-MM-DD); default today.
-        #[arg(long, value_parser = parse_as_of)]
-        as_of: Option<NaiveDate>,
-        /// Output directory, replaced atomically when the run completes.
-        #[arg(long, default_value = "rollcheck-out")]
-        out: PathBuf,
-        /// Run one shard K of N (0-based) for `merge`: links the whole roll to the registry
-        /// pieces numbered K modulo N and writes shard.json + pairs.parquet into --out.
-        /// Needs `[link] parameters`.
-        #[arg(long, value_parser = parse_shard)]
-        shard: Option<Shard>,
-        /// With --shard: load the roll from this `rollcheck index-roll` directory instead of
-        /// reading the roll's files (the same pipeline must have written it).
-        #[arg(long, requires = "shard", value_name = "DIR")]
-        roll_index: Option<PathBuf>,
-        /// Read each registry in pieces of at most this many rows: a run (or a shard) holds
-        /// the roll, one piece and the records that link, not whole registries.
-        #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
-        piece_rows: usize,
-    },
+    Run(RunArgs),
     /// Combine the directories of `run --shard K/N` (all N of them) into a whole run's
     /// outputs, the same as one `run` would write. Reads the same inputs the shards read.
-    Merge {
-        pipeline: PathBuf,
-        /// The shard output directories, in any order.
-        #[arg(required = true)]
-        shard_dirs: Vec<PathBuf>,
-        #[arg(long)]
-        data: Option<PathBuf>,
-        /// Reference date; default the shards' own.
-        #[arg(long, value_parser = parse_as_of)]
-        as_of: Option<NaiveDate>,
-        #[arg(long, default_value = "rollcheck-out")]
-        out: PathBuf,
-        /// Read each registry in pieces of at most this many rows, keeping only the records
-        /// linked to a member.
-        #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
-        piece_rows: usize,
-    },
+    Merge(MergeArgs),
     /// Read the roll once for every shard: writes its members as typed (roll.parquet) and
     /// its files' records (roll-index.json) into --out, for `run --shard K/N --roll-index`.
-    IndexRoll {
-        pipeline: PathBuf,
-        #[arg(long)]
-        data: Option<PathBuf>,
-        #[arg(long, default_value = "rollcheck-roll-index")]
-        out: PathBuf,
-    },
+    IndexRoll(IndexRollArgs),
     /// Check a pipeline and its inputs (headers, rows, quarantine) without matching.
     Validate {
         pipeline: PathBuf,
@@ -108,41 +62,11 @@ pub enum Command {
         data: Option<PathBuf>,
     },
     /// Write a synthetic county (roll, registries and truth.csv) for trials and tests.
-    Synth {
-        #[arg(long, default_value_t = 2000)]
-        households: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        #[arg(long, value_enum, default_value_t = VariantArg::Clean)]
-        variant: VariantArg,
-        /// The as-of date the planted cases are built around.
-        #[arg(long, value_parser = parse_as_of, default_value = "2025-06-30")]
-        as_of: NaiveDate,
-        /// Registries F times as large: each becomes a directory of parts, the county's own
-        /// rows and F - 1 more batches about people not on the roll (for benchmarks).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
-        registry_scale: u32,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Synth(SynthArgs),
     /// Synthesise a county, run pipelines/county-nightly.toml on it, print flags and accuracy.
-    Demo {
-        #[arg(long, default_value_t = 20_000)]
-        households: usize,
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        #[arg(long, value_enum, default_value_t = VariantArg::Clean)]
-        variant: VariantArg,
-        /// Where the synthetic data (`data/`) and the run's outputs (`out/`) go.
-        #[arg(long, default_value = "rollcheck-demo")]
-        dir: PathBuf,
-    },
+    Demo(DemoArgs),
     /// Show, for one household of a finished run, each flag and the comparisons behind it.
-    Explain {
-        /// The run's output directory.
-        out_dir: PathBuf,
-        household_id: String,
-    },
+    Explain(ExplainArgs),
     /// Link any two tables as a link file declares (comparisons, blocking); writes
     /// pairs.parquet and model.json.
     Link {
@@ -152,16 +76,7 @@ pub enum Command {
     },
     /// Write analyst copies of a run's tables with every household, member and record id
     /// replaced by a keyed pseudonym (HMAC-SHA256) and evidence left out.
-    Export {
-        /// The run's output directory.
-        out_dir: PathBuf,
-        /// A file holding the secret key (at least 16 bytes); keep it outside the pipeline.
-        #[arg(long)]
-        pseudonymize: PathBuf,
-        /// Where the pseudonymised copies go (replaced atomically).
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Export(ExportArgs),
     /// List the runs recorded in a history directory (as-of date, flags, new, resolved).
     History {
         /// The state directory (`[state] dir`, or `<OUTDIR>.history` by default).
@@ -170,20 +85,7 @@ pub enum Command {
     /// Run SQL over a finished run: tables flags, households, matches, quarantine, resolved,
     /// `flag_members` (one row per flag and member), history (flags of every recorded run,
     /// with `as_of`) and runs. Prints a table, or writes CSV/Parquet with --out.
-    Query {
-        /// The run's output directory.
-        out_dir: PathBuf,
-        sql: String,
-        /// Write the answer here (`.parquet`, else CSV) instead of printing it.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The history directory; default `<OUT_DIR>.history` (set it if `[state] dir` is).
-        #[arg(long)]
-        state: Option<PathBuf>,
-        /// Rows to print at most.
-        #[arg(long, default_value_t = 100)]
-        rows: usize,
-    },
+    Query(QueryArgs),
     /// Show which flags differ between two runs (output directories or recorded runs).
     Diff { run_a: PathBuf, run_b: PathBuf },
     /// The review loop: findings from the visits come back into the run history.
@@ -207,31 +109,189 @@ pub enum ReviewCommand {
     /// (`household_id,reason,verdict,reviewer,reviewed_on[,note]`) against the run in `OUT_DIR`.
     /// Rows that cannot be recorded are listed (file, sheet, row, column, problem) and the
     /// exit status is 65; the other rows are recorded. Importing a file again changes nothing.
-    Import {
-        /// The run's output directory (the run that sent the workbooks out).
-        out_dir: PathBuf,
-        /// Filled workbooks or CSV files.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// The history directory, if not the one the run recorded in its manifest.
-        #[arg(long)]
-        state: Option<PathBuf>,
-    },
+    Import(ImportArgs),
     /// Draw a share of the recorded findings, at random within each township, into a
     /// workbook for a second reviewer (sheet 复核抽查); import it like any other. Where the
     /// second reviewer disagrees, the report says so.
-    Sample {
-        /// The run's output directory.
-        out_dir: PathBuf,
-        /// The share of each township's findings to re-check (0 to 1).
-        #[arg(long, default_value_t = 0.3, value_parser = parse_share)]
-        share: f64,
-        /// The workbook to write; default `<OUT_DIR>.recheck.xlsx` beside the outputs.
-        #[arg(long)]
-        out: Option<PathBuf>,
-        #[arg(long)]
-        state: Option<PathBuf>,
-    },
+    Sample(SampleArgs),
+}
+
+/// `rollcheck run`'s arguments.
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    pub pipeline: PathBuf,
+    /// Directory source paths resolve against; sources without a path are found by name.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Reference date of the check (YYYY-MM-DD); default today.
+    #[arg(long, value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    /// Output directory, replaced atomically when the run completes.
+    #[arg(long, default_value = "rollcheck-out")]
+    pub out: PathBuf,
+    /// Run one shard K of N (0-based) for `merge`: links the whole roll to the registry
+    /// pieces numbered K modulo N and writes shard.json + pairs.parquet into --out.
+    /// Needs `[link] parameters`.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<Shard>,
+    /// With --shard: load the roll from this `rollcheck index-roll` directory instead of
+    /// reading the roll's files (the same pipeline must have written it).
+    #[arg(long, requires = "shard", value_name = "DIR")]
+    pub roll_index: Option<PathBuf>,
+    /// Read each registry in pieces of at most this many rows: a run (or a shard) holds
+    /// the roll, one piece and the records that link, not whole registries.
+    #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
+    pub piece_rows: usize,
+}
+
+impl RunArgs {
+    /// The as-of date given, or today.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+}
+
+/// `rollcheck merge`'s arguments.
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    pub pipeline: PathBuf,
+    /// The shard output directories, in any order.
+    #[arg(required = true)]
+    pub shard_dirs: Vec<PathBuf>,
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Reference date; default the shards' own.
+    #[arg(long, value_parser = parse_as_of)]
+    pub as_of: Option<NaiveDate>,
+    #[arg(long, default_value = "rollcheck-out")]
+    pub out: PathBuf,
+    /// Read each registry in pieces of at most this many rows, keeping only the records
+    /// linked to a member.
+    #[arg(long, default_value_t = job::PIECE_ROWS, value_parser = parse_piece_rows)]
+    pub piece_rows: usize,
+}
+
+/// `rollcheck index-roll`'s arguments.
+#[derive(Args, Debug)]
+pub struct IndexRollArgs {
+    pub pipeline: PathBuf,
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    #[arg(long, default_value = "rollcheck-roll-index")]
+    pub out: PathBuf,
+}
+
+/// `rollcheck synth`'s arguments.
+#[derive(Args, Debug)]
+pub struct SynthArgs {
+    #[arg(long, default_value_t = 2000)]
+    pub households: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = VariantArg::Clean)]
+    pub variant: VariantArg,
+    /// The as-of date the planted cases are built around.
+    #[arg(long, value_parser = parse_as_of, default_value = "2025-06-30")]
+    pub as_of: NaiveDate,
+    /// Registries F times as large: each becomes a directory of parts, the county's own
+    /// rows and F - 1 more batches about people not on the roll (for benchmarks).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub registry_scale: u32,
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+impl SynthArgs {
+    /// The county these flags describe.
+    pub fn options(&self) -> SynthOptions {
+        SynthOptions {
+            households: self.households,
+            seed: self.seed,
+            variant: self.variant.into(),
+            as_of: self.as_of,
+        }
+    }
+}
+
+/// `rollcheck demo`'s arguments.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    #[arg(long, default_value_t = 20_000)]
+    pub households: usize,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[arg(long, value_enum, default_value_t = VariantArg::Clean)]
+    pub variant: VariantArg,
+    /// Where the synthetic data (`data/`) and the run's outputs (`out/`) go.
+    #[arg(long, default_value = "rollcheck-demo")]
+    pub dir: PathBuf,
+}
+
+/// `rollcheck explain`'s arguments.
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// The run's output directory.
+    pub out_dir: PathBuf,
+    pub household_id: String,
+}
+
+/// `rollcheck export`'s arguments.
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The run's output directory.
+    pub out_dir: PathBuf,
+    /// A file holding the secret key (at least 16 bytes); keep it outside the pipeline.
+    #[arg(long)]
+    pub pseudonymize: PathBuf,
+    /// Where the pseudonymised copies go (replaced atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+}
+
+/// `rollcheck query`'s arguments.
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// The run's output directory.
+    pub out_dir: PathBuf,
+    pub sql: String,
+    /// Write the answer here (`.parquet`, else CSV) instead of printing it.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The history directory; default `<OUT_DIR>.history` (set it if `[state] dir` is).
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Rows to print at most.
+    #[arg(long, default_value_t = 100)]
+    pub rows: usize,
+}
+
+/// `rollcheck review import`'s arguments.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The run's output directory (the run that sent the workbooks out).
+    pub out_dir: PathBuf,
+    /// Filled workbooks or CSV files.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The history directory, if not the one the run recorded in its manifest.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+}
+
+/// `rollcheck review sample`'s arguments.
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    /// The run's output directory.
+    pub out_dir: PathBuf,
+    /// The share of each township's findings to re-check (0 to 1).
+    #[arg(long, default_value_t = 0.3, value_parser = parse_share)]
+    pub share: f64,
+    /// The workbook to write; default `<OUT_DIR>.recheck.xlsx` beside the outputs.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub state: Option<PathBuf>,
 }
 
 fn parse_share(text: &str) -> Result<f64, String> {

@@ -1,24 +1,31 @@
 //! One check, end to end: ingest → normalize → link → rules, then output. `evaluate` runs the
 //! stages in memory (tests call it directly); `run` (`run.rs`) adds the lock, the review
 //! inbox, history and the atomic write. Sharded runs and merge live in `shard`; the review
-//! loop (inbox, history, leads, spot checks, outcomes) is `review`'s. `summary` holds what
-//! runs report and the text the command line prints.
+//! loop (inbox, history, leads, spot checks, outcomes) is `review`'s. The commands that
+//! drive the stages otherwise have a file each: `validate`, `generic_link` (`rollcheck
+//! link`) and `demo`; `summary` holds what they report and the text the command line prints.
 
+mod demo;
+mod generic_link;
 mod pieces;
 mod run;
 mod shard;
 mod summary;
+mod validate;
 
+pub use demo::demo;
+pub use generic_link::{link, LinkRun};
 pub use run::{run, run_with_progress};
 pub use shard::{index_roll, merge, run_shard, ShardError};
 pub use summary::{timed, RunSummary, Timed};
+pub use validate::{validate, Validation};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use crate::config::{hex_sha256, Pipeline};
+use crate::config::{hex_sha256, ConfigError, Pipeline};
 use crate::ingest::{self, IngestError, Ingested};
 use crate::link::{self, Links};
 use crate::normalize::{self, Normalized};
@@ -28,6 +35,9 @@ use crate::rundir::OutputError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
+    /// A pipeline or link file that cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
@@ -37,6 +47,18 @@ pub enum JobError {
     /// A rule the pipeline declares in SQL is broken, or failed on the run's data.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rules(Vec<rules::sql::RuleError>),
+    /// A table `rollcheck link` reads lacks a column the link file names.
+    #[error(transparent)]
+    Link(#[from] link::generic::GenericLinkError),
+    /// A table `rollcheck link` reads lacks the id column the link file names.
+    #[error("{}: no id column `{column}`", path.display())]
+    NoIdColumn { path: PathBuf, column: String },
+    /// The demo's synthetic county could not be written.
+    #[error(transparent)]
+    Synth(#[from] crate::synth::SynthError),
+    /// The demo's flags could not be scored.
+    #[error(transparent)]
+    Eval(#[from] crate::eval::EvalError),
 }
 
 /// Everything the stages produced, before anything is written.
