@@ -3,7 +3,7 @@
 //! at all, flagged or as a lead (a `possible` pair in `matches.parquet`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::model::Reason;
@@ -97,6 +97,13 @@ impl Scores {
     }
 }
 
+/// The table `rollcheck eval` prints.
+impl fmt::Display for Scores {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.table())
+    }
+}
+
 /// Compares predicted with true (`household_id`, reason) pairs.
 pub fn score(truth: &BTreeSet<(String, String)>, predicted: &BTreeSet<(String, String)>) -> Scores {
     let mut per_reason: BTreeMap<String, Counts> = Reason::ALL
@@ -179,6 +186,13 @@ impl Coverage {
     }
 }
 
+/// The line `rollcheck eval` prints under the table.
+impl fmt::Display for Coverage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.line())
+    }
+}
+
 /// The (`household_id`, reason) leads of a run: its `possible` pairs, by the reason their
 /// registry raises.
 pub fn read_leads(matches_parquet: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
@@ -222,6 +236,14 @@ pub fn coverage(truth: &Path, out_dir: &Path) -> Result<Coverage, EvalError> {
             .filter(|pair| flags.contains(*pair) || leads.contains(*pair))
             .count(),
     })
+}
+
+/// `coverage` of the run in `out_dir`, if it wrote its matches (a run's leads are there).
+pub fn coverage_of_run(truth: &Path, out_dir: &Path) -> Result<Option<Coverage>, EvalError> {
+    if !crate::rundir::is_file(&out_dir.join(MATCHES)) {
+        return Ok(None);
+    }
+    coverage(truth, out_dir).map(Some)
 }
 
 #[cfg(test)]

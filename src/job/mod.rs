@@ -1,33 +1,43 @@
 //! One check, end to end: ingest → normalize → link → rules, then output. `evaluate` runs the
-//! stages in memory (tests call it directly); `run` adds the lock, the review inbox, history
-//! and the atomic write. Sharded runs and merge live in `shard`; the review loop (inbox,
-//! history, leads, spot checks, outcomes) is `review`'s.
+//! stages in memory (tests call it directly); `run` (`run.rs`) adds the lock, the review
+//! inbox, history and the atomic write. Sharded runs and merge live in `shard`; the review
+//! loop (inbox, history, leads, spot checks, outcomes) is `review`'s. The commands that
+//! drive the stages otherwise have a file each: `validate`, `generic_link` (`rollcheck
+//! link`) and `demo`; `summary` holds what they report and the text the command line prints.
 
+mod demo;
+mod generic_link;
 mod pieces;
+mod run;
 mod shard;
+mod summary;
+mod validate;
 
+pub use demo::demo;
+pub use generic_link::{link, LinkRun};
+pub use run::{run, run_with_progress};
 pub use shard::{index_roll, merge, run_shard, ShardError};
+pub use summary::{timed, RunSummary, Timed};
+pub use validate::{validate, Validation};
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 
-use crate::config::{hex_sha256, Pipeline};
+use crate::config::{hex_sha256, ConfigError, Pipeline};
 use crate::ingest::{self, IngestError, Ingested};
 use crate::link::{self, Links};
-use crate::model::Reason;
 use crate::normalize::{self, Normalized};
-use crate::output::{self, ReviewMember, RunOutputs};
-use crate::review::history::History;
 use crate::review::outcomes;
 use crate::rules::{self, Context, Flag, Households};
-use crate::rundir::names::FLAGS_PARQUET;
-use crate::rundir::{self, FlagRow, Manifest, MatchRow, OutputError, PipelineInfo};
+use crate::rundir::OutputError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
+    /// A pipeline or link file that cannot be used.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Ingest(#[from] IngestError),
     #[error(transparent)]
@@ -37,6 +47,18 @@ pub enum JobError {
     /// A rule the pipeline declares in SQL is broken, or failed on the run's data.
     #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
     Rules(Vec<rules::sql::RuleError>),
+    /// A table `rollcheck link` reads lacks a column the link file names.
+    #[error(transparent)]
+    Link(#[from] link::generic::GenericLinkError),
+    /// A table `rollcheck link` reads lacks the id column the link file names.
+    #[error("{}: no id column `{column}`", path.display())]
+    NoIdColumn { path: PathBuf, column: String },
+    /// The demo's synthetic county could not be written.
+    #[error(transparent)]
+    Synth(#[from] crate::synth::SynthError),
+    /// The demo's flags could not be scored.
+    #[error(transparent)]
+    Eval(#[from] crate::eval::EvalError),
 }
 
 /// Everything the stages produced, before anything is written.
@@ -93,12 +115,16 @@ pub enum Linking<'a> {
     /// of at most this many rows.
     Whole { rows_per_piece: usize },
     /// Decides the pairs that shards blocked and scored (`rollcheck merge`).
-    FromShards {
-        run_id: &'a str,
-        scored: &'a link::ScoredPairs,
-        /// Registries are read in pieces of at most this many rows.
-        rows_per_piece: usize,
-    },
+    FromShards(Shards<'a>),
+}
+
+/// The run a set of shards was of, their pairs, and how they read the registries.
+#[derive(Clone, Copy)]
+pub struct Shards<'a> {
+    pub run_id: &'a str,
+    pub scored: &'a link::ScoredPairs,
+    /// Registries are read in pieces of at most this many rows.
+    pub rows_per_piece: usize,
 }
 
 /// The stages; `labels` are the review's verdicts on pairs, applied once they are decided.
@@ -118,38 +144,8 @@ fn evaluate_stages(
         Linking::Whole { rows_per_piece } => {
             read_and_link(pipeline, data_dir, rows_per_piece, progress, &mut timer)?
         }
-        Linking::FromShards {
-            run_id: shards_run,
-            scored,
-            rows_per_piece,
-        } => {
-            let (ingested, normalized, scored, census) = shard::read_linked_records(
-                pipeline,
-                data_dir,
-                scored,
-                rows_per_piece,
-                progress,
-                &mut timer,
-            )?;
-            let this_run = run_id(pipeline, as_of, &ingested);
-            if this_run != shards_run {
-                return Err(ShardError::OtherRun {
-                    shards_run: shards_run.to_string(),
-                    this_run,
-                }
-                .into());
-            }
-            let parameters = pipeline
-                .link
-                .parameters
-                .clone()
-                .ok_or(ShardError::NeedsParameters)?;
-            let read = Scored {
-                parameters,
-                pairs: scored,
-                census,
-            };
-            (ingested, normalized, read)
+        Linking::FromShards(shards) => {
+            shard::read_for_merge(pipeline, data_dir, as_of, shards, progress, &mut timer)?
         }
     };
     progress("deciding the pairs");
@@ -349,189 +345,6 @@ impl StageTimer {
     }
 }
 
-/// What a completed run reports.
-#[derive(Debug)]
-pub struct RunSummary {
-    pub run_id: String,
-    pub out_dir: PathBuf,
-    pub households: usize,
-    pub members: usize,
-    pub flags: Vec<FlagRow>,
-    pub quarantined: usize,
-    pub manifest: Manifest,
-}
-
-impl RunSummary {
-    /// Flags per reason, every reason listed.
-    pub fn flags_per_reason(&self) -> BTreeMap<Reason, usize> {
-        count_reasons(self.flags.iter().map(|f| &f.flag))
-    }
-}
-
-fn count_reasons<'a>(flags: impl Iterator<Item = &'a Flag>) -> BTreeMap<Reason, usize> {
-    let flags: Vec<&Flag> = flags.collect();
-    let mut counts: BTreeMap<Reason, usize> = Reason::listed(flags.iter().map(|f| f.reason))
-        .into_iter()
-        .map(|r| (r, 0))
-        .collect();
-    for flag in flags {
-        *counts.entry(flag.reason).or_default() += 1;
-    }
-    counts
-}
-
-/// Runs the check and writes its outputs atomically into `out_dir`.
-pub fn run(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    as_of: NaiveDate,
-    out_dir: &Path,
-) -> Result<RunSummary, JobError> {
-    run_with_progress(pipeline, data_dir, as_of, out_dir, PIECE_ROWS, &|_| {})
-}
-
-/// `run`, reading registries in pieces of at most `rows_per_piece` rows and telling
-/// `progress` as each stage starts.
-pub fn run_with_progress(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    as_of: NaiveDate,
-    out_dir: &Path,
-    rows_per_piece: usize,
-    progress: Progress,
-) -> Result<RunSummary, JobError> {
-    let linking = Linking::Whole { rows_per_piece };
-    run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
-}
-
-pub(super) fn run_linked(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    as_of: NaiveDate,
-    out_dir: &Path,
-    progress: Progress,
-    linking: Linking,
-) -> Result<RunSummary, JobError> {
-    let started_at = chrono::Local::now();
-    let _lock = rundir::acquire_lock(out_dir)?;
-    let mut history = History::open(out_dir, pipeline.state_dir.as_deref())?;
-    let (review_imports, import_problems) = match &pipeline.review.inbox {
-        Some(inbox) => {
-            progress("importing findings from the review inbox");
-            crate::review::import_inbox(
-                inbox,
-                out_dir,
-                &mut history,
-                chrono::Local::now().date_naive(),
-            )?
-        }
-        None => (Vec::new(), Vec::new()),
-    };
-    let labels = outcomes::PairLabels::from_findings(history.findings());
-    let evaluation = evaluate_stages(pipeline, data_dir, as_of, progress, linking, &labels)?;
-    let run_id = run_id(pipeline, as_of, &evaluation.ingested);
-    progress("writing outputs");
-    let chronicle = history.follow(evaluation.flags.clone(), &run_id, as_of);
-    let flags = chronicle.flags;
-    let matches = match_rows(&evaluation);
-    let leads = outcomes::leads(
-        pipeline,
-        &evaluation.ingested,
-        &evaluation.links,
-        &evaluation.households,
-        as_of,
-    );
-    let spot_checks = outcomes::spot_checks(
-        &evaluation.households,
-        &flags,
-        pipeline.review.audit_households_per_township,
-        &run_id,
-    );
-    let benefits = outcomes::household_benefits(&evaluation.ingested);
-    let review_outcomes = outcomes::review_outcomes(
-        &history,
-        &flags,
-        &benefits,
-        pipeline.review.due_days,
-        &evaluation.households,
-    );
-    let manifest = Manifest {
-        run_id: run_id.clone(),
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        as_of: as_of.format("%Y-%m-%d").to_string(),
-        pipeline: PipelineInfo {
-            name: pipeline.name.clone(),
-            path: pipeline.file.display().to_string(),
-            sha256: pipeline.sha256.clone(),
-            province: pipeline.province.clone(),
-        },
-        state_dir: std::path::absolute(history.state())
-            .unwrap_or_else(|_| history.state().to_path_buf())
-            .display()
-            .to_string(),
-        started_at: started_at.to_rfc3339(),
-        finished_at: String::new(),
-        inputs: evaluation.ingested.inputs.clone(),
-        source_totals: rundir::SourceTotals::of(&evaluation.ingested.inputs),
-        households_in_two_roll_files: evaluation.ingested.roll_duplicates.clone(),
-        households: evaluation.households.by_id.len(),
-        members: evaluation.ingested.roll.len(),
-        flags: flags.len(),
-        flags_per_reason: chronicle.record.flags_per_reason.clone(),
-        matches_per_source: matches_per_source(&evaluation.links),
-        candidate_pairs_per_rule: evaluation.links.pairs_per_rule.clone(),
-        candidate_pairs: evaluation.links.candidate_pairs,
-        link_model: evaluation.links.parameters.source.clone(),
-        // `write_run` adds the time writing takes and the finish time.
-        stage_seconds: evaluation.stage_seconds.clone(),
-        review_imports,
-        review_import_problems: import_problems
-            .iter()
-            .map(crate::review::describe_problem)
-            .collect(),
-        declared: rundir::DeclaredLabels::of(pipeline),
-    };
-    let mut record = chronicle.record;
-    let manifest = output::write_run(
-        out_dir,
-        &RunOutputs {
-            run_id: &run_id,
-            flags: &flags,
-            households: &evaluation.households,
-            matches: &matches,
-            quarantine: &evaluation.ingested.quarantine,
-            manifest: &manifest,
-            parameters: &evaluation.links.parameters,
-            review_members: &review_members(&evaluation),
-            resolved: &chronicle.resolved,
-            trend: &chronicle.trend,
-            leads: &leads,
-            spot_checks: &spot_checks,
-            review: &review_outcomes,
-            benefits: &benefits,
-            as_of,
-            invalid_ids: evaluation
-                .normalized
-                .members
-                .iter()
-                .filter(|p| p.valid_id().is_none())
-                .count(),
-        },
-    )?;
-    // Recorded only now that the outputs are published: history never names an unpublished run.
-    record.finished_at.clone_from(&manifest.finished_at);
-    history.record_run(&out_dir.join(FLAGS_PARQUET), &record)?;
-    Ok(RunSummary {
-        run_id,
-        out_dir: out_dir.to_path_buf(),
-        households: evaluation.households.by_id.len(),
-        members: evaluation.ingested.roll.len(),
-        quarantined: evaluation.ingested.quarantine.len(),
-        flags,
-        manifest,
-    })
-}
-
 /// Same inputs, pipeline, date and version → same run id.
 pub(super) fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested) -> String {
     let mut material = format!(
@@ -552,56 +365,4 @@ pub(super) fn run_id(pipeline: &Pipeline, as_of: NaiveDate, ingested: &Ingested)
         material.push_str(&ingested.standards.fingerprint());
     }
     hex_sha256(material.as_bytes())[..16].to_string()
-}
-
-/// Roll members with masked IDs, for the review workbooks.
-fn review_members(evaluation: &Evaluation) -> Vec<ReviewMember> {
-    evaluation
-        .ingested
-        .roll
-        .iter()
-        .zip(&evaluation.normalized.members)
-        .map(|(member, person)| ReviewMember {
-            household_id: member.household_id.clone(),
-            member_id: member.member_id.clone(),
-            name: member.name.clone(),
-            masked_id: crate::normalize::mask_id(&person.id.cleaned),
-            is_head: member.relation == crate::model::Relation::Head,
-        })
-        .collect()
-}
-
-fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
-    evaluation
-        .links
-        .matches
-        .iter()
-        .map(|m| {
-            let member = &evaluation.ingested.roll[m.member_idx];
-            let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
-            let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
-            let member_person = &evaluation.normalized.members[m.member_idx];
-            let region_from = (m.levels.region != link::RegionLevel::Missing)
-                .then(|| link::region_from(member, member_person, record, person))
-                .flatten();
-            MatchRow::new(
-                m,
-                &member.household_id,
-                &member.member_id,
-                &record.record_id,
-                region_from,
-            )
-        })
-        .collect()
-}
-
-/// Pairs per source and decision, e.g. `death.accepted`.
-fn matches_per_source(links: &Links) -> BTreeMap<String, usize> {
-    let mut counts = BTreeMap::new();
-    for m in &links.matches {
-        *counts
-            .entry(format!("{}.{}", m.source.code(), m.decision.code()))
-            .or_default() += 1;
-    }
-    counts
 }

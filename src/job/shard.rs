@@ -14,8 +14,9 @@ use crate::normalize::{self, Normalized};
 use crate::rundir;
 
 use super::pieces::{each_registry_piece, every_piece, HeldRegistries};
+use super::run::run_linked;
 use super::{
-    log_ingested, run_id, run_linked, JobError, Linking, Progress, RunSummary, StageTimer,
+    log_ingested, run_id, JobError, Linking, Progress, RunSummary, Scored, Shards, StageTimer,
 };
 
 /// Why shards cannot be run or merged.
@@ -138,6 +139,45 @@ pub(super) fn read_linked_records(
         registries: held.persons,
     };
     Ok((ingested, normalized, shards, census))
+}
+
+/// The ingest and normalize stages of a merge: the records the shards' pairs need, checked
+/// to be the inputs the shards read (the same run id), with the fixed model they used.
+pub(super) fn read_for_merge(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    shards: Shards,
+    progress: Progress,
+    timer: &mut StageTimer,
+) -> Result<(Ingested, Normalized, Scored), JobError> {
+    let (ingested, normalized, scored, census) = read_linked_records(
+        pipeline,
+        data_dir,
+        shards.scored,
+        shards.rows_per_piece,
+        progress,
+        timer,
+    )?;
+    let this_run = run_id(pipeline, as_of, &ingested);
+    if this_run != shards.run_id {
+        return Err(ShardError::OtherRun {
+            shards_run: shards.run_id.to_string(),
+            this_run,
+        }
+        .into());
+    }
+    let parameters = pipeline
+        .link
+        .parameters
+        .clone()
+        .ok_or(ShardError::NeedsParameters)?;
+    let read = Scored {
+        parameters,
+        pairs: scored,
+        census,
+    };
+    Ok((ingested, normalized, read))
 }
 
 /// Reads the roll once for every shard (`rollcheck index-roll`): its members as typed and
@@ -307,11 +347,11 @@ pub fn merge(
         // `read_shard` refuses a shard.json whose as-of date does not parse.
         crate::ingest::parse_date(&manifest.as_of).expect("read_shard checked the as-of date")
     });
-    let linking = Linking::FromShards {
+    let linking = Linking::FromShards(Shards {
         run_id: &manifest.run_id,
         scored: &scored,
         rows_per_piece,
-    };
+    });
     run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
 }
 

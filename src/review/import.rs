@@ -36,6 +36,30 @@ impl ImportOutcome {
     pub fn recorded(&self) -> usize {
         self.files.iter().map(|f| f.recorded).sum()
     }
+
+    /// Rows and files not recorded.
+    pub fn not_recorded(&self) -> usize {
+        self.problems.len() + self.files.iter().filter(|f| f.error.is_some()).count()
+    }
+}
+
+/// One line per file: what was recorded, or why the file was not imported.
+impl std::fmt::Display for ImportOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for file in &self.files {
+            if let Some(error) = &file.error {
+                writeln!(f, "{}: not imported: {error}", file.file)?;
+            } else {
+                writeln!(
+                    f,
+                    "{}: {} findings recorded, {} already recorded, {} rows not yet reviewed, \
+                     {} rejected",
+                    file.file, file.recorded, file.already_recorded, file.unreviewed, file.rejected
+                )?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Imports findings into the history of the run in `out_dir` (`state` overrides where that

@@ -39,6 +39,17 @@ pub struct Written {
     pub unreadable_rows: usize,
 }
 
+/// What `rollcheck synth` reports, up to where it wrote.
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "wrote {} households, {} roll rows, {} registry rows and {} planted flags",
+            self.households, self.members, self.registry_rows, self.truth_flags
+        )
+    }
+}
+
 /// How one source is written in a variant.
 #[derive(Clone, Copy)]
 enum Layout {
