@@ -11,6 +11,7 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
+use crate::ingest::findings::header;
 use crate::model::{Reason, RegionCode, Severity};
 use crate::rundir::names::{RECHECK_SHEET, SPOT_CHECK};
 use crate::rundir::{
@@ -37,23 +38,23 @@ const ACTIONS: [&str; 4] = ["取消", "调整", "维持", "转复核"];
 /// Columns every sheet ends with: the reviewer's, then the hidden reason code that lets a row
 /// match back to its item however the workbook is sorted, filtered or re-saved.
 const REVIEW_COLUMNS: [(&str, f64); 6] = [
-    ("核查结论", 12.0),
-    ("核查人", 10.0),
-    ("核查日期", 12.0),
-    ("处理结果", 10.0),
-    ("备注", 24.0),
-    ("原因代码", 4.0),
+    (header::VERDICT, 12.0),
+    (header::REVIEWER, 10.0),
+    (header::REVIEWED_ON, 12.0),
+    (header::ACTION, 10.0),
+    (header::NOTE, 24.0),
+    (header::REASON_CODE, 4.0),
 ];
 
 /// 核查清单 and 待处理: one row per flag.
 const FLAG_COLUMNS: [(&str, f64); 10] = [
     ("序号", 6.0),
-    ("户编号", 12.0),
+    (header::HOUSEHOLD_ID, 12.0),
     ("救助类型", 10.0),
     ("行政区划代码", 14.0),
     ("户主姓名", 10.0),
     ("涉及成员（身份证号已脱敏）", 28.0),
-    ("核查原因", 16.0),
+    (header::REASON, 16.0),
     ("风险等级", 8.0),
     ("状态", 10.0),
     ("比对证据", 60.0),
@@ -62,12 +63,12 @@ const FLAG_COLUMNS: [(&str, f64); 10] = [
 /// 待核实线索: one row per possible match that would raise a high-severity reason.
 const LEAD_COLUMNS: [(&str, f64); 10] = [
     ("序号", 6.0),
-    ("户编号", 12.0),
+    (header::HOUSEHOLD_ID, 12.0),
     ("成员编号", 10.0),
     ("姓名（身份证号已脱敏）", 24.0),
-    ("核查原因", 16.0),
+    (header::REASON, 16.0),
     ("来源", 10.0),
-    ("记录编号", 14.0),
+    (header::RECORD_ID, 14.0),
     ("匹配概率", 9.0),
     ("比对情况", 48.0),
     ("行政区划代码", 14.0),
@@ -76,19 +77,19 @@ const LEAD_COLUMNS: [(&str, f64); 10] = [
 /// 抽查: unflagged households drawn at random for a check.
 const SPOT_CHECK_COLUMNS: [(&str, f64); 6] = [
     ("序号", 6.0),
-    ("户编号", 12.0),
+    (header::HOUSEHOLD_ID, 12.0),
     ("救助类型", 10.0),
     ("行政区划代码", 14.0),
     ("户主姓名", 10.0),
-    ("核查原因", 30.0),
+    (header::REASON, 30.0),
 ];
 
 /// 复核抽查: findings drawn for a second reviewer (`rollcheck review sample`).
 const RECHECK_COLUMNS: [(&str, f64); 8] = [
     ("序号", 6.0),
-    ("户编号", 12.0),
+    (header::HOUSEHOLD_ID, 12.0),
     ("行政区划代码", 14.0),
-    ("核查原因", 16.0),
+    (header::REASON, 16.0),
     ("比对证据", 48.0),
     ("原核查结论", 12.0),
     ("原核查人", 10.0),
@@ -474,7 +475,7 @@ fn list_sheet(
     let last = u32::try_from(lines.len().max(1)).unwrap_or(u32::MAX);
     let finding = DataValidation::new()
         .allow_list_strings(&FINDINGS)?
-        .set_input_title("核查结论")?
+        .set_input_title(header::VERDICT)?
         .set_input_message("请选择：情况属实 / 情况不属实 / 部分属实 / 无法核实")?;
     sheet.add_data_validation(1, col(first_review), last, col(first_review), &finding)?;
     let action = DataValidation::new()
@@ -522,7 +523,7 @@ fn summary_sheet(
     sheet.write(4, 1, count(items.leads.len()))?;
     sheet.write_with_format(5, 0, "抽查户数", &bold)?;
     sheet.write(5, 1, count(items.spot_checks.len()))?;
-    sheet.write_with_format(7, 0, "核查原因", &bold)?;
+    sheet.write_with_format(7, 0, header::REASON, &bold)?;
     sheet.write_with_format(7, 1, "风险等级", &bold)?;
     sheet.write_with_format(7, 2, "户数", &bold)?;
     sheet.write_with_format(7, 3, "其中新增", &bold)?;

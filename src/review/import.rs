@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::findings::{Finding, ImportedFile, Subject};
 use super::history::History;
-use crate::ingest::findings::{self, FindingProblem, FindingRow, FindingsFile};
+use crate::ingest::findings::{self, header, FindingProblem, FindingRow, FindingsFile};
 use crate::model::Reason;
 use crate::model::RegionCode;
 use crate::normalize::mask_ids_in_text;
@@ -151,10 +151,10 @@ pub(super) fn import_into(
 
 /// A column as a workbook heads it and as a CSV does.
 type ColumnNames = (&'static str, &'static str);
-const HOUSEHOLD: ColumnNames = ("户编号", "household_id");
-const VERDICT: ColumnNames = ("核查结论", "verdict");
-const REVIEWED_ON: ColumnNames = ("核查日期", "reviewed_on");
-const RECORD: ColumnNames = ("记录编号", "record_id");
+const HOUSEHOLD: ColumnNames = (header::HOUSEHOLD_ID, "household_id");
+const VERDICT: ColumnNames = (header::VERDICT, "verdict");
+const REVIEWED_ON: ColumnNames = (header::REVIEWED_ON, "reviewed_on");
+const RECORD: ColumnNames = (header::RECORD_ID, "record_id");
 
 /// A problem naming the column the way the row's file names it.
 fn problem(row: &FindingRow, column: Option<ColumnNames>, message: &str) -> FindingProblem {

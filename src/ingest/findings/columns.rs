@@ -3,8 +3,9 @@
 
 use crate::ingest::schema::fold_header;
 
-/// Column headers as rollcheck writes them; each is also the key a row's cell is read by.
-pub(super) mod col {
+/// Column headers as rollcheck writes them (`output`'s workbooks use these) and reads them
+/// back; each is also the key a row's cell is read by.
+pub mod col {
     pub const HOUSEHOLD_ID: &str = "户编号";
     pub const REASON: &str = "核查原因";
     pub const REASON_CODE: &str = "原因代码";

@@ -23,6 +23,7 @@ use super::format::{extension, read_file};
 use super::IngestError;
 use crate::config::hex_sha256;
 use crate::model::{Action, Reason, Verdict};
+pub use columns::col as header;
 use columns::Columns;
 use rows::{read_table, Place};
 use tables::{csv_table, workbook_tables};
