@@ -130,36 +130,6 @@ impl Links {
     }
 }
 
-/// Links every registry record and every roll member that can be linked, with the
-/// registries in memory: each is linked as one piece (`PieceLinker`, as runs link theirs).
-pub fn match_sources(ingested: &Ingested, normalized: &Normalized, spec: &LinkSpec) -> Links {
-    let mut linker = PieceLinker::whole(&ingested.roll, &normalized.members, spec);
-    for (registry_idx, (registry, persons)) in ingested
-        .registries
-        .iter()
-        .zip(&normalized.registries)
-        .enumerate()
-    {
-        let numbers: Vec<usize> = (0..registry.records.len()).collect();
-        linker.link(RegistryPiece {
-            registry_idx,
-            source: registry.source,
-            numbers: &numbers,
-            records: &registry.records,
-            persons,
-        });
-    }
-    let (parameters, scored, _) = linker.finish(spec);
-    decide_scored(
-        ingested,
-        normalized,
-        spec,
-        parameters,
-        &scored,
-        &NameBirthCensus::of(normalized),
-    )
-}
-
 /// Decides the pairs that `PieceLinker`s scored (one whole run's, or shards' merged), with
 /// the ID-confirmed pairs, over the records they name: those of `ingested` (all records
 /// read, or only the linked ones with the pairs renumbered to them). `census` has counted

@@ -15,7 +15,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
 
-use crate::normalize::{Normalized, Person};
+use crate::normalize::Person;
 
 /// The weight of the prior, in persons: a sample this large counts as much as the prior.
 const PSEUDO_PERSONS: f64 = 10_000.0;
@@ -64,16 +64,6 @@ fn reading_hash(person: &Person) -> Option<u64> {
 }
 
 impl NameBirthCensus {
-    /// Every member and record of a whole run.
-    pub fn of(normalized: &Normalized) -> NameBirthCensus {
-        let mut census = NameBirthCensus::default();
-        census.count(&normalized.members);
-        for records in &normalized.registries {
-            census.count(records);
-        }
-        census
-    }
-
     /// Counts the next persons read (a roll, a registry, or a piece of one).
     pub fn count(&mut self, persons: &[Person]) {
         for person in persons {

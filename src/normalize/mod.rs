@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 
-use crate::ingest::{Ingested, PersonFields, Registry, RollMember};
+use crate::ingest::{PersonFields, Registry, RollMember};
 pub use id::{
     comparable_id, is_valid_18, mask_id, mask_ids_in_text, normalize_id, IdProblem, NormalizedId,
     ValidId,
@@ -73,13 +73,6 @@ impl Person {
 pub struct Normalized {
     pub members: Vec<Person>,
     pub registries: Vec<Vec<Person>>,
-}
-
-pub fn normalize(ingested: &Ingested) -> Normalized {
-    Normalized {
-        members: members(&ingested.roll),
-        registries: ingested.registries.iter().map(records).collect(),
-    }
 }
 
 /// Persons parallel to the roll.
