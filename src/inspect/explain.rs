@@ -1,8 +1,11 @@
 //! `rollcheck explain`: for one household of a finished run, each flag with its evidence and,
 //! for every record behind it, the comparison table that linked the record to the member.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
+
+use polars::prelude::DataFrame;
 
 use crate::link::corroborate::RegionFrom;
 use crate::link::words::level_words;
@@ -14,228 +17,320 @@ use crate::rundir::{float_column, read, state_dir_of_run, text_column, OutputErr
 
 const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
 
+type Texts = Vec<Option<String>>;
+
 /// The explanation of one household's flags, as text.
 pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError> {
     let flags_path = out_dir.join(FLAGS_PARQUET);
     let matches_path = out_dir.join(MATCHES);
-    let flags = read(&flags_path)?;
-    let matches = read(&matches_path)?;
-    let col = |name: &str| text_column(&flags, name, &flags_path);
-    let (households, reasons, severities, evidence, records, members) = (
-        col("household_id")?,
-        col("reason")?,
-        col("severity")?,
-        col("evidence")?,
-        col("record_ids")?,
-        col("member_ids")?,
-    );
-    let mcol = |name: &str| text_column(&matches, name, &matches_path);
-    let (m_households, m_records, m_members, m_sources, m_methods, m_decisions, m_notes) = (
-        mcol("household_id")?,
-        mcol("record_id")?,
-        mcol("member_id")?,
-        mcol("source")?,
-        mcol("method")?,
-        mcol("decision")?,
-        mcol("note")?,
-    );
-    let levels: Vec<Vec<Option<String>>> = FIELDS
-        .iter()
-        .map(|f| mcol(&format!("{f}_level")))
-        .collect::<Result<_, _>>()?;
-    let weights: Vec<Vec<f64>> = FIELDS
-        .iter()
-        .map(|f| float_column(&matches, &format!("{f}_weight"), &matches_path))
-        .collect::<Result<_, _>>()?;
-    let (priors, totals, scores) = (
-        float_column(&matches, "prior_weight", &matches_path)?,
-        float_column(&matches, "match_weight", &matches_path)?,
-        float_column(&matches, "score", &matches_path)?,
-    );
-    // Runs before namesake risk have no such column.
-    let namesakes = float_column(&matches, "expected_namesakes", &matches_path).ok();
-    let region_from = mcol("region_from").ok();
-
-    let statuses = col("status")?;
+    let flag_frame = read(&flags_path)?;
+    let match_frame = read(&matches_path)?;
+    let flags = FlagColumns::of(&flag_frame, &flags_path)?;
+    let matches = MatchColumns::of(&match_frame, &matches_path)?;
+    // Statuses are read after the matches: a run broken in both places names the same
+    // problem first as it always did.
+    let statuses = text_column(&flag_frame, "status", &flags_path)?;
     let findings = Findings::read(&state_dir_of_run(out_dir))?;
-    let latest = findings.latest();
+    let explanation = Explanation {
+        household_id,
+        flags,
+        statuses,
+        matches,
+        findings: &findings,
+        latest: findings.latest(),
+    };
 
     let mut out = String::new();
-    let mut found = false;
-    for flag in (0..households.len()).filter(|&i| households[i].as_deref() == Some(household_id)) {
-        found = true;
-        let text = |v: &Vec<Option<String>>| v[flag].clone().unwrap_or_default();
+    let flagged: Vec<usize> = (0..explanation.flags.households.len())
+        .filter(|&i| explanation.flags.households[i].as_deref() == Some(household_id))
+        .collect();
+    for &flag in &flagged {
+        explanation.explain_flag(&mut out, flag);
+    }
+    if flagged.is_empty() {
+        let _ = writeln!(out, "{household_id}: no flags in {}", out_dir.display());
+        explanation.explain_resolved(&mut out);
+    }
+    Ok(out)
+}
+
+/// A run's flags, the columns `explain` shows.
+struct FlagColumns {
+    households: Texts,
+    reasons: Texts,
+    severities: Texts,
+    evidence: Texts,
+    records: Texts,
+    members: Texts,
+}
+
+impl FlagColumns {
+    fn of(frame: &DataFrame, path: &Path) -> Result<FlagColumns, OutputError> {
+        let col = |name: &str| text_column(frame, name, path);
+        Ok(FlagColumns {
+            households: col("household_id")?,
+            reasons: col("reason")?,
+            severities: col("severity")?,
+            evidence: col("evidence")?,
+            records: col("record_ids")?,
+            members: col("member_ids")?,
+        })
+    }
+}
+
+/// A run's matches: who and how, and per field of the comparison its level and weight.
+struct MatchColumns {
+    households: Texts,
+    records: Texts,
+    members: Texts,
+    sources: Texts,
+    methods: Texts,
+    decisions: Texts,
+    notes: Texts,
+    /// Per field of `FIELDS`, per match.
+    levels: Vec<Texts>,
+    /// Likewise.
+    weights: Vec<Vec<f64>>,
+    priors: Vec<f64>,
+    totals: Vec<f64>,
+    scores: Vec<f64>,
+    /// Runs before namesake risk have no such column.
+    namesakes: Option<Vec<f64>>,
+    region_from: Option<Texts>,
+}
+
+impl MatchColumns {
+    fn of(frame: &DataFrame, path: &Path) -> Result<MatchColumns, OutputError> {
+        let col = |name: &str| text_column(frame, name, path);
+        let number = |name: &str| float_column(frame, name, path);
+        let (households, records, members, sources, methods, decisions, notes) = (
+            col("household_id")?,
+            col("record_id")?,
+            col("member_id")?,
+            col("source")?,
+            col("method")?,
+            col("decision")?,
+            col("note")?,
+        );
+        let levels = FIELDS
+            .iter()
+            .map(|f| col(&format!("{f}_level")))
+            .collect::<Result<_, _>>()?;
+        let weights = FIELDS
+            .iter()
+            .map(|f| number(&format!("{f}_weight")))
+            .collect::<Result<_, _>>()?;
+        Ok(MatchColumns {
+            households,
+            records,
+            members,
+            sources,
+            methods,
+            decisions,
+            notes,
+            levels,
+            weights,
+            priors: number("prior_weight")?,
+            totals: number("match_weight")?,
+            scores: number("score")?,
+            namesakes: number("expected_namesakes").ok(),
+            region_from: col("region_from").ok(),
+        })
+    }
+}
+
+/// What a run holds about the household explained: its flags, the matches behind them,
+/// and the findings of visits.
+struct Explanation<'a> {
+    household_id: &'a str,
+    flags: FlagColumns,
+    /// Per flag, its review status in the run.
+    statuses: Texts,
+    matches: MatchColumns,
+    findings: &'a Findings,
+    latest: BTreeMap<(&'a str, &'a Subject), &'a Finding>,
+}
+
+impl Explanation<'_> {
+    /// One flag: what it says, what visits found, and each record behind it.
+    fn explain_flag(&self, out: &mut String, flag: usize) {
+        let household_id = self.household_id;
+        let flags = &self.flags;
+        let text = |v: &Texts| v[flag].clone().unwrap_or_default();
         let _ = writeln!(
             out,
             "{household_id}  {}  ({})  members {}",
-            text(&reasons),
-            text(&severities),
-            text(&members)
+            text(&flags.reasons),
+            text(&flags.severities),
+            text(&flags.members)
         );
-        let _ = writeln!(out, "  evidence: {}", text(&evidence));
-        if let Some(reason) = Reason::named(&text(&reasons)) {
+        let _ = writeln!(out, "  evidence: {}", text(&flags.evidence));
+        if let Some(reason) = Reason::named(&text(&flags.reasons)) {
             let list = |text: String| -> Vec<String> {
                 text.split(';')
                     .filter(|s| !s.is_empty())
                     .map(str::to_string)
                     .collect()
             };
-            let support = crate::review::support(&list(text(&records)), &list(text(&members)));
-            explain_findings(
-                &mut out,
-                &findings,
-                &latest,
-                household_id,
+            let support =
+                crate::review::support(&list(text(&flags.records)), &list(text(&flags.members)));
+            self.explain_findings(
+                out,
                 &Subject::Flag { reason },
-                text(&statuses) != "new",
+                text(&self.statuses) != "new",
                 &support,
             );
         }
-        for record_id in text(&records).split(';').filter(|r| !r.is_empty()) {
-            let rows = (0..m_records.len()).filter(|&j| {
-                m_households[j].as_deref() == Some(household_id)
-                    && m_records[j].as_deref() == Some(record_id)
+        for record_id in text(&flags.records).split(';').filter(|r| !r.is_empty()) {
+            let matches = &self.matches;
+            let rows = (0..matches.records.len()).filter(|&j| {
+                matches.households[j].as_deref() == Some(household_id)
+                    && matches.records[j].as_deref() == Some(record_id)
             });
             for j in rows {
-                let get = |v: &Vec<Option<String>>| v[j].clone().unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "  record {record_id} ({}) ↔ member {}: {} by {}, probability {:.6}{}",
-                    get(&m_sources),
-                    get(&m_members),
-                    get(&m_decisions),
-                    get(&m_methods),
-                    scores[j],
-                    m_notes[j]
-                        .as_ref()
-                        .map(|n| format!(" — held back: {n}"))
-                        .unwrap_or_default()
-                );
-                let _ = writeln!(
-                    out,
-                    "    {:<11} {:<18} {:>8}  meaning",
-                    "field", "level", "weight"
-                );
-                for (f, field) in FIELDS.iter().enumerate() {
-                    let level = levels[f][j].clone().unwrap_or_default();
-                    let from = (*field == "region")
-                        .then(|| region_from.as_ref().and_then(|r| r[j].as_deref()))
-                        .flatten()
-                        .and_then(RegionFrom::words)
-                        .map(|words| format!(" ({words})"))
-                        .unwrap_or_default();
-                    let _ = writeln!(
-                        out,
-                        "    {field:<11} {level:<18} {:>+8.2}  {}{from}",
-                        weights[f][j],
-                        level_words(field, &level)
-                    );
-                }
-                let _ = writeln!(
-                    out,
-                    "    {:<11} {:<18} {:>+8.2}  how rare a match is among all pairs",
-                    "prior", "", priors[j]
-                );
-                let _ = writeln!(
-                    out,
-                    "    {:<11} {:<18} {:>+8.2}  log2 odds; probability = 1 / (1 + 2^-total)",
-                    "total", "", totals[j]
-                );
-                if let Some(expected) = namesakes.as_ref().map(|n| n[j]).filter(|n| !n.is_nan()) {
-                    let _ = writeln!(
-                        out,
-                        "    namesakes: about {} other people in the registry's population share this name and birth date",
-                        crate::rules::about(expected)
-                    );
-                }
+                self.explain_match(out, record_id, j);
             }
         }
         out.push('\n');
     }
-    if !found {
-        let _ = writeln!(out, "{household_id}: no flags in {}", out_dir.display());
-        // Findings outlive flags: a confirmed flag resolves when its household leaves.
-        for (_, subject) in latest.keys().filter(|(h, _)| *h == household_id) {
+
+    /// The match of row `j` that links `record_id` to a member: its decision, then the
+    /// comparison table field by field.
+    fn explain_match(&self, out: &mut String, record_id: &str, j: usize) {
+        let matches = &self.matches;
+        let get = |v: &Texts| v[j].clone().unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  record {record_id} ({}) ↔ member {}: {} by {}, probability {:.6}{}",
+            get(&matches.sources),
+            get(&matches.members),
+            get(&matches.decisions),
+            get(&matches.methods),
+            matches.scores[j],
+            matches.notes[j]
+                .as_ref()
+                .map(|n| format!(" — held back: {n}"))
+                .unwrap_or_default()
+        );
+        let _ = writeln!(
+            out,
+            "    {:<11} {:<18} {:>8}  meaning",
+            "field", "level", "weight"
+        );
+        for (f, field) in FIELDS.iter().enumerate() {
+            let level = matches.levels[f][j].clone().unwrap_or_default();
+            let from = (*field == "region")
+                .then(|| matches.region_from.as_ref().and_then(|r| r[j].as_deref()))
+                .flatten()
+                .and_then(RegionFrom::words)
+                .map(|words| format!(" ({words})"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "    {field:<11} {level:<18} {:>+8.2}  {}{from}",
+                matches.weights[f][j],
+                level_words(field, &level)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "    {:<11} {:<18} {:>+8.2}  how rare a match is among all pairs",
+            "prior", "", matches.priors[j]
+        );
+        let _ = writeln!(
+            out,
+            "    {:<11} {:<18} {:>+8.2}  log2 odds; probability = 1 / (1 + 2^-total)",
+            "total", "", matches.totals[j]
+        );
+        if let Some(expected) = matches
+            .namesakes
+            .as_ref()
+            .map(|n| n[j])
+            .filter(|n| !n.is_nan())
+        {
+            let _ = writeln!(
+                out,
+                "    namesakes: about {} other people in the registry's population share this name and birth date",
+                crate::rules::about(expected)
+            );
+        }
+    }
+
+    /// Findings outlive flags: a confirmed flag resolves when its household leaves.
+    fn explain_resolved(&self, out: &mut String) {
+        let household_id = self.household_id;
+        for (_, subject) in self.latest.keys().filter(|(h, _)| *h == household_id) {
             let _ = writeln!(
                 out,
                 "{household_id}  {} (no longer flagged)",
                 subject.reason_code()
             );
-            explain_findings(
-                &mut out,
-                &findings,
-                &latest,
-                household_id,
-                subject,
-                true,
-                &[],
-            );
+            self.explain_findings(out, subject, true, &[]);
         }
     }
-    Ok(out)
-}
 
-/// Every finding on one item, oldest first, and the status the latest one gives it now
-/// (decided by `review_status`, as the run decides it).
-fn explain_findings(
-    out: &mut String,
-    findings: &Findings,
-    latest: &std::collections::BTreeMap<(&str, &Subject), &Finding>,
-    household_id: &str,
-    subject: &Subject,
-    seen_before: bool,
-    support: &[String],
-) {
-    let on_item: Vec<&Finding> = findings
-        .all()
-        .map(|(_, f)| f)
-        .filter(|f| f.household_id == household_id && &f.subject == subject)
-        .collect();
-    if on_item.is_empty() {
-        return;
-    }
-    let newest = latest.get(&(household_id, subject)).copied();
-    let (status, unseen) = review_status(seen_before, newest, support);
-    let _ = writeln!(
-        out,
-        "  status: {} ({}){}",
-        status.code(),
-        status.label_zh(),
-        if unseen.is_empty() {
-            String::new()
-        } else {
-            format!(" — records not seen at review: {}", unseen.join(", "))
+    /// Every finding on one item, oldest first, and the status the latest one gives it now
+    /// (decided by `review_status`, as the run decides it).
+    fn explain_findings(
+        &self,
+        out: &mut String,
+        subject: &Subject,
+        seen_before: bool,
+        support: &[String],
+    ) {
+        let household_id = self.household_id;
+        let on_item: Vec<&Finding> = self
+            .findings
+            .all()
+            .map(|(_, f)| f)
+            .filter(|f| f.household_id == household_id && &f.subject == subject)
+            .collect();
+        if on_item.is_empty() {
+            return;
         }
-    );
-    for finding in on_item {
-        let marker = if newest.is_some_and(|n| std::ptr::eq(n, finding)) {
-            "latest"
-        } else {
-            "earlier"
-        };
+        let newest = self.latest.get(&(household_id, subject)).copied();
+        let (status, unseen) = review_status(seen_before, newest, support);
         let _ = writeln!(
             out,
-            "  finding ({marker}): {} {} by {} on {}{}{} — {}{} row {}",
-            finding.verdict.label_zh(),
-            finding.verdict.code(),
-            finding.reviewer,
-            finding.reviewed_on,
-            finding
-                .action
-                .map(|a| format!(", action {} {}", a.label_zh(), a.code()))
-                .unwrap_or_default(),
-            finding
-                .note
-                .as_deref()
-                .map(|n| format!(", note: {n}"))
-                .unwrap_or_default(),
-            finding.file,
-            finding
-                .sheet
-                .as_deref()
-                .map(|s| format!(" [{s}]"))
-                .unwrap_or_default(),
-            finding.row
+            "  status: {} ({}){}",
+            status.code(),
+            status.label_zh(),
+            if unseen.is_empty() {
+                String::new()
+            } else {
+                format!(" — records not seen at review: {}", unseen.join(", "))
+            }
         );
+        for finding in on_item {
+            let marker = if newest.is_some_and(|n| std::ptr::eq(n, finding)) {
+                "latest"
+            } else {
+                "earlier"
+            };
+            let _ = writeln!(
+                out,
+                "  finding ({marker}): {} {} by {} on {}{}{} — {}{} row {}",
+                finding.verdict.label_zh(),
+                finding.verdict.code(),
+                finding.reviewer,
+                finding.reviewed_on,
+                finding
+                    .action
+                    .map(|a| format!(", action {} {}", a.label_zh(), a.code()))
+                    .unwrap_or_default(),
+                finding
+                    .note
+                    .as_deref()
+                    .map(|n| format!(", note: {n}"))
+                    .unwrap_or_default(),
+                finding.file,
+                finding
+                    .sheet
+                    .as_deref()
+                    .map(|s| format!(" [{s}]"))
+                    .unwrap_or_default(),
+                finding.row
+            );
+        }
     }
 }

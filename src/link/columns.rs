@@ -144,95 +144,17 @@ fn intern<const N: usize>(columns: [&[Option<&str>]; N]) -> (Vec<String>, [Vec<u
         .flat_map(|column| column.chunks(CHUNK_ROWS))
         .collect::<Vec<_>>()
         .into_par_iter()
-        .map(|rows| {
-            let mut codes: HashMap<&str, u32, FixedState> = HashMap::with_hasher(state.clone());
-            let mut parts: Vec<Part> = (0..SHARDS).map(|_| Part::default()).collect();
-            let mut shard_of: Vec<u8> = Vec::new();
-            let mut add = |value: &str| -> u32 {
-                // The middle bits: a shard's own map indexes by the low bits and filters by
-                // the top ones.
-                #[allow(clippy::cast_possible_truncation)] // below SHARDS
-                let shard = ((state.hash_one(value) >> 32) % SHARDS as u64) as u8;
-                parts[shard as usize].push(value);
-                shard_of.push(shard);
-                #[allow(clippy::cast_possible_truncation)] // fewer values than rows
-                let code = shard_of.len() as u32 - 1;
-                code
-            };
-            // A chunk of values that hardly repeat (IDs) skips its own map.
-            let repeats = values_repeat(&rows[..rows.len().min(SAMPLE)]);
-            let local = rows
-                .iter()
-                .map(|value| match value {
-                    None => MISSING,
-                    Some(value) if repeats => *codes.entry(value).or_insert_with(|| add(value)),
-                    Some(value) => add(value),
-                })
-                .collect();
-            Chunk {
-                local,
-                shard_of,
-                parts,
-            }
-        })
+        .map(|rows| Chunk::intern(rows, &state))
         .collect();
-    // Per shard: its distinct values, and per chunk the codes of the chunk's values in it.
-    let shards: Vec<(Vec<String>, Vec<Vec<u32>>)> = (0..SHARDS)
+    let shards: Vec<Shard> = (0..SHARDS)
         .into_par_iter()
-        .map(|shard| {
-            let mut codes: HashMap<&str, u32, FixedState> = HashMap::with_hasher(state.clone());
-            let mut values: Vec<&str> = Vec::new();
-            let per_chunk = chunks
-                .iter()
-                .map(|chunk| {
-                    chunk.parts[shard]
-                        .values()
-                        .map(|value| {
-                            #[allow(clippy::cast_possible_truncation)] // fewer values than rows
-                            let next = values.len() as u32;
-                            *codes.entry(value).or_insert_with(|| {
-                                values.push(value);
-                                next
-                            })
-                        })
-                        .collect()
-                })
-                .collect();
-            let values = values.into_iter().map(str::to_string).collect();
-            (values, per_chunk)
-        })
+        .map(|shard| Shard::intern(shard, &chunks, &state))
         .collect();
-    let offsets: Vec<u32> = shards
-        .iter()
-        .scan(0_u32, |offset, (values, _)| {
-            let first = *offset;
-            #[allow(clippy::cast_possible_truncation)] // fewer values than rows
-            let count = values.len() as u32;
-            *offset += count;
-            Some(first)
-        })
-        .collect();
+    let offsets = shard_offsets(&shards);
     let chunk_codes: Vec<Vec<u32>> = chunks
         .par_iter()
         .enumerate()
-        .map(|(c, chunk)| {
-            let mut next = [0_usize; SHARDS];
-            let global: Vec<u32> = chunk
-                .shard_of
-                .iter()
-                .map(|&shard| {
-                    let shard = shard as usize;
-                    let code = shards[shard].1[c][next[shard]];
-                    next[shard] += 1;
-                    offsets[shard] + code
-                })
-                .collect();
-            chunk
-                .local
-                .iter()
-                .map(|&local| remap(local, &global))
-                .collect()
-        })
+        .map(|(c, chunk)| chunk.codes(c, &shards, &offsets))
         .collect();
     let mut chunk_codes = chunk_codes.into_iter();
     let codes = columns.map(|column| {
@@ -242,8 +164,111 @@ fn intern<const N: usize>(columns: [&[Option<&str>]; N]) -> (Vec<String>, [Vec<u
             .flatten()
             .collect()
     });
-    let values = shards.into_iter().flat_map(|(values, _)| values).collect();
+    let values = shards.into_iter().flat_map(|shard| shard.values).collect();
     (values, codes)
+}
+
+impl Chunk {
+    /// The first pass over one chunk of rows: each value goes to its shard's part, once per
+    /// distinct value if values repeat in the chunk, else once per row.
+    fn intern(rows: &[Option<&str>], state: &FixedState) -> Chunk {
+        let mut codes: HashMap<&str, u32, FixedState> = HashMap::with_hasher(state.clone());
+        let mut parts: Vec<Part> = (0..SHARDS).map(|_| Part::default()).collect();
+        let mut shard_of: Vec<u8> = Vec::new();
+        let mut add = |value: &str| -> u32 {
+            // The middle bits: a shard's own map indexes by the low bits and filters by
+            // the top ones.
+            #[allow(clippy::cast_possible_truncation)] // below SHARDS
+            let shard = ((state.hash_one(value) >> 32) % SHARDS as u64) as u8;
+            parts[shard as usize].push(value);
+            shard_of.push(shard);
+            #[allow(clippy::cast_possible_truncation)] // fewer values than rows
+            let code = shard_of.len() as u32 - 1;
+            code
+        };
+        // A chunk of values that hardly repeat (IDs) skips its own map.
+        let repeats = values_repeat(&rows[..rows.len().min(SAMPLE)]);
+        let local = rows
+            .iter()
+            .map(|value| match value {
+                None => MISSING,
+                Some(value) if repeats => *codes.entry(value).or_insert_with(|| add(value)),
+                Some(value) => add(value),
+            })
+            .collect();
+        Chunk {
+            local,
+            shard_of,
+            parts,
+        }
+    }
+
+    /// The last pass: each row of chunk number `c`, coded among all the values.
+    fn codes(&self, c: usize, shards: &[Shard], offsets: &[u32]) -> Vec<u32> {
+        let mut next = [0_usize; SHARDS];
+        let global: Vec<u32> = self
+            .shard_of
+            .iter()
+            .map(|&shard| {
+                let shard = shard as usize;
+                let code = shards[shard].per_chunk[c][next[shard]];
+                next[shard] += 1;
+                offsets[shard] + code
+            })
+            .collect();
+        self.local
+            .iter()
+            .map(|&local| remap(local, &global))
+            .collect()
+    }
+}
+
+/// One shard of the values, interned over every chunk.
+struct Shard {
+    /// Its distinct values, in order of first appearance.
+    values: Vec<String>,
+    /// Per chunk, the codes among `values` of the chunk's part in this shard.
+    per_chunk: Vec<Vec<u32>>,
+}
+
+impl Shard {
+    /// The second pass: shard number `shard`'s parts of every chunk, interned together.
+    fn intern(shard: usize, chunks: &[Chunk], state: &FixedState) -> Shard {
+        let mut codes: HashMap<&str, u32, FixedState> = HashMap::with_hasher(state.clone());
+        let mut values: Vec<&str> = Vec::new();
+        let per_chunk = chunks
+            .iter()
+            .map(|chunk| {
+                chunk.parts[shard]
+                    .values()
+                    .map(|value| {
+                        #[allow(clippy::cast_possible_truncation)] // fewer values than rows
+                        let next = values.len() as u32;
+                        *codes.entry(value).or_insert_with(|| {
+                            values.push(value);
+                            next
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let values = values.into_iter().map(str::to_string).collect();
+        Shard { values, per_chunk }
+    }
+}
+
+/// Per shard, the code of its first value: codes are numbered shard by shard.
+fn shard_offsets(shards: &[Shard]) -> Vec<u32> {
+    shards
+        .iter()
+        .scan(0_u32, |offset, shard| {
+            let first = *offset;
+            #[allow(clippy::cast_possible_truncation)] // fewer values than rows
+            let count = shard.values.len() as u32;
+            *offset += count;
+            Some(first)
+        })
+        .collect()
 }
 
 /// Whether at least a tenth of the present values in a sample repeat another.

@@ -142,32 +142,16 @@ fn hold_back(m: &mut Match, note: &'static str) {
 /// A record is one person: it goes to its best member, or to none on a tie, and never
 /// against an ID-confirmed link.
 fn one_member_per_record(scored: &mut [Match], linked_by_id: &HashSet<(usize, usize)>) {
-    let mut by_record: BTreeMap<(usize, usize), Vec<usize>> = BTreeMap::new();
-    for (i, m) in scored.iter().enumerate() {
-        if m.decision == Decision::Accepted {
-            by_record
-                .entry((m.registry_idx, m.record_idx))
-                .or_default()
-                .push(i);
-        }
-    }
-    for (record, indices) in by_record {
-        if linked_by_id.contains(&record) {
-            for i in indices {
-                hold_back(
-                    &mut scored[i],
-                    "record already linked by ID to another member",
-                );
-            }
-            continue;
-        }
-        resolve_competition(
-            scored,
-            &indices,
-            "another member matches this record better",
-            "two members match this record equally",
-        );
-    }
+    settle_competitions(
+        scored,
+        |m| Some((m.registry_idx, m.record_idx)),
+        |record| linked_by_id.contains(record),
+        Notes {
+            confirmed: "record already linked by ID to another member",
+            lost: "another member matches this record better",
+            tied: "two members match this record equally",
+        },
+    );
 }
 
 /// A person dies once: a member keeps only their best death record.
@@ -177,28 +161,54 @@ fn one_death_per_member(scored: &mut [Match], exact: &[Match]) {
         .filter(|m| m.source == Source::Death && m.decision == Decision::Accepted)
         .map(|m| m.member_idx)
         .collect();
-    let mut by_member: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    settle_competitions(
+        scored,
+        |m| (m.source == Source::Death).then_some(m.member_idx),
+        |member_idx| dead_by_id.contains(member_idx),
+        Notes {
+            confirmed: "member already has an ID-confirmed death record",
+            lost: "a better death record competes for this member",
+            tied: "death records compete equally for this member",
+        },
+    );
+}
+
+/// What a competition's losers are told.
+#[derive(Clone, Copy)]
+struct Notes {
+    /// An ID-confirmed pair already holds what they compete for.
+    confirmed: &'static str,
+    /// Another pair scores better.
+    lost: &'static str,
+    /// Two pairs score alike.
+    tied: &'static str,
+}
+
+/// Accepted pairs compete when they share a key (`key_of`; `None` takes no part): where an
+/// ID-confirmed pair already holds the key, every one is held back; otherwise the best alone
+/// stays (`resolve_competition`).
+fn settle_competitions<K: Ord>(
+    scored: &mut [Match],
+    key_of: impl Fn(&Match) -> Option<K>,
+    confirmed: impl Fn(&K) -> bool,
+    notes: Notes,
+) {
+    let mut by_key: BTreeMap<K, Vec<usize>> = BTreeMap::new();
     for (i, m) in scored.iter().enumerate() {
-        if m.source == Source::Death && m.decision == Decision::Accepted {
-            by_member.entry(m.member_idx).or_default().push(i);
+        if m.decision == Decision::Accepted {
+            if let Some(key) = key_of(m) {
+                by_key.entry(key).or_default().push(i);
+            }
         }
     }
-    for (member_idx, indices) in by_member {
-        if dead_by_id.contains(&member_idx) {
+    for (key, indices) in by_key {
+        if confirmed(&key) {
             for i in indices {
-                hold_back(
-                    &mut scored[i],
-                    "member already has an ID-confirmed death record",
-                );
+                hold_back(&mut scored[i], notes.confirmed);
             }
             continue;
         }
-        resolve_competition(
-            scored,
-            &indices,
-            "a better death record competes for this member",
-            "death records compete equally for this member",
-        );
+        resolve_competition(scored, &indices, notes.lost, notes.tied);
     }
 }
 

@@ -310,31 +310,118 @@ pub fn link_tables(
     left: &TextTable,
     right: &TextTable,
 ) -> Result<GenericLinks, GenericLinkError> {
-    let stage = std::cell::Cell::new(std::time::Instant::now());
-    let lap = |what: &str| {
+    let laps = Laps::start();
+    let compared = CompareColumns::encode(job, left, right, &laps)?;
+    let shape = shape_of(job);
+    let levels_of = |pair: (usize, usize)| compared.levels(job, &shape, pair);
+    laps.lap("compared-column setup");
+    let (candidates, pairs_per_rule) = block(job, &compared.columns);
+    laps.lap("blocked");
+    let candidate_levels: Vec<Vec<usize>> = candidates.par_iter().map(|c| levels_of(*c)).collect();
+    laps.lap("compared the candidate pairs");
+    let random: Vec<Vec<usize>> = random_pairs(right.len(), &[left.len()], RANDOM_PAIRS, 0x5EED)
+        .into_par_iter()
+        .map(|(_, l, r)| levels_of((l, r)))
+        .collect();
+    #[allow(clippy::cast_precision_loss)]
+    let total_pairs = left.len() as f64 * right.len() as f64;
+    let parameters = train(
+        job,
+        &shape,
+        &compared.columns,
+        &candidate_levels,
+        &random,
+        total_pairs,
+    );
+    laps.lap("trained (u from random pairs, m by EM)");
+    let pairs = score_pairs(
+        job,
+        &shape,
+        &parameters,
+        &compared.columns,
+        &candidates,
+        candidate_levels,
+    );
+    laps.lap("scored");
+    Ok(GenericLinks {
+        pairs,
+        level_names: job.comparisons.iter().map(level_names).collect(),
+        shape,
+        parameters,
+        candidate_pairs: candidates.len(),
+        pairs_per_rule,
+    })
+}
+
+/// The time each stage of `link_tables` took, logged at debug level as it ends.
+struct Laps {
+    stage: std::cell::Cell<std::time::Instant>,
+}
+
+impl Laps {
+    fn start() -> Laps {
+        Laps {
+            stage: std::cell::Cell::new(std::time::Instant::now()),
+        }
+    }
+
+    fn lap(&self, what: &str) {
         tracing::debug!(
-            seconds = stage.get().elapsed().as_secs_f64(),
+            seconds = self.stage.get().elapsed().as_secs_f64(),
             "link: {what}"
         );
-        stage.set(std::time::Instant::now());
-    };
-    let mut prepared = Vec::new();
-    let mut columns: Vec<EncodedColumn> = Vec::new();
-    for (i, comparison) in job.comparisons.iter().enumerate() {
-        let key = format!("comparisons[{i}]");
-        let l = column(left, &job.left.path, &comparison.left_column, &key)?;
-        let r = column(right, &job.right.path, &comparison.right_column, &key)?;
-        let encoded = EncodedColumn::encode(comparison.kind, &l, &r);
-        lap(&format!(
-            "folded {} ({} distinct values)",
-            comparison.name,
-            encoded.values.len()
-        ));
-        prepared.push(prepare(comparison, &encoded));
-        columns.push(encoded);
-        lap(&format!("prepared {}", comparison.name));
+        self.stage.set(std::time::Instant::now());
     }
-    let shape = Shape {
+}
+
+/// The compared columns of both tables, encoded and prepared, one per comparison.
+struct CompareColumns {
+    columns: Vec<EncodedColumn>,
+    prepared: Vec<Prepared>,
+}
+
+impl CompareColumns {
+    /// Encodes and prepares each comparison's columns; a column the tables lack is an error
+    /// naming the comparison.
+    fn encode(
+        job: &LinkJob,
+        left: &TextTable,
+        right: &TextTable,
+        laps: &Laps,
+    ) -> Result<CompareColumns, GenericLinkError> {
+        let mut prepared = Vec::new();
+        let mut columns: Vec<EncodedColumn> = Vec::new();
+        for (i, comparison) in job.comparisons.iter().enumerate() {
+            let key = format!("comparisons[{i}]");
+            let l = column(left, &job.left.path, &comparison.left_column, &key)?;
+            let r = column(right, &job.right.path, &comparison.right_column, &key)?;
+            let encoded = EncodedColumn::encode(comparison.kind, &l, &r);
+            laps.lap(&format!(
+                "folded {} ({} distinct values)",
+                comparison.name,
+                encoded.values.len()
+            ));
+            prepared.push(prepare(comparison, &encoded));
+            columns.push(encoded);
+            laps.lap(&format!("prepared {}", comparison.name));
+        }
+        Ok(CompareColumns { columns, prepared })
+    }
+
+    /// The levels of the pair (left row, right row), one per comparison.
+    fn levels(&self, job: &LinkJob, shape: &Shape, (l, r): (usize, usize)) -> Vec<usize> {
+        job.comparisons
+            .iter()
+            .zip(self.prepared.iter().zip(&self.columns))
+            .zip(&shape.n_levels)
+            .map(|((c, p), n)| level(c, p, *n, l, r))
+            .collect()
+    }
+}
+
+/// The model's fields: one per comparison, its levels as `level_names` lists them.
+fn shape_of(job: &LinkJob) -> Shape {
+    Shape {
         names: job.comparisons.iter().map(|c| c.name.clone()).collect(),
         n_levels: job
             .comparisons
@@ -355,27 +442,19 @@ pub fn link_tables(
                 _ => None,
             })
             .collect(),
-    };
-    let levels_of = |(l, r): (usize, usize)| -> Vec<usize> {
-        job.comparisons
-            .iter()
-            .zip(prepared.iter().zip(&columns))
-            .zip(&shape.n_levels)
-            .map(|((c, p), n)| level(c, p, *n, l, r))
-            .collect()
-    };
+    }
+}
 
-    lap("compared-column setup");
-    let (candidates, pairs_per_rule) = block(job, &columns);
-    lap("blocked");
-    let candidate_levels: Vec<Vec<usize>> = candidates.par_iter().map(|c| levels_of(*c)).collect();
-    lap("compared the candidate pairs");
-    let random: Vec<Vec<usize>> = random_pairs(right.len(), &[left.len()], RANDOM_PAIRS, 0x5EED)
-        .into_par_iter()
-        .map(|(_, l, r)| levels_of((l, r)))
-        .collect();
-    #[allow(clippy::cast_precision_loss)]
-    let total_pairs = left.len() as f64 * right.len() as f64;
+/// The model's parameters: u from the random pairs (an equality level's from both tables'
+/// value frequencies instead), m by EM over the candidates, once per blocking rule.
+fn train(
+    job: &LinkJob,
+    shape: &Shape,
+    columns: &[EncodedColumn],
+    candidate_levels: &[Vec<usize>],
+    random_levels: &[Vec<usize>],
+    total_pairs: f64,
+) -> LinkParameters {
     let rule_fields: Vec<Vec<bool>> = job
         .blocking
         .iter()
@@ -386,23 +465,33 @@ pub fn link_tables(
                 .collect()
         })
         .collect();
-    let mut parameters = LinkParameters::uniform(&shape, 1e-4).with_u_from(&shape, &random);
-    for (field, (comparison, column)) in job.comparisons.iter().zip(&columns).enumerate() {
+    let mut parameters = LinkParameters::uniform(shape, 1e-4).with_u_from(shape, random_levels);
+    for (field, (comparison, column)) in job.comparisons.iter().zip(columns).enumerate() {
         if let Some(u) = exact_u(comparison, column) {
             set_first_u(&mut parameters.u[field], u, shape.missing[field]);
         }
     }
-    let parameters = parameters.fit_m_by_rule(
-        &shape,
-        &candidate_levels,
+    parameters.fit_m_by_rule(
+        shape,
+        candidate_levels,
         &rule_fields,
         total_pairs,
         EM_ITERATIONS,
-    );
-    lap("trained (u from random pairs, m by EM)");
+    )
+}
 
-    let frequencies = term_frequencies(job, &columns);
-    let pairs: Vec<LinkedPair> = candidates
+/// The candidates weighed (with term frequencies where the link file asks), keeping those
+/// at or above `possible_probability`.
+fn score_pairs(
+    job: &LinkJob,
+    shape: &Shape,
+    parameters: &LinkParameters,
+    columns: &[EncodedColumn],
+    candidates: &[(usize, usize)],
+    candidate_levels: Vec<Vec<usize>>,
+) -> Vec<LinkedPair> {
+    let frequencies = term_frequencies(job, columns);
+    candidates
         .par_iter()
         .zip(candidate_levels.into_par_iter())
         .filter_map(|(&(left_idx, right_idx), levels)| {
@@ -416,7 +505,7 @@ pub fn link_tables(
                     })
                 })
                 .collect();
-            let weights = parameters.weigh_levels(&shape, &levels, &tf);
+            let weights = parameters.weigh_levels(shape, &levels, &tf);
             (weights.probability >= job.possible_probability).then_some(LinkedPair {
                 left_idx,
                 right_idx,
@@ -424,16 +513,7 @@ pub fn link_tables(
                 weights,
             })
         })
-        .collect();
-    lap("scored");
-    Ok(GenericLinks {
-        pairs,
-        level_names: job.comparisons.iter().map(level_names).collect(),
-        shape,
-        parameters,
-        candidate_pairs: candidates.len(),
-        pairs_per_rule,
-    })
+        .collect()
 }
 
 /// Per term-frequency comparison: (field, per left row the share of both tables' values
@@ -608,169 +688,4 @@ fn join_sorted(left: &[(u64, u32)], right: &[(u64, u32)]) -> Vec<(usize, usize)>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{exact_u, level, level_names, prepare, set_first_u, EncodedColumn};
-    use crate::config::{Comparison, ComparisonKind};
-
-    /// A comparison of column `x` as `kind`, without levels.
-    fn comparison(kind: ComparisonKind) -> Comparison {
-        Comparison {
-            name: "x".into(),
-            left_column: "x".into(),
-            right_column: "x".into(),
-            kind,
-            levels: Vec::new(),
-            term_frequency: false,
-        }
-    }
-
-    /// The level names of (left[i], right[i]) for each i, folded and compared as link does.
-    fn levels_of(comparison: &Comparison, left: &[&str], right: &[Option<&str>]) -> Vec<String> {
-        let names = level_names(comparison);
-        let left: Vec<Option<&str>> = left.iter().map(|v| Some(*v)).collect();
-        let column = EncodedColumn::encode(comparison.kind, &left, right);
-        let prepared = prepare(comparison, &column);
-        (0..right.len())
-            .map(|i| names[level(comparison, (&prepared, &column), names.len(), i, i)].clone())
-            .collect()
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn osa_within_agrees_with_strsim(
-            a in "[ab陈]{0,9}",
-            b in "[ab陈]{0,9}",
-            limit in 0_usize..4,
-        ) {
-            let distance = strsim::osa_distance(&a, &b);
-            proptest::prop_assert_eq!(
-                super::osa_within(&a, &b, limit),
-                (distance <= limit).then_some(distance)
-            );
-        }
-    }
-
-    #[test]
-    fn id_number_levels_see_through_export_damage() {
-        let id = "11010519491231002X";
-        let right = [
-            Some(" 110105 1949 1231 002x "),              // spaced, lower-case x
-            Some("１１０１０５１９４９１２３１００２Ｘ"), // full width
-            Some("110105491231002"),                      // the old 15-digit form
-            Some("11010519491231003X"),                   // one digit typed wrong
-            Some("11010519491213002X"),                   // two neighbours swapped
-            Some("110105198001010016"),                   // someone else, valid
-            Some("110105198001010011"),                   // someone else, check char wrong
-            Some("1.10105E+17"),                          // Excel ate the digits
-            None,
-        ];
-        assert_eq!(
-            levels_of(&comparison(ComparisonKind::IdNumber), &[id; 9], &right),
-            [
-                "equal",
-                "equal",
-                "equal",
-                "one_digit",
-                "transposition",
-                "another_valid_id",
-                "different",
-                "missing",
-                "missing"
-            ]
-        );
-    }
-
-    #[test]
-    fn masked_id_levels_read_the_visible_characters() {
-        let id = "11010519491231002X";
-        let right = [
-            Some("11010519491231002X"),         // the same ID
-            Some("110105********002X"),         // masked, visible characters agree
-            Some("1101**＊＊＊＊＊＊＊＊002x"), // full-width stars, lower-case x
-            Some("110105********003X"),         // masked, last four differ
-            Some("110105198001010016"),         // someone else, valid
-            Some("***"),                        // nothing visible
-            None,
-        ];
-        assert_eq!(
-            levels_of(&comparison(ComparisonKind::MaskedId), &[id; 7], &right),
-            [
-                "equal",
-                "masked_agree",
-                "masked_agree",
-                "masked_disagree",
-                "different",
-                "missing",
-                "missing"
-            ]
-        );
-    }
-
-    #[test]
-    fn name_levels_follow_the_person_pipeline() {
-        let right = [
-            Some("陳 大文"), // traditional, with a space
-            Some("陈大雯"),  // 雯 reads wen, like 文
-            Some("陈大武"),  // one character off, another reading
-            Some("李小龙"),  // someone else
-            Some("  "),      // blank
-        ];
-        assert_eq!(
-            levels_of(&comparison(ComparisonKind::Name), &["陈大文"; 5], &right),
-            [
-                "equal",
-                "same_reading",
-                "one_char_diff",
-                "different",
-                "missing"
-            ]
-        );
-    }
-
-    #[test]
-    fn edits_levels_count_a_swap_of_neighbours_as_one_edit() {
-        let comparison = Comparison {
-            levels: vec![1.0, 2.0],
-            ..comparison(ComparisonKind::Edits)
-        };
-        assert_eq!(
-            level_names(&comparison),
-            ["exact", "edits<=1", "edits<=2", "different", "missing"]
-        );
-        let right = [
-            Some("110105194912310021"), // equal
-            Some("110105194912310012"), // two neighbours swapped
-            Some("110105194912310099"), // two digits typed wrong
-            Some("110105194912319999"), // four digits
-            None,
-        ];
-        assert_eq!(
-            levels_of(&comparison, &["110105194912310021"; 5], &right),
-            ["exact", "edits<=1", "edits<=2", "different", "missing"]
-        );
-    }
-
-    #[test]
-    fn the_first_levels_u_is_the_chance_two_random_values_agree() {
-        let comparison = comparison(ComparisonKind::Exact);
-        let left = [Some("a"), Some("a"), Some("b"), None];
-        let right = [Some("a"), Some("c"), None];
-        let column = EncodedColumn::encode(comparison.kind, &left, &right);
-        // Of the 3 × 2 pairs with a value on both sides, 2 agree (a, a).
-        let u = exact_u(&comparison, &column).unwrap();
-        assert!((u - 2.0 / 6.0).abs() < 1e-12, "{u}");
-        // A name's first level is not plain equality: no exact u.
-        let name = Comparison {
-            kind: ComparisonKind::Name,
-            ..comparison.clone()
-        };
-        assert!(exact_u(&name, &column).is_none());
-        // The other non-missing levels are scaled so that the field still sums to one.
-        let mut field = vec![0.1, 0.3, 0.6, 0.0];
-        set_first_u(&mut field, 0.5, Some(3));
-        assert!((field[0] - 0.5).abs() < 1e-12);
-        assert!((field[1] - 0.5 * 0.3 / 0.9).abs() < 1e-12);
-        assert!((field.iter().sum::<f64>() - 1.0).abs() < 1e-12);
-        assert!(field[3].abs() < f64::EPSILON);
-    }
-}
+mod tests;

@@ -158,12 +158,27 @@ impl<'a> SqlRules<'a> {
         tables: &mut Tables,
         rule: &SqlRule,
     ) -> Result<Vec<Finding>, RuleError> {
+        let frame = self.run(tables, rule)?;
+        self.check_row_count(rule, &frame)?;
+        let rows = ResultRows::of(&frame);
+        (0..frame.height())
+            .map(|row| self.finding(rule, &rows, row))
+            .collect()
+    }
+
+    /// The rule's result on the run's data, its contract columns as text.
+    fn run(&self, tables: &mut Tables, rule: &SqlRule) -> Result<DataFrame, RuleError> {
         let started = std::time::Instant::now();
         let query = tables.query(rule, self.context.as_of)?;
         let built = started.elapsed().as_secs_f64();
         let frame = query.collect().map_err(|e| fails(rule, &e))?;
         tracing::debug!(rule = %rule.key(), tables_seconds = built, query_seconds = started.elapsed().as_secs_f64() - built, rows = frame.height(), "rule query ran");
-        let frame = result_columns(rule, &frame)?;
+        result_columns(rule, &frame)
+    }
+
+    /// More rows than `max_rows` (by default twice the roll's members) are an error: a
+    /// join that lost a condition would otherwise flood the run.
+    fn check_row_count(&self, rule: &SqlRule, frame: &DataFrame) -> Result<(), RuleError> {
         let members = self.context.ingested.roll.len();
         let max_rows = rule
             .max_rows
@@ -178,6 +193,86 @@ impl<'a> SqlRules<'a> {
                 ),
             });
         }
+        Ok(())
+    }
+
+    /// The finding of one result row, checked against the roll.
+    fn finding(&self, rule: &SqlRule, rows: &ResultRows, row: usize) -> Result<Finding, RuleError> {
+        let at = |problem: String| RuleError {
+            key: rule.key(),
+            message: format!("row {}: {problem}", row + 1),
+        };
+        let household_id = rows.households[row]
+            .clone()
+            .ok_or_else(|| at("household_id is NULL".into()))?;
+        let Some(household) = self.context.households.by_id.get(&household_id) else {
+            return Err(at(format!(
+                "household `{household_id}` is not on the roll (a rule flags roll households: take household_id from `members` or `households`)"
+            )));
+        };
+        let evidence = rows.evidence[row].clone().filter(|e| !e.trim().is_empty()).ok_or_else(|| {
+            at(format!(
+                "evidence for household `{household_id}` is NULL or blank (a NULL anywhere in `||` makes the whole text NULL: wrap optional columns in COALESCE(x, ''))"
+            ))
+        })?;
+        let member_id = rows.members[row].clone();
+        if let Some(member_id) = &member_id {
+            let on_roll = household
+                .member_idxs
+                .iter()
+                .any(|i| self.context.member(*i).member_id == *member_id);
+            if !on_roll {
+                return Err(at(format!(
+                    "member `{member_id}` is not a member of household `{household_id}` on the roll"
+                )));
+            }
+        }
+        let record_id = rows.records[row].clone();
+        let (evidence, score) =
+            self.with_match_basis(evidence, member_id.as_deref(), record_id.as_deref());
+        Ok(Finding {
+            household_id,
+            member_ids: member_id.into_iter().collect(),
+            record_ids: record_id.into_iter().collect(),
+            evidence,
+            score,
+        })
+    }
+
+    /// A finding resting on a match says why the record is this member, as a built-in
+    /// rule's does, and is as sure as that match; any other is sure.
+    fn with_match_basis(
+        &self,
+        evidence: String,
+        member_id: Option<&str>,
+        record_id: Option<&str>,
+    ) -> (String, f64) {
+        let matched = match (member_id, record_id) {
+            (Some(member), Some(record)) => self.matches.get(&(member, record)).copied(),
+            _ => None,
+        };
+        let Some(m) = matched else {
+            return (evidence, 1.0);
+        };
+        let basis = match_basis_zh(self.context.member(m.member_idx), m, self.context.record(m));
+        let evidence = match basis {
+            Some(basis) => format!("{evidence}（{basis}）"),
+            None => evidence,
+        };
+        (evidence, m.score)
+    }
+}
+
+/// A rule's result columns, one text cell per row (`None` for NULL or a missing column).
+struct ResultRows {
+    households: Vec<Option<String>>,
+    members: Vec<Option<String>>,
+    records: Vec<Option<String>>,
+    evidence: Vec<Option<String>>,
+}
+
+impl ResultRows {
+    fn of(frame: &DataFrame) -> ResultRows {
         let text = |name: &str| -> Vec<Option<String>> {
             frame.column(name).map_or_else(
                 |_| vec![None; frame.height()],
@@ -189,77 +284,12 @@ impl<'a> SqlRules<'a> {
                 },
             )
         };
-        let (households, members_col, records, evidence) = (
-            text("household_id"),
-            text("member_id"),
-            text("record_id"),
-            text("evidence"),
-        );
-        let mut findings = Vec::with_capacity(frame.height());
-        for row in 0..frame.height() {
-            let at = |problem: String| RuleError {
-                key: rule.key(),
-                message: format!("row {}: {problem}", row + 1),
-            };
-            let household_id = households[row]
-                .clone()
-                .ok_or_else(|| at("household_id is NULL".into()))?;
-            let Some(household) = self.context.households.by_id.get(&household_id) else {
-                return Err(at(format!(
-                    "household `{household_id}` is not on the roll (a rule flags roll households: take household_id from `members` or `households`)"
-                )));
-            };
-            let evidence = evidence[row].clone().filter(|e| !e.trim().is_empty()).ok_or_else(|| {
-                at(format!(
-                    "evidence for household `{household_id}` is NULL or blank (a NULL anywhere in `||` makes the whole text NULL: wrap optional columns in COALESCE(x, ''))"
-                ))
-            })?;
-            let member_id = members_col[row].clone();
-            if let Some(member_id) = &member_id {
-                let on_roll = household
-                    .member_idxs
-                    .iter()
-                    .any(|i| self.context.member(*i).member_id == *member_id);
-                if !on_roll {
-                    return Err(at(format!(
-                        "member `{member_id}` is not a member of household `{household_id}` on the roll"
-                    )));
-                }
-            }
-            let record_id = records[row].clone();
-            let matched = match (&member_id, &record_id) {
-                (Some(member), Some(record)) => self
-                    .matches
-                    .get(&(member.as_str(), record.as_str()))
-                    .copied(),
-                _ => None,
-            };
-            // A finding resting on a match says why the record is this member, as a built-in
-            // rule's does, and is as sure as that match.
-            let (evidence, score) = match matched {
-                Some(m) => {
-                    let basis = match_basis_zh(
-                        self.context.member(m.member_idx),
-                        m,
-                        self.context.record(m),
-                    );
-                    let evidence = match basis {
-                        Some(basis) => format!("{evidence}（{basis}）"),
-                        None => evidence,
-                    };
-                    (evidence, m.score)
-                }
-                None => (evidence, 1.0),
-            };
-            findings.push(Finding {
-                household_id,
-                member_ids: member_id.into_iter().collect(),
-                record_ids: record_id.into_iter().collect(),
-                evidence,
-                score,
-            });
+        ResultRows {
+            households: text("household_id"),
+            members: text("member_id"),
+            records: text("record_id"),
+            evidence: text("evidence"),
         }
-        Ok(findings)
     }
 }
 

@@ -320,6 +320,15 @@ fn builtin_columns(source: Source, records: &[RegistryRecord]) -> Vec<Column> {
             })
         };
     }
+    // A field the record may leave blank.
+    macro_rules! optional {
+        ($variant:ident, $field:ident) => {
+            details().map(|d| match d {
+                RecordDetails::$variant { $field, .. } => $field.clone(),
+                _ => None,
+            })
+        };
+    }
     macro_rules! code {
         ($variant:ident, $field:ident) => {
             details().map(|d| match d {
@@ -345,62 +354,38 @@ fn builtin_columns(source: Source, records: &[RegistryRecord]) -> Vec<Column> {
             text(col::PENSION_TYPE, code!(Pension, pension_type)),
             number(col::MONTHLY_AMOUNT, pick!(Pension, monthly_amount)),
             date(col::START_DATE, pick!(Pension, start_date)),
-            date(col::END_DATE, pick!(Pension, end_date).map(Option::flatten)),
+            date(col::END_DATE, optional!(Pension, end_date)),
         ],
         Source::Vehicle => vec![
-            text(col::PLATE, pick!(Vehicle, plate).map(Option::flatten)),
+            text(col::PLATE, optional!(Vehicle, plate)),
             text(col::VEHICLE_TYPE, code!(Vehicle, vehicle_type)),
             date(col::REGISTERED_ON, pick!(Vehicle, registered_on)),
-            date(
-                col::DEREGISTERED_ON,
-                pick!(Vehicle, deregistered_on).map(Option::flatten),
-            ),
+            date(col::DEREGISTERED_ON, optional!(Vehicle, deregistered_on)),
         ],
         Source::Property => vec![
             text(col::PROPERTY_ID, pick!(Property, property_id)),
             text(col::USE, code!(Property, use_)),
-            number(col::AREA_M2, pick!(Property, area_m2).map(Option::flatten)),
+            number(col::AREA_M2, optional!(Property, area_m2)),
             date(col::REGISTERED_ON, pick!(Property, registered_on)),
-            date(
-                col::DISPOSED_ON,
-                pick!(Property, disposed_on).map(Option::flatten),
-            ),
+            date(col::DISPOSED_ON, optional!(Property, disposed_on)),
         ],
         Source::Business => vec![
             text(col::ROLE, code!(Business, role)),
-            text(
-                col::BUSINESS_NAME,
-                pick!(Business, business_name).map(Option::flatten),
-            ),
-            text(col::USCC, pick!(Business, uscc).map(Option::flatten)),
+            text(col::BUSINESS_NAME, optional!(Business, business_name)),
+            text(col::USCC, optional!(Business, uscc)),
             number(
                 col::REGISTERED_CAPITAL,
-                pick!(Business, registered_capital).map(Option::flatten),
+                optional!(Business, registered_capital),
             ),
             text(col::STATUS, code!(Business, status)),
             date(col::ESTABLISHED_ON, pick!(Business, established_on)),
-            date(
-                col::CLOSED_ON,
-                pick!(Business, closed_on).map(Option::flatten),
-            ),
+            date(col::CLOSED_ON, optional!(Business, closed_on)),
         ],
         Source::CadreRelatives => vec![
-            text(
-                col::CADRE_NAME,
-                pick!(CadreRelative, cadre_name).map(Option::flatten),
-            ),
-            text(
-                col::CADRE_ID,
-                pick!(CadreRelative, cadre_id).map(Option::flatten),
-            ),
-            text(
-                col::CADRE_POST,
-                pick!(CadreRelative, cadre_post).map(Option::flatten),
-            ),
-            text(
-                col::RELATIONSHIP,
-                pick!(CadreRelative, relationship).map(Option::flatten),
-            ),
+            text(col::CADRE_NAME, optional!(CadreRelative, cadre_name)),
+            text(col::CADRE_ID, optional!(CadreRelative, cadre_id)),
+            text(col::CADRE_POST, optional!(CadreRelative, cadre_post)),
+            text(col::RELATIONSHIP, optional!(CadreRelative, relationship)),
         ],
         Source::Roll | Source::Local(_) => Vec::new(),
     }
