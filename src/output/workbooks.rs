@@ -625,15 +625,4 @@ mod tests {
             ["411521/411521203000.xlsx", "411526/411526101000.xlsx"]
         );
     }
-
-    #[test]
-    fn township_codes() {
-        assert_eq!(
-            RegionCode::township_key(Some("411526101001")),
-            "411526101000"
-        );
-        assert_eq!(RegionCode::township_key(Some("411526")), "411526");
-        assert_eq!(RegionCode::township_key(None), "unassigned");
-        assert_eq!(RegionCode::township_key(Some("../etc")), "unassigned");
-    }
 }

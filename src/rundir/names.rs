@@ -1,5 +1,5 @@
 //! The names of what a run directory holds, spelled once: its files, the sheets findings come
-//! back from, and the columns other modules read back by name.
+//! back from.
 
 /// flags.parquet and flags.csv: one row per (household, reason).
 pub const FLAGS_PARQUET: &str = "flags.parquet";
@@ -27,20 +27,3 @@ pub const PAIRS: &str = "pairs.parquet";
 pub const SPOT_CHECK: &str = "spot_check";
 /// The sheet of a second reviewer's re-check workbook.
 pub const RECHECK_SHEET: &str = "复核抽查";
-
-/// Columns that other modules read back by name.
-pub mod col {
-    pub const HOUSEHOLD_ID: &str = "household_id";
-    pub const MEMBER_ID: &str = "member_id";
-    pub const MEMBER_IDS: &str = "member_ids";
-    pub const RECORD_ID: &str = "record_id";
-    pub const RECORD_IDS: &str = "record_ids";
-    pub const REASON: &str = "reason";
-    pub const SOURCE: &str = "source";
-    pub const EVIDENCE: &str = "evidence";
-    pub const REGION_CODE: &str = "region_code";
-    pub const STATUS: &str = "status";
-    pub const SCORE: &str = "score";
-    pub const PROBABILITY: &str = "probability";
-    pub const RUN_ID: &str = "run_id";
-}
