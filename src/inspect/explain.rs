@@ -5,19 +5,14 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use polars::prelude::DataFrame;
-
 use crate::link::corroborate::RegionFrom;
 use crate::link::words::level_words;
+use crate::link::FIELDS;
 use crate::model::Reason;
 use crate::review::findings::{Finding, Findings, Subject};
 use crate::review::review_status;
 use crate::rundir::names::{FLAGS_PARQUET, MATCHES};
-use crate::rundir::{float_column, read, state_dir_of_run, text_column, OutputError};
-
-const FIELDS: [&str; 5] = ["id", "name", "birth_date", "region", "gender"];
-
-type Texts = Vec<Option<String>>;
+use crate::rundir::{read, state_dir_of_run, FlagColumns, MatchColumns, OutputError, Texts};
 
 /// The explanation of one household's flags, as text.
 pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError> {
@@ -29,7 +24,7 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
     let matches = MatchColumns::of(&match_frame, &matches_path)?;
     // Statuses are read after the matches: a run broken in both places names the same
     // problem first as it always did.
-    let statuses = text_column(&flag_frame, "status", &flags_path)?;
+    let statuses = FlagColumns::statuses(&flag_frame, &flags_path)?;
     let findings = Findings::read(&state_dir_of_run(out_dir))?;
     let explanation = Explanation {
         household_id,
@@ -52,91 +47,6 @@ pub fn explain(out_dir: &Path, household_id: &str) -> Result<String, OutputError
         explanation.explain_resolved(&mut out);
     }
     Ok(out)
-}
-
-/// A run's flags, the columns `explain` shows.
-struct FlagColumns {
-    households: Texts,
-    reasons: Texts,
-    severities: Texts,
-    evidence: Texts,
-    records: Texts,
-    members: Texts,
-}
-
-impl FlagColumns {
-    fn of(frame: &DataFrame, path: &Path) -> Result<FlagColumns, OutputError> {
-        let col = |name: &str| text_column(frame, name, path);
-        Ok(FlagColumns {
-            households: col("household_id")?,
-            reasons: col("reason")?,
-            severities: col("severity")?,
-            evidence: col("evidence")?,
-            records: col("record_ids")?,
-            members: col("member_ids")?,
-        })
-    }
-}
-
-/// A run's matches: who and how, and per field of the comparison its level and weight.
-struct MatchColumns {
-    households: Texts,
-    records: Texts,
-    members: Texts,
-    sources: Texts,
-    methods: Texts,
-    decisions: Texts,
-    notes: Texts,
-    /// Per field of `FIELDS`, per match.
-    levels: Vec<Texts>,
-    /// Likewise.
-    weights: Vec<Vec<f64>>,
-    priors: Vec<f64>,
-    totals: Vec<f64>,
-    scores: Vec<f64>,
-    /// Runs before namesake risk have no such column.
-    namesakes: Option<Vec<f64>>,
-    region_from: Option<Texts>,
-}
-
-impl MatchColumns {
-    fn of(frame: &DataFrame, path: &Path) -> Result<MatchColumns, OutputError> {
-        let col = |name: &str| text_column(frame, name, path);
-        let number = |name: &str| float_column(frame, name, path);
-        let (households, records, members, sources, methods, decisions, notes) = (
-            col("household_id")?,
-            col("record_id")?,
-            col("member_id")?,
-            col("source")?,
-            col("method")?,
-            col("decision")?,
-            col("note")?,
-        );
-        let levels = FIELDS
-            .iter()
-            .map(|f| col(&format!("{f}_level")))
-            .collect::<Result<_, _>>()?;
-        let weights = FIELDS
-            .iter()
-            .map(|f| number(&format!("{f}_weight")))
-            .collect::<Result<_, _>>()?;
-        Ok(MatchColumns {
-            households,
-            records,
-            members,
-            sources,
-            methods,
-            decisions,
-            notes,
-            levels,
-            weights,
-            priors: number("prior_weight")?,
-            totals: number("match_weight")?,
-            scores: number("score")?,
-            namesakes: number("expected_namesakes").ok(),
-            region_from: col("region_from").ok(),
-        })
-    }
 }
 
 /// What a run holds about the household explained: its flags, the matches behind them,

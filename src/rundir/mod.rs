@@ -10,6 +10,7 @@ mod manifest;
 pub mod names;
 mod parquet;
 mod published;
+mod readback;
 mod roll_index;
 mod rows;
 mod shard;
@@ -28,6 +29,7 @@ pub use manifest::{DeclaredLabels, ImportedFile, Manifest, PipelineInfo, SourceT
 use names::{MODEL, PAIRS};
 pub use parquet::{float_column, read, text_column};
 pub use published::{Lead, PublishedRun};
+pub use readback::{FlagColumns, MatchColumns, Texts};
 pub use roll_index::{read_roll_index, write_roll_index, RollIndexManifest, ROLL_INDEX_FORMAT};
 pub use rows::{FlagRow, FlagStatus, LeadRow, MatchRow, RecheckItem, SpotCheckRow, Verdicted};
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
