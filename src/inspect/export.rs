@@ -10,7 +10,7 @@ use hmac::{Hmac, Mac};
 use polars::prelude::{Column, DataFrame, DataType};
 use sha2::Sha256;
 
-use crate::rundir::names::{EXPLORER, FLAGS_PARQUET, HOUSEHOLDS, MATCHES};
+use crate::rundir::names::{col, EXPLORER, FLAGS_PARQUET, HOUSEHOLDS, MATCHES};
 use crate::rundir::{self, publish, read, write_file, OutputError};
 
 /// Shortest key we accept: 128 bits.
@@ -28,12 +28,16 @@ pub enum ExportError {
 const TABLES: [(&str, &[&str], &[&str]); 3] = [
     (
         FLAGS_PARQUET,
-        &["household_id", "member_ids", "record_ids"],
+        &[col::HOUSEHOLD_ID, col::MEMBER_IDS, col::RECORD_IDS],
         // Reviewers are staff, named only inside the office.
-        &["evidence", "reviewer"],
+        &[col::EVIDENCE, col::REVIEWER],
     ),
-    (HOUSEHOLDS, &["household_id"], &[]),
-    (MATCHES, &["household_id", "member_id", "record_id"], &[]),
+    (HOUSEHOLDS, &[col::HOUSEHOLD_ID], &[]),
+    (
+        MATCHES,
+        &[col::HOUSEHOLD_ID, col::MEMBER_ID, col::RECORD_ID],
+        &[],
+    ),
 ];
 
 /// A keyed pseudonym function.

@@ -16,7 +16,7 @@ use crate::review::findings::{Finding, Findings, Subject};
 use crate::rundir::names::{
     FLAGS_PARQUET, HOUSEHOLDS, LEADS, MATCHES, QUARANTINE, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS,
 };
-use crate::rundir::{create_private, list_runs, read, text_column, OutputError, RunRecord};
+use crate::rundir::{create_private, list_runs, read, FlagColumns, OutputError, RunRecord};
 
 #[derive(Debug, thiserror::Error)]
 pub enum QueryError {
@@ -199,13 +199,13 @@ fn findings_frame(findings: &Findings, state_dir: &Path) -> Result<DataFrame, Ou
 
 /// One row per flag and member it names.
 fn flag_members(flags: &DataFrame, path: &Path) -> Result<DataFrame, OutputError> {
-    let column = |name| text_column(flags, name, path);
-    let (households, reasons, severities, members) = (
-        column("household_id")?,
-        column("reason")?,
-        column("severity")?,
-        column("member_ids")?,
-    );
+    let FlagColumns {
+        households,
+        reasons,
+        severities,
+        members,
+        ..
+    } = FlagColumns::of(flags, path)?;
     let (mut h, mut m, mut r, mut s) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for i in 0..households.len() {
         for member in members[i].as_deref().unwrap_or("").split(';') {

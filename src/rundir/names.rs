@@ -1,5 +1,5 @@
 //! The names of what a run directory holds, spelled once: its files, the sheets findings come
-//! back from.
+//! back from, and the columns other modules name.
 
 /// flags.parquet and flags.csv: one row per (household, reason).
 pub const FLAGS_PARQUET: &str = "flags.parquet";
@@ -27,3 +27,17 @@ pub const PAIRS: &str = "pairs.parquet";
 pub const SPOT_CHECK: &str = "spot_check";
 /// The sheet of a second reviewer's re-check workbook.
 pub const RECHECK_SHEET: &str = "复核抽查";
+
+/// Columns of the run's tables that other modules name: the ids an export pseudonymises, and
+/// what `query` and `explain` read back. The tables' writers use them too.
+pub mod col {
+    pub const HOUSEHOLD_ID: &str = "household_id";
+    pub const MEMBER_ID: &str = "member_id";
+    pub const MEMBER_IDS: &str = "member_ids";
+    pub const RECORD_ID: &str = "record_id";
+    pub const RECORD_IDS: &str = "record_ids";
+    pub const REASON: &str = "reason";
+    pub const SEVERITY: &str = "severity";
+    pub const EVIDENCE: &str = "evidence";
+    pub const REVIEWER: &str = "reviewer";
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use polars::prelude::DataFrame;
 
+use super::names::col as names;
 use super::parquet::{float_column, text_column};
 use super::OutputError;
 use crate::link::FIELDS;
@@ -31,12 +32,12 @@ impl FlagColumns {
     pub fn of(frame: &DataFrame, path: &Path) -> Result<FlagColumns, OutputError> {
         let col = |name: &str| text_column(frame, name, path);
         Ok(FlagColumns {
-            households: col("household_id")?,
-            reasons: col("reason")?,
-            severities: col("severity")?,
-            evidence: col("evidence")?,
-            records: col("record_ids")?,
-            members: col("member_ids")?,
+            households: col(names::HOUSEHOLD_ID)?,
+            reasons: col(names::REASON)?,
+            severities: col(names::SEVERITY)?,
+            evidence: col(names::EVIDENCE)?,
+            records: col(names::RECORD_IDS)?,
+            members: col(names::MEMBER_IDS)?,
         })
     }
 }
@@ -67,9 +68,9 @@ impl MatchColumns {
         let col = |name: &str| text_column(frame, name, path);
         let number = |name: &str| float_column(frame, name, path);
         let (households, records, members, sources, methods, decisions, notes) = (
-            col("household_id")?,
-            col("record_id")?,
-            col("member_id")?,
+            col(names::HOUSEHOLD_ID)?,
+            col(names::RECORD_ID)?,
+            col(names::MEMBER_ID)?,
             col("source")?,
             col("method")?,
             col("decision")?,

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, ParquetReader, ParquetWriter, SerReader};
 
 use super::files::create_private;
+use super::names::col;
 use super::names::FLAGS_PARQUET;
 use super::{FlagRow, LeadRow, MatchRow, OutputError, SpotCheckRow, Verdicted};
 use crate::ingest::QuarantinedRow;
@@ -17,20 +18,20 @@ use crate::rules::Households;
 
 /// Column order of flags.parquet and flags.csv (the contract's order).
 pub const FLAG_COLUMNS: [&str; 15] = [
-    "household_id",
+    col::HOUSEHOLD_ID,
     "programme",
     "region_code",
-    "reason",
-    "severity",
-    "member_ids",
-    "evidence",
-    "record_ids",
+    col::REASON,
+    col::SEVERITY,
+    col::MEMBER_IDS,
+    col::EVIDENCE,
+    col::RECORD_IDS,
     "score",
     "status",
     "first_flagged_on",
     "run_id",
     "verdict",
-    "reviewer",
+    col::REVIEWER,
     "reviewed_on",
 ];
 
