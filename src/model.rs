@@ -535,6 +535,7 @@ pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn region_codes_name_county_township_and_village() {
@@ -543,32 +544,28 @@ mod tests {
         assert_eq!(village.township(), Some("411526101"));
         assert_eq!(RegionCode::parse("411526").unwrap().township(), None);
         assert_eq!(RegionCode::parse("../etc"), None);
-        let agree = |a: &str, b: &str| {
-            RegionCode::parse(a)
-                .unwrap()
-                .agreement(RegionCode::parse(b).unwrap())
-        };
-        assert_eq!(
-            agree("411526101001", "411526101001"),
-            RegionAgreement::Village
-        );
-        assert_eq!(
-            agree("411526101001", "411526101002"),
-            RegionAgreement::Township
-        );
-        assert_eq!(agree("411526101001", "411526"), RegionAgreement::County);
-        assert_eq!(agree("411526101001", "410101"), RegionAgreement::Other);
-        assert_eq!(
-            RegionCode::township_key(Some("411526101001")),
-            "411526101000"
-        );
-        assert_eq!(RegionCode::township_key(Some("411526")), "411526");
-        assert_eq!(RegionCode::township_key(None), "unassigned");
-        assert_eq!(RegionCode::township_key(Some("../etc")), "unassigned");
-        assert_eq!(RegionCode::county_key(Some("411526101001")), "411526");
-        assert_eq!(RegionCode::county_key(Some("4115")), "unassigned");
+        for (other, expected) in [
+            ("411526101001", RegionAgreement::Village),
+            ("411526101002", RegionAgreement::Township),
+            ("411526", RegionAgreement::County),
+            ("410101", RegionAgreement::Other),
+        ] {
+            let other_code = RegionCode::parse(other).unwrap();
+            assert_eq!(village.agreement(other_code), expected, "{other}");
+        }
+        // Workbooks are named by township (a shorter code by itself) and grouped by county;
+        // no code, or one that is not digits, goes to `unassigned`.
+        for (code, township, county) in [
+            (Some("411526101001"), "411526101000", "411526"),
+            (Some("411526"), "411526", "411526"),
+            (Some("4115"), "4115", "unassigned"),
+            (Some("../etc"), "unassigned", "unassigned"),
+            (None, "unassigned", "unassigned"),
+        ] {
+            assert_eq!(RegionCode::township_key(code), township, "{code:?}");
+            assert_eq!(RegionCode::county_key(code), county, "{code:?}");
+        }
     }
-    use super::*;
 
     #[test]
     fn parses_codes_chinese_labels_and_aliases() {

@@ -378,51 +378,33 @@ mod tests {
     #[test]
     fn birth_date_levels() {
         let d = |s: &str| crate::ingest::parse_date(s);
-        assert_eq!(
-            compare_dates(d("1960-03-04"), d("1960-03-04")),
-            BirthLevel::Equal
-        );
-        assert_eq!(
-            compare_dates(d("1960-03-04"), d("1961-03-04")),
-            BirthLevel::OneFieldOff
-        );
-        assert_eq!(
-            compare_dates(d("1960-03-04"), d("1960-04-03")),
-            BirthLevel::DayMonthSwapped
-        );
-        assert_eq!(
-            compare_dates(d("1960-03-04"), d("1970-05-06")),
-            BirthLevel::Different
-        );
+        for (a, b, expected) in [
+            ("1960-03-04", "1960-03-04", BirthLevel::Equal),
+            ("1960-03-04", "1961-03-04", BirthLevel::OneFieldOff),
+            ("1960-03-04", "1960-04-03", BirthLevel::DayMonthSwapped),
+            ("1960-03-04", "1970-05-06", BirthLevel::Different),
+        ] {
+            assert_eq!(compare_dates(d(a), d(b)), expected, "{a} ~ {b}");
+        }
         assert_eq!(compare_dates(None, d("1970-05-06")), BirthLevel::Missing);
     }
 
     #[test]
     fn region_levels() {
-        assert_eq!(
-            compare_regions(Some("411526101001"), Some("411526101001")),
-            RegionLevel::Village
-        );
-        assert_eq!(
-            compare_regions(Some("411526101001"), Some("411526101002")),
-            RegionLevel::Township
-        );
-        assert_eq!(
-            compare_regions(Some("411526101001"), Some("411526")),
-            RegionLevel::County
-        );
-        assert_eq!(
-            compare_regions(Some("411526101001"), Some("410101")),
-            RegionLevel::Other
-        );
-        // A plate's city: another city weighs against, the same one says nothing more.
-        assert_eq!(
-            compare_regions(Some("411526101001"), Some("4116")),
-            RegionLevel::Other
-        );
-        assert_eq!(
-            compare_regions(Some("411526101001"), Some("4115")),
-            RegionLevel::Missing
-        );
+        for (other, expected) in [
+            ("411526101001", RegionLevel::Village),
+            ("411526101002", RegionLevel::Township),
+            ("411526", RegionLevel::County),
+            ("410101", RegionLevel::Other),
+            // A plate's city: another city weighs against, the same one says nothing more.
+            ("4116", RegionLevel::Other),
+            ("4115", RegionLevel::Missing),
+        ] {
+            assert_eq!(
+                compare_regions(Some("411526101001"), Some(other)),
+                expected,
+                "{other}"
+            );
+        }
     }
 }

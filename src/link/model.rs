@@ -582,6 +582,20 @@ mod tests {
         }
     }
 
+    /// Fields named `names` with `n_levels` levels each, the last of them `missing`.
+    fn missing_last(
+        names: &[&str],
+        n_levels: &[usize],
+        contradiction: Vec<Option<usize>>,
+    ) -> Shape {
+        Shape {
+            names: names.iter().map(|n| (*n).to_string()).collect(),
+            n_levels: n_levels.to_vec(),
+            missing: n_levels.iter().map(|n| Some(n - 1)).collect(),
+            contradiction,
+        }
+    }
+
     #[test]
     fn agreement_outweighs_disagreement() {
         let params = LinkParameters::defaults();
@@ -639,12 +653,11 @@ mod tests {
     fn namesakes_with_another_valid_id_never_score_as_matches() {
         // id: equal / another valid ID / different / missing; name and birth: agree /
         // disagree / missing. Blocking rules [id] and [name, birth].
-        let shape = Shape {
-            names: vec!["id".into(), "name".into(), "birth".into()],
-            n_levels: vec![4, 3, 3],
-            missing: vec![Some(3), Some(2), Some(2)],
-            contradiction: vec![Some(1), None, None],
-        };
+        let shape = missing_last(
+            &["id", "name", "birth"],
+            &[4, 3, 3],
+            vec![Some(1), None, None],
+        );
         let u = vec![
             vec![1e-6, 0.9, 0.1, 0.0],
             vec![1e-4, 0.9999, 0.0],
@@ -672,12 +685,7 @@ mod tests {
     #[test]
     fn em_by_rule_keeps_the_blocking_agreement_out_of_the_vote() {
         // Three fields, each agree / disagree / missing; blocking rules [a] and [b].
-        let shape = Shape {
-            names: vec!["a".into(), "b".into(), "c".into()],
-            n_levels: vec![3, 3, 3],
-            missing: vec![Some(2), Some(2), Some(2)],
-            contradiction: vec![None; 3],
-        };
+        let shape = missing_last(&["a", "b", "c"], &[3, 3, 3], vec![None; 3]);
         let u = vec![
             vec![0.001, 0.999, 0.0],
             vec![0.001, 0.999, 0.0],

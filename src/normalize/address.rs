@@ -195,53 +195,49 @@ pub fn agreement<'a>(one: &Address<'a>, other: &Address<'a>) -> AddressAgreement
 mod tests {
     use super::*;
 
-    fn places(text: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
-        let a = parse(text).unwrap_or_default();
-        (a.county, a.township, a.village)
-    }
-
     #[test]
     fn an_address_names_its_county_township_and_village() {
-        assert_eq!(
-            places("河南省信阳市固始县城关镇东街村三组12号"),
-            (Some("固始县"), Some("城关镇"), Some("东街村"))
-        );
-        // Each place starts where the last ended, with or without the coarser ones.
-        assert_eq!(
-            places("固始县陈淋子镇"),
-            (Some("固始县"), Some("陈淋子镇"), None)
-        );
-        assert_eq!(places("108乡2村"), (None, Some("108乡"), Some("2村")));
-        assert_eq!(
-            places("潢川县 城关镇\u{3000}东街村"),
-            (Some("潢川县"), Some("城关镇"), Some("东街村"))
-        );
-        // A county-level city under its prefecture, and alone.
-        assert_eq!(
-            places("河南省周口市项城市王明口镇"),
-            (Some("项城市"), Some("王明口镇"), None)
-        );
-        assert_eq!(places("项城市王明口镇"), (None, Some("王明口镇"), None));
-        // A word inside a longer name, and a street after the places.
-        assert_eq!(
-            places("三村镇五里村"),
-            (None, Some("三村镇"), Some("五里村"))
-        );
-        assert_eq!(
-            places("信阳市浉河区老城街道办事处市场路5号"),
-            (Some("浉河区"), Some("老城街道办事处"), None)
-        );
-        assert_eq!(
-            places("河南省信阳市新区街道和平社区"),
-            (None, Some("新区街道"), Some("和平社区"))
-        );
-        // A zone or estate after the county is not a county; a 村 in a street is no village.
-        assert_eq!(
-            places("固始县产业集聚区城关镇东街村"),
-            (Some("固始县"), Some("城关镇"), Some("东街村"))
-        );
-        assert_eq!(places("固始县幸福小区3号楼"), (Some("固始县"), None, None));
-        assert_eq!(places("城关镇新村路12号"), (None, Some("城关镇"), None));
+        for (text, expected) in [
+            (
+                "河南省信阳市固始县城关镇东街村三组12号",
+                [Some("固始县"), Some("城关镇"), Some("东街村")],
+            ),
+            // Each place starts where the last ended, with or without the coarser ones.
+            ("固始县陈淋子镇", [Some("固始县"), Some("陈淋子镇"), None]),
+            ("108乡2村", [None, Some("108乡"), Some("2村")]),
+            (
+                "潢川县 城关镇\u{3000}东街村",
+                [Some("潢川县"), Some("城关镇"), Some("东街村")],
+            ),
+            // A county-level city under its prefecture, and alone.
+            (
+                "河南省周口市项城市王明口镇",
+                [Some("项城市"), Some("王明口镇"), None],
+            ),
+            ("项城市王明口镇", [None, Some("王明口镇"), None]),
+            // A word inside a longer name, and a street after the places.
+            ("三村镇五里村", [None, Some("三村镇"), Some("五里村")]),
+            (
+                "信阳市浉河区老城街道办事处市场路5号",
+                [Some("浉河区"), Some("老城街道办事处"), None],
+            ),
+            (
+                "河南省信阳市新区街道和平社区",
+                [None, Some("新区街道"), Some("和平社区")],
+            ),
+            // A zone or estate after the county is not a county; a 村 in a street is no
+            // village.
+            (
+                "固始县产业集聚区城关镇东街村",
+                [Some("固始县"), Some("城关镇"), Some("东街村")],
+            ),
+            ("固始县幸福小区3号楼", [Some("固始县"), None, None]),
+            ("城关镇新村路12号", [None, Some("城关镇"), None]),
+        ] {
+            let address = parse(text).unwrap_or_default();
+            let places = [address.county, address.township, address.village];
+            assert_eq!(places, expected, "{text}");
+        }
         assert_eq!(parse("人民路12号"), None);
         assert_eq!(parse("信阳市"), None);
         assert_eq!(parse(""), None);
@@ -249,30 +245,27 @@ mod tests {
 
     #[test]
     fn addresses_agree_at_the_finest_place_both_name() {
-        let bare = parse("108乡2村").unwrap();
-        let agree = |text| agreement(&bare, &parse(text).unwrap());
-        // Without a county on both sides, a village or township name is unconfirmed.
-        assert_eq!(
-            agree("河南省固始县108乡2村5组"),
-            AddressAgreement::VillageUnconfirmed
-        );
-        assert_eq!(agree("108乡2村委会"), AddressAgreement::VillageUnconfirmed);
-        assert_eq!(agree("108乡7村"), AddressAgreement::TownshipUnconfirmed);
-        assert_eq!(agree("109乡2村"), AddressAgreement::Unknown);
-        let full = parse("固始县108乡2村").unwrap();
-        let against = |text| agreement(&full, &parse(text).unwrap());
-        assert_eq!(
-            against("河南省信阳市固始县108乡2村委会"),
-            AddressAgreement::Village
-        );
-        assert_eq!(against("商城县108乡2村"), AddressAgreement::OtherCounty);
-        assert_eq!(against("固始县109乡"), AddressAgreement::County);
-        assert_eq!(against("固始县108乡"), AddressAgreement::Township);
-        let community = parse("浉河区老城街道和平社区居委会").unwrap();
-        assert_eq!(
-            agreement(&community, &parse("浉河区老城街道和平社区").unwrap()),
-            AddressAgreement::Village
-        );
+        use AddressAgreement::{County, OtherCounty, Township, Village};
+        use AddressAgreement::{TownshipUnconfirmed, Unknown, VillageUnconfirmed};
+        for (a, b, expected) in [
+            // Without a county on both sides, a village or township name is unconfirmed.
+            ("108乡2村", "河南省固始县108乡2村5组", VillageUnconfirmed),
+            ("108乡2村", "108乡2村委会", VillageUnconfirmed),
+            ("108乡2村", "108乡7村", TownshipUnconfirmed),
+            ("108乡2村", "109乡2村", Unknown),
+            ("固始县108乡2村", "河南省信阳市固始县108乡2村委会", Village),
+            ("固始县108乡2村", "商城县108乡2村", OtherCounty),
+            ("固始县108乡2村", "固始县109乡", County),
+            ("固始县108乡2村", "固始县108乡", Township),
+            (
+                "浉河区老城街道和平社区居委会",
+                "浉河区老城街道和平社区",
+                Village,
+            ),
+        ] {
+            let (a_parsed, b_parsed) = (parse(a).unwrap(), parse(b).unwrap());
+            assert_eq!(agreement(&a_parsed, &b_parsed), expected, "{a} ~ {b}");
+        }
     }
 
     proptest::proptest! {
