@@ -12,9 +12,9 @@ use crate::config::Pipeline;
 use crate::ingest::findings::FindingProblem;
 use crate::link::{self, Links};
 use crate::output::{self, ReviewMember, RunOutputs};
-use crate::review::findings::ImportedFile;
 use crate::review::history::{Chronicle, History};
 use crate::review::outcomes;
+use crate::rundir::ImportedFile;
 use crate::rundir::{self, Manifest, MatchRow, OutputError, PipelineInfo};
 
 /// Runs the check and writes its outputs atomically into `out_dir`.

@@ -15,7 +15,7 @@ use crate::model::{Action, Reason, Verdict};
 use crate::rundir::{self, create_private_dir, write_atomically, OutputError};
 
 /// The code `review_summary` and `findings` use for spot checks of unflagged households.
-pub use crate::rundir::names::SPOT_CHECK;
+use crate::rundir::names::SPOT_CHECK;
 
 /// What a finding is about, as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -106,8 +106,6 @@ impl Finding {
         )
     }
 }
-
-pub use crate::rundir::ImportedFile;
 
 /// One import of one file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -8,13 +8,15 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-use super::findings::{Finding, ImportedFile, Subject};
+use super::findings::{Finding, Subject};
 use super::history::History;
 use crate::ingest::findings::{self, header, FindingProblem, FindingRow, FindingsFile};
 use crate::model::Reason;
 use crate::model::RegionCode;
 use crate::normalize::mask_ids_in_text;
-use crate::rundir::{self, OutputError, PreviousFlag, PublishedRun, RecheckItem, Verdicted};
+use crate::rundir::{
+    self, ImportedFile, OutputError, PreviousFlag, PublishedRun, RecheckItem, Verdicted,
+};
 
 /// What an import did.
 #[derive(Debug, Clone, Default, serde::Serialize)]

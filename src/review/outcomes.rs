@@ -243,7 +243,7 @@ pub(crate) fn reviewed_items<'a>(
     for ((household, subject), finding) in latest {
         let reason = match subject {
             Subject::Flag { reason } if !current.contains(&(*household, *reason)) => reason.code(),
-            Subject::SpotCheck => super::findings::SPOT_CHECK,
+            Subject::SpotCheck => crate::rundir::names::SPOT_CHECK,
             _ => continue,
         };
         items.push(ReviewedItem {

@@ -14,9 +14,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write as _;
 use std::path::Path;
 
-use super::findings::{Finding, SPOT_CHECK};
+use super::findings::Finding;
 use crate::model::{Action, RegionCode, Verdict};
 use crate::rundir::names::RECHECK_SHEET;
+use crate::rundir::names::SPOT_CHECK;
 use crate::rundir::{create_private, format_score, OutputError};
 
 /// Columns of `review_summary.csv` (the contract's order).
