@@ -238,7 +238,7 @@ pub fn is_local_name(text: &str) -> bool {
 
 vocabulary! {
     open
-    /// The seven input sources of the contract, and the local registries a pipeline declares.
+    /// The input sources of the contract, and the local registries a pipeline declares.
     Source {
         Roll = "roll", "低保花名册";
         Death = "death", "死亡登记";
@@ -247,18 +247,22 @@ vocabulary! {
         Property = "property", "不动产登记";
         Business = "business", "市场主体登记";
         CadreRelatives = "cadre_relatives", "村干部亲属备案";
+        Relations = "relations", "家庭关系";
+        Contributions = "contributions", "社保缴费";
     }
 }
 
 impl Source {
     /// The registries, in the order rules and outputs list them.
-    pub const REGISTRIES: [Source; 6] = [
+    pub const REGISTRIES: [Source; 8] = [
         Source::Death,
         Source::Pension,
         Source::Vehicle,
         Source::Property,
         Source::Business,
         Source::CadreRelatives,
+        Source::Relations,
+        Source::Contributions,
     ];
 }
 
@@ -287,6 +291,27 @@ vocabulary! {
         Child = "child", "子女", ["子", "女", "儿子", "女儿", "长子", "长女", "次子", "次女"];
         Parent = "parent", "父母", ["父亲", "母亲", "父", "母"];
         Other = "other", "其他", ["孙子", "孙女", "兄弟姐妹", "儿媳", "女婿"];
+    }
+}
+
+vocabulary! {
+    /// How a relative in the relations registry (`relations`) stands to its person.
+    Kinship {
+        Child = "child", "子女", ["子", "女", "儿子", "女儿", "长子", "长女", "次子", "次女"];
+        Spouse = "spouse", "配偶", ["妻", "夫", "妻子", "丈夫"];
+        Parent = "parent", "父母", ["父亲", "母亲", "父", "母"];
+        Sibling = "sibling", "兄弟姐妹", ["兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹"];
+        Grandchild = "grandchild", "孙子女", ["孙子", "孙女", "外孙", "外孙女"];
+    }
+}
+
+vocabulary! {
+    /// Why a person is linked: a roll member, a member's supporter (from `relations`), or an
+    /// early-warning candidate. All are linked by the same path.
+    Role {
+        Member = "member", "成员";
+        Supporter = "supporter", "赡养人";
+        Candidate = "candidate", "预警对象";
     }
 }
 
@@ -346,7 +371,7 @@ vocabulary! {
 
 vocabulary! {
     open
-    /// Why a household is flagged: the contract's nine reasons, and the SQL rules a pipeline
+    /// Why a household is flagged: the contract's built-in reasons, and the SQL rules a pipeline
     /// declares.
     Reason {
         DeceasedMember = "deceased_member", "家庭成员已死亡";
@@ -358,6 +383,8 @@ vocabulary! {
         CadreRelative = "cadre_relative", "村干部亲属";
         IdentityConflict = "identity_conflict", "身份信息冲突";
         InvalidId = "invalid_id", "身份证号无效";
+        IncomeOverStandard = "income_over_standard", "家庭收入超标";
+        SupporterCapacity = "supporter_capacity", "赡养人有赡养能力";
     }
 }
 
@@ -366,10 +393,12 @@ impl Reason {
     /// table for the built-in reasons, medium for a rule the pipeline declares.
     pub fn default_severity(self) -> Severity {
         match self {
-            Reason::DeceasedMember | Reason::DuplicateEnrollment | Reason::PensionIncome => {
-                Severity::High
-            }
+            Reason::DeceasedMember
+            | Reason::DuplicateEnrollment
+            | Reason::PensionIncome
+            | Reason::IncomeOverStandard => Severity::High,
             Reason::VehicleOwned
+            | Reason::SupporterCapacity
             | Reason::PropertyExcess
             | Reason::BusinessActive
             | Reason::IdentityConflict

@@ -143,6 +143,22 @@ impl Fields<'_> {
         }
     }
 
+    /// A count of persons: a whole number ≥ 1 (`3`, `3.0`, `3人`); blank is `None`.
+    pub fn household_size(&self, column: &'static str) -> Result<Option<u32>, RowProblem> {
+        let Some(text) = self.text(column)? else {
+            return Ok(None);
+        };
+        let cleaned = text.trim_end_matches('人').trim();
+        match cleaned.parse::<f64>() {
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            Ok(n) if n.fract() == 0.0 && (1.0..=100.0).contains(&n) => Ok(Some(n as u32)),
+            _ => Err(RowProblem::at(
+                column,
+                format!("not a household size (a whole number from 1): `{text}`"),
+            )),
+        }
+    }
+
     pub fn required_money(&self, column: &'static str) -> Result<f64, RowProblem> {
         self.money(column)?
             .ok_or_else(|| RowProblem::at(column, "missing required amount".into()))

@@ -3,8 +3,8 @@
 use chrono::NaiveDate;
 
 use crate::model::{
-    BusinessRole, BusinessStatus, DeathSource, PensionType, Programme, PropertyUse, Relation,
-    Source, VehicleType,
+    BusinessRole, BusinessStatus, DeathSource, Kinship, PensionType, Programme, PropertyUse,
+    Relation, Source, VehicleType,
 };
 
 /// One person on the roll (one row of `roll`).
@@ -82,6 +82,22 @@ pub enum RecordDetails {
         cadre_id: Option<String>,
         cadre_post: Option<String>,
         relationship: Option<String>,
+    },
+    /// A relations (家庭关系) row: the record's person is the one it is about, `relative`
+    /// their relative, who may owe them support. Boxed: few registries carry a second person.
+    Relation {
+        relative: Box<PersonFields>,
+        kinship: Kinship,
+        /// Persons in the relative's own household (`relative_household_size`), when given.
+        household_size: Option<u32>,
+        region_code: Option<String>,
+    },
+    /// A social-insurance contribution (社保缴费): a wage at least this base while active.
+    Contribution {
+        contribution_base: f64,
+        employer: Option<String>,
+        start_date: NaiveDate,
+        end_date: Option<NaiveDate>,
     },
     /// A local registry's typed fields, in the order the pipeline declares them
     /// (`SourceSpec::local`). Boxed slices and strings: a registry of millions of rows keeps

@@ -6,7 +6,8 @@ use unicode_normalization::UnicodeNormalization;
 use super::fields::{Fields, RowProblem};
 use super::RecordDetails;
 use crate::model::{
-    BusinessRole, BusinessStatus, DeathSource, PensionType, PropertyUse, Source, VehicleType,
+    BusinessRole, BusinessStatus, DeathSource, Kinship, PensionType, PropertyUse, Source,
+    VehicleType,
 };
 
 /// One column of a source.
@@ -94,6 +95,11 @@ pub mod col {
     pub const RELATIVE_NAME: &str = "relative_name";
     pub const RELATIVE_ID: &str = "relative_id";
     pub const RELATIONSHIP: &str = "relationship";
+    pub const RELATIVE_BIRTH_DATE: &str = "relative_birth_date";
+    pub const RELATIVE_HOUSEHOLD_SIZE: &str = "relative_household_size";
+    pub const RELATIVE_REGION_CODE: &str = "relative_region_code";
+    pub const CONTRIBUTION_BASE: &str = "contribution_base";
+    pub const EMPLOYER: &str = "employer";
 }
 
 const ID_ALIASES: &[&str] = &[
@@ -199,6 +205,43 @@ const CADRE_RELATIVES: &[ColumnSpec] = &[
     opt(col::RELATIONSHIP, &["亲属关系", "关系"]),
 ];
 
+const RELATIONS: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::PERSON_NAME, NAME_ALIASES),
+    opt(col::PERSON_ID, ID_ALIASES),
+    opt(col::PERSON_BIRTH_DATE, BIRTH_ALIASES),
+    req(col::RELATIVE_NAME, &["关系人姓名", "亲属姓名"]),
+    opt(
+        col::RELATIVE_ID,
+        &["关系人身份证号", "关系人身份证号码", "亲属身份证号"],
+    ),
+    opt(
+        col::RELATIVE_BIRTH_DATE,
+        &["关系人出生日期", "亲属出生日期"],
+    ),
+    req(col::RELATION, &["关系", "与本人关系"]),
+    opt(
+        col::RELATIVE_HOUSEHOLD_SIZE,
+        &["关系人户内人数", "户内人数"],
+    ),
+    opt(
+        col::RELATIVE_REGION_CODE,
+        &["关系人行政区划代码", "关系人区划代码"],
+    ),
+];
+
+const CONTRIBUTIONS: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::NAME, NAME_ALIASES),
+    opt(col::ID_NUMBER, ID_ALIASES),
+    opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    address(ADDRESS_ALIASES),
+    req(col::CONTRIBUTION_BASE, &["缴费基数", "月缴费基数"]),
+    opt(col::EMPLOYER, &["单位名称", "参保单位"]),
+    req(col::START_DATE, &["参保日期", "开始日期", "缴费开始日期"]),
+    opt(col::END_DATE, &["终止日期", "停保日期", "结束日期"]),
+];
+
 /// The columns a registry writes its person in: name, ID and (where it has them) birth date
 /// and address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,7 +288,7 @@ const fn person(
 }
 
 /// The built-in sources, in `Source::ALL` order.
-pub const DESCRIPTORS: [Descriptor; 7] = [
+pub const DESCRIPTORS: [Descriptor; 9] = [
     Descriptor {
         source: Source::Roll,
         columns: ROLL,
@@ -312,6 +355,25 @@ pub const DESCRIPTORS: [Descriptor; 7] = [
         details: Some(cadre_relative_details),
         record_prefix: "C",
     },
+    Descriptor {
+        source: Source::Relations,
+        columns: RELATIONS,
+        person: Some(PersonColumns {
+            name: col::PERSON_NAME,
+            id_number: col::PERSON_ID,
+            birth_date: Some(col::PERSON_BIRTH_DATE),
+            address: None,
+        }),
+        details: Some(relation_details),
+        record_prefix: "K",
+    },
+    Descriptor {
+        source: Source::Contributions,
+        columns: CONTRIBUTIONS,
+        person: Some(person(col::NAME, col::ID_NUMBER, col::BIRTH_DATE)),
+        details: Some(contribution_details),
+        record_prefix: "S",
+    },
 ];
 
 /// A built-in source's descriptor; `None` for a local registry.
@@ -340,7 +402,7 @@ pub fn is_id_column(name: &str) -> bool {
     matches!(
         name,
         col::ID_NUMBER | col::OWNER_ID | col::PERSON_ID | col::CADRE_ID | col::RELATIVE_ID
-    )
+    ) || name == col::RELATIVE_REGION_CODE
 }
 
 /// Folds a header for comparison: NFKC, trimmed, lower-case, BOM removed.
@@ -416,5 +478,28 @@ fn cadre_relative_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
         cadre_id: f.id_text(col::CADRE_ID)?,
         cadre_post: f.text(col::CADRE_POST)?,
         relationship: f.text(col::RELATIONSHIP)?,
+    })
+}
+
+fn relation_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Relation {
+        relative: Box::new(super::PersonFields {
+            name: f.required_text(col::RELATIVE_NAME)?,
+            id_number: f.id_text(col::RELATIVE_ID)?,
+            birth_date: f.date(col::RELATIVE_BIRTH_DATE)?,
+            address: None,
+        }),
+        kinship: f.required_choice(col::RELATION, Kinship::parse, Kinship::codes)?,
+        household_size: f.household_size(col::RELATIVE_HOUSEHOLD_SIZE)?,
+        region_code: f.id_text(col::RELATIVE_REGION_CODE)?,
+    })
+}
+
+fn contribution_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Contribution {
+        contribution_base: f.required_money(col::CONTRIBUTION_BASE)?,
+        employer: f.text(col::EMPLOYER)?,
+        start_date: f.required_date(col::START_DATE)?,
+        end_date: f.date(col::END_DATE)?,
     })
 }

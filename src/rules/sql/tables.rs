@@ -387,6 +387,47 @@ fn builtin_columns(source: Source, records: &[RegistryRecord]) -> Vec<Column> {
             text(col::CADRE_POST, optional!(CadreRelative, cadre_post)),
             text(col::RELATIONSHIP, optional!(CadreRelative, relationship)),
         ],
+        Source::Relations => vec![
+            text(
+                col::RELATIVE_NAME,
+                details().map(|d| match d {
+                    RecordDetails::Relation { relative, .. } => Some(relative.name.clone()),
+                    _ => None,
+                }),
+            ),
+            text(
+                col::RELATIVE_ID,
+                details().map(|d| match d {
+                    RecordDetails::Relation { relative, .. } => relative.id_number.clone(),
+                    _ => None,
+                }),
+            ),
+            date(
+                col::RELATIVE_BIRTH_DATE,
+                details().map(|d| match d {
+                    RecordDetails::Relation { relative, .. } => relative.birth_date,
+                    _ => None,
+                }),
+            ),
+            text(col::RELATION, code!(Relation, kinship)),
+            number(
+                col::RELATIVE_HOUSEHOLD_SIZE,
+                details().map(|d| match d {
+                    RecordDetails::Relation { household_size, .. } => household_size.map(f64::from),
+                    _ => None,
+                }),
+            ),
+            text(col::RELATIVE_REGION_CODE, optional!(Relation, region_code)),
+        ],
+        Source::Contributions => vec![
+            number(
+                col::CONTRIBUTION_BASE,
+                pick!(Contribution, contribution_base),
+            ),
+            text(col::EMPLOYER, optional!(Contribution, employer)),
+            date(col::START_DATE, pick!(Contribution, start_date)),
+            date(col::END_DATE, optional!(Contribution, end_date)),
+        ],
         Source::Roll | Source::Local(_) => Vec::new(),
     }
 }
