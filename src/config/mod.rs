@@ -30,6 +30,7 @@ pub enum ConfigError {
     },
 }
 
+mod income;
 mod link;
 mod link_job;
 pub mod local;
@@ -41,6 +42,7 @@ pub mod standards;
 #[cfg(test)]
 mod tests;
 
+pub use income::{IncomeSpec, SupportersSpec};
 pub use link::{
     LinkParameters, LinkSpec, DEFAULT_MAX_EXPECTED_NAMESAKES, DEFAULT_POPULATION,
     PERSON_LEVEL_COUNTS,
@@ -71,6 +73,10 @@ struct RawPipeline {
     state: review::RawState,
     #[serde(default)]
     review: review::RawReview,
+    #[serde(default)]
+    supporters: income::RawSupporters,
+    #[serde(default)]
+    income: income::RawIncome,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -104,6 +110,8 @@ pub struct Pipeline {
     /// The run-history directory, when the pipeline names one (else beside the outputs).
     pub state_dir: Option<PathBuf>,
     pub review: ReviewSpec,
+    pub supporters: SupportersSpec,
+    pub income: IncomeSpec,
 }
 
 impl Pipeline {
@@ -138,6 +146,8 @@ impl Pipeline {
         let base = path.parent().unwrap_or(Path::new("."));
         let programmes = programmes::resolve_programmes(raw.programmes, base, &mut problems);
         let rules = rules::resolve(raw.rules, &mut problems);
+        let supporters = income::resolve_supporters(raw.supporters, &mut problems);
+        let income = income::resolve_income(raw.income, &mut problems);
         let mut link = link::resolve_link(raw.link, base, &mut problems);
         link::resolve_populations(
             &mut link,
@@ -175,6 +185,8 @@ impl Pipeline {
             link,
             state_dir: raw.state.dir.map(|dir| resolve_against(base, dir)),
             review: review::resolve_review(raw.review, base),
+            supporters,
+            income,
         })
     }
 

@@ -14,6 +14,9 @@ use crate::model::Source;
 pub struct RawSource {
     path: Option<PathBuf>,
     sheet: Option<String>,
+    /// The data may lack this source: found by name and absent, it is read as empty.
+    #[serde(default)]
+    optional: bool,
     /// People this registry covers (namesake risk).
     pub(super) population: Option<f64>,
     #[serde(default)]
@@ -34,6 +37,9 @@ pub struct SourceSpec {
     pub path: Option<PathBuf>,
     /// XLSX sheet name; the first sheet when absent.
     pub sheet: Option<String>,
+    /// A source found by name (no `path`) that the data may lack: absent, it has no rows.
+    /// A nightly pipeline lists the registries an office may or may not receive this way.
+    pub optional: bool,
     /// Contract column name → header in the file.
     pub columns: BTreeMap<String, String>,
     /// What a registry the pipeline declares holds; `None` for a built-in source.
@@ -75,6 +81,7 @@ pub(super) fn resolve_sources(
             SourceSpec {
                 path: raw_source.path,
                 sheet: raw_source.sheet,
+                optional: raw_source.optional,
                 columns: raw_source.columns,
                 local,
             },

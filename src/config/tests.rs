@@ -61,6 +61,8 @@ fn county_nightly_resolves_to_the_code_defaults() {
     };
     assert_eq!(shipped_link, defaults.link);
     assert_eq!(shipped.review, defaults.review);
+    assert_eq!(shipped.supporters, defaults.supporters);
+    assert_eq!(shipped.income, defaults.income);
     assert_eq!(
         shipped.sources.keys().collect::<Vec<_>>(),
         defaults.sources.keys().collect::<Vec<_>>()

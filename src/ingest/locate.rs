@@ -50,6 +50,10 @@ pub(super) fn files(
     if directory.is_dir() {
         return in_directory(source, &directory);
     }
+    if spec.optional {
+        tracing::info!(source = source.code(), "optional source absent: no rows");
+        return Ok(Vec::new());
+    }
     let mut tried = tried;
     tried.push(directory);
     Err(IngestError::NotFound {

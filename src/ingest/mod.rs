@@ -22,8 +22,8 @@ use std::path::{Path, PathBuf};
 
 pub use crate::model::parse_date;
 pub use records::{
-    DuplicateHouseholds, FieldValue, Ingested, InputInfo, PersonFields, QuarantinedRow,
-    RecordDetails, Registry, RegistryRecord, RollMember,
+    DuplicateHouseholds, FieldValue, Ingested, InputInfo, OtherPerson, PersonFields,
+    QuarantinedRow, RecordDetails, Registry, RegistryRecord, RollMember,
 };
 pub use registry::{load_registry, load_registry_in_pieces};
 pub use roll::{load_roll, load_roll_in_pieces, RollRead};

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 
 use crate::model::{
     BusinessRole, BusinessStatus, DeathSource, Kinship, PensionType, Programme, PropertyUse,
-    Relation, Source, VehicleType,
+    Relation, Role, Source, VehicleType,
 };
 
 /// One person on the roll (one row of `roll`).
@@ -21,6 +21,19 @@ pub struct RollMember {
     pub monthly_benefit: Option<f64>,
     pub enrolled_on: Option<NaiveDate>,
     pub address: Option<String>,
+}
+
+/// A person linked beyond the roll, by the same path as members: a relative the relations
+/// registry names who is not a roll member (a supporter to be), or an early-warning
+/// candidate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherPerson {
+    pub role: Role,
+    /// Stable within a run's inputs: `<role>:<record id of the first row naming them>`.
+    pub key: String,
+    pub person: PersonFields,
+    /// Where the registry places them (`relative_region_code`), when it does.
+    pub region_code: Option<String>,
 }
 
 /// The person a registry record is about.
@@ -163,6 +176,8 @@ pub struct Registry {
 #[derive(Debug, Clone)]
 pub struct Ingested {
     pub roll: Vec<RollMember>,
+    /// The persons linked beside the roll's members (`Normalized::persons` after them).
+    pub others: Vec<OtherPerson>,
     /// The registries the pipeline names, in `Source::REGISTRIES` order.
     pub registries: Vec<Registry>,
     pub quarantine: Vec<QuarantinedRow>,

@@ -27,6 +27,7 @@ pub fn load_roll(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingeste
     )?;
     Ok(Ingested {
         roll,
+        others: Vec::new(),
         registries: Vec::new(),
         quarantine,
         inputs: read.inputs,

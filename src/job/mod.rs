@@ -68,6 +68,8 @@ pub struct Evaluation {
     pub links: Links,
     pub households: Households,
     pub flags: Vec<Flag>,
+    /// Households' incomes and supporters (`income.parquet`, `supporters.parquet`).
+    pub incomes: rules::income::Incomes,
     /// (stage, seconds), in order.
     pub stage_seconds: Vec<(String, f64)>,
 }
@@ -167,13 +169,19 @@ fn evaluate_stages(
     );
     progress("applying the rules");
     let households = Households::from_roll(&ingested.roll);
-    let flags = rules::evaluate(&Context {
+    let context = Context {
         pipeline,
         as_of,
         ingested: &ingested,
         normalized: &normalized,
         links: &links,
         households: &households,
+        incomes: &rules::NO_INCOMES,
+    };
+    let incomes = rules::income::Incomes::compute(&context);
+    let flags = rules::evaluate(&Context {
+        incomes: &incomes,
+        ..context
     })
     .map_err(|err| JobError::Rules(vec![err]))?;
     timer.lap("rules");
@@ -184,6 +192,7 @@ fn evaluate_stages(
         links,
         households,
         flags,
+        incomes,
         stage_seconds: timer.laps,
     })
 }
@@ -212,17 +221,18 @@ fn read_and_link(
     let mut reading = timer.since.elapsed();
     let started = Instant::now();
     progress("normalising IDs and names");
-    let members = normalize::members(&ingested.roll);
+    let persons = linked_persons(pipeline, data_dir, &mut ingested)?;
     // Namesake risk counts every person read, linked or not.
     let mut census = link::NameBirthCensus::default();
-    census.count(&members);
+    census.count(&persons);
     let mut normalizing = started.elapsed();
     progress("matching roll members to registry records");
     let mut held = pieces::HeldRegistries::new(pipeline);
     let mut quarantine = Vec::new();
     let roll = std::mem::take(&mut ingested.roll);
+    let others = std::mem::take(&mut ingested.others);
     let started = Instant::now();
-    let mut linker = link::PieceLinker::whole(&roll, &members, &pipeline.link);
+    let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link);
     let mut linking = started.elapsed();
     // Pieces are read, normalised and linked in turn; each is timed to its stage.
     let (mut pieces_normalizing, mut pieces_linking) = (Duration::ZERO, Duration::ZERO);
@@ -260,14 +270,12 @@ fn read_and_link(
     let (parameters, mut scored, worth_holding) = linker.finish(&pipeline.link);
     held.keep_linked(&worth_holding, &mut scored);
     ingested.roll = roll;
+    ingested.others = others;
     ingested.registries = held.registries;
     ingested.inputs.extend(inputs);
     ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
-    let normalized = Normalized {
-        members,
-        registries: held.persons,
-    };
+    let normalized = normalized(&ingested, persons, held.persons);
     linking += started.elapsed();
     timer.record(&[
         ("ingest", reading),
@@ -280,6 +288,49 @@ fn read_and_link(
         census,
     };
     Ok((ingested, normalized, scored))
+}
+
+/// The persons a run links, normalised: the roll's members, then the people linked beside
+/// them, which this sets in `ingested.others`: the relatives the relations registry names
+/// who are not members (supporters to be). The registry is read whole here to find them, and
+/// again in pieces like any registry, which is where its rows are counted and quarantined.
+pub(super) fn linked_persons(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    ingested: &mut Ingested,
+) -> Result<Vec<normalize::Person>, IngestError> {
+    let mut persons = normalize::members(&ingested.roll);
+    if !pipeline
+        .sources
+        .contains_key(&crate::model::Source::Relations)
+    {
+        return Ok(persons);
+    }
+    let mut relations = Vec::new();
+    ingest::load_registry_in_pieces(
+        pipeline,
+        data_dir,
+        crate::model::Source::Relations,
+        PIECE_ROWS,
+        &mut Vec::new(),
+        &mut || true,
+        &mut |piece, _| relations.extend(piece.records),
+    )?;
+    let (others, beyond) = normalize::persons::relatives_beyond_roll(&relations, &persons);
+    tracing::info!(relatives = others.len(), "persons linked beside the roll");
+    ingested.others = others;
+    persons.extend(beyond);
+    Ok(persons)
+}
+
+/// The run's persons (`persons`: members, then `ingested.others`) with its registries'.
+pub(super) fn normalized(
+    ingested: &Ingested,
+    mut persons: Vec<normalize::Person>,
+    registries: Vec<Vec<normalize::Person>>,
+) -> Normalized {
+    let others = persons.split_off(ingested.roll.len());
+    Normalized::new(persons, others, registries)
 }
 
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than

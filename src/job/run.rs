@@ -213,7 +213,7 @@ impl Evaluated<'_> {
                 as_of: self.as_of,
                 invalid_ids: evaluation
                     .normalized
-                    .members
+                    .members()
                     .iter()
                     .filter(|p| p.valid_id().is_none())
                     .count(),
@@ -228,7 +228,7 @@ fn review_members(evaluation: &Evaluation) -> Vec<ReviewMember> {
         .ingested
         .roll
         .iter()
-        .zip(&evaluation.normalized.members)
+        .zip(evaluation.normalized.members())
         .map(|(member, person)| ReviewMember {
             household_id: member.household_id.clone(),
             member_id: member.member_id.clone(),
@@ -248,7 +248,7 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
             let member = &evaluation.ingested.roll[m.member_idx];
             let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
             let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
-            let member_person = &evaluation.normalized.members[m.member_idx];
+            let member_person = &evaluation.normalized.persons[m.member_idx];
             let region_from = (m.levels.region != link::RegionLevel::Missing)
                 .then(|| link::region_from(member, member_person, record, person))
                 .flatten();

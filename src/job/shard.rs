@@ -106,11 +106,11 @@ pub(super) fn read_linked_records(
 > {
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
-    let members = normalize::members(&ingested.roll);
+    let persons = super::linked_persons(pipeline, data_dir, &mut ingested)?;
     // Namesake risk counts every person read, not only the records a shard linked.
     let mut census = link::NameBirthCensus::default();
-    census.count(&members);
-    let linked = link::LinkedRecords::new(&members);
+    census.count(&persons);
+    let linked = link::LinkedRecords::new(&persons);
     let mut shards = shards.clone();
     let mut held = HeldRegistries::new(pipeline);
     let mut quarantine = Vec::new();
@@ -134,10 +134,7 @@ pub(super) fn read_linked_records(
     ingested.quarantine.append(&mut quarantine);
     timer.lap("ingest");
     log_ingested(&ingested);
-    let normalized = Normalized {
-        members,
-        registries: held.persons,
-    };
+    let normalized = super::normalized(&ingested, persons, held.persons);
     Ok((ingested, normalized, shards, census))
 }
 
@@ -235,6 +232,7 @@ fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobErr
     }
     Ok(Ingested {
         roll,
+        others: Vec::new(),
         registries: Vec::new(),
         quarantine: Vec::new(),
         inputs: manifest.files,
@@ -271,9 +269,10 @@ pub fn run_shard(
         None => ingest::load_roll(pipeline, data_dir)?,
     };
     timer.lap("read roll");
-    let members = normalize::members(&ingested.roll);
+    let persons = super::linked_persons(pipeline, data_dir, &mut ingested)?;
     let roll = std::mem::take(&mut ingested.roll);
-    let mut linker = link::PieceLinker::whole(&roll, &members, &pipeline.link);
+    let others = std::mem::take(&mut ingested.others);
+    let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link);
     timer.lap("index roll");
     progress("matching the roll to this shard's registry pieces");
     let mut quarantine = Vec::new();

@@ -24,7 +24,7 @@ pub(super) fn probabilistic(
 ) -> Vec<Match> {
     let namesakes = namesake_counts(normalized);
     for m in &mut scored {
-        let member = &normalized.members[m.member_idx];
+        let member = &normalized.persons[m.member_idx];
         let population = spec.population_of(m.source);
         m.expected_namesakes = match m.levels.id {
             IdLevel::Missing => census.expected_namesakes(member, population),
@@ -84,7 +84,7 @@ fn guard(
         if levels.birth_date != BirthLevel::Equal {
             return Some("no ID and no agreeing birth date");
         }
-        let member = &normalized.members[m.member_idx];
+        let member = &normalized.persons[m.member_idx];
         let key = member
             .birth_date
             .map(|d| (d, member.name.reading.join(" ")));
@@ -106,14 +106,14 @@ fn guard(
 /// The masked ID of a pair (on either side).
 fn masked_pattern<'a>(m: &Match, normalized: &'a Normalized) -> Option<&'a str> {
     let record = &normalized.registries[m.registry_idx][m.record_idx];
-    let member = &normalized.members[m.member_idx];
+    let member = &normalized.persons[m.member_idx];
     record.id.masked().or(member.id.masked())
 }
 
 /// Distinct persons on the roll per (birth date, name reading).
 fn namesake_counts(normalized: &Normalized) -> HashMap<(chrono::NaiveDate, String), usize> {
     let mut persons: HashMap<(chrono::NaiveDate, String), HashSet<u64>> = HashMap::new();
-    for (member_idx, person) in normalized.members.iter().enumerate() {
+    for (member_idx, person) in normalized.persons.iter().enumerate() {
         let Some(birth) = person.birth_date else {
             continue;
         };

@@ -38,15 +38,21 @@ pub(super) fn roll_pairs(
     by_id: &KeyIndex,
 ) -> Vec<RollPair> {
     let mut pairs = Vec::new();
-    for members in by_id.groups() {
+    for persons in by_id.groups() {
+        // Only two roll rows make a roll pair, not a member and a person linked beside them.
+        let members: Vec<usize> = persons
+            .iter()
+            .copied()
+            .filter(|&idx| idx < normalized.members)
+            .collect();
         for (i, &first_idx) in members.iter().enumerate() {
             for &second_idx in &members[i + 1..] {
                 let (a, b) = (&ingested.roll[first_idx], &ingested.roll[second_idx]);
                 let name = compare_names(
                     &a.name,
-                    &normalized.members[first_idx].name,
+                    &normalized.persons[first_idx].name,
                     &b.name,
-                    &normalized.members[second_idx].name,
+                    &normalized.persons[second_idx].name,
                 );
                 pairs.push(RollPair {
                     first_idx,

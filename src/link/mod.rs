@@ -25,7 +25,7 @@ use std::collections::{BTreeMap, HashMap};
 use rayon::prelude::*;
 
 use crate::config::{LinkParameters, LinkSpec};
-use crate::ingest::{Ingested, RegistryRecord, RollMember};
+use crate::ingest::{Ingested, OtherPerson, RegistryRecord, RollMember};
 use crate::model::RegionCode;
 use crate::model::Source;
 use crate::normalize::{address, NameLevel, Normalized, Person};
@@ -113,7 +113,12 @@ pub struct RollPair {
 
 #[derive(Debug, Clone)]
 pub struct Links {
+    /// Pairs of roll members (`member_idx` indexes the roll).
     pub matches: Vec<Match>,
+    /// Pairs of the persons linked beside the roll (`member_idx` indexes
+    /// `Normalized::persons`, past the members): the same decisions, kept apart so that
+    /// what reads the roll's pairs never meets them.
+    pub others: Vec<Match>,
     pub roll_pairs: Vec<RollPair>,
     pub parameters: LinkParameters,
     /// Candidate pairs proposed per blocking rule (before deduplication), plus `id`.
@@ -179,8 +184,8 @@ impl<'a> Linker<'a> {
             ingested,
             normalized,
             sides: Sides::new(ingested, normalized),
-            by_id: exact::index_members(&normalized.members),
-            name_u: roll_name_u(&normalized.members),
+            by_id: exact::index_members(&normalized.persons),
+            name_u: roll_name_u(&normalized.persons),
         }
     }
 
@@ -265,12 +270,15 @@ impl<'a> Linker<'a> {
             census,
         ));
         matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
+        let members = self.normalized.members;
+        let (matches, others) = matches.into_iter().partition(|m| m.member_idx < members);
         tracing::debug!(scored_pairs, "decided");
         let mut pairs_per_rule = blocking.proposed_per_rule.clone();
         pairs_per_rule.insert("id".into(), exact_pairs.len());
         pairs_per_rule.insert("skipped_large_blocks".into(), blocking.skipped_blocks);
         Links {
             matches,
+            others,
             roll_pairs: exact::roll_pairs(self.ingested, self.normalized, &self.by_id),
             parameters,
             pairs_per_rule,
@@ -458,19 +466,37 @@ fn id_region(person: &Person) -> Option<&str> {
 /// A member's comparable side. Its region is the most precise code known: the roll's (6
 /// digits or more), else the ID's 6 digits.
 fn member_side<'a>(member: &'a RollMember, person: &'a Person) -> Side<'a> {
-    let roll = member.region_code.as_deref().and_then(RegionCode::parse);
-    let id = || id_chars(person).and_then(|c| RegionCode::parse(c.get(..6)?));
     Side {
         raw_name: &member.name,
         raw_id: member.id_number.as_deref(),
         person,
-        region: roll
-            .filter(|r| r.county().is_some())
-            .or_else(id)
-            .map(RegionCode::as_str),
+        region: placed(member.region_code.as_deref(), person),
         birth_date: person.birth_date,
         address: member.address.as_deref().and_then(address::parse),
     }
+}
+
+/// A person linked beside the members: placed, like a member, by the code their registry
+/// gives them (`relative_region_code`), else by their ID.
+fn other_side<'a>(other: &'a OtherPerson, person: &'a Person) -> Side<'a> {
+    Side {
+        raw_name: &other.person.name,
+        raw_id: other.person.id_number.as_deref(),
+        person,
+        region: placed(other.region_code.as_deref(), person),
+        birth_date: person.birth_date,
+        address: None,
+    }
+}
+
+/// The most precise region known for a person: `code` (6 digits or more), else their ID's
+/// county.
+fn placed<'a>(code: Option<&'a str>, person: &'a Person) -> Option<&'a str> {
+    let code = code.and_then(RegionCode::parse);
+    let id = || id_chars(person).and_then(|c| RegionCode::parse(c.get(..6)?));
+    code.filter(|r| r.county().is_some())
+        .or_else(id)
+        .map(RegionCode::as_str)
 }
 
 /// A record's comparable side. Its region is where it places its person: the ID's county,
@@ -486,12 +512,26 @@ fn record_side<'a>(record: &'a RegistryRecord, person: &'a Person) -> Side<'a> {
     }
 }
 
-/// The comparable sides of the roll's members (`persons` parallel to `roll`).
-fn member_sides<'a>(roll: &'a [RollMember], persons: &'a [Person]) -> Vec<Side<'a>> {
-    roll.par_iter()
-        .zip(persons)
+/// The comparable sides of every person a run links: the roll's members, then `others`
+/// (`persons` parallel to both, in that order).
+fn person_sides<'a>(
+    roll: &'a [RollMember],
+    others: &'a [OtherPerson],
+    persons: &'a [Person],
+) -> Vec<Side<'a>> {
+    let (members, beyond) = persons.split_at(roll.len());
+    let mut sides: Vec<Side<'a>> = roll
+        .par_iter()
+        .zip(members)
         .map(|(member, person)| member_side(member, person))
-        .collect()
+        .collect();
+    sides.extend(
+        others
+            .iter()
+            .zip(beyond)
+            .map(|(other, person)| other_side(other, person)),
+    );
+    sides
 }
 
 /// The comparable sides of registry records (`persons` parallel to `records`).
@@ -512,7 +552,7 @@ struct Sides<'a> {
 impl<'a> Sides<'a> {
     fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Sides<'a> {
         Sides {
-            members: member_sides(&ingested.roll, &normalized.members),
+            members: person_sides(&ingested.roll, &ingested.others, &normalized.persons),
             records: ingested
                 .registries
                 .iter()

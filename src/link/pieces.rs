@@ -13,11 +13,11 @@ use super::block::{self, Candidate};
 use super::key_index::KeyIndex;
 use super::shard::{LinkedRecords, ScoredPairs};
 use super::{
-    id_order, keep_possible, member_sides, model, record_sides, roll_name_u, with_missing_id_prior,
+    id_order, keep_possible, model, person_sides, record_sides, roll_name_u, with_missing_id_prior,
     IdCounts, Levels, Side,
 };
 use crate::config::{LinkParameters, LinkSpec};
-use crate::ingest::{RegistryRecord, RollMember};
+use crate::ingest::{OtherPerson, RegistryRecord, RollMember};
 use crate::model::Source;
 use crate::normalize::Person;
 
@@ -79,11 +79,17 @@ struct Training {
 }
 
 impl<'a> PieceLinker<'a> {
-    /// For the whole roll (`persons` parallel to `roll`): trains on the run's pieces unless
-    /// the pipeline fixes `[link] parameters`.
-    pub fn whole(roll: &'a [RollMember], persons: &'a [Person], spec: &LinkSpec) -> Self {
+    /// For the whole roll and the persons linked beside it (`persons` parallel to `roll`,
+    /// then `others`): trains on the run's pieces unless the pipeline fixes `[link]
+    /// parameters`.
+    pub fn whole(
+        roll: &'a [RollMember],
+        others: &'a [OtherPerson],
+        persons: &'a [Person],
+        spec: &LinkSpec,
+    ) -> Self {
         let started = std::time::Instant::now();
-        let members = member_sides(roll, persons);
+        let members = person_sides(roll, others, persons);
         let regions: Vec<Option<&str>> = members.iter().map(|m| m.region).collect();
         let indexes = spec
             .blocking
@@ -96,7 +102,11 @@ impl<'a> PieceLinker<'a> {
                 possible_probability: spec.possible_probability,
             },
             None => Scoring::Train(Box::new(Training {
-                random: RandomPairs::new(roll),
+                random: RandomPairs::new(
+                    roll.iter()
+                        .map(|m| m.member_id.as_str())
+                        .chain(others.iter().map(|o| o.key.as_str())),
+                ),
                 ..Training::default()
             })),
         };
@@ -314,10 +324,11 @@ struct RandomPairs {
 }
 
 impl RandomPairs {
-    fn new(roll: &[RollMember]) -> RandomPairs {
+    /// Over the persons with these keys (member ids, then others' keys).
+    fn new<'k>(keys: impl Iterator<Item = &'k str>) -> RandomPairs {
         RandomPairs {
             kept: BinaryHeap::new(),
-            member_order: id_order(roll.iter().map(|m| m.member_id.as_str())),
+            member_order: id_order(keys),
         }
     }
 

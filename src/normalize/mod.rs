@@ -5,6 +5,7 @@
 pub mod address;
 pub mod id;
 pub mod name;
+pub mod persons;
 
 use std::borrow::Cow;
 
@@ -68,11 +69,33 @@ impl Person {
     }
 }
 
-/// Persons parallel to `Ingested::roll` and to each registry's records.
+/// The persons a run links (the roll's members, parallel to `Ingested::roll`, then
+/// `Ingested::others`), and persons parallel to each registry's records.
 #[derive(Debug, Clone)]
 pub struct Normalized {
-    pub members: Vec<Person>,
+    pub persons: Vec<Person>,
+    /// How many of `persons` are roll members (the first ones).
+    pub members: usize,
     pub registries: Vec<Vec<Person>>,
+}
+
+impl Normalized {
+    /// Members, then others, then registry records' persons.
+    pub fn new(members: Vec<Person>, others: Vec<Person>, registries: Vec<Vec<Person>>) -> Self {
+        let n = members.len();
+        let mut persons = members;
+        persons.extend(others);
+        Normalized {
+            persons,
+            members: n,
+            registries,
+        }
+    }
+
+    /// The roll members' persons, parallel to `Ingested::roll`.
+    pub fn members(&self) -> &[Person] {
+        &self.persons[..self.members]
+    }
 }
 
 /// Persons parallel to the roll.
@@ -93,7 +116,7 @@ fn member_person(member: &RollMember) -> Person {
     person(&member.name, member.id_number.as_deref(), None)
 }
 
-fn record_person(fields: &PersonFields) -> Person {
+pub(crate) fn record_person(fields: &PersonFields) -> Person {
     person(&fields.name, fields.id_number.as_deref(), fields.birth_date)
 }
 

@@ -11,7 +11,7 @@ pub const RULE: BuiltIn = BuiltIn::new(Reason::InvalidId, invalid_id);
 fn invalid_id(context: &Context) -> Vec<Finding> {
     context
         .normalized
-        .members
+        .members()
         .iter()
         .enumerate()
         .filter_map(|(member_idx, person)| {

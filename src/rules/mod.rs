@@ -11,10 +11,14 @@ mod cadre_relative;
 mod deceased_member;
 mod duplicate_enrollment;
 mod identity_conflict;
+pub mod income;
+mod income_over_standard;
 mod invalid_id;
 mod pension_income;
 mod property_excess;
 pub mod sql;
+mod supporter_capacity;
+pub mod supporters;
 mod vehicle_owned;
 
 use std::collections::BTreeMap;
@@ -29,6 +33,7 @@ use crate::normalize::id::masked_visible_zh;
 use crate::normalize::{mask_id, normalize_id, NameLevel, Normalized};
 
 /// Everything a rule may look at.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub pipeline: &'a Pipeline,
     pub as_of: NaiveDate,
@@ -36,7 +41,16 @@ pub struct Context<'a> {
     pub normalized: &'a Normalized,
     pub links: &'a Links,
     pub households: &'a Households,
+    /// Households' incomes and their supporters (`income::Incomes::compute`, before the
+    /// rules run; `NO_INCOMES` while it computes them).
+    pub incomes: &'a income::Incomes,
 }
+
+/// The incomes a context holds while they are being computed.
+pub static NO_INCOMES: income::Incomes = income::Incomes {
+    households: Vec::new(),
+    supporters: Vec::new(),
+};
 
 impl Context<'_> {
     pub fn member(&self, member_idx: usize) -> &RollMember {
@@ -80,7 +94,7 @@ impl Context<'_> {
 
     /// The member's ID masked for evidence (region code + last 4).
     pub fn masked_id(&self, member_idx: usize) -> String {
-        mask_id(&self.normalized.members[member_idx].id.cleaned)
+        mask_id(&self.normalized.persons[member_idx].id.cleaned)
     }
 }
 
@@ -198,6 +212,9 @@ pub struct BuiltIn {
     pub reason: Reason,
     pub reads: Option<Reads>,
     pub evaluate: fn(&Context) -> Vec<Finding>,
+    /// A reason that, raised on a household, stands for this one there (the same facts
+    /// would flag twice).
+    pub unless: Option<Reason>,
 }
 
 impl Reads {
@@ -213,6 +230,16 @@ impl BuiltIn {
             reason,
             reads: None,
             evaluate,
+            unless: None,
+        }
+    }
+
+    /// The rule, not raised on a household that `other` flags.
+    #[must_use]
+    pub const fn unless(self, other: Reason) -> BuiltIn {
+        BuiltIn {
+            unless: Some(other),
+            ..self
         }
     }
 
@@ -238,6 +265,8 @@ const RULES: &[BuiltIn] = &[
     cadre_relative::RULE,
     identity_conflict::RULE,
     invalid_id::RULE,
+    income_over_standard::RULE,
+    supporter_capacity::RULE,
 ];
 
 /// Every built-in rule that reads `source`, in table order, with its count test.
@@ -290,6 +319,7 @@ pub fn evaluate(context: &Context) -> Result<Vec<Flag>, sql::RuleError> {
             ));
         }
     }
+    drop_stood_for(&mut flags, RULES);
     let declared = &context.pipeline.rules.sql;
     if declared
         .iter()
@@ -308,6 +338,22 @@ pub fn evaluate(context: &Context) -> Result<Vec<Flag>, sql::RuleError> {
     }
     flags.sort_by(|a, b| (&a.household_id, a.reason).cmp(&(&b.household_id, b.reason)));
     Ok(flags)
+}
+
+/// Drops the flags of a rule whose `unless` reason flags the same household.
+fn drop_stood_for(flags: &mut Vec<Flag>, table: &[BuiltIn]) {
+    let raised: std::collections::HashSet<(String, Reason)> = flags
+        .iter()
+        .map(|f| (f.household_id.clone(), f.reason))
+        .collect();
+    flags.retain(|flag| {
+        !table.iter().any(|rule| {
+            rule.reason == flag.reason
+                && rule
+                    .unless
+                    .is_some_and(|other| raised.contains(&(flag.household_id.clone(), other)))
+        })
+    });
 }
 
 /// Merges a rule's findings into one flag per household.

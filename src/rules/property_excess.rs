@@ -36,17 +36,13 @@ fn property_excess(context: &Context) -> Vec<Finding> {
             .or_default()
             .push(holding(m, member, record));
     }
-    let allowed = context
-        .pipeline
-        .rules
-        .property_excess
-        .max_residential_properties as usize;
+    let allowed = allowed(context.pipeline);
     by_household
         .into_iter()
         .filter_map(|(household_id, holdings)| {
             let residential: BTreeMap<&str, Vec<&Holding>> = group_by_property(&holdings, true);
             let other: BTreeMap<&str, Vec<&Holding>> = group_by_property(&holdings, false);
-            if residential.len() <= allowed && other.is_empty() {
+            if !excess(residential.len(), other.len(), allowed) {
                 return None;
             }
             let mut reasons = Vec::new();
@@ -88,6 +84,36 @@ fn property_excess(context: &Context) -> Vec<Finding> {
             })
         })
         .collect()
+}
+
+/// Residential properties a household may hold.
+fn allowed(pipeline: &crate::config::Pipeline) -> usize {
+    pipeline.rules.property_excess.max_residential_properties as usize
+}
+
+/// The rule's test on distinct holdings: more residential ones than allowed, or any other.
+fn excess(residential: usize, other: usize, allowed: usize) -> bool {
+    residential > allowed || other > 0
+}
+
+/// Whether these records (counted at D, one person's) alone hold too much: distinct
+/// `property_id`s, co-owned rows counted once.
+pub fn is_excess<'r>(at: &At, records: impl Iterator<Item = &'r RegistryRecord>) -> bool {
+    let mut residential = std::collections::BTreeSet::new();
+    let mut other = std::collections::BTreeSet::new();
+    for record in records {
+        if let RecordDetails::Property {
+            property_id, use_, ..
+        } = &record.details
+        {
+            if *use_ == PropertyUse::Residential {
+                residential.insert(property_id.as_str());
+            } else {
+                other.insert(property_id.as_str());
+            }
+        }
+    }
+    excess(residential.len(), other.len(), allowed(at.pipeline))
 }
 
 fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) -> Holding<'a> {

@@ -15,7 +15,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     let evaluation = job::evaluate(&pipeline, Some(data), fixture_as_of()).unwrap();
     let full_ids: Vec<String> = evaluation
         .normalized
-        .members
+        .members()
         .iter()
         .filter_map(|p| p.valid_id().map(|v| v.text.clone()))
         .collect();

@@ -236,9 +236,10 @@ mod tests {
             let spec = rules.spec(*reason);
             assert!(spec.enabled, "{reason}");
             let contract = match reason {
-                Reason::DeceasedMember | Reason::DuplicateEnrollment | Reason::PensionIncome => {
-                    Severity::High
-                }
+                Reason::DeceasedMember
+                | Reason::DuplicateEnrollment
+                | Reason::PensionIncome
+                | Reason::IncomeOverStandard => Severity::High,
                 Reason::CadreRelative | Reason::InvalidId => Severity::Low,
                 _ => Severity::Medium,
             };

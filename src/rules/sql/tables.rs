@@ -63,7 +63,7 @@ impl Data<'_> {
         let (roll, persons, as_of): (&[RollMember], &[Person], _) = match self {
             Data::Run(context) => (
                 &context.ingested.roll,
-                &context.normalized.members,
+                context.normalized.members(),
                 Some(context.as_of),
             ),
             Data::Empty(_) => (&[], &[], None),

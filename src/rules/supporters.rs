@@ -1,0 +1,222 @@
+//! Who supports a roll member (法定赡养、抚养、扶养义务人), and what a person earns at D.
+//! A relative in `relations` whose row's person side matches a member is that member's
+//! supporter when the relation counts (`[supporters] relations`, `minor_relations` for a
+//! member under 18), they are not of the member's own household, and they are not dead at D.
+//! A supporter is one person however many rows name them (`normalize::persons`), linked to
+//! every registry like a member; `income.rs` turns their income into support owed.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::NaiveDate;
+
+use super::{active_at, Context, Household};
+use crate::ingest::{RecordDetails, RegistryRecord};
+use crate::link::{Decision, Match};
+use crate::model::{Kinship, Source};
+use crate::normalize::persons::PersonIndex;
+use crate::normalize::record_person;
+
+/// Accepted matches by person (members, then others), for what a person earns and owns.
+pub struct ByPerson<'c> {
+    matches: Vec<Vec<&'c Match>>,
+}
+
+impl<'c> ByPerson<'c> {
+    pub fn new(context: &'c Context) -> ByPerson<'c> {
+        let mut matches = vec![Vec::new(); context.normalized.persons.len()];
+        for m in context.links.matches.iter().chain(&context.links.others) {
+            if m.decision == Decision::Accepted {
+                matches[m.member_idx].push(m);
+            }
+        }
+        ByPerson { matches }
+    }
+
+    /// The person's accepted matches with one registry, with their records.
+    pub fn records<'a>(
+        &'a self,
+        context: &'c Context,
+        person_idx: usize,
+        source: Source,
+    ) -> impl Iterator<Item = (&'c Match, &'c RegistryRecord)> + 'a {
+        self.matches[person_idx]
+            .iter()
+            .filter(move |m| m.source == source)
+            .map(move |m| (*m, context.record(m)))
+    }
+
+    /// Whether the person matches a death record dated on or before D.
+    pub fn dead_at(&self, context: &'c Context, person_idx: usize) -> bool {
+        self.records(context, person_idx, Source::Death)
+            .any(|(_, r)| matches!(r.details, RecordDetails::Death { death_date, .. } if death_date <= context.as_of))
+    }
+}
+
+/// A person's income at D (yuan per month): counted pensions active at D plus a wage proxy,
+/// the largest contribution base active at D (one job, not a sum).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PersonIncome {
+    pub pension_yuan: f64,
+    pub wage_yuan: f64,
+    /// The records behind the figures: the pensions counted, then the contribution used.
+    pub record_ids: Vec<String>,
+    /// The weakest match the figures rest on.
+    pub score: f64,
+}
+
+impl PersonIncome {
+    pub fn total(&self) -> f64 {
+        self.pension_yuan + self.wage_yuan
+    }
+}
+
+/// What `person_idx` earns at D, counting the pension types `household`'s programme counts.
+/// Records are taken once however many of the person's rows matched them.
+pub fn income_of(
+    context: &Context,
+    by_person: &ByPerson,
+    person_idxs: &[usize],
+    household: &Household,
+) -> PersonIncome {
+    let counted = &context
+        .pipeline
+        .programme(household.programme)
+        .counted_pension_types;
+    let mut income = PersonIncome {
+        score: 1.0,
+        ..PersonIncome::default()
+    };
+    let mut seen = BTreeSet::new();
+    let mut best_wage: Option<(f64, &str, f64)> = None;
+    for &person_idx in person_idxs {
+        for (m, record) in by_person.records(context, person_idx, Source::Pension) {
+            if let RecordDetails::Pension {
+                pension_type,
+                monthly_amount,
+                start_date,
+                end_date,
+            } = &record.details
+            {
+                if counted.contains(pension_type)
+                    && active_at(*start_date, *end_date, context.as_of)
+                    && seen.insert((m.registry_idx, m.record_idx))
+                {
+                    income.pension_yuan += monthly_amount;
+                    income.record_ids.push(record.record_id.clone());
+                    income.score = income.score.min(m.score);
+                }
+            }
+        }
+        for (m, record) in by_person.records(context, person_idx, Source::Contributions) {
+            if let RecordDetails::Contribution {
+                contribution_base,
+                start_date,
+                end_date,
+                ..
+            } = &record.details
+            {
+                let larger = best_wage.is_none_or(|(base, id, _)| {
+                    (*contribution_base, record.record_id.as_str()) > (base, id)
+                });
+                if active_at(*start_date, *end_date, context.as_of) && larger {
+                    best_wage = Some((*contribution_base, &record.record_id, m.score));
+                }
+            }
+        }
+    }
+    if let Some((base, record_id, score)) = best_wage {
+        income.wage_yuan = base;
+        income.record_ids.push(record_id.to_string());
+        income.score = income.score.min(score);
+    }
+    income
+}
+
+/// One (member, supporter) pair, as the relations registry names it.
+#[derive(Debug, Clone)]
+pub struct Support {
+    pub household_id: String,
+    pub member_idx: usize,
+    /// The supporter among `Normalized::persons` (a member of another household, or one of
+    /// `Ingested::others`).
+    pub person_idx: usize,
+    pub kinship: Kinship,
+    /// The first relations record naming the pair.
+    pub record_id: String,
+    /// Persons in the supporter's household (the record's, else the pipeline's default).
+    pub household_size: u32,
+    /// The weakest of the two links: the record's person to the member, the relative to
+    /// their own records is scored per record.
+    pub score: f64,
+}
+
+/// The supporters of every member, in (household, member, supporter) order: each pair once.
+pub fn supports(context: &Context, by_person: &ByPerson) -> Vec<Support> {
+    let normalized = context.normalized;
+    let index = PersonIndex::new(
+        &normalized.persons,
+        normalized.members,
+        &context.ingested.others,
+    );
+    let spec = &context.pipeline.supporters;
+    let mut pairs: BTreeMap<(String, String, usize), Support> = BTreeMap::new();
+    for (m, member, record) in context.accepted(Source::Relations) {
+        let RecordDetails::Relation {
+            relative,
+            kinship,
+            household_size,
+            ..
+        } = &record.details
+        else {
+            continue;
+        };
+        let minor = age_at(normalized.persons[m.member_idx].birth_date, context.as_of)
+            .is_some_and(|age| age < 18);
+        if !(spec.relations.contains(kinship) || minor && spec.minor_relations.contains(kinship)) {
+            continue;
+        }
+        let person = record_person(relative);
+        let Some(person_idx) = index.find(&person, &record.record_id) else {
+            continue;
+        };
+        let household = context.households.get(&member.household_id);
+        let same_household = household
+            .member_idxs
+            .iter()
+            .any(|&idx| idx == person_idx || same_person(&normalized.persons[idx], &person));
+        if same_household || by_person.dead_at(context, person_idx) {
+            continue;
+        }
+        pairs
+            .entry((
+                member.household_id.clone(),
+                member.member_id.clone(),
+                person_idx,
+            ))
+            .or_insert_with(|| Support {
+                household_id: member.household_id.clone(),
+                member_idx: m.member_idx,
+                person_idx,
+                kinship: *kinship,
+                record_id: record.record_id.clone(),
+                household_size: household_size.unwrap_or(spec.default_household_size),
+                score: m.score,
+            });
+    }
+    pairs.into_values().collect()
+}
+
+/// The same person by the contract's test for a household's own members: the same valid ID,
+/// else the same name and birth date.
+fn same_person(a: &crate::normalize::Person, b: &crate::normalize::Person) -> bool {
+    match (a.valid_id(), b.valid_id()) {
+        (Some(x), Some(y)) => x.key == y.key,
+        _ => a.birth_date.is_some() && a.birth_date == b.birth_date && a.name.key == b.name.key,
+    }
+}
+
+/// Whole years from `birth` to D.
+pub fn age_at(birth: Option<NaiveDate>, as_of: NaiveDate) -> Option<u32> {
+    let birth = birth?;
+    as_of.years_since(birth)
+}
