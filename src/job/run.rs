@@ -210,6 +210,7 @@ impl Evaluated<'_> {
                 spot_checks: &spot_checks,
                 review: &review_outcomes,
                 benefits: &benefits,
+                incomes: &evaluation.incomes,
                 as_of: self.as_of,
                 invalid_ids: evaluation
                     .normalized

@@ -21,8 +21,8 @@ use crate::ingest::QuarantinedRow;
 use crate::review::ReviewOutcomes;
 use crate::rules::Households;
 use crate::rundir::names::{
-    EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, LEADS, MANIFEST, MATCHES, MODEL, QUARANTINE,
-    REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
+    EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MANIFEST, MATCHES, MODEL,
+    QUARANTINE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK, SUPPORTERS,
 };
 use crate::rundir::{
     self, FlagRow, LeadRow, Manifest, MatchRow, OutputError, ResolvedFlag, SpotCheckRow,
@@ -53,6 +53,8 @@ pub struct RunOutputs<'a> {
     pub spot_checks: &'a [SpotCheckRow],
     /// Outcomes of the findings so far.
     pub review: &'a ReviewOutcomes,
+    /// Households' incomes and supporters (`income.parquet`, `supporters.parquet`).
+    pub incomes: &'a crate::rules::income::Incomes,
     /// Monthly benefit (yuan) per household, where the roll gives one.
     pub benefits: &'a std::collections::HashMap<String, f64>,
 }
@@ -75,6 +77,8 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         rundir::write_resolved(&staging.join(RESOLVED), outputs.resolved, outputs.as_of)?;
         rundir::write_leads(&staging.join(LEADS), outputs.leads)?;
         rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
+        rundir::write_income(&staging.join(INCOME), outputs.incomes)?;
+        rundir::write_supporters(&staging.join(SUPPORTERS), outputs.incomes)?;
         workbooks::write_review_workbooks(
             &staging.join("review"),
             &workbooks::ReviewItems {

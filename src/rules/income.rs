@@ -65,6 +65,15 @@ impl Standard {
 #[derive(Debug, Clone)]
 pub struct SupporterRow {
     pub support: Support,
+    /// The supported member's `member_id`.
+    pub member_id: String,
+    /// The member's id when the supporter is on the roll too, else their key among others.
+    pub supporter_id: String,
+    pub name: String,
+    /// Region code + last 4, as workbooks show members.
+    pub masked_id: String,
+    /// What they own that would flag a household by itself (`supporter_capacity`).
+    pub assets: Vec<supporters::Asset>,
     pub income: PersonIncome,
     pub per_capita_yuan: f64,
     pub owed_yuan: f64,
@@ -127,8 +136,11 @@ pub struct HouseholdIncome {
     pub paid_yuan: f64,
     pub action: Option<Action>,
     pub tier: Option<Tier>,
-    /// The members whose income counted, and the records behind the figures.
+    /// The members whose income counted or who are owed support, and the records behind
+    /// the figures.
     pub member_ids: Vec<String>,
+    /// Each part in words for evidence: a member's records, a supporter's share.
+    pub details: Vec<String>,
     pub record_ids: Vec<String>,
     pub score: f64,
 }
@@ -215,7 +227,20 @@ fn owed(context: &Context, by_person: &ByPerson, supports: Vec<Support>) -> Vec<
                 let split = supported[&s.person_idx].len() as f64;
                 ((per_capita - standard.yuan).max(0.0) * share / split).max(0.0)
             });
+            let members = context.normalized.members;
+            let supporter_id = if s.person_idx < members {
+                context.member(s.person_idx).member_id.clone()
+            } else {
+                context.ingested.others[s.person_idx - members].key.clone()
+            };
             SupporterRow {
+                member_id: context.member(s.member_idx).member_id.clone(),
+                supporter_id,
+                name: supporters::supporter_name(context, s.person_idx).to_string(),
+                masked_id: crate::normalize::mask_id(
+                    &context.normalized.persons[s.person_idx].id.cleaned,
+                ),
+                assets: supporters::assets(context, by_person, s),
                 support: s.clone(),
                 income,
                 per_capita_yuan: per_capita,
@@ -240,12 +265,17 @@ fn household_income(
             .push(idx);
     }
     let (mut pension, mut wage) = (0.0, 0.0);
-    let (mut member_ids, mut record_ids) = (Vec::new(), Vec::new());
+    let (mut member_ids, mut record_ids, mut details) = (Vec::new(), Vec::new(), Vec::new());
     let mut score: f64 = 1.0;
     for (member_id, rows) in &rows_of {
         let income = supporters::income_of(context, by_person, rows, household);
         if income.total() > 0.0 {
             member_ids.push((*member_id).to_string());
+            details.push(format!(
+                "{}：{}",
+                context.member(rows[0]).name,
+                income.parts.join("，")
+            ));
         }
         pension += income.pension_yuan;
         wage += income.wage_yuan;
@@ -258,10 +288,31 @@ fn household_income(
         .filter(|s| s.support.household_id == household.household_id && s.owed_yuan > 0.0)
     {
         support += s.owed_yuan;
+        member_ids.push(s.member_id.clone());
+        details.push(format!(
+            "{}的{}{}（{}，{}记录{}）月收入{}（{}），户内{}人，人均{}，应付赡养费{}",
+            context.member(s.support.member_idx).name,
+            s.support.kinship.label_zh(),
+            s.name,
+            s.masked_id,
+            crate::model::Source::Relations.label_zh(),
+            s.support.record_id,
+            super::yuan_standard(cents(s.income.total())),
+            if s.income.parts.is_empty() {
+                "无".into()
+            } else {
+                s.income.parts.join("，")
+            },
+            s.support.household_size,
+            super::yuan_standard(cents(s.per_capita_yuan)),
+            super::yuan_standard(cents(s.owed_yuan)),
+        ));
         record_ids.push(s.support.record_id.clone());
         record_ids.extend(s.income.record_ids.iter().cloned());
         score = score.min(s.support.score).min(s.income.score);
     }
+    member_ids.sort_unstable();
+    member_ids.dedup();
     let income = pension + wage + support;
     #[allow(clippy::cast_precision_loss)]
     let per_capita = income / household.n_members as f64;
@@ -295,6 +346,7 @@ fn household_income(
         action: proposal.map(|p| p.1),
         tier: proposal.map(|p| p.2),
         member_ids,
+        details,
         record_ids,
         score,
     }

@@ -24,12 +24,13 @@ fn income_over_standard(context: &Context) -> Vec<Finding> {
                 member_ids: h.member_ids.clone(),
                 record_ids: h.record_ids.clone(),
                 evidence: format!(
-                    "家庭月收入{}（{}），共{}人，人均{}，超过{}",
+                    "家庭月收入{}（{}），共{}人，人均{}，超过{}；{}",
                     yuan_standard(h.income_yuan),
                     parts(h).join("，"),
                     h.n_members,
                     yuan_standard(h.per_capita_yuan),
-                    standard.describe(h.programme)
+                    standard.describe(h.programme),
+                    h.details.join("；")
                 ),
                 score: h.score,
             })

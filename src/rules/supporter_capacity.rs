@@ -6,17 +6,12 @@
 //! whose per-capita income is under the standard and who owns nothing that flags, dibao
 //! households (their supporters count as income instead).
 
-use super::income::SupporterRow;
-use super::supporters::ByPerson;
-use super::{property_excess, BuiltIn, Context, Finding};
-use crate::ingest::RegistryRecord;
+use super::{BuiltIn, Context, Finding};
 use crate::model::{Programme, Reason, Source};
-use crate::normalize::mask_id;
 
 pub const RULE: BuiltIn = BuiltIn::new(Reason::SupporterCapacity, supporter_capacity);
 
 fn supporter_capacity(context: &Context) -> Vec<Finding> {
-    let by_person = ByPerson::new(context);
     context
         .incomes
         .supporters
@@ -35,9 +30,10 @@ fn supporter_capacity(context: &Context) -> Vec<Finding> {
                 ));
                 record_ids.extend(s.income.record_ids.iter().cloned());
             }
-            let assets = assets(context, &by_person, s);
-            record_ids.extend(assets.iter().flat_map(|(ids, _)| ids.iter().cloned()));
-            shows.extend(assets.into_iter().map(|(_, text)| text));
+            for asset in &s.assets {
+                record_ids.extend(asset.record_ids.iter().cloned());
+                shows.push(asset.text.clone());
+            }
             if shows.is_empty() {
                 return None;
             }
@@ -50,8 +46,8 @@ fn supporter_capacity(context: &Context) -> Vec<Finding> {
                     "{}的{}{}（{}，{}记录{}）：{}",
                     member.name,
                     s.support.kinship.label_zh(),
-                    supporter_name(context, s.support.person_idx),
-                    mask_id(&context.normalized.persons[s.support.person_idx].id.cleaned),
+                    s.name,
+                    s.masked_id,
                     Source::Relations.label_zh(),
                     s.support.record_id,
                     shows.join("；")
@@ -60,51 +56,4 @@ fn supporter_capacity(context: &Context) -> Vec<Finding> {
             })
         })
         .collect()
-}
-
-/// The supporter's name as their registry wrote it.
-pub fn supporter_name<'c>(context: &'c Context, person_idx: usize) -> &'c str {
-    let members = context.normalized.members;
-    if person_idx < members {
-        &context.member(person_idx).name
-    } else {
-        &context.ingested.others[person_idx - members].person.name
-    }
-}
-
-/// What the supporter alone owns that would flag a household: each with its record ids.
-fn assets(context: &Context, by_person: &ByPerson, s: &SupporterRow) -> Vec<(Vec<String>, String)> {
-    let at = &context.at(&s.support.household_id);
-    let counted = |source: Source| -> Vec<&RegistryRecord> {
-        super::reading(source)
-            .filter(|(reason, _)| context.pipeline.rules.spec(*reason).enabled)
-            .flat_map(|(_, counts)| {
-                by_person
-                    .records(context, s.support.person_idx, source)
-                    .filter(move |(_, record)| counts(at, record))
-                    .map(|(_, record)| record)
-            })
-            .collect()
-    };
-    let mut found = Vec::new();
-    for (source, what) in [
-        (Source::Vehicle, "名下车辆"),
-        (Source::Business, "经营主体"),
-    ] {
-        let records = counted(source);
-        if !records.is_empty() {
-            found.push(listed(what, &records));
-        }
-    }
-    let properties = counted(Source::Property);
-    if property_excess::is_excess(at, properties.iter().copied()) {
-        found.push(listed("名下房产", &properties));
-    }
-    found
-}
-
-fn listed(what: &str, records: &[&RegistryRecord]) -> (Vec<String>, String) {
-    let ids: Vec<String> = records.iter().map(|r| r.record_id.clone()).collect();
-    let text = format!("{what}{}处（{}）", records.len(), ids.join("、"));
-    (ids, text)
 }

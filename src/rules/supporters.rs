@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::{active_at, Context, Household};
+use super::{active_at, property_excess, Context, Household};
 use crate::ingest::{RecordDetails, RegistryRecord};
 use crate::link::{Decision, Match};
 use crate::model::{Kinship, Source};
@@ -60,6 +60,9 @@ pub struct PersonIncome {
     pub wage_yuan: f64,
     /// The records behind the figures: the pensions counted, then the contribution used.
     pub record_ids: Vec<String>,
+    /// Each record in words, in the same order: `P-1企业职工养老金1300元`,
+    /// `S-1沈丘县宏达建材有限公司缴费基数3000元`.
+    pub parts: Vec<String>,
     /// The weakest match the figures rest on.
     pub score: f64,
 }
@@ -87,7 +90,7 @@ pub fn income_of(
         ..PersonIncome::default()
     };
     let mut seen = BTreeSet::new();
-    let mut best_wage: Option<(f64, &str, f64)> = None;
+    let mut best_wage: Option<(f64, &RegistryRecord, f64)> = None;
     for &person_idx in person_idxs {
         for (m, record) in by_person.records(context, person_idx, Source::Pension) {
             if let RecordDetails::Pension {
@@ -103,6 +106,12 @@ pub fn income_of(
                 {
                     income.pension_yuan += monthly_amount;
                     income.record_ids.push(record.record_id.clone());
+                    income.parts.push(format!(
+                        "{}{}{}",
+                        record.record_id,
+                        pension_type.label_zh(),
+                        super::yuan_standard(*monthly_amount)
+                    ));
                     income.score = income.score.min(m.score);
                 }
             }
@@ -115,18 +124,30 @@ pub fn income_of(
                 ..
             } = &record.details
             {
-                let larger = best_wage.is_none_or(|(base, id, _)| {
-                    (*contribution_base, record.record_id.as_str()) > (base, id)
+                let larger = best_wage.is_none_or(|(base, best, _)| {
+                    (*contribution_base, &record.record_id) > (base, &best.record_id)
                 });
                 if active_at(*start_date, *end_date, context.as_of) && larger {
-                    best_wage = Some((*contribution_base, &record.record_id, m.score));
+                    best_wage = Some((*contribution_base, record, m.score));
                 }
             }
         }
     }
-    if let Some((base, record_id, score)) = best_wage {
+    if let Some((base, record, score)) = best_wage {
         income.wage_yuan = base;
-        income.record_ids.push(record_id.to_string());
+        income.record_ids.push(record.record_id.clone());
+        let employer = match &record.details {
+            RecordDetails::Contribution {
+                employer: Some(employer),
+                ..
+            } => employer.as_str(),
+            _ => "",
+        };
+        income.parts.push(format!(
+            "{}{employer}缴费基数{}",
+            record.record_id,
+            super::yuan_standard(base)
+        ));
         income.score = income.score.min(score);
     }
     income
@@ -148,6 +169,14 @@ pub struct Support {
     /// The weakest of the two links: the record's person to the member, the relative to
     /// their own records is scored per record.
     pub score: f64,
+}
+
+/// Something a supporter owns that would flag a household by itself, for evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Asset {
+    pub record_ids: Vec<String>,
+    /// `名下车辆1处（V0001）`.
+    pub text: String,
 }
 
 /// The supporters of every member, in (household, member, supporter) order: each pair once.
@@ -204,6 +233,53 @@ pub fn supports(context: &Context, by_person: &ByPerson) -> Vec<Support> {
             });
     }
     pairs.into_values().collect()
+}
+
+/// The supporter's name as their registry wrote it.
+pub fn supporter_name<'c>(context: &'c Context, person_idx: usize) -> &'c str {
+    let members = context.normalized.members;
+    if person_idx < members {
+        &context.member(person_idx).name
+    } else {
+        &context.ingested.others[person_idx - members].person.name
+    }
+}
+
+/// What the supporter alone owns that would flag a household: each with its record ids.
+pub fn assets(context: &Context, by_person: &ByPerson, s: &Support) -> Vec<Asset> {
+    let at = &context.at(&s.household_id);
+    let counted = |source: Source| -> Vec<&RegistryRecord> {
+        super::reading(source)
+            .filter(|(reason, _)| context.pipeline.rules.spec(*reason).enabled)
+            .flat_map(|(_, counts)| {
+                by_person
+                    .records(context, s.person_idx, source)
+                    .filter(move |(_, record)| counts(at, record))
+                    .map(|(_, record)| record)
+            })
+            .collect()
+    };
+    let mut found = Vec::new();
+    for (source, what) in [
+        (Source::Vehicle, "名下车辆"),
+        (Source::Business, "经营主体"),
+    ] {
+        let records = counted(source);
+        if !records.is_empty() {
+            found.push(listed(what, &records));
+        }
+    }
+    let properties = counted(Source::Property);
+    if property_excess::is_excess(at, properties.iter().copied()) {
+        found.push(listed("名下房产", &properties));
+    }
+    found
+}
+
+fn listed(what: &str, records: &[&RegistryRecord]) -> Asset {
+    let record_ids: Vec<String> = records.iter().map(|r| r.record_id.clone()).collect();
+    let text = format!("{what}{}处（{}）", records.len(), record_ids.join("、"));
+    Asset { record_ids, text }
 }
 
 /// The same person by the contract's test for a household's own members: the same valid ID,

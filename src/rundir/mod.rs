@@ -6,6 +6,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)]
 
 mod files;
+mod income;
 mod manifest;
 pub mod names;
 mod parquet;
@@ -25,6 +26,7 @@ pub use files::{
     acquire_lock, create_dirs, create_private, create_private_dir, entries, is_dir, is_file,
     publish, read_bytes, read_manifest, recover, write_atomically, write_file, RunLock,
 };
+pub use income::{write_income, write_supporters};
 pub use manifest::{DeclaredLabels, ImportedFile, Manifest, PipelineInfo, SourceTotals};
 use names::{MODEL, PAIRS};
 pub use parquet::{float_column, read, text_column};

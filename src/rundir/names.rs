@@ -11,6 +11,10 @@ pub const QUARANTINE: &str = "quarantine.parquet";
 pub const RESOLVED: &str = "resolved.parquet";
 pub const LEADS: &str = "leads.parquet";
 pub const SPOT_CHECKS: &str = "spot_checks.parquet";
+/// Households' income and proposed entitlement (contract v3, "Supporters").
+pub const INCOME: &str = "income.parquet";
+/// Each (household, member, supporter): what the supporter earns and owes.
+pub const SUPPORTERS: &str = "supporters.parquet";
 /// The township workbooks' directory.
 pub const REVIEW_DIR: &str = "review";
 pub const REVIEW_SUMMARY: &str = "review_summary.csv";

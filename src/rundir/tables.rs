@@ -50,7 +50,10 @@ fn date_column(name: &str, dates: &[NaiveDate]) -> Result<Column, String> {
     optional_date_column(name, &dates)
 }
 
-fn optional_date_column(name: &str, dates: &[Option<NaiveDate>]) -> Result<Column, String> {
+pub(super) fn optional_date_column(
+    name: &str,
+    dates: &[Option<NaiveDate>],
+) -> Result<Column, String> {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the Unix epoch is a date");
     let days: Vec<Option<i32>> = dates
         .iter()

@@ -38,6 +38,7 @@ pub fn run_fixture(
             flag.evidence
         );
     }
+    write_incomes(&mut text, &evaluation.incomes);
     // Pairs held back as leads, with why: what a reviewer would see instead of a flag.
     for m in evaluation
         .links
@@ -72,6 +73,50 @@ pub fn run_fixture(
     }
     assert_counts_balance(&evaluation.ingested);
     (pairs, text)
+}
+
+/// Households with wages or support owed, and every supporter: what `income.parquet` and
+/// `supporters.parquet` hold (pensions alone are the pension fixtures' business).
+fn write_incomes(text: &mut String, incomes: &rollcheck::rules::income::Incomes) {
+    for h in &incomes.households {
+        if h.wage_yuan > 0.0 || h.support_yuan > 0.0 {
+            let _ = writeln!(
+                text,
+                "income {} pension={:.2} wage={:.2} support={:.2} per_capita={:.2} standard={} entitlement={} paid={:.2} action={} tier={}",
+                h.household_id,
+                h.pension_yuan,
+                h.wage_yuan,
+                h.support_yuan,
+                h.per_capita_yuan,
+                h.standard.as_ref().map_or("-".into(), |s| format!("{:.2}", s.yuan)),
+                h.entitlement_yuan.map_or("-".into(), |e| format!("{e:.2}")),
+                h.paid_yuan,
+                h.action.map_or("-", |a| a.code()),
+                h.tier.map_or("-", |t| t.code()),
+            );
+        }
+    }
+    for s in &incomes.supporters {
+        let _ = writeln!(
+            text,
+            "supporter {} {} <- {} {} {} {} size={} income={:.2} per_capita={:.2} owed={:.2} | {}",
+            s.support.household_id,
+            s.member_id,
+            s.support.kinship.code(),
+            s.supporter_id,
+            s.name,
+            s.masked_id,
+            s.support.household_size,
+            s.income.total(),
+            s.per_capita_yuan,
+            s.owed_yuan,
+            s.assets
+                .iter()
+                .map(|a| a.text.as_str())
+                .collect::<Vec<_>>()
+                .join("；")
+        );
+    }
 }
 
 #[test]
