@@ -172,24 +172,29 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// A copy of the social-insurance example with `from` replaced by `to` in its pipeline.
-fn broken_example(dir: &Path, from: &str, to: &str) -> PathBuf {
-    let text = read_to_string(&repo_path("pipelines/examples/social-insurance.toml"));
+/// A copy of a worked example with `from` replaced by `to` in its pipeline.
+fn broken_example(example: &str, dir: &Path, from: &str, to: &str) -> PathBuf {
+    let text = read_to_string(&repo_path(&format!("pipelines/examples/{example}.toml")));
     assert!(text.contains(from), "the example no longer says `{from}`");
     let path = dir.join("broken.toml");
     std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
     path
 }
 
-/// `validate` on a broken copy exits `code` with a message containing every `words`.
+/// `validate` on a broken copy of the social-insurance example exits `code` with a message
+/// containing every `words`.
 fn assert_validate_fails(from: &str, to: &str, code: i32, words: &[&str]) {
+    assert_example_fails_validation("social-insurance", from, to, code, words);
+}
+
+fn assert_example_fails_validation(example: &str, from: &str, to: &str, code: i32, words: &[&str]) {
     let dir = temp_dir();
-    let pipeline = broken_example(dir.path(), from, to);
+    let pipeline = broken_example(example, dir.path(), from, to);
     let output = rollcheck()
         .arg("validate")
         .arg(&pipeline)
         .arg("--data")
-        .arg(repo_path("fixtures/examples/social-insurance"))
+        .arg(repo_path(&format!("fixtures/examples/{example}")))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -223,6 +228,27 @@ fn a_rule_naming_an_unknown_table_or_column_is_a_pipeline_error() {
         2,
         &["rules.working_contributions", "employerx"],
     );
+}
+
+#[test]
+fn a_rule_naming_an_unknown_supporter_table_or_column_is_a_pipeline_error() {
+    for (from, to, named) in [
+        ("FROM supporters s", "FROM supporter s", "supporter"),
+        ("s.supporter_id", "s.supporter_key", "supporter_key"),
+        (
+            "JOIN supported_personnel_supporter_matches x",
+            "JOIN supported_personnel_supporters_matches x",
+            "supported_personnel_supporters_matches",
+        ),
+    ] {
+        assert_example_fails_validation(
+            "supporter-civil-servant",
+            from,
+            to,
+            2,
+            &["rules.supporter_civil_servant", named],
+        );
+    }
 }
 
 #[test]
@@ -277,7 +303,7 @@ fn assert_run_fails_and_replaces_nothing(from: &str, to: &str, words: &[&str]) {
     );
     assert!(good.status.success(), "{good:?}");
     let before = std::fs::read(out.join("flags.csv")).unwrap();
-    let pipeline = broken_example(dir.path(), from, to);
+    let pipeline = broken_example("social-insurance", dir.path(), from, to);
     let output = run_example(&social_insurance_data(), &pipeline, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");

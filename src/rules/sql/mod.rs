@@ -5,6 +5,7 @@
 //! `check` runs every rule against empty tables of the right schema, so a broken rule is a
 //! pipeline error before any data is read.
 
+mod beyond_tables;
 mod tables;
 
 use std::collections::{HashMap, HashSet};

@@ -7,6 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use polars::prelude::{Column, DataFrame, DataType, IntoColumn, StringChunkedBuilder};
 
 use super::super::{Context, Households};
+use super::beyond_tables::{supporter_matches_table, BEYOND_TABLES};
 use crate::config::{LocalRegistry, Pipeline};
 use crate::ingest::schema::{self, PersonColumns};
 use crate::ingest::{FieldValue, RecordDetails, RegistryRecord, RollMember};
@@ -36,9 +37,11 @@ impl Data<'_> {
     /// Every table name a rule may use.
     pub(super) fn table_names(&self) -> Vec<String> {
         let mut names = vec!["members".to_string(), "households".to_string()];
+        names.extend(BEYOND_TABLES.iter().map(ToString::to_string));
         for source in self.registries() {
             names.push(source.code().to_string());
             names.push(matches_table(source));
+            names.push(supporter_matches_table(source));
         }
         names
     }
@@ -51,9 +54,18 @@ impl Data<'_> {
         if name == "households" {
             return Some(self.households());
         }
+        if let Some(table) = self.beyond_table(name) {
+            return Some(table);
+        }
         let registries = self.registries();
         if let Some(source) = registries.iter().find(|s| s.code() == name) {
             return Some(self.registry(*source));
+        }
+        if let Some(source) = registries
+            .iter()
+            .find(|s| supporter_matches_table(**s) == name)
+        {
+            return Some(self.supporter_matches(*source));
         }
         let source = registries.iter().find(|s| matches_table(**s) == name)?;
         Some(self.matches(*source))
@@ -222,11 +234,11 @@ fn whole_years(birth: NaiveDate, as_of: NaiveDate) -> i64 {
     years
 }
 
-fn frame(columns: Vec<Column>) -> Result<DataFrame, String> {
+pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame, String> {
     DataFrame::new_infer_height(columns).map_err(|e| e.to_string())
 }
 
-fn text<S: AsRef<str>>(name: &str, values: impl Iterator<Item = Option<S>>) -> Column {
+pub(super) fn text<S: AsRef<str>>(name: &str, values: impl Iterator<Item = Option<S>>) -> Column {
     // Straight into the column's buffers: no String per value on the way (a province's
     // members are millions of values per column).
     let mut column = StringChunkedBuilder::new(name.into(), values.size_hint().0);
@@ -236,15 +248,15 @@ fn text<S: AsRef<str>>(name: &str, values: impl Iterator<Item = Option<S>>) -> C
     column.finish().into_column()
 }
 
-fn number(name: &str, values: impl Iterator<Item = Option<f64>>) -> Column {
+pub(super) fn number(name: &str, values: impl Iterator<Item = Option<f64>>) -> Column {
     Column::new(name.into(), values.collect::<Vec<_>>())
 }
 
-fn integer(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
+pub(super) fn integer(name: &str, values: impl Iterator<Item = Option<i64>>) -> Column {
     Column::new(name.into(), values.collect::<Vec<_>>())
 }
 
-fn date(name: &str, values: impl Iterator<Item = Option<NaiveDate>>) -> Column {
+pub(super) fn date(name: &str, values: impl Iterator<Item = Option<NaiveDate>>) -> Column {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the Unix epoch is a date");
     let days: Vec<Option<i32>> = values
         .map(|d| d.and_then(|d| i32::try_from((d - epoch).num_days()).ok()))
