@@ -111,8 +111,13 @@ impl Explanation<'_> {
         let get = |v: &Texts| v[j].clone().unwrap_or_default();
         let _ = writeln!(
             out,
-            "  record {record_id} ({}) ↔ member {}: {} by {}, probability {:.6}{}",
+            "  record {record_id} ({}) ↔ {} {}: {} by {}, probability {:.6}{}",
             get(&matches.sources),
+            matches
+                .roles
+                .as_ref()
+                .and_then(|roles| roles[j].as_deref())
+                .unwrap_or("member"),
             get(&matches.members),
             get(&matches.decisions),
             get(&matches.methods),

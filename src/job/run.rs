@@ -240,28 +240,53 @@ fn review_members(evaluation: &Evaluation) -> Vec<ReviewMember> {
         .collect()
 }
 
+/// Every member's pair, then each supporter's pairs under each household they support (so
+/// `explain` shows what a supporter's flag rests on, field by field).
 fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
-    evaluation
+    let row = |m: &link::Match, household_id: &str, person_id: &str| {
+        let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
+        let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
+        let region_from = (m.levels.region != link::RegionLevel::Missing)
+            .then(|| {
+                link::region_from(
+                    &evaluation.ingested,
+                    &evaluation.normalized,
+                    m.member_idx,
+                    record,
+                    person,
+                )
+            })
+            .flatten();
+        MatchRow::new(m, household_id, person_id, &record.record_id, region_from)
+    };
+    let mut rows: Vec<MatchRow> = evaluation
         .links
         .matches
         .iter()
         .map(|m| {
             let member = &evaluation.ingested.roll[m.member_idx];
-            let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
-            let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
-            let member_person = &evaluation.normalized.persons[m.member_idx];
-            let region_from = (m.levels.region != link::RegionLevel::Missing)
-                .then(|| link::region_from(member, member_person, record, person))
-                .flatten();
-            MatchRow::new(
-                m,
-                &member.household_id,
-                &member.member_id,
-                &record.record_id,
-                region_from,
-            )
+            row(m, &member.household_id, &member.member_id)
         })
-        .collect()
+        .collect();
+    let mut supported = std::collections::BTreeSet::new();
+    for s in &evaluation.incomes.supporters {
+        if !supported.insert((&s.support.household_id, s.support.person_idx)) {
+            continue;
+        }
+        let of_person = |m: &&link::Match| m.member_idx == s.support.person_idx;
+        let links = &evaluation.links;
+        for m in links
+            .matches
+            .iter()
+            .filter(of_person)
+            .chain(links.others.iter().filter(of_person))
+        {
+            let mut supporter_row = row(m, &s.support.household_id, &s.supporter_id);
+            supporter_row.role = crate::model::Role::Supporter;
+            rows.push(supporter_row);
+        }
+    }
+    rows
 }
 
 /// Pairs per source and decision, e.g. `death.accepted`.

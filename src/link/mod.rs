@@ -438,17 +438,21 @@ fn name_u(
 }
 
 /// The field that placed a decided pair's people as its region level says (`region_from`
-/// in `matches.parquet`); `None` when nothing placed them.
+/// in `matches.parquet`); `None` when nothing placed them. `person_idx` is the pair's person
+/// among `normalized.persons` (a member, or one linked beside them).
 pub fn region_from(
-    member: &RollMember,
-    member_person: &Person,
+    ingested: &Ingested,
+    normalized: &Normalized,
+    person_idx: usize,
     record: &RegistryRecord,
     person: &Person,
 ) -> Option<corroborate::RegionFrom> {
-    let sides = (
-        member_side(member, member_person),
-        record_side(record, person),
-    );
+    let linked = &normalized.persons[person_idx];
+    let side = match ingested.roll.get(person_idx) {
+        Some(member) => member_side(member, linked),
+        None => other_side(&ingested.others[person_idx - ingested.roll.len()], linked),
+    };
+    let sides = (side, record_side(record, person));
     match compare::compare_places(&sides.0, &sides.1) {
         (RegionLevel::Missing, _) => None,
         (_, compare::PlacedBy::Addresses) => Some(corroborate::RegionFrom::Address),

@@ -61,6 +61,8 @@ pub struct MatchColumns {
     /// Runs before namesake risk have no such column.
     pub namesakes: Option<Vec<f64>>,
     pub region_from: Option<Texts>,
+    /// `member` or `supporter`; runs before supporters have no such column (all members).
+    pub roles: Option<Texts>,
 }
 
 impl MatchColumns {
@@ -99,6 +101,7 @@ impl MatchColumns {
             scores: number("score")?,
             namesakes: number("expected_namesakes").ok(),
             region_from: col("region_from").ok(),
+            roles: col("role").ok(),
         })
     }
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::link::corroborate::RegionFrom;
 use crate::link::Match;
-use crate::model::{Action, Reason, Verdict};
+use crate::model::{Action, Reason, Role, Verdict};
 use crate::rules::Flag;
 
 /// Where a flag stands.
@@ -145,6 +145,9 @@ pub struct MatchRow {
     /// The record field its side of the region comparison was read from (`id`,
     /// `property_unit`, `uscc`, `plate`), when regions were compared.
     pub region_from: Option<String>,
+    /// Whose pair it is: a member's, or a supporter's (then `member_id` is the supporter's
+    /// id and `household_id` the household they support).
+    pub role: Role,
 }
 
 impl MatchRow {
@@ -174,6 +177,7 @@ impl MatchRow {
             note: m.note.map(str::to_string),
             expected_namesakes: m.expected_namesakes,
             region_from: region_from.map(|from| from.code().to_string()),
+            role: Role::Member,
         }
     }
 }

@@ -291,6 +291,7 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
                 "region_from",
                 matches.iter().map(|m| m.region_from.clone()).collect(),
             ),
+            text_column("role", pick(|m| m.role.code())),
         ],
     )
 }

@@ -20,6 +20,7 @@ mod review_loop;
 mod shard;
 mod skip;
 mod standards;
+mod supporters;
 mod synthetic;
 mod xlsx;
 

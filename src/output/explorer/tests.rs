@@ -63,6 +63,7 @@ fn pair(household_id: &str, record_id: &str) -> MatchRow {
         note: None,
         expected_namesakes: None,
         region_from: None,
+        role: crate::model::Role::Member,
     }
 }
 

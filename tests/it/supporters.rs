@@ -1,0 +1,90 @@
+//! Supporters and household income through the command line: a run writes `income.parquet`
+//! and `supporters.parquet` (supporters masked), `query` reads them, and `explain` shows the
+//! supporter's own matches behind a `supporter_capacity` flag, level by level.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+use crate::{query_rows, repo_path, temp_dir};
+
+fn run_case(case: &str, out: &std::path::Path) {
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .arg("run")
+        .arg(repo_path(&format!(
+            "fixtures/supporters/{case}/pipeline.toml"
+        )))
+        .args(["--as-of", "2025-06-30", "--out"])
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn explain_shows_the_supporters_matches_behind_a_capacity_flag() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_case("a_son_with_two_flats_and_a_car_flags_a_tekun_member", &out);
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .arg("explain")
+        .arg(&out)
+        .arg("H1")
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("supporter_capacity")
+                .and(predicate::str::contains(
+                    "record V-1 (vehicle) ↔ supporter supporter:K-1: accepted by exact_id",
+                ))
+                .and(predicate::str::contains(
+                    "record R-2 (property) ↔ supporter",
+                ))
+                .and(predicate::str::contains(
+                    "record K-1 (relations) ↔ member H1-01",
+                )),
+        );
+}
+
+#[test]
+fn income_and_supporters_tables_hold_every_household_and_mask_supporters() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_case(
+        "support_owed_by_children_lifts_income_over_the_standard",
+        &out,
+    );
+    let state = rollcheck::rundir::state_dir_of_run(&out);
+    let income = query_rows(
+        &out,
+        &state,
+        "SELECT household_id, support_yuan, per_capita_yuan, entitlement_yuan, paid_yuan, action, tier FROM income ORDER BY household_id",
+    );
+    assert_eq!(
+        income,
+        [
+            ["H1", "1400.0", "1400.0", "0.0", "600.0", "stop", "none"],
+            ["H2", "480.0", "480.0", "120.0", "600.0", "reduce", "dibao"],
+        ]
+    );
+    let supporters = query_rows(
+        &out,
+        &state,
+        "SELECT member_id, relation, masked_id, owed_yuan FROM supporters ORDER BY supporter_id",
+    );
+    assert_eq!(supporters.len(), 5);
+    assert_eq!(supporters[0][..2], ["H1-01", "child"]);
+    assert_eq!(supporters[0][3], "700.0");
+    for row in &supporters {
+        assert!(
+            row[2].contains("********"),
+            "unmasked supporter ID: {row:?}"
+        );
+    }
+    // No full supporter ID anywhere in the table.
+    let all = query_rows(&out, &state, "SELECT * FROM supporters");
+    assert!(!all
+        .iter()
+        .flatten()
+        .any(|cell| cell.len() == 18 && cell.bytes().all(|b| b.is_ascii_digit())));
+}
