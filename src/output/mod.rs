@@ -7,6 +7,7 @@ mod explorer;
 mod report;
 mod review_report;
 mod summary_workbook;
+mod supporters_sheet;
 mod workbooks;
 
 use std::path::Path;
@@ -86,6 +87,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
                 leads: outputs.leads,
                 spot_checks: outputs.spot_checks,
                 members: outputs.review_members,
+                supporters: &outputs.incomes.supporters,
             },
             outputs.as_of,
         )?;

@@ -11,8 +11,10 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
+use super::supporters_sheet;
 use crate::ingest::findings::header;
 use crate::model::{Reason, RegionCode, Severity};
+use crate::rules::income::SupporterRow;
 use crate::rundir::names::{RECHECK_SHEET, SPOT_CHECK};
 use crate::rundir::{
     create_private_dir, write_atomically, write_file, FlagRow, FlagStatus, LeadRow, OutputError,
@@ -153,6 +155,8 @@ struct TownshipItems<'a> {
     awaiting_action: Vec<&'a FlagRow>,
     leads: Vec<&'a LeadRow>,
     spot_checks: Vec<&'a SpotCheckRow>,
+    /// Supporters of the members of the households to visit or act on.
+    supporters: Vec<&'a SupporterRow>,
 }
 
 /// What the review workbooks list.
@@ -161,6 +165,8 @@ pub struct ReviewItems<'a> {
     pub leads: &'a [LeadRow],
     pub spot_checks: &'a [SpotCheckRow],
     pub members: &'a [ReviewMember],
+    /// Every member's supporters, in household order (`Incomes::supporters`).
+    pub supporters: &'a [SupporterRow],
 }
 
 /// Writes one workbook per township with anything to review into `dir` (created); returns
@@ -196,6 +202,19 @@ pub fn write_review_workbooks(
             .or_default()
             .spot_checks
             .push(check);
+    }
+    for township_items in by_township.values_mut() {
+        let listed: std::collections::BTreeSet<&str> = township_items
+            .to_visit
+            .iter()
+            .chain(&township_items.awaiting_action)
+            .map(|row| row.flag.household_id.as_str())
+            .collect();
+        township_items.supporters = items
+            .supporters
+            .iter()
+            .filter(|s| listed.contains(s.support.household_id.as_str()))
+            .collect();
     }
     by_township.retain(|_, t| {
         !(t.to_visit.is_empty()
@@ -295,6 +314,9 @@ fn workbook(
             &SPOT_CHECK_COLUMNS,
             &checks,
         )?;
+    }
+    if !items.supporters.is_empty() {
+        supporters_sheet::write(workbook.add_worksheet(), &items.supporters, members)?;
     }
     let summary = workbook.add_worksheet();
     summary.set_name("汇总")?;
@@ -610,6 +632,7 @@ mod tests {
                 leads: &[],
                 spot_checks: &[],
                 members: &[],
+                supporters: &[],
             };
             write_review_workbooks(&review, &items, as_of).unwrap();
             written(&review)

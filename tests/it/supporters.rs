@@ -88,3 +88,36 @@ fn income_and_supporters_tables_hold_every_household_and_mask_supporters() {
         .flatten()
         .any(|cell| cell.len() == 18 && cell.bytes().all(|b| b.is_ascii_digit())));
 }
+
+#[test]
+fn the_township_workbook_lists_a_flagged_households_supporters_masked_and_reimports_cleanly() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_case("a_son_with_two_flats_and_a_car_flags_a_tekun_member", &out);
+    let path = out.join("review/411526101000.xlsx");
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    let sheet = book.worksheet_range("赡养人").unwrap();
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(Data::to_string).collect())
+        .collect();
+    // The header, then H1's one supporter; H2 is not flagged, so its supporter is not listed.
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[1][1], "H1");
+    assert_eq!(rows[1][3], "子女");
+    assert!(rows[1][4].starts_with("王建军（411526********"), "{rows:?}");
+    assert!(rows[1][9].contains("名下房产2处"), "{rows:?}");
+    assert!(
+        !rows.iter().flatten().any(|cell| cell.contains("19680712")),
+        "a supporter's birth date leaked: {rows:?}"
+    );
+    // Handing the workbook back untouched records nothing and rejects nothing.
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args(["review", "import"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .success();
+}
