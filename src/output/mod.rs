@@ -4,6 +4,7 @@
 
 mod county_report;
 mod explorer;
+mod income_report;
 mod report;
 mod review_report;
 mod summary_workbook;

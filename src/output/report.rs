@@ -100,6 +100,10 @@ fn sections(input: &RunOutputs) -> Markup {
         (section("概率匹配得分分布 Probabilistic match scores", &score_histogram(input.matches)))
         (section("本次新增高风险疑点 New high-severity flags", &new_high_table(input.flags)))
         (section("核查结果 Review outcomes", &super::review_report::render(input)))
+        (section(
+            "家庭收入与待遇测算 Household income and entitlement",
+            &super::income_report::render(&input.incomes.households),
+        ))
         (section("数据质量 Data quality", &data_quality(input)))
     }
 }
@@ -406,6 +410,7 @@ h3{font-size:15px}.note{color:#c00000}tr.far td{color:#c00000;font-weight:bold}
 .chart{max-width:720px}.chart .label{font-size:13px;fill:#333}.chart .value{font-size:12px;fill:#333}
 table{border-collapse:collapse;font-size:13px;width:100%}th,td{border:1px solid #d0d7e5;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#eef2f9}.num{text-align:right}.evidence{max-width:640px}code{font-size:12px}
+tr.total td{font-weight:600;background:#f2f2f2}
 "#;
 
 #[cfg(test)]
