@@ -136,7 +136,7 @@ pub(super) fn resolve_supporters(raw: RawSupporters, problems: &mut Vec<String>)
     }
 }
 
-pub(super) fn resolve_income(raw: RawIncome, problems: &mut Vec<String>) -> IncomeSpec {
+pub(super) fn resolve_income(raw: &RawIncome, problems: &mut Vec<String>) -> IncomeSpec {
     let defaults = IncomeSpec::default();
     let tolerance_yuan = raw.tolerance_yuan.unwrap_or(defaults.tolerance_yuan);
     if !(tolerance_yuan.is_finite() && tolerance_yuan >= 0.0) {

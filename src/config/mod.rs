@@ -147,7 +147,7 @@ impl Pipeline {
         let programmes = programmes::resolve_programmes(raw.programmes, base, &mut problems);
         let rules = rules::resolve(raw.rules, &mut problems);
         let supporters = income::resolve_supporters(raw.supporters, &mut problems);
-        let income = income::resolve_income(raw.income, &mut problems);
+        let income = income::resolve_income(&raw.income, &mut problems);
         let mut link = link::resolve_link(raw.link, base, &mut problems);
         link::resolve_populations(
             &mut link,

@@ -141,7 +141,8 @@ mod tests {
         }
         assert_eq!(row.households, 4);
         assert_eq!(row.actions, [1, 1, 1, 1]);
-        assert_eq!(row.yuan, [600.0, 480.0, 200.0]);
+        let yuan = row.yuan.map(|y| format!("{y:.2}"));
+        assert_eq!(yuan, ["600.00", "480.00", "200.00"]);
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl Incomes {
         let supporters = owed(
             context,
             &by_person,
-            supporters::supports(context, &by_person),
+            &supporters::supports(context, &by_person),
         );
         let households = context
             .households
@@ -198,12 +198,12 @@ pub fn cents(yuan: f64) -> f64 {
 }
 
 /// What each supporter earns and owes each member they support.
-fn owed(context: &Context, by_person: &ByPerson, supports: Vec<Support>) -> Vec<SupporterRow> {
+fn owed(context: &Context, by_person: &ByPerson, supports: &[Support]) -> Vec<SupporterRow> {
     let spec = &context.pipeline.supporters;
     // Children supporting each member, and members each supporter supports.
     let mut children: BTreeMap<usize, usize> = BTreeMap::new();
     let mut supported: BTreeMap<usize, BTreeSet<(&str, &str)>> = BTreeMap::new();
-    for s in &supports {
+    for s in supports {
         if s.kinship == Kinship::Child {
             *children.entry(s.member_idx).or_default() += 1;
         }

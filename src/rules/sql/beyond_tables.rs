@@ -11,7 +11,7 @@ use polars::prelude::DataFrame;
 use super::tables::{date, frame, integer, number, text, Data};
 use crate::link::Decision;
 use crate::model::Source;
-use crate::rules::income::{HouseholdIncome, Standard, SupporterRow};
+use crate::rules::income::{Action, HouseholdIncome, Standard, SupporterRow, Tier};
 
 fn standard(h: &HouseholdIncome) -> Option<&Standard> {
     h.standard.as_ref()
@@ -135,8 +135,8 @@ impl Data<'_> {
             ),
             number("entitlement_yuan", rows.iter().map(|h| h.entitlement_yuan)),
             amount("paid_yuan", |h| h.paid_yuan),
-            text("action", rows.iter().map(|h| h.action.map(|a| a.code()))),
-            text("tier", rows.iter().map(|h| h.tier.map(|t| t.code()))),
+            text("action", rows.iter().map(|h| h.action.map(Action::code))),
+            text("tier", rows.iter().map(|h| h.tier.map(Tier::code))),
         ])
     }
 }
