@@ -6,9 +6,9 @@
 
 use std::collections::BTreeMap;
 
-use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Worksheet, XlsxError};
+use rust_xlsxwriter::{Worksheet, XlsxError};
 
-use super::workbooks::ReviewMember;
+use super::workbooks::{cell_format, header_format, ReviewMember};
 use crate::rules::income::{cents, SupporterRow};
 
 /// The sheet's name.
@@ -35,15 +35,7 @@ pub fn write(
     members: &BTreeMap<&str, Vec<&ReviewMember>>,
 ) -> Result<(), XlsxError> {
     sheet.set_name(SHEET)?;
-    let header = Format::new()
-        .set_bold()
-        .set_background_color("#E2EFDA")
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap();
-    let cell = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
+    let (header, cell) = (header_format("#E2EFDA"), cell_format());
     let money = cell.clone().set_num_format("#,##0.00");
     for (c, (title, width)) in (0u16..).zip(COLUMNS) {
         sheet.write_with_format(0, c, title, &header)?;

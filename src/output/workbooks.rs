@@ -433,6 +433,23 @@ fn spot_check_lines(
 
 /// A list sheet: the item columns, then the reviewer's columns with drop-down lists, the
 /// reason code hidden last; frozen header, filters, A4 landscape.
+/// A header cell of a list sheet, on `background`.
+pub(super) fn header_format(background: &str) -> Format {
+    Format::new()
+        .set_bold()
+        .set_background_color(background)
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+}
+
+/// A body cell of a list sheet: bordered, wrapped, top-aligned.
+pub(super) fn cell_format() -> Format {
+    Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+}
+
 fn list_sheet(
     sheet: &mut Worksheet,
     name: &str,
@@ -440,15 +457,7 @@ fn list_sheet(
     lines: &[Line],
 ) -> Result<(), XlsxError> {
     sheet.set_name(name)?;
-    let header = Format::new()
-        .set_bold()
-        .set_background_color("#D9E1F2")
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap();
-    let cell = Format::new()
-        .set_border(FormatBorder::Thin)
-        .set_text_wrap()
-        .set_align(FormatAlign::Top);
+    let (header, cell) = (header_format("#D9E1F2"), cell_format());
     let high = cell.clone().set_font_color("#C00000").set_bold();
     let date = cell.clone().set_num_format("yyyy-mm-dd");
     let all: Vec<(&str, f64)> = columns.iter().chain(&REVIEW_COLUMNS).copied().collect();

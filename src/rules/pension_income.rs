@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{active_at, match_basis_zh, yuan, yuan_standard, At, BuiltIn, Context, Finding, Reads};
+use super::income::Standard;
+use super::{active_at, match_basis_zh, yuan, At, BuiltIn, Context, Finding, Reads};
 use crate::ingest::{RecordDetails, RegistryRecord};
 use crate::link::Match;
 use crate::model::{Reason, Source};
@@ -55,20 +56,7 @@ fn household_finding<'m>(
     matches: impl Iterator<Item = &'m &'m Match>,
 ) -> Option<Finding> {
     let household = context.households.get(household_id);
-    let default = context
-        .pipeline
-        .programme(household.programme)
-        .per_capita_standard_yuan?;
-    let regional = context.ingested.standards.at(
-        household.programme,
-        household.region_code.as_deref(),
-        context.as_of,
-    );
-    let standard = regional.map_or(default, |r| r.per_capita_standard_yuan);
-    // Names the standard used: `超过411526自2025-01-01起农村低保标准640元`, or the default.
-    let which = regional.map_or_else(String::new, |r| {
-        format!("{}自{}起", r.region, r.from.format("%Y-%m-%d"))
-    });
+    let standard = Standard::of(context, household)?;
     let mut total = 0.0;
     let mut parts = Vec::new();
     let (mut member_ids, mut record_ids) = (Vec::new(), Vec::new());
@@ -100,19 +88,18 @@ fn household_finding<'m>(
     }
     #[allow(clippy::cast_precision_loss)]
     let per_capita = total / household.n_members as f64;
-    (per_capita > standard).then(|| Finding {
+    (per_capita > standard.yuan).then(|| Finding {
         household_id: household_id.to_string(),
         member_ids,
         record_ids,
         evidence: format!(
-            "{}：{}；户内月养老金合计{}，共{}人，人均{}，超过{which}{}标准{}",
+            "{}：{}；户内月养老金合计{}，共{}人，人均{}，超过{}",
             Source::Pension.label_zh(),
             parts.join("、"),
             yuan(total),
             household.n_members,
             yuan(per_capita),
-            household.programme.label_zh(),
-            yuan_standard(standard),
+            standard.describe(household.programme),
         ),
         score,
     })
