@@ -428,7 +428,7 @@ pub fn match_finding(
     record: &RegistryRecord,
     evidence: String,
 ) -> Finding {
-    let evidence = match match_basis_zh(member, m, record) {
+    let evidence = match match_basis_zh(Whom::Member(&member.name), m, record) {
         Some(basis) => format!("{evidence}（{basis}）"),
         None => evidence,
     };
@@ -457,9 +457,32 @@ pub fn about(value: f64) -> String {
     }
 }
 
-/// Why a record is this member, when anything but an ID and name agreeing as written says
+/// Who a record was matched to, by the name their own list gives them.
+#[derive(Debug, Clone, Copy)]
+pub enum Whom<'a> {
+    /// A roll member (花名册).
+    Member(&'a str),
+    /// A supporter, as the relations registry (家庭关系) names them.
+    Supporter(&'a str),
+}
+
+impl Whom<'_> {
+    /// (how their list writes them, what they are) for evidence.
+    fn words(self) -> (String, String) {
+        match self {
+            Whom::Member(name) => (
+                format!("花名册登记为“{name}”"),
+                format!("花名册成员“{name}”"),
+            ),
+            Whom::Supporter(name) => (format!("家庭关系登记为“{name}”"), format!("赡养人“{name}”")),
+        }
+    }
+}
+
+/// Why a record is this person, when anything but an ID and name agreeing as written says
 /// so; `None` otherwise.
-pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -> Option<String> {
+pub fn match_basis_zh(whom: Whom, m: &Match, record: &RegistryRecord) -> Option<String> {
+    let (written, who) = whom.words();
     let name = match m.levels.name {
         NameLevel::Identical => "姓名相同",
         NameLevel::Normalized => "姓名仅繁简或空格写法不同",
@@ -469,7 +492,7 @@ pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -
     };
     if !matches!(m.method, Method::Probabilistic | Method::MaskedId) {
         return (m.levels.name != NameLevel::Identical)
-            .then(|| format!("花名册登记为“{}”，身份证号相同，{name}", member.name));
+            .then(|| format!("{written}，身份证号相同，{name}"));
     }
     let id = match m.levels.id {
         IdLevel::Identical | IdLevel::Normalized => "身份证号相同".into(),
@@ -506,8 +529,8 @@ pub fn match_basis_zh(member: &RollMember, m: &Match, record: &RegistryRecord) -
         RegionLevel::County | RegionLevel::Missing => "",
     };
     Some(format!(
-        "按概率比对认定为花名册成员“{}”：{id}，{name}，{birth}{region}，匹配概率{:.3}",
-        member.name, m.score
+        "按概率比对认定为{who}：{id}，{name}，{birth}{region}，匹配概率{:.3}",
+        m.score
     ))
 }
 

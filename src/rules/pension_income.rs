@@ -72,9 +72,13 @@ fn household_finding<'m>(
             continue;
         };
         total += monthly_amount;
-        let basis = match_basis_zh(context.member(m.member_idx), m, record)
-            .map(|b| format!("；{b}"))
-            .unwrap_or_default();
+        let basis = match_basis_zh(
+            super::Whom::Member(&context.member(m.member_idx).name),
+            m,
+            record,
+        )
+        .map(|b| format!("；{b}"))
+        .unwrap_or_default();
         parts.push(format!(
             "{} {}（{}，{}/月{basis}）",
             record.record_id,

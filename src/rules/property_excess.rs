@@ -121,7 +121,7 @@ fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) ->
         member,
         record,
         score: m.score,
-        basis: match_basis_zh(member, m, record),
+        basis: match_basis_zh(super::Whom::Member(&member.name), m, record),
     }
 }
 

@@ -30,9 +30,14 @@ fn supporter_capacity(context: &Context) -> Vec<Finding> {
                 ));
                 record_ids.extend(s.income.record_ids.iter().cloned());
             }
+            let mut score = s.support.score;
+            if s.owed_yuan > 0.0 {
+                score = score.min(s.income.score);
+            }
             for asset in &s.assets {
                 record_ids.extend(asset.record_ids.iter().cloned());
                 shows.push(asset.text.clone());
+                score = score.min(asset.score);
             }
             if shows.is_empty() {
                 return None;
@@ -52,7 +57,7 @@ fn supporter_capacity(context: &Context) -> Vec<Finding> {
                     s.support.record_id,
                     shows.join("；")
                 ),
-                score: s.support.score.min(s.income.score),
+                score,
             })
         })
         .collect()

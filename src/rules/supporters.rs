@@ -177,6 +177,8 @@ pub struct Asset {
     pub record_ids: Vec<String>,
     /// `名下车辆1处（V0001）`.
     pub text: String,
+    /// The weakest match it rests on.
+    pub score: f64,
 }
 
 /// The supporters of every member, in (household, member, supporter) order: each pair once.
@@ -248,17 +250,17 @@ pub fn supporter_name<'c>(context: &'c Context, person_idx: usize) -> &'c str {
 /// What the supporter alone owns that would flag a household: each with its record ids.
 pub fn assets(context: &Context, by_person: &ByPerson, s: &Support) -> Vec<Asset> {
     let at = &context.at(&s.household_id);
-    let counted = |source: Source| -> Vec<&RegistryRecord> {
+    let counted = |source: Source| -> Vec<(&Match, &RegistryRecord)> {
         super::reading(source)
             .filter(|(reason, _)| context.pipeline.rules.spec(*reason).enabled)
             .flat_map(|(_, counts)| {
                 by_person
                     .records(context, s.person_idx, source)
                     .filter(move |(_, record)| counts(at, record))
-                    .map(|(_, record)| record)
             })
             .collect()
     };
+    let name = supporter_name(context, s.person_idx);
     let mut found = Vec::new();
     for (source, what) in [
         (Source::Vehicle, "名下车辆"),
@@ -266,20 +268,33 @@ pub fn assets(context: &Context, by_person: &ByPerson, s: &Support) -> Vec<Asset
     ] {
         let records = counted(source);
         if !records.is_empty() {
-            found.push(listed(what, &records));
+            found.push(listed(what, name, &records));
         }
     }
     let properties = counted(Source::Property);
-    if property_excess::is_excess(at, properties.iter().copied()) {
-        found.push(listed("名下房产", &properties));
+    if property_excess::is_excess(at, properties.iter().map(|(_, record)| *record)) {
+        found.push(listed("名下房产", name, &properties));
     }
     found
 }
 
-fn listed(what: &str, records: &[&RegistryRecord]) -> Asset {
-    let record_ids: Vec<String> = records.iter().map(|r| r.record_id.clone()).collect();
-    let text = format!("{what}{}处（{}）", records.len(), record_ids.join("、"));
-    Asset { record_ids, text }
+/// `名下车辆1处（V-1）`, each record with why it is the supporter's when not by ID and name.
+fn listed(what: &str, name: &str, matched: &[(&Match, &RegistryRecord)]) -> Asset {
+    let record_ids: Vec<String> = matched.iter().map(|(_, r)| r.record_id.clone()).collect();
+    let described: Vec<String> = matched
+        .iter()
+        .map(
+            |(m, record)| match super::match_basis_zh(super::Whom::Supporter(name), m, record) {
+                Some(basis) => format!("{}（{basis}）", record.record_id),
+                None => record.record_id.clone(),
+            },
+        )
+        .collect();
+    Asset {
+        text: format!("{what}{}处（{}）", matched.len(), described.join("、")),
+        record_ids,
+        score: matched.iter().map(|(m, _)| m.score).fold(1.0, f64::min),
+    }
 }
 
 /// The same person by the contract's test for a household's own members: the same valid ID,

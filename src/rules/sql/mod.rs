@@ -255,7 +255,11 @@ impl<'a> SqlRules<'a> {
         let Some(m) = matched else {
             return (evidence, 1.0);
         };
-        let basis = match_basis_zh(self.context.member(m.member_idx), m, self.context.record(m));
+        let basis = match_basis_zh(
+            super::Whom::Member(&self.context.member(m.member_idx).name),
+            m,
+            self.context.record(m),
+        );
         let evidence = match basis {
             Some(basis) => format!("{evidence}（{basis}）"),
             None => evidence,
