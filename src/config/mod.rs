@@ -33,6 +33,7 @@ pub enum ConfigError {
 mod link;
 mod link_job;
 pub mod local;
+mod outcomes;
 mod programmes;
 mod review;
 pub mod rules;
@@ -47,6 +48,7 @@ pub use link::{
 };
 pub use link_job::{Comparison, ComparisonKind, LinkJob, TableSpec};
 pub use local::{FieldType, LocalField, LocalRegistry};
+pub use outcomes::{Category, OutcomesSpec, RecheckSpec};
 pub use programmes::ProgrammeSpec;
 pub use review::ReviewSpec;
 pub use rules::{RuleSpec, Rules};
@@ -71,6 +73,10 @@ struct RawPipeline {
     state: review::RawState,
     #[serde(default)]
     review: review::RawReview,
+    #[serde(default)]
+    outcomes: outcomes::RawOutcomes,
+    #[serde(default)]
+    recheck: outcomes::RawRecheck,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -104,6 +110,8 @@ pub struct Pipeline {
     /// The run-history directory, when the pipeline names one (else beside the outputs).
     pub state_dir: Option<PathBuf>,
     pub review: ReviewSpec,
+    pub outcomes: OutcomesSpec,
+    pub recheck: RecheckSpec,
 }
 
 impl Pipeline {
@@ -139,6 +147,8 @@ impl Pipeline {
         let programmes = programmes::resolve_programmes(raw.programmes, base, &mut problems);
         let rules = rules::resolve(raw.rules, &mut problems);
         let mut link = link::resolve_link(raw.link, base, &mut problems);
+        let outcomes = outcomes::resolve_outcomes(raw.outcomes, &mut problems);
+        let recheck = outcomes::resolve_recheck(raw.recheck, &mut problems);
         link::resolve_populations(
             &mut link,
             raw.pipeline.population,
@@ -175,6 +185,8 @@ impl Pipeline {
             link,
             state_dir: raw.state.dir.map(|dir| resolve_against(base, dir)),
             review: review::resolve_review(raw.review, base),
+            outcomes,
+            recheck,
         })
     }
 

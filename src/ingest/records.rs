@@ -21,6 +21,8 @@ pub struct RollMember {
     pub monthly_benefit: Option<f64>,
     pub enrolled_on: Option<NaiveDate>,
     pub address: Option<String>,
+    /// The re-check class 分类 (A, B, C), when the roll gives one.
+    pub category: Option<crate::config::Category>,
 }
 
 /// The person a registry record is about.

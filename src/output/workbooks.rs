@@ -47,7 +47,7 @@ const REVIEW_COLUMNS: [(&str, f64); 6] = [
 ];
 
 /// 核查清单 and 待处理: one row per flag.
-const FLAG_COLUMNS: [(&str, f64); 10] = [
+const FLAG_COLUMNS: [(&str, f64); 11] = [
     ("序号", 6.0),
     (header::HOUSEHOLD_ID, 12.0),
     ("救助类型", 10.0),
@@ -58,6 +58,7 @@ const FLAG_COLUMNS: [(&str, f64); 10] = [
     ("风险等级", 8.0),
     ("状态", 10.0),
     ("比对证据", 60.0),
+    ("估算多发金额", 24.0),
 ];
 
 /// 待核实线索: one row per possible match that would raise a high-severity reason.
@@ -349,6 +350,7 @@ fn flag_lines(rows: &[&FlagRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -
                     flag.severity.label_zh().to_string(),
                     row.status.label_zh().to_string(),
                     flag.evidence.clone(),
+                    overpaid_cell(flag),
                 ],
                 high: flag.severity == Severity::High,
                 prefilled: row
@@ -360,6 +362,23 @@ fn flag_lines(rows: &[&FlagRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -
             }
         })
         .collect()
+}
+
+/// 估算多发金额 with its months: `2,250元（15个月，自2024-03-15起）`; blank for reasons
+/// with no dated fact.
+fn overpaid_cell(flag: &crate::rules::Flag) -> String {
+    let Some(overpayment) = flag.overpayment else {
+        return String::new();
+    };
+    let since = overpayment.since.format("%Y-%m-%d");
+    match overpayment.overpaid_yuan {
+        Some(amount) => format!(
+            "{}元（{}个月，自{since}起）",
+            crate::rules::overpayment::grouped_yuan(amount),
+            overpayment.months
+        ),
+        None => format!("无月保障金（自{since}起）"),
+    }
 }
 
 fn lead_lines(leads: &[&LeadRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -> Vec<Line> {
@@ -574,6 +593,7 @@ mod tests {
                 member_ids: vec![format!("{household}-01")],
                 evidence: "车辆登记".into(),
                 record_ids: vec!["V1".into()],
+                overpayment: None,
                 score: 1.0,
             },
             status: FlagStatus::New,

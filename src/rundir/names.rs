@@ -40,4 +40,7 @@ pub mod col {
     pub const SEVERITY: &str = "severity";
     pub const EVIDENCE: &str = "evidence";
     pub const REVIEWER: &str = "reviewer";
+    /// v3: when the fact behind a flag began, and what it has cost since (`rules::overpayment`).
+    pub const SINCE: &str = "since";
+    pub const OVERPAID_YUAN: &str = "overpaid_yuan";
 }

@@ -16,8 +16,9 @@ use crate::ingest::QuarantinedRow;
 use crate::model::{Reason, Severity};
 use crate::rules::Households;
 
-/// Column order of flags.parquet and flags.csv (the contract's order).
-pub const FLAG_COLUMNS: [&str; 15] = [
+/// Column order of flags.parquet and flags.csv (the contract's order; v3's `since,
+/// overpaid_yuan` come last so that readers of the older columns go on working).
+pub const FLAG_COLUMNS: [&str; 17] = [
     col::HOUSEHOLD_ID,
     "programme",
     "region_code",
@@ -33,6 +34,8 @@ pub const FLAG_COLUMNS: [&str; 15] = [
     "verdict",
     col::REVIEWER,
     "reviewed_on",
+    col::SINCE,
+    col::OVERPAID_YUAN,
 ];
 
 const LIST_SEPARATOR: &str = ";";
@@ -130,8 +133,28 @@ pub fn write_flags_parquet(
                 .collect::<Vec<_>>(),
         )
         .map_err(|e| OutputError::write(path, e))?,
+        optional_date_column(
+            col::SINCE,
+            &flags
+                .iter()
+                .map(|f| f.flag.overpayment.map(|o| o.since))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| OutputError::write(path, e))?,
+        Column::new(
+            col::OVERPAID_YUAN.into(),
+            flags
+                .iter()
+                .map(|f| f.flag.overpaid_yuan())
+                .collect::<Vec<Option<f64>>>(),
+        ),
     ];
     write_parquet(path, columns)
+}
+
+/// Yuan in a CSV cell: two decimals, blank when unknown.
+pub fn yuan_cell(amount: Option<f64>) -> String {
+    amount.map_or_else(String::new, |a| format!("{a:.2}"))
 }
 
 /// flags.csv: UTF-8 with a BOM so that Excel shows the Chinese text.
@@ -164,6 +187,10 @@ pub fn write_flags_csv(path: &Path, flags: &[FlagRow], run_id: &str) -> Result<(
                     &row.finding.as_ref().map_or_else(String::new, |v| {
                         v.reviewed_on.format("%Y-%m-%d").to_string()
                     }),
+                    &flag
+                        .overpayment
+                        .map_or_else(String::new, |o| o.since.format("%Y-%m-%d").to_string()),
+                    &yuan_cell(flag.overpaid_yuan()),
                 ])
                 .map_err(|e| err(&e))?;
         }

@@ -236,6 +236,7 @@ impl<'a> SqlRules<'a> {
             record_ids: record_id.into_iter().collect(),
             evidence,
             score,
+            since: None,
         })
     }
 
