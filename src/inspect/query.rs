@@ -14,7 +14,8 @@ use polars::sql::SQLContext;
 
 use crate::review::findings::{Finding, Findings, Subject};
 use crate::rundir::names::{
-    FLAGS_PARQUET, HOUSEHOLDS, LEADS, MATCHES, QUARANTINE, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS,
+    FLAGS_PARQUET, HOUSEHOLDS, LEADS, MATCHES, QUARANTINE, RECHECK_DUE, RESOLVED, REVIEW_SUMMARY,
+    SPOT_CHECKS,
 };
 use crate::rundir::{create_private, list_runs, read, FlagColumns, OutputError, RunRecord};
 
@@ -27,7 +28,7 @@ pub enum QueryError {
 }
 
 /// The run's own tables, by name and file.
-const RUN_TABLES: [(&str, &str); 7] = [
+const RUN_TABLES: [(&str, &str); 8] = [
     ("flags", FLAGS_PARQUET),
     ("households", HOUSEHOLDS),
     ("matches", MATCHES),
@@ -35,6 +36,7 @@ const RUN_TABLES: [(&str, &str); 7] = [
     ("resolved", RESOLVED),
     ("leads", LEADS),
     ("spot_checks", SPOT_CHECKS),
+    ("recheck_due", RECHECK_DUE),
 ];
 
 /// Runs `sql` over the tables of the run in `out_dir` and the history in `state_dir`.
@@ -43,7 +45,9 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
     let mut names = Vec::new();
     for (name, file) in RUN_TABLES {
         let path = out_dir.join(file);
-        if !crate::rundir::is_file(&path) && matches!(name, "resolved" | "leads" | "spot_checks") {
+        if !crate::rundir::is_file(&path)
+            && matches!(name, "resolved" | "leads" | "spot_checks" | "recheck_due")
+        {
             continue; // runs from before history or review were kept have none
         }
         let frame = read(&path)?;

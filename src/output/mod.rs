@@ -4,6 +4,9 @@
 
 mod county_report;
 mod explorer;
+mod money_report;
+mod recheck_report;
+mod recheck_sheet;
 mod report;
 mod review_report;
 mod summary_workbook;
@@ -22,7 +25,7 @@ use crate::review::ReviewOutcomes;
 use crate::rules::Households;
 use crate::rundir::names::{
     EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, LEADS, MANIFEST, MATCHES, MODEL, QUARANTINE,
-    REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
+    RECHECK_DUE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
 };
 use crate::rundir::{
     self, FlagRow, LeadRow, Manifest, MatchRow, OutputError, ResolvedFlag, SpotCheckRow,
@@ -75,6 +78,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         rundir::write_resolved(&staging.join(RESOLVED), outputs.resolved, outputs.as_of)?;
         rundir::write_leads(&staging.join(LEADS), outputs.leads)?;
         rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
+        rundir::write_recheck_due(&staging.join(RECHECK_DUE), &outputs.review.recheck_due)?;
         workbooks::write_review_workbooks(
             &staging.join("review"),
             &workbooks::ReviewItems {
@@ -82,6 +86,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
                 leads: outputs.leads,
                 spot_checks: outputs.spot_checks,
                 members: outputs.review_members,
+                recheck_due: &outputs.review.recheck_due,
             },
             outputs.as_of,
         )?;

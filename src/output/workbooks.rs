@@ -154,6 +154,7 @@ struct TownshipItems<'a> {
     awaiting_action: Vec<&'a FlagRow>,
     leads: Vec<&'a LeadRow>,
     spot_checks: Vec<&'a SpotCheckRow>,
+    recheck_due: Vec<&'a crate::rundir::RecheckDue>,
 }
 
 /// What the review workbooks list.
@@ -162,6 +163,8 @@ pub struct ReviewItems<'a> {
     pub leads: &'a [LeadRow],
     pub spot_checks: &'a [SpotCheckRow],
     pub members: &'a [ReviewMember],
+    /// Households due their periodic re-check (sheet 到期复核).
+    pub recheck_due: &'a [crate::rundir::RecheckDue],
 }
 
 /// Writes one workbook per township with anything to review into `dir` (created); returns
@@ -198,11 +201,19 @@ pub fn write_review_workbooks(
             .spot_checks
             .push(check);
     }
+    for due in items.recheck_due {
+        by_township
+            .entry(township(due.region_code.as_deref()))
+            .or_default()
+            .recheck_due
+            .push(due);
+    }
     by_township.retain(|_, t| {
         !(t.to_visit.is_empty()
             && t.awaiting_action.is_empty()
             && t.leads.is_empty()
-            && t.spot_checks.is_empty())
+            && t.spot_checks.is_empty()
+            && t.recheck_due.is_empty())
     });
     // A run over several counties nests each county's townships in a folder of its own.
     let counties: std::collections::BTreeSet<String> = by_township
@@ -296,6 +307,10 @@ fn workbook(
             &SPOT_CHECK_COLUMNS,
             &checks,
         )?;
+    }
+    if !items.recheck_due.is_empty() {
+        let head = |household: &str| head_of(members, household).to_string();
+        super::recheck_sheet::write(workbook.add_worksheet(), &items.recheck_due, &head)?;
     }
     let summary = workbook.add_worksheet();
     summary.set_name("汇总")?;
@@ -630,6 +645,7 @@ mod tests {
                 leads: &[],
                 spot_checks: &[],
                 members: &[],
+                recheck_due: &[],
             };
             write_review_workbooks(&review, &items, as_of).unwrap();
             written(&review)

@@ -11,6 +11,10 @@ pub const QUARANTINE: &str = "quarantine.parquet";
 pub const RESOLVED: &str = "resolved.parquet";
 pub const LEADS: &str = "leads.parquet";
 pub const SPOT_CHECKS: &str = "spot_checks.parquet";
+/// v3: households due their periodic re-check (定期复核).
+pub const RECHECK_DUE: &str = "recheck_due.parquet";
+/// The township workbook's sheet of households due their periodic re-check.
+pub const RECHECK_DUE_SHEET: &str = "到期复核";
 /// The township workbooks' directory.
 pub const REVIEW_DIR: &str = "review";
 pub const REVIEW_SUMMARY: &str = "review_summary.csv";

@@ -480,6 +480,46 @@ pub fn write_spot_checks(path: &Path, checks: &[SpotCheckRow]) -> Result<(), Out
     )
 }
 
+/// `recheck_due.parquet`: the households due their periodic re-check, in household order.
+pub fn write_recheck_due(path: &Path, due: &[super::RecheckDue]) -> Result<(), OutputError> {
+    let dates = |f: fn(&super::RecheckDue) -> Option<NaiveDate>| -> Vec<Option<NaiveDate>> {
+        due.iter().map(f).collect()
+    };
+    write_parquet(
+        path,
+        vec![
+            text_column(
+                col::HOUSEHOLD_ID,
+                due.iter().map(|d| d.household_id.clone()).collect(),
+            ),
+            text_column(
+                "programme",
+                due.iter().map(|d| d.programme.code().to_string()).collect(),
+            ),
+            optional_text_column(
+                "region_code",
+                due.iter().map(|d| d.region_code.clone()).collect(),
+            ),
+            text_column(
+                "category",
+                due.iter().map(|d| d.category.code().to_string()).collect(),
+            ),
+            optional_date_column("last_checked", &dates(|d| d.last_checked))
+                .map_err(|e| OutputError::write(path, e))?,
+            optional_date_column("due_on", &dates(|d| Some(d.due_on)))
+                .map_err(|e| OutputError::write(path, e))?,
+            Column::new(
+                "overdue_days".into(),
+                due.iter().map(|d| d.overdue_days).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "flagged".into(),
+                due.iter().map(|d| d.flagged).collect::<Vec<bool>>(),
+            ),
+        ],
+    )
+}
+
 /// A flag of the previous run that this run no longer raises, with its latest finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedFlag {
@@ -499,6 +539,8 @@ pub struct PreviousFlag {
     pub score: f64,
     pub status: String,
     pub evidence: String,
+    /// v3: the flag's estimated overpayment, where the run wrote one.
+    pub overpaid_yuan: Option<f64>,
 }
 
 /// The flags of the run currently in `out_dir`, if any. An unreadable previous file means
@@ -545,6 +587,11 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
         .ok()
         .and_then(|c| c.f64().ok().map(|s| s.iter().collect()))
         .unwrap_or_else(|| vec![None; frame.height()]);
+    let overpaid: Vec<Option<f64>> = frame
+        .column(col::OVERPAID_YUAN)
+        .ok()
+        .and_then(|c| c.f64().ok().map(|s| s.iter().collect()))
+        .unwrap_or_else(|| vec![None; frame.height()]);
     let rows = text("household_id")
         .into_iter()
         .zip(text("reason"))
@@ -552,11 +599,11 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
         .zip(text("region_code"))
         .zip(text("member_ids").into_iter().zip(text("record_ids")))
         .zip(scores.into_iter().zip(text("status")))
-        .zip(text("evidence"))
+        .zip(text("evidence").into_iter().zip(overpaid))
         .filter_map(
             |(
                 (((((household, reason), first), region), (members, records)), (score, status)),
-                evidence,
+                (evidence, overpaid_yuan),
             )| {
                 Some(PreviousFlag {
                     household_id: household?,
@@ -568,6 +615,7 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
                     score: score.unwrap_or(1.0),
                     status: status.unwrap_or_default(),
                     evidence: evidence.unwrap_or_default(),
+                    overpaid_yuan,
                 })
             },
         )

@@ -36,7 +36,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     let mut masked_seen = 0;
     for path in &workbooks {
         let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
-        assert_eq!(workbook.sheet_names(), ["核查清单", "汇总"]);
+        assert_eq!(workbook.sheet_names(), ["核查清单", "到期复核", "汇总"]);
         let range = workbook.worksheet_range("核查清单").unwrap();
         let header: Vec<String> = range
             .rows()
