@@ -291,7 +291,7 @@ pub(crate) fn review_outcomes(
         due_days: pipeline.review.due_days,
         recheck_due: super::recheck::due_list(
             households,
-            &super::recheck::last_findings(history.findings(), as_of),
+            &super::recheck::last_findings(history.findings()),
             |household| flagged.contains(household),
             &pipeline.recheck,
             as_of,

@@ -2,9 +2,9 @@
 //! else `[recheck] default_category`), its last check (the latest `reviewed_on` among
 //! findings on it — flags, leads, spot checks — else its earliest `enrolled_on`), and whether
 //! last check + the class's interval falls on or before D + `[recheck] notice_days`.
-//! Findings dated after D are not counted: a rerun as of an earlier date sees what was known
-//! then. A household with neither a finding nor an enrolment date has never been checked and
-//! is due at D.
+//! Every recorded finding counts, as the contract says, even one dated after D (visits are
+//! recorded after the run that sent them; the next run's D may be the day after). A household
+//! with neither a finding nor an enrolment date has never been checked and is due at D.
 
 use std::collections::BTreeMap;
 
@@ -15,13 +15,10 @@ use crate::config::RecheckSpec;
 use crate::rules::Households;
 pub use crate::rundir::RecheckDue;
 
-/// The latest `reviewed_on` on or before D among the findings on each household.
-pub fn last_findings(findings: &Findings, as_of: NaiveDate) -> BTreeMap<&str, NaiveDate> {
+/// The latest `reviewed_on` among the findings on each household.
+pub fn last_findings(findings: &Findings) -> BTreeMap<&str, NaiveDate> {
     let mut last: BTreeMap<&str, NaiveDate> = BTreeMap::new();
     for (_, finding) in findings.all() {
-        if finding.reviewed_on > as_of {
-            continue;
-        }
         let day = last
             .entry(finding.household_id.as_str())
             .or_insert(finding.reviewed_on);
