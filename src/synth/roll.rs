@@ -16,7 +16,7 @@ fn category(household_id: &str) -> String {
         .parse()
         .unwrap_or_default();
     let class = ["A", "B", "B", "C"][n % 4];
-    if n % 7 == 0 {
+    if n.is_multiple_of(7) {
         format!("{class}类")
     } else {
         class.to_string()
