@@ -85,7 +85,7 @@ pub fn run_fixture(
 }
 
 /// `overpayment` fixtures also show each flag's estimate and the run's totals, each household
-/// once at its largest estimate (as review_summary.csv sums them).
+/// once at its largest estimate (as `review_summary.csv` sums them).
 fn totals(text: &mut String, flags: &[rollcheck::rules::Flag]) {
     use rollcheck::review::summary::{summarize, whole_run, ReviewedItem};
     for flag in flags {
@@ -120,7 +120,7 @@ fn totals(text: &mut String, flags: &[rollcheck::rules::Flag]) {
     );
 }
 
-/// `recheck` fixtures also show the due list; `findings.csv` (household_id, reviewed_on)
+/// `recheck` fixtures also show the due list; `findings.csv` (`household_id`, `reviewed_on`)
 /// beside them stands for the findings history.
 fn due_list(text: &mut String, pipeline: &Pipeline, evaluation: &job::Evaluation) {
     let findings =
