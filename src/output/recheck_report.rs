@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use maud::{html, Markup};
 
 use super::RunOutputs;
 use crate::model::RegionCode;
+use crate::rules::overpayment::last_of_month;
 use crate::rundir::RecheckDue;
 
 /// Households due a re-check in one township.
@@ -35,15 +36,6 @@ pub fn by_township(due: &[RecheckDue], as_of: NaiveDate) -> BTreeMap<String, Tow
         }
     }
     townships
-}
-
-fn last_of_month(date: NaiveDate) -> NaiveDate {
-    let next = if date.month() == 12 {
-        NaiveDate::from_ymd_opt(date.year() + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(date.year(), date.month() + 1, 1)
-    };
-    next.and_then(|d| d.pred_opt()).unwrap_or(date)
 }
 
 /// The re-check lines, one per township with a household due.

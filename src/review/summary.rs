@@ -238,7 +238,8 @@ impl<'a> Largest<'a> {
     }
 
     fn totals(&self) -> (f64, f64) {
-        let sum = |map: &BTreeMap<&str, f64>| map.values().sum::<f64>();
+        // Starting from 0.0: an empty float sum is -0.0, which prints as `-0.00`.
+        let sum = |map: &BTreeMap<&str, f64>| map.values().fold(0.0, |total, v| total + v);
         (sum(&self.all), sum(&self.confirmed))
     }
 }

@@ -31,13 +31,14 @@ pub fn whole_months(from: NaiveDate, to: NaiveDate) -> u32 {
     }
     let months = (to.year() - from.year()) * 12 + i32::try_from(to.month()).unwrap_or(0)
         - i32::try_from(from.month()).unwrap_or(0);
-    let last_of_to = last_day_of_month(to);
+    let last_of_to = last_of_month(to).day();
     let completes = to.day() >= from.day() || to.day() == last_of_to;
     let months = if completes { months } else { months - 1 };
     u32::try_from(months).unwrap_or(0)
 }
 
-fn last_day_of_month(date: NaiveDate) -> u32 {
+/// The last day of `date`'s month.
+pub fn last_of_month(date: NaiveDate) -> NaiveDate {
     let (year, month) = if date.month() == 12 {
         (date.year() + 1, 1)
     } else {
@@ -45,7 +46,7 @@ fn last_day_of_month(date: NaiveDate) -> u32 {
     };
     NaiveDate::from_ymd_opt(year, month, 1)
         .and_then(|first| first.pred_opt())
-        .map_or(28, |last| last.day())
+        .unwrap_or(date)
 }
 
 /// Months counted for a fact dated `since`: from enrolment when later, to D, capped.
