@@ -197,6 +197,7 @@ fn record_findings(state: &Path, flags: &[rollcheck::rundir::FlagRow]) {
                     region_code: None,
                     score: 1.0,
                     monthly_benefit: Some(300.0),
+                    overpaid_yuan: None,
                     probabilistic: false,
                 }
             })

@@ -34,6 +34,7 @@ mod income;
 mod link;
 mod link_job;
 pub mod local;
+mod outcomes;
 mod programmes;
 mod review;
 pub mod rules;
@@ -49,6 +50,7 @@ pub use link::{
 };
 pub use link_job::{Comparison, ComparisonKind, LinkJob, TableSpec};
 pub use local::{FieldType, LocalField, LocalRegistry};
+pub use outcomes::{Category, OutcomesSpec, RecheckSpec};
 pub use programmes::ProgrammeSpec;
 pub use review::ReviewSpec;
 pub use rules::{RuleSpec, Rules};
@@ -77,6 +79,10 @@ struct RawPipeline {
     supporters: income::RawSupporters,
     #[serde(default)]
     income: income::RawIncome,
+    #[serde(default)]
+    outcomes: outcomes::RawOutcomes,
+    #[serde(default)]
+    recheck: outcomes::RawRecheck,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -112,6 +118,8 @@ pub struct Pipeline {
     pub review: ReviewSpec,
     pub supporters: SupportersSpec,
     pub income: IncomeSpec,
+    pub outcomes: OutcomesSpec,
+    pub recheck: RecheckSpec,
 }
 
 impl Pipeline {
@@ -149,6 +157,8 @@ impl Pipeline {
         let supporters = income::resolve_supporters(raw.supporters, &mut problems);
         let income = income::resolve_income(&raw.income, &mut problems);
         let mut link = link::resolve_link(raw.link, base, &mut problems);
+        let outcomes = outcomes::resolve_outcomes(raw.outcomes, &mut problems);
+        let recheck = outcomes::resolve_recheck(raw.recheck, &mut problems);
         link::resolve_populations(
             &mut link,
             raw.pipeline.population,
@@ -187,6 +197,8 @@ impl Pipeline {
             review: review::resolve_review(raw.review, base),
             supporters,
             income,
+            outcomes,
+            recheck,
         })
     }
 

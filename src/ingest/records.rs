@@ -21,6 +21,8 @@ pub struct RollMember {
     pub monthly_benefit: Option<f64>,
     pub enrolled_on: Option<NaiveDate>,
     pub address: Option<String>,
+    /// The re-check class 分类 (A, B, C), when the roll gives one.
+    pub category: Option<crate::config::Category>,
 }
 
 /// A person linked beyond the roll, by the same path as members: a relative the relations

@@ -11,7 +11,7 @@ use super::{
     load_standards, DuplicateHouseholds, IngestError, Ingested, InputInfo, QuarantinedRow,
     RollMember,
 };
-use crate::config::Pipeline;
+use crate::config::{Category, Pipeline};
 use crate::model::{Programme, Relation, Source};
 
 /// Reads the roll: an `Ingested` with no registries yet.
@@ -106,5 +106,8 @@ fn parse_roll_member(f: &Fields) -> Result<RollMember, RowProblem> {
         monthly_benefit: f.money(col::MONTHLY_BENEFIT)?,
         enrolled_on: f.date(col::ENROLLED_ON)?,
         address: f.text(col::ADDRESS)?,
+        category: f.choice(col::CATEGORY, Category::parse, || {
+            Category::codes().join(", ")
+        })?,
     })
 }

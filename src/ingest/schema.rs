@@ -60,6 +60,7 @@ pub mod col {
     pub const MONTHLY_BENEFIT: &str = "monthly_benefit";
     pub const ENROLLED_ON: &str = "enrolled_on";
     pub const ADDRESS: &str = "address";
+    pub const CATEGORY: &str = "category";
     pub const RECORD_ID: &str = "record_id";
     pub const BIRTH_DATE: &str = "birth_date";
     pub const DEATH_DATE: &str = "death_date";
@@ -128,6 +129,7 @@ const ROLL: &[ColumnSpec] = &[
     opt(col::MONTHLY_BENEFIT, &["月保障金", "保障金额", "月救助金"]),
     opt(col::ENROLLED_ON, &["纳入日期", "批准日期"]),
     opt(col::ADDRESS, &["地址", "家庭住址"]),
+    opt(col::CATEGORY, &["分类", "管理分类", "分类管理"]),
 ];
 
 const DEATH: &[ColumnSpec] = &[

@@ -61,6 +61,27 @@ struct Explanation<'a> {
     latest: BTreeMap<(&'a str, &'a Subject), &'a Finding>,
 }
 
+/// How a reason's `since` is chosen (`rules::overpayment` and the rules that date facts).
+fn since_basis(reason: Reason) -> &'static str {
+    match reason {
+        Reason::DeceasedMember => {
+            "the earliest death_date among deceased members; each deceased member counts \
+             from their own death at their share of the household's benefit (÷ n_members)"
+        }
+        Reason::PensionIncome => {
+            "the earliest start_date of a counted pension that alone exceeds the standard, \
+             else the start_date of the last pension needed to exceed it"
+        }
+        Reason::VehicleOwned => "the earliest registered_on among the counted vehicles",
+        Reason::PropertyExcess => {
+            "the earliest registered_on of a non-residential property, else the day the \
+             residential properties first numbered more than allowed"
+        }
+        Reason::BusinessActive => "the earliest established_on among the counted businesses",
+        _ => "the date the rule gives the fact",
+    }
+}
+
 impl Explanation<'_> {
     /// One flag: what it says, what visits found, and each record behind it.
     fn explain_flag(&self, out: &mut String, flag: usize) {
@@ -75,7 +96,20 @@ impl Explanation<'_> {
             text(&flags.members)
         );
         let _ = writeln!(out, "  evidence: {}", text(&flags.evidence));
-        if let Some(reason) = Reason::named(&text(&flags.reasons)) {
+        let reason = Reason::named(&text(&flags.reasons));
+        if let (Some(since), Some(reason)) = (flags.since[flag].as_deref(), reason) {
+            let _ = writeln!(
+                out,
+                "  since: {since} — {}; overpaid: {} yuan (whole months from since or the \
+                 household's earliest enrolment, whichever is later, to the as-of date, at \
+                 most the pipeline's lookback)",
+                since_basis(reason),
+                flags.overpaid_yuan[flag]
+                    .as_deref()
+                    .unwrap_or("not estimated: no monthly_benefit on the roll")
+            );
+        }
+        if let Some(reason) = reason {
             let list = |text: String| -> Vec<String> {
                 text.split(';')
                     .filter(|s| !s.is_empty())

@@ -14,8 +14,8 @@ use polars::sql::SQLContext;
 
 use crate::review::findings::{Finding, Findings, Subject};
 use crate::rundir::names::{
-    FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MATCHES, QUARANTINE, RESOLVED, REVIEW_SUMMARY,
-    SPOT_CHECKS, SUPPORTERS,
+    FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MATCHES, QUARANTINE, RECHECK_DUE, RESOLVED,
+    REVIEW_SUMMARY, SPOT_CHECKS, SUPPORTERS,
 };
 use crate::rundir::{create_private, list_runs, read, FlagColumns, OutputError, RunRecord};
 
@@ -28,7 +28,7 @@ pub enum QueryError {
 }
 
 /// The run's own tables, by name and file.
-const RUN_TABLES: [(&str, &str); 9] = [
+const RUN_TABLES: [(&str, &str); 10] = [
     ("flags", FLAGS_PARQUET),
     ("households", HOUSEHOLDS),
     ("matches", MATCHES),
@@ -38,6 +38,7 @@ const RUN_TABLES: [(&str, &str); 9] = [
     ("spot_checks", SPOT_CHECKS),
     ("income", INCOME),
     ("supporters", SUPPORTERS),
+    ("recheck_due", RECHECK_DUE),
 ];
 
 /// Runs `sql` over the tables of the run in `out_dir` and the history in `state_dir`.
@@ -49,10 +50,10 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         if !crate::rundir::is_file(&path)
             && matches!(
                 name,
-                "resolved" | "leads" | "spot_checks" | "income" | "supporters"
+                "resolved" | "leads" | "spot_checks" | "recheck_due" | "income" | "supporters"
             )
         {
-            continue; // runs from before history, review or supporters were kept have none
+            continue; // runs from before history, review or v3 were kept have none
         }
         let frame = read(&path)?;
         if name == "flags" {

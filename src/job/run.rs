@@ -190,7 +190,7 @@ impl Evaluated<'_> {
             history,
             flags,
             &benefits,
-            pipeline.review.due_days,
+            (pipeline, self.as_of),
             &evaluation.households,
         );
         output::write_run(

@@ -134,6 +134,7 @@ fn page(data: &ExplorerData, json: &str) -> Markup {
                     main #results {
                         div.summary {
                             span { "已选 " span #count .big { "0" } " 条核查对象，共 " span #total { "0" } " 条" }
+                            span { "；估算多发合计 " span #overpaid .big { "0" } " 元（每户按其最大一项计一次）" }
                             div.actions {
                                 button #export type="button" title="导出当前筛选结果（与 flags.csv 同列，UTF-8 BOM）" {
                                     "导出 CSV"
@@ -256,6 +257,10 @@ struct FlagColumns {
     action: Vec<u32>,
     reviewer: Vec<u32>,
     reviewed_on: Vec<u32>,
+    /// v3: when the fact began (dictionary of dates; code of "" where undated) and the
+    /// estimated overpayment in yuan.
+    since: Vec<u32>,
+    overpaid: Vec<Option<f64>>,
 }
 
 /// Heads of flagged households and the members flags and their matches name, household by

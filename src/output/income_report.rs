@@ -123,6 +123,7 @@ mod tests {
             tier: Some(Tier::Dibao),
             member_ids: Vec::new(),
             details: Vec::new(),
+            dated: Vec::new(),
             record_ids: Vec::new(),
             score: 1.0,
         }

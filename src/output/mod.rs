@@ -5,6 +5,9 @@
 mod county_report;
 mod explorer;
 mod income_report;
+mod money_report;
+mod recheck_report;
+mod recheck_sheet;
 mod report;
 mod review_report;
 mod summary_workbook;
@@ -24,7 +27,8 @@ use crate::review::ReviewOutcomes;
 use crate::rules::Households;
 use crate::rundir::names::{
     EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MANIFEST, MATCHES, MODEL,
-    QUARANTINE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK, SUPPORTERS,
+    QUARANTINE, RECHECK_DUE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
+    SUPPORTERS,
 };
 use crate::rundir::{
     self, FlagRow, LeadRow, Manifest, MatchRow, OutputError, ResolvedFlag, SpotCheckRow,
@@ -81,6 +85,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
         rundir::write_income(&staging.join(INCOME), outputs.incomes)?;
         rundir::write_supporters(&staging.join(SUPPORTERS), outputs.incomes)?;
+        rundir::write_recheck_due(&staging.join(RECHECK_DUE), &outputs.review.recheck_due)?;
         workbooks::write_review_workbooks(
             &staging.join("review"),
             &workbooks::ReviewItems {
@@ -89,6 +94,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
                 spot_checks: outputs.spot_checks,
                 members: outputs.review_members,
                 supporters: &outputs.incomes.supporters,
+                recheck_due: &outputs.review.recheck_due,
             },
             outputs.as_of,
         )?;

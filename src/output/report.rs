@@ -101,6 +101,10 @@ fn sections(input: &RunOutputs) -> Markup {
         (section("本次新增高风险疑点 New high-severity flags", &new_high_table(input.flags)))
         (section("核查结果 Review outcomes", &super::review_report::render(input)))
         (section(
+            "专项成效与定期复核 Campaign figures and periodic re-checks",
+            &super::money_report::render(input),
+        ))
+        (section(
             "家庭收入与待遇测算 Household income and entitlement",
             &super::income_report::render(&input.incomes.households),
         ))

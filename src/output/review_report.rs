@@ -87,7 +87,7 @@ fn reason_text(code: &str) -> String {
 }
 
 /// A share with its interval, `0.6667 (0.2077–0.9385)`, or a dash where there is none.
-fn precision_text(precision: Option<(f64, f64, f64)>) -> String {
+pub(super) fn precision_text(precision: Option<(f64, f64, f64)>) -> String {
     precision.map_or_else(
         || "—".to_string(),
         |(p, low, high)| {

@@ -11,7 +11,7 @@ use crate::review::summary::{cells, RecheckRow, ALL, SUMMARY_COLUMNS};
 use crate::review::ReviewOutcomes;
 use crate::rundir::{write_file, OutputError};
 
-const HEADERS_ZH: [&str; 19] = [
+const HEADERS_ZH: [&str; 21] = [
     "县（市、区）",
     "乡镇（街道）",
     "核查原因",
@@ -31,6 +31,8 @@ const HEADERS_ZH: [&str; 19] = [
     "维持",
     "转复核",
     "属实户月保障金(元)",
+    "估算多发金额(元)",
+    "属实户估算多发金额(元)",
 ];
 
 /// Writes the workbook to `path`.
@@ -52,7 +54,7 @@ fn workbook(review: &ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxEr
     let sheet = workbook.add_worksheet();
     sheet.set_name("核查结果汇总")?;
     for (col, (zh, code)) in HEADERS_ZH.iter().zip(SUMMARY_COLUMNS).enumerate() {
-        let col = u16::try_from(col).expect("19 columns");
+        let col = u16::try_from(col).expect("21 columns");
         sheet.write_with_format(0, col, *zh, &bold)?;
         sheet.write(1, col, code)?;
         sheet.set_column_width(col, if col < 3 { 16.0 } else { 11.0 })?;
@@ -60,7 +62,7 @@ fn workbook(review: &ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxEr
     for (index, row) in rows.iter().enumerate() {
         let r = u32::try_from(index + 2).unwrap_or(u32::MAX);
         for (col, cell) in cells(row).into_iter().enumerate() {
-            let col = u16::try_from(col).expect("19 columns");
+            let col = u16::try_from(col).expect("21 columns");
             match cell.parse::<f64>() {
                 Ok(number) if col >= 3 => sheet.write(r, col, number)?,
                 _ => sheet.write(r, col, cell)?,
@@ -69,7 +71,8 @@ fn workbook(review: &ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxEr
     }
     sheet.set_freeze_panes(2, 3)?;
     let last = u32::try_from(rows.len() + 1).unwrap_or(u32::MAX);
-    sheet.autofilter(1, 0, last, 18)?;
+    let last_col = u16::try_from(SUMMARY_COLUMNS.len() - 1).expect("21 columns");
+    sheet.autofilter(1, 0, last, last_col)?;
 
     let results = workbook.add_worksheet();
     results.set_name("处理结果")?;
@@ -96,6 +99,7 @@ fn workbook(review: &ReviewOutcomes, as_of: NaiveDate) -> Result<Vec<u8>, XlsxEr
     results.set_column_width(0, 30)?;
     rechecks_sheet(workbook.add_worksheet(), &review.rechecks, &bold)?;
     counties_sheet(workbook.add_worksheet(), review, &bold)?;
+    campaign_sheet(workbook.add_worksheet(), &review.campaign, &bold)?;
     workbook.save_to_buffer()
 }
 
@@ -162,6 +166,60 @@ fn counties_sheet(
         }
     }
     sheet.set_freeze_panes(1, 1)?;
+    Ok(())
+}
+
+/// 专项成效: per county and township (and the whole run), the figures campaign summaries
+/// publish: flags, share reviewed, confirmed share with its interval, households cancelled
+/// and adjusted, the monthly benefit stopped, and the estimated overpayment since the events
+/// (every flag, confirmed only; each household once, at its largest estimate).
+fn campaign_sheet(
+    sheet: &mut rust_xlsxwriter::Worksheet,
+    rows: &[crate::review::campaign::CampaignRow],
+    bold: &Format,
+) -> Result<(), XlsxError> {
+    sheet.set_name("专项成效")?;
+    let titles = [
+        "县（市、区）",
+        "乡镇（街道）",
+        "疑点数",
+        "核查完成率",
+        "属实率",
+        "属实率下限(95%)",
+        "属实率上限(95%)",
+        "取消（户）",
+        "调整（户）",
+        "停发月保障金(元/月)",
+        "估算多发金额(元)",
+        "其中属实(元)",
+    ];
+    for (col, title) in (0u16..).zip(titles) {
+        sheet.write_with_format(0, col, title, bold)?;
+        sheet.set_column_width(col, if col < 2 { 14.0 } else { 12.0 })?;
+    }
+    for (r, row) in (1u32..).zip(rows) {
+        sheet.write(r, 0, &row.county)?;
+        sheet.write(r, 1, &row.township)?;
+        let precision = row.summary.precision();
+        let values = [
+            Some(count(row.summary.flags)),
+            Some(row.summary.completion_rate()),
+            precision.map(|p| p.0),
+            precision.map(|p| p.1),
+            precision.map(|p| p.2),
+            Some(count(row.outcome.households_cancelled)),
+            Some(count(row.outcome.households_adjusted)),
+            Some(row.outcome.cancelled_benefit_yuan),
+            Some(row.summary.overpaid_yuan),
+            Some(row.summary.confirmed_overpaid_yuan),
+        ];
+        for (col, value) in (2u16..).zip(values) {
+            if let Some(value) = value {
+                sheet.write(r, col, value)?;
+            }
+        }
+    }
+    sheet.set_freeze_panes(1, 2)?;
     Ok(())
 }
 

@@ -49,7 +49,7 @@ const REVIEW_COLUMNS: [(&str, f64); 6] = [
 ];
 
 /// 核查清单 and 待处理: one row per flag.
-const FLAG_COLUMNS: [(&str, f64); 10] = [
+const FLAG_COLUMNS: [(&str, f64); 11] = [
     ("序号", 6.0),
     (header::HOUSEHOLD_ID, 12.0),
     ("救助类型", 10.0),
@@ -60,6 +60,7 @@ const FLAG_COLUMNS: [(&str, f64); 10] = [
     ("风险等级", 8.0),
     ("状态", 10.0),
     ("比对证据", 60.0),
+    ("估算多发金额", 24.0),
 ];
 
 /// 待核实线索: one row per possible match that would raise a high-severity reason.
@@ -157,6 +158,7 @@ struct TownshipItems<'a> {
     spot_checks: Vec<&'a SpotCheckRow>,
     /// Supporters of the members of the households to visit or act on.
     supporters: Vec<&'a SupporterRow>,
+    recheck_due: Vec<&'a crate::rundir::RecheckDue>,
 }
 
 /// What the review workbooks list.
@@ -167,6 +169,8 @@ pub struct ReviewItems<'a> {
     pub members: &'a [ReviewMember],
     /// Every member's supporters, in household order (`Incomes::supporters`).
     pub supporters: &'a [SupporterRow],
+    /// Households due their periodic re-check (sheet 到期复核).
+    pub recheck_due: &'a [crate::rundir::RecheckDue],
 }
 
 /// Writes one workbook per township with anything to review into `dir` (created); returns
@@ -216,11 +220,19 @@ pub fn write_review_workbooks(
             .filter(|s| listed.contains(s.support.household_id.as_str()))
             .collect();
     }
+    for due in items.recheck_due {
+        by_township
+            .entry(township(due.region_code.as_deref()))
+            .or_default()
+            .recheck_due
+            .push(due);
+    }
     by_township.retain(|_, t| {
         !(t.to_visit.is_empty()
             && t.awaiting_action.is_empty()
             && t.leads.is_empty()
-            && t.spot_checks.is_empty())
+            && t.spot_checks.is_empty()
+            && t.recheck_due.is_empty())
     });
     // A run over several counties nests each county's townships in a folder of its own.
     let counties: std::collections::BTreeSet<String> = by_township
@@ -318,6 +330,10 @@ fn workbook(
     if !items.supporters.is_empty() {
         supporters_sheet::write(workbook.add_worksheet(), &items.supporters, members)?;
     }
+    if !items.recheck_due.is_empty() {
+        let head = |household: &str| head_of(members, household).to_string();
+        super::recheck_sheet::write(workbook.add_worksheet(), &items.recheck_due, &head)?;
+    }
     let summary = workbook.add_worksheet();
     summary.set_name("汇总")?;
     summary_sheet(summary, township, items)?;
@@ -371,6 +387,7 @@ fn flag_lines(rows: &[&FlagRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -
                     flag.severity.label_zh().to_string(),
                     row.status.label_zh().to_string(),
                     flag.evidence.clone(),
+                    overpaid_cell(flag),
                 ],
                 high: flag.severity == Severity::High,
                 prefilled: row
@@ -382,6 +399,23 @@ fn flag_lines(rows: &[&FlagRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -
             }
         })
         .collect()
+}
+
+/// 估算多发金额 with its months: `2,250元（15个月，自2024-03-15起）`; blank for reasons
+/// with no dated fact.
+fn overpaid_cell(flag: &crate::rules::Flag) -> String {
+    let Some(overpayment) = flag.overpayment else {
+        return String::new();
+    };
+    let since = overpayment.since.format("%Y-%m-%d");
+    match overpayment.overpaid_yuan {
+        Some(amount) => format!(
+            "{}元（{}个月，自{since}起）",
+            crate::rules::overpayment::grouped_yuan(amount),
+            overpayment.months
+        ),
+        None => format!("无月保障金（自{since}起）"),
+    }
 }
 
 fn lead_lines(leads: &[&LeadRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) -> Vec<Line> {
@@ -605,6 +639,7 @@ mod tests {
                 member_ids: vec![format!("{household}-01")],
                 evidence: "车辆登记".into(),
                 record_ids: vec!["V1".into()],
+                overpayment: None,
                 score: 1.0,
             },
             status: FlagStatus::New,
@@ -642,6 +677,7 @@ mod tests {
                 spot_checks: &[],
                 members: &[],
                 supporters: &[],
+                recheck_due: &[],
             };
             write_review_workbooks(&review, &items, as_of).unwrap();
             written(&review)

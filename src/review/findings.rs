@@ -76,6 +76,10 @@ pub struct Finding {
     pub score: f64,
     /// The household's monthly benefit (yuan) when reviewed, if the roll gave it.
     pub monthly_benefit: Option<f64>,
+    /// The flag's estimated overpayment (yuan) when reviewed, so that a campaign's sums
+    /// outlive the households it cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overpaid_yuan: Option<f64>,
     /// Whether the flag or lead rests on a probabilistic match (its score is a match
     /// probability worth measuring by band).
     #[serde(default)]
@@ -248,6 +252,7 @@ mod tests {
             region_code: None,
             score: 1.0,
             monthly_benefit: None,
+            overpaid_yuan: None,
             probabilistic: false,
         }
     }

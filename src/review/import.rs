@@ -267,6 +267,7 @@ impl<'a> SentOut<'a> {
             region_code: sent.region_code,
             score: sent.score,
             monthly_benefit: self.run.benefits.get(household).copied(),
+            overpaid_yuan: sent.overpaid_yuan,
             probabilistic: sent.probabilistic,
         })
     }
@@ -302,6 +303,7 @@ impl<'a> SentOut<'a> {
             region_code: flag.region_code.clone(),
             score: flag.score,
             probabilistic,
+            overpaid_yuan: flag.overpaid_yuan,
         })
     }
 
@@ -332,6 +334,7 @@ impl<'a> SentOut<'a> {
             region_code: lead.region_code.clone(),
             score: lead.probability,
             probabilistic: true,
+            overpaid_yuan: None,
         })
     }
 
@@ -352,6 +355,7 @@ impl<'a> SentOut<'a> {
             region_code: region.map(str::to_string),
             score: 0.0,
             probabilistic: false,
+            overpaid_yuan: None,
         })
     }
 }
@@ -366,6 +370,7 @@ struct SentItem {
     region_code: Option<String>,
     score: f64,
     probabilistic: bool,
+    overpaid_yuan: Option<f64>,
 }
 
 fn not_sent(household: &str, reason: Reason, run: &PublishedRun) -> RowFault {

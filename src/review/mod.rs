@@ -3,10 +3,12 @@
 //! checks and pair labels a run sends out and takes back (`outcomes`), what the findings add
 //! up to (`summary`), and `rollcheck review import` / `review sample` (`import`).
 
+pub mod campaign;
 pub mod findings;
 pub mod history;
 pub mod import;
 pub mod outcomes;
+pub mod recheck;
 pub mod status;
 pub mod summary;
 
@@ -31,4 +33,8 @@ pub struct ReviewOutcomes {
     pub rechecks: Vec<summary::RecheckRow>,
     /// Households, flagged households and flags per reason, per county.
     pub counties: Vec<summary::CountyRow>,
+    /// The campaign's figures per county and township (`campaign`).
+    pub campaign: Vec<campaign::CampaignRow>,
+    /// Households due their periodic re-check (定期复核) by D + notice.
+    pub recheck_due: Vec<recheck::RecheckDue>,
 }

@@ -238,6 +238,7 @@ pub(crate) fn reviewed_items<'a>(
             verdict: finding.map(|f| f.verdict),
             action: finding.and_then(|f| f.action),
             monthly_benefit: benefits.get(&flag.household_id).copied(),
+            overpaid_yuan: flag.overpaid_yuan(),
         });
     }
     for ((household, subject), finding) in latest {
@@ -253,6 +254,7 @@ pub(crate) fn reviewed_items<'a>(
             verdict: Some(finding.verdict),
             action: finding.action,
             monthly_benefit: finding.monthly_benefit,
+            overpaid_yuan: finding.overpaid_yuan,
         });
     }
     items
@@ -274,17 +276,26 @@ pub(crate) fn review_outcomes(
     history: &super::history::History,
     flags: &[FlagRow],
     benefits: &HashMap<String, f64>,
-    due_days: u32,
+    (pipeline, as_of): (&Pipeline, NaiveDate),
     households: &Households,
 ) -> ReviewOutcomes {
     let latest = history.findings().latest();
     let items = reviewed_items(flags, &latest, benefits);
     let flagged: HashSet<&str> = flags.iter().map(|f| f.flag.household_id.as_str()).collect();
+    let summary = summary::summarize(&items);
     ReviewOutcomes {
-        summary: summary::summarize(&items),
+        campaign: super::campaign::campaign(&items, &summary),
+        summary,
         outcome: summary::outcome(&items),
         score_bands: summary::precision_by_score_band(latest.values().copied()),
-        due_days,
+        due_days: pipeline.review.due_days,
+        recheck_due: super::recheck::due_list(
+            households,
+            &super::recheck::last_findings(history.findings()),
+            |household| flagged.contains(household),
+            &pipeline.recheck,
+            as_of,
+        ),
         findings: history.findings().len(),
         unflagged_households: households.by_id.len().saturating_sub(flagged.len()),
         rechecks: summary::rechecks(history.findings()),

@@ -158,6 +158,7 @@ mod tests {
             region_code: None,
             score: 1.0,
             monthly_benefit: None,
+            overpaid_yuan: None,
             probabilistic: true,
         }
     }

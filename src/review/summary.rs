@@ -21,7 +21,7 @@ use crate::rundir::names::SPOT_CHECK;
 use crate::rundir::{create_private, format_score, OutputError};
 
 /// Columns of `review_summary.csv` (the contract's order).
-pub const SUMMARY_COLUMNS: [&str; 19] = [
+pub const SUMMARY_COLUMNS: [&str; 21] = [
     "county",
     "township",
     "reason",
@@ -41,6 +41,8 @@ pub const SUMMARY_COLUMNS: [&str; 19] = [
     "kept",
     "rereview",
     "confirmed_benefit_yuan",
+    "overpaid_yuan",
+    "confirmed_overpaid_yuan",
 ];
 
 /// The subtotal key.
@@ -57,6 +59,8 @@ pub struct ReviewedItem<'a> {
     pub verdict: Option<Verdict>,
     pub action: Option<Action>,
     pub monthly_benefit: Option<f64>,
+    /// The flag's estimated overpayment (`rules::overpayment`), where it has one.
+    pub overpaid_yuan: Option<f64>,
 }
 
 /// One row of `review_summary.csv`.
@@ -77,6 +81,10 @@ pub struct SummaryRow {
     pub kept: usize,
     pub rereview: usize,
     pub confirmed_benefit_yuan: f64,
+    /// Estimated overpayment since the events (v3): every flag, and confirmed ones only;
+    /// a household counts once across reasons, at its largest estimate.
+    pub overpaid_yuan: f64,
+    pub confirmed_overpaid_yuan: f64,
 }
 
 impl SummaryRow {
@@ -141,8 +149,7 @@ pub fn wilson(successes: usize, trials: usize) -> Option<(f64, f64, f64)> {
 
 /// Rows per (county, township, reason) with `all` subtotals at each level, sorted.
 pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
-    let mut groups: BTreeMap<(String, String, String), (SummaryRow, BTreeSet<&str>)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String, String), Group> = BTreeMap::new();
     for item in items {
         let county = crate::model::RegionCode::county_key(item.region_code);
         let township = RegionCode::township_key(item.region_code);
@@ -157,7 +164,7 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
                 (county.as_str(), ALL),
                 (ALL, ALL),
             ] {
-                let (row, confirmed_households) = groups
+                let (row, confirmed_households, largest) = groups
                     .entry((c.to_string(), t.to_string(), (*reason).to_string()))
                     .or_insert_with(|| {
                         (
@@ -168,9 +175,11 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
                                 ..SummaryRow::default()
                             },
                             BTreeSet::new(),
+                            Largest::default(),
                         )
                     });
                 row.add(item);
+                largest.add(item);
                 let confirmed = item.verdict == Some(Verdict::Confirmed);
                 if confirmed && confirmed_households.insert(item.household_id) {
                     row.confirmed_benefit_yuan += item.monthly_benefit.unwrap_or(0.0);
@@ -178,7 +187,13 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
             }
         }
     }
-    let mut rows: Vec<SummaryRow> = groups.into_values().map(|(row, _)| row).collect();
+    let mut rows: Vec<SummaryRow> = groups
+        .into_values()
+        .map(|(mut row, _, largest)| {
+            (row.overpaid_yuan, row.confirmed_overpaid_yuan) = largest.totals();
+            row
+        })
+        .collect();
     // The whole run first, then counties, each with its townships; `all` before the rest.
     rows.sort_by(|a, b| {
         let key = |r: &SummaryRow| {
@@ -194,6 +209,39 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
         key(a).cmp(&key(b))
     });
     rows
+}
+
+/// A row being summed, the households whose benefit it has counted, and their estimates.
+type Group<'a> = (SummaryRow, BTreeSet<&'a str>, Largest<'a>);
+
+/// Each household's largest estimated overpayment, over all its flags and over its confirmed
+/// ones: a household counts once in totals across reasons.
+#[derive(Debug, Default)]
+struct Largest<'a> {
+    all: BTreeMap<&'a str, f64>,
+    confirmed: BTreeMap<&'a str, f64>,
+}
+
+impl<'a> Largest<'a> {
+    fn add(&mut self, item: &ReviewedItem<'a>) {
+        let Some(amount) = item.overpaid_yuan else {
+            return;
+        };
+        let keep = |map: &mut BTreeMap<&'a str, f64>| {
+            let entry = map.entry(item.household_id).or_insert(amount);
+            *entry = entry.max(amount);
+        };
+        keep(&mut self.all);
+        if item.verdict == Some(Verdict::Confirmed) {
+            keep(&mut self.confirmed);
+        }
+    }
+
+    fn totals(&self) -> (f64, f64) {
+        // Starting from 0.0: an empty float sum is -0.0, which prints as `-0.00`.
+        let sum = |map: &BTreeMap<&str, f64>| map.values().fold(0.0, |total, v| total + v);
+        (sum(&self.all), sum(&self.confirmed))
+    }
 }
 
 /// The whole run's row (county, township and reason all `all`).
@@ -237,6 +285,8 @@ pub fn cells(row: &SummaryRow) -> Vec<String> {
         row.kept.to_string(),
         row.rereview.to_string(),
         format!("{:.2}", row.confirmed_benefit_yuan),
+        format!("{:.2}", row.overpaid_yuan),
+        format!("{:.2}", row.confirmed_overpaid_yuan),
     ]
 }
 
@@ -460,6 +510,7 @@ mod tests {
             region_code: None,
             score: 0.97,
             monthly_benefit: None,
+            overpaid_yuan: None,
             probabilistic: true,
         }
     }
@@ -488,6 +539,7 @@ mod tests {
                 verdict: Some(confirmed.verdict),
                 action: confirmed.action,
                 monthly_benefit: Some(450.0),
+                overpaid_yuan: None,
             },
             ReviewedItem {
                 household_id: "H1",
@@ -496,6 +548,7 @@ mod tests {
                 verdict: Some(confirmed.verdict),
                 action: confirmed.action,
                 monthly_benefit: Some(450.0),
+                overpaid_yuan: None,
             },
             ReviewedItem {
                 household_id: "H2",
@@ -504,6 +557,7 @@ mod tests {
                 verdict: Some(dismissed.verdict),
                 action: dismissed.action,
                 monthly_benefit: Some(300.0),
+                overpaid_yuan: None,
             },
             ReviewedItem {
                 household_id: "H3",
@@ -512,6 +566,7 @@ mod tests {
                 verdict: None,
                 action: None,
                 monthly_benefit: None,
+                overpaid_yuan: None,
             },
         ];
         let rows = summarize(&items);

@@ -67,7 +67,10 @@ fn business_active(context: &Context) -> Vec<Finding> {
                 status.label_zh(),
                 established_on.format("%Y-%m-%d"),
             );
-            Some(match_finding(member, m, record, evidence))
+            Some(Finding {
+                since: Some(*established_on),
+                ..match_finding(member, m, record, evidence)
+            })
         })
         .collect()
 }

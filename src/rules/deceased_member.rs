@@ -32,7 +32,10 @@ fn deceased_member(context: &Context) -> Vec<Finding> {
                 record.person.name,
                 death_date.format("%Y-%m-%d"),
             );
-            Some(match_finding(member, m, record, evidence))
+            Some(Finding {
+                since: Some(*death_date),
+                ..match_finding(member, m, record, evidence)
+            })
         })
         .collect()
 }

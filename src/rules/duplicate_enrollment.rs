@@ -56,6 +56,7 @@ fn duplicate_enrollment(context: &Context) -> Vec<Finding> {
                 record_ids: Vec::new(),
                 evidence,
                 score: 1.0,
+                since: None,
             });
         }
     }

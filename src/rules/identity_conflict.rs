@@ -32,6 +32,7 @@ fn identity_conflict(context: &Context) -> Vec<Finding> {
                     member.name
                 ),
                 score: 1.0,
+                since: None,
             }
         })
         .collect();
@@ -56,6 +57,7 @@ fn identity_conflict(context: &Context) -> Vec<Finding> {
                     other.name, other.household_id, other.member_id, this.name
                 ),
                 score: 1.0,
+                since: None,
             });
         }
     }

@@ -141,6 +141,8 @@ pub struct HouseholdIncome {
     pub member_ids: Vec<String>,
     /// Each part in words for evidence: a member's records, a supporter's share.
     pub details: Vec<String>,
+    /// The members' counted amounts with the day each started; support owed is undated.
+    pub dated: Vec<(chrono::NaiveDate, f64)>,
     pub record_ids: Vec<String>,
     pub score: f64,
 }
@@ -266,6 +268,7 @@ fn household_income(
     }
     let (mut pension, mut wage) = (0.0, 0.0);
     let (mut member_ids, mut record_ids, mut details) = (Vec::new(), Vec::new(), Vec::new());
+    let mut dated = Vec::new();
     let mut score: f64 = 1.0;
     for (member_id, rows) in &rows_of {
         let income = supporters::income_of(context, by_person, rows, household);
@@ -279,6 +282,7 @@ fn household_income(
         }
         pension += income.pension_yuan;
         wage += income.wage_yuan;
+        dated.extend(income.dated.iter().copied());
         record_ids.extend(income.record_ids);
         score = score.min(income.score);
     }
@@ -347,6 +351,7 @@ fn household_income(
         tier: proposal.map(|p| p.2),
         member_ids,
         details,
+        dated,
         record_ids,
         score,
     }

@@ -5,7 +5,7 @@
 //! same pensions would flag twice), tekun and linshi households, ended contributions.
 
 use super::income::HouseholdIncome;
-use super::{yuan_standard, BuiltIn, Context, Finding};
+use super::{pension_income, yuan_standard, BuiltIn, Context, Finding};
 use crate::model::{Programme, Reason};
 
 pub const RULE: BuiltIn =
@@ -33,9 +33,22 @@ fn income_over_standard(context: &Context) -> Vec<Finding> {
                     h.details.join("；")
                 ),
                 score: h.score,
+                since: since(h, standard.yuan),
             })
         })
         .collect()
+}
+
+/// When income went over the standard: the earliest member's pension or wage that alone
+/// (with the support owed) lifts it over, else the start of the last one needed; none when
+/// support owed alone lifts it over (no record dates that).
+fn since(h: &HouseholdIncome, standard: f64) -> Option<chrono::NaiveDate> {
+    #[allow(clippy::cast_precision_loss)]
+    let over = |amount: f64| (amount + h.support_yuan) / h.n_members as f64 > standard;
+    if over(0.0) {
+        return None;
+    }
+    pension_income::since(h.dated.clone(), over)
 }
 
 /// Each part of the income that is not nil: `养老金1200元`, `工资1000元（社保缴费基数）`,

@@ -32,6 +32,7 @@ fn invalid_id(context: &Context) -> Vec<Finding> {
                     problem.label_zh()
                 ),
                 score: 1.0,
+                since: None,
             })
         })
         .collect()

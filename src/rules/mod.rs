@@ -14,6 +14,7 @@ mod identity_conflict;
 pub mod income;
 mod income_over_standard;
 mod invalid_id;
+pub mod overpayment;
 mod pension_income;
 mod property_excess;
 pub mod sql;
@@ -25,12 +26,13 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::config::Pipeline;
+use crate::config::{Category, Pipeline};
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::{BirthLevel, IdLevel, Links, Match, Method, RegionLevel};
 use crate::model::{Programme, Reason, Severity, Source};
 use crate::normalize::id::masked_visible_zh;
 use crate::normalize::{mask_id, normalize_id, NameLevel, Normalized};
+pub use overpayment::Overpayment;
 
 /// Everything a rule may look at.
 #[derive(Clone, Copy)]
@@ -113,6 +115,21 @@ pub struct Household {
     pub member_idxs: Vec<usize>,
     /// Distinct persons (by `member_id`) on the roll: the pension divisor.
     pub n_members: usize,
+    /// The sum of its members' `monthly_benefit`, when any row gives one.
+    pub monthly_benefit: Option<f64>,
+    /// The earliest `enrolled_on` among its rows.
+    pub enrolled_on: Option<NaiveDate>,
+    /// Its re-check class (定期复核分类), when a row gives one.
+    pub category: Option<Category>,
+}
+
+impl Household {
+    /// One member's share of the household's benefit (what a deceased member's months cost).
+    pub fn member_share_yuan(&self) -> Option<f64> {
+        #[allow(clippy::cast_precision_loss)]
+        let n = self.n_members.max(1) as f64;
+        self.monthly_benefit.map(|benefit| benefit / n)
+    }
 }
 
 /// Households by id, in id order.
@@ -133,8 +150,16 @@ impl Households {
                     region_code: None,
                     member_idxs: Vec::new(),
                     n_members: 0,
+                    monthly_benefit: None,
+                    enrolled_on: None,
+                    category: None,
                 });
             household.member_idxs.push(member_idx);
+            if let Some(benefit) = member.monthly_benefit {
+                *household.monthly_benefit.get_or_insert(0.0) += benefit;
+            }
+            household.enrolled_on = earliest(household.enrolled_on, member.enrolled_on);
+            household.category = household.category.or(member.category);
             // The first non-linshi row names the programme; linshi tops up any of them.
             if household.programme == Programme::Linshi && member.programme != Programme::Linshi {
                 household.programme = member.programme;
@@ -161,6 +186,13 @@ impl Households {
     }
 }
 
+fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
 /// What one rule found about one household.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
@@ -170,6 +202,9 @@ pub struct Finding {
     pub evidence: String,
     /// Confidence in the finding: the weakest match score it rests on.
     pub score: f64,
+    /// When the fact began, for a rule whose flag has an overpayment estimate (a death, a
+    /// registration, the start of income over the standard); `None` otherwise.
+    pub since: Option<NaiveDate>,
 }
 
 /// One flag: a household and a reason, with its evidence.
@@ -184,6 +219,16 @@ pub struct Flag {
     pub evidence: String,
     pub record_ids: Vec<String>,
     pub score: f64,
+    /// What the flag has cost since the fact began (`overpayment`), for dated reasons.
+    pub overpayment: Option<Overpayment>,
+}
+
+impl Flag {
+    /// The estimated overpayment in yuan, when the flag's fact is dated and the roll gives
+    /// the household a benefit.
+    pub fn overpaid_yuan(&self) -> Option<f64> {
+        self.overpayment.and_then(|o| o.overpaid_yuan)
+    }
 }
 
 /// What a count test looks at: the pipeline, the as-of date, and the household of the member
@@ -380,6 +425,12 @@ fn aggregate(
                     evidence.push(finding.evidence.clone());
                 }
             }
+            let lookback = context.pipeline.outcomes.lookback_months;
+            let overpayment =
+                overpayment::estimate(reason, household, &findings, context.as_of, lookback);
+            if let Some(estimate) = &overpayment {
+                evidence.push(overpayment::evidence_zh(reason, household, estimate));
+            }
             Flag {
                 programme: household.programme,
                 region_code: household.region_code.clone(),
@@ -393,6 +444,7 @@ fn aggregate(
                 ),
                 evidence: evidence.join("；"),
                 score: findings.iter().map(|f| f.score).fold(1.0, f64::min),
+                overpayment,
                 household_id,
             }
         })
@@ -438,6 +490,7 @@ pub fn match_finding(
         record_ids: vec![record.record_id.clone()],
         evidence,
         score: m.score,
+        since: None,
     }
 }
 
@@ -549,6 +602,9 @@ mod tests {
             region_code: None,
             member_idxs: vec![0],
             n_members: 1,
+            monthly_benefit: None,
+            enrolled_on: None,
+            category: None,
         }
     }
 

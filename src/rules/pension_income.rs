@@ -61,11 +61,13 @@ fn household_finding<'m>(
     let mut parts = Vec::new();
     let (mut member_ids, mut record_ids) = (Vec::new(), Vec::new());
     let mut score: f64 = 1.0;
+    let mut started: Vec<(chrono::NaiveDate, f64)> = Vec::new();
     for m in matches {
         let record = context.record(m);
         let RecordDetails::Pension {
             pension_type,
             monthly_amount,
+            start_date,
             ..
         } = &record.details
         else {
@@ -79,6 +81,7 @@ fn household_finding<'m>(
         )
         .map(|b| format!("；{b}"))
         .unwrap_or_default();
+        started.push((*start_date, *monthly_amount));
         parts.push(format!(
             "{} {}（{}，{}/月{basis}）",
             record.record_id,
@@ -92,6 +95,8 @@ fn household_finding<'m>(
     }
     #[allow(clippy::cast_precision_loss)]
     let per_capita = total / household.n_members as f64;
+    #[allow(clippy::cast_precision_loss)]
+    let over = |amount: f64| amount / household.n_members as f64 > standard.yuan;
     (per_capita > standard.yuan).then(|| Finding {
         household_id: household_id.to_string(),
         member_ids,
@@ -106,5 +111,68 @@ fn household_finding<'m>(
             standard.describe(household.programme),
         ),
         score,
+        since: since(started, over),
     })
+}
+
+/// When the household's counted pensions first exceeded the standard: the earliest start
+/// of a pension that alone exceeds it, else the start of the last pension needed, taking
+/// them in order of start (`over` says whether an amount exceeds).
+pub(super) fn since(
+    mut started: Vec<(chrono::NaiveDate, f64)>,
+    over: impl Fn(f64) -> bool,
+) -> Option<chrono::NaiveDate> {
+    started.sort_by_key(|(start, _)| *start);
+    if let Some((start, _)) = started.iter().find(|(_, amount)| over(*amount)) {
+        return Some(*start);
+    }
+    let mut total = 0.0;
+    started.into_iter().find_map(|(start, amount)| {
+        total += amount;
+        over(total).then_some(start)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(text: &str) -> chrono::NaiveDate {
+        chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    /// Pensions as (start, amount), and the `since` they give.
+    type Case<'a> = (&'a [(&'a str, f64)], Option<&'a str>);
+
+    #[test]
+    fn since_is_the_earliest_pension_alone_over_else_the_last_one_needed() {
+        let over = |amount: f64| amount > 800.0;
+        // (pensions as (start, amount), since)
+        let table: [Case; 4] = [
+            (&[("2024-03-15", 1200.0)], Some("2024-03-15")),
+            // Neither alone: over once the second starts; a third is not needed.
+            (
+                &[
+                    ("2021-01-01", 500.0),
+                    ("2022-06-01", 500.0),
+                    ("2024-01-01", 100.0),
+                ],
+                Some("2022-06-01"),
+            ),
+            // One alone over wins over an earlier sum.
+            (
+                &[
+                    ("2020-01-01", 500.0),
+                    ("2021-01-01", 500.0),
+                    ("2023-01-01", 900.0),
+                ],
+                Some("2023-01-01"),
+            ),
+            (&[("2020-01-01", 300.0)], None),
+        ];
+        for (pensions, expected) in table {
+            let started = pensions.iter().map(|(d, a)| (date(d), *a)).collect();
+            assert_eq!(since(started, over), expected.map(date), "{pensions:?}");
+        }
+    }
 }

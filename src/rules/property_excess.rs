@@ -5,6 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+
 use super::{active_at, match_basis_zh, At, BuiltIn, Context, Finding, Reads};
 use crate::ingest::{RecordDetails, RegistryRecord, RollMember};
 use crate::link::Match;
@@ -81,6 +83,7 @@ fn property_excess(context: &Context) -> Vec<Finding> {
                     reasons.join("，")
                 ),
                 score: involved.iter().map(|h| h.score).fold(1.0, f64::min),
+                since: since(&residential, &other, allowed),
             })
         })
         .collect()
@@ -114,6 +117,44 @@ pub fn is_excess<'r>(at: &At, records: impl Iterator<Item = &'r RegistryRecord>)
         }
     }
     excess(residential.len(), other.len(), allowed(at.pipeline))
+}
+
+/// When the household first held what raises the flag: the earliest non-residential property
+/// (one alone raises it), else the day the residential count first went over `allowed`
+/// (each property dated by its earliest registration among its co-owners' records).
+fn since(
+    residential: &BTreeMap<&str, Vec<&Holding>>,
+    other: &BTreeMap<&str, Vec<&Holding>>,
+    allowed: usize,
+) -> Option<NaiveDate> {
+    let registered = |groups: &BTreeMap<&str, Vec<&Holding>>| -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = groups
+            .values()
+            .filter_map(|holders| holders.iter().filter_map(|h| registered_on(h.record)).min())
+            .collect();
+        dates.sort_unstable();
+        dates
+    };
+    let residential = registered(residential);
+    // With no residential property allowed, one alone raises the flag too.
+    let alone = registered(other)
+        .first()
+        .copied()
+        .into_iter()
+        .chain(
+            (allowed == 0)
+                .then(|| residential.first().copied())
+                .flatten(),
+        )
+        .min();
+    alone.or_else(|| residential.get(allowed).copied())
+}
+
+fn registered_on(record: &RegistryRecord) -> Option<NaiveDate> {
+    match &record.details {
+        RecordDetails::Property { registered_on, .. } => Some(*registered_on),
+        _ => None,
+    }
 }
 
 fn holding<'a>(m: &Match, member: &'a RollMember, record: &'a RegistryRecord) -> Holding<'a> {

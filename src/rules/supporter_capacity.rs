@@ -58,6 +58,8 @@ fn supporter_capacity(context: &Context) -> Vec<Finding> {
                     shows.join("；")
                 ),
                 score,
+                // Not a dated reason: capacity is a state, not an event (contract v3).
+                since: None,
             })
         })
         .collect()

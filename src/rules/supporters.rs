@@ -63,6 +63,8 @@ pub struct PersonIncome {
     /// Each record in words, in the same order: `P-1企业职工养老金1300元`,
     /// `S-1沈丘县宏达建材有限公司缴费基数3000元`.
     pub parts: Vec<String>,
+    /// Each counted amount with the day it started (`since` of `income_over_standard`).
+    pub dated: Vec<(NaiveDate, f64)>,
     /// The weakest match the figures rest on.
     pub score: f64,
 }
@@ -105,6 +107,7 @@ pub fn income_of(
                     && seen.insert((m.registry_idx, m.record_idx))
                 {
                     income.pension_yuan += monthly_amount;
+                    income.dated.push((*start_date, *monthly_amount));
                     income.record_ids.push(record.record_id.clone());
                     income.parts.push(format!(
                         "{}{}{}",
@@ -135,6 +138,9 @@ pub fn income_of(
     }
     if let Some((base, record, score)) = best_wage {
         income.wage_yuan = base;
+        if let RecordDetails::Contribution { start_date, .. } = &record.details {
+            income.dated.push((*start_date, base));
+        }
         income.record_ids.push(record.record_id.clone());
         let employer = match &record.details {
             RecordDetails::Contribution {

@@ -49,7 +49,10 @@ fn vehicle_owned(context: &Context) -> Vec<Finding> {
                 vehicle_type.label_zh(),
                 registered_on.format("%Y-%m-%d"),
             );
-            Some(match_finding(member, m, record, evidence))
+            Some(Finding {
+                since: Some(*registered_on),
+                ..match_finding(member, m, record, evidence)
+            })
         })
         .collect()
 }

@@ -33,7 +33,9 @@ pub use parquet::{float_column, read, text_column};
 pub use published::{Lead, PublishedRun};
 pub use readback::{FlagColumns, MatchColumns, Texts};
 pub use roll_index::{read_roll_index, write_roll_index, RollIndexManifest, ROLL_INDEX_FORMAT};
-pub use rows::{FlagRow, FlagStatus, LeadRow, MatchRow, RecheckItem, SpotCheckRow, Verdicted};
+pub use rows::{
+    FlagRow, FlagStatus, LeadRow, MatchRow, RecheckDue, RecheckItem, SpotCheckRow, Verdicted,
+};
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
 pub use state::{list_runs, record_run, state_dir, state_dir_of_run, RunRecord};
 pub use tables::*;

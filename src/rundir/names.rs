@@ -15,6 +15,10 @@ pub const SPOT_CHECKS: &str = "spot_checks.parquet";
 pub const INCOME: &str = "income.parquet";
 /// Each (household, member, supporter): what the supporter earns and owes.
 pub const SUPPORTERS: &str = "supporters.parquet";
+/// v3: households due their periodic re-check (定期复核).
+pub const RECHECK_DUE: &str = "recheck_due.parquet";
+/// The township workbook's sheet of households due their periodic re-check.
+pub const RECHECK_DUE_SHEET: &str = "到期复核";
 /// The township workbooks' directory.
 pub const REVIEW_DIR: &str = "review";
 pub const REVIEW_SUMMARY: &str = "review_summary.csv";
@@ -44,4 +48,7 @@ pub mod col {
     pub const SEVERITY: &str = "severity";
     pub const EVIDENCE: &str = "evidence";
     pub const REVIEWER: &str = "reviewer";
+    /// v3: when the fact behind a flag began, and what it has cost since (`rules::overpayment`).
+    pub const SINCE: &str = "since";
+    pub const OVERPAID_YUAN: &str = "overpaid_yuan";
 }

@@ -21,6 +21,9 @@ pub struct FlagColumns {
     pub evidence: Texts,
     pub records: Texts,
     pub members: Texts,
+    /// v3's overpayment columns; all empty for a run written before them.
+    pub since: Texts,
+    pub overpaid_yuan: Texts,
 }
 
 impl FlagColumns {
@@ -31,6 +34,10 @@ impl FlagColumns {
 
     pub fn of(frame: &DataFrame, path: &Path) -> Result<FlagColumns, OutputError> {
         let col = |name: &str| text_column(frame, name, path);
+        let optional = |name: &str| match frame.column(name) {
+            Ok(_) => col(name),
+            Err(_) => Ok(vec![None; frame.height()]),
+        };
         Ok(FlagColumns {
             households: col(names::HOUSEHOLD_ID)?,
             reasons: col(names::REASON)?,
@@ -38,6 +45,8 @@ impl FlagColumns {
             evidence: col(names::EVIDENCE)?,
             records: col(names::RECORD_IDS)?,
             members: col(names::MEMBER_IDS)?,
+            since: optional(names::SINCE)?,
+            overpaid_yuan: optional(names::OVERPAID_YUAN)?,
         })
     }
 }

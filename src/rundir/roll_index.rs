@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use super::parquet::read;
 use super::{files, tables, OutputError};
+use crate::config::Category;
 use crate::ingest::{DuplicateHouseholds, InputInfo, RollMember};
 use crate::model::{Programme, Relation};
 
@@ -31,8 +32,9 @@ pub struct RollIndexManifest {
 }
 
 /// The roll's columns in `roll.parquet`, all text (dates `YYYY-MM-DD`, money as Rust prints
-/// an f64, which reads back exactly).
-const COLUMNS: [&str; 11] = [
+/// an f64, which reads back exactly). `category` came last and later: an index written
+/// before it reads as a roll without classes.
+const COLUMNS: [&str; 12] = [
     "row",
     "household_id",
     "programme",
@@ -44,7 +46,9 @@ const COLUMNS: [&str; 11] = [
     "monthly_benefit",
     "enrolled_on",
     "address",
+    "category",
 ];
+const CATEGORY: usize = 11;
 
 /// The text of member field `k` (`COLUMNS[k]`).
 fn field(member: &RollMember, k: usize) -> Option<String> {
@@ -59,7 +63,8 @@ fn field(member: &RollMember, k: usize) -> Option<String> {
         7 => member.region_code.clone(),
         8 => member.monthly_benefit.map(|v| v.to_string()),
         9 => member.enrolled_on.map(|d| d.format("%Y-%m-%d").to_string()),
-        _ => member.address.clone(),
+        10 => member.address.clone(),
+        _ => member.category.map(|c| c.code().to_string()),
     }
 }
 
@@ -99,6 +104,9 @@ pub fn read_roll_index(dir: &Path) -> Result<(RollIndexManifest, Vec<RollMember>
     let columns = COLUMNS
         .par_iter()
         .map(|name| {
+            if *name == COLUMNS[CATEGORY] && frame.column(name).is_err() {
+                return Ok(vec![None; frame.height()]);
+            }
             let text = frame
                 .column(name)
                 .and_then(|c| c.str())
@@ -154,6 +162,9 @@ fn member_at<'c>(
     let enrolled_on = cell(9)
         .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(9)))
         .transpose()?;
+    let category = cell(CATEGORY)
+        .map(|v| Category::parse(v).ok_or_else(|| bad(CATEGORY)))
+        .transpose()?;
     Ok(RollMember {
         row: row.ok_or_else(|| bad(0))?,
         household_id: required(1)?,
@@ -166,5 +177,6 @@ fn member_at<'c>(
         monthly_benefit,
         enrolled_on,
         address: text(10),
+        category,
     })
 }

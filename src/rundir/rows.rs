@@ -190,3 +190,25 @@ pub struct RecheckItem<'a> {
     pub evidence: &'a str,
     pub first: &'a Verdicted,
 }
+
+/// One household due its periodic re-check, as `recheck_due.parquet` lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecheckDue {
+    pub household_id: String,
+    pub programme: crate::model::Programme,
+    pub region_code: Option<String>,
+    pub category: crate::config::Category,
+    /// `None` when the household has neither a finding nor an enrolment date.
+    pub last_checked: Option<NaiveDate>,
+    pub due_on: NaiveDate,
+    /// Days past `due_on` at D (0 when not yet due or due today).
+    pub overdue_days: u32,
+    /// Whether this run flags the household too.
+    pub flagged: bool,
+}
+
+impl RecheckDue {
+    pub fn is_overdue(&self) -> bool {
+        self.overdue_days > 0
+    }
+}

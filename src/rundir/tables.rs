@@ -16,8 +16,9 @@ use crate::ingest::QuarantinedRow;
 use crate::model::{Reason, Severity};
 use crate::rules::Households;
 
-/// Column order of flags.parquet and flags.csv (the contract's order).
-pub const FLAG_COLUMNS: [&str; 15] = [
+/// Column order of flags.parquet and flags.csv (the contract's order; v3's `since,
+/// overpaid_yuan` come last so that readers of the older columns go on working).
+pub const FLAG_COLUMNS: [&str; 17] = [
     col::HOUSEHOLD_ID,
     "programme",
     "region_code",
@@ -33,6 +34,8 @@ pub const FLAG_COLUMNS: [&str; 15] = [
     "verdict",
     col::REVIEWER,
     "reviewed_on",
+    col::SINCE,
+    col::OVERPAID_YUAN,
 ];
 
 const LIST_SEPARATOR: &str = ";";
@@ -133,8 +136,28 @@ pub fn write_flags_parquet(
                 .collect::<Vec<_>>(),
         )
         .map_err(|e| OutputError::write(path, e))?,
+        optional_date_column(
+            col::SINCE,
+            &flags
+                .iter()
+                .map(|f| f.flag.overpayment.map(|o| o.since))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| OutputError::write(path, e))?,
+        Column::new(
+            col::OVERPAID_YUAN.into(),
+            flags
+                .iter()
+                .map(|f| f.flag.overpaid_yuan())
+                .collect::<Vec<Option<f64>>>(),
+        ),
     ];
     write_parquet(path, columns)
+}
+
+/// Yuan in a CSV cell: two decimals, blank when unknown.
+pub fn yuan_cell(amount: Option<f64>) -> String {
+    amount.map_or_else(String::new, |a| format!("{a:.2}"))
 }
 
 /// flags.csv: UTF-8 with a BOM so that Excel shows the Chinese text.
@@ -167,6 +190,10 @@ pub fn write_flags_csv(path: &Path, flags: &[FlagRow], run_id: &str) -> Result<(
                     &row.finding.as_ref().map_or_else(String::new, |v| {
                         v.reviewed_on.format("%Y-%m-%d").to_string()
                     }),
+                    &flag
+                        .overpayment
+                        .map_or_else(String::new, |o| o.since.format("%Y-%m-%d").to_string()),
+                    &yuan_cell(flag.overpaid_yuan()),
                 ])
                 .map_err(|e| err(&e))?;
         }
@@ -457,6 +484,46 @@ pub fn write_spot_checks(path: &Path, checks: &[SpotCheckRow]) -> Result<(), Out
     )
 }
 
+/// `recheck_due.parquet`: the households due their periodic re-check, in household order.
+pub fn write_recheck_due(path: &Path, due: &[super::RecheckDue]) -> Result<(), OutputError> {
+    let dates = |f: fn(&super::RecheckDue) -> Option<NaiveDate>| -> Vec<Option<NaiveDate>> {
+        due.iter().map(f).collect()
+    };
+    write_parquet(
+        path,
+        vec![
+            text_column(
+                col::HOUSEHOLD_ID,
+                due.iter().map(|d| d.household_id.clone()).collect(),
+            ),
+            text_column(
+                "programme",
+                due.iter().map(|d| d.programme.code().to_string()).collect(),
+            ),
+            optional_text_column(
+                "region_code",
+                due.iter().map(|d| d.region_code.clone()).collect(),
+            ),
+            text_column(
+                "category",
+                due.iter().map(|d| d.category.code().to_string()).collect(),
+            ),
+            optional_date_column("last_checked", &dates(|d| d.last_checked))
+                .map_err(|e| OutputError::write(path, e))?,
+            optional_date_column("due_on", &dates(|d| Some(d.due_on)))
+                .map_err(|e| OutputError::write(path, e))?,
+            Column::new(
+                "overdue_days".into(),
+                due.iter().map(|d| d.overdue_days).collect::<Vec<u32>>(),
+            ),
+            Column::new(
+                "flagged".into(),
+                due.iter().map(|d| d.flagged).collect::<Vec<bool>>(),
+            ),
+        ],
+    )
+}
+
 /// A flag of the previous run that this run no longer raises, with its latest finding.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResolvedFlag {
@@ -476,6 +543,8 @@ pub struct PreviousFlag {
     pub score: f64,
     pub status: String,
     pub evidence: String,
+    /// v3: the flag's estimated overpayment, where the run wrote one.
+    pub overpaid_yuan: Option<f64>,
 }
 
 /// The flags of the run currently in `out_dir`, if any. An unreadable previous file means
@@ -522,6 +591,11 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
         .ok()
         .and_then(|c| c.f64().ok().map(|s| s.iter().collect()))
         .unwrap_or_else(|| vec![None; frame.height()]);
+    let overpaid: Vec<Option<f64>> = frame
+        .column(col::OVERPAID_YUAN)
+        .ok()
+        .and_then(|c| c.f64().ok().map(|s| s.iter().collect()))
+        .unwrap_or_else(|| vec![None; frame.height()]);
     let rows = text("household_id")
         .into_iter()
         .zip(text("reason"))
@@ -529,11 +603,11 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
         .zip(text("region_code"))
         .zip(text("member_ids").into_iter().zip(text("record_ids")))
         .zip(scores.into_iter().zip(text("status")))
-        .zip(text("evidence"))
+        .zip(text("evidence").into_iter().zip(overpaid))
         .filter_map(
             |(
                 (((((household, reason), first), region), (members, records)), (score, status)),
-                evidence,
+                (evidence, overpaid_yuan),
             )| {
                 Some(PreviousFlag {
                     household_id: household?,
@@ -545,6 +619,7 @@ fn read_previous(frame: &DataFrame) -> Option<Vec<PreviousFlag>> {
                     score: score.unwrap_or(1.0),
                     status: status.unwrap_or_default(),
                     evidence: evidence.unwrap_or_default(),
+                    overpaid_yuan,
                 })
             },
         )

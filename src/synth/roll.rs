@@ -7,6 +7,22 @@ use super::{names, village_address, Generator, Household, Person, Row, COUNTY};
 use crate::ingest::schema::col;
 use crate::model::Programme;
 
+/// A household's re-check class 分类, decided by its number so that its rows agree and the
+/// random stream (every other value of a seed) is unchanged: B for half, A and C a quarter
+/// each; every seventh written `A类`-style, as offices often do. The roll is its truth.
+fn category(household_id: &str) -> String {
+    let n: usize = household_id
+        .trim_start_matches('H')
+        .parse()
+        .unwrap_or_default();
+    let class = ["A", "B", "B", "C"][n % 4];
+    if n.is_multiple_of(7) {
+        format!("{class}类")
+    } else {
+        class.to_string()
+    }
+}
+
 impl Generator {
     /// Household number `index` (from 0): its programme, size, village and members, each
     /// listed on the roll.
@@ -111,6 +127,7 @@ impl Generator {
                     .to_string(),
             ),
             (col::ADDRESS, village_address(&household.region)),
+            (col::CATEGORY, category(&household.id)),
         ]
         .into_iter()
         .collect();

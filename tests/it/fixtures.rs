@@ -71,6 +71,16 @@ pub fn run_fixture(
             row.problem
         );
     }
+    let area = pipeline_path
+        .parent()
+        .and_then(Path::parent)
+        .and_then(Path::file_name)
+        .map(|a| a.to_string_lossy().into_owned());
+    match area.as_deref() {
+        Some("overpayment") => totals(&mut text, &evaluation.flags),
+        Some("recheck") => due_list(&mut text, &pipeline, &evaluation),
+        _ => {}
+    }
     assert_counts_balance(&evaluation.ingested);
     (pairs, text)
 }
@@ -115,6 +125,81 @@ fn write_incomes(text: &mut String, incomes: &rollcheck::rules::income::Incomes)
                 .map(|a| a.text.as_str())
                 .collect::<Vec<_>>()
                 .join("；")
+        );
+    }
+}
+
+/// `overpayment` fixtures also show each flag's estimate and the run's totals, each household
+/// once at its largest estimate (as `review_summary.csv` sums them).
+fn totals(text: &mut String, flags: &[rollcheck::rules::Flag]) {
+    use rollcheck::review::summary::{summarize, whole_run, ReviewedItem};
+    for flag in flags {
+        let _ = writeln!(
+            text,
+            "estimate {} {} since={} months={} overpaid={}",
+            flag.household_id,
+            flag.reason,
+            flag.overpayment.map_or("-".into(), |o| o.since.to_string()),
+            flag.overpayment.map_or(0, |o| o.months),
+            flag.overpaid_yuan()
+                .map_or("-".into(), |y| format!("{y:.2}"))
+        );
+    }
+    let items: Vec<ReviewedItem> = flags
+        .iter()
+        .map(|flag| ReviewedItem {
+            household_id: &flag.household_id,
+            region_code: flag.region_code.as_deref(),
+            reason: flag.reason.code(),
+            verdict: None,
+            action: None,
+            monthly_benefit: None,
+            overpaid_yuan: flag.overpaid_yuan(),
+        })
+        .collect();
+    let run = whole_run(&summarize(&items));
+    let _ = writeln!(
+        text,
+        "total flags={} overpaid_yuan={:.2} (households once)",
+        run.flags, run.overpaid_yuan
+    );
+}
+
+/// `recheck` fixtures also show the due list; `findings.csv` (`household_id`, `reviewed_on`)
+/// beside them stands for the findings history.
+fn due_list(text: &mut String, pipeline: &Pipeline, evaluation: &job::Evaluation) {
+    let findings =
+        std::fs::read_to_string(pipeline.base_dir().join("findings.csv")).unwrap_or_default();
+    let last: std::collections::BTreeMap<&str, chrono::NaiveDate> = findings
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let (household, day) = line.split_once(',')?;
+            Some((household, rollcheck::ingest::parse_date(day)?))
+        })
+        .collect();
+    let flagged: BTreeSet<&str> = evaluation
+        .flags
+        .iter()
+        .map(|f| f.household_id.as_str())
+        .collect();
+    let due = rollcheck::review::recheck::due_list(
+        &evaluation.households,
+        &last,
+        |h| flagged.contains(h),
+        &pipeline.recheck,
+        fixture_as_of(),
+    );
+    for row in due {
+        let _ = writeln!(
+            text,
+            "due {} category={} last_checked={} due_on={} overdue_days={} flagged={}",
+            row.household_id,
+            row.category.code(),
+            row.last_checked.map_or("-".into(), |d| d.to_string()),
+            row.due_on,
+            row.overdue_days,
+            row.flagged
         );
     }
 }

@@ -14,6 +14,7 @@ mod local_rules;
 mod many_files;
 mod privacy;
 mod query;
+mod recheck;
 mod report;
 mod review;
 mod review_loop;

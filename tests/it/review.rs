@@ -36,7 +36,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     let mut masked_seen = 0;
     for path in &workbooks {
         let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
-        assert_eq!(workbook.sheet_names(), ["核查清单", "汇总"]);
+        assert_eq!(workbook.sheet_names(), ["核查清单", "到期复核", "汇总"]);
         let range = workbook.worksheet_range("核查清单").unwrap();
         let header: Vec<String> = range
             .rows()
@@ -49,6 +49,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
         assert_eq!(
             &header[10..],
             [
+                "估算多发金额",
                 "核查结论",
                 "核查人",
                 "核查日期",
@@ -91,11 +92,11 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
                 masked_seen += usize::from(text.contains("********"));
             }
             assert!(
-                row[10..15].iter().all(|c| matches!(c, Data::Empty)),
+                row[11..16].iter().all(|c| matches!(c, Data::Empty)),
                 "finding columns start empty"
             );
             assert!(
-                rollcheck::model::Reason::parse(&row[15].to_string()).is_some(),
+                rollcheck::model::Reason::parse(&row[16].to_string()).is_some(),
                 "the hidden column holds the reason code"
             );
         }

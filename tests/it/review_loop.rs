@@ -348,7 +348,13 @@ fn findings_come_back_and_steer_the_next_run() {
     let mut summary_book: Xlsx<_> = open_workbook(run.out.join("summary.xlsx")).unwrap();
     assert_eq!(
         summary_book.sheet_names(),
-        ["核查结果汇总", "处理结果", "复核一致性", "分县汇总"]
+        [
+            "核查结果汇总",
+            "处理结果",
+            "复核一致性",
+            "分县汇总",
+            "专项成效"
+        ]
     );
     let counties = summary_book.worksheet_range("分县汇总").unwrap();
     let county_rows: Vec<Vec<String>> = counties

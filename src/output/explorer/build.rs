@@ -91,6 +91,14 @@ impl ExplorerData {
             );
             columns.evidence.push(flag.evidence.clone());
             columns.score.push(csv_score(flag.score));
+            columns.since.push(
+                dict.date.code(
+                    &flag
+                        .overpayment
+                        .map_or_else(String::new, |o| o.since.to_string()),
+                ),
+            );
+            columns.overpaid.push(flag.overpaid_yuan());
             columns.status.push(dict.status.code(row.status.code()));
             columns
                 .first_flagged_on

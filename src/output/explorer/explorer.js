@@ -39,7 +39,7 @@
   var col = {
     household: unpack(F.household), programme: unpack(F.programme), region: unpack(F.region),
     reason: unpack(F.reason), severity: unpack(F.severity), status: unpack(F.status),
-    first: unpack(F.first_flagged_on)
+    first: unpack(F.first_flagged_on), since: unpack(F.since)
   };
   var N = col.household.length;
   // The finding columns are written only at the flags with a finding (or at every flag).
@@ -53,6 +53,20 @@
       });
   })();
   var score = Float64Array.from(decoded(F.score), function (s) { return s === null ? NaN : s; });
+  var overpaid = Float64Array.from(decoded(F.overpaid), function (s) { return s === null ? NaN : s; });
+  function formatYuan(v) {
+    return isNaN(v) ? '' : v.toLocaleString('en-US', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  }
+  // What the selection has cost: each household once, at its largest estimate (as in totals).
+  function overpaidTotal(rows) {
+    var largest = new Map(), total = 0;
+    for (var j = 0; j < rows.length; j++) {
+      var i = rows[j], v = overpaid[i];
+      if (!isNaN(v) && !(largest.get(col.household[i]) >= v)) largest.set(col.household[i], v);
+    }
+    largest.forEach(function (v) { total += v; });
+    return total;
+  }
   var flagMembers = lists(F.members), flagRecords = lists(F.records);
   var county = new Uint32Array(N), township = new Uint32Array(N);
   for (var i = 0; i < N; i++) {
@@ -258,6 +272,7 @@
     reason: function () { return function (i) { return col.reason[i]; }; },
     severity: function () { return function (i) { return col.severity[i]; }; },
     score: function () { return function (i) { return isNaN(score[i]) ? -1 : score[i]; }; },
+    overpaid: function () { return function (i) { return isNaN(overpaid[i]) ? -1 : overpaid[i]; }; },
     status: function () { return function (i) { return col.status[i]; }; },
     first: function () { return byRank(col.first, D.date); },
     verdict: function () { return function (i) { return col.verdict[i]; }; }
@@ -492,6 +507,9 @@
       hover: function (i) { return D.severity[col.severity[i]]; },
       class: function (i) { return 'sev-' + D.severity[col.severity[i]]; } },
     { key: 'score', title: '分数', cell: function (i) { return formatScore(score[i]); }, class: function () { return 'num'; } },
+    { key: 'overpaid', title: '估算多发金额', cell: function (i) { return formatYuan(overpaid[i]); },
+      hover: function (i) { return D.date[col.since[i]] ? '自' + D.date[col.since[i]] + '起' : ''; },
+      class: function () { return 'num'; } },
     { key: 'status', title: '状态', cell: function (i) { return label('status', D.status[col.status[i]]); },
       hover: function (i) { return D.status[col.status[i]]; } },
     { key: 'first', title: '首次标记', cell: function (i) { return D.date[col.first[i]]; } },
@@ -506,7 +524,7 @@
       if (c.key) {
         th.classList.add('sortable');
         th.addEventListener('click', function () {
-          if (state.sort === c.key) state.desc = !state.desc; else { state.sort = c.key; state.desc = c.key === 'score'; }
+          if (state.sort === c.key) state.desc = !state.desc; else { state.sort = c.key; state.desc = c.key === 'score' || c.key === 'overpaid'; }
           state.page = 0;
           update();
         });
@@ -642,7 +660,9 @@
     run_id: function () { return data.run.run_id; },
     verdict: function (i) { return D.verdict[col.verdict[i]]; },
     reviewer: function (i) { return D.reviewer[col.reviewer[i]]; },
-    reviewed_on: function (i) { return D.date[col.reviewed[i]]; }
+    reviewed_on: function (i) { return D.date[col.reviewed[i]]; },
+    since: function (i) { return D.date[col.since[i]]; },
+    overpaid_yuan: function (i) { return isNaN(overpaid[i]) ? '' : overpaid[i].toFixed(2); }
   };
   function csvField(value) {
     var text = String(value);
@@ -667,6 +687,7 @@
     var started = performance.now();
     select();
     $('count').textContent = String(selection.length);
+    $('overpaid').textContent = formatYuan(overpaidTotal(selection));
     renderFilters();
     renderCharts();
     renderTable();

@@ -26,6 +26,7 @@ fn flag(household_id: &str, reason: Reason, evidence: &str, record_ids: &[&str])
             evidence: evidence.into(),
             record_ids: record_ids.iter().map(|r| (*r).to_string()).collect(),
             score: 0.987_654,
+            overpayment: None,
         },
         status: FlagStatus::New,
         first_flagged_on: date("2025-06-30"),

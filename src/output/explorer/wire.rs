@@ -39,6 +39,8 @@ pub(super) struct FlagWire {
     pub(super) members: ListWire,
     pub(super) records: ListWire,
     pub(super) score: Coded<Option<f64>>,
+    pub(super) since: String,
+    pub(super) overpaid: Coded<Option<f64>>,
     pub(super) evidence: EvidenceWire,
     pub(super) finding: FindingWire,
 }
@@ -218,6 +220,8 @@ impl Wire {
                 members: ListWire::of(&f.members),
                 records: ListWire::of(&f.records),
                 score: Coded::of(&f.score, |s| s.map(f64::to_bits)),
+                since: pack(&f.since),
+                overpaid: Coded::of(&f.overpaid, |s| s.map(f64::to_bits)),
                 evidence: EvidenceWire::of(&f.evidence, &f.reason),
                 finding: FindingWire::of(f),
             },
@@ -253,6 +257,8 @@ impl Wire {
         let members = f.members.lists()?;
         let records = f.records.lists()?;
         let score = f.score.items()?;
+        let overpaid = f.overpaid.items()?;
+        rows("overpaid", overpaid.len())?;
         let evidence = f.evidence.texts()?;
         rows("members", members.len())?;
         rows("records", records.len())?;
@@ -278,6 +284,8 @@ impl Wire {
                 action,
                 reviewer,
                 reviewed_on,
+                since: column("since", &f.since)?,
+                overpaid,
             },
             matches: MatchColumns {
                 household: unpack(&m.household)?,

@@ -237,6 +237,7 @@ impl<'a> SqlRules<'a> {
             record_ids: record_id.into_iter().collect(),
             evidence,
             score,
+            since: None,
         })
     }
 
