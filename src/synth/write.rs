@@ -1,7 +1,8 @@
 //! Writes a synthetic county as the files an office would receive, plus `truth.csv`.
 //! Clean: UTF-8 CSV with English headers. Messy (and hard and wild, laid out the same): a
 //! mix of GBK/GB18030, UTF-8 with BOM, Chinese headers, gzip and Parquet, with unreadable
-//! rows appended for quarantine. Wild also writes `truth_records.csv`.
+//! rows appended for quarantine. Wild also writes `truth_records.csv`. Every variant writes
+//! `truth_income.csv`: each household's income, support owed and entitlement.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // synth writes its county here
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{County, Row, SynthOptions, Variant};
+use super::{County, IncomeTruth, Row, SupporterShape, SynthOptions, Variant};
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
 
@@ -71,17 +72,22 @@ fn layout(variant: Variant, source: Source) -> Layout {
     // Messy counties spread the registries over the formats and encodings a county receives;
     // the others (and any registry synth does not know yet) are plain CSV.
     match (variant, source) {
-        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll) => Layout::Csv {
-            gbk: true,
-            bom: false,
-            chinese_headers: true,
-        },
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll | Source::Relations) => {
+            Layout::Csv {
+                gbk: true,
+                bom: false,
+                chinese_headers: true,
+            }
+        }
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Death) => Layout::Csv {
             gbk: false,
             bom: true,
             chinese_headers: true,
         },
-        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Pension) => Layout::Parquet,
+        (
+            Variant::Messy | Variant::Hard | Variant::Wild,
+            Source::Pension | Source::Contributions,
+        ) => Layout::Parquet,
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Vehicle) => Layout::CsvGz,
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Property) => Layout::Csv {
             gbk: true,
@@ -106,8 +112,18 @@ pub fn write_county_scaled(
     dir: &Path,
     registry_scale: u32,
 ) -> Result<Written, SynthError> {
+    write_county_shaped(options, dir, registry_scale, &SupporterShape::default())
+}
+
+/// `write_county_scaled` with supporters and contributions of the given shape.
+pub fn write_county_shaped(
+    options: &SynthOptions,
+    dir: &Path,
+    registry_scale: u32,
+    shape: &SupporterShape,
+) -> Result<Written, SynthError> {
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-    let (mut county, mut generator) = super::generate_keeping(options);
+    let (mut county, mut generator) = super::generate_keeping(options, Some(shape));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
     let mut unreadable_rows = 0;
     for source in Source::ALL.iter().copied() {
@@ -127,6 +143,7 @@ pub fn write_county_scaled(
         write_table(dir, source.code(), &table, layout)?;
     }
     write_truth(dir, &county)?;
+    write_truth_income(dir, &county.income)?;
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
@@ -225,21 +242,26 @@ fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
 /// a missing required value, and (CSV only) a wrong number of fields.
 fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<String>> {
     let columns = &table.columns;
+    let relations = columns.iter().any(|c| c.name == col::RELATIVE_NAME);
     let base: Vec<String> = columns
         .iter()
         .map(|c| match c.name {
             col::HOUSEHOLD_ID => "HX-BROKEN".into(),
             col::PROGRAMME => "dibao_rural".into(),
+            col::RELATION if relations => "child".into(),
             col::RELATION => "head".into(),
+            col::RELATIVE_HOUSEHOLD_SIZE => "3".into(),
             col::PENSION_TYPE => "enterprise".into(),
             col::VEHICLE_TYPE => "car".into(),
             col::USE => "residential".into(),
             col::ROLE => "legal_rep".into(),
             col::STATUS => "active".into(),
             col::SOURCE => "police".into(),
-            col::MONTHLY_AMOUNT | col::MONTHLY_BENEFIT | col::REGISTERED_CAPITAL | col::AREA_M2 => {
-                "100".into()
-            }
+            col::MONTHLY_AMOUNT
+            | col::MONTHLY_BENEFIT
+            | col::REGISTERED_CAPITAL
+            | col::AREA_M2
+            | col::CONTRIBUTION_BASE => "100".into(),
             name if name.ends_with("_date") || name.ends_with("_on") => "2020-01-01".into(),
             name if schema::is_id_column(name) => String::new(),
             _ => format!("X{}", rng.random_range(0..1_000_000)),
@@ -262,7 +284,12 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
     let enum_column = columns.iter().find(|c| {
         matches!(
             c.name,
-            col::PROGRAMME | col::PENSION_TYPE | col::VEHICLE_TYPE | col::USE | col::ROLE
+            col::PROGRAMME
+                | col::PENSION_TYPE
+                | col::VEHICLE_TYPE
+                | col::USE
+                | col::ROLE
+                | col::RELATION
         )
     });
     if let Some(column) = enum_column {
@@ -398,3 +425,56 @@ fn write_truth_records(dir: &Path, county: &County) -> Result<(), SynthError> {
     }
     writer.flush().map_err(|e| write_err(&path, e))
 }
+
+/// `truth_income.csv`: one row per roll household with the contract's `income.parquet`
+/// columns synth can state, amounts to 0.01 yuan; `standard_yuan`, `entitlement_yuan`,
+/// `action` and `tier` are blank for `linshi` (no standard).
+fn write_truth_income(dir: &Path, income: &[IncomeTruth]) -> Result<(), SynthError> {
+    let path = dir.join("truth_income.csv");
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record(INCOME_COLUMNS)
+        .map_err(|e| write_err(&path, e))?;
+    let yuan = |v: f64| format!("{v:.2}");
+    for row in income {
+        writer
+            .write_record([
+                row.household_id.clone(),
+                row.programme.code().to_string(),
+                row.region_code.clone(),
+                row.n_members.to_string(),
+                yuan(row.pension_yuan),
+                yuan(row.wage_yuan),
+                yuan(row.support_yuan),
+                yuan(row.income_yuan),
+                yuan(row.per_capita_yuan),
+                row.standard_yuan.map(yuan).unwrap_or_default(),
+                row.entitlement_yuan.map(yuan).unwrap_or_default(),
+                yuan(row.paid_yuan),
+                row.action.unwrap_or_default().to_string(),
+                row.tier.unwrap_or_default().to_string(),
+                row.case.unwrap_or_default().to_string(),
+            ])
+            .map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// The columns of `truth_income.csv`, as `income.parquet` names them, and the planted case.
+const INCOME_COLUMNS: [&str; 15] = [
+    "household_id",
+    "programme",
+    "region_code",
+    "n_members",
+    "pension_yuan",
+    "wage_yuan",
+    "support_yuan",
+    "income_yuan",
+    "per_capita_yuan",
+    "standard_yuan",
+    "entitlement_yuan",
+    "paid_yuan",
+    "action",
+    "tier",
+    "case",
+];
