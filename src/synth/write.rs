@@ -30,14 +30,19 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> SynthError {
 }
 
 /// What was written.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Written {
     pub households: usize,
     pub members: usize,
     /// Registry rows written, unreadable ones aside.
     pub registry_rows: usize,
+    /// The same, per registry.
+    pub rows_per_source: std::collections::BTreeMap<Source, usize>,
     pub truth_flags: usize,
     pub unreadable_rows: usize,
+    /// The unreadable rows of each source (a pipeline that reads some sources quarantines
+    /// theirs).
+    pub unreadable_per_source: std::collections::BTreeMap<Source, usize>,
 }
 
 /// What `rollcheck synth` reports, up to where it wrote.
@@ -147,7 +152,11 @@ pub fn write_county_shaped(
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
-    let mut registry_rows: usize = county.registries.values().map(Vec::len).sum();
+    let mut rows_per_source: std::collections::BTreeMap<Source, usize> = county
+        .registries
+        .iter()
+        .map(|(source, rows)| (*source, rows.len()))
+        .collect();
     if registry_scale > 1 {
         for source in Source::REGISTRIES {
             let layout = layout(options.variant, source);
@@ -164,7 +173,7 @@ pub fn write_county_shaped(
                 } else {
                     layout(options.variant, source)
                 };
-                registry_rows += rows.len();
+                *rows_per_source.entry(source).or_default() += rows.len();
                 let table = to_table(source, &rows, layout);
                 let stem = format!("part-{batch:03}");
                 write_table(&dir.join(source.code()), &stem, &table, layout)?;
@@ -176,9 +185,11 @@ pub fn write_county_shaped(
     Ok(Written {
         households: households.len(),
         members: county.roll.len(),
-        registry_rows,
+        registry_rows: rows_per_source.values().sum(),
+        rows_per_source,
         truth_flags: county.truth.len(),
         unreadable_rows,
+        unreadable_per_source: county.unreadable_rows,
     })
 }
 
