@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, MATCHES};
+use crate::synth::INCOME_COLUMNS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -247,19 +248,16 @@ pub fn coverage_of_run(truth: &Path, out_dir: &Path) -> Result<Option<Coverage>,
     coverage(truth, out_dir).map(Some)
 }
 
-/// The columns of `truth_income.csv` that `compare_income` checks: amounts to 0.01 yuan,
-/// the rest as text.
-const INCOME_AMOUNTS: [&str; 8] = [
-    "pension_yuan",
-    "wage_yuan",
-    "support_yuan",
-    "income_yuan",
-    "per_capita_yuan",
-    "standard_yuan",
-    "entitlement_yuan",
-    "paid_yuan",
-];
-const INCOME_TEXTS: [&str; 4] = ["programme", "n_members", "action", "tier"];
+/// Whether `compare_income` checks a column of `truth_income.csv` (`synth::INCOME_COLUMNS`):
+/// all but the key, the region and the planted case; amounts (`*_yuan`) to 0.01 yuan, the
+/// rest as text.
+fn checked(column: &str) -> bool {
+    !matches!(column, "household_id" | "region_code" | "case")
+}
+
+fn amount(column: &str) -> bool {
+    column.ends_with("_yuan")
+}
 
 /// Two amounts agree to 0.01 yuan (blank only with blank).
 fn same_amount(a: &str, b: &str) -> bool {
@@ -342,8 +340,8 @@ fn read_income_truth(path: &Path) -> Result<ByHousehold, EvalError> {
                 .ok_or_else(|| err(format!("missing column `{name}`")))
         };
         let mut row = BTreeMap::new();
-        for name in INCOME_AMOUNTS.iter().chain(&INCOME_TEXTS) {
-            row.insert(*name, cell(name)?);
+        for name in INCOME_COLUMNS.into_iter().filter(|c| checked(c)) {
+            row.insert(name, cell(name)?);
         }
         rows.insert(cell("household_id")?, row);
     }
@@ -363,12 +361,12 @@ fn read_income_run(path: &Path) -> Result<ByHousehold, EvalError> {
         .iter()
         .map(|h| (h.clone().unwrap_or_default(), BTreeMap::new()))
         .collect();
-    for name in INCOME_AMOUNTS.iter().chain(&INCOME_TEXTS) {
+    for name in INCOME_COLUMNS.into_iter().filter(|c| checked(c)) {
         for (household, value) in households.iter().zip(column(name)?) {
             let row = rows
                 .entry(household.clone().unwrap_or_default())
                 .or_default();
-            row.insert(*name, value.unwrap_or_default());
+            row.insert(name, value.unwrap_or_default());
         }
     }
     Ok(rows)
@@ -395,7 +393,7 @@ pub fn compare_income(truth: &Path, income_parquet: &Path) -> Result<IncomeCompa
         let before = comparison.differences.len();
         for (column, want) in expected {
             let have = got.get(column).cloned().unwrap_or_default();
-            let same = if INCOME_AMOUNTS.contains(column) {
+            let same = if amount(column) {
                 same_amount(want, &have)
             } else {
                 want.trim() == have.trim()
@@ -412,6 +410,23 @@ pub fn compare_income(truth: &Path, income_parquet: &Path) -> Result<IncomeCompa
         comparison.equal += usize::from(comparison.differences.len() == before);
     }
     Ok(comparison)
+}
+
+/// synth's income truth, beside its `truth.csv`.
+pub const TRUTH_INCOME_CSV: &str = "truth_income.csv";
+/// A run's income table (the contract's name; `rundir::names` spells it once the run writes
+/// it).
+const INCOME_PARQUET: &str = "income.parquet";
+
+/// `compare_income` of the run in `out_dir` against the `truth_income.csv` beside `truth`,
+/// when both exist.
+pub fn income_of_run(truth: &Path, out_dir: &Path) -> Result<Option<IncomeComparison>, EvalError> {
+    let truth_income = truth.with_file_name(TRUTH_INCOME_CSV);
+    let income = out_dir.join(INCOME_PARQUET);
+    if !crate::rundir::is_file(&truth_income) || !crate::rundir::is_file(&income) {
+        return Ok(None);
+    }
+    compare_income(&truth_income, &income).map(Some)
 }
 
 #[cfg(test)]

@@ -255,6 +255,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             if let Some(coverage) = eval::coverage_of_run(&truth, &flags)? {
                 out!("{coverage}");
             }
+            if let Some(income) = eval::income_of_run(&truth, &flags)? {
+                out_raw!("{income}");
+            }
         }
     }
     Ok(())

@@ -26,7 +26,9 @@ use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
 pub use supporters::{IncomeTruth, SupporterShape};
 pub use wild::POPULATION_PER_ROLL_PERSON;
-pub use write::{write_county, write_county_scaled, write_county_shaped, SynthError, Written};
+pub use write::{
+    write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {

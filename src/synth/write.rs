@@ -471,8 +471,9 @@ fn write_truth_income(dir: &Path, income: &[IncomeTruth]) -> Result<(), SynthErr
     writer.flush().map_err(|e| write_err(&path, e))
 }
 
-/// The columns of `truth_income.csv`, as `income.parquet` names them, and the planted case.
-const INCOME_COLUMNS: [&str; 15] = [
+/// The columns of `truth_income.csv`: `income.parquet`'s (but the standard's region and
+/// date), and the planted case.
+pub const INCOME_COLUMNS: [&str; 15] = [
     "household_id",
     "programme",
     "region_code",
