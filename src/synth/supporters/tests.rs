@@ -480,3 +480,29 @@ fn supporters_are_repeatable() {
     assert_eq!(a.truth, b.truth);
     assert_eq!(a.income, b.income);
 }
+
+/// The supporters' part only adds: the roll, every row the other parts wrote and their
+/// truth are what they are without it, in every variant.
+#[test]
+fn the_supporters_part_only_adds_rows() {
+    for variant in [Variant::Clean, Variant::Messy, Variant::Hard, Variant::Wild] {
+        let options = SynthOptions {
+            households: 800,
+            ..options(variant)
+        };
+        let without = crate::synth::generate_without_supporters(&options);
+        let with = generate(&options);
+        assert_eq!(without.roll, with.roll, "{variant:?}");
+        for (source, rows) in &without.registries {
+            let added = &with.registries[source];
+            assert!(added.len() >= rows.len(), "{variant:?} {source:?}");
+            assert_eq!(rows[..], added[..rows.len()], "{variant:?} {source:?}");
+        }
+        assert!(
+            without.truth.iter().all(|t| with.truth.contains(t)),
+            "{variant:?}"
+        );
+        assert!(with.truth.len() > without.truth.len(), "{variant:?}");
+        assert_eq!(without.truth_records, with.truth_records, "{variant:?}");
+    }
+}

@@ -124,12 +124,11 @@ fn minor_at(birth: NaiveDate, at: NaiveDate) -> bool {
         .is_some_and(|adult| adult > at)
 }
 
-/// Income, support owed and the two reasons for every household of `world` at `at`.
-pub(super) fn compute(world: &World, at: NaiveDate) -> (Vec<IncomeTruth>, Vec<Expected>) {
-    let no_facts = Facts::default();
-    let facts = |key: &str| world.facts.get(key).unwrap_or(&no_facts);
-    let income = |key: &str| facts(key).pension_at(at) + facts(key).wage_at(at);
-    // (household, member) → its supporters, deduplicated by person.
+/// Each member's supporters at `at`, by (household, member), each person once: relatives
+/// named as child or spouse (parent too for a minor), not members of the same household,
+/// alive at `at`.
+fn supporters_of(world: &World, at: NaiveDate) -> BTreeMap<(usize, usize), Vec<Support<'_>>> {
+    let dead = |key: &str| world.facts.get(key).is_some_and(|f| f.dead_by(at));
     let mut supporters: BTreeMap<(usize, usize), Vec<Support>> = BTreeMap::new();
     for (h, household) in world.households.iter().enumerate() {
         let keys: BTreeSet<&str> = household
@@ -141,10 +140,7 @@ pub(super) fn compute(world: &World, at: NaiveDate) -> (Vec<IncomeTruth>, Vec<Ex
             for tie in world.ties.get(&member.person).into_iter().flatten() {
                 let supports = matches!(tie.kinship, Kinship::Child | Kinship::Spouse)
                     || (tie.kinship == Kinship::Parent && minor_at(member.birth, at));
-                if !supports
-                    || keys.contains(tie.relative.as_str())
-                    || facts(&tie.relative).dead_by(at)
-                {
+                if !supports || keys.contains(tie.relative.as_str()) || dead(&tie.relative) {
                     continue;
                 }
                 let list = supporters.entry((h, m)).or_default();
@@ -158,6 +154,15 @@ pub(super) fn compute(world: &World, at: NaiveDate) -> (Vec<IncomeTruth>, Vec<Ex
             }
         }
     }
+    supporters
+}
+
+/// Income, support owed and the two reasons for every household of `world` at `at`.
+pub(super) fn compute(world: &World, at: NaiveDate) -> (Vec<IncomeTruth>, Vec<Expected>) {
+    let no_facts = Facts::default();
+    let facts = |key: &str| world.facts.get(key).unwrap_or(&no_facts);
+    let income = |key: &str| facts(key).pension_at(at) + facts(key).wage_at(at);
+    let supporters = supporters_of(world, at);
     // How many roll members each supporter supports: what they owe is split among them.
     let mut supported: HashMap<&str, usize> = HashMap::new();
     for list in supporters.values() {
