@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Accuracy benchmark (issue 19): synthesises counties and provinces of each variant, runs the
 # shipped pipeline, and records flag precision and recall against truth.csv and the share of
-# true cases flagged or listed as a lead (a `possible` pair in matches.parquet), with
-# seconds and peak RSS, to benches/results/accuracy-<variant>-<size>.json.
+# true cases flagged or listed as a lead (a `possible` pair in matches.parquet), the
+# households whose income.parquet row equals synth's truth_income.csv to 0.01 yuan (once
+# runs write it), with seconds and peak RSS, to benches/results/accuracy-<variant>-<size>.json.
 # Usage: benches/accuracy.sh [county|province|all] [variant ...]   (default: all hard wild)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,9 +43,10 @@ rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing).g
 wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", timing).group(1)
 seconds = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))))
 text = open(f"{work}/{name}.eval").read()
-rows = {l.split()[0]: l.split() for l in text.splitlines() if l and not l.startswith(("reason", "true"))}
+rows = {l.split()[0]: l.split() for l in text.splitlines() if l and not l.startswith(("reason", "true", "income", " "))}
 overall = rows["overall"]
 coverage = re.search(r"flagged or listed as a lead: (\d+) of (\d+) \(([\d.]+)\)", text)
+income = re.search(r"income: (\d+) of (\d+) households equal", text)
 result = {
     "variant": variant, "size": size, "households": households, "roll_rows": manifest["members"],
     "population": int(open(f"{work}/{name}.population").read()),
@@ -54,6 +56,8 @@ result = {
     "precision": float(overall[4]), "recall": float(overall[5]),
     "flagged_or_lead": int(coverage.group(1)), "true_cases": int(coverage.group(2)),
     "flagged_or_lead_share": float(coverage.group(3)),
+    "income_equal_households": int(income.group(1)) if income else None,
+    "income_households": int(income.group(2)) if income else None,
     "per_reason": {r: {"tp": int(v[1]), "fp": int(v[2]), "fn": int(v[3])} for r, v in rows.items() if r != "overall"},
     "candidate_pairs_per_rule": manifest["candidate_pairs_per_rule"],
     "machine": f"{os.cpu_count()} cores, {platform.machine()}",

@@ -1,6 +1,7 @@
 //! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
-//! unit is one (`household_id`, reason) pair; and how many true pairs a reviewer would see
-//! at all, flagged or as a lead (a `possible` pair in `matches.parquet`).
+//! unit is one (`household_id`, reason) pair; how many true pairs a reviewer would see
+//! at all, flagged or as a lead (a `possible` pair in `matches.parquet`); and how a run's
+//! `income.parquet` compares with synth's `truth_income.csv`, household by household.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, MATCHES};
+use crate::synth::INCOME_COLUMNS;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -246,6 +248,187 @@ pub fn coverage_of_run(truth: &Path, out_dir: &Path) -> Result<Option<Coverage>,
     coverage(truth, out_dir).map(Some)
 }
 
+/// Whether `compare_income` checks a column of `truth_income.csv` (`synth::INCOME_COLUMNS`):
+/// all but the key, the region and the planted case; amounts (`*_yuan`) to 0.01 yuan, the
+/// rest as text.
+fn checked(column: &str) -> bool {
+    !matches!(column, "household_id" | "region_code" | "case")
+}
+
+fn amount(column: &str) -> bool {
+    column.ends_with("_yuan")
+}
+
+/// Two amounts agree to 0.01 yuan (blank only with blank).
+fn same_amount(a: &str, b: &str) -> bool {
+    match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+        (Ok(a), Ok(b)) => (a - b).abs() <= 0.01 + 1e-9,
+        _ => a.trim().is_empty() && b.trim().is_empty(),
+    }
+}
+
+/// One household and column where a run's income table differs from the truth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IncomeDifference {
+    pub household_id: String,
+    pub column: &'static str,
+    pub truth: String,
+    pub run: String,
+}
+
+/// How a run's `income.parquet` compares with `truth_income.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IncomeComparison {
+    pub households: usize,
+    /// Households whose every checked column agrees.
+    pub equal: usize,
+    pub missing_in_run: Vec<String>,
+    pub extra_in_run: Vec<String>,
+    pub differences: Vec<IncomeDifference>,
+}
+
+impl IncomeComparison {
+    pub fn all_equal(&self) -> bool {
+        self.missing_in_run.is_empty()
+            && self.extra_in_run.is_empty()
+            && self.differences.is_empty()
+    }
+}
+
+impl fmt::Display for IncomeComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "income: {} of {} households equal to 0.01 yuan; {} missing, {} extra",
+            self.equal,
+            self.households,
+            self.missing_in_run.len(),
+            self.extra_in_run.len()
+        )?;
+        for d in self.differences.iter().take(20) {
+            writeln!(
+                f,
+                "  {} {}: truth {} run {}",
+                d.household_id, d.column, d.truth, d.run
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A table's rows by household: column → cell.
+type ByHousehold = BTreeMap<String, BTreeMap<&'static str, String>>;
+
+/// `truth_income.csv` by household.
+#[allow(clippy::disallowed_methods)] // a truth file is eval's own input
+fn read_income_truth(path: &Path) -> Result<ByHousehold, EvalError> {
+    let err = |message: String| EvalError::Read {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| err(e.to_string()))?;
+    let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
+    let mut rows = BTreeMap::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| err(e.to_string()))?;
+        let cell = |name: &str| {
+            headers
+                .iter()
+                .position(|h| h == name)
+                .and_then(|i| record.get(i))
+                .map(str::to_string)
+                .ok_or_else(|| err(format!("missing column `{name}`")))
+        };
+        let mut row = BTreeMap::new();
+        for name in INCOME_COLUMNS.into_iter().filter(|c| checked(c)) {
+            row.insert(name, cell(name)?);
+        }
+        rows.insert(cell("household_id")?, row);
+    }
+    Ok(rows)
+}
+
+/// A run's `income.parquet` by household.
+fn read_income_run(path: &Path) -> Result<ByHousehold, EvalError> {
+    let err = |e: crate::rundir::OutputError| EvalError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let frame = crate::rundir::read(path).map_err(err)?;
+    let column = |name: &str| crate::rundir::text_column(&frame, name, path).map_err(err);
+    let households = column("household_id")?;
+    let mut rows: ByHousehold = households
+        .iter()
+        .map(|h| (h.clone().unwrap_or_default(), BTreeMap::new()))
+        .collect();
+    for name in INCOME_COLUMNS.into_iter().filter(|c| checked(c)) {
+        for (household, value) in households.iter().zip(column(name)?) {
+            let row = rows
+                .entry(household.clone().unwrap_or_default())
+                .or_default();
+            row.insert(name, value.unwrap_or_default());
+        }
+    }
+    Ok(rows)
+}
+
+/// Compares a run's `income.parquet` with synth's `truth_income.csv`: every household on
+/// both sides, amounts to 0.01 yuan, programme, member count, action and tier exactly.
+pub fn compare_income(truth: &Path, income_parquet: &Path) -> Result<IncomeComparison, EvalError> {
+    let (truth, run) = (read_income_truth(truth)?, read_income_run(income_parquet)?);
+    let mut comparison = IncomeComparison {
+        households: truth.len(),
+        extra_in_run: run
+            .keys()
+            .filter(|h| !truth.contains_key(*h))
+            .cloned()
+            .collect(),
+        ..IncomeComparison::default()
+    };
+    for (household, expected) in &truth {
+        let Some(got) = run.get(household) else {
+            comparison.missing_in_run.push(household.clone());
+            continue;
+        };
+        let before = comparison.differences.len();
+        for (column, want) in expected {
+            let have = got.get(column).cloned().unwrap_or_default();
+            let same = if amount(column) {
+                same_amount(want, &have)
+            } else {
+                want.trim() == have.trim()
+            };
+            if !same {
+                comparison.differences.push(IncomeDifference {
+                    household_id: household.clone(),
+                    column,
+                    truth: want.clone(),
+                    run: have,
+                });
+            }
+        }
+        comparison.equal += usize::from(comparison.differences.len() == before);
+    }
+    Ok(comparison)
+}
+
+/// synth's income truth, beside its `truth.csv`.
+pub const TRUTH_INCOME_CSV: &str = "truth_income.csv";
+/// A run's income table (the contract's name; `rundir::names` spells it once the run writes
+/// it).
+const INCOME_PARQUET: &str = "income.parquet";
+
+/// `compare_income` of the run in `out_dir` against the `truth_income.csv` beside `truth`,
+/// when both exist.
+pub fn income_of_run(truth: &Path, out_dir: &Path) -> Result<Option<IncomeComparison>, EvalError> {
+    let truth_income = truth.with_file_name(TRUTH_INCOME_CSV);
+    let income = out_dir.join(INCOME_PARQUET);
+    if !crate::rundir::is_file(&truth_income) || !crate::rundir::is_file(&income) {
+        return Ok(None);
+    }
+    compare_income(&truth_income, &income).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,5 +459,61 @@ mod tests {
         let invalid = scores.per_reason["invalid_id"];
         assert!((invalid.precision() - 0.5).abs() < 1e-9);
         assert_eq!(scores.overall.true_positives, 2);
+    }
+
+    /// A run's income table equal to the truth to 0.01 yuan compares equal; a cent and a half
+    /// off, another action, a household missing or extra do not.
+    #[test]
+    #[allow(clippy::disallowed_methods, clippy::disallowed_types)] // the test writes its files
+    fn income_tables_compare_to_a_cent() {
+        use polars::prelude::{Column, DataFrame, ParquetWriter};
+        let dir = tempfile::tempdir().unwrap();
+        let truth = dir.path().join("truth_income.csv");
+        std::fs::write(
+            &truth,
+            "household_id,programme,region_code,n_members,pension_yuan,wage_yuan,support_yuan,\
+             income_yuan,per_capita_yuan,standard_yuan,entitlement_yuan,paid_yuan,action,tier,case\n\
+             H1,dibao_rural,411526101001,2,0.00,700.00,500.00,1200.00,600.00,600.00,0.00,1100.00,stop,dibao,\n\
+             H2,linshi,411526101002,1,0.00,0.00,0.00,0.00,0.00,,,300.00,,,\n",
+        )
+        .unwrap();
+        let write = |per_capita: f64, action: &str, second: &str| {
+            let path = dir.path().join("income.parquet");
+            let mut columns = vec![
+                Column::new("household_id".into(), ["H1", second]),
+                Column::new("programme".into(), ["dibao_rural", "linshi"]),
+                Column::new("n_members".into(), [2i64, 1]),
+                Column::new("per_capita_yuan".into(), [per_capita, 0.0]),
+                Column::new("standard_yuan".into(), [Some(600.0), None]),
+                Column::new("entitlement_yuan".into(), [Some(0.0), None]),
+                Column::new("action".into(), [Some(action), None]),
+                Column::new("tier".into(), [Some("dibao"), None]),
+            ];
+            for (name, values) in [
+                ("pension_yuan", [0.0, 0.0]),
+                ("wage_yuan", [700.0, 0.0]),
+                ("support_yuan", [500.004, 0.0]),
+                ("income_yuan", [1200.0, 0.0]),
+                ("paid_yuan", [1100.0, 300.0]),
+            ] {
+                columns.push(Column::new(name.into(), values));
+            }
+            let mut frame = DataFrame::new_infer_height(columns).unwrap();
+            ParquetWriter::new(std::fs::File::create(&path).unwrap())
+                .finish(&mut frame)
+                .unwrap();
+            compare_income(&truth, &path).unwrap()
+        };
+        let same = write(600.0049, "stop", "H2");
+        assert!(same.all_equal(), "{same}");
+        assert_eq!(same.equal, 2);
+        let off = write(600.015, "keep", "H3");
+        assert_eq!(off.equal, 0);
+        let columns: Vec<&str> = off.differences.iter().map(|d| d.column).collect();
+        assert_eq!(columns, ["action", "per_capita_yuan"]);
+        assert_eq!(
+            (off.missing_in_run.as_slice(), off.extra_in_run.as_slice()),
+            (&["H2".to_string()][..], &["H3".to_string()][..])
+        );
     }
 }

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::job;
 use crate::link::Shard;
-use crate::synth::{SynthOptions, Variant};
+use crate::synth::{SupporterShape, SynthOptions, Variant};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -198,11 +198,33 @@ pub struct SynthArgs {
     /// rows and F - 1 more batches about people not on the roll (for benchmarks).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
     pub registry_scale: u32,
+    /// Supporters (relatives outside the household who owe support) per roll household.
+    #[arg(long, default_value_t = 1.5)]
+    pub supporters_per_household: f64,
+    /// Rows of the contributions registry (社保缴费) per roll row.
+    #[arg(long, default_value_t = 0.5)]
+    pub contributions_per_member: f64,
+    /// Share of relations rows with a blank ID on one side (default: the variant's).
+    #[arg(long)]
+    pub blank_relation_ids: Option<f64>,
+    /// Share of relations and contributions rows with a masked ID (default: wild 0.15).
+    #[arg(long)]
+    pub masked_support_ids: Option<f64>,
     #[arg(long)]
     pub out: PathBuf,
 }
 
 impl SynthArgs {
+    /// How many supporters and contributions the county has.
+    pub fn shape(&self) -> SupporterShape {
+        SupporterShape {
+            supporters_per_household: self.supporters_per_household,
+            contributions_per_member: self.contributions_per_member,
+            blank_ids: self.blank_relation_ids,
+            masked_ids: self.masked_support_ids,
+        }
+    }
+
     /// The county these flags describe.
     pub fn options(&self) -> SynthOptions {
         SynthOptions {

@@ -214,7 +214,8 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         }
         Command::Synth(args) => {
             let (options, out) = (args.options(), &args.out);
-            let written = synth::write_county_scaled(&options, out, args.registry_scale)
+            let shape = args.shape();
+            let written = synth::write_county_shaped(&options, out, args.registry_scale, &shape)
                 .with_context(|| format!("writing synthetic county to {}", out.display()))?;
             out!("{written} to {}", out.display());
         }
@@ -253,6 +254,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             out_raw!("{scores}");
             if let Some(coverage) = eval::coverage_of_run(&truth, &flags)? {
                 out!("{coverage}");
+            }
+            if let Some(income) = eval::income_of_run(&truth, &flags)? {
+                out_raw!("{income}");
             }
         }
     }

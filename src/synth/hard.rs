@@ -11,7 +11,7 @@ use crate::model::{Reason, Source};
 use super::plant::Pool;
 
 /// One wrong digit in the body; the check character is kept, so the ID no longer validates.
-fn one_wrong_digit(rng: &mut impl Rng, id: &str) -> String {
+pub(super) fn one_wrong_digit(rng: &mut impl Rng, id: &str) -> String {
     let position = rng.random_range(6..17);
     let mut bytes = id.as_bytes().to_vec();
     bytes[position] = b'0' + (bytes[position] - b'0' + rng.random_range(1..10)) % 10;

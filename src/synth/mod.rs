@@ -10,6 +10,7 @@ mod names;
 mod plant;
 mod records;
 mod roll;
+mod supporters;
 mod wild;
 mod write;
 
@@ -23,8 +24,11 @@ use rand_chacha::ChaCha8Rng;
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
+pub use supporters::{IncomeTruth, SupporterShape};
 pub use wild::POPULATION_PER_ROLL_PERSON;
-pub use write::{write_county, write_county_scaled, SynthError, Written};
+pub use write::{
+    write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Variant {
@@ -79,6 +83,9 @@ pub struct County {
     /// Registry records that are deliberately a roll member or deliberately another person
     /// (wild variant only; empty otherwise).
     pub truth_records: Vec<RecordTruth>,
+    /// Each household's income, support owed and entitlement at the as-of date
+    /// (`truth_income.csv`), in household order.
+    pub income: Vec<IncomeTruth>,
 }
 
 /// One registry record whose identity was decided when it was built: it is the member
@@ -141,6 +148,17 @@ struct Household {
 }
 
 const COUNTY: &str = "411526";
+
+/// Where a person goes when their county's slot for their birth date and sex is full: the
+/// prefecture's other counties, then the province's cities.
+const OVERFLOW_REGIONS: &[&str] = &[
+    "411521", "411522", "411523", "411524", "411525", "411527", "411528", "411502", "411503",
+    "410102", "410105", "410202", "410302", "410305", "410402", "410502", "410602", "410702",
+    "410802", "410902", "411002", "411102", "411202", "411302", "411402", "411602", "411702",
+];
+
+/// Random sequence numbers drawn for a slot before taking the first free one in order.
+const RANDOM_TRIES: usize = 64;
 
 /// The columns a registry writes its person in: name, ID and (where it has one) birth date,
 /// from its descriptor.
@@ -219,12 +237,25 @@ struct PlantedRecord {
 
 /// Builds a county from options; the same options always give the same county.
 pub fn generate(options: &SynthOptions) -> County {
-    generate_keeping(options).0
+    generate_keeping(options, Some(&SupporterShape::default())).0
+}
+
+/// `generate` with supporters and contributions of the given shape.
+pub fn generate_shaped(options: &SynthOptions, shape: &SupporterShape) -> County {
+    generate_keeping(options, Some(shape)).0
+}
+
+/// `generate` without the supporters' part (what every county was before it), to show
+/// that the part only adds rows.
+#[cfg(test)]
+fn generate_without_supporters(options: &SynthOptions) -> County {
+    generate_keeping(options, None).0
 }
 
 /// `generate`, and the generator with the IDs and record numbers it has used, so that more
-/// registry rows about other people can follow (`Generator::more_unrelated`).
-fn generate_keeping(options: &SynthOptions) -> (County, Generator) {
+/// registry rows about other people can follow (`Generator::more_unrelated`). `shape`
+/// `None` leaves out the supporters' part.
+fn generate_keeping(options: &SynthOptions, shape: Option<&SupporterShape>) -> (County, Generator) {
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
         options: *options,
@@ -254,12 +285,17 @@ fn generate_keeping(options: &SynthOptions) -> (County, Generator) {
     } else {
         Vec::new()
     };
+    // Supporters and contributions last, from a stream of their own: they only add rows.
+    let income = shape.map_or_else(Vec::new, |shape| {
+        generator.plant_supporters(&households, &mut pool, shape)
+    });
     let mut county = County {
         roll: std::mem::take(&mut generator.roll),
         registries: std::mem::take(&mut generator.registries),
         truth: std::mem::take(&mut generator.truth),
         unreadable_rows: BTreeMap::new(),
         truth_records,
+        income,
     };
     county.truth.sort();
     county
@@ -294,21 +330,49 @@ impl Generator {
         self.person_with_region(region, name, birth, male)
     }
 
+    /// A person born on `birth` with an ID no one else has: registered in `region` when
+    /// that (region, birth date, sex) slot has a sequence number left, else in the next
+    /// region of `OVERFLOW_REGIONS` that has one, else a day later. Bounded: a full slot
+    /// moves on instead of drawing forever (issue 32: a province's registries fill slots).
     fn person_with_region(
         &mut self,
         region: &str,
         name: String,
-        birth: NaiveDate,
+        mut birth: NaiveDate,
         male: bool,
     ) -> Person {
         loop {
-            let seq = self.rng.random_range(0..500u32) * 2 + u32::from(male);
-            let first17 = format!("{region}{}{seq:03}", birth.format("%Y%m%d"));
-            let id = format!("{first17}{}", check_char(first17.as_bytes()));
+            let regions = std::iter::once(region).chain(OVERFLOW_REGIONS.iter().copied());
+            for region in regions {
+                if let Some(id) = self.free_id(region, birth, male) {
+                    return Person { name, id, birth };
+                }
+            }
+            birth = birth.succ_opt().unwrap_or(birth);
+        }
+    }
+
+    /// An unused ID in the (region, birth date, sex) slot, claimed: a random sequence number
+    /// (what synth always drew, so ordinary counties are unchanged), and after
+    /// `RANDOM_TRIES` collisions the first free one in order; `None` when all 500 are used.
+    fn free_id(&mut self, region: &str, birth: NaiveDate, male: bool) -> Option<String> {
+        let prefix = format!("{region}{}", birth.format("%Y%m%d"));
+        let id_of = |number: u32| {
+            let first17 = format!("{prefix}{:03}", number * 2 + u32::from(male));
+            format!("{first17}{}", check_char(first17.as_bytes()))
+        };
+        for _ in 0..RANDOM_TRIES {
+            let id = id_of(self.rng.random_range(0..500u32));
             if self.used_ids.insert(id.clone()) {
-                return Person { name, id, birth };
+                return Some(id);
             }
         }
+        (0..500u32)
+            .map(id_of)
+            .find(|id| !self.used_ids.contains(id))
+            .inspect(|id| {
+                self.used_ids.insert(id.clone());
+            })
     }
 
     fn random_person(&mut self) -> Person {
@@ -352,5 +416,50 @@ impl Generator {
             reason,
             case,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generator() -> Generator {
+        let options = SynthOptions {
+            households: 0,
+            seed: 1,
+            variant: Variant::Clean,
+            as_of: Generator::ymd(2025, 6, 30),
+        };
+        let (_, generator) = generate_keeping(&options, None);
+        generator
+    }
+
+    /// Issue 32: once a (region, birth date, sex) slot's 500 sequence numbers are used, a new
+    /// person still gets an ID (the next region's), and the slot's last free one is found.
+    #[test]
+    fn a_full_slot_moves_on_instead_of_drawing_forever() {
+        let mut g = generator();
+        let birth = Generator::ymd(1960, 5, 1);
+        let first: Vec<Person> = (0..500)
+            .map(|_| g.person_with_region(COUNTY, "张三".into(), birth, true))
+            .collect();
+        let slot = |p: &Person| p.id[..14].to_string();
+        assert!(
+            first.iter().all(|p| slot(p) == "41152619600501"),
+            "the slot's own"
+        );
+        let ids: HashSet<&str> = first.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids.len(), 500);
+        let next = g.person_with_region(COUNTY, "李四".into(), birth, true);
+        assert_eq!(&next.id[..14], "41152119600501");
+        assert_eq!(next.birth, birth);
+        assert_eq!((next.id.as_bytes()[16] - b'0') % 2, 1, "still male");
+        // Every region full too: a day later.
+        for region in OVERFLOW_REGIONS {
+            while g.free_id(region, birth, true).is_some() {}
+        }
+        let later = g.person_with_region(COUNTY, "王五".into(), birth, true);
+        assert_eq!(later.birth, birth.succ_opt().unwrap());
+        assert_eq!(&later.id[6..14], "19600502");
     }
 }

@@ -13,7 +13,7 @@ use crate::model::{Programme, Reason, Source};
 pub(super) type Pool<'a> = &'a mut std::vec::IntoIter<usize>;
 
 /// Standards the county-nightly pipeline ships (the contract's defaults).
-fn standard(programme: Programme) -> Option<f64> {
+pub(super) fn standard(programme: Programme) -> Option<f64> {
     match programme {
         Programme::DibaoUrban => Some(800.0),
         Programme::DibaoRural => Some(600.0),

@@ -1,5 +1,5 @@
 //! Registry rows: one builder per registry (death, pension, vehicle, property, business,
-//! cadre relatives) writing the person's columns and the record's details, how registries
+//! cadre relatives, relations, contributions) writing the person's columns and the record's details, how registries
 //! write a roll member, and the bulk of every registry: records about people not on the
 //! roll.
 
@@ -11,7 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::{empty_registries, names, person_columns, Generator, Person, Row, Subject, Variant};
 use crate::ingest::schema::col;
-use crate::model::Source;
+use crate::model::{Kinship, Source};
 
 /// An optional date's cell: blank when there is none.
 fn date_or_blank(date: Option<NaiveDate>) -> String {
@@ -195,6 +195,85 @@ impl Generator {
         );
     }
 
+    /// A relations row: `relative` (as the registry writes them: name, ID cell, birth date)
+    /// stands to `subject` as `kinship`, living in a household of `household_size` (blank
+    /// when `None`) in `region`.
+    pub(super) fn relation(
+        &mut self,
+        subject: Subject,
+        relative: Subject,
+        kinship: Kinship,
+        household_size: Option<u32>,
+        region: &str,
+    ) {
+        self.record(
+            Source::Relations,
+            subject,
+            vec![
+                (col::RELATIVE_NAME, relative.name.to_string()),
+                (col::RELATIVE_ID, relative.id.unwrap_or("").to_string()),
+                (col::RELATIVE_BIRTH_DATE, relative.birth.to_string()),
+                (col::RELATION, kinship.code().into()),
+                (
+                    col::RELATIVE_HOUSEHOLD_SIZE,
+                    household_size.map(|n| n.to_string()).unwrap_or_default(),
+                ),
+                (col::RELATIVE_REGION_CODE, region.into()),
+            ],
+        );
+    }
+
+    /// A contributions row: a monthly contribution base from `start` to `end` (or on).
+    pub(super) fn contribution(
+        &mut self,
+        subject: Subject,
+        base: f64,
+        start: NaiveDate,
+        end: Option<NaiveDate>,
+    ) {
+        let employer = format!("沈丘县{:04}实业有限公司", self.rng.random_range(0..10_000));
+        self.record(
+            Source::Contributions,
+            subject,
+            vec![
+                (col::CONTRIBUTION_BASE, format!("{base:.2}")),
+                (col::EMPLOYER, employer),
+                (col::START_DATE, start.to_string()),
+                (col::END_DATE, date_or_blank(end)),
+            ],
+        );
+    }
+
+    /// `contributions` rows and `relations` rows about people who are not on the roll.
+    pub(super) fn unrelated_support_rows(&mut self, contributions: usize, relations: usize) {
+        let as_of = self.as_of();
+        for _ in 0..contributions {
+            let p = self.random_person();
+            let base = f64::from(self.rng.random_range(1_900..9_000));
+            let start = self.date_between(Self::ymd(2005, 1, 1), as_of);
+            let end = self
+                .rng
+                .random_bool(0.2)
+                .then(|| self.date_between(start, as_of));
+            let subject = self.maybe_without_id(&p);
+            self.contribution(subject, base, start, end);
+        }
+        for _ in 0..relations {
+            let p = self.random_person();
+            let relative = self.random_person();
+            let kinship =
+                [Kinship::Child, Kinship::Spouse, Kinship::Sibling][self.rng.random_range(0..3)];
+            let size = self.rng.random_range(1..6);
+            self.relation(
+                p.subject(),
+                relative.subject(),
+                kinship,
+                Some(size),
+                super::COUNTY,
+            );
+        }
+    }
+
     /// Registry rows about people who are not on the roll: the bulk of every registry.
     pub(super) fn unrelated_records(&mut self) {
         let n = self.options.households;
@@ -257,6 +336,9 @@ impl Generator {
         self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ (batch << 32) ^ 0x5CA1E);
         self.registries = empty_registries();
         self.unrelated_records();
+        // After the older registries' rows, so that those stay as they were for a seed.
+        let n = self.options.households;
+        self.unrelated_support_rows(n * 2 / 5, n / 5);
         std::mem::take(&mut self.registries)
     }
 

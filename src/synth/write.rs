@@ -1,7 +1,8 @@
 //! Writes a synthetic county as the files an office would receive, plus `truth.csv`.
 //! Clean: UTF-8 CSV with English headers. Messy (and hard and wild, laid out the same): a
 //! mix of GBK/GB18030, UTF-8 with BOM, Chinese headers, gzip and Parquet, with unreadable
-//! rows appended for quarantine. Wild also writes `truth_records.csv`.
+//! rows appended for quarantine. Wild also writes `truth_records.csv`. Every variant writes
+//! `truth_income.csv`: each household's income, support owed and entitlement.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // synth writes its county here
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{County, Row, SynthOptions, Variant};
+use super::{County, IncomeTruth, Row, SupporterShape, SynthOptions, Variant};
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
 
@@ -29,14 +30,19 @@ fn write_err(path: &Path, e: impl std::fmt::Display) -> SynthError {
 }
 
 /// What was written.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Written {
     pub households: usize,
     pub members: usize,
     /// Registry rows written, unreadable ones aside.
     pub registry_rows: usize,
+    /// The same, per registry.
+    pub rows_per_source: std::collections::BTreeMap<Source, usize>,
     pub truth_flags: usize,
     pub unreadable_rows: usize,
+    /// The unreadable rows of each source (a pipeline that reads some sources quarantines
+    /// theirs).
+    pub unreadable_per_source: std::collections::BTreeMap<Source, usize>,
 }
 
 /// What `rollcheck synth` reports, up to where it wrote.
@@ -71,17 +77,22 @@ fn layout(variant: Variant, source: Source) -> Layout {
     // Messy counties spread the registries over the formats and encodings a county receives;
     // the others (and any registry synth does not know yet) are plain CSV.
     match (variant, source) {
-        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll) => Layout::Csv {
-            gbk: true,
-            bom: false,
-            chinese_headers: true,
-        },
+        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Roll | Source::Relations) => {
+            Layout::Csv {
+                gbk: true,
+                bom: false,
+                chinese_headers: true,
+            }
+        }
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Death) => Layout::Csv {
             gbk: false,
             bom: true,
             chinese_headers: true,
         },
-        (Variant::Messy | Variant::Hard | Variant::Wild, Source::Pension) => Layout::Parquet,
+        (
+            Variant::Messy | Variant::Hard | Variant::Wild,
+            Source::Pension | Source::Contributions,
+        ) => Layout::Parquet,
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Vehicle) => Layout::CsvGz,
         (Variant::Messy | Variant::Hard | Variant::Wild, Source::Property) => Layout::Csv {
             gbk: true,
@@ -106,8 +117,18 @@ pub fn write_county_scaled(
     dir: &Path,
     registry_scale: u32,
 ) -> Result<Written, SynthError> {
+    write_county_shaped(options, dir, registry_scale, &SupporterShape::default())
+}
+
+/// `write_county_scaled` with supporters and contributions of the given shape.
+pub fn write_county_shaped(
+    options: &SynthOptions,
+    dir: &Path,
+    registry_scale: u32,
+    shape: &SupporterShape,
+) -> Result<Written, SynthError> {
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-    let (mut county, mut generator) = super::generate_keeping(options);
+    let (mut county, mut generator) = super::generate_keeping(options, Some(shape));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
     let mut unreadable_rows = 0;
     for source in Source::ALL.iter().copied() {
@@ -127,10 +148,15 @@ pub fn write_county_scaled(
         write_table(dir, source.code(), &table, layout)?;
     }
     write_truth(dir, &county)?;
+    write_truth_income(dir, &county.income)?;
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
-    let mut registry_rows: usize = county.registries.values().map(Vec::len).sum();
+    let mut rows_per_source: std::collections::BTreeMap<Source, usize> = county
+        .registries
+        .iter()
+        .map(|(source, rows)| (*source, rows.len()))
+        .collect();
     if registry_scale > 1 {
         for source in Source::REGISTRIES {
             let layout = layout(options.variant, source);
@@ -147,7 +173,7 @@ pub fn write_county_scaled(
                 } else {
                     layout(options.variant, source)
                 };
-                registry_rows += rows.len();
+                *rows_per_source.entry(source).or_default() += rows.len();
                 let table = to_table(source, &rows, layout);
                 let stem = format!("part-{batch:03}");
                 write_table(&dir.join(source.code()), &stem, &table, layout)?;
@@ -159,9 +185,11 @@ pub fn write_county_scaled(
     Ok(Written {
         households: households.len(),
         members: county.roll.len(),
-        registry_rows,
+        registry_rows: rows_per_source.values().sum(),
+        rows_per_source,
         truth_flags: county.truth.len(),
         unreadable_rows,
+        unreadable_per_source: county.unreadable_rows,
     })
 }
 
@@ -225,21 +253,26 @@ fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
 /// a missing required value, and (CSV only) a wrong number of fields.
 fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<String>> {
     let columns = &table.columns;
+    let relations = columns.iter().any(|c| c.name == col::RELATIVE_NAME);
     let base: Vec<String> = columns
         .iter()
         .map(|c| match c.name {
             col::HOUSEHOLD_ID => "HX-BROKEN".into(),
             col::PROGRAMME => "dibao_rural".into(),
+            col::RELATION if relations => "child".into(),
             col::RELATION => "head".into(),
+            col::RELATIVE_HOUSEHOLD_SIZE => "3".into(),
             col::PENSION_TYPE => "enterprise".into(),
             col::VEHICLE_TYPE => "car".into(),
             col::USE => "residential".into(),
             col::ROLE => "legal_rep".into(),
             col::STATUS => "active".into(),
             col::SOURCE => "police".into(),
-            col::MONTHLY_AMOUNT | col::MONTHLY_BENEFIT | col::REGISTERED_CAPITAL | col::AREA_M2 => {
-                "100".into()
-            }
+            col::MONTHLY_AMOUNT
+            | col::MONTHLY_BENEFIT
+            | col::REGISTERED_CAPITAL
+            | col::AREA_M2
+            | col::CONTRIBUTION_BASE => "100".into(),
             name if name.ends_with("_date") || name.ends_with("_on") => "2020-01-01".into(),
             name if schema::is_id_column(name) => String::new(),
             _ => format!("X{}", rng.random_range(0..1_000_000)),
@@ -262,7 +295,12 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
     let enum_column = columns.iter().find(|c| {
         matches!(
             c.name,
-            col::PROGRAMME | col::PENSION_TYPE | col::VEHICLE_TYPE | col::USE | col::ROLE
+            col::PROGRAMME
+                | col::PENSION_TYPE
+                | col::VEHICLE_TYPE
+                | col::USE
+                | col::ROLE
+                | col::RELATION
         )
     });
     if let Some(column) = enum_column {
@@ -398,3 +436,57 @@ fn write_truth_records(dir: &Path, county: &County) -> Result<(), SynthError> {
     }
     writer.flush().map_err(|e| write_err(&path, e))
 }
+
+/// `truth_income.csv`: one row per roll household with the contract's `income.parquet`
+/// columns synth can state, amounts to 0.01 yuan; `standard_yuan`, `entitlement_yuan`,
+/// `action` and `tier` are blank for `linshi` (no standard).
+fn write_truth_income(dir: &Path, income: &[IncomeTruth]) -> Result<(), SynthError> {
+    let path = dir.join("truth_income.csv");
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record(INCOME_COLUMNS)
+        .map_err(|e| write_err(&path, e))?;
+    let yuan = |v: f64| format!("{v:.2}");
+    for row in income {
+        writer
+            .write_record([
+                row.household_id.clone(),
+                row.programme.code().to_string(),
+                row.region_code.clone(),
+                row.n_members.to_string(),
+                yuan(row.pension_yuan),
+                yuan(row.wage_yuan),
+                yuan(row.support_yuan),
+                yuan(row.income_yuan),
+                yuan(row.per_capita_yuan),
+                row.standard_yuan.map(yuan).unwrap_or_default(),
+                row.entitlement_yuan.map(yuan).unwrap_or_default(),
+                yuan(row.paid_yuan),
+                row.action.unwrap_or_default().to_string(),
+                row.tier.unwrap_or_default().to_string(),
+                row.case.unwrap_or_default().to_string(),
+            ])
+            .map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// The columns of `truth_income.csv`: `income.parquet`'s (but the standard's region and
+/// date), and the planted case.
+pub const INCOME_COLUMNS: [&str; 15] = [
+    "household_id",
+    "programme",
+    "region_code",
+    "n_members",
+    "pension_yuan",
+    "wage_yuan",
+    "support_yuan",
+    "income_yuan",
+    "per_capita_yuan",
+    "standard_yuan",
+    "entitlement_yuan",
+    "paid_yuan",
+    "action",
+    "tier",
+    "case",
+];

@@ -3,6 +3,8 @@
 //! member's name and birth date. A mask is never ambiguous: no roll person but the record's
 //! own agrees with its visible characters among those with its name or birth date.
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 use rand::Rng;
 
@@ -98,6 +100,22 @@ impl Generator {
         masked(id, form, star, full_width)
     }
 
+    /// `id` masked in a form drawn, else the standard form, whichever no other roll person
+    /// with the record's name or birth date would agree with; `None` when neither.
+    fn unambiguous_mask(
+        &mut self,
+        id: &str,
+        name_key: &str,
+        birth: Option<NaiveDate>,
+        index: &RollIndex,
+    ) -> Option<String> {
+        let form = self.pick_form();
+        [form, STANDARD_FORM]
+            .into_iter()
+            .map(|form| self.mask(id, form))
+            .find(|cell| index.unambiguous(cell, id, name_key, birth))
+    }
+
     /// Masked decoys: another person with a member's exact name and birth date (same sex),
     /// from this county or another, whose masked ID shows a character the member's lacks.
     pub(super) fn plant_masked_decoys(
@@ -173,12 +191,7 @@ impl Generator {
                     continue;
                 }
                 let birth = birth_of(&id);
-                let form = self.pick_form();
-                let Some(cell) = [form, STANDARD_FORM]
-                    .into_iter()
-                    .map(|form| self.mask(&id, form))
-                    .find(|cell| index.unambiguous(cell, &id, &name_key, birth))
-                else {
+                let Some(cell) = self.unambiguous_mask(&id, &name_key, birth, index) else {
                     continue;
                 };
                 let namesakes: Vec<String> = birth
@@ -213,6 +226,46 @@ impl Generator {
                         same_person,
                         case: "masked ID".into(),
                     });
+                }
+            }
+        }
+    }
+}
+
+impl Generator {
+    /// Masks a share `rate` of the rows added to each registry since `before` (the
+    /// supporters' part): the person's ID, and in relations the relative's too, where a form
+    /// is unambiguous on the roll.
+    pub(in crate::synth) fn mask_new_rows(
+        &mut self,
+        households: &[Household],
+        before: &BTreeMap<Source, usize>,
+        rate: f64,
+    ) {
+        let index = RollIndex::new(households, &self.roll);
+        for source in Source::REGISTRIES {
+            let (name_col, id_col, _) = person_columns(source);
+            let mut sides = vec![(name_col, id_col)];
+            if source == Source::Relations {
+                sides.push((col::RELATIVE_NAME, col::RELATIVE_ID));
+            }
+            let start = before.get(&source).copied().unwrap_or(0);
+            for i in start..self.registries[&source].len() {
+                for &(name_col, id_col) in &sides {
+                    let row = &self.registries[&source][i];
+                    let Some(id) = valid_id(&row[id_col]) else {
+                        continue;
+                    };
+                    if !self.rng.random_bool(rate) {
+                        continue;
+                    }
+                    let name_key = names::simplified(&row[name_col]);
+                    let birth = birth_of(&id);
+                    let Some(cell) = self.unambiguous_mask(&id, &name_key, birth, &index) else {
+                        continue;
+                    };
+                    let rows = self.registries.get_mut(&source).expect("a table each");
+                    rows[i].insert(id_col, cell);
                 }
             }
         }

@@ -134,7 +134,8 @@ impl Generator {
     /// a record planted and then masked says both.
     fn record_truths(&mut self, index: &RollIndex) -> Vec<RecordTruth> {
         let mut merged: BTreeMap<(Source, String, String), (bool, Vec<String>)> = BTreeMap::new();
-        for planted in std::mem::take(&mut self.record_truth) {
+        // Kept on the generator: the supporters' part reads members' pensions through them.
+        for planted in self.record_truth.iter().cloned() {
             let entry = merged
                 .entry((planted.source, planted.record_id, planted.person_id))
                 .or_insert((planted.same_person, Vec::new()));
