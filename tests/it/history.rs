@@ -131,9 +131,9 @@ fn files_of(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>
 fn running_the_same_inputs_again_repeats_the_run_byte_for_byte() {
     let run = run_synthetic_county(300, 23, Variant::Messy);
     let first = files_of(&run.out);
-    // A second night's run with the same inputs: the same run id.
+    // A second night's run with the same inputs and pipeline: the same run id.
     let again = rollcheck::job::run(
-        &county_nightly(),
+        &crate::synthetic_pipeline(&run.written),
         Some(&run.data),
         crate::fixture_as_of(),
         &run.out,

@@ -13,9 +13,10 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     let (data, out, summary) = (&run.data, &run.out, &run.summary);
     let pipeline = county_nightly();
     let evaluation = job::evaluate(&pipeline, Some(data), fixture_as_of()).unwrap();
+    // Members' and supporters' IDs alike.
     let full_ids: Vec<String> = evaluation
         .normalized
-        .members()
+        .persons
         .iter()
         .filter_map(|p| p.valid_id().map(|v| v.text.clone()))
         .collect();
@@ -34,9 +35,26 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     assert_eq!(workbooks.len(), townships.len());
     let mut rows_seen = 0;
     let mut masked_seen = 0;
+    let mut with_supporters = 0;
     for path in &workbooks {
         let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
-        assert_eq!(workbook.sheet_names(), ["核查清单", "到期复核", "汇总"]);
+        // 赡养人 lists the supporters of the households to visit, where they have any.
+        let mut sheets = workbook.sheet_names();
+        if sheets.get(1).is_some_and(|s| s == "赡养人") {
+            sheets.remove(1);
+            with_supporters += 1;
+        }
+        assert_eq!(sheets, ["核查清单", "到期复核", "汇总"]);
+        for sheet in workbook.sheet_names() {
+            for cell in workbook.worksheet_range(&sheet).unwrap().used_cells() {
+                let text = cell.2.to_string();
+                assert!(
+                    !full_ids.iter().any(|id| text.contains(id.as_str())),
+                    "{} {sheet}: full ID in `{text}`",
+                    path.display()
+                );
+            }
+        }
         let range = workbook.worksheet_range("核查清单").unwrap();
         let header: Vec<String> = range
             .rows()
@@ -103,6 +121,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     }
     assert_eq!(rows_seen, summary.flags.len());
     assert!(masked_seen > 0, "members are shown with masked IDs");
+    assert!(with_supporters > 0, "no workbook lists supporters");
 }
 
 fn libreoffice() -> Option<String> {

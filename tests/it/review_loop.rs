@@ -227,7 +227,7 @@ fn today() -> NaiveDate {
 #[test]
 fn findings_come_back_and_steer_the_next_run() {
     let run = run_synthetic_county(600, 5, Variant::Messy);
-    let pipeline = county_nightly();
+    let pipeline = crate::synthetic_pipeline(&run.written);
     // Four flags of different households and reasons get a finding each.
     let mut picked: Vec<&rollcheck::rundir::FlagRow> = Vec::new();
     for row in &run.summary.flags {
