@@ -8,7 +8,7 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::model::Reason;
-use crate::rundir::names::{FLAGS_CSV, MATCHES};
+use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
 
 #[derive(Debug, thiserror::Error)]
@@ -414,15 +414,11 @@ pub fn compare_income(truth: &Path, income_parquet: &Path) -> Result<IncomeCompa
 
 /// synth's income truth, beside its `truth.csv`.
 pub const TRUTH_INCOME_CSV: &str = "truth_income.csv";
-/// A run's income table (the contract's name; `rundir::names` spells it once the run writes
-/// it).
-const INCOME_PARQUET: &str = "income.parquet";
-
 /// `compare_income` of the run in `out_dir` against the `truth_income.csv` beside `truth`,
 /// when both exist.
 pub fn income_of_run(truth: &Path, out_dir: &Path) -> Result<Option<IncomeComparison>, EvalError> {
     let truth_income = truth.with_file_name(TRUTH_INCOME_CSV);
-    let income = out_dir.join(INCOME_PARQUET);
+    let income = out_dir.join(INCOME);
     if !crate::rundir::is_file(&truth_income) || !crate::rundir::is_file(&income) {
         return Ok(None);
     }

@@ -320,9 +320,12 @@ fn household_income(
     let income = pension + wage + support;
     #[allow(clippy::cast_precision_loss)]
     let per_capita = income / household.n_members as f64;
-    let paid: f64 = rows_of
-        .values()
-        .filter_map(|rows| context.member(rows[0]).monthly_benefit)
+    // What is paid: every roll row's benefit, a linshi row beside a dibao one included (as
+    // households.parquet sums it).
+    let paid: f64 = household
+        .member_idxs
+        .iter()
+        .filter_map(|&idx| context.member(idx).monthly_benefit)
         .sum();
     let standard = Standard::of(context, household);
     let proposal = standard.as_ref().map(|s| {

@@ -52,6 +52,14 @@ fn scores_for(pipeline: &Pipeline, data: &std::path::Path, out: &std::path::Path
 fn run_county(variant: Variant) -> (eval::Scores, serde_json::Value, synth::Written) {
     let run = run_synthetic_county(3000, 11, variant);
     let scores = scores_for(&synthetic_pipeline(&run.written), &run.data, &run.out);
+    // Every household's income and proposed entitlement, to 0.01 yuan (contract v3).
+    let income = eval::compare_income(
+        &run.data.join("truth_income.csv"),
+        &run.out.join(rollcheck::rundir::names::INCOME),
+    )
+    .unwrap();
+    assert!(income.households > 0);
+    assert!(income.all_equal(), "{income:?}");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.out.join("manifest.json")).unwrap())
             .unwrap();
