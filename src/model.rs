@@ -249,6 +249,9 @@ vocabulary! {
         CadreRelatives = "cadre_relatives", "村干部亲属备案";
         Relations = "relations", "家庭关系";
         Contributions = "contributions", "社保缴费";
+        Disability = "disability", "残疾人";
+        Medical = "medical", "医保结算";
+        Unemployment = "unemployment", "失业登记";
     }
 }
 
@@ -264,6 +267,10 @@ impl Source {
         Source::Relations,
         Source::Contributions,
     ];
+
+    /// The early-warning registries: read once for their signals (people with a valid ID
+    /// who may need help), not linked record by record.
+    pub const SIGNALS: [Source; 3] = [Source::Disability, Source::Medical, Source::Unemployment];
 }
 
 vocabulary! {
@@ -302,6 +309,23 @@ vocabulary! {
         Parent = "parent", "父母", ["父亲", "母亲", "父", "母"];
         Sibling = "sibling", "兄弟姐妹", ["兄", "弟", "姐", "妹", "哥哥", "弟弟", "姐姐", "妹妹"];
         Grandchild = "grandchild", "孙子女", ["孙子", "孙女", "外孙", "外孙女"];
+    }
+}
+
+vocabulary! {
+    /// What an early-warning registry says of a person at D (contract v3, "Early warning").
+    Signal {
+        SevereDisability = "severe_disability", "重度残疾";
+        MedicalBurden = "medical_burden", "大额医疗自付";
+        LongUnemployed = "long_unemployed", "长期失业";
+    }
+}
+
+vocabulary! {
+    /// An early warning: someone who should be helped (应纳未纳) or helped more (应增未增).
+    WarningKind {
+        ShouldCover = "should_cover", "应纳未纳";
+        ShouldRaise = "should_raise", "应增未增";
     }
 }
 

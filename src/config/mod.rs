@@ -42,6 +42,7 @@ mod sources;
 pub mod standards;
 #[cfg(test)]
 mod tests;
+mod warning;
 
 pub use income::{IncomeSpec, SupportersSpec};
 pub use link::{
@@ -55,6 +56,7 @@ pub use programmes::ProgrammeSpec;
 pub use review::ReviewSpec;
 pub use rules::{RuleSpec, Rules};
 pub use sources::{RawSource, SourceSpec};
+pub use warning::WarningSpec;
 
 // ---- Raw form: exactly what the TOML says --------------------------------------------
 
@@ -83,6 +85,8 @@ struct RawPipeline {
     outcomes: outcomes::RawOutcomes,
     #[serde(default)]
     recheck: outcomes::RawRecheck,
+    #[serde(default)]
+    warning: warning::RawWarning,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -120,6 +124,7 @@ pub struct Pipeline {
     pub income: IncomeSpec,
     pub outcomes: OutcomesSpec,
     pub recheck: RecheckSpec,
+    pub warning: WarningSpec,
 }
 
 impl Pipeline {
@@ -159,6 +164,7 @@ impl Pipeline {
         let mut link = link::resolve_link(raw.link, base, &mut problems);
         let outcomes = outcomes::resolve_outcomes(raw.outcomes, &mut problems);
         let recheck = outcomes::resolve_recheck(raw.recheck, &mut problems);
+        let warning = warning::resolve_warning(raw.warning, &mut problems);
         link::resolve_populations(
             &mut link,
             raw.pipeline.population,
@@ -199,6 +205,7 @@ impl Pipeline {
             income,
             outcomes,
             recheck,
+            warning,
         })
     }
 

@@ -110,3 +110,11 @@ pub fn registry_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '
         .filter(|source| pipeline.sources.contains_key(source))
         .chain(pipeline.sources.keys().copied().filter(|s| s.is_local()))
 }
+
+/// The early-warning registries the pipeline names, in `Source::SIGNALS` order: read once for
+/// their signals, apart from the registries linked record by record.
+pub fn signal_sources(pipeline: &Pipeline) -> impl Iterator<Item = Source> + '_ {
+    Source::SIGNALS
+        .into_iter()
+        .filter(|source| pipeline.sources.contains_key(source))
+}

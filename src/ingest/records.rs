@@ -114,6 +114,26 @@ pub enum RecordDetails {
         start_date: NaiveDate,
         end_date: Option<NaiveDate>,
     },
+    /// A disability certificate (残疾人证).
+    Disability {
+        grade: u8,
+        kind: Option<String>,
+        certified_on: NaiveDate,
+        revoked_on: Option<NaiveDate>,
+        region_code: Option<String>,
+    },
+    /// One medical-insurance settlement (医保结算): what the person paid themselves.
+    Medical {
+        settled_on: NaiveDate,
+        out_of_pocket: f64,
+        region_code: Option<String>,
+    },
+    /// An unemployment registration (失业登记).
+    Unemployment {
+        registered_on: NaiveDate,
+        ended_on: Option<NaiveDate>,
+        region_code: Option<String>,
+    },
     /// A local registry's typed fields, in the order the pipeline declares them
     /// (`SourceSpec::local`). Boxed slices and strings: a registry of millions of rows keeps
     /// no spare capacity.

@@ -101,6 +101,13 @@ pub mod col {
     pub const RELATIVE_REGION_CODE: &str = "relative_region_code";
     pub const CONTRIBUTION_BASE: &str = "contribution_base";
     pub const EMPLOYER: &str = "employer";
+    pub const GRADE: &str = "grade";
+    pub const TYPE: &str = "type";
+    pub const CERTIFIED_ON: &str = "certified_on";
+    pub const REVOKED_ON: &str = "revoked_on";
+    pub const SETTLED_ON: &str = "settled_on";
+    pub const OUT_OF_POCKET: &str = "out_of_pocket";
+    pub const ENDED_ON: &str = "ended_on";
 }
 
 const ID_ALIASES: &[&str] = &[
@@ -244,6 +251,38 @@ const CONTRIBUTIONS: &[ColumnSpec] = &[
     opt(col::END_DATE, &["终止日期", "停保日期", "结束日期"]),
 ];
 
+const DISABILITY: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号", "残疾证号"]),
+    req(col::NAME, NAME_ALIASES),
+    opt(col::ID_NUMBER, ID_ALIASES),
+    opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    req(col::GRADE, &["等级", "残疾等级"]),
+    opt(col::TYPE, &["类别", "残疾类别"]),
+    req(col::CERTIFIED_ON, &["发证日期"]),
+    opt(col::REVOKED_ON, &["注销日期"]),
+    opt(col::REGION_CODE, &["行政区划代码", "区划代码"]),
+];
+
+const MEDICAL: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号", "结算编号"]),
+    req(col::NAME, NAME_ALIASES),
+    opt(col::ID_NUMBER, ID_ALIASES),
+    opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    req(col::SETTLED_ON, &["结算日期"]),
+    req(col::OUT_OF_POCKET, &["个人自付", "个人自付金额"]),
+    opt(col::REGION_CODE, &["行政区划代码", "区划代码"]),
+];
+
+const UNEMPLOYMENT: &[ColumnSpec] = &[
+    req(col::RECORD_ID, &["记录编号"]),
+    req(col::NAME, NAME_ALIASES),
+    opt(col::ID_NUMBER, ID_ALIASES),
+    opt(col::BIRTH_DATE, BIRTH_ALIASES),
+    req(col::REGISTERED_ON, &["登记日期", "失业登记日期"]),
+    opt(col::ENDED_ON, &["终止日期"]),
+    opt(col::REGION_CODE, &["行政区划代码", "区划代码"]),
+];
+
 /// The columns a registry writes its person in: name, ID and (where it has them) birth date
 /// and address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,7 +329,7 @@ const fn person(
 }
 
 /// The built-in sources, in `Source::ALL` order.
-pub const DESCRIPTORS: [Descriptor; 9] = [
+pub const DESCRIPTORS: [Descriptor; 12] = [
     Descriptor {
         source: Source::Roll,
         columns: ROLL,
@@ -376,7 +415,38 @@ pub const DESCRIPTORS: [Descriptor; 9] = [
         details: Some(contribution_details),
         record_prefix: "S",
     },
+    Descriptor {
+        source: Source::Disability,
+        columns: DISABILITY,
+        person: Some(signal_person()),
+        details: Some(disability_details),
+        record_prefix: "DIS",
+    },
+    Descriptor {
+        source: Source::Medical,
+        columns: MEDICAL,
+        person: Some(signal_person()),
+        details: Some(medical_details),
+        record_prefix: "MED",
+    },
+    Descriptor {
+        source: Source::Unemployment,
+        columns: UNEMPLOYMENT,
+        person: Some(signal_person()),
+        details: Some(unemployment_details),
+        record_prefix: "UNE",
+    },
 ];
+
+/// The person of an early-warning registry: name, ID and birth date, no address.
+const fn signal_person() -> PersonColumns {
+    PersonColumns {
+        name: col::NAME,
+        id_number: col::ID_NUMBER,
+        birth_date: Some(col::BIRTH_DATE),
+        address: None,
+    }
+}
 
 /// A built-in source's descriptor; `None` for a local registry.
 pub fn descriptor(source: Source) -> Option<&'static Descriptor> {
@@ -503,5 +573,50 @@ fn contribution_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
         employer: f.text(col::EMPLOYER)?,
         start_date: f.required_date(col::START_DATE)?,
         end_date: f.date(col::END_DATE)?,
+    })
+}
+
+fn disability_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    let text = f.required_text(col::GRADE)?;
+    let grade = parse_grade(&text).ok_or_else(|| {
+        RowProblem::at(
+            col::GRADE,
+            format!("not a disability grade (1–4, 一级…四级): `{text}`"),
+        )
+    })?;
+    Ok(RecordDetails::Disability {
+        grade,
+        kind: f.text(col::TYPE)?,
+        certified_on: f.required_date(col::CERTIFIED_ON)?,
+        revoked_on: f.date(col::REVOKED_ON)?,
+        region_code: f.id_text(col::REGION_CODE)?,
+    })
+}
+
+/// A disability grade as certificates write it: `1`, `1级`, `一级`, `一`, `Ⅰ级`.
+pub fn parse_grade(text: &str) -> Option<u8> {
+    let text = text.trim().trim_end_matches('级').trim();
+    match text {
+        "1" | "一" | "Ⅰ" | "1.0" => Some(1),
+        "2" | "二" | "Ⅱ" | "2.0" => Some(2),
+        "3" | "三" | "Ⅲ" | "3.0" => Some(3),
+        "4" | "四" | "Ⅳ" | "4.0" => Some(4),
+        _ => None,
+    }
+}
+
+fn medical_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Medical {
+        settled_on: f.required_date(col::SETTLED_ON)?,
+        out_of_pocket: f.required_money(col::OUT_OF_POCKET)?,
+        region_code: f.id_text(col::REGION_CODE)?,
+    })
+}
+
+fn unemployment_details(f: &Fields) -> Result<RecordDetails, RowProblem> {
+    Ok(RecordDetails::Unemployment {
+        registered_on: f.required_date(col::REGISTERED_ON)?,
+        ended_on: f.date(col::ENDED_ON)?,
+        region_code: f.id_text(col::REGION_CODE)?,
     })
 }

@@ -7,6 +7,7 @@
 
 mod demo;
 mod generic_link;
+mod persons;
 mod pieces;
 mod run;
 mod shard;
@@ -32,6 +33,7 @@ use crate::normalize::{self, Normalized};
 use crate::review::outcomes;
 use crate::rules::{self, Context, Flag, Households};
 use crate::rundir::OutputError;
+use persons::linked_persons;
 
 #[derive(Debug, thiserror::Error)]
 pub enum JobError {
@@ -70,6 +72,8 @@ pub struct Evaluation {
     pub flags: Vec<Flag>,
     /// Households' incomes and supporters (`income.parquet`, `supporters.parquet`).
     pub incomes: rules::income::Incomes,
+    /// Early warnings: people who should be helped (`warnings.parquet`).
+    pub warnings: Vec<rules::warnings::Warning>,
     /// (stage, seconds), in order.
     pub stage_seconds: Vec<(String, f64)>,
 }
@@ -143,9 +147,14 @@ fn evaluate_stages(
     rules::sql::check(pipeline).map_err(JobError::Rules)?;
     // Both ways end with the records held, the pairs worth deciding and the model.
     let (ingested, normalized, read) = match linking {
-        Linking::Whole { rows_per_piece } => {
-            read_and_link(pipeline, data_dir, rows_per_piece, progress, &mut timer)?
-        }
+        Linking::Whole { rows_per_piece } => read_and_link(
+            pipeline,
+            data_dir,
+            as_of,
+            rows_per_piece,
+            progress,
+            &mut timer,
+        )?,
         Linking::FromShards(shards) => {
             shard::read_for_merge(pipeline, data_dir, as_of, shards, progress, &mut timer)?
         }
@@ -179,11 +188,12 @@ fn evaluate_stages(
         incomes: &rules::NO_INCOMES,
     };
     let incomes = rules::income::Incomes::compute(&context);
-    let flags = rules::evaluate(&Context {
+    let context = Context {
         incomes: &incomes,
         ..context
-    })
-    .map_err(|err| JobError::Rules(vec![err]))?;
+    };
+    let flags = rules::evaluate(&context).map_err(|err| JobError::Rules(vec![err]))?;
+    let warnings = rules::warnings::evaluate(&context, &read.signals);
     timer.lap("rules");
     tracing::info!(flags = flags.len(), seconds = ?timer.laps, "evaluated");
     Ok(Evaluation {
@@ -193,6 +203,7 @@ fn evaluate_stages(
         households,
         flags,
         incomes,
+        warnings,
         stage_seconds: timer.laps,
     })
 }
@@ -203,6 +214,8 @@ struct Scored {
     parameters: crate::config::LinkParameters,
     pairs: link::ScoredPairs,
     census: link::NameBirthCensus,
+    /// What the early-warning registries say at D.
+    signals: rules::warnings::signals::SignalRecords,
 }
 
 /// The ingest, normalize and link stages of a whole run, timed: the roll whole, then each
@@ -212,6 +225,7 @@ struct Scored {
 fn read_and_link(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
+    as_of: NaiveDate,
     rows_per_piece: usize,
     progress: Progress,
     timer: &mut StageTimer,
@@ -221,7 +235,7 @@ fn read_and_link(
     let mut reading = timer.since.elapsed();
     let started = Instant::now();
     progress("normalising IDs and names");
-    let persons = linked_persons(pipeline, data_dir, &mut ingested)?;
+    let (persons, signals) = linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
     // Namesake risk counts every person read, linked or not.
     let mut census = link::NameBirthCensus::default();
     census.count(&persons);
@@ -286,41 +300,9 @@ fn read_and_link(
         parameters,
         pairs: scored,
         census,
+        signals,
     };
     Ok((ingested, normalized, scored))
-}
-
-/// The persons a run links, normalised: the roll's members, then the people linked beside
-/// them, which this sets in `ingested.others`: the relatives the relations registry names
-/// who are not members (supporters to be). The registry is read whole here to find them, and
-/// again in pieces like any registry, which is where its rows are counted and quarantined.
-pub(super) fn linked_persons(
-    pipeline: &Pipeline,
-    data_dir: Option<&Path>,
-    ingested: &mut Ingested,
-) -> Result<Vec<normalize::Person>, IngestError> {
-    let mut persons = normalize::members(&ingested.roll);
-    if !pipeline
-        .sources
-        .contains_key(&crate::model::Source::Relations)
-    {
-        return Ok(persons);
-    }
-    let mut relations = Vec::new();
-    ingest::load_registry_in_pieces(
-        pipeline,
-        data_dir,
-        crate::model::Source::Relations,
-        PIECE_ROWS,
-        &mut Vec::new(),
-        &mut || true,
-        &mut |piece, _| relations.extend(piece.records),
-    )?;
-    let (others, beyond) = normalize::persons::relatives_beyond_roll(&relations, &persons);
-    tracing::info!(relatives = others.len(), "persons linked beside the roll");
-    ingested.others = others;
-    persons.extend(beyond);
-    Ok(persons)
 }
 
 /// The run's persons (`persons`: members, then `ingested.others`) with its registries'.

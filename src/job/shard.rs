@@ -11,6 +11,7 @@ use crate::config::Pipeline;
 use crate::ingest::{self, IngestError, Ingested};
 use crate::link;
 use crate::normalize::{self, Normalized};
+use crate::rules::warnings::signals::SignalRecords;
 use crate::rundir;
 
 use super::pieces::{each_registry_piece, every_piece, HeldRegistries};
@@ -91,6 +92,7 @@ pub enum ShardError {
 pub(super) fn read_linked_records(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
+    as_of: NaiveDate,
     shards: &link::ScoredPairs,
     rows_per_piece: usize,
     progress: Progress,
@@ -101,12 +103,13 @@ pub(super) fn read_linked_records(
         Normalized,
         link::ScoredPairs,
         link::NameBirthCensus,
+        SignalRecords,
     ),
     IngestError,
 > {
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
-    let persons = super::linked_persons(pipeline, data_dir, &mut ingested)?;
+    let (persons, signals) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
     // Namesake risk counts every person read, not only the records a shard linked.
     let mut census = link::NameBirthCensus::default();
     census.count(&persons);
@@ -135,7 +138,7 @@ pub(super) fn read_linked_records(
     timer.lap("ingest");
     log_ingested(&ingested);
     let normalized = super::normalized(&ingested, persons, held.persons);
-    Ok((ingested, normalized, shards, census))
+    Ok((ingested, normalized, shards, census, signals))
 }
 
 /// The ingest and normalize stages of a merge: the records the shards' pairs need, checked
@@ -148,9 +151,10 @@ pub(super) fn read_for_merge(
     progress: Progress,
     timer: &mut StageTimer,
 ) -> Result<(Ingested, Normalized, Scored), JobError> {
-    let (ingested, normalized, scored, census) = read_linked_records(
+    let (ingested, normalized, scored, census, signals) = read_linked_records(
         pipeline,
         data_dir,
+        as_of,
         shards.scored,
         shards.rows_per_piece,
         progress,
@@ -173,6 +177,7 @@ pub(super) fn read_for_merge(
         parameters,
         pairs: scored,
         census,
+        signals,
     };
     Ok((ingested, normalized, read))
 }
@@ -269,7 +274,7 @@ pub fn run_shard(
         None => ingest::load_roll(pipeline, data_dir)?,
     };
     timer.lap("read roll");
-    let persons = super::linked_persons(pipeline, data_dir, &mut ingested)?;
+    let (persons, _) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
     let roll = std::mem::take(&mut ingested.roll);
     let others = std::mem::take(&mut ingested.others);
     let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link);

@@ -21,6 +21,7 @@ pub mod sql;
 mod supporter_capacity;
 pub mod supporters;
 mod vehicle_owned;
+pub mod warnings;
 
 use std::collections::BTreeMap;
 

@@ -255,18 +255,33 @@ pub fn supporter_name<'c>(context: &'c Context, person_idx: usize) -> &'c str {
 
 /// What the supporter alone owns that would flag a household: each with its record ids.
 pub fn assets(context: &Context, by_person: &ByPerson, s: &Support) -> Vec<Asset> {
-    let at = &context.at(&s.household_id);
+    owned_assets(
+        context,
+        by_person,
+        s.person_idx,
+        &context.at(&s.household_id),
+    )
+}
+
+/// What the person at `person_idx` alone owns that `vehicle_owned`, `business_active` or
+/// `property_excess` (those switched on, with their settings, asked `at`) would flag.
+pub fn owned_assets(
+    context: &Context,
+    by_person: &ByPerson,
+    person_idx: usize,
+    at: &super::At,
+) -> Vec<Asset> {
     let counted = |source: Source| -> Vec<(&Match, &RegistryRecord)> {
         super::reading(source)
             .filter(|(reason, _)| context.pipeline.rules.spec(*reason).enabled)
             .flat_map(|(_, counts)| {
                 by_person
-                    .records(context, s.person_idx, source)
+                    .records(context, person_idx, source)
                     .filter(move |(_, record)| counts(at, record))
             })
             .collect()
     };
-    let name = supporter_name(context, s.person_idx);
+    let name = supporter_name(context, person_idx);
     let mut found = Vec::new();
     for (source, what) in [
         (Source::Vehicle, "名下车辆"),

@@ -39,6 +39,23 @@ pub fn run_fixture(
         );
     }
     write_incomes(&mut text, &evaluation.incomes);
+    for w in &evaluation.warnings {
+        let _ = writeln!(
+            text,
+            "warning {} {} {} household={} region={} signals={} | {}",
+            w.kind.code(),
+            w.person_key,
+            w.name,
+            w.household_id.as_deref().unwrap_or("-"),
+            w.region_code.as_deref().unwrap_or("-"),
+            w.signals
+                .iter()
+                .map(|s| s.code())
+                .collect::<Vec<_>>()
+                .join(";"),
+            w.evidence
+        );
+    }
     // Pairs held back as leads, with why: what a reviewer would see instead of a flag.
     for m in evaluation
         .links

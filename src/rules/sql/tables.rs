@@ -440,7 +440,12 @@ fn builtin_columns(source: Source, records: &[RegistryRecord]) -> Vec<Column> {
             date(col::START_DATE, pick!(Contribution, start_date)),
             date(col::END_DATE, optional!(Contribution, end_date)),
         ],
-        Source::Roll | Source::Local(_) => Vec::new(),
+        // The early-warning registries are read for their signals, not held as tables.
+        Source::Roll
+        | Source::Disability
+        | Source::Medical
+        | Source::Unemployment
+        | Source::Local(_) => Vec::new(),
     }
 }
 
