@@ -63,6 +63,9 @@ fn county_nightly_resolves_to_the_code_defaults() {
     assert_eq!(shipped.review, defaults.review);
     assert_eq!(shipped.supporters, defaults.supporters);
     assert_eq!(shipped.income, defaults.income);
+    assert_eq!(shipped.warning, defaults.warning);
+    assert_eq!(shipped.outcomes, defaults.outcomes);
+    assert_eq!(shipped.recheck, defaults.recheck);
     assert_eq!(
         shipped.sources.keys().collect::<Vec<_>>(),
         defaults.sources.keys().collect::<Vec<_>>()

@@ -15,7 +15,7 @@ use polars::sql::SQLContext;
 use crate::review::findings::{Finding, Findings, Subject};
 use crate::rundir::names::{
     FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MATCHES, QUARANTINE, RECHECK_DUE, RESOLVED,
-    REVIEW_SUMMARY, SPOT_CHECKS, SUPPORTERS,
+    REVIEW_SUMMARY, SPOT_CHECKS, SUPPORTERS, WARNINGS_PARQUET,
 };
 use crate::rundir::{create_private, list_runs, read, FlagColumns, OutputError, RunRecord};
 
@@ -28,7 +28,7 @@ pub enum QueryError {
 }
 
 /// The run's own tables, by name and file.
-const RUN_TABLES: [(&str, &str); 10] = [
+const RUN_TABLES: [(&str, &str); 11] = [
     ("flags", FLAGS_PARQUET),
     ("households", HOUSEHOLDS),
     ("matches", MATCHES),
@@ -39,6 +39,7 @@ const RUN_TABLES: [(&str, &str); 10] = [
     ("income", INCOME),
     ("supporters", SUPPORTERS),
     ("recheck_due", RECHECK_DUE),
+    ("warnings", WARNINGS_PARQUET),
 ];
 
 /// Runs `sql` over the tables of the run in `out_dir` and the history in `state_dir`.
@@ -50,7 +51,13 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         if !crate::rundir::is_file(&path)
             && matches!(
                 name,
-                "resolved" | "leads" | "spot_checks" | "recheck_due" | "income" | "supporters"
+                "resolved"
+                    | "leads"
+                    | "spot_checks"
+                    | "recheck_due"
+                    | "income"
+                    | "supporters"
+                    | "warnings"
             )
         {
             continue; // runs from before history, review or v3 were kept have none
@@ -59,6 +66,10 @@ pub fn query(out_dir: &Path, state_dir: &Path, sql: &str) -> Result<DataFrame, Q
         if name == "flags" {
             context.register("flag_members", flag_members(&frame, &path)?.lazy());
             names.push("flag_members");
+        }
+        if name == "warnings" {
+            context.register("signals", warning_signals(&frame, &path)?.lazy());
+            names.push("signals");
         }
         context.register(name, frame.lazy());
         names.push(name);
@@ -232,6 +243,28 @@ fn flag_members(flags: &DataFrame, path: &Path) -> Result<DataFrame, OutputError
         Column::new("member_id".into(), m),
         Column::new("reason".into(), r),
         Column::new("severity".into(), s),
+    ])
+    .map_err(|e| OutputError::read(path, e))
+}
+
+/// One row per (warning, signal): the early-warning signals behind each warning.
+fn warning_signals(warnings: &DataFrame, path: &Path) -> Result<DataFrame, OutputError> {
+    let text = |name: &str| crate::rundir::text_column(warnings, name, path);
+    let (ids, kinds, signals) = (text("warning_id")?, text("warning")?, text("signals")?);
+    let (mut i, mut k, mut s) = (Vec::new(), Vec::new(), Vec::new());
+    for row in 0..ids.len() {
+        for signal in signals[row].as_deref().unwrap_or("").split(';') {
+            if !signal.is_empty() {
+                i.push(ids[row].clone());
+                k.push(kinds[row].clone());
+                s.push(signal.to_string());
+            }
+        }
+    }
+    DataFrame::new_infer_height(vec![
+        Column::new("warning_id".into(), i),
+        Column::new("warning".into(), k),
+        Column::new("signal".into(), s),
     ])
     .map_err(|e| OutputError::read(path, e))
 }

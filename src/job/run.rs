@@ -186,9 +186,16 @@ impl Evaluated<'_> {
             &self.run_id,
         );
         let benefits = outcomes::household_benefits(&evaluation.ingested);
+        let warnings = crate::review::warnings::follow_warnings(
+            history,
+            evaluation.warnings.clone(),
+            &self.run_id,
+            self.as_of,
+        )?;
         let review_outcomes = outcomes::review_outcomes(
             history,
             flags,
+            &warnings.rows,
             &benefits,
             (pipeline, self.as_of),
             &evaluation.households,
@@ -211,6 +218,7 @@ impl Evaluated<'_> {
                 review: &review_outcomes,
                 benefits: &benefits,
                 incomes: &evaluation.incomes,
+                warnings: &warnings,
                 as_of: self.as_of,
                 invalid_ids: evaluation
                     .normalized

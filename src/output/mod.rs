@@ -12,6 +12,7 @@ mod report;
 mod review_report;
 mod summary_workbook;
 mod supporters_sheet;
+mod warnings_sheet;
 mod workbooks;
 
 use std::path::Path;
@@ -28,7 +29,7 @@ use crate::rules::Households;
 use crate::rundir::names::{
     EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MANIFEST, MATCHES, MODEL,
     QUARANTINE, RECHECK_DUE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
-    SUPPORTERS,
+    SUPPORTERS, WARNINGS_CSV, WARNINGS_PARQUET,
 };
 use crate::rundir::{
     self, FlagRow, LeadRow, Manifest, MatchRow, OutputError, ResolvedFlag, SpotCheckRow,
@@ -61,6 +62,8 @@ pub struct RunOutputs<'a> {
     pub review: &'a ReviewOutcomes,
     /// Households' incomes and supporters (`income.parquet`, `supporters.parquet`).
     pub incomes: &'a crate::rules::income::Incomes,
+    /// Early warnings with their history (`warnings.parquet`, sheet 预警线索).
+    pub warnings: &'a crate::review::warnings::WarningChronicle,
     /// Monthly benefit (yuan) per household, where the roll gives one.
     pub benefits: &'a std::collections::HashMap<String, f64>,
 }
@@ -85,6 +88,16 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
         rundir::write_income(&staging.join(INCOME), outputs.incomes)?;
         rundir::write_supporters(&staging.join(SUPPORTERS), outputs.incomes)?;
+        rundir::write_warnings_parquet(
+            &staging.join(WARNINGS_PARQUET),
+            &outputs.warnings.rows,
+            outputs.run_id,
+        )?;
+        rundir::write_warnings_csv(
+            &staging.join(WARNINGS_CSV),
+            &outputs.warnings.rows,
+            outputs.run_id,
+        )?;
         rundir::write_recheck_due(&staging.join(RECHECK_DUE), &outputs.review.recheck_due)?;
         workbooks::write_review_workbooks(
             &staging.join("review"),
@@ -95,6 +108,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
                 members: outputs.review_members,
                 supporters: &outputs.incomes.supporters,
                 recheck_due: &outputs.review.recheck_due,
+                warnings: &outputs.warnings.rows,
             },
             outputs.as_of,
         )?;

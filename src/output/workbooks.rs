@@ -159,6 +159,8 @@ struct TownshipItems<'a> {
     /// Supporters of the members of the households to visit or act on.
     supporters: Vec<&'a SupporterRow>,
     recheck_due: Vec<&'a crate::rundir::RecheckDue>,
+    /// Early warnings placed in the township (sheet 预警线索).
+    warnings: Vec<&'a crate::rundir::WarningRow>,
 }
 
 /// What the review workbooks list.
@@ -171,6 +173,8 @@ pub struct ReviewItems<'a> {
     pub supporters: &'a [SupporterRow],
     /// Households due their periodic re-check (sheet 到期复核).
     pub recheck_due: &'a [crate::rundir::RecheckDue],
+    /// Early warnings (sheet 预警线索); dismissed ones stay out.
+    pub warnings: &'a [crate::rundir::WarningRow],
 }
 
 /// Writes one workbook per township with anything to review into `dir` (created); returns
@@ -220,6 +224,13 @@ pub fn write_review_workbooks(
             .filter(|s| listed.contains(s.support.household_id.as_str()))
             .collect();
     }
+    for row in items.warnings.iter().filter(|w| w.status != "dismissed") {
+        by_township
+            .entry(township(row.warning.region_code.as_deref()))
+            .or_default()
+            .warnings
+            .push(row);
+    }
     for due in items.recheck_due {
         by_township
             .entry(township(due.region_code.as_deref()))
@@ -232,7 +243,8 @@ pub fn write_review_workbooks(
             && t.awaiting_action.is_empty()
             && t.leads.is_empty()
             && t.spot_checks.is_empty()
-            && t.recheck_due.is_empty())
+            && t.recheck_due.is_empty()
+            && t.warnings.is_empty())
     });
     // A run over several counties nests each county's townships in a folder of its own.
     let counties: std::collections::BTreeSet<String> = by_township
@@ -330,6 +342,15 @@ fn workbook(
     if !items.supporters.is_empty() {
         supporters_sheet::write(workbook.add_worksheet(), &items.supporters, members)?;
     }
+    if !items.warnings.is_empty() {
+        let lines = super::warnings_sheet::lines(&items.warnings);
+        list_sheet(
+            workbook.add_worksheet(),
+            crate::rundir::names::WARNINGS_SHEET,
+            &super::warnings_sheet::COLUMNS,
+            &lines,
+        )?;
+    }
     if !items.recheck_due.is_empty() {
         let head = |household: &str| head_of(members, household).to_string();
         super::recheck_sheet::write(workbook.add_worksheet(), &items.recheck_due, &head)?;
@@ -341,11 +362,11 @@ fn workbook(
 }
 
 /// One row of a list sheet: the item's cells, a finding to pre-fill, the hidden reason code.
-struct Line {
-    cells: Vec<String>,
-    high: bool,
-    prefilled: Option<Verdicted>,
-    reason_code: &'static str,
+pub(super) struct Line {
+    pub(super) cells: Vec<String>,
+    pub(super) high: bool,
+    pub(super) prefilled: Option<Verdicted>,
+    pub(super) reason_code: &'static str,
 }
 
 fn head_of<'m>(members: &'m BTreeMap<&str, Vec<&ReviewMember>>, household: &str) -> &'m str {
@@ -678,6 +699,7 @@ mod tests {
                 members: &[],
                 supporters: &[],
                 recheck_due: &[],
+                warnings: &[],
             };
             write_review_workbooks(&review, &items, as_of).unwrap();
             written(&review)

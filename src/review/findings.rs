@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Action, Reason, Verdict};
+use crate::model::{Action, Reason, Verdict, WarningKind};
 use crate::rundir::{self, create_private_dir, write_atomically, OutputError};
 
 /// The code `review_summary` and `findings` use for spot checks of unflagged households.
@@ -31,6 +31,10 @@ pub enum Subject {
         record_id: String,
     },
     SpotCheck,
+    /// An early warning (sheet 预警线索); the finding's `household_id` is its `warning_id`.
+    Warning {
+        warning: WarningKind,
+    },
 }
 
 impl Subject {
@@ -40,6 +44,7 @@ impl Subject {
             Subject::Flag { .. } => "flag",
             Subject::Lead { .. } => "lead",
             Subject::SpotCheck => SPOT_CHECK,
+            Subject::Warning { .. } => "warning",
         }
     }
 
@@ -48,6 +53,7 @@ impl Subject {
         match self {
             Subject::Flag { reason } | Subject::Lead { reason, .. } => reason.code(),
             Subject::SpotCheck => SPOT_CHECK,
+            Subject::Warning { warning } => warning.code(),
         }
     }
 }

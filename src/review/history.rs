@@ -72,10 +72,17 @@ impl History {
     /// The flags of the last recorded run before `run_id`; else the flags in the output
     /// directory if they are another run's (a run from before history was kept).
     fn previous(&self, run_id: &str) -> Vec<PreviousFlag> {
+        self.previous_dir(run_id)
+            .map_or_else(Vec::new, |dir| previous_flags(&dir))
+    }
+
+    /// Where the run before `run_id` left its tables: its record, else the output directory
+    /// when no run is recorded yet.
+    pub fn previous_dir(&self, run_id: &str) -> Option<PathBuf> {
         match self.runs.iter().rev().find(|(_, r)| r.run_id != run_id) {
-            Some((dir, _)) => previous_flags(dir),
-            None if self.runs.is_empty() => previous_flags(&self.out_dir),
-            None => Vec::new(),
+            Some((dir, _)) => Some(dir.clone()),
+            None if self.runs.is_empty() => Some(self.out_dir.clone()),
+            None => None,
         }
     }
 

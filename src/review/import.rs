@@ -250,6 +250,7 @@ impl<'a> SentOut<'a> {
                 self.lead(household, *reason, record_id)?
             }
             findings::Subject::SpotCheck => self.spot_check(household)?,
+            findings::Subject::Warning(kind) => self.warning(household, *kind)?,
         };
         Ok(Finding {
             household_id: row.household_id.clone(),
@@ -334,6 +335,33 @@ impl<'a> SentOut<'a> {
             region_code: lead.region_code.clone(),
             score: lead.probability,
             probabilistic: true,
+            overpaid_yuan: None,
+        })
+    }
+
+    /// The early warning a row names by its 预警编号 (in the household column).
+    fn warning(&self, id: &str, kind: crate::model::WarningKind) -> Result<SentItem, RowFault> {
+        let sent = self
+            .run
+            .warnings
+            .iter()
+            .find(|w| w.warning_id == id && w.warning == kind.code())
+            .ok_or_else(|| {
+                (
+                    Some(HOUSEHOLD),
+                    format!(
+                        "run {} sent no warning {id} ({})",
+                        self.run.run_id,
+                        kind.label_zh()
+                    ),
+                )
+            })?;
+        Ok(SentItem {
+            subject: Subject::Warning { warning: kind },
+            support: Vec::new(),
+            region_code: sent.region_code.clone(),
+            score: 0.0,
+            probabilistic: false,
             overpaid_yuan: None,
         })
     }

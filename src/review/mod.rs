@@ -11,6 +11,7 @@ pub mod outcomes;
 pub mod recheck;
 pub mod status;
 pub mod summary;
+pub mod warnings;
 
 pub use import::{describe_problem, import, import_inbox, sample, ImportOutcome};
 pub use status::{review_status, support, support_of, with_history};

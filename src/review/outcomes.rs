@@ -219,10 +219,28 @@ pub fn spot_checks(
 /// every spot check with a finding.
 pub(crate) fn reviewed_items<'a>(
     flags: &'a [FlagRow],
+    warnings: &'a [crate::rundir::WarningRow],
     latest: &BTreeMap<(&'a str, &'a Subject), &'a Finding>,
     benefits: &HashMap<String, f64>,
 ) -> Vec<ReviewedItem<'a>> {
-    let mut items = Vec::with_capacity(flags.len());
+    let mut items = Vec::with_capacity(flags.len() + warnings.len());
+    // Warnings count apart from flags (their own rows), under their id for a household.
+    let mut warned: HashSet<(&str, crate::model::WarningKind)> = HashSet::new();
+    for row in warnings {
+        let kind = row.warning.kind;
+        warned.insert((row.warning_id.as_str(), kind));
+        let subject = Subject::Warning { warning: kind };
+        let finding = latest.get(&(row.warning_id.as_str(), &subject)).copied();
+        items.push(ReviewedItem {
+            household_id: &row.warning_id,
+            region_code: row.warning.region_code.as_deref(),
+            reason: kind.code(),
+            verdict: finding.map(|f| f.verdict),
+            action: finding.and_then(|f| f.action),
+            monthly_benefit: None,
+            overpaid_yuan: None,
+        });
+    }
     let mut current: HashSet<(&str, Reason)> = HashSet::new();
     for row in flags {
         let flag = &row.flag;
@@ -245,6 +263,9 @@ pub(crate) fn reviewed_items<'a>(
         let reason = match subject {
             Subject::Flag { reason } if !current.contains(&(*household, *reason)) => reason.code(),
             Subject::SpotCheck => crate::rundir::names::SPOT_CHECK,
+            Subject::Warning { warning } if !warned.contains(&(*household, *warning)) => {
+                warning.code()
+            }
             _ => continue,
         };
         items.push(ReviewedItem {
@@ -275,12 +296,13 @@ pub fn household_benefits(ingested: &Ingested) -> HashMap<String, f64> {
 pub(crate) fn review_outcomes(
     history: &super::history::History,
     flags: &[FlagRow],
+    warnings: &[crate::rundir::WarningRow],
     benefits: &HashMap<String, f64>,
     (pipeline, as_of): (&Pipeline, NaiveDate),
     households: &Households,
 ) -> ReviewOutcomes {
     let latest = history.findings().latest();
-    let items = reviewed_items(flags, &latest, benefits);
+    let items = reviewed_items(flags, warnings, &latest, benefits);
     let flagged: HashSet<&str> = flags.iter().map(|f| f.flag.household_id.as_str()).collect();
     let summary = summary::summarize(&items);
     ReviewOutcomes {

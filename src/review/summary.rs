@@ -153,11 +153,11 @@ pub fn summarize(items: &[ReviewedItem]) -> Vec<SummaryRow> {
     for item in items {
         let county = crate::model::RegionCode::county_key(item.region_code);
         let township = RegionCode::township_key(item.region_code);
-        let reasons: &[&str] = if item.reason == SPOT_CHECK {
-            &[SPOT_CHECK]
-        } else {
-            &[item.reason, ALL]
-        };
+        // Spot checks and warnings are counted apart, never in the flags' totals.
+        let apart =
+            item.reason == SPOT_CHECK || crate::model::WarningKind::parse(item.reason).is_some();
+        let own = [item.reason];
+        let reasons: &[&str] = if apart { &own } else { &[item.reason, ALL] };
         for reason in reasons {
             for (c, t) in [
                 (county.as_str(), township.as_str()),

@@ -17,6 +17,7 @@ mod rows;
 mod shard;
 mod state;
 mod tables;
+mod warnings;
 
 use std::path::{Path, PathBuf};
 
@@ -37,8 +38,12 @@ pub use rows::{
     FlagRow, FlagStatus, LeadRow, MatchRow, RecheckDue, RecheckItem, SpotCheckRow, Verdicted,
 };
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
-pub use state::{list_runs, record_run, state_dir, state_dir_of_run, RunRecord};
+pub use state::{list_runs, record_run, state_dir, state_dir_of_run, state_salt, RunRecord};
 pub use tables::*;
+pub use warnings::{
+    previous_warnings, write_warnings_csv, write_warnings_parquet, PreviousWarning, WarningRow,
+    WARNING_COLUMNS,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {

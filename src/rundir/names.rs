@@ -15,6 +15,11 @@ pub const SPOT_CHECKS: &str = "spot_checks.parquet";
 pub const INCOME: &str = "income.parquet";
 /// Each (household, member, supporter): what the supporter earns and owes.
 pub const SUPPORTERS: &str = "supporters.parquet";
+/// v3: early warnings, one row per (person, warning); the person key unmasked (office only).
+pub const WARNINGS_PARQUET: &str = "warnings.parquet";
+pub const WARNINGS_CSV: &str = "warnings.csv";
+/// The township workbook's sheet of early warnings.
+pub const WARNINGS_SHEET: &str = "预警线索";
 /// v3: households due their periodic re-check (定期复核).
 pub const RECHECK_DUE: &str = "recheck_due.parquet";
 /// The township workbook's sheet of households due their periodic re-check.

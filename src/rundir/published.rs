@@ -38,6 +38,8 @@ pub struct PublishedRun {
     pub benefits: HashMap<String, f64>,
     /// (household, record) pairs the run linked by a probabilistic match.
     pub probabilistic: HashSet<(String, String)>,
+    /// The early warnings it sent out (sheet 预警线索).
+    pub warnings: Vec<super::PreviousWarning>,
 }
 
 impl PublishedRun {
@@ -79,6 +81,7 @@ impl PublishedRun {
             spot_checks: read_spot_checks(&out_dir.join(SPOT_CHECKS))?,
             benefits: read_benefits(&out_dir.join(HOUSEHOLDS))?,
             probabilistic: read_probabilistic(&out_dir.join(MATCHES))?,
+            warnings: super::previous_warnings(out_dir),
         })
     }
 }

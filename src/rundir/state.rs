@@ -98,6 +98,12 @@ pub fn record_run(
     let flags =
         std::fs::read(published_flags).map_err(|e| OutputError::write(published_flags, e))?;
     write_file(&staging.join(FLAGS_PARQUET), &flags)?;
+    // The run's warnings, when it wrote any: the next run's new and persisting.
+    let warnings = published_flags.with_file_name(super::names::WARNINGS_PARQUET);
+    if warnings.is_file() {
+        let bytes = std::fs::read(&warnings).map_err(|e| OutputError::write(&warnings, e))?;
+        write_file(&staging.join(super::names::WARNINGS_PARQUET), &bytes)?;
+    }
     let summary = serde_json::to_vec_pretty(record).map_err(|e| OutputError::write(&staging, e))?;
     write_file(&staging.join("run.json"), &summary)?;
     let target = runs.join(name);
@@ -112,6 +118,21 @@ pub fn record_run(
         }
     }
     Ok(target)
+}
+
+/// The state directory's own secret (created once, owner-only): salts the digests that name
+/// a person in workbooks (`warning_id`) so that no one can test an ID against them.
+pub fn state_salt(state: &Path) -> Result<String, OutputError> {
+    let path = state.join("salt");
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return Ok(text.trim().to_string());
+    }
+    std::fs::create_dir_all(state).map_err(|e| OutputError::write(state, e))?;
+    let salt: String = (0..32)
+        .map(|_| char::from(b"0123456789abcdef"[usize::from(rand::random::<u8>() & 0x0f)]))
+        .collect();
+    write_file(&path, salt.as_bytes())?;
+    Ok(salt)
 }
 
 #[cfg(test)]

@@ -131,7 +131,12 @@ pub fn write_county_shaped(
     let (mut county, mut generator) = super::generate_keeping(options, Some(shape));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
     let mut unreadable_rows = 0;
-    for source in Source::ALL.iter().copied() {
+    // The sources synth generates (the roll and each registry it fills).
+    let generated = Source::ALL
+        .iter()
+        .copied()
+        .filter(|s| *s == Source::Roll || county.registries.contains_key(s));
+    for source in generated.collect::<Vec<_>>() {
         let rows = if source == Source::Roll {
             &county.roll
         } else {

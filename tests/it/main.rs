@@ -23,6 +23,7 @@ mod skip;
 mod standards;
 mod supporters;
 mod synthetic;
+mod warnings;
 mod xlsx;
 
 use std::path::{Path, PathBuf};

@@ -30,6 +30,10 @@ const COLUMNS: [(&str, &str); 9] = [
     (col::RECORD_ID, "record_id"),
 ];
 
+/// Other headers a column goes by: the sheet 预警线索 keys its rows by 预警编号 (a
+/// warning's id: a person off the roll has no household).
+const ALSO: [(&str, &str); 1] = [(col::HOUSEHOLD_ID, "预警编号")];
+
 /// Without one of each group no row can be a finding; either reason column will do.
 const REQUIRED: [&[&str]; 5] = [
     &[col::HOUSEHOLD_ID],
@@ -54,6 +58,9 @@ pub(super) fn is_header_of(header: &str, key: &str) -> bool {
         .iter()
         .find(|(chinese, _)| *chinese == key)
         .is_some_and(|(chinese, english)| header == fold(chinese) || header == *english)
+        || ALSO
+            .iter()
+            .any(|(column, other)| *column == key && header == fold(other))
 }
 
 /// Where each known column is in a table's header, and how the file spells its header.

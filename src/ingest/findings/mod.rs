@@ -38,6 +38,9 @@ pub enum Subject {
     Lead { reason: Reason, record_id: String },
     /// An unflagged household drawn for a spot check (sheet 抽查, reason code `spot_check`).
     SpotCheck,
+    /// An early warning (sheet 预警线索, keyed by its 预警编号, reason code `should_cover` or
+    /// `should_raise`).
+    Warning(crate::model::WarningKind),
 }
 
 /// One finding as a reviewer wrote it.

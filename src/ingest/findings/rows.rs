@@ -206,6 +206,9 @@ fn subject(as_written: &Fields, folded: &Fields, columns: &Columns) -> Result<Su
     {
         return Ok(Subject::SpotCheck);
     }
+    if let Some(warning) = crate::model::WarningKind::parse(&text) {
+        return Ok(Subject::Warning(warning));
+    }
     let reason = Reason::known(&text).ok_or_else(|| {
         RowProblem::at(
             column,
