@@ -12,6 +12,7 @@ mod report;
 mod review_report;
 mod summary_workbook;
 mod supporters_sheet;
+mod warnings_report;
 mod warnings_sheet;
 mod workbooks;
 

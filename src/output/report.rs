@@ -105,6 +105,10 @@ fn sections(input: &RunOutputs) -> Markup {
             &super::money_report::render(input),
         ))
         (section(
+            "预警线索 Early warnings: people who should be helped",
+            &super::warnings_report::render(&input.warnings.rows),
+        ))
+        (section(
             "家庭收入与待遇测算 Household income and entitlement",
             &super::income_report::render(&input.incomes.households),
         ))
