@@ -95,7 +95,9 @@ pub enum IngestError {
 /// Reads all sources named by the pipeline. `data_dir` overrides where paths resolve.
 pub fn load(pipeline: &Pipeline, data_dir: Option<&Path>) -> Result<Ingested, IngestError> {
     let mut ingested = load_roll(pipeline, data_dir)?;
-    for source in registry_sources(pipeline) {
+    // The early-warning registries after the linked ones: read here whole (`validate`), where
+    // a run reads them for their signals.
+    for source in registry_sources(pipeline).chain(signal_sources(pipeline)) {
         let registry = load_registry(pipeline, data_dir, source, &mut ingested)?;
         ingested.registries.push(registry);
     }
