@@ -668,7 +668,10 @@ fn a_corrupt_or_foreign_workbook_records_nothing_and_is_named() {
     sheet.write(0, 0, "姓名").unwrap();
     sheet.write(1, 0, "张三").unwrap();
     workbook.save(&foreign).unwrap();
-    for path in [&corrupt, &foreign] {
+    // Another office's list, not findings: no column a findings file needs.
+    let foreign_csv = run.dir.path().join("foreign.csv");
+    std::fs::write(&foreign_csv, "姓名,电话\n张三,13800001111\n").unwrap();
+    for path in [&corrupt, &foreign, &foreign_csv] {
         let assert = Command::cargo_bin("rollcheck")
             .unwrap()
             .args(["review", "import"])
@@ -677,10 +680,15 @@ fn a_corrupt_or_foreign_workbook_records_nothing_and_is_named() {
             .assert()
             .code(65);
         let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
-        assert!(
-            stdout.contains(&format!("{}: not imported", path.display())),
-            "{stdout}"
-        );
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let named = format!("{}: not imported", path.display());
+        assert!(stdout.contains(&named), "{stdout}");
+        // The file and its problem on stderr too, where a script or cron mail looks.
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("rejected: ") && l.contains(&named))
+            .unwrap_or_else(|| panic!("{} not named on stderr:\n{stderr}", path.display()));
+        assert!(line.len() > named.len() + "rejected: : ".len(), "no problem given: {line}");
     }
     let state = rollcheck::rundir::state_dir_of_run(&run.out);
     assert!(rollcheck::review::findings::Findings::read(&state)
