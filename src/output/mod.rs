@@ -5,6 +5,7 @@
 mod county_report;
 mod explorer;
 mod income_report;
+mod leads_report;
 mod money_report;
 mod recheck_report;
 mod recheck_sheet;
