@@ -55,6 +55,8 @@ mod tests {
             region_code: Some(region.into()),
             expected_namesakes: None,
             shown,
+            question: None,
+            member_id_digest: None,
         }
     }
 

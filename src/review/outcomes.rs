@@ -15,16 +15,21 @@ use super::ReviewOutcomes;
 use crate::config::Pipeline;
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::words::comparison_in_words;
-use crate::link::{Decision, Links, Match};
+use crate::link::{Decision, Links, Match, Method};
 use crate::model::{Reason, RegionCode, Severity, Verdict};
+use crate::normalize::normalize_id;
 use crate::rules::{self, At, Households};
 use crate::rundir::{FlagRow, FlagStatus, LeadRow, SpotCheckRow};
 
-/// Review labels on pairs, by (`member_id`, source, `record_id`): true accepts, false rejects.
+/// Review labels on pairs, by (`member_id`, source, `record_id`): (true accepts, false
+/// rejects; whether the registry's answer to an assistance request (协查) said so).
 #[derive(Debug, Clone, Default)]
 pub struct PairLabels {
-    labels: HashMap<(String, String, String), bool>,
+    labels: HashMap<(String, String, String), (bool, bool)>,
 }
+
+/// The note of a pair a finding rejected; such a pair is never a lead again.
+const REJECTED: &str = "rejected by review (情况不属实)";
 
 impl PairLabels {
     /// The latest finding on each lead: 情况属实 or 部分属实 accepts the pair, 情况不属实
@@ -48,7 +53,7 @@ impl PairLabels {
             };
             labels.insert(
                 (member_id.clone(), source.clone(), record_id.clone()),
-                label,
+                (label, finding.by_registry),
             );
         }
         PairLabels { labels }
@@ -75,18 +80,24 @@ impl PairLabels {
                 record.record_id.clone(),
             );
             match self.labels.get(&key) {
-                Some(true)
+                Some((true, by_registry))
                     if m.decision == Decision::Possible
                         && !taken.contains(&(m.registry_idx, m.record_idx)) =>
                 {
                     m.decision = Decision::Accepted;
-                    m.note = Some("accepted by review (情况属实)");
+                    if *by_registry {
+                        m.method = Method::ConfirmedId;
+                        m.note =
+                            Some("accepted: the registry's answer gives the member's ID (协查)");
+                    } else {
+                        m.note = Some("accepted by review (情况属实)");
+                    }
                 }
-                Some(false) if m.decision == Decision::Accepted => {
+                Some((false, _)) if m.decision == Decision::Accepted => {
                     m.decision = Decision::Possible;
-                    m.note = Some("rejected by review (情况不属实)");
+                    m.note = Some(REJECTED);
                 }
-                Some(false) => m.note = Some("rejected by review (情况不属实)"),
+                Some((false, _)) => m.note = Some(REJECTED),
                 _ => {}
             }
         }
@@ -116,7 +127,7 @@ pub fn leads(
         .iter()
         .filter(|m| {
             m.decision == Decision::Possible
-                && m.note != Some("rejected by review (情况不属实)")
+                && m.note != Some(REJECTED)
                 && !taken.contains(&(m.registry_idx, m.record_idx))
         })
         .flat_map(|m| {
@@ -215,6 +226,10 @@ fn lead_row(
         region_code: member.region_code.clone(),
         expected_namesakes: m.expected_namesakes,
         shown: true,
+        question: super::assist::question(record),
+        member_id_digest: normalize_id(member.id_number.as_deref())
+            .valid()
+            .map(|valid| super::assist::id_digest(m.source.code(), &record.record_id, &valid.text)),
     }
 }
 
@@ -372,6 +387,8 @@ mod tests {
             region_code: Some(region.into()),
             expected_namesakes: None,
             shown: true,
+            question: None,
+            member_id_digest: None,
         }
     }
 

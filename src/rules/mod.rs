@@ -543,6 +543,9 @@ pub fn match_basis_zh(whom: Whom, m: &Match, record: &RegistryRecord) -> Option<
         NameLevel::OneCharDiff => "姓名仅一字之差",
         NameLevel::Different => "姓名不同",
     };
+    if m.method == Method::ConfirmedId {
+        return Some(format!("经登记机关协查，该记录身份证号与{who}一致，{name}"));
+    }
     if !matches!(m.method, Method::Probabilistic | Method::MaskedId) {
         return (m.levels.name != NameLevel::Identical)
             .then(|| format!("{written}，身份证号相同，{name}"));

@@ -119,6 +119,23 @@ pub struct LeadRow {
     /// Whether the township's workbook shows it (`[review] max_leads_per_township`); the
     /// others are counted in the report.
     pub shown: bool,
+    /// What an assistance request (协查) asks the registry about the record, when the record
+    /// has no valid ID for the pair to be settled by.
+    pub question: Option<RecordQuestion>,
+    /// The member's valid ID as a digest (`review::assist::id_digest`), so that the
+    /// registry's answer can be compared with it without the ID in leads.parquet.
+    pub member_id_digest: Option<String>,
+}
+
+/// A registry record as an assistance request (协查) shows it to the registry's office: what
+/// finds it in their files. The roll member is not named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordQuestion {
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    /// The registry's own key beside the record id (header, value): a plate, a property unit
+    /// number, a USCC, a death date.
+    pub key: Option<(&'static str, String)>,
 }
 
 /// An unflagged household drawn at random for a spot check (抽查).

@@ -469,6 +469,10 @@ pub fn write_leads(path: &Path, leads: &[LeadRow]) -> Result<(), OutputError> {
                 "shown".into(),
                 leads.iter().map(|l| l.shown).collect::<Vec<bool>>(),
             ),
+            optional_text_column(
+                "member_id_digest",
+                leads.iter().map(|l| l.member_id_digest.clone()).collect(),
+            ),
         ],
     )
 }
