@@ -29,8 +29,9 @@ const TRAILING: [(&str, f64); 4] = [
 const INSTRUCTIONS: &str = "请在“身份证号”列填写本单位登记的该记录身份证号（18位，按文本录入），\
      查无此人或无法确认的请留空；请勿修改其他列，填好后保存交回。";
 
-/// Writes one request per registry with a record to ask about into `dir`; returns how many.
-pub fn write_requests(dir: &Path, leads: &[LeadRow]) -> Result<usize, OutputError> {
+/// The records to ask about, per registry and by record id: every lead's record without a
+/// valid ID whose member has one to compare the answer with, each once.
+pub(super) fn questions(leads: &[LeadRow]) -> BTreeMap<&str, BTreeMap<&str, &RecordQuestion>> {
     let mut by_source: BTreeMap<&str, BTreeMap<&str, &RecordQuestion>> = BTreeMap::new();
     for lead in leads.iter().filter(|l| l.member_id_digest.is_some()) {
         if let Some(question) = &lead.question {
@@ -40,6 +41,12 @@ pub fn write_requests(dir: &Path, leads: &[LeadRow]) -> Result<usize, OutputErro
                 .insert(lead.record_id.as_str(), question);
         }
     }
+    by_source
+}
+
+/// Writes one request per registry with a record to ask about into `dir`; returns how many.
+pub fn write_requests(dir: &Path, leads: &[LeadRow]) -> Result<usize, OutputError> {
+    let by_source = questions(leads);
     if by_source.is_empty() {
         return Ok(0);
     }

@@ -1,6 +1,7 @@
 //! The report's section on leads (待核实线索): per township, how many its workbook shows and
 //! how many `[review] max_leads_per_township` held back (all are in leads.parquet, `shown`
-//! false for those), so that no doubt is dropped unseen.
+//! false for those), so that no doubt is dropped unseen; and the records each registry is
+//! asked about (`assist_request`).
 
 use maud::{html, Markup};
 
@@ -31,6 +32,16 @@ pub fn render(leads: &[LeadRow]) -> Markup {
             }
             @for (township, (shown, held)) in &townships {
                 tr { td { (township) } td { (shown) } td { (held) } }
+            }
+        }
+        @let asked = super::assist_request::questions(leads);
+        @if !asked.is_empty() {
+            p {
+                "协查请求（assist/协查_<来源>.xlsx，请登记机关填写身份证号后导入）Assistance requests: "
+                @for (i, (source, records)) in asked.iter().enumerate() {
+                    @if i > 0 { "，" }
+                    (source) " " (records.len()) " 条"
+                }
             }
         }
     }

@@ -76,6 +76,11 @@ fn a_registry_answer_confirms_one_lead_and_rules_out_another_for_good() {
         rows.len() >= 3,
         "two records to ask about at least: {rows:?}"
     );
+    let report = crate::read_to_string(&run.out.join("report.html"));
+    assert!(
+        report.contains(&format!("death {} 条", rows.len() - 1)),
+        "the report counts the records asked about"
+    );
     // No member is named: no roll ID and no household in the request.
     let evaluation = job::evaluate(
         &crate::synthetic_pipeline(&run.written),
