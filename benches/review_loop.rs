@@ -199,6 +199,7 @@ fn record_findings(state: &Path, flags: &[rollcheck::rundir::FlagRow]) {
                     monthly_benefit: Some(300.0),
                     overpaid_yuan: None,
                     probabilistic: false,
+                    by_registry: false,
                 }
             })
             .collect();

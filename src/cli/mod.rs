@@ -320,9 +320,16 @@ struct FindingsRejected {
     rejected: usize,
 }
 
-/// Lists the rows an import did not record on stderr; any row or file not recorded makes
+/// Lists the files and rows an import did not record on stderr; any row or file not recorded makes
 /// the import fail (exit 65), though the other findings were recorded.
 fn list_rejected(outcome: &ImportOutcome) -> Result<(), FindingsRejected> {
+    // A file that could not be read at all (corrupt, encrypted, not a findings file) is
+    // named here too: a script reading stderr alone must see every file left out.
+    for file in &outcome.files {
+        if let Some(error) = &file.error {
+            eprintln!("rejected: {}: not imported: {error}", file.file);
+        }
+    }
     for problem in &outcome.problems {
         eprintln!("rejected: {}", crate::review::describe_problem(problem));
     }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::resolve_against;
+use crate::model::Severity;
 
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -16,6 +17,10 @@ pub(super) struct RawReview {
     due_days: Option<u32>,
     /// Unflagged households drawn per township for a spot check (抽查).
     audit_households_per_township: Option<u32>,
+    /// The least severe reason a `possible` pair is listed for as a lead.
+    lead_min_severity: Option<Severity>,
+    /// Leads shown per township in its workbook; the rest are counted, not shown.
+    max_leads_per_township: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -33,6 +38,12 @@ pub struct ReviewSpec {
     /// A flag still waiting for its visit this many days after it was first raised is overdue.
     pub due_days: u32,
     pub audit_households_per_township: u32,
+    /// A `possible` pair is a lead for every reason at least this severe it would raise
+    /// (`low`: every reason, so that every doubt reaches a clerk).
+    pub lead_min_severity: Severity,
+    /// The leads a township's workbook shows, best first; those over the cap stay in
+    /// leads.parquet (`shown` false) and are counted per township in the report.
+    pub max_leads_per_township: u32,
 }
 
 impl Default for ReviewSpec {
@@ -41,6 +52,9 @@ impl Default for ReviewSpec {
             inbox: None,
             due_days: 30,
             audit_households_per_township: 0,
+            lead_min_severity: Severity::Low,
+            // About a day's visits for a township's staff beside its flags.
+            max_leads_per_township: 50,
         }
     }
 }
@@ -54,5 +68,9 @@ pub(super) fn resolve_review(raw: RawReview, base: &Path) -> ReviewSpec {
         audit_households_per_township: raw
             .audit_households_per_township
             .unwrap_or(defaults.audit_households_per_township),
+        lead_min_severity: raw.lead_min_severity.unwrap_or(defaults.lead_min_severity),
+        max_leads_per_township: raw
+            .max_leads_per_township
+            .unwrap_or(defaults.max_leads_per_township),
     }
 }

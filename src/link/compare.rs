@@ -364,6 +364,13 @@ mod tests {
         );
         assert_eq!(id_level(id, "110105********003X"), IdLevel::MaskedDisagree);
         assert_eq!(id_level(id, "410105********002X"), IdLevel::MaskedDisagree);
+        // Two characters shown: disagreeing they rule the pair out as any mask does;
+        // agreeing they weigh little (decided as without an ID, `decide`).
+        assert_eq!(id_level(id, "****************92"), IdLevel::MaskedDisagree);
+        assert_eq!(
+            id_level("****************2X", id),
+            IdLevel::MaskedAgreePartial
+        );
         // A masked ID says nothing against a damaged or masked one.
         assert_eq!(
             id_level("11010519491231002", "110105********002X"),

@@ -9,6 +9,7 @@ use super::namesakes::NameBirthCensus;
 use super::{BirthLevel, Decision, GenderLevel, IdLevel, Match};
 use crate::config::LinkSpec;
 use crate::model::Source;
+use crate::normalize::id::masked_shows_little;
 use crate::normalize::{NameLevel, Normalized};
 
 /// Two scores closer than this are a tie: neither pair wins.
@@ -27,7 +28,7 @@ pub(super) fn probabilistic(
         let member = &normalized.persons[m.member_idx];
         let population = spec.population_of(m.source);
         m.expected_namesakes = match m.levels.id {
-            IdLevel::Missing => census.expected_namesakes(member, population),
+            _ if as_without_id(m, normalized) => census.expected_namesakes(member, population),
             id if id.masked_agreement() && m.levels.birth_date != BirthLevel::Equal => {
                 masked_pattern(m, normalized).and_then(|pattern| {
                     census.expected_masked_namesakes(member, pattern, population)
@@ -79,7 +80,7 @@ fn guard(
         // one person only under a name rare enough in the registry's population.
         return Some("masked ID without an agreeing birth date; others with the name may show the same characters");
     }
-    if levels.id == IdLevel::Missing {
+    if as_without_id(m, normalized) {
         // A name with no usable ID needs the birth date, and must point at one person.
         if levels.birth_date != BirthLevel::Equal {
             return Some("no ID and no agreeing birth date");
@@ -101,6 +102,14 @@ fn guard(
         }
     }
     None
+}
+
+/// Whether a pair is decided as one without an ID: none usable, or a mask whose few
+/// agreeing characters say little (`masked_shows_little`; disagreeing, they rule it out).
+fn as_without_id(m: &Match, normalized: &Normalized) -> bool {
+    m.levels.id == IdLevel::Missing
+        || (m.levels.id.masked_agreement()
+            && masked_pattern(m, normalized).is_some_and(masked_shows_little))
 }
 
 /// The masked ID of a pair (on either side).

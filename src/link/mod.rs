@@ -48,6 +48,9 @@ pub enum Method {
     /// Proposed by a masked ID's visible characters (`411526********123X`) and scored by
     /// the model: the visible characters all agree.
     MaskedId,
+    /// A lead the registry settled: its answer to an assistance request (协查) gave the
+    /// record the member's ID.
+    ConfirmedId,
 }
 
 impl Method {
@@ -57,6 +60,7 @@ impl Method {
             Method::NormalizedId => "normalized_id",
             Method::Probabilistic => "probabilistic",
             Method::MaskedId => "masked_id",
+            Method::ConfirmedId => "confirmed_id",
         }
     }
 }

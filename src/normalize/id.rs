@@ -104,11 +104,20 @@ impl NormalizedId {
     }
 }
 
-/// The fewest visible characters a masked ID must show to say anything about a person.
-const MIN_VISIBLE: usize = 4;
+/// The fewest visible characters a masked ID must show to weigh for a match. Fewer
+/// (`****************92`) still rule a pair out when one disagrees (contract, matching
+/// item 6), but agreeing they are about as telling as no ID (`masked_shows_little`).
+const MIN_TELLING_VISIBLE: usize = 4;
+
+/// Whether a masked pattern shows too few characters for its agreement to count: such a
+/// pair is decided as one without an ID (name, birth date and namesakes).
+pub fn masked_shows_little(pattern: &str) -> bool {
+    pattern.bytes().filter(|b| *b != b'*').count() < MIN_TELLING_VISIBLE
+}
 
 /// The 18-position pattern of a cleaned ID with hidden digits (`*`), if it is one: 15 or 18
-/// characters of digits and stars (a final `X`), at least one star and `MIN_VISIBLE` shown.
+/// characters of digits and stars (a final `X`), at least one star and one character shown.
+/// However few are shown, each is evidence against another person's ID.
 fn masked_pattern(cleaned: &str) -> Option<String> {
     let bytes = cleaned.as_bytes();
     let stars = cleaned.matches('*').count();
@@ -119,7 +128,7 @@ fn masked_pattern(cleaned: &str) -> Option<String> {
                 .all(|b| b.is_ascii_digit() || *b == b'*')
             && matches!(bytes[len - 1], b'0'..=b'9' | b'*' | b'X')
     };
-    if stars == 0 || bytes.len() - stars < MIN_VISIBLE {
+    if stars == 0 || bytes.len() == stars {
         return None;
     }
     if shape_ok(18) {
@@ -150,6 +159,8 @@ pub fn masked_visible_zh(pattern: &str) -> String {
     let visible = bytes.iter().filter(|b| **b != b'*').count();
     if leading + trailing == visible && leading > 0 && trailing > 0 {
         format!("前{leading}位和后{trailing}位")
+    } else if trailing == visible {
+        format!("后{trailing}位")
     } else {
         format!("{visible}位")
     }
@@ -447,9 +458,17 @@ mod tests {
         // 15-digit extracts are laid out as their 18-digit form.
         let id = normalize_id(Some("411526******123"));
         assert_eq!(id.masked(), Some("41152619******123*"));
-        // Too little shown says nothing; no star is no mask.
-        assert_eq!(normalize_id(Some("***************12X")).masked(), None);
+        // However little is shown, it is a mask (its characters can disagree), but fewer
+        // than four agreeing say little; all stars or no star is no mask.
+        let few = normalize_id(Some("****************3X"));
+        assert_eq!(few.problem(), Some(IdProblem::Masked));
+        let pattern = few.masked().expect("two characters shown");
+        assert!(masked_agrees(pattern, full) && masked_shows_little(pattern));
+        assert!(!masked_agrees(pattern, "411526198001011292"));
+        assert!(!masked_shows_little("**************123X"));
+        assert_eq!(normalize_id(Some("******************")).masked(), None);
         assert_eq!(normalize_id(Some(full)).masked(), None);
+        assert_eq!(masked_visible_zh("****************92"), "后2位");
         assert_eq!(masked_visible_zh("411526********123X"), "前6位和后4位");
         assert_eq!(masked_visible_zh("4115**********123X"), "前4位和后4位");
         assert_eq!(masked_visible_zh("4115**1980******3X"), "10位");

@@ -2,9 +2,11 @@
 //! and `write_run`, which writes them with the run directory's tables in one atomic publish.
 //! Front door: `output::write_run`. Files, names and columns are `rundir`'s.
 
+mod assist_request;
 mod county_report;
 mod explorer;
 mod income_report;
+mod leads_report;
 mod money_report;
 mod recheck_report;
 mod recheck_sheet;
@@ -28,9 +30,9 @@ use crate::ingest::QuarantinedRow;
 use crate::review::ReviewOutcomes;
 use crate::rules::Households;
 use crate::rundir::names::{
-    EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MANIFEST, MATCHES, MODEL,
-    QUARANTINE, RECHECK_DUE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS, SUMMARY_WORKBOOK,
-    SUPPORTERS, WARNINGS_CSV, WARNINGS_PARQUET,
+    ASSIST_DIR, EXPLORER, FLAGS_CSV, FLAGS_PARQUET, HOUSEHOLDS, INCOME, LEADS, MANIFEST, MATCHES,
+    MODEL, QUARANTINE, RECHECK_DUE, REPORT, RESOLVED, REVIEW_SUMMARY, SPOT_CHECKS,
+    SUMMARY_WORKBOOK, SUPPORTERS, WARNINGS_CSV, WARNINGS_PARQUET,
 };
 use crate::rundir::{
     self, FlagRow, LeadRow, Manifest, MatchRow, OutputError, ResolvedFlag, SpotCheckRow,
@@ -113,6 +115,7 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
             },
             outputs.as_of,
         )?;
+        assist_request::write_requests(&staging.join(ASSIST_DIR), outputs.leads)?;
         crate::review::summary::write_csv(&staging.join(REVIEW_SUMMARY), &outputs.review.summary)?;
         summary_workbook::write(
             &staging.join(SUMMARY_WORKBOOK),

@@ -100,6 +100,7 @@ fn sections(input: &RunOutputs) -> Markup {
         (section("概率匹配得分分布 Probabilistic match scores", &score_histogram(input.matches)))
         (section("本次新增高风险疑点 New high-severity flags", &new_high_table(input.flags)))
         (section("核查结果 Review outcomes", &super::review_report::render(input)))
+        (section("待核实线索 Leads per township", &super::leads_report::render(input.leads)))
         (section(
             "专项成效与定期复核 Campaign figures and periodic re-checks",
             &super::money_report::render(input),

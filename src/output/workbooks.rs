@@ -63,16 +63,19 @@ const FLAG_COLUMNS: [(&str, f64); 11] = [
     ("估算多发金额", 24.0),
 ];
 
-/// 待核实线索: one row per possible match that would raise a high-severity reason.
-const LEAD_COLUMNS: [(&str, f64); 10] = [
+/// 待核实线索: one row per possible match and reason it would raise (at least
+/// `[review] lead_min_severity`), best first, up to `max_leads_per_township`.
+const LEAD_COLUMNS: [(&str, f64); 12] = [
     ("序号", 6.0),
     (header::HOUSEHOLD_ID, 12.0),
     ("成员编号", 10.0),
     ("姓名（身份证号已脱敏）", 24.0),
     (header::REASON, 16.0),
+    ("风险等级", 8.0),
     ("来源", 10.0),
     (header::RECORD_ID, 14.0),
     ("匹配概率", 9.0),
+    ("同名同出生日期者预计人数", 14.0),
     ("比对情况", 48.0),
     ("行政区划代码", 14.0),
 ];
@@ -197,7 +200,8 @@ pub fn write_review_workbooks(
             entry.awaiting_action.push(row);
         }
     }
-    for lead in items.leads {
+    // Leads over the township's cap stay in leads.parquet and the report's count.
+    for lead in items.leads.iter().filter(|l| l.shown) {
         by_township
             .entry(township(lead.region_code.as_deref()))
             .or_default()
@@ -450,13 +454,17 @@ fn lead_lines(leads: &[&LeadRow], members: &BTreeMap<&str, Vec<&ReviewMember>>) 
                 lead.member_id.clone(),
                 member_text(members, &lead.household_id, &lead.member_id),
                 lead.reason.label_zh().to_string(),
+                lead.severity.label_zh().to_string(),
                 lead.source_label.clone(),
                 lead.record_id.clone(),
                 format!("{:.3}", lead.probability),
+                // Blank where an ID was compared: the figure is for pairs without one.
+                lead.expected_namesakes
+                    .map_or_else(String::new, crate::rules::about),
                 lead.comparison.clone(),
                 lead.region_code.clone().unwrap_or_default(),
             ],
-            high: true,
+            high: lead.severity == Severity::High,
             prefilled: None,
             reason_code: lead.reason.code(),
         })

@@ -90,6 +90,10 @@ pub struct Finding {
     /// probability worth measuring by band).
     #[serde(default)]
     pub probabilistic: bool,
+    /// A lead's finding from the registry's answer to an assistance request (协查): the ID it
+    /// holds agreed with the member's (accepted, method `confirmed_id`) or did not.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_registry: bool,
 }
 
 /// What makes two findings the same: a re-import of the same row gives the same signature.
@@ -260,6 +264,7 @@ mod tests {
             monthly_benefit: None,
             overpaid_yuan: None,
             probabilistic: false,
+            by_registry: false,
         }
     }
 

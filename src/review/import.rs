@@ -88,7 +88,14 @@ pub(super) fn import_into(
     let mut outcome = ImportOutcome::default();
     let mut read: Vec<FindingsFile> = Vec::new();
     for path in files {
-        match findings::read_findings(path, today) {
+        // A registry's answer to an assistance request (协查) becomes lead findings here,
+        // where the run's leads are known; any other file is read as findings.
+        let file = match findings::read_assist_answers(path) {
+            Ok(Some(answers)) => Ok(super::assist::answered_findings(answers, run, today)),
+            Ok(None) => findings::read_findings(path, today),
+            Err(err) => Err(err),
+        };
+        match file {
             Ok(file) => read.push(file),
             Err(err) => outcome.files.push(ImportedFile {
                 file: path.display().to_string(),
@@ -270,6 +277,7 @@ impl<'a> SentOut<'a> {
             monthly_benefit: self.run.benefits.get(household).copied(),
             overpaid_yuan: sent.overpaid_yuan,
             probabilistic: sent.probabilistic,
+            by_registry: row.by_registry,
         })
     }
 

@@ -1,8 +1,10 @@
 //! The review loop: what visits found comes back and steers the next run. Run history
 //! (`history`), the findings store (`findings`), a flag's status (`status`), the leads, spot
 //! checks and pair labels a run sends out and takes back (`outcomes`), what the findings add
-//! up to (`summary`), and `rollcheck review import` / `review sample` (`import`).
+//! up to (`summary`), and `rollcheck review import` / `review sample` (`import`), which also
+//! reads registries' answers to assistance requests (`assist`).
 
+pub mod assist;
 pub mod campaign;
 pub mod findings;
 pub mod history;

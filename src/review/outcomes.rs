@@ -15,16 +15,21 @@ use super::ReviewOutcomes;
 use crate::config::Pipeline;
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::words::comparison_in_words;
-use crate::link::{Decision, Links, Match};
+use crate::link::{Decision, Links, Match, Method};
 use crate::model::{Reason, RegionCode, Severity, Verdict};
+use crate::normalize::normalize_id;
 use crate::rules::{self, At, Households};
 use crate::rundir::{FlagRow, FlagStatus, LeadRow, SpotCheckRow};
 
-/// Review labels on pairs, by (`member_id`, source, `record_id`): true accepts, false rejects.
+/// Review labels on pairs, by (`member_id`, source, `record_id`): (true accepts, false
+/// rejects; whether the registry's answer to an assistance request (协查) said so).
 #[derive(Debug, Clone, Default)]
 pub struct PairLabels {
-    labels: HashMap<(String, String, String), bool>,
+    labels: HashMap<(String, String, String), (bool, bool)>,
 }
+
+/// The note of a pair a finding rejected; such a pair is never a lead again.
+const REJECTED: &str = "rejected by review (情况不属实)";
 
 impl PairLabels {
     /// The latest finding on each lead: 情况属实 or 部分属实 accepts the pair, 情况不属实
@@ -48,7 +53,7 @@ impl PairLabels {
             };
             labels.insert(
                 (member_id.clone(), source.clone(), record_id.clone()),
-                label,
+                (label, finding.by_registry),
             );
         }
         PairLabels { labels }
@@ -75,27 +80,34 @@ impl PairLabels {
                 record.record_id.clone(),
             );
             match self.labels.get(&key) {
-                Some(true)
+                Some((true, by_registry))
                     if m.decision == Decision::Possible
                         && !taken.contains(&(m.registry_idx, m.record_idx)) =>
                 {
                     m.decision = Decision::Accepted;
-                    m.note = Some("accepted by review (情况属实)");
+                    if *by_registry {
+                        m.method = Method::ConfirmedId;
+                        m.note =
+                            Some("accepted: the registry's answer gives the member's ID (协查)");
+                    } else {
+                        m.note = Some("accepted by review (情况属实)");
+                    }
                 }
-                Some(false) if m.decision == Decision::Accepted => {
+                Some((false, _)) if m.decision == Decision::Accepted => {
                     m.decision = Decision::Possible;
-                    m.note = Some("rejected by review (情况不属实)");
+                    m.note = Some(REJECTED);
                 }
-                Some(false) => m.note = Some("rejected by review (情况不属实)"),
+                Some((false, _)) => m.note = Some(REJECTED),
                 _ => {}
             }
         }
     }
 }
 
-/// `possible` pairs whose record would raise a high-severity reason, best first: a pair once
-/// per such reason. Pairs a review rejected are not listed again, nor records already
-/// accepted for a member (a record is one person).
+/// `possible` pairs whose record would raise a reason at least `[review] lead_min_severity`,
+/// a pair once per such reason, ranked by `rank_leads` and capped per township by
+/// `mark_shown`. Pairs a review rejected are not listed again, nor records already accepted
+/// for a member (a record is one person).
 pub fn leads(
     pipeline: &Pipeline,
     ingested: &Ingested,
@@ -109,12 +121,13 @@ pub fn leads(
         .filter(|m| m.decision == Decision::Accepted)
         .map(|m| (m.registry_idx, m.record_idx))
         .collect();
+    let min_severity = pipeline.review.lead_min_severity;
     let mut leads: Vec<LeadRow> = links
         .matches
         .iter()
         .filter(|m| {
             m.decision == Decision::Possible
-                && m.note != Some("rejected by review (情况不属实)")
+                && m.note != Some(REJECTED)
                 && !taken.contains(&(m.registry_idx, m.record_idx))
         })
         .flat_map(|m| {
@@ -132,21 +145,67 @@ pub fn leads(
                     };
                     rules::would_raise(at, m.source, record)
                 })
-                .filter(|reason| pipeline.rules.spec(*reason).severity == Severity::High)
-                .map(move |reason| lead_row(m, member, record, reason))
+                .map(|reason| (reason, pipeline.rules.spec(reason).severity))
+                .filter(move |(_, severity)| *severity >= min_severity)
+                .map(move |(reason, severity)| lead_row(m, member, record, (reason, severity)))
         })
         .collect();
-    leads.sort_by(|a, b| {
-        b.probability
-            .total_cmp(&a.probability)
-            .then_with(|| a.household_id.cmp(&b.household_id))
-            .then_with(|| a.record_id.cmp(&b.record_id))
-    });
+    rank_leads(&mut leads);
+    mark_shown(&mut leads, pipeline.review.max_leads_per_township);
     leads
 }
 
+/// Orders leads by how much a visit would settle: a more severe reason first (what it would
+/// stop matters more), then the likelier pair (a visit more often ends in a flag), then
+/// household and record for a stable order.
+fn rank_leads(leads: &mut [LeadRow]) {
+    leads.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| b.probability.total_cmp(&a.probability))
+            .then_with(|| a.household_id.cmp(&b.household_id))
+            .then_with(|| a.record_id.cmp(&b.record_id))
+            .then_with(|| a.reason.cmp(&b.reason))
+    });
+}
+
+/// Shows the first `per_township` ranked leads of each township; the rest stay in
+/// leads.parquet and the report's count, never silently dropped.
+fn mark_shown(leads: &mut [LeadRow], per_township: u32) {
+    let mut shown: HashMap<String, u32> = HashMap::new();
+    for lead in leads {
+        let count = shown
+            .entry(RegionCode::township_key(lead.region_code.as_deref()))
+            .or_default();
+        lead.shown = *count < per_township;
+        *count += 1;
+    }
+}
+
+/// Per township (`RegionCode::township_key`): leads shown in its workbook, and held back
+/// over `[review] max_leads_per_township`.
+pub fn leads_per_township(leads: &[LeadRow]) -> BTreeMap<String, (usize, usize)> {
+    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for lead in leads {
+        let count = counts
+            .entry(RegionCode::township_key(lead.region_code.as_deref()))
+            .or_default();
+        if lead.shown {
+            count.0 += 1;
+        } else {
+            count.1 += 1;
+        }
+    }
+    counts
+}
+
 /// The sheet's row for one lead: a `possible` pair and the reason it would raise.
-fn lead_row(m: &Match, member: &RollMember, record: &RegistryRecord, reason: Reason) -> LeadRow {
+fn lead_row(
+    m: &Match,
+    member: &RollMember,
+    record: &RegistryRecord,
+    (reason, severity): (Reason, Severity),
+) -> LeadRow {
     let levels = [
         ("id", m.levels.id.code()),
         ("name", m.levels.name.code()),
@@ -158,12 +217,19 @@ fn lead_row(m: &Match, member: &RollMember, record: &RegistryRecord, reason: Rea
         household_id: member.household_id.clone(),
         member_id: member.member_id.clone(),
         reason,
+        severity,
         source: m.source.code().to_string(),
         source_label: m.source.label_zh().to_string(),
         record_id: record.record_id.clone(),
         probability: m.score,
         comparison: comparison_in_words(&levels),
         region_code: member.region_code.clone(),
+        expected_namesakes: m.expected_namesakes,
+        shown: true,
+        question: super::assist::question(record),
+        member_id_digest: normalize_id(member.id_number.as_deref())
+            .valid()
+            .map(|valid| super::assist::id_digest(m.source.code(), &record.record_id, &valid.text)),
     }
 }
 
@@ -322,5 +388,59 @@ pub(crate) fn review_outcomes(
         unflagged_households: households.by_id.len().saturating_sub(flagged.len()),
         rechecks: summary::rechecks(history.findings()),
         counties: summary::counties(households.by_id.values(), flags),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lead(household: &str, reason: Reason, probability: f64, region: &str) -> LeadRow {
+        LeadRow {
+            household_id: household.into(),
+            member_id: format!("{household}-01"),
+            reason,
+            severity: reason.default_severity(),
+            source: "vehicle".into(),
+            source_label: "车辆登记".into(),
+            record_id: "R-1".into(),
+            probability,
+            comparison: String::new(),
+            region_code: Some(region.into()),
+            expected_namesakes: None,
+            shown: true,
+            question: None,
+            member_id_digest: None,
+        }
+    }
+
+    #[test]
+    fn leads_rank_by_severity_then_probability_and_the_cap_holds_back_per_township() {
+        let (high, low) = (Reason::DeceasedMember, Reason::InvalidId);
+        assert!(high.default_severity() > low.default_severity());
+        let mut leads = vec![
+            lead("H1", low, 0.98, "411526101001"),
+            lead("H2", high, 0.60, "411526101001"),
+            lead("H3", high, 0.90, "411526101002"),
+            lead("H4", low, 0.70, "411526102001"),
+        ];
+        rank_leads(&mut leads);
+        let order: Vec<&str> = leads.iter().map(|l| l.household_id.as_str()).collect();
+        assert_eq!(order, ["H3", "H2", "H1", "H4"]);
+        mark_shown(&mut leads, 3);
+        assert!(leads.iter().all(|l| l.shown), "no township is over 3");
+        mark_shown(&mut leads, 1);
+        let shown: Vec<(&str, bool)> = leads
+            .iter()
+            .map(|l| (l.household_id.as_str(), l.shown))
+            .collect();
+        // Township 411526101 has three leads: the best one is shown, two held back.
+        assert_eq!(
+            shown,
+            [("H3", true), ("H2", false), ("H1", false), ("H4", true)]
+        );
+        let counts = leads_per_township(&leads);
+        assert_eq!(counts["411526101000"], (1, 2));
+        assert_eq!(counts["411526102000"], (1, 0));
     }
 }

@@ -160,6 +160,7 @@ mod tests {
             monthly_benefit: None,
             overpaid_yuan: None,
             probabilistic: true,
+            by_registry: false,
         }
     }
 

@@ -31,7 +31,7 @@ use crate::config::{Category, Pipeline};
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
 use crate::link::{BirthLevel, IdLevel, Links, Match, Method, RegionLevel};
 use crate::model::{Programme, Reason, Severity, Source};
-use crate::normalize::id::masked_visible_zh;
+use crate::normalize::id::{masked_shows_little, masked_visible_zh};
 use crate::normalize::{mask_id, normalize_id, NameLevel, Normalized};
 pub use overpayment::Overpayment;
 
@@ -544,6 +544,9 @@ pub fn match_basis_zh(whom: Whom, m: &Match, record: &RegistryRecord) -> Option<
         NameLevel::OneCharDiff => "姓名仅一字之差",
         NameLevel::Different => "姓名不同",
     };
+    if m.method == Method::ConfirmedId {
+        return Some(format!("经登记机关协查，该记录身份证号与{who}一致，{name}"));
+    }
     if !matches!(m.method, Method::Probabilistic | Method::MaskedId) {
         return (m.levels.name != NameLevel::Identical)
             .then(|| format!("{written}，身份证号相同，{name}"));
@@ -555,9 +558,15 @@ pub fn match_basis_zh(whom: Whom, m: &Match, record: &RegistryRecord) -> Option<
         IdLevel::MaskedAgree | IdLevel::MaskedAgreePartial => {
             let id = normalize_id(record.person.id_number.as_deref());
             let visible = id.masked().map_or_else(|| "各位".into(), masked_visible_zh);
-            let namesakes = m.expected_namesakes.map_or_else(String::new, |n| {
-                format!("；同名且可见位相同者预计{}人", about(n))
-            });
+            // Few characters shown weigh as no ID: the figure is the name's and birth date's.
+            let alike = if id.masked().is_some_and(masked_shows_little) {
+                "同名同出生日期者"
+            } else {
+                "同名且可见位相同者"
+            };
+            let namesakes = m
+                .expected_namesakes
+                .map_or_else(String::new, |n| format!("；{alike}预计{}人", about(n)));
             format!("身份证号部分隐藏，可见的{visible}一致{namesakes}")
         }
         IdLevel::Different | IdLevel::MaskedDisagree => "身份证号不同".into(),

@@ -35,7 +35,8 @@ pub use published::{Lead, PublishedRun};
 pub use readback::{FlagColumns, MatchColumns, Texts};
 pub use roll_index::{read_roll_index, write_roll_index, RollIndexManifest, ROLL_INDEX_FORMAT};
 pub use rows::{
-    FlagRow, FlagStatus, LeadRow, MatchRow, RecheckDue, RecheckItem, SpotCheckRow, Verdicted,
+    FlagRow, FlagStatus, LeadRow, MatchRow, RecheckDue, RecheckItem, RecordQuestion, SpotCheckRow,
+    Verdicted,
 };
 pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
 pub use state::{list_runs, record_run, state_dir, state_dir_of_run, state_salt, RunRecord};

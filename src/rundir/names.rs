@@ -26,6 +26,8 @@ pub const RECHECK_DUE: &str = "recheck_due.parquet";
 pub const RECHECK_DUE_SHEET: &str = "到期复核";
 /// The township workbooks' directory.
 pub const REVIEW_DIR: &str = "review";
+/// Assistance requests (协查) to the registries' offices, one workbook per registry.
+pub const ASSIST_DIR: &str = "assist";
 pub const REVIEW_SUMMARY: &str = "review_summary.csv";
 pub const SUMMARY_WORKBOOK: &str = "summary.xlsx";
 pub const REPORT: &str = "report.html";

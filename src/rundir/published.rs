@@ -21,6 +21,8 @@ pub struct Lead {
     pub record_id: String,
     pub probability: f64,
     pub region_code: Option<String>,
+    /// The member's valid ID as a digest, for the registry's answer to a 协查 request.
+    pub member_id_digest: Option<String>,
 }
 
 /// What a run in OUTDIR sent out for review.
@@ -97,6 +99,8 @@ fn read_leads(path: &Path) -> Result<Vec<Lead>, OutputError> {
         (text("household_id")?, text("member_id")?, text("reason")?);
     let (sources, records, regions) = (text("source")?, text("record_id")?, text("region_code")?);
     let probabilities = float_column(&frame, "probability", path)?;
+    // A run from before assistance requests has no digests.
+    let digests = text("member_id_digest").unwrap_or_else(|_| vec![None; frame.height()]);
     Ok((0..frame.height())
         .map(|i| Lead {
             household_id: households[i].clone().unwrap_or_default(),
@@ -106,6 +110,7 @@ fn read_leads(path: &Path) -> Result<Vec<Lead>, OutputError> {
             record_id: records[i].clone().unwrap_or_default(),
             probability: probabilities[i],
             region_code: regions[i].clone(),
+            member_id_digest: digests[i].clone(),
         })
         .collect())
 }

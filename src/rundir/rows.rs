@@ -97,12 +97,15 @@ pub struct FlagRow {
     pub finding: Option<Verdicted>,
 }
 
-/// A `possible` match that would raise a high-severity reason if accepted: a lead for review.
+/// A `possible` match that would raise a reason (at least `[review] lead_min_severity`) if
+/// accepted: a lead for review.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LeadRow {
     pub household_id: String,
     pub member_id: String,
     pub reason: crate::model::Reason,
+    /// The severity the pipeline gives the reason: leads rank by it, then by probability.
+    pub severity: crate::model::Severity,
     pub source: String,
     pub source_label: String,
     pub record_id: String,
@@ -110,6 +113,29 @@ pub struct LeadRow {
     /// The comparison levels in words.
     pub comparison: String,
     pub region_code: Option<String>,
+    /// For a pair without a usable ID: how many others in the registry's population are
+    /// expected to share the name and birth date (contract, matching item 7).
+    pub expected_namesakes: Option<f64>,
+    /// Whether the township's workbook shows it (`[review] max_leads_per_township`); the
+    /// others are counted in the report.
+    pub shown: bool,
+    /// What an assistance request (协查) asks the registry about the record, when the record
+    /// has no valid ID for the pair to be settled by.
+    pub question: Option<RecordQuestion>,
+    /// The member's valid ID as a digest (`review::assist::id_digest`), so that the
+    /// registry's answer can be compared with it without the ID in leads.parquet.
+    pub member_id_digest: Option<String>,
+}
+
+/// A registry record as an assistance request (协查) shows it to the registry's office: what
+/// finds it in their files. The roll member is not named.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordQuestion {
+    pub name: String,
+    pub birth_date: Option<NaiveDate>,
+    /// The registry's own key beside the record id (header, value): a plate, a property unit
+    /// number, a USCC, a death date.
+    pub key: Option<(&'static str, String)>,
 }
 
 /// An unflagged household drawn at random for a spot check (抽查).

@@ -436,7 +436,8 @@ pub fn write_resolved(
     )
 }
 
-/// leads.parquet: the leads listed in the workbooks' sheet 待核实线索.
+/// leads.parquet: every lead, best first; `shown` says whether the workbooks' sheet 待核实线索
+/// lists it or the township's cap held it back.
 pub fn write_leads(path: &Path, leads: &[LeadRow]) -> Result<(), OutputError> {
     let pick = |f: fn(&LeadRow) -> String| leads.iter().map(f).collect::<Vec<_>>();
     write_parquet(
@@ -445,6 +446,7 @@ pub fn write_leads(path: &Path, leads: &[LeadRow]) -> Result<(), OutputError> {
             text_column("household_id", pick(|l| l.household_id.clone())),
             text_column("member_id", pick(|l| l.member_id.clone())),
             text_column("reason", pick(|l| l.reason.code().to_string())),
+            text_column("severity", pick(|l| l.severity.code().to_string())),
             text_column("source", pick(|l| l.source.clone())),
             text_column("record_id", pick(|l| l.record_id.clone())),
             Column::new(
@@ -455,6 +457,21 @@ pub fn write_leads(path: &Path, leads: &[LeadRow]) -> Result<(), OutputError> {
             optional_text_column(
                 "region_code",
                 leads.iter().map(|l| l.region_code.clone()).collect(),
+            ),
+            Column::new(
+                "expected_namesakes".into(),
+                leads
+                    .iter()
+                    .map(|l| l.expected_namesakes)
+                    .collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(
+                "shown".into(),
+                leads.iter().map(|l| l.shown).collect::<Vec<bool>>(),
+            ),
+            optional_text_column(
+                "member_id_digest",
+                leads.iter().map(|l| l.member_id_digest.clone()).collect(),
             ),
         ],
     )

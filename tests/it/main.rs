@@ -2,6 +2,7 @@
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // tests and benches set up files
 #![allow(clippy::unwrap_used)]
 
+mod assist;
 mod bad_inputs;
 mod cli;
 mod crash;

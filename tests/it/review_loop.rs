@@ -668,7 +668,10 @@ fn a_corrupt_or_foreign_workbook_records_nothing_and_is_named() {
     sheet.write(0, 0, "姓名").unwrap();
     sheet.write(1, 0, "张三").unwrap();
     workbook.save(&foreign).unwrap();
-    for path in [&corrupt, &foreign] {
+    // Another office's list, not findings: no column a findings file needs.
+    let foreign_csv = run.dir.path().join("foreign.csv");
+    std::fs::write(&foreign_csv, "姓名,电话\n张三,13800001111\n").unwrap();
+    for path in [&corrupt, &foreign, &foreign_csv] {
         let assert = Command::cargo_bin("rollcheck")
             .unwrap()
             .args(["review", "import"])
@@ -677,9 +680,17 @@ fn a_corrupt_or_foreign_workbook_records_nothing_and_is_named() {
             .assert()
             .code(65);
         let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        let named = format!("{}: not imported", path.display());
+        assert!(stdout.contains(&named), "{stdout}");
+        // The file and its problem on stderr too, where a script or cron mail looks.
+        let line = stderr
+            .lines()
+            .find(|l| l.starts_with("rejected: ") && l.contains(&named))
+            .unwrap_or_else(|| panic!("{} not named on stderr:\n{stderr}", path.display()));
         assert!(
-            stdout.contains(&format!("{}: not imported", path.display())),
-            "{stdout}"
+            line.len() > named.len() + "rejected: : ".len(),
+            "no problem given: {line}"
         );
     }
     let state = rollcheck::rundir::state_dir_of_run(&run.out);
@@ -737,9 +748,24 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
         .iter()
         .flatten()
         .collect();
+    // More severe reasons first, then the likelier pair (README: Decisions).
+    let severity = |code: &str| ["low", "medium", "high"].iter().position(|s| *s == code);
+    let ranks: Vec<_> = text_values(&leads, "severity")
+        .into_iter()
+        .map(severity)
+        .zip(&probabilities)
+        .collect();
     assert!(
-        probabilities.windows(2).all(|w| w[0] >= w[1]),
-        "ranked by probability"
+        ranks
+            .windows(2)
+            .all(|w| w[0].0 > w[1].0 || (w[0].0 == w[1].0 && w[0].1 >= w[1].1)),
+        "ranked by severity, then probability: {ranks:?}"
+    );
+    let shown = leads.column("shown").unwrap().bool().unwrap();
+    assert_eq!(
+        shown.len(),
+        leads.height(),
+        "every lead says whether it is shown"
     );
     let comparisons = text_values(&leads, "comparison");
     assert!(comparisons
@@ -823,6 +849,53 @@ fn a_lead_found_true_raises_its_flag_and_one_found_false_never_returns() {
         !listed.contains(&accepted.record_id.as_deref().unwrap()),
         "now a flag"
     );
+}
+
+#[test]
+fn leads_over_a_townships_cap_are_kept_counted_and_left_out_of_its_workbook() {
+    let run = run_synthetic_county(900, 8, Variant::Hard);
+    let mut pipeline = crate::synthetic_pipeline(&run.written);
+    // No lead shown: every one is held back, and still counted and kept.
+    pipeline.review.max_leads_per_township = 0;
+    job::run(&pipeline, Some(&run.data), fixture_as_of(), &run.out).unwrap();
+    let leads = read_parquet(&run.out.join("leads.parquet"));
+    let shown: Vec<bool> = leads
+        .column("shown")
+        .unwrap()
+        .bool()
+        .unwrap()
+        .iter()
+        .map(|s| s.unwrap())
+        .collect();
+    let regions = text_values(&leads, "region_code");
+    let mut per_township: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for (region, shown) in regions.iter().zip(&shown) {
+        let township = rollcheck::model::RegionCode::township_key(Some(region));
+        let count = per_township.entry(township).or_default();
+        if *shown {
+            count.0 += 1;
+        } else {
+            count.1 += 1;
+        }
+    }
+    assert!(
+        !per_township.is_empty() && per_township.values().all(|(listed, _)| *listed == 0),
+        "the hard county has leads, none shown: {per_township:?}"
+    );
+    let report = crate::read_to_string(&run.out.join("report.html"));
+    for (township, (listed, held)) in &per_township {
+        assert!(
+            report.contains(&format!(
+                "<td>{township}</td><td>{listed}</td><td>{held}</td>"
+            )),
+            "{township}: {listed} shown, {held} held back not in the report"
+        );
+        // The workbook lists only what is shown: no lead sheet at all.
+        let workbook = workbook_of(&run.out, Some(township));
+        if workbook.is_file() {
+            assert!(sheet_rows(&workbook, "待核实线索").is_empty(), "{township}");
+        }
+    }
 }
 
 #[test]

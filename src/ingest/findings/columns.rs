@@ -15,6 +15,12 @@ pub mod col {
     pub const ACTION: &str = "处理结果";
     pub const NOTE: &str = "备注";
     pub const RECORD_ID: &str = "记录编号";
+    /// An assistance request's (协查) answer: the ID the registry's office writes in.
+    pub const ID_NUMBER: &str = "身份证号";
+    /// An assistance request's registry, by code (a hidden column).
+    pub const SOURCE_CODE: &str = "来源代码";
+    /// The sheet an assistance request is written in and recognised by.
+    pub const ASSIST_SHEET: &str = "协查";
 }
 
 /// Each column with the English name a CSV (or a workbook) may head it with instead.
@@ -44,7 +50,7 @@ const REQUIRED: [&[&str]; 5] = [
 ];
 
 /// A header as compared: NFKC, lower case, no spaces at all (`核查 结论`, `Household_ID`).
-fn fold(header: &str) -> String {
+pub(super) fn fold(header: &str) -> String {
     fold_header(header)
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -9,6 +9,7 @@
 //! is on or after the flag was raised, is checked where the run's flags are known
 //! (`output::history`).
 
+mod assist;
 mod columns;
 mod rows;
 mod tables;
@@ -23,6 +24,7 @@ use super::format::{extension, read_file};
 use super::IngestError;
 use crate::config::hex_sha256;
 use crate::model::{Action, Reason, Verdict};
+pub use assist::{read_assist_answers, AssistAnswer, AssistAnswers};
 pub use columns::col as header;
 use columns::Columns;
 use rows::{read_table, Place};
@@ -62,6 +64,9 @@ pub struct FindingRow {
     pub reviewed_on: NaiveDate,
     /// 备注 as written (may be empty). Callers mask any ID in it before it goes anywhere.
     pub note: Option<String>,
+    /// The registry's office answered an assistance request (协查) with an ID: the finding
+    /// is that ID against the member's, not a visit.
+    pub by_registry: bool,
 }
 
 /// A row that is not recorded, and why.

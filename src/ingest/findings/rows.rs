@@ -113,6 +113,7 @@ fn read_row(
         reviewed_on: reviewed_on(&folded, today)?,
         action: ACTIONS.read(&folded)?,
         note: as_written.text(col::NOTE)?,
+        by_registry: false,
     }))
 }
 

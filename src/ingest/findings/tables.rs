@@ -52,7 +52,7 @@ pub(super) fn workbook_tables(path: &Path, bytes: &[u8]) -> Result<Vec<Table>, I
         let range = workbook
             .worksheet_range(&name)
             .map_err(|err| unreadable(path, format!("sheet `{name}`: {err}")))?;
-        if let Some((headers, rows)) = sheet_table(&range) {
+        if let Some((headers, rows)) = sheet_table(&range, col::HOUSEHOLD_ID) {
             tables.push(Table {
                 sheet: Some(name),
                 headers,
@@ -75,9 +75,10 @@ pub(super) fn workbook_tables(path: &Path, bytes: &[u8]) -> Result<Vec<Table>, I
     Ok(tables)
 }
 
-/// The header (the first row, among the sheet's first ten, with a 户编号 cell) and the rows
-/// below it, each numbered as the spreadsheet shows it; `None` when there is no such header.
-fn sheet_table(range: &Range<Data>) -> Option<(Vec<String>, Vec<RawRow>)> {
+/// The header (the first row, among the sheet's first ten, with a cell heading the column
+/// `key`) and the rows below it, each numbered as the spreadsheet shows it; `None` when there
+/// is no such header.
+pub(super) fn sheet_table(range: &Range<Data>, key: &str) -> Option<(Vec<String>, Vec<RawRow>)> {
     // The range starts at the first used row, which need not be row 1.
     let first_row = range.start().map_or(0, |(row, _)| row as usize);
     let mut cells: Vec<Vec<Cell>> = range
@@ -87,10 +88,7 @@ fn sheet_table(range: &Range<Data>) -> Option<(Vec<String>, Vec<RawRow>)> {
     let header_at = cells
         .iter()
         .take(HEADER_SEARCH_ROWS.saturating_sub(first_row))
-        .position(|row| {
-            row.iter()
-                .any(|cell| is_header_of(&cell.display(), col::HOUSEHOLD_ID))
-        })?;
+        .position(|row| row.iter().any(|cell| is_header_of(&cell.display(), key)))?;
     let rows = cells
         .split_off(header_at + 1)
         .into_iter()

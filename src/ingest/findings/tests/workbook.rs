@@ -25,6 +25,7 @@ fn columns_are_found_by_header_after_reordering_and_an_added_column() {
             reviewer: "王芳".into(),
             reviewed_on: july_3(),
             note: Some("已入户核实".into()),
+            by_registry: false,
         }]
     );
 }
