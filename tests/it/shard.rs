@@ -13,7 +13,7 @@ use crate::{county_nightly, county_nightly_with_parameters, fixture_as_of, temp_
 /// The tables and files that must match byte for byte. (report.html shows the start time
 /// and the review workbooks carry their creation time; manifest.json is compared without
 /// its times below.)
-const SAME_BYTES: [&str; 10] = [
+const SAME_BYTES: [&str; 12] = [
     "flags.parquet",
     "flags.csv",
     "households.parquet",
@@ -24,6 +24,8 @@ const SAME_BYTES: [&str; 10] = [
     "leads.parquet",
     "spot_checks.parquet",
     "review_summary.csv",
+    "income.parquet",
+    "supporters.parquet",
 ];
 
 struct County {
