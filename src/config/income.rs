@@ -70,30 +70,6 @@ impl Default for IncomeSpec {
     }
 }
 
-fn kinships(
-    key: &str,
-    names: Option<Vec<String>>,
-    default: Vec<Kinship>,
-    problems: &mut Vec<String>,
-) -> Vec<Kinship> {
-    let Some(names) = names else {
-        return default;
-    };
-    names
-        .iter()
-        .filter_map(|name| {
-            let kinship = Kinship::parse(name);
-            if kinship.is_none() {
-                problems.push(format!(
-                    "supporters.{key}: unknown relation `{name}` (expected one of {})",
-                    Kinship::codes()
-                ));
-            }
-            kinship
-        })
-        .collect()
-}
-
 /// A share in [0, 1], or a problem naming its key.
 fn share(key: &str, value: Option<f64>, default: f64, problems: &mut Vec<String>) -> f64 {
     let value = value.unwrap_or(default);
@@ -112,11 +88,18 @@ pub(super) fn resolve_supporters(raw: RawSupporters, problems: &mut Vec<String>)
         problems.push("supporters.default_household_size: must be at least 1".into());
     }
     SupportersSpec {
-        relations: kinships("relations", raw.relations, defaults.relations, problems),
-        minor_relations: kinships(
-            "minor_relations",
+        relations: super::listed(
+            "supporters.relations",
+            raw.relations,
+            defaults.relations,
+            (Kinship::parse, Kinship::codes),
+            problems,
+        ),
+        minor_relations: super::listed(
+            "supporters.minor_relations",
             raw.minor_relations,
             defaults.minor_relations,
+            (Kinship::parse, Kinship::codes),
             problems,
         ),
         default_household_size: default_household_size.max(1),

@@ -221,6 +221,33 @@ impl Pipeline {
     }
 }
 
+/// A list of vocabulary codes at `key` (`["child", "spouse"]`), `default` when absent; an
+/// unknown code is a problem naming the key and the codes accepted.
+fn listed<T>(
+    key: &str,
+    names: Option<Vec<String>>,
+    default: Vec<T>,
+    (parse, codes): (fn(&str) -> Option<T>, fn() -> String),
+    problems: &mut Vec<String>,
+) -> Vec<T> {
+    let Some(names) = names else {
+        return default;
+    };
+    names
+        .iter()
+        .filter_map(|name| {
+            let value = parse(name);
+            if value.is_none() {
+                problems.push(format!(
+                    "{key}: unknown value `{name}` (expected one of {})",
+                    codes()
+                ));
+            }
+            value
+        })
+        .collect()
+}
+
 /// A path from the pipeline file: relative paths resolve against the file's directory.
 fn resolve_against(base: &Path, path: PathBuf) -> PathBuf {
     if path.is_absolute() {

@@ -176,3 +176,20 @@ fn bad_enum_value_names_key() {
         "rules.vehicle_owned.exempt_vehicle_types",
     );
 }
+
+#[test]
+fn unknown_relations_and_signals_name_their_key() {
+    let err = Pipeline::parse(
+        "[sources.roll]\n[supporters]\nrelations = [\"child\", \"cousin\"]\n[warning]\ncover_signals = [\"poverty\"]\nmax_grade = 5\n",
+        Path::new("pipelines/test.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    for expected in [
+        "supporters.relations: unknown value `cousin`",
+        "warning.cover_signals: unknown value `poverty`",
+        "warning.max_grade: 5",
+    ] {
+        assert!(err.contains(expected), "`{expected}` not in: {err}");
+    }
+}

@@ -47,30 +47,6 @@ impl Default for WarningSpec {
     }
 }
 
-fn signals(
-    key: &str,
-    names: Option<Vec<String>>,
-    default: Vec<Signal>,
-    problems: &mut Vec<String>,
-) -> Vec<Signal> {
-    let Some(names) = names else {
-        return default;
-    };
-    names
-        .iter()
-        .filter_map(|name| {
-            let signal = Signal::parse(name);
-            if signal.is_none() {
-                problems.push(format!(
-                    "warning.{key}: unknown signal `{name}` (expected one of {})",
-                    Signal::codes()
-                ));
-            }
-            signal
-        })
-        .collect()
-}
-
 pub(super) fn resolve_warning(raw: RawWarning, problems: &mut Vec<String>) -> WarningSpec {
     let defaults = WarningSpec::default();
     let max_grade = raw.max_grade.unwrap_or(defaults.max_grade);
@@ -99,16 +75,18 @@ pub(super) fn resolve_warning(raw: RawWarning, problems: &mut Vec<String>) -> Wa
         max_grade,
         medical_yuan,
         unemployed_days: raw.unemployed_days.unwrap_or(defaults.unemployed_days),
-        cover_signals: signals(
-            "cover_signals",
+        cover_signals: super::listed(
+            "warning.cover_signals",
             raw.cover_signals,
             defaults.cover_signals,
+            (Signal::parse, Signal::codes),
             problems,
         ),
-        raise_signals: signals(
-            "raise_signals",
+        raise_signals: super::listed(
+            "warning.raise_signals",
             raw.raise_signals,
             defaults.raise_signals,
+            (Signal::parse, Signal::codes),
             problems,
         ),
         standard_programme,
