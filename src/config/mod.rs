@@ -221,13 +221,16 @@ impl Pipeline {
     }
 }
 
+/// How a vocabulary reads one of its codes, and lists them all for an error.
+type Vocabulary<T> = (fn(&str) -> Option<T>, fn() -> String);
+
 /// A list of vocabulary codes at `key` (`["child", "spouse"]`), `default` when absent; an
 /// unknown code is a problem naming the key and the codes accepted.
 fn listed<T>(
     key: &str,
     names: Option<Vec<String>>,
     default: Vec<T>,
-    (parse, codes): (fn(&str) -> Option<T>, fn() -> String),
+    (parse, codes): Vocabulary<T>,
     problems: &mut Vec<String>,
 ) -> Vec<T> {
     let Some(names) = names else {
