@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 mod build;
 #[cfg(test)]
 mod tests;
+mod warnings;
 mod wire;
 
+use warnings::WarningColumns;
 use wire::Wire;
 
 use super::RunOutputs;
@@ -199,6 +201,9 @@ struct ExplorerData {
     /// Distinct comparison outcomes (levels, weights, decision), shared by matches.
     comparisons: Vec<Comparison>,
     trend: Trend,
+    /// The view 预警线索: early warnings, and the columns of their CSV export.
+    warnings: WarningColumns,
+    warning_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +235,13 @@ struct Dictionaries {
     date: Vec<String>,
     record: Vec<String>,
     source: Vec<String>,
+    /// The warnings' kinds, signals and statuses (absent from pages before warnings).
+    #[serde(default)]
+    warning: Vec<String>,
+    #[serde(default)]
+    signal: Vec<String>,
+    #[serde(default)]
+    warning_status: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
