@@ -509,7 +509,10 @@ fn labels(
             "warning".into(),
             of(WarningKind::ALL, WarningKind::code, WarningKind::label_zh),
         ),
-        ("signal".into(), of(Signal::ALL, Signal::code, Signal::label_zh)),
+        (
+            "signal".into(),
+            of(Signal::ALL, Signal::code, Signal::label_zh),
+        ),
         ("warning_status".into(), fixed(&warnings::STATUSES)),
         (
             "method".into(),

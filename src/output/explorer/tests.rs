@@ -373,7 +373,11 @@ fn pseudonymized_pages_keep_no_names_ids_or_evidence() {
 fn warnings_decode_with_the_flags_regions_and_masked_ids() {
     let data = data();
     let (d, w) = (&data.dict, &data.warnings);
-    let kinds: Vec<&str> = w.kind.iter().map(|&k| d.warning[k as usize].as_str()).collect();
+    let kinds: Vec<&str> = w
+        .kind
+        .iter()
+        .map(|&k| d.warning[k as usize].as_str())
+        .collect();
     assert_eq!(kinds, ["should_raise", "should_cover"]);
     assert_eq!(d.warning_status[w.status[1] as usize], "dismissed");
     assert_eq!(w.masked_id, ["411526********122X", "411526********1029"]);
@@ -382,20 +386,35 @@ fn warnings_decode_with_the_flags_regions_and_masked_ids() {
     let signals: Vec<Vec<&str>> = w
         .signals
         .iter()
-        .map(|list| list.iter().map(|&s| d.signal[s as usize].as_str()).collect())
+        .map(|list| {
+            list.iter()
+                .map(|&s| d.signal[s as usize].as_str())
+                .collect()
+        })
         .collect();
     assert_eq!(
         signals,
-        [vec!["severe_disability", "medical_burden"], vec!["medical_burden"]]
+        [
+            vec!["severe_disability", "medical_burden"],
+            vec!["medical_burden"]
+        ]
     );
     // Regions share the flags' dictionaries: the county filter means the same in both views;
     // a person placed by the ID's county only has no township.
-    let township = |region: u32| d.township[data.regions.township[region as usize] as usize].as_str();
+    let township =
+        |region: u32| d.township[data.regions.township[region as usize] as usize].as_str();
     assert_eq!(township(w.region[0]), "411526102000");
     assert_eq!(township(w.region[1]), "411526");
-    assert_eq!(d.county[data.regions.county[w.region[1] as usize] as usize], "411526");
+    assert_eq!(
+        d.county[data.regions.county[w.region[1] as usize] as usize],
+        "411526"
+    );
     assert_eq!(d.date[w.first_warned_on[0] as usize], "2025-05-31");
-    assert!(w.evidence[0].contains("411526********122X"), "{}", w.evidence[0]);
+    assert!(
+        w.evidence[0].contains("411526********122X"),
+        "{}",
+        w.evidence[0]
+    );
     assert_eq!(data.labels["warning"]["should_cover"], "应纳未纳");
     assert_eq!(data.labels["signal"]["severe_disability"], "重度残疾");
     assert!(!data.warning_columns.contains(&"person_key".to_string()));
@@ -423,9 +442,21 @@ fn pseudonymized_pages_keep_warnings_without_names_or_ids() {
     let w = &back.warnings;
     assert_eq!(w.warning_id, ["p_5", "p_5"]);
     assert_eq!(w.household, ["p_2", ""]);
-    assert!(w.name.iter().chain(&w.masked_id).chain(&w.evidence).all(String::is_empty));
-    assert_eq!(w.kind.len(), 2, "still counted by kind, region, signal and status");
+    assert!(w
+        .name
+        .iter()
+        .chain(&w.masked_id)
+        .chain(&w.evidence)
+        .all(String::is_empty));
+    assert_eq!(
+        w.kind.len(),
+        2,
+        "still counted by kind, region, signal and status"
+    );
     for gone in ["赵一", "122X", "1029", "一级肢体残疾"] {
-        assert!(!block.contains(gone), "{gone} left in the pseudonymized page");
+        assert!(
+            !block.contains(gone),
+            "{gone} left in the pseudonymized page"
+        );
     }
 }

@@ -309,9 +309,10 @@ impl Wire {
             regions: self.regions,
             comparisons: self.comparisons,
             trend: self.trend,
-            warnings: self
-                .warnings
-                .map_or_else(|| Ok(WarningColumns::default()), warnings::WarningWire::columns)?,
+            warnings: self.warnings.map_or_else(
+                || Ok(WarningColumns::default()),
+                warnings::WarningWire::columns,
+            )?,
             warning_columns: self.warning_columns,
         })
     }
