@@ -17,7 +17,7 @@ use crate::{fixture_as_of, query_rows, read_to_string, repo_path, run_synthetic_
 /// Opens a browser that can reach nothing but local files and records what the page
 /// requests and which errors it meets; a test's steps follow (`FLAG_STEPS`, `WARNING_STEPS`),
 /// then `END`.
-const PRELUDE: &str = r##"
+const PRELUDE: &str = r#"
 import json, sys
 from playwright.sync_api import sync_playwright
 
@@ -44,13 +44,13 @@ with sync_playwright() as p:
         page.goto("about:blank")
         page.goto(plan["url"] + fragment)
         page.wait_for_selector("body[data-ready=true]")
-"##;
+"#;
 
-const END: &str = r##"
+const END: &str = r"
     browser.close()
 
 print(json.dumps(seen))
-"##;
+";
 
 /// The flags view: fragments, clicks, the export, a shared link, the drill-down.
 const FLAG_STEPS: &str = r##"

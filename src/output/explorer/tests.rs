@@ -39,7 +39,7 @@ fn flag(household_id: &str, reason: Reason, evidence: &str, record_ids: &[&str])
     }
 }
 
-/// One should_raise warning in H1 and one should_cover off the roll, placed by the ID's
+/// One `should_raise` warning in H1 and one `should_cover` off the roll, placed by the ID's
 /// county only; the evidence names the full ID (masked on the way in).
 fn warnings() -> Vec<WarningRow> {
     let warning = |kind, person_key: &str, household_id: Option<&str>, region: &str| WarningRow {
