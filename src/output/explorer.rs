@@ -111,9 +111,11 @@ fn page(data: &ExplorerData, json: &str) -> Markup {
                 header {
                     h1 { "低保核查 · 核查对象浏览" }
                     nav #views {
-                        button #view-flags .tab type="button" data-view="flags" { "核查对象 Flags" }
+                        button #view-flags .tab type="button" data-view="flags" {
+                            "核查对象 Flags " span.n { (data.flags.household.len()) }
+                        }
                         button #view-warnings .tab type="button" data-view="warnings" {
-                            "预警线索 Warnings"
+                            "预警线索 Warnings " span.n { (data.warnings.kind.len()) }
                         }
                     }
                     span.meta {
