@@ -107,7 +107,7 @@ pub fn export_pseudonymized(
             "dropped_columns": TABLES.iter().map(|(f, _, dropped)| (f.to_string(), dropped.to_vec())).collect::<Vec<_>>(),
             "method": "HMAC-SHA256 with a key held outside the pipeline; first 128 bits, hex, prefixed p_",
             "explorer": explorer.then_some(
-                "explorer.html: household, member and record ids pseudonymised; names, masked IDs, evidence and reviewers left out"
+                "explorer.html: household, member, record and warning ids pseudonymised; names, masked IDs, evidence and reviewers left out"
             ),
         });
         let note = serde_json::to_vec_pretty(&note).map_err(|e| OutputError::write(staging, e))?;

@@ -16,14 +16,22 @@ use serde::{Deserialize, Serialize};
 mod build;
 #[cfg(test)]
 mod tests;
+mod warnings;
 mod wire;
 
+use warnings::WarningColumns;
 use wire::Wire;
 
 use super::RunOutputs;
 use crate::rundir::{write_file, OutputError};
 
-const SCRIPT: &str = include_str!("explorer/explorer.js");
+/// The page's script: explorer.js and warnings.js as one function body (they share its scope).
+const SCRIPT: &str = concat!(
+    "(function () {\n",
+    include_str!("explorer/explorer.js"),
+    include_str!("explorer/warnings.js"),
+    "})();\n"
+);
 const STYLE: &str = include_str!("explorer/explorer.css");
 
 /// The id of the data block, which `pseudonymized` finds again.
@@ -69,7 +77,8 @@ fn embeddable_json(data: &ExplorerData) -> Result<String, String> {
         .replace('&', "\\u0026"))
 }
 
-/// The filter panels, in the order of the contract's list: fragment key and Chinese title.
+/// The filter panels of each view, in the order of the contract's list: fragment key, Chinese
+/// title, and whether the options are many enough to need a search box.
 const FILTERS: [(&str, &str, bool); 7] = [
     ("reason", "核查原因", false),
     ("severity", "严重程度", false),
@@ -78,6 +87,13 @@ const FILTERS: [(&str, &str, bool); 7] = [
     ("township", "乡镇（街道）", true),
     ("status", "状态", false),
     ("verdict", "核查结论", false),
+];
+const WARNING_FILTERS: [(&str, &str, bool); 5] = [
+    ("warning", "预警类型", false),
+    ("signal", "预警信号", false),
+    ("county", "县（市、区）", true),
+    ("township", "乡镇（街道）", true),
+    ("status", "状态", false),
 ];
 
 fn page(data: &ExplorerData, json: &str) -> Markup {
@@ -94,6 +110,14 @@ fn page(data: &ExplorerData, json: &str) -> Markup {
             body {
                 header {
                     h1 { "低保核查 · 核查对象浏览" }
+                    nav #views {
+                        button #view-flags .tab type="button" data-view="flags" {
+                            "核查对象 Flags " span.n { (data.flags.household.len()) }
+                        }
+                        button #view-warnings .tab type="button" data-view="warnings" {
+                            "预警线索 Warnings " span.n { (data.warnings.kind.len()) }
+                        }
+                    }
                     span.meta {
                         "核查基准日 " b { (run.as_of) } " · 运行 " code { (run.run_id) }
                         " · 流程 " (run.pipeline) " · 在册 " (run.households) " 户 "
@@ -102,71 +126,23 @@ fn page(data: &ExplorerData, json: &str) -> Markup {
                 }
                 @if run.pseudonymized {
                     p.notice {
-                        "假名化副本：户、成员和记录编号已替换为假名，不含姓名、身份证号、证据原文和核查人。"
+                        "假名化副本：户、成员、记录和预警编号已替换为假名，不含姓名、身份证号、证据原文和核查人。"
                     }
                 }
                 div.layout {
-                    aside #filters {
-                        @for (key, title, searchable) in FILTERS {
-                            fieldset data-dim=(key) data-title=(title) {
-                                legend { (title) button.none type="button" title="清除此项" { "清除" } }
-                                @if searchable {
-                                    input.find type="search" placeholder="按代码查找";
-                                }
-                                div.options {}
-                            }
-                        }
-                        fieldset {
-                            legend { "分数区间" }
-                            div.band {
-                                span #score-low-value { "0" }
-                                input #score-low type="range" min="0" max="1" step="0.05" value="0"
-                                    aria-label="分数下限";
-                                span {}
-                                span #score-high-value { "1" }
-                                input #score-high type="range" min="0" max="1" step="0.05" value="1"
-                                    aria-label="分数上限";
-                                span {}
-                            }
-                        }
-                        button #reset type="button" { "清除全部筛选" }
+                    aside #filters data-view="flags" {
+                        (filter_panels(&FILTERS))
+                        (score_band())
+                        button #reset .reset type="button" { "清除全部筛选" }
+                    }
+                    aside #warning-filters data-view="warnings" hidden {
+                        (filter_panels(&WARNING_FILTERS))
+                        button #warnings-reset .reset type="button" { "清除全部筛选" }
                     }
                     main #results {
-                        div.summary {
-                            span { "已选 " span #count .big { "0" } " 条核查对象，共 " span #total { "0" } " 条" }
-                            span { "；估算多发合计 " span #overpaid .big { "0" } " 元（每户按其最大一项计一次）" }
-                            div.actions {
-                                button #export type="button" title="导出当前筛选结果（与 flags.csv 同列，UTF-8 BOM）" {
-                                    "导出 CSV"
-                                }
-                                button #copy-link type="button" title="地址栏中的链接保存了当前筛选" {
-                                    "复制链接"
-                                }
-                            }
-                            div #active-filters {}
-                        }
-                        div.charts {
-                            figure { figcaption { "按核查原因" } div #chart-reason {} }
-                            figure { figcaption #chart-region-title { "按乡镇（街道）" } div #chart-region {} }
-                            figure { figcaption { "分数分布（不含分数区间筛选）" } div #chart-score {} }
-                            figure {
-                                figcaption { "历次运行：核查对象、新增、持续、已解除（全部，不随筛选）" }
-                                div #chart-trend {}
-                            }
-                        }
-                        div.table-wrap {
-                            table #flags {
-                                thead { tr #flags-head {} }
-                                tbody #flags-body {}
-                            }
-                        }
-                        nav #pager {
-                            button #first-page type="button" { "首页" }
-                            button #prev-page type="button" { "上一页" }
-                            span #page-info {}
-                            button #next-page type="button" { "下一页" }
-                            button #last-page type="button" { "末页" }
-                        }
+                        (summary())
+                        (flags_view())
+                        (warnings_view())
                     }
                 }
                 aside #detail hidden {}
@@ -174,6 +150,116 @@ fn page(data: &ExplorerData, json: &str) -> Markup {
                 script type="application/json" id="explorer-data" { (PreEscaped(json)) }
                 script { (PreEscaped(SCRIPT)) }
             }
+        }
+    }
+}
+
+fn filter_panels(filters: &[(&str, &str, bool)]) -> Markup {
+    html! {
+        @for (key, title, searchable) in filters {
+            fieldset data-dim=(key) data-title=(title) {
+                legend { (title) button.none type="button" title="清除此项" { "清除" } }
+                @if *searchable {
+                    input.find type="search" placeholder="按代码查找";
+                }
+                div.options {}
+            }
+        }
+    }
+}
+
+fn score_band() -> Markup {
+    html! {
+        fieldset {
+            legend { "分数区间" }
+            div.band {
+                span #score-low-value { "0" }
+                input #score-low type="range" min="0" max="1" step="0.05" value="0"
+                    aria-label="分数下限";
+                span {}
+                span #score-high-value { "1" }
+                input #score-high type="range" min="0" max="1" step="0.05" value="1"
+                    aria-label="分数上限";
+                span {}
+            }
+        }
+    }
+}
+
+/// What both views share: `#count` (the rows the active view selects), the export and the
+/// link.
+fn summary() -> Markup {
+    html! {
+        div.summary {
+            span { "已选 " span #count .big { "0" } " " span #unit { "条核查对象" } "，共 " span #total { "0" } " 条" }
+            span #overpaid-note { "；估算多发合计 " span #overpaid .big { "0" } " 元（每户按其最大一项计一次）" }
+            div.actions {
+                button #export type="button" title="导出当前筛选结果（与 flags.csv 或 warnings.csv 同列，身份证号脱敏，UTF-8 BOM）" {
+                    "导出 CSV"
+                }
+                button #copy-link type="button" title="地址栏中的链接保存了当前筛选" {
+                    "复制链接"
+                }
+            }
+            div #active-filters {}
+        }
+    }
+}
+
+fn pager(prefix: &str) -> Markup {
+    html! {
+        nav #{(prefix) "pager"} .pager {
+            button #{(prefix) "first-page"} type="button" { "首页" }
+            button #{(prefix) "prev-page"} type="button" { "上一页" }
+            span #{(prefix) "page-info"} {}
+            button #{(prefix) "next-page"} type="button" { "下一页" }
+            button #{(prefix) "last-page"} type="button" { "末页" }
+        }
+    }
+}
+
+fn flags_view() -> Markup {
+    html! {
+        section #flags-view {
+            div.charts {
+                figure { figcaption { "按核查原因" } div #chart-reason {} }
+                figure { figcaption #chart-region-title { "按乡镇（街道）" } div #chart-region {} }
+                figure { figcaption { "分数分布（不含分数区间筛选）" } div #chart-score {} }
+                figure {
+                    figcaption { "历次运行：核查对象、新增、持续、已解除（全部，不随筛选）" }
+                    div #chart-trend {}
+                }
+            }
+            div.table-wrap {
+                table #flags {
+                    thead { tr #flags-head {} }
+                    tbody #flags-body {}
+                }
+            }
+            (pager(""))
+        }
+    }
+}
+
+fn warnings_view() -> Markup {
+    html! {
+        section #warnings-view hidden {
+            p.intro {
+                "残疾、医保、失业登记中有重度残疾、大额医疗自付等信号的人：不在名册、无车辆房产经营且收入不超过标准的为应纳未纳；低保户成员为应增未增。不在名册者按登记的行政区划（否则按身份证号所在县）归属。身份证号已脱敏。"
+            }
+            div.charts {
+                figure { figcaption { "按预警类型" } div #chart-warning {} }
+                figure { figcaption { "按预警信号" } div #chart-signal {} }
+                figure { figcaption #chart-warning-region-title { "按乡镇（街道）" } div #chart-warning-region {} }
+                figure { figcaption { "按状态" } div #chart-warning-status {} }
+            }
+            div.table-wrap {
+                table #warnings {
+                    thead { tr #warnings-head {} }
+                    tbody #warnings-body {}
+                }
+            }
+            (pager("warnings-"))
         }
     }
 }
@@ -199,6 +285,9 @@ struct ExplorerData {
     /// Distinct comparison outcomes (levels, weights, decision), shared by matches.
     comparisons: Vec<Comparison>,
     trend: Trend,
+    /// The view 预警线索: early warnings, and the columns of their CSV export.
+    warnings: WarningColumns,
+    warning_columns: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -230,6 +319,13 @@ struct Dictionaries {
     date: Vec<String>,
     record: Vec<String>,
     source: Vec<String>,
+    /// The warnings' kinds, signals and statuses (absent from pages before warnings).
+    #[serde(default)]
+    warning: Vec<String>,
+    #[serde(default)]
+    signal: Vec<String>,
+    #[serde(default)]
+    warning_status: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

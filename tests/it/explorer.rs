@@ -3,7 +3,8 @@
 //! `rollcheck query` selects, the CSV export is that selection with flags.csv's rows, the
 //! drill-down shows masked IDs and comparison levels and nothing more, and the page fetches
 //! nothing. With `ROLLCHECK_EXPLORER_SCREENSHOT=docs/explorer.png` it also saves the
-//! README's screenshot (1366×768).
+//! README's screenshot (1366×768). The view 预警线索 opens from the fragment to the warnings
+//! `query` selects, exports them with IDs masked, and no page shows a full ID.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -11,10 +12,12 @@ use std::path::Path;
 use rollcheck::synth::Variant;
 use serde_json::{json, Value};
 
-use crate::{query_rows, read_to_string, run_synthetic_county};
+use crate::{fixture_as_of, query_rows, read_to_string, repo_path, run_synthetic_county};
 
-/// Drives the page through one plan and prints what it saw as JSON.
-const DRIVER: &str = r##"
+/// Opens a browser that can reach nothing but local files and records what the page
+/// requests and which errors it meets; a test's steps follow (`FLAG_STEPS`, `WARNING_STEPS`),
+/// then `END`.
+const PRELUDE: &str = r#"
 import json, sys
 from playwright.sync_api import sync_playwright
 
@@ -41,6 +44,16 @@ with sync_playwright() as p:
         page.goto("about:blank")
         page.goto(plan["url"] + fragment)
         page.wait_for_selector("body[data-ready=true]")
+"#;
+
+const END: &str = r"
+    browser.close()
+
+print(json.dumps(seen))
+";
+
+/// The flags view: fragments, clicks, the export, a shared link, the drill-down.
+const FLAG_STEPS: &str = r##"
 
     def rows():
         """(household, reason code) of every row on every page of the table."""
@@ -89,16 +102,94 @@ with sync_playwright() as p:
 
     open_page("")
     page.screenshot(path=plan["screenshot"])
-    browser.close()
-
-print(json.dumps(seen))
 "##;
 
-fn chromium() -> Option<String> {
-    crate::installed_program(
+/// The warnings view: fragments, the export, the page's text, and the county and township
+/// following the analyst to the flags.
+const WARNING_STEPS: &str = r##"
+    def warnings():
+        return {"count": int(page.text_content("#count")), "total": int(page.text_content("#total")),
+                "hash": page.evaluate("location.hash"), "view": page.get_attribute("body", "data-view"),
+                "rows": page.eval_on_selector_all("#warnings-body tr", "trs => trs.map(tr => tr.dataset.warning)")}
+
+    for name, fragment in plan["fragments"].items():
+        open_page("#" + fragment)
+        seen[name] = warnings()
+    open_page("#" + plan["export"])
+    with page.expect_download() as download:
+        page.click("#export")
+    download.value.save_as(plan["csv"])
+    seen["text"] = page.inner_text("body")
+    open_page("#" + plan["to_flags"])
+    page.click("#view-flags")
+    seen["flags"] = {"count": int(page.text_content("#count")), "hash": page.evaluate("location.hash"),
+                     "view": page.get_attribute("body", "data-view")}
+"##;
+
+/// Chromium and a Python with Playwright, or `None` once the test has said why it skips.
+fn browser() -> Option<(String, String)> {
+    let Some(chromium) = crate::installed_program(
         "ROLLCHECK_CHROMIUM",
         &["/usr/bin/chromium", "/usr/bin/chromium-browser"],
-    )
+    ) else {
+        let reason = "Chromium is not installed; the explorer was not driven in a browser";
+        crate::skip::because(crate::skip::Tool::Chromium, reason);
+        return None;
+    };
+    let Ok(python) = std::env::var("ROLLCHECK_PYTHON") else {
+        let reason = "ROLLCHECK_PYTHON is not set (.ci/run sets it); the explorer was not driven";
+        crate::skip::because(crate::skip::Tool::Python, reason);
+        return None;
+    };
+    let has_playwright = std::process::Command::new(&python)
+        .args(["-c", "import playwright.sync_api"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_playwright {
+        let reason = "the Python at ROLLCHECK_PYTHON has no playwright module";
+        crate::skip::because(crate::skip::Tool::Python, reason);
+        return None;
+    }
+    Some((chromium, python))
+}
+
+/// Runs `steps` in the browser with `plan` (which names the page's `url`) and returns what
+/// they saw, after checking that nothing left the machine and nothing went wrong on the page.
+fn drive(python: &str, steps: &str, plan: &Value) -> Value {
+    let mut child = std::process::Command::new(python)
+        .args(["-c", &format!("{PRELUDE}{steps}{END}")])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    serde_json::to_writer(child.stdin.take().unwrap(), plan).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "the Playwright driver failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let requests: Vec<&str> = seen["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(!requests.is_empty(), "the driver records requests");
+    // blob: is the CSV the page made in memory for the download.
+    let remote: Vec<&&str> = requests
+        .iter()
+        .filter(|url| {
+            !["file:", "data:", "blob:"]
+                .iter()
+                .any(|s| url.starts_with(s))
+        })
+        .collect();
+    assert!(remote.is_empty(), "the page fetched {remote:?}");
+    assert_eq!(seen["errors"], json!([]), "page errors");
+    seen
 }
 
 fn keys_of(rows: &[Vec<String>]) -> BTreeSet<(String, String)> {
@@ -178,22 +269,9 @@ fn explorer_filters_exports_and_drills_down_like_query() {
         );
     }
 
-    let Some(chromium) = chromium() else {
-        let reason = "Chromium is not installed; the explorer was not driven in a browser";
-        return crate::skip::because(crate::skip::Tool::Chromium, reason);
+    let Some((chromium, python)) = browser() else {
+        return;
     };
-    let Ok(python) = std::env::var("ROLLCHECK_PYTHON") else {
-        let reason = "ROLLCHECK_PYTHON is not set (.ci/run sets it); the explorer was not driven";
-        return crate::skip::because(crate::skip::Tool::Python, reason);
-    };
-    let has_playwright = std::process::Command::new(&python)
-        .args(["-c", "import playwright.sync_api"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !has_playwright {
-        let reason = "the Python at ROLLCHECK_PYTHON has no playwright module";
-        return crate::skip::because(crate::skip::Tool::Python, reason);
-    }
 
     // Filters that select something: the two commonest reasons in the commonest township.
     let by_reason = query_rows(
@@ -240,41 +318,7 @@ fn explorer_filters_exports_and_drills_down_like_query() {
         "drill_household": drill_household,
         "screenshot": screenshot,
     });
-    let mut child = std::process::Command::new(&python)
-        .args(["-c", DRIVER])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    serde_json::to_writer(child.stdin.take().unwrap(), &plan).unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "the Playwright driver failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let seen: Value = serde_json::from_slice(&output.stdout).unwrap();
-
-    // Nothing left the machine and nothing went wrong on the page.
-    let requests: Vec<&str> = seen["requests"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    assert!(!requests.is_empty(), "the driver records requests");
-    // blob: is the CSV the page made in memory for the download.
-    let remote: Vec<&&str> = requests
-        .iter()
-        .filter(|url| {
-            !["file:", "data:", "blob:"]
-                .iter()
-                .any(|s| url.starts_with(s))
-        })
-        .collect();
-    assert!(remote.is_empty(), "the page fetched {remote:?}");
-    assert_eq!(seen["errors"], json!([]), "page errors");
+    let seen = drive(&python, FLAG_STEPS, &plan);
 
     // Filters from the fragment (9- and 12-digit townships) and by clicking.
     let expected = query_rows(out, &state, &fragment_sql);
@@ -442,5 +486,180 @@ fn pseudonymized_export_writes_an_explorer_without_names_or_ids() {
     assert!(
         page.contains(&pseudonym),
         "the household's pseudonym is in the page"
+    );
+}
+
+/// A run with three warnings (two `should_cover` off the roll, one `should_raise`) and no
+/// flags.
+const WARNINGS_CASE: &str = "fixtures/warnings/candidates_off_the_roll_and_their_decoys";
+
+/// Fails if any full ID, or the birth date it holds, appears in `text`.
+fn assert_no_full_id(what: &str, text: &str, ids: &[String]) {
+    for id in ids {
+        assert_eq!(id.len(), 18, "{id}");
+        let birth = &id[6..14];
+        let birth_dashed = format!("{}-{}-{}", &birth[..4], &birth[4..6], &birth[6..]);
+        for shown in [id.as_str(), birth, &birth_dashed] {
+            assert!(!text.contains(shown), "{what} shows `{shown}` (of {id})");
+        }
+    }
+}
+
+#[test]
+fn explorer_shows_warnings_masked_in_their_own_view() {
+    let dir = crate::temp_dir();
+    let (case, out) = (repo_path(WARNINGS_CASE), dir.path().join("out"));
+    let pipeline = rollcheck::config::Pipeline::load(&case.join("pipeline.toml")).unwrap();
+    rollcheck::job::run(&pipeline, Some(&case), fixture_as_of(), &out).unwrap();
+    let state = rollcheck::rundir::state_dir_of_run(&out);
+    let warnings = |filter: &str| -> Vec<Vec<String>> {
+        let sql = format!(
+            "SELECT warning_id, person_key, name, region_code, warning FROM warnings {filter} \
+             ORDER BY warning_id"
+        );
+        query_rows(&out, &state, &sql)
+    };
+    let all = warnings("");
+    assert_eq!(all.len(), 3, "the case's warnings");
+    let person_keys: Vec<String> = all.iter().map(|w| w[1].clone()).collect();
+
+    // The page: masked IDs and warning ids, never a full ID or a birth date.
+    let html = read_to_string(&out.join("explorer.html"));
+    assert_no_full_id("explorer.html", &html, &person_keys);
+    for warning in &all {
+        let masked = rollcheck::normalize::mask_id(&warning[1]);
+        assert!(
+            html.contains(&masked) && html.contains(&warning[0]),
+            "{masked} {}",
+            warning[0]
+        );
+    }
+
+    // The pseudonymised copy keeps the warnings, counted, without their names or ids.
+    let key = dir.path().join("key");
+    std::fs::write(&key, "an export key of enough bytes").unwrap();
+    rollcheck::inspect::export_pseudonymized(&out, &key, &dir.path().join("export")).unwrap();
+    let page = read_to_string(&dir.path().join("export/explorer.html"));
+    assert_no_full_id("the pseudonymised explorer.html", &page, &person_keys);
+    let pseudonymizer = rollcheck::inspect::Pseudonymizer::from_key_file(&key).unwrap();
+    for warning in &all {
+        let masked = rollcheck::normalize::mask_id(&warning[1]);
+        for gone in [&warning[0], &warning[2], &masked] {
+            assert!(
+                !page.contains(gone.as_str()),
+                "`{gone}` left in the pseudonymised page"
+            );
+        }
+        assert!(page.contains(&pseudonymizer.pseudonym(&warning[0])));
+    }
+
+    let Some((chromium, python)) = browser() else {
+        return;
+    };
+    let cover = warnings("WHERE warning = 'should_cover'");
+    let township = &cover[0][3][..9];
+    let in_township = warnings(&format!(
+        "WHERE warning = 'should_cover' AND SUBSTR(region_code, 1, 9) = '{township}'"
+    ));
+    let disabled = warnings("WHERE signals LIKE '%severe_disability%'");
+    let csv_path = dir.path().join("warnings-selection.csv");
+    let plan = json!({
+        "chromium": chromium,
+        "url": format!("file://{}", out.join("explorer.html").display()),
+        "fragments": {
+            "all": "view=warnings",
+            "cover": "view=warnings&warning=should_cover",
+            "township": format!("view=warnings&township={township}&warning=should_cover"),
+            "disabled": "view=warnings&signal=severe_disability",
+        },
+        "export": "view=warnings&signal=severe_disability",
+        "csv": csv_path,
+        "to_flags": format!("view=warnings&township={township}"),
+    });
+    let seen = drive(&python, WARNING_STEPS, &plan);
+    for (name, expected) in [
+        ("all", &all),
+        ("cover", &cover),
+        ("township", &in_township),
+        ("disabled", &disabled),
+    ] {
+        let view = &seen[name];
+        assert_eq!(
+            view["view"], "warnings",
+            "{name}: the warnings view is open"
+        );
+        assert_eq!(view["count"], json!(expected.len()), "{name}: #count");
+        assert_eq!(view["total"], json!(all.len()), "{name}: #total");
+        let ids: BTreeSet<&str> = expected.iter().map(|w| w[0].as_str()).collect();
+        let shown: BTreeSet<&str> = view["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .collect();
+        assert_eq!(shown, ids, "{name}: the table's warnings");
+    }
+    assert!(
+        !in_township.is_empty() && in_township.len() < all.len(),
+        "the township filter selects some warnings, not all"
+    );
+    let hash = seen["township"]["hash"].as_str().unwrap();
+    assert!(
+        hash.contains("view=warnings") && hash.contains(&format!("township={township}")),
+        "the view and its filters live in the fragment: {hash}"
+    );
+    assert_no_full_id(
+        "the page's text",
+        seen["text"].as_str().unwrap(),
+        &person_keys,
+    );
+
+    // The export of the severe disabilities: warnings.csv's rows with the masked ID
+    // where that file has the person key.
+    let bytes = std::fs::read(&csv_path).unwrap();
+    assert!(
+        bytes.starts_with(b"\xEF\xBB\xBF"),
+        "the export starts with a BOM"
+    );
+    let (header, exported) = csv_records(&bytes[3..]);
+    let warnings_csv = std::fs::read(out.join("warnings.csv")).unwrap();
+    let (csv_header, csv_rows) = csv_records(&warnings_csv[3..]);
+    let key_at = csv_header.iter().position(|c| c == "person_key").unwrap();
+    let mut masked_header = csv_header.clone();
+    masked_header[key_at] = "masked_id".into();
+    assert_eq!(
+        header, masked_header,
+        "warnings.csv's columns, the ID masked"
+    );
+    let wanted: BTreeSet<&str> = disabled.iter().map(|w| w[0].as_str()).collect();
+    let mut expected_rows: Vec<Vec<String>> = csv_rows
+        .into_iter()
+        .filter(|r| wanted.contains(r.last().unwrap().as_str()))
+        .map(|mut r| {
+            r[key_at] = rollcheck::normalize::mask_id(&r[key_at]);
+            r
+        })
+        .collect();
+    let mut exported_sorted = exported.clone();
+    expected_rows.sort();
+    exported_sorted.sort();
+    assert_eq!(
+        exported_sorted, expected_rows,
+        "exported rows are warnings.csv's"
+    );
+    assert_no_full_id("the export", &String::from_utf8_lossy(&bytes), &person_keys);
+
+    // To the flags: the township follows, #count counts flags (the case has none).
+    let flags = &seen["flags"];
+    assert_eq!(flags["view"], "flags");
+    assert_eq!(
+        flags["count"],
+        json!(0),
+        "#count counts the active view's rows"
+    );
+    assert_eq!(
+        flags["hash"],
+        json!(format!("#township={township}")),
+        "the township follows the analyst to the flags"
     );
 }

@@ -4,20 +4,26 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use super::warnings::{self, WarningColumns};
 use super::{
     Comparison, Dictionaries, Dictionary, ExplorerData, FlagColumns, MatchColumns, MemberColumns,
     Regions, RunInfo, Trend,
 };
 use crate::link::words::comparison_in_words;
-use crate::model::{Action, Programme, Reason, RegionCode, Severity, Source, Verdict};
+use crate::model::{
+    Action, Programme, Reason, RegionCode, Severity, Signal, Source, Verdict, WarningKind,
+};
 use crate::output::{ReviewMember, RunOutputs};
-use crate::rundir::{format_score, FlagRow, FlagStatus, MatchRow, RunRecord, FLAG_COLUMNS};
+use crate::rundir::{
+    format_score, FlagRow, FlagStatus, MatchRow, RunRecord, WarningRow, FLAG_COLUMNS,
+};
 
-/// The flags of a run with the members and matches behind them.
+/// The flags of a run with the members and matches behind them, and its early warnings.
 pub(super) struct Cohort<'a> {
     pub(super) flags: &'a [FlagRow],
     pub(super) matches: &'a [MatchRow],
     pub(super) members: &'a [ReviewMember],
+    pub(super) warnings: &'a [WarningRow],
 }
 
 /// Rounds for display; `None` where there is no number.
@@ -51,6 +57,7 @@ impl ExplorerData {
                 flags: outputs.flags,
                 matches: outputs.matches,
                 members: outputs.review_members,
+                warnings: &outputs.warnings.rows,
             },
             outputs.trend,
         )
@@ -126,6 +133,7 @@ impl ExplorerData {
         let reasons = Reason::listed(cohort.flags.iter().map(|f| f.flag.reason));
         let sources = Source::listed(dict.source.values.iter().filter_map(|s| Source::named(s)));
         let labels = labels(&comparisons, &reasons, &sources);
+        let warnings = WarningColumns::of(cohort.warnings, &mut dict);
         let (dictionaries, regions) = dict.finish();
         ExplorerData {
             run,
@@ -142,6 +150,8 @@ impl ExplorerData {
             matches,
             comparisons,
             trend: trend(trend_runs),
+            warnings,
+            warning_columns: warnings::export_columns(),
         }
     }
 
@@ -170,25 +180,29 @@ impl ExplorerData {
         for reviewer in &mut self.flags.reviewer {
             *reviewer = 0;
         }
+        self.warnings.pseudonymize(pseudonym);
         self.run.pseudonymized = true;
     }
 }
 
 /// The dictionaries while the columns are built. Closed vocabularies list every value in the
 /// contract's order, so the filters offer them all and sort by meaning (high before low).
-struct Dicts {
+pub(super) struct Dicts {
     household: Dictionary,
     programme: Dictionary,
-    region: Dictionary,
+    pub(super) region: Dictionary,
     reason: Dictionary,
     severity: Dictionary,
     status: Dictionary,
     verdict: Dictionary,
     action: Dictionary,
     reviewer: Dictionary,
-    date: Dictionary,
+    pub(super) date: Dictionary,
     record: Dictionary,
     source: Dictionary,
+    pub(super) warning: Dictionary,
+    pub(super) signal: Dictionary,
+    pub(super) warning_status: Dictionary,
 }
 
 impl Dicts {
@@ -208,10 +222,13 @@ impl Dicts {
             date: Dictionary::of([""]),
             record: Dictionary::default(),
             source: Dictionary::default(),
+            warning: Dictionary::of(WarningKind::ALL.iter().map(|k| k.code())),
+            signal: Dictionary::of(Signal::ALL.iter().map(|s| s.code())),
+            warning_status: Dictionary::of(warnings::STATUSES.iter().map(|(code, _)| *code)),
         }
     }
 
-    fn region(&mut self, region_code: Option<&str>) -> u32 {
+    pub(super) fn region(&mut self, region_code: Option<&str>) -> u32 {
         self.region.code(region_code.unwrap_or(""))
     }
 
@@ -252,6 +269,9 @@ impl Dicts {
             date: self.date.values,
             record: self.record.values,
             source: self.source.values,
+            warning: self.warning.values,
+            signal: self.signal.values,
+            warning_status: self.warning_status.values,
         };
         (dictionaries, regions)
     }
@@ -485,6 +505,15 @@ fn labels(
             of(Action::ALL, Action::code, Action::label_zh),
         ),
         ("source".into(), of(sources, Source::code, Source::label_zh)),
+        (
+            "warning".into(),
+            of(WarningKind::ALL, WarningKind::code, WarningKind::label_zh),
+        ),
+        (
+            "signal".into(),
+            of(Signal::ALL, Signal::code, Signal::label_zh),
+        ),
+        ("warning_status".into(), fixed(&warnings::STATUSES)),
         (
             "method".into(),
             fixed(&[

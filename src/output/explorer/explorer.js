@@ -1,7 +1,7 @@
 // The cohort explorer's page logic: decodes the embedded columns, filters, counts, draws,
-// pages, drills down and exports. Plain JS, no library. Data reaches the DOM only through
-// textContent and attributes, never as markup.
-(function () {
+// pages, drills down and exports, in two views (flags; early warnings, in warnings.js). Plain
+// JS, no library. Data reaches the DOM only through textContent and attributes, never as
+// markup. explorer.rs wraps this file and warnings.js in one function: they share its scope.
   'use strict';
 
   var data = JSON.parse(document.getElementById('explorer-data').textContent);
@@ -68,18 +68,13 @@
     return total;
   }
   var flagMembers = lists(F.members), flagRecords = lists(F.records);
-  var county = new Uint32Array(N), township = new Uint32Array(N);
-  for (var i = 0; i < N; i++) {
-    county[i] = data.regions.county[col.region[i]];
-    township[i] = data.regions.township[col.region[i]];
-  }
 
   // Evidence: a template with `|` where each value goes; in the values `~` and `width` digits
   // stand for a phrase.
   var E = F.evidence, templateOf = unpack(E.template);
   var shapes = E.templates.map(function (t) { return t.split('|'); });
   var evidenceValues = E.values.split('|'), valueStart = new Uint32Array(N + 1);
-  for (i = 0; i < N; i++) valueStart[i + 1] = valueStart[i] + shapes[templateOf[i]].length - 1;
+  for (var i = 0; i < N; i++) valueStart[i + 1] = valueStart[i] + shapes[templateOf[i]].length - 1;
   var PHRASE = new RegExp('~[\\w-]{' + E.width + '}', 'g');
   function phrase(code) { return E.phrases[digitsValue(code, 1, E.width)]; }
   function evidenceOf(flag) {
@@ -128,64 +123,105 @@
   function recordIds(flag) { return listOf(itemsOf(flagRecords, flag), D.record); }
   // Scores as flags.csv prints them: up to four decimals, no trailing zeros.
   function formatScore(s) { return isNaN(s) ? '' : String(Number(s.toFixed(4))); }
-
   // ---- the filter dimensions --------------------------------------------------------------
   // A township is keyed by 12 digits (411526101000) as the workbooks name it; URLs and the
   // page show its 9 digits (411526101), and a fragment may use either.
   function townshipToken(key) { return /^\d{9}000$/.test(key) ? key.slice(0, 9) : key; }
   function townshipKey(token) { return /^\d{9}$/.test(token) ? token + '000' : token; }
-  var DIMS = [
-    { key: 'reason', dict: D.reason, col: col.reason, kind: 'reason' },
-    { key: 'severity', dict: D.severity, col: col.severity, kind: 'severity' },
-    { key: 'programme', dict: D.programme, col: col.programme, kind: 'programme' },
-    { key: 'county', dict: D.county, col: county, kind: 'region' },
-    { key: 'township', dict: D.township, col: township, kind: 'region',
-      token: townshipToken, fromToken: townshipKey },
-    { key: 'status', dict: D.status, col: col.status, kind: 'status' },
-    { key: 'verdict', dict: D.verdict, col: col.verdict, kind: 'verdict',
-      token: function (v) { return v === '' ? 'none' : v; },
-      fromToken: function (t) { return t === 'none' ? '' : t; } }
-  ];
-  DIMS.forEach(function (dim) {
-    dim.token = dim.token || function (v) { return v; };
-    dim.fromToken = dim.fromToken || function (t) { return t; };
-    dim.index = new Map();
+  // Each row's county and township (indices into D.county, D.township) from its region.
+  function placed(region) {
+    var n = region.length, out = { county: new Uint32Array(n), township: new Uint32Array(n) };
+    for (var i = 0; i < n; i++) {
+      out.county[i] = data.regions.county[region[i]];
+      out.township[i] = data.regions.township[region[i]];
+    }
+    return out;
+  }
+  // A filter: its fragment key, its options (`dict`), each row's option (`col`), and the kind
+  // its labels are under. A dimension with `sets` is a list column: `col` indexes `sets`, each
+  // a list of options, and a row passes when one of its options is selected.
+  function dimension(key, dict, column, kind, more) {
+    var dim = { key: key, dict: dict, col: column, kind: kind, selected: new Set(), index: new Map(),
+      token: function (v) { return v; }, fromToken: function (t) { return t; } };
+    Object.keys(more || {}).forEach(function (name) { dim[name] = more[name]; });
     dim.dict.forEach(function (value, k) { dim.index.set(value, k); });
-    dim.selected = new Set();
-  });
+    return dim;
+  }
+  function regionDims(at) {
+    return [dimension('county', D.county, at.county, 'region'),
+      dimension('township', D.township, at.township, 'region', { token: townshipToken, fromToken: townshipKey })];
+  }
+  var flagAt = placed(col.region), county = flagAt.county, township = flagAt.township;
+  var DIMS = [
+    dimension('reason', D.reason, col.reason, 'reason'),
+    dimension('severity', D.severity, col.severity, 'severity'),
+    dimension('programme', D.programme, col.programme, 'programme')
+  ].concat(regionDims(flagAt), [
+    dimension('status', D.status, col.status, 'status'),
+    dimension('verdict', D.verdict, col.verdict, 'verdict', {
+      token: function (v) { return v === '' ? 'none' : v; },
+      fromToken: function (t) { return t === 'none' ? '' : t; } })
+  ]);
   function valueLabel(dim, value) {
-    if (dim.kind === 'region') return value === 'unassigned' ? '未知区划' : dim.token(value);
+    if (dim.kind === 'region') {
+      if (value === 'unassigned') return '未知区划';
+      // Placed by the ID's county only (a warning off the roll): no township.
+      return /^\d{6}$/.test(value) && dim.key === 'township' ? value + '（未知乡镇）' : dim.token(value);
+    }
     if (dim.key === 'verdict' && value === '') return '未核查';
     return label(dim.kind, value);
   }
+  function dimOf(view, key) {
+    return view.dims.filter(function (dim) { return dim.key === key; })[0];
+  }
 
-  var state = { low: 0, high: 1, sort: 'default', desc: false, page: 0, household: null };
+  // ---- the views: flags, and early warnings (warnings.js) ---------------------------------
+  var FLAGS = {
+    key: 'flags', prefix: '', N: N, dims: DIMS, band: score, unit: '条核查对象', all: '全部核查对象',
+    none: '没有符合条件的核查对象', descFirst: ['score', 'overpaid'],
+    state: { low: 0, high: 1, sort: 'default', desc: false, page: 0, household: null },
+    rowAttrs: function (i) { return { 'data-flag': String(i), 'data-household': D.household[col.household[i]] }; },
+    onRow: function (i) { openDetail(col.household[i]); },
+    csvColumns: data.columns, file: 'flags'
+  };
+  var WARNINGS = warningsView();
+  var VIEWS = [FLAGS, WARNINGS], active = FLAGS;
+  VIEWS.forEach(function (view) {
+    view.selection = new Uint32Array(0);
+    view.facets = [];
+    view.permutations = {};
+    view.filtersEl = document.querySelector('aside[data-view="' + view.key + '"]');
+  });
 
-  // ---- the URL fragment ---------------------------------------------------------------------
+  // ---- the URL fragment: the active view's filters, sort, page (and open household) -------
   var lastHash = null;
   function readHash() {
     var params = new URLSearchParams(location.hash.replace(/^#/, ''));
-    DIMS.forEach(function (dim) {
+    active = params.get('view') === 'warnings' ? WARNINGS : FLAGS;
+    var state = active.state;
+    active.dims.forEach(function (dim) {
       dim.selected.clear();
       (params.get(dim.key) || '').split(',').forEach(function (token) {
         var k = dim.index.get(dim.fromToken(token.trim()));
         if (token && k !== undefined) dim.selected.add(k);
       });
     });
-    var band = /^([0-9.]+)-([0-9.]+)$/.exec(params.get('score') || '');
-    state.low = band ? Math.max(0, Math.min(1, parseFloat(band[1]))) : 0;
-    state.high = band ? Math.max(0, Math.min(1, parseFloat(band[2]))) : 1;
+    if (active === FLAGS) {
+      var band = /^([0-9.]+)-([0-9.]+)$/.exec(params.get('score') || '');
+      state.low = band ? Math.max(0, Math.min(1, parseFloat(band[1]))) : 0;
+      state.high = band ? Math.max(0, Math.min(1, parseFloat(band[2]))) : 1;
+      var household = params.get('household');
+      var h = household === null ? -1 : D.household.indexOf(household);
+      state.household = h >= 0 ? h : null;
+    }
     var sort = /^(\w+)(?::(asc|desc))?$/.exec(params.get('sort') || '');
-    state.sort = sort && SORT_KEYS[sort[1]] ? sort[1] : 'default';
+    state.sort = sort && active.sortKeys[sort[1]] ? sort[1] : 'default';
     state.desc = !!(sort && sort[2] === 'desc');
     state.page = Math.max(0, (parseInt(params.get('page'), 10) || 1) - 1);
-    var household = params.get('household');
-    var h = household === null ? -1 : D.household.indexOf(household);
-    state.household = h >= 0 ? h : null;
   }
   function hashOfState() {
-    var parts = [];
-    DIMS.forEach(function (dim) {
+    var parts = active === FLAGS ? [] : ['view=' + active.key], state = active.state;
+    active.dims.forEach(function (dim) {
       if (!dim.selected.size) return;
       var tokens = Array.from(dim.selected).sort(function (a, b) { return a - b; })
         .map(function (k) { return encodeURIComponent(dim.token(dim.dict[k])); });
@@ -194,7 +230,7 @@
     if (state.low > 0 || state.high < 1) parts.push('score=' + state.low + '-' + state.high);
     if (state.sort !== 'default') parts.push('sort=' + state.sort + (state.desc ? ':desc' : ''));
     if (state.page > 0) parts.push('page=' + (state.page + 1));
-    if (state.household !== null) {
+    if (active === FLAGS && state.household !== null) {
       parts.push('household=' + encodeURIComponent(D.household[state.household]));
     }
     return parts.length ? '#' + parts.join('&') : '';
@@ -214,30 +250,39 @@
     readHash();
     update();
   });
+  // The other view keeps its own filters; the county and township follow the analyst over.
+  function switchView(view) {
+    if (view === active) return;
+    ['county', 'township'].forEach(function (key) { dimOf(view, key).selected = new Set(dimOf(active, key).selected); });
+    view.state.page = 0;
+    active = view;
+    update();
+  }
 
   // ---- selection ------------------------------------------------------------------------------
-  var selection = new Uint32Array(0);
-  var facets = [], histogram = new Uint32Array(10);
   function bin(s) { return isNaN(s) ? 0 : Math.min(9, Math.max(0, Math.floor(s * 10))); }
-  function select() {
-    var nd = DIMS.length, cols = DIMS.map(function (d) { return d.col; });
-    var allowed = DIMS.map(function (dim) {
-      var a = new Uint8Array(dim.dict.length);
-      if (!dim.selected.size) a.fill(1); else dim.selected.forEach(function (k) { a[k] = 1; });
-      return a;
-    });
-    facets = DIMS.map(function (dim) { return new Uint32Array(dim.dict.length); });
-    histogram = new Uint32Array(10);
-    var full = state.low <= 0 && state.high >= 1, low = state.low, high = state.high;
-    var mask = new Uint8Array(N), count = 0;
-    for (var i = 0; i < N; i++) {
+  function optionsOf(dim) { return dim.sets ? dim.sets.length : dim.dict.length; }
+  function allowedValues(dim) {
+    var a = new Uint8Array(optionsOf(dim));
+    if (!dim.selected.size) a.fill(1);
+    else if (dim.sets) dim.sets.forEach(function (set, c) { a[c] = set.some(function (k) { return dim.selected.has(k); }) ? 1 : 0; });
+    else dim.selected.forEach(function (k) { a[k] = 1; });
+    return a;
+  }
+  function select(view) {
+    var dims = view.dims, nd = dims.length, cols = dims.map(function (d) { return d.col; });
+    var allowed = dims.map(allowedValues), facets = dims.map(function (dim) { return new Uint32Array(optionsOf(dim)); });
+    var histogram = new Uint32Array(10), band = view.band, n = view.N;
+    var full = !band || (view.state.low <= 0 && view.state.high >= 1), low = view.state.low, high = view.state.high;
+    var mask = new Uint8Array(n), count = 0;
+    for (var i = 0; i < n; i++) {
       var fails = 0, failed = -1;
       for (var d = 0; d < nd; d++) {
         if (!allowed[d][cols[d][i]]) { fails++; failed = d; if (fails > 1) break; }
       }
       if (fails > 1) continue;
-      var s = score[i], inBand = full || (s >= low && s <= high);
-      // Each option counts the flags it would select with every other filter kept.
+      var s = band ? band[i] : NaN, inBand = full || (s >= low && s <= high);
+      // Each option counts the rows it would select with every other filter kept.
       if (fails === 0) {
         histogram[bin(s)]++;
         if (!inBand) continue;
@@ -247,10 +292,19 @@
         facets[failed][cols[failed][i]]++;
       }
     }
-    var order = permutation(state.sort), out = new Uint32Array(count), j = 0, k;
-    if (state.desc) { for (k = N - 1; k >= 0; k--) if (mask[order[k]]) out[j++] = order[k]; }
-    else { for (k = 0; k < N; k++) if (mask[order[k]]) out[j++] = order[k]; }
-    selection = out;
+    var order = permutation(view, view.state.sort), out = new Uint32Array(count), j = 0, k;
+    if (view.state.desc) { for (k = n - 1; k >= 0; k--) if (mask[order[k]]) out[j++] = order[k]; }
+    else { for (k = 0; k < n; k++) if (mask[order[k]]) out[j++] = order[k]; }
+    view.selection = out;
+    view.facets = facets;
+    view.histogram = histogram;
+  }
+  // Rows per option: a list dimension's counts are per set of options.
+  function optionCounts(dim, perValue) {
+    if (!dim.sets) return perValue;
+    var counts = new Uint32Array(dim.dict.length);
+    dim.sets.forEach(function (set, c) { set.forEach(function (k) { counts[k] += perValue[c]; }); });
+    return counts;
   }
 
   // ---- sorting: one permutation per key, made on first use -------------------------------
@@ -265,33 +319,36 @@
     var rank = ranks(dict);
     return function (i) { return rank[column[i]]; };
   }
-  var SORT_KEYS = {
+  function byText(values) {
+    var rank = ranks(values);
+    return function (i) { return rank[i]; };
+  }
+  function byCode(column) { return function () { return function (i) { return column[i]; }; }; }
+  FLAGS.sortKeys = {
     household: function () { return byRank(col.household, D.household); },
-    programme: function () { return function (i) { return col.programme[i]; }; },
+    programme: byCode(col.programme),
     township: function () { return byRank(township, D.township); },
-    reason: function () { return function (i) { return col.reason[i]; }; },
-    severity: function () { return function (i) { return col.severity[i]; }; },
+    reason: byCode(col.reason),
+    severity: byCode(col.severity),
     score: function () { return function (i) { return isNaN(score[i]) ? -1 : score[i]; }; },
     overpaid: function () { return function (i) { return isNaN(overpaid[i]) ? -1 : overpaid[i]; }; },
-    status: function () { return function (i) { return col.status[i]; }; },
+    status: byCode(col.status),
     first: function () { return byRank(col.first, D.date); },
-    verdict: function () { return function (i) { return col.verdict[i]; }; }
+    verdict: byCode(col.verdict)
   };
-  var permutations = {};
-  function permutation(key) {
-    if (!permutations[key]) {
-      var p = new Uint32Array(N);
-      for (var i = 0; i < N; i++) p[i] = i;
+  function permutation(view, key) {
+    if (!view.permutations[key]) {
+      var n = view.N, p = new Uint32Array(n);
+      for (var i = 0; i < n; i++) p[i] = i;
       if (key !== 'default') {
-        var keyOf = SORT_KEYS[key](), keys = new Float64Array(N);
-        for (i = 0; i < N; i++) keys[i] = keyOf(i);
+        var keyOf = view.sortKeys[key](), keys = new Float64Array(n);
+        for (i = 0; i < n; i++) keys[i] = keyOf(i);
         p.sort(function (a, b) { return (keys[a] - keys[b]) || (a - b); });
       }
-      permutations[key] = p;
+      view.permutations[key] = p;
     }
-    return permutations[key];
+    return view.permutations[key];
   }
-
   // ---- DOM helpers ------------------------------------------------------------------------
   function el(tag, attrs, children) {
     var node = document.createElement(tag);
@@ -323,20 +380,21 @@
   }
   function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
   function $(id) { return document.getElementById(id); }
-
   // ---- filters --------------------------------------------------------------------------
-  var optionCounts = [];
-  function buildFilters() {
-    DIMS.forEach(function (dim, d) {
-      var box = document.querySelector('fieldset[data-dim="' + dim.key + '"] .options');
-      optionCounts[d] = [];
+  function buildFilters(view) {
+    var box = view.filtersEl, state = view.state;
+    view.optionRows = [];
+    view.dims.forEach(function (dim, d) {
+      var fieldset = box.querySelector('fieldset[data-dim="' + dim.key + '"]');
+      var options = fieldset.querySelector('.options');
+      view.optionRows[d] = [];
       var order = dim.dict.map(function (v, k) { return k; });
       if (dim.kind === 'region') {
         order.sort(function (a, b) { return dim.dict[a] < dim.dict[b] ? -1 : 1; });
       }
       order.forEach(function (k) {
         var value = dim.dict[k];
-        var input = el('input', { type: 'checkbox', 'data-dim': dim.key, value: dim.token(value),
+        var input = el('input', { type: 'checkbox', 'data-dim': dim.key, 'data-view': view.key, value: dim.token(value),
           onchange: function () {
             if (input.checked) dim.selected.add(k); else dim.selected.delete(k);
             state.page = 0;
@@ -345,29 +403,33 @@
         var n = el('span', { class: 'n', text: '0' });
         var title = dim.kind === 'region' ? value : (value === '' ? 'none' : value);
         var row = el('label', { title: title }, [input, ' ' + valueLabel(dim, value) + ' ', n]);
-        optionCounts[d][k] = { input: input, n: n, row: row };
-        box.appendChild(row);
+        view.optionRows[d][k] = { input: input, n: n, row: row };
+        options.appendChild(row);
       });
-      var search = document.querySelector('fieldset[data-dim="' + dim.key + '"] input.find');
+      var search = fieldset.querySelector('input.find');
       if (search) {
         if (dim.dict.length <= 12) search.hidden = true;
         search.addEventListener('input', function () {
           var text = search.value.trim();
-          optionCounts[d].forEach(function (o, k) {
+          view.optionRows[d].forEach(function (o, k) {
             o.row.hidden = text !== '' && dim.token(dim.dict[k]).indexOf(text) < 0;
           });
         });
       }
-    });
-    document.querySelectorAll('fieldset[data-dim] button.none').forEach(function (button) {
-      button.addEventListener('click', function () {
-        var key = button.closest('fieldset').getAttribute('data-dim');
-        DIMS.forEach(function (dim) { if (dim.key === key) dim.selected.clear(); });
+      fieldset.querySelector('button.none').addEventListener('click', function () {
+        dim.selected.clear();
         state.page = 0;
         update();
       });
     });
-    var low = $('score-low'), high = $('score-high');
+    $(view.prefix + 'reset').addEventListener('click', function () {
+      view.dims.forEach(function (dim) { dim.selected.clear(); });
+      state.low = 0; state.high = 1; state.page = 0;
+      update();
+    });
+  }
+  function buildBand() {
+    var low = $('score-low'), high = $('score-high'), state = FLAGS.state;
     function band() {
       var a = parseFloat(low.value), b = parseFloat(high.value);
       state.low = Math.min(a, b); state.high = Math.max(a, b);
@@ -378,35 +440,33 @@
     high.addEventListener('change', band);
     low.addEventListener('input', function () { $('score-low-value').textContent = low.value; });
     high.addEventListener('input', function () { $('score-high-value').textContent = high.value; });
-    $('reset').addEventListener('click', function () {
-      DIMS.forEach(function (dim) { dim.selected.clear(); });
-      state.low = 0; state.high = 1; state.page = 0;
-      update();
-    });
   }
-  function renderFilters() {
-    DIMS.forEach(function (dim, d) {
-      optionCounts[d].forEach(function (o, k) {
+  function renderFilters(view) {
+    var state = view.state;
+    view.dims.forEach(function (dim, d) {
+      var counts = optionCounts(dim, view.facets[d]);
+      view.optionRows[d].forEach(function (o, k) {
         o.input.checked = dim.selected.has(k);
-        o.n.textContent = String(facets[d][k]);
-        o.row.classList.toggle('zero', facets[d][k] === 0 && !dim.selected.has(k));
+        o.n.textContent = String(counts[k]);
+        o.row.classList.toggle('zero', counts[k] === 0 && !dim.selected.has(k));
       });
     });
-    $('score-low').value = String(state.low);
-    $('score-high').value = String(state.high);
-    $('score-low-value').textContent = String(state.low);
-    $('score-high-value').textContent = String(state.high);
+    if (view === FLAGS) {
+      $('score-low').value = String(state.low);
+      $('score-high').value = String(state.high);
+      $('score-low-value').textContent = String(state.low);
+      $('score-high-value').textContent = String(state.high);
+    }
     var summary = [];
-    DIMS.forEach(function (dim) {
+    view.dims.forEach(function (dim) {
       if (!dim.selected.size) return;
-      var title = document.querySelector('fieldset[data-dim="' + dim.key + '"]').getAttribute('data-title');
+      var title = view.filtersEl.querySelector('fieldset[data-dim="' + dim.key + '"]').getAttribute('data-title');
       var values = Array.from(dim.selected).map(function (k) { return valueLabel(dim, dim.dict[k]); });
       summary.push(title + '：' + values.join('、'));
     });
     if (state.low > 0 || state.high < 1) summary.push('分数：' + state.low + '–' + state.high);
-    $('active-filters').textContent = summary.length ? '筛选条件：' + summary.join('；') : '未筛选：全部核查对象';
+    $('active-filters').textContent = summary.length ? '筛选条件：' + summary.join('；') : '未筛选：' + view.all;
   }
-
   // ---- charts -----------------------------------------------------------------------------
   function barChart(box, items, onPick) {
     clear(box);
@@ -455,24 +515,28 @@
       })));
     }
   }
-  function toggle(dim, k) {
+  function toggle(view, dim, k) {
     if (dim.selected.has(k)) dim.selected.delete(k); else dim.selected.add(k);
-    state.page = 0;
+    view.state.page = 0;
     update();
   }
-  function renderCharts() {
-    var reason = DIMS[0], counts = new Uint32Array(reason.dict.length);
-    var regionDim = DIMS[3].dict.length > 1 && DIMS[3].selected.size !== 1 ? DIMS[3] : DIMS[4];
-    var regionCol = regionDim.col, regionCounts = new Uint32Array(regionDim.dict.length);
-    for (var j = 0; j < selection.length; j++) {
-      counts[col.reason[selection[j]]]++;
-      regionCounts[regionCol[selection[j]]]++;
-    }
-    barChart($('chart-reason'), reason.dict.map(function (code, k) {
-      return { label: label('reason', code), title: code, value: counts[k], selected: reason.selected.has(k), k: k };
-    }).filter(function (it) { return it.value > 0 || it.selected; }), function (it) { toggle(reason, it.k); });
-
-    $('chart-region-title').textContent = regionDim.key === 'county' ? '按县（市、区）' : '按乡镇（街道）';
+  // The selection's rows per option of one filter; a bar toggles its option.
+  function dimChart(view, key, box) {
+    var dim = dimOf(view, key), counts = new Uint32Array(optionsOf(dim)), sel = view.selection;
+    for (var j = 0; j < sel.length; j++) counts[dim.col[sel[j]]]++;
+    counts = optionCounts(dim, counts);
+    barChart($(box), dim.dict.map(function (code, k) {
+      return { label: valueLabel(dim, code), title: code, value: counts[k], selected: dim.selected.has(k), k: k };
+    }).filter(function (it) { return it.value > 0 || it.selected; }), function (it) { toggle(view, dim, it.k); });
+  }
+  // By township, or by county when the run covers several and no one county is chosen; the
+  // twelve largest, then the rest.
+  function regionChart(view, box, title) {
+    var countyDim = dimOf(view, 'county');
+    var regionDim = countyDim.dict.length > 1 && countyDim.selected.size !== 1 ? countyDim : dimOf(view, 'township');
+    var regionCol = regionDim.col, regionCounts = new Uint32Array(regionDim.dict.length), sel = view.selection;
+    for (var j = 0; j < sel.length; j++) regionCounts[regionCol[sel[j]]]++;
+    $(title).textContent = regionDim.key === 'county' ? '按县（市、区）' : '按乡镇（街道）';
     var regions = regionDim.dict.map(function (code, k) {
       return { label: valueLabel(regionDim, code), title: code, value: regionCounts[k], selected: regionDim.selected.has(k), k: k };
     }).filter(function (it) { return it.value > 0; });
@@ -482,9 +546,12 @@
       var rest = regions.slice(12).reduce(function (n, it) { return n + it.value; }, 0);
       shown.push({ label: '其余' + (regions.length - 12) + '个', title: '', value: rest, other: true });
     }
-    barChart($('chart-region'), shown, function (it) { if (!it.other) toggle(regionDim, it.k); });
-
-    columnChart($('chart-score'), Array.from(histogram).map(function (v, b) {
+    barChart($(box), shown, function (it) { if (!it.other) toggle(view, regionDim, it.k); });
+  }
+  FLAGS.renderCharts = function () {
+    dimChart(FLAGS, 'reason', 'chart-reason');
+    regionChart(FLAGS, 'chart-region', 'chart-region-title');
+    columnChart($('chart-score'), Array.from(FLAGS.histogram).map(function (v, b) {
       return { label: (b / 10).toFixed(1), title: (b / 10).toFixed(1) + '–' + ((b + 1) / 10).toFixed(1), values: [v] };
     }), ['核查对象']);
 
@@ -493,10 +560,9 @@
       return { label: asOf.slice(5), title: asOf + '（' + t.run_id[r] + '）',
         values: [t.flags[r], t.new[r], t.persisting[r], t.resolved[r]] };
     }), ['核查对象', '新增', '持续', '已解除']);
-  }
-
+  };
   // ---- table ------------------------------------------------------------------------------
-  var COLUMNS = [
+  FLAGS.columns = [
     { key: 'household', title: '户编号', cell: function (i) { return D.household[col.household[i]]; } },
     { key: 'programme', title: '救助类型', cell: function (i) { return label('programme', D.programme[col.programme[i]]); } },
     { key: 'township', title: '乡镇', cell: function (i) { return townshipToken(D.township[township[i]]); },
@@ -517,14 +583,14 @@
       hover: function (i) { return D.verdict[col.verdict[i]]; } },
     { key: null, title: '证据', cell: evidenceOf, hover: evidenceOf, class: function () { return 'evidence'; } }
   ];
-  function buildTable() {
-    var row = $('flags-head');
-    COLUMNS.forEach(function (c) {
+  function buildTable(view) {
+    var row = $(view.key + '-head'), state = view.state;
+    view.columns.forEach(function (c) {
       var th = el('th', { scope: 'col', 'data-sort': c.key, text: c.title });
       if (c.key) {
         th.classList.add('sortable');
         th.addEventListener('click', function () {
-          if (state.sort === c.key) state.desc = !state.desc; else { state.sort = c.key; state.desc = c.key === 'score' || c.key === 'overpaid'; }
+          if (state.sort === c.key) state.desc = !state.desc; else { state.sort = c.key; state.desc = view.descFirst.indexOf(c.key) >= 0; }
           state.page = 0;
           update();
         });
@@ -534,33 +600,33 @@
     [['first-page', function () { state.page = 0; }], ['prev-page', function () { state.page--; }],
       ['next-page', function () { state.page++; }], ['last-page', function () { state.page = Infinity; }]]
       .forEach(function (b) {
-        $(b[0]).addEventListener('click', function () { b[1](); renderTable(); writeHash(); });
+        $(view.prefix + b[0]).addEventListener('click', function () { b[1](); renderTable(view); writeHash(); });
       });
   }
-  function renderTable() {
+  function renderTable(view) {
+    var state = view.state, selection = view.selection, p = view.prefix;
     var pages = Math.max(1, Math.ceil(selection.length / PAGE_ROWS));
     state.page = Math.max(0, Math.min(pages - 1, state.page));
-    var body = clear($('flags-body'));
+    var body = clear($(view.key + '-body'));
     var start = state.page * PAGE_ROWS, end = Math.min(selection.length, start + PAGE_ROWS);
     for (var j = start; j < end; j++) {
       var i = selection[j];
-      var tr = el('tr', { 'data-flag': String(i), 'data-household': D.household[col.household[i]] });
-      COLUMNS.forEach(function (c) {
+      var tr = el('tr', view.rowAttrs(i));
+      view.columns.forEach(function (c) {
         tr.appendChild(el('td', { text: c.cell(i), title: c.hover ? c.hover(i) : null, class: c.class ? c.class(i) : null }));
       });
-      tr.addEventListener('click', openDetail.bind(null, col.household[i]));
+      if (view.onRow) tr.addEventListener('click', view.onRow.bind(null, i));
       body.appendChild(tr);
     }
-    document.querySelectorAll('#flags-head th').forEach(function (th) {
+    document.querySelectorAll('#' + view.key + '-head th').forEach(function (th) {
       var key = th.getAttribute('data-sort');
       th.classList.toggle('asc', key === state.sort && !state.desc);
       th.classList.toggle('desc', key === state.sort && state.desc);
     });
-    $('page-info').textContent = selection.length ? '第 ' + (start + 1) + '–' + end + ' 条，第 ' + (state.page + 1) + '/' + pages + ' 页' : '没有符合条件的核查对象';
-    $('first-page').disabled = $('prev-page').disabled = state.page === 0;
-    $('next-page').disabled = $('last-page').disabled = state.page >= pages - 1;
+    $(p + 'page-info').textContent = selection.length ? '第 ' + (start + 1) + '–' + end + ' 条，第 ' + (state.page + 1) + '/' + pages + ' 页' : view.none;
+    $(p + 'first-page').disabled = $(p + 'prev-page').disabled = state.page === 0;
+    $(p + 'next-page').disabled = $(p + 'last-page').disabled = state.page >= pages - 1;
   }
-
   // ---- household drill-down ----------------------------------------------------------------
   var byHousehold = null;
   function indexHouseholds() {
@@ -573,13 +639,13 @@
     X.household.forEach(function (h, m) { add(byHousehold.matches, h + ':' + X.record[m], m); });
     return byHousehold;
   }
-  function openDetail(h) { state.household = h; renderDetail(); writeHash(); }
-  function closeDetail() { state.household = null; renderDetail(); writeHash(); }
+  function openDetail(h) { FLAGS.state.household = h; renderDetail(); writeHash(); }
+  function closeDetail() { FLAGS.state.household = null; renderDetail(); writeHash(); }
   function weight(w) { return w === null ? '—' : (w >= 0 ? '+' : '') + w.toFixed(2); }
   function renderDetail() {
     var panel = $('detail');
-    if (state.household === null) { panel.hidden = true; clear(panel); return; }
-    var h = state.household, index = indexHouseholds(), M = memberTable();
+    if (active !== FLAGS || FLAGS.state.household === null) { panel.hidden = true; clear(panel); return; }
+    var h = FLAGS.state.household, index = indexHouseholds(), M = memberTable();
     clear(panel);
     panel.hidden = false;
     var flags = index.flags.get(h) || [];
@@ -606,7 +672,7 @@
           el('span', { class: 'sev-' + D.severity[col.severity[i]], title: D.severity[col.severity[i]],
             text: '严重程度' + label('severity', D.severity[col.severity[i]]) }), ' ',
           el('span', { class: 'status', title: D.status[col.status[i]], text: label('status', D.status[col.status[i]]) }),
-          selection.indexOf(i) < 0 ? el('span', { class: 'outside', text: '（不在当前筛选中）' }) : null]),
+          FLAGS.selection.indexOf(i) < 0 ? el('span', { class: 'outside', text: '（不在当前筛选中）' }) : null]),
         el('p', { class: 'evidence-full', text: evidenceOf(i) || '（假名化副本不含证据原文）' }),
         el('p', { class: 'meta', text: '涉及成员 ' + (memberIds(i) || '—') + ' · 记录 ' + (recordIds(i) || '—') +
           ' · 分数 ' + formatScore(score[i]) + ' · 首次标记 ' + D.date[col.first[i]] }),
@@ -643,9 +709,8 @@
         el('thead', {}, [el('tr', {}, ['字段', '比对等级', '含义', '权重'].map(function (t) { return el('th', { text: t }); }))]),
         el('tbody', {}, rows)])]);
   }
-
   // ---- CSV export -----------------------------------------------------------------------------
-  var CELLS = {
+  FLAGS.cells = {
     household_id: function (i) { return D.household[col.household[i]]; },
     programme: function (i) { return D.programme[col.programme[i]]; },
     region_code: function (i) { return D.region[col.region[i]]; },
@@ -668,15 +733,17 @@
     var text = String(value);
     return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
   }
+  // The active view's selection, with flags.csv's (or warnings.csv's) columns.
   function exportCsv() {
-    var cells = data.columns.map(function (name) { return CELLS[name] || function () { return ''; }; });
-    var lines = [data.columns.map(csvField).join(',')];
+    var view = active, selection = view.selection;
+    var cells = view.csvColumns.map(function (name) { return view.cells[name] || function () { return ''; }; });
+    var lines = [view.csvColumns.map(csvField).join(',')];
     for (var j = 0; j < selection.length; j++) {
       var i = selection[j];
       lines.push(cells.map(function (cell) { return csvField(cell(i)); }).join(','));
     }
     var blob = new Blob(['\ufeff' + lines.join('\n') + '\n'], { type: 'text/csv;charset=utf-8' });
-    var link = el('a', { href: URL.createObjectURL(blob), download: 'flags-' + data.run.run_id + '-selection.csv' });
+    var link = el('a', { href: URL.createObjectURL(blob), download: view.file + '-' + data.run.run_id + '-selection.csv' });
     document.body.appendChild(link);
     link.click();
     setTimeout(function () { URL.revokeObjectURL(link.href); link.remove(); }, 0);
@@ -684,29 +751,42 @@
 
   // ---- main -------------------------------------------------------------------------------
   function update() {
-    var started = performance.now();
-    select();
-    $('count').textContent = String(selection.length);
-    $('overpaid').textContent = formatYuan(overpaidTotal(selection));
-    renderFilters();
-    renderCharts();
-    renderTable();
+    var started = performance.now(), view = active;
+    VIEWS.forEach(function (v) {
+      var on = v === view;
+      $(v.key + '-view').hidden = !on;
+      v.filtersEl.hidden = !on;
+      $('view-' + v.key).classList.toggle('on', on);
+      $('view-' + v.key).setAttribute('aria-pressed', String(on));
+    });
+    select(view);
+    $('count').textContent = String(view.selection.length);
+    $('total').textContent = String(view.N);
+    $('unit').textContent = view.unit;
+    $('overpaid-note').hidden = view !== FLAGS;
+    if (view === FLAGS) $('overpaid').textContent = formatYuan(overpaidTotal(view.selection));
+    renderFilters(view);
+    view.renderCharts();
+    renderTable(view);
     renderDetail();
     writeHash();
+    document.body.setAttribute('data-view', view.key);
     document.body.setAttribute('data-update-ms', String(Math.round(performance.now() - started)));
   }
-  $('total').textContent = String(N);
   $('export').addEventListener('click', exportCsv);
   $('copy-link').addEventListener('click', function () {
     var url = location.href;
     if (navigator.clipboard) navigator.clipboard.writeText(url).catch(function () {});
     $('copy-link').textContent = '已复制链接';
   });
-  document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && state.household !== null) closeDetail(); });
-  buildFilters();
-  buildTable();
+  VIEWS.forEach(function (view) {
+    $('view-' + view.key).addEventListener('click', function () { switchView(view); });
+    buildFilters(view);
+    buildTable(view);
+  });
+  buildBand();
+  document.addEventListener('keydown', function (e) { if (e.key === 'Escape' && FLAGS.state.household !== null) closeDetail(); });
   readHash();
   update();
   document.body.setAttribute('data-ready-ms', String(Math.round(performance.now())));
   document.body.setAttribute('data-ready', 'true');
-})();

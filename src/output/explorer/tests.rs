@@ -5,10 +5,15 @@ use chrono::NaiveDate;
 use super::build::Cohort;
 use super::wire::*;
 use super::*;
-use crate::model::{Programme, Reason, Severity};
+use crate::model::{Programme, Reason, Severity, Signal, WarningKind};
 use crate::output::ReviewMember;
+use crate::rules::warnings::Warning;
 use crate::rules::Flag;
-use crate::rundir::{FlagRow, FlagStatus, MatchRow};
+use crate::rundir::{FlagRow, FlagStatus, MatchRow, WarningRow};
+
+/// The full IDs of `warnings()`: none may reach a page.
+const COVER_ID: &str = "411526195102111029";
+const RAISE_ID: &str = "41152619610311122X";
 
 fn date(text: &str) -> NaiveDate {
     NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
@@ -32,6 +37,38 @@ fn flag(household_id: &str, reason: Reason, evidence: &str, record_ids: &[&str])
         first_flagged_on: date("2025-06-30"),
         finding: None,
     }
+}
+
+/// One `should_raise` warning in H1 and one `should_cover` off the roll, placed by the ID's
+/// county only; the evidence names the full ID (masked on the way in).
+fn warnings() -> Vec<WarningRow> {
+    let warning = |kind, person_key: &str, household_id: Option<&str>, region: &str| WarningRow {
+        warning: Warning {
+            kind,
+            person_key: person_key.into(),
+            name: "赵一".into(),
+            region_code: Some(region.into()),
+            household_id: household_id.map(Into::into),
+            signals: vec![Signal::SevereDisability, Signal::MedicalBurden],
+            evidence: format!("一级肢体残疾（身份证号{person_key}）</script>"),
+            record_ids: vec!["DIS-1".into()],
+        },
+        warning_id: format!("W{}", &person_key[14..]),
+        status: "new".into(),
+        first_warned_on: date("2025-05-31"),
+    };
+    let mut cover = warning(WarningKind::ShouldCover, COVER_ID, None, "411526");
+    cover.warning.signals = vec![Signal::MedicalBurden];
+    cover.status = "dismissed".into();
+    vec![
+        warning(
+            WarningKind::ShouldRaise,
+            RAISE_ID,
+            Some("H1"),
+            "411526102001",
+        ),
+        cover,
+    ]
 }
 
 fn member(household_id: &str) -> ReviewMember {
@@ -111,6 +148,7 @@ fn data() -> ExplorerData {
         flags: &flags,
         matches: &[pair("H1", "V-1"), pair("H2", "V-2"), pair("H3", "V-9")],
         members: &[member("H1"), member("H2"), member("H3"), named, bystander],
+        warnings: &warnings(),
     };
     ExplorerData::new(run, &cohort, &[])
 }
@@ -329,4 +367,96 @@ fn pseudonymized_pages_keep_no_names_ids_or_evidence() {
         );
     }
     assert!(page.contains("假名化副本"));
+}
+
+#[test]
+fn warnings_decode_with_the_flags_regions_and_masked_ids() {
+    let data = data();
+    let (d, w) = (&data.dict, &data.warnings);
+    let kinds: Vec<&str> = w
+        .kind
+        .iter()
+        .map(|&k| d.warning[k as usize].as_str())
+        .collect();
+    assert_eq!(kinds, ["should_raise", "should_cover"]);
+    assert_eq!(d.warning_status[w.status[1] as usize], "dismissed");
+    assert_eq!(w.masked_id, ["411526********122X", "411526********1029"]);
+    assert_eq!(w.household, ["H1", ""]);
+    assert_eq!(w.warning_id, ["W122X", "W1029"]);
+    let signals: Vec<Vec<&str>> = w
+        .signals
+        .iter()
+        .map(|list| {
+            list.iter()
+                .map(|&s| d.signal[s as usize].as_str())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        signals,
+        [
+            vec!["severe_disability", "medical_burden"],
+            vec!["medical_burden"]
+        ]
+    );
+    // Regions share the flags' dictionaries: the county filter means the same in both views;
+    // a person placed by the ID's county only has no township.
+    let township =
+        |region: u32| d.township[data.regions.township[region as usize] as usize].as_str();
+    assert_eq!(township(w.region[0]), "411526102000");
+    assert_eq!(township(w.region[1]), "411526");
+    assert_eq!(
+        d.county[data.regions.county[w.region[1] as usize] as usize],
+        "411526"
+    );
+    assert_eq!(d.date[w.first_warned_on[0] as usize], "2025-05-31");
+    assert!(
+        w.evidence[0].contains("411526********122X"),
+        "{}",
+        w.evidence[0]
+    );
+    assert_eq!(data.labels["warning"]["should_cover"], "应纳未纳");
+    assert_eq!(data.labels["signal"]["severe_disability"], "重度残疾");
+    assert!(!data.warning_columns.contains(&"person_key".to_string()));
+    assert_eq!(read_back(&data), data);
+}
+
+#[test]
+fn no_full_id_anywhere_in_the_page() {
+    let html = render(&data()).unwrap();
+    for id in [COVER_ID, RAISE_ID] {
+        assert!(!html.contains(id), "{id} in the page");
+        // Nor the birth date it holds.
+        assert!(!html.contains(&id[6..14]), "{} in the page", &id[6..14]);
+    }
+    assert!(html.contains("411526********1029") && html.contains("W1029"));
+    assert!(html.contains("预警线索"));
+}
+
+#[test]
+fn pseudonymized_pages_keep_warnings_without_names_or_ids() {
+    let page = pseudonymized(&render(&data()).unwrap(), |id| format!("p_{}", id.len())).unwrap();
+    let start = page.find(DATA_OPEN).unwrap() + DATA_OPEN.len();
+    let block = &page[start..start + page[start..].find("</script>").unwrap()];
+    let back = serde_json::from_str::<Wire>(block).unwrap().data().unwrap();
+    let w = &back.warnings;
+    assert_eq!(w.warning_id, ["p_5", "p_5"]);
+    assert_eq!(w.household, ["p_2", ""]);
+    assert!(w
+        .name
+        .iter()
+        .chain(&w.masked_id)
+        .chain(&w.evidence)
+        .all(String::is_empty));
+    assert_eq!(
+        w.kind.len(),
+        2,
+        "still counted by kind, region, signal and status"
+    );
+    for gone in ["赵一", "122X", "1029", "一级肢体残疾"] {
+        assert!(
+            !block.contains(gone),
+            "{gone} left in the pseudonymized page"
+        );
+    }
 }

@@ -24,6 +24,11 @@ pub(super) struct Wire {
     pub(super) matches: MatchWire,
     pub(super) comparisons: Vec<Comparison>,
     pub(super) trend: Trend,
+    /// Absent from pages written before warnings.
+    #[serde(default)]
+    pub(super) warnings: Option<warnings::WarningWire>,
+    #[serde(default)]
+    pub(super) warning_columns: Vec<String>,
 }
 
 /// The flag columns; every string but in `evidence` is a packed column.
@@ -235,6 +240,8 @@ impl Wire {
             },
             comparisons: data.comparisons.clone(),
             trend: data.trend.clone(),
+            warnings: Some(warnings::WarningWire::of(&data.warnings)),
+            warning_columns: data.warning_columns.clone(),
         })
     }
 
@@ -302,6 +309,11 @@ impl Wire {
             regions: self.regions,
             comparisons: self.comparisons,
             trend: self.trend,
+            warnings: self.warnings.map_or_else(
+                || Ok(WarningColumns::default()),
+                warnings::WarningWire::columns,
+            )?,
+            warning_columns: self.warning_columns,
         })
     }
 }
