@@ -164,33 +164,29 @@ impl Incomes {
             &by_person,
             &supporters::supports(context, &by_person),
         );
+        // Supporters by the household they support (they come in household order).
+        let mut of_household: BTreeMap<&str, Vec<&SupporterRow>> = BTreeMap::new();
+        for s in &supporters {
+            of_household
+                .entry(s.support.household_id.as_str())
+                .or_default()
+                .push(s);
+        }
         let households = context
             .households
             .by_id
             .values()
-            .map(|household| household_income(context, &by_person, household, &supporters))
+            .map(|household| {
+                let owing = of_household
+                    .get(household.household_id.as_str())
+                    .map_or(&[][..], Vec::as_slice);
+                household_income(context, &by_person, household, owing)
+            })
             .collect();
         Incomes {
             households,
             supporters,
         }
-    }
-
-    pub fn household(&self, household_id: &str) -> Option<&HouseholdIncome> {
-        self.households
-            .binary_search_by(|h| h.household_id.as_str().cmp(household_id))
-            .ok()
-            .map(|i| &self.households[i])
-    }
-
-    /// The supporters of one household's members.
-    pub fn supporters_of<'a>(
-        &'a self,
-        household_id: &'a str,
-    ) -> impl Iterator<Item = &'a SupporterRow> + 'a {
-        self.supporters
-            .iter()
-            .filter(move |s| s.support.household_id == household_id)
     }
 }
 
@@ -256,7 +252,7 @@ fn household_income(
     context: &Context,
     by_person: &ByPerson,
     household: &Household,
-    supporters: &[SupporterRow],
+    supporters: &[&SupporterRow],
 ) -> HouseholdIncome {
     // A member listed on two rows (linshi beside dibao) is one person: their rows pooled.
     let mut rows_of: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -287,10 +283,7 @@ fn household_income(
         score = score.min(income.score);
     }
     let mut support = 0.0;
-    for s in supporters
-        .iter()
-        .filter(|s| s.support.household_id == household.household_id && s.owed_yuan > 0.0)
-    {
+    for s in supporters.iter().filter(|s| s.owed_yuan > 0.0) {
         support += s.owed_yuan;
         member_ids.push(s.member_id.clone());
         details.push(format!(
