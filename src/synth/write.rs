@@ -5,6 +5,7 @@
 //! `truth_income.csv`: each household's income, support owed and entitlement.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // synth writes its county here
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use encoding_rs::GB18030;
@@ -12,7 +13,11 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{County, IncomeTruth, Row, SupporterShape, SynthOptions, Variant};
+use super::warnings::signal_col;
+use super::{
+    County, IncomeTruth, Row, SignalRegistry, SupporterShape, SynthOptions, Variant, WarningShape,
+    WarningTruth,
+};
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
 
@@ -37,12 +42,19 @@ pub struct Written {
     /// Registry rows written, unreadable ones aside.
     pub registry_rows: usize,
     /// The same, per registry.
-    pub rows_per_source: std::collections::BTreeMap<Source, usize>,
+    pub rows_per_source: BTreeMap<Source, usize>,
     pub truth_flags: usize,
     pub unreadable_rows: usize,
     /// The unreadable rows of each source (a pipeline that reads some sources quarantines
     /// theirs).
-    pub unreadable_per_source: std::collections::BTreeMap<Source, usize>,
+    pub unreadable_per_source: BTreeMap<Source, usize>,
+    /// Rows of the early-warning registries (disability, medical, unemployment), unreadable
+    /// ones aside, and their unreadable rows (both also in the per-source counts once the
+    /// pipeline's `Source` names them).
+    pub signal_rows: BTreeMap<SignalRegistry, usize>,
+    pub signal_unreadable: BTreeMap<SignalRegistry, usize>,
+    /// Rows of `truth_warnings.csv`.
+    pub truth_warnings: usize,
 }
 
 /// What `rollcheck synth` reports, up to where it wrote.
@@ -50,8 +62,13 @@ impl std::fmt::Display for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "wrote {} households, {} roll rows, {} registry rows and {} planted flags",
-            self.households, self.members, self.registry_rows, self.truth_flags
+            "wrote {} households, {} roll rows, {} registry rows, {} planted flags and {} \
+             early warnings",
+            self.households,
+            self.members,
+            self.registry_rows,
+            self.truth_flags,
+            self.truth_warnings
         )
     }
 }
@@ -103,6 +120,27 @@ fn layout(variant: Variant, source: Source) -> Layout {
     }
 }
 
+/// How an early-warning registry is written: the messy variants put disability in GBK with
+/// Chinese headers (grades as 一级…四级 half the time), settlements in Parquet and
+/// unemployment in UTF-8 with a BOM and Chinese headers.
+fn signal_layout(variant: Variant, registry: SignalRegistry) -> Layout {
+    let chinese = |gbk, bom| Layout::Csv {
+        gbk,
+        bom,
+        chinese_headers: true,
+    };
+    match (variant, registry) {
+        (Variant::Clean, _) => Layout::Csv {
+            gbk: false,
+            bom: false,
+            chinese_headers: false,
+        },
+        (_, SignalRegistry::Disability) => chinese(true, false),
+        (_, SignalRegistry::Medical) => Layout::Parquet,
+        (_, SignalRegistry::Unemployment) => chinese(false, true),
+    }
+}
+
 pub fn write_county(options: &SynthOptions, dir: &Path) -> Result<Written, SynthError> {
     write_county_scaled(options, dir, 1)
 }
@@ -117,21 +155,28 @@ pub fn write_county_scaled(
     dir: &Path,
     registry_scale: u32,
 ) -> Result<Written, SynthError> {
-    write_county_shaped(options, dir, registry_scale, &SupporterShape::default())
+    let (supporters, warnings) = (SupporterShape::default(), WarningShape::default());
+    write_county_shaped(options, dir, registry_scale, &supporters, &warnings)
 }
 
-/// `write_county_scaled` with supporters and contributions of the given shape.
+/// `write_county_scaled` with supporters and contributions, and early-warning cases and
+/// registries, of the given shapes.
 pub fn write_county_shaped(
     options: &SynthOptions,
     dir: &Path,
     registry_scale: u32,
     shape: &SupporterShape,
+    warnings: &WarningShape,
 ) -> Result<Written, SynthError> {
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-    let (mut county, mut generator) = super::generate_keeping(options, Some(shape));
+    let (mut county, mut generator) = super::generate_keeping(options, Some(shape), Some(warnings));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
     let mut unreadable_rows = 0;
-    for source in Source::ALL.iter().copied() {
+    for source in Source::ALL
+        .iter()
+        .copied()
+        .filter(|s| !super::warnings::writes(*s))
+    {
         let rows = if source == Source::Roll {
             &county.roll
         } else {
@@ -147,37 +192,37 @@ pub fn write_county_shaped(
         }
         write_table(dir, source.code(), &table, layout)?;
     }
+    let signal_unreadable = write_signal_registries(options.variant, dir, &county, &mut rng)?;
+    unreadable_rows += signal_unreadable.values().sum::<usize>();
     write_truth(dir, &county)?;
     write_truth_income(dir, &county.income)?;
+    write_truth_warnings(dir, &county.warnings)?;
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
-    let mut rows_per_source: std::collections::BTreeMap<Source, usize> = county
+    let mut rows_per_source: BTreeMap<Source, usize> = county
         .registries
         .iter()
         .map(|(source, rows)| (*source, rows.len()))
         .collect();
+    let mut signal_rows: BTreeMap<SignalRegistry, usize> = county
+        .signal_registries
+        .iter()
+        .map(|(registry, rows)| (*registry, rows.len()))
+        .collect();
     if registry_scale > 1 {
-        for source in Source::REGISTRIES {
-            let layout = layout(options.variant, source);
-            let file = format!("{}.{}", source.code(), extension(layout));
-            let parts = dir.join(source.code());
-            std::fs::create_dir_all(&parts).map_err(|e| write_err(&parts, e))?;
-            let to = parts.join(format!("part-000.{}", extension(layout)));
-            std::fs::rename(dir.join(&file), &to).map_err(|e| write_err(&to, e))?;
+        let counts = (&mut rows_per_source, &mut signal_rows);
+        write_batches(options.variant, dir, registry_scale, &mut generator, counts)?;
+    }
+    // Once the pipeline's `Source` names the early-warning registries, they count as sources.
+    for (registry, rows) in &signal_rows {
+        if let Some(source) = Source::named(registry.code()) {
+            rows_per_source.insert(source, *rows);
         }
-        for batch in 1..registry_scale {
-            for (source, rows) in generator.more_unrelated(u64::from(batch)) {
-                let layout = if batch % 2 == 1 {
-                    Layout::Parquet
-                } else {
-                    layout(options.variant, source)
-                };
-                *rows_per_source.entry(source).or_default() += rows.len();
-                let table = to_table(source, &rows, layout);
-                let stem = format!("part-{batch:03}");
-                write_table(&dir.join(source.code()), &stem, &table, layout)?;
-            }
+    }
+    for (registry, rows) in &signal_unreadable {
+        if let Some(source) = Source::named(registry.code()) {
+            county.unreadable_rows.insert(source, *rows);
         }
     }
     let households: std::collections::BTreeSet<&String> =
@@ -190,7 +235,84 @@ pub fn write_county_shaped(
         truth_flags: county.truth.len(),
         unreadable_rows,
         unreadable_per_source: county.unreadable_rows,
+        signal_rows,
+        signal_unreadable,
+        truth_warnings: county.warnings.len(),
     })
+}
+
+/// The early-warning registries, each in its variant's layout with unreadable rows (but in
+/// the clean variant) appended; returns how many were unreadable, per registry.
+fn write_signal_registries(
+    variant: Variant,
+    dir: &Path,
+    county: &County,
+    rng: &mut impl Rng,
+) -> Result<BTreeMap<SignalRegistry, usize>, SynthError> {
+    let mut unreadable_rows = BTreeMap::new();
+    for registry in SignalRegistry::ALL {
+        let rows = county
+            .signal_registries
+            .get(&registry)
+            .map_or(&[][..], Vec::as_slice);
+        let layout = signal_layout(variant, registry);
+        let mut table = table_of(registry.columns().to_vec(), rows, layout);
+        if variant != Variant::Clean {
+            table.extra_lines = unreadable(rng, &table, layout);
+        }
+        unreadable_rows.insert(registry, table.extra_lines.len());
+        write_table(dir, registry.code(), &table, layout)?;
+    }
+    Ok(unreadable_rows)
+}
+
+/// A scaled county's further parts: each registry's file becomes `<source>/part-000`, and
+/// batches 1.. of rows about people off the roll follow (Parquet and the source's own
+/// format in turn), counted into `rows_per_source` and `signal_rows`.
+fn write_batches(
+    variant: Variant,
+    dir: &Path,
+    registry_scale: u32,
+    generator: &mut super::Generator,
+    (rows_per_source, signal_rows): (
+        &mut BTreeMap<Source, usize>,
+        &mut BTreeMap<SignalRegistry, usize>,
+    ),
+) -> Result<(), SynthError> {
+    let sources = Source::REGISTRIES
+        .into_iter()
+        .filter(|s| !super::warnings::writes(*s));
+    let stems = sources
+        .clone()
+        .map(|s| (s.code(), layout(variant, s)))
+        .chain(SignalRegistry::ALL.map(|r| (r.code(), signal_layout(variant, r))));
+    for (stem, layout) in stems {
+        let file = format!("{stem}.{}", extension(layout));
+        let parts = dir.join(stem);
+        std::fs::create_dir_all(&parts).map_err(|e| write_err(&parts, e))?;
+        let to = parts.join(format!("part-000.{}", extension(layout)));
+        std::fs::rename(dir.join(&file), &to).map_err(|e| write_err(&to, e))?;
+    }
+    for batch in 1..registry_scale {
+        let part = |own: Layout| if batch % 2 == 1 { Layout::Parquet } else { own };
+        let stem = format!("part-{batch:03}");
+        for (source, rows) in generator.more_unrelated(u64::from(batch)) {
+            if super::warnings::writes(source) {
+                continue;
+            }
+            let layout = part(layout(variant, source));
+            *rows_per_source.entry(source).or_default() += rows.len();
+            let table = to_table(source, &rows, layout);
+            write_table(&dir.join(source.code()), &stem, &table, layout)?;
+        }
+        for (registry, rows) in generator.more_signal_rows(u64::from(batch)) {
+            let layout = part(signal_layout(variant, registry));
+            *signal_rows.entry(registry).or_default() += rows.len();
+            let table = table_of(registry.columns().to_vec(), &rows, layout);
+            write_table(&dir.join(registry.code()), &stem, &table, layout)?;
+        }
+    }
+    Ok(())
 }
 
 struct Table {
@@ -213,7 +335,12 @@ fn written_columns(source: Source, rows: &[Row]) -> Vec<schema::ColumnSpec> {
 }
 
 fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
-    let columns = written_columns(source, rows);
+    table_of(written_columns(source, rows), rows, layout)
+}
+
+/// `rows` as a table of `columns`, headed in Chinese (each column's first alias) where the
+/// layout says so.
+fn table_of(columns: Vec<schema::ColumnSpec>, rows: &[Row], layout: Layout) -> Table {
     let chinese = matches!(
         layout,
         Layout::Csv {
@@ -268,6 +395,9 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
             col::ROLE => "legal_rep".into(),
             col::STATUS => "active".into(),
             col::SOURCE => "police".into(),
+            signal_col::GRADE => "2".into(),
+            signal_col::TYPE => "肢体".into(),
+            signal_col::OUT_OF_POCKET => "100".into(),
             col::MONTHLY_AMOUNT
             | col::MONTHLY_BENEFIT
             | col::REGISTERED_CAPITAL
@@ -301,6 +431,7 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
                 | col::USE
                 | col::ROLE
                 | col::RELATION
+                | signal_col::GRADE
         )
     });
     if let Some(column) = enum_column {
@@ -470,6 +601,37 @@ fn write_truth_income(dir: &Path, income: &[IncomeTruth]) -> Result<(), SynthErr
     }
     writer.flush().map_err(|e| write_err(&path, e))
 }
+
+/// `truth_warnings.csv`: one row per (warning, person) the early-warning registries should
+/// raise: `warning` (`should_cover`, `should_raise`), `person_key` (the normalised
+/// 18-character ID), `household_id` (`should_raise` only), `signals` (every signal of the
+/// person at D, `;`-joined in the order severe_disability, medical_burden, long_unemployed)
+/// and the planted `case`.
+fn write_truth_warnings(dir: &Path, warnings: &[WarningTruth]) -> Result<(), SynthError> {
+    let path = dir.join(TRUTH_WARNINGS_CSV);
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record(WARNING_COLUMNS)
+        .map_err(|e| write_err(&path, e))?;
+    for row in warnings {
+        writer
+            .write_record([
+                row.warning.code(),
+                &row.person_key,
+                row.household_id.as_deref().unwrap_or(""),
+                &row.signals_cell(),
+                row.case,
+            ])
+            .map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// synth's early-warning truth, beside its `truth.csv`.
+pub const TRUTH_WARNINGS_CSV: &str = "truth_warnings.csv";
+
+/// The columns of `truth_warnings.csv`.
+pub const WARNING_COLUMNS: [&str; 5] = ["warning", "person_key", "household_id", "signals", "case"];
 
 /// The columns of `truth_income.csv`: `income.parquet`'s (but the standard's region and
 /// date), and the planted case.
