@@ -1,7 +1,10 @@
 //! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
 //! unit is one (`household_id`, reason) pair; how many true pairs a reviewer would see
 //! at all, flagged or as a lead (a `possible` pair in `matches.parquet`); and how a run's
-//! `income.parquet` compares with synth's `truth_income.csv`, household by household.
+//! `income.parquet` compares with synth's `truth_income.csv`, household by household; and
+//! (`warnings.rs`) how its early warnings compare with synth's `truth_warnings.csv`.
+
+mod warnings;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
@@ -10,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
+pub use warnings::{compare_warnings, warnings_of_run, WarningScores, WARNINGS_PARQUET};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -74,9 +78,14 @@ pub struct Scores {
 impl Scores {
     /// A plain-text table for the terminal.
     pub fn table(&self) -> String {
+        self.table_of("reason")
+    }
+
+    /// The table with `label` heading its first column.
+    fn table_of(&self, label: &str) -> String {
         let mut out = format!(
             "{:<22} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}\n",
-            "reason", "tp", "fp", "fn", "precision", "recall", "f1"
+            label, "tp", "fp", "fn", "precision", "recall", "f1"
         );
         let rows = self
             .per_reason

@@ -259,6 +259,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             if let Some(income) = eval::income_of_run(&truth, &flags)? {
                 out_raw!("{income}");
             }
+            if let Some(warnings) = eval::warnings_of_run(&truth, &flags)? {
+                out_raw!("{warnings}");
+            }
         }
     }
     Ok(())
