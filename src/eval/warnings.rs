@@ -75,33 +75,9 @@ fn units(columns: [Vec<Option<String>>; 4]) -> Units {
 const COLUMNS: [&str; 4] = ["warning", "person_key", "household_id", "signals"];
 
 /// `truth_warnings.csv` (BOM allowed) as units.
-#[allow(clippy::disallowed_methods)] // a truth file is eval's own input
 fn read_truth(path: &Path) -> Result<Units, EvalError> {
-    let err = |message: String| EvalError::Read {
-        path: path.to_path_buf(),
-        message,
-    };
-    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(bytes);
-    let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
-    let positions = COLUMNS
-        .iter()
-        .map(|name| {
-            headers
-                .iter()
-                .position(|h| h == *name)
-                .ok_or_else(|| err(format!("missing column `{name}`")))
-        })
-        .collect::<Result<Vec<usize>, EvalError>>()?;
-    let mut columns: [Vec<Option<String>>; 4] = Default::default();
-    for (index, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| err(format!("row {}: {e}", index + 2)))?;
-        for (column, position) in columns.iter_mut().zip(&positions) {
-            column.push(record.get(*position).map(str::to_string));
-        }
-    }
-    Ok(units(columns))
+    let columns = super::read_csv_columns(path, COLUMNS)?;
+    Ok(units(columns.map(|c| c.into_iter().map(Some).collect())))
 }
 
 /// A run's `warnings.parquet` as units.
@@ -175,12 +151,8 @@ fn join(signals: &BTreeSet<String>) -> String {
 /// `compare_warnings` of the run in `out_dir` against the `truth_warnings.csv` beside
 /// `truth`, when both exist.
 pub fn warnings_of_run(truth: &Path, out_dir: &Path) -> Result<Option<WarningScores>, EvalError> {
-    let truth_warnings = truth.with_file_name(TRUTH_WARNINGS_CSV);
-    let warnings = out_dir.join(WARNINGS_PARQUET);
-    if !crate::rundir::is_file(&truth_warnings) || !crate::rundir::is_file(&warnings) {
-        return Ok(None);
-    }
-    compare_warnings(&truth_warnings, &warnings).map(Some)
+    super::both_exist(truth, TRUTH_WARNINGS_CSV, out_dir, WARNINGS_PARQUET)
+        .map_or(Ok(None), |(t, run)| compare_warnings(&t, &run).map(Some))
 }
 
 #[cfg(test)]

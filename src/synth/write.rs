@@ -211,8 +211,14 @@ pub fn write_county_shaped(
         .map(|(registry, rows)| (*registry, rows.len()))
         .collect();
     if registry_scale > 1 {
-        let counts = (&mut rows_per_source, &mut signal_rows);
-        write_batches(options.variant, dir, registry_scale, &mut generator, counts)?;
+        let tallies = (&mut rows_per_source, &mut signal_rows);
+        write_batches(
+            options.variant,
+            dir,
+            registry_scale,
+            &mut generator,
+            tallies,
+        )?;
     }
     // Once the pipeline's `Source` names the early-warning registries, they count as sources.
     for (registry, rows) in &signal_rows {
@@ -397,8 +403,8 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
             col::SOURCE => "police".into(),
             signal_col::GRADE => "2".into(),
             signal_col::TYPE => "肢体".into(),
-            signal_col::OUT_OF_POCKET => "100".into(),
-            col::MONTHLY_AMOUNT
+            signal_col::OUT_OF_POCKET
+            | col::MONTHLY_AMOUNT
             | col::MONTHLY_BENEFIT
             | col::REGISTERED_CAPITAL
             | col::AREA_M2
@@ -605,7 +611,7 @@ fn write_truth_income(dir: &Path, income: &[IncomeTruth]) -> Result<(), SynthErr
 /// `truth_warnings.csv`: one row per (warning, person) the early-warning registries should
 /// raise: `warning` (`should_cover`, `should_raise`), `person_key` (the normalised
 /// 18-character ID), `household_id` (`should_raise` only), `signals` (every signal of the
-/// person at D, `;`-joined in the order severe_disability, medical_burden, long_unemployed)
+/// person at D, `;`-joined in the order `severe_disability`, `medical_burden`, `long_unemployed`)
 /// and the planted `case`.
 fn write_truth_warnings(dir: &Path, warnings: &[WarningTruth]) -> Result<(), SynthError> {
     let path = dir.join(TRUTH_WARNINGS_CSV);

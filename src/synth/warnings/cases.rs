@@ -75,7 +75,7 @@ pub(super) enum Part {
 
 /// A planted case: its label, weight among the cases, who and what.
 pub(super) struct Case {
-    pub case: &'static str,
+    pub label: &'static str,
     pub weight: u32,
     pub who: Who,
     pub parts: &'static [Part],
@@ -83,9 +83,9 @@ pub(super) struct Case {
 
 const DIBAO: &[Programme] = &[Programme::DibaoRural, Programme::DibaoUrban];
 
-const fn off(case: &'static str, weight: u32, parts: &'static [Part]) -> Case {
+const fn off(label: &'static str, weight: u32, parts: &'static [Part]) -> Case {
     Case {
-        case,
+        label,
         weight,
         who: Who::OffRoll,
         parts,
@@ -93,13 +93,13 @@ const fn off(case: &'static str, weight: u32, parts: &'static [Part]) -> Case {
 }
 
 const fn member(
-    case: &'static str,
+    label: &'static str,
     weight: u32,
     programmes: &'static [Programme],
     parts: &'static [Part],
 ) -> Case {
     Case {
-        case,
+        label,
         weight,
         who: Who::Member(programmes),
         parts,

@@ -102,9 +102,9 @@ impl Generator {
         let persons = shape.candidates_per_1000 * households.len() as f64 / 1000.0;
         let mut people = Vec::new();
         for case in CASES.iter().filter(|_| persons > 0.0) {
-            let share = persons * f64::from(case.weight) / f64::from(total);
+            let expected = persons * f64::from(case.weight) / f64::from(total);
             #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-            let n = (share.round() as usize).max(1);
+            let n = (expected.round() as usize).max(1);
             for _ in 0..n {
                 people.extend(self.plant_case(case, households, &mut members, &mut names));
             }
@@ -161,7 +161,7 @@ impl Generator {
             roll,
             signals,
             facts,
-            case: case.case,
+            case: case.label,
         })
     }
 

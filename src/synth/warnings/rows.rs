@@ -194,12 +194,11 @@ impl Generator {
         damage: Option<Damage>,
         region: &str,
     ) -> Written {
-        let (name, id) = match damage {
-            Some(d) => (person.name.clone(), d.apply(&person.id)),
-            None => {
-                let w = self.as_registry_writes(person);
-                (w.name, w.id)
-            }
+        let (name, id) = if let Some(d) = damage {
+            (person.name.clone(), d.apply(&person.id))
+        } else {
+            let w = self.as_registry_writes(person);
+            (w.name, w.id)
         };
         Written {
             name,

@@ -388,14 +388,14 @@ fn every_planted_case_warns_as_built_and_every_decoy_does_not() {
             by_case.entry(w.case).or_default().push(w.warning);
         }
         for case in CASES {
-            let expected = WARNING_CASES.iter().find(|(c, _)| *c == case.case);
-            let got = by_case.remove(case.case).unwrap_or_default();
+            let expected = WARNING_CASES.iter().find(|(c, _)| *c == case.label);
+            let got = by_case.remove(case.label).unwrap_or_default();
             match expected {
                 Some((_, kind)) => {
-                    assert!(!got.is_empty(), "{variant:?}: {}", case.case);
-                    assert!(got.iter().all(|k| k == kind), "{variant:?}: {}", case.case);
+                    assert!(!got.is_empty(), "{variant:?}: {}", case.label);
+                    assert!(got.iter().all(|k| k == kind), "{variant:?}: {}", case.label);
                 }
-                None => assert!(got.is_empty(), "{variant:?}: decoy {}", case.case),
+                None => assert!(got.is_empty(), "{variant:?}: decoy {}", case.label),
             }
         }
         assert!(by_case.is_empty(), "unplanted warnings: {by_case:?}");
@@ -449,7 +449,7 @@ fn signals_from_rows(county: &crate::synth::County) -> BTreeMap<String, SignalFa
 }
 
 /// The rows say what the truth was computed from: each warned person's signals, read back
-/// from the rows with their valid ID, are the truth's; each should_raise person is on the
+/// from the rows with their valid ID, are the truth's; each `should_raise` person is on the
 /// roll in that dibao household; no valid ID of a row belongs to a planted person with a
 /// damaged ID (those rows carry damaged forms only).
 #[test]
