@@ -4,8 +4,9 @@
 //! business, two flats, a shop, income over 600 or made of two jobs), people whose IDs are
 //! damaged beyond use, and roll members with signals (dibao ones should be raised; tekun and
 //! linshi ones, or with only long unemployment or grade 3, should not). Each case is a row
-//! of `CASES`: who it is about and the parts it is made of.
-
+//! of `CASES`: who it is about and the parts it is made of. The decoys' incomes are over 700
+//! too, so that they stay decoys under the regional standards the province pipeline ships
+//! (650 and 700), should a run's date bring them in.
 use chrono::NaiveDate;
 use rand::Rng;
 
@@ -159,7 +160,7 @@ pub(super) const CASES: &[Case] = &[
     off(
         "pension over the standard",
         3,
-        &[Severe, Pension("enterprise", 650.0)],
+        &[Severe, Pension("enterprise", 720.0)],
     ),
     off(
         "resident basic pension",
@@ -169,7 +170,7 @@ pub(super) const CASES: &[Case] = &[
     off(
         "pension and wage together over",
         2,
-        &[MedicalOver, Pension("institution", 300.0), Wage(350.0)],
+        &[MedicalOver, Pension("institution", 300.0), Wage(450.0)],
     ),
     off(
         "two jobs, the largest under",
@@ -179,7 +180,7 @@ pub(super) const CASES: &[Case] = &[
     off(
         "largest contribution base over",
         2,
-        &[Severe, Wage(500.0), Wage(700.0)],
+        &[Severe, Wage(500.0), Wage(760.0)],
     ),
     off("income exactly the standard", 2, &[Severe, Wage(600.0)]),
     off("contribution ended", 1, &[Severe, EndedWage(3_000.0)]),
