@@ -218,6 +218,10 @@ pub struct SynthArgs {
     /// that, unemployment rows a tenth.
     #[arg(long, default_value_t = 2.0)]
     pub medical_per_member: f64,
+    /// The disability, medical and unemployment registries S times as large, each a
+    /// directory of parts (on their own, not with --registry-scale).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub signal_scale: u32,
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -238,6 +242,7 @@ impl SynthArgs {
         WarningShape {
             candidates_per_1000: self.warning_candidates_per_1000,
             medical_per_member: self.medical_per_member,
+            registry_scale: self.signal_scale,
         }
     }
 

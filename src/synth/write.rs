@@ -211,14 +211,12 @@ pub fn write_county_shaped(
         .map(|(registry, rows)| (*registry, rows.len()))
         .collect();
     if registry_scale > 1 {
-        let tallies = (&mut rows_per_source, &mut signal_rows);
-        write_batches(
-            options.variant,
-            dir,
-            registry_scale,
-            &mut generator,
-            tallies,
-        )?;
+        let tally = &mut rows_per_source;
+        write_batches(options.variant, dir, registry_scale, &mut generator, tally)?;
+    }
+    if warnings.registry_scale > 1 {
+        let (scale, tally) = (warnings.registry_scale, &mut signal_rows);
+        write_signal_batches(options.variant, dir, scale, &mut generator, tally)?;
     }
     // Once the pipeline's `Source` names the early-warning registries, they count as sources.
     for (registry, rows) in &signal_rows {
@@ -272,26 +270,12 @@ fn write_signal_registries(
     Ok(unreadable_rows)
 }
 
-/// A scaled county's further parts: each registry's file becomes `<source>/part-000`, and
-/// batches 1.. of rows about people off the roll follow (Parquet and the source's own
-/// format in turn), counted into `rows_per_source` and `signal_rows`.
-fn write_batches(
-    variant: Variant,
+/// Moves each `<stem>.<ext>` in `dir` to `<stem>/part-000.<ext>`: the first part of a
+/// registry written in parts.
+fn into_parts<'a>(
     dir: &Path,
-    registry_scale: u32,
-    generator: &mut super::Generator,
-    (rows_per_source, signal_rows): (
-        &mut BTreeMap<Source, usize>,
-        &mut BTreeMap<SignalRegistry, usize>,
-    ),
+    stems: impl Iterator<Item = (&'a str, Layout)>,
 ) -> Result<(), SynthError> {
-    let sources = Source::REGISTRIES
-        .into_iter()
-        .filter(|s| !super::warnings::writes(*s));
-    let stems = sources
-        .clone()
-        .map(|s| (s.code(), layout(variant, s)))
-        .chain(SignalRegistry::ALL.map(|r| (r.code(), signal_layout(variant, r))));
     for (stem, layout) in stems {
         let file = format!("{stem}.{}", extension(layout));
         let parts = dir.join(stem);
@@ -299,20 +283,68 @@ fn write_batches(
         let to = parts.join(format!("part-000.{}", extension(layout)));
         std::fs::rename(dir.join(&file), &to).map_err(|e| write_err(&to, e))?;
     }
+    Ok(())
+}
+
+/// Batch `batch`'s layout: Parquet and the source's own format in turn.
+fn part_layout(batch: u32, own: Layout) -> Layout {
+    if batch % 2 == 1 {
+        Layout::Parquet
+    } else {
+        own
+    }
+}
+
+/// A scaled county's further parts (`--registry-scale`): each registry's file becomes
+/// `<source>/part-000`, and batches 1.. of rows about people off the roll follow, counted
+/// into `rows_per_source`. The early-warning registries scale on their own
+/// (`write_signal_batches`).
+fn write_batches(
+    variant: Variant,
+    dir: &Path,
+    registry_scale: u32,
+    generator: &mut super::Generator,
+    rows_per_source: &mut BTreeMap<Source, usize>,
+) -> Result<(), SynthError> {
+    let sources = Source::REGISTRIES
+        .into_iter()
+        .filter(|s| !super::warnings::writes(*s));
+    into_parts(dir, sources.map(|s| (s.code(), layout(variant, s))))?;
     for batch in 1..registry_scale {
-        let part = |own: Layout| if batch % 2 == 1 { Layout::Parquet } else { own };
         let stem = format!("part-{batch:03}");
         for (source, rows) in generator.more_unrelated(u64::from(batch)) {
             if super::warnings::writes(source) {
                 continue;
             }
-            let layout = part(layout(variant, source));
+            let layout = part_layout(batch, layout(variant, source));
             *rows_per_source.entry(source).or_default() += rows.len();
             let table = to_table(source, &rows, layout);
             write_table(&dir.join(source.code()), &stem, &table, layout)?;
         }
+    }
+    Ok(())
+}
+
+/// The early-warning registries `scale` times as large (`WarningShape::registry_scale`):
+/// each a directory of parts, the county's own file and `scale - 1` batches of quiet rows,
+/// counted into `signal_rows`.
+fn write_signal_batches(
+    variant: Variant,
+    dir: &Path,
+    scale: u32,
+    generator: &mut super::Generator,
+    signal_rows: &mut BTreeMap<SignalRegistry, usize>,
+) -> Result<(), SynthError> {
+    into_parts(
+        dir,
+        SignalRegistry::ALL
+            .into_iter()
+            .map(|r| (r.code(), signal_layout(variant, r))),
+    )?;
+    for batch in 1..scale {
+        let stem = format!("part-{batch:03}");
         for (registry, rows) in generator.more_signal_rows(u64::from(batch)) {
-            let layout = part(signal_layout(variant, registry));
+            let layout = part_layout(batch, signal_layout(variant, registry));
             *signal_rows.entry(registry).or_default() += rows.len();
             let table = table_of(registry.columns().to_vec(), &rows, layout);
             write_table(&dir.join(registry.code()), &stem, &table, layout)?;

@@ -49,6 +49,11 @@ pub struct WarningShape {
     /// Medical settlement rows per roll row; disability rows are a fifth of that and
     /// unemployment rows a tenth.
     pub medical_per_member: f64,
+    /// The three registries this many times as large when written: each a directory of
+    /// parts, the county's own rows and `registry_scale - 1` batches of as many quiet rows
+    /// (on their own, not with `--registry-scale`: a province's medical settlements are
+    /// many, its other registries' batches more).
+    pub registry_scale: u32,
 }
 
 impl Default for WarningShape {
@@ -57,6 +62,7 @@ impl Default for WarningShape {
         WarningShape {
             candidates_per_1000: 15.0,
             medical_per_member: 2.0,
+            registry_scale: 1,
         }
     }
 }
@@ -212,7 +218,7 @@ impl Generator {
     }
 
     /// Another batch of the three registries' quiet rows, as many as the county's own, from
-    /// a stream of its own (a scaled county's further parts).
+    /// a stream of its own (`WarningShape::registry_scale`'s further parts).
     pub(super) fn more_signal_rows(&mut self, batch: u64) -> BTreeMap<SignalRegistry, Vec<Row>> {
         self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ WARNING_STREAM ^ (batch << 32));
         self.signal_tables.rows.clear();

@@ -526,14 +526,30 @@ fn warnings_are_repeatable() {
     assert_eq!(a.warnings, b.warnings);
 }
 
-/// A scaled county's early-warning registries are directories of parts too: the county's
-/// own file, then quiet batches of the same size.
+/// Scaled early-warning registries are directories of parts: the county's own file, then
+/// quiet batches of the same size; they scale on their own, not with the other registries.
 #[test]
 #[allow(clippy::disallowed_methods)] // the test reads what synth wrote
 fn a_scaled_county_writes_the_three_registries_in_parts() {
     let dir = tempfile::tempdir().unwrap();
     let options = options(400, Variant::Messy);
-    let written = crate::synth::write_county_scaled(&options, dir.path(), 3).unwrap();
+    let unscaled = crate::synth::write_county_scaled(&options, dir.path(), 2).unwrap();
+    for registry in SignalRegistry::ALL {
+        assert!(!dir.path().join(registry.code()).exists(), "{registry:?}");
+        assert!(unscaled.signal_rows[&registry] > 0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let shape = crate::synth::WarningShape {
+        registry_scale: 3,
+        ..crate::synth::WarningShape::default()
+    };
+    let supporters = crate::synth::SupporterShape::default();
+    let written =
+        crate::synth::write_county_shaped(&options, dir.path(), 1, &supporters, &shape).unwrap();
+    assert!(
+        dir.path().join("death.csv").exists(),
+        "the others in one file"
+    );
     let county = generate(&options);
     for registry in SignalRegistry::ALL {
         let parts: BTreeSet<String> = std::fs::read_dir(dir.path().join(registry.code()))
