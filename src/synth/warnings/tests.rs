@@ -381,7 +381,7 @@ const WARNING_CASES: &[(&str, WarningKind)] = &[
 
 #[test]
 fn every_planted_case_warns_as_built_and_every_decoy_does_not() {
-    for variant in [Variant::Clean, Variant::Wild] {
+    for variant in [Variant::Clean, Variant::Messy, Variant::Hard, Variant::Wild] {
         let county = generate(&options(2000, variant));
         let mut by_case: BTreeMap<&str, Vec<WarningKind>> = BTreeMap::new();
         for w in &county.warnings {
