@@ -220,12 +220,12 @@ pub fn write_county_shaped(
     }
     // Once the pipeline's `Source` names the early-warning registries, they count as sources.
     for (registry, rows) in &signal_rows {
-        if let Some(source) = Source::named(registry.code()) {
+        if let Some(source) = builtin(*registry) {
             rows_per_source.insert(source, *rows);
         }
     }
     for (registry, rows) in &signal_unreadable {
-        if let Some(source) = Source::named(registry.code()) {
+        if let Some(source) = builtin(*registry) {
             county.unreadable_rows.insert(source, *rows);
         }
     }
@@ -243,6 +243,15 @@ pub fn write_county_shaped(
         signal_unreadable,
         truth_warnings: county.warnings.len(),
     })
+}
+
+/// The pipeline's built-in `Source` of an early-warning registry, once it has one (never a
+/// local name declared on the way).
+fn builtin(registry: SignalRegistry) -> Option<Source> {
+    Source::ALL
+        .iter()
+        .copied()
+        .find(|s| s.code() == registry.code())
 }
 
 /// The early-warning registries, each in its variant's layout with unreadable rows (but in
