@@ -60,15 +60,18 @@ pub struct Written {
 /// What `rollcheck synth` reports, up to where it wrote.
 impl std::fmt::Display for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let others: usize = self
+            .rows_per_source
+            .iter()
+            .filter(|(source, _)| !super::warnings::writes(**source))
+            .map(|(_, rows)| rows)
+            .sum();
+        let signals: usize = self.signal_rows.values().sum();
         write!(
             f,
-            "wrote {} households, {} roll rows, {} registry rows, {} planted flags and {} \
-             early warnings",
-            self.households,
-            self.members,
-            self.registry_rows,
-            self.truth_flags,
-            self.truth_warnings
+            "wrote {} households, {} roll rows, {others} registry rows, {signals} \
+             early-warning registry rows, {} planted flags and {} early warnings",
+            self.households, self.members, self.truth_flags, self.truth_warnings
         )
     }
 }
@@ -192,7 +195,13 @@ pub fn write_county_shaped(
         }
         write_table(dir, source.code(), &table, layout)?;
     }
-    let signal_unreadable = write_signal_registries(options.variant, dir, &county, &mut rng)?;
+    let mut signal_rows: BTreeMap<SignalRegistry, usize> = county
+        .signal_registries
+        .iter()
+        .map(|(registry, rows)| (*registry, rows.len()))
+        .collect();
+    let signal_tables = std::mem::take(&mut county.signal_registries);
+    let signal_unreadable = write_signal_registries(options.variant, dir, signal_tables, &mut rng)?;
     unreadable_rows += signal_unreadable.values().sum::<usize>();
     write_truth(dir, &county)?;
     write_truth_income(dir, &county.income)?;
@@ -204,11 +213,6 @@ pub fn write_county_shaped(
         .registries
         .iter()
         .map(|(source, rows)| (*source, rows.len()))
-        .collect();
-    let mut signal_rows: BTreeMap<SignalRegistry, usize> = county
-        .signal_registries
-        .iter()
-        .map(|(registry, rows)| (*registry, rows.len()))
         .collect();
     if registry_scale > 1 {
         let tally = &mut rows_per_source;
@@ -259,17 +263,14 @@ fn builtin(registry: SignalRegistry) -> Option<Source> {
 fn write_signal_registries(
     variant: Variant,
     dir: &Path,
-    county: &County,
+    mut tables: BTreeMap<SignalRegistry, Vec<Row>>,
     rng: &mut impl Rng,
 ) -> Result<BTreeMap<SignalRegistry, usize>, SynthError> {
     let mut unreadable_rows = BTreeMap::new();
     for registry in SignalRegistry::ALL {
-        let rows = county
-            .signal_registries
-            .get(&registry)
-            .map_or(&[][..], Vec::as_slice);
+        let rows = tables.remove(&registry).unwrap_or_default();
         let layout = signal_layout(variant, registry);
-        let mut table = table_of(registry.columns().to_vec(), rows, layout);
+        let mut table = table_of_owned(registry.columns().to_vec(), rows, layout);
         if variant != Variant::Clean {
             table.extra_lines = unreadable(rng, &table, layout);
         }
@@ -355,7 +356,7 @@ fn write_signal_batches(
         for (registry, rows) in generator.more_signal_rows(u64::from(batch)) {
             let layout = part_layout(batch, signal_layout(variant, registry));
             *signal_rows.entry(registry).or_default() += rows.len();
-            let table = table_of(registry.columns().to_vec(), &rows, layout);
+            let table = table_of_owned(registry.columns().to_vec(), rows, layout);
             write_table(&dir.join(registry.code()), &stem, &table, layout)?;
         }
     }
@@ -388,6 +389,40 @@ fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
 /// `rows` as a table of `columns`, headed in Chinese (each column's first alias) where the
 /// layout says so.
 fn table_of(columns: Vec<schema::ColumnSpec>, rows: &[Row], layout: Layout) -> Table {
+    let mut table = headed(columns, layout);
+    table.rows = rows
+        .iter()
+        .map(|row| {
+            table
+                .columns
+                .iter()
+                .map(|c| row.get(c.name).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    table
+}
+
+/// `table_of` taking the rows' cells instead of copying them: a registry of millions of
+/// settlements is held once, not twice.
+fn table_of_owned(columns: Vec<schema::ColumnSpec>, rows: Vec<Row>, layout: Layout) -> Table {
+    let mut table = headed(columns, layout);
+    table.rows = rows
+        .into_iter()
+        .map(|mut row| {
+            table
+                .columns
+                .iter()
+                .map(|c| row.remove(c.name).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    table
+}
+
+/// A table of `columns` without rows yet, headed in Chinese (each column's first alias)
+/// where the layout says so.
+fn headed(columns: Vec<schema::ColumnSpec>, layout: Layout) -> Table {
     let chinese = matches!(
         layout,
         Layout::Csv {
@@ -406,19 +441,10 @@ fn table_of(columns: Vec<schema::ColumnSpec>, rows: &[Row], layout: Layout) -> T
             .to_string()
         })
         .collect();
-    let rows = rows
-        .iter()
-        .map(|row| {
-            columns
-                .iter()
-                .map(|c| row.get(c.name).cloned().unwrap_or_default())
-                .collect()
-        })
-        .collect();
     Table {
         columns,
         headers,
-        rows,
+        rows: Vec::new(),
         extra_lines: Vec::new(),
     }
 }
