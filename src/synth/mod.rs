@@ -26,11 +26,11 @@ use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
 pub use supporters::{IncomeTruth, SupporterShape};
-pub use warnings::{SignalRegistry, WarningShape, WarningTruth};
+pub use warnings::{SignalRegistry, WarningCase, WarningShape, WarningTruth};
 pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{
     write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
-    TRUTH_WARNINGS_CSV, WARNING_COLUMNS,
+    TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +93,8 @@ pub struct County {
     pub signal_registries: BTreeMap<SignalRegistry, Vec<Row>>,
     /// The warnings their people should raise (`truth_warnings.csv`), sorted.
     pub warnings: Vec<WarningTruth>,
+    /// Every planted early-warning person, decoys included (`truth_warning_cases.csv`).
+    pub warning_cases: Vec<WarningCase>,
 }
 
 /// One registry record whose identity was decided when it was built: it is the member
@@ -311,7 +313,7 @@ fn generate_keeping(
         generator.plant_supporters(&households, &mut pool, shape)
     });
     // The early-warning registries after everything else, from a stream of their own.
-    let warnings = warnings.map_or_else(Vec::new, |shape| {
+    let (warnings, warning_cases) = warnings.map_or_else(Default::default, |shape| {
         generator.plant_warnings(&households, shape)
     });
     let mut county = County {
@@ -323,6 +325,7 @@ fn generate_keeping(
         income,
         signal_registries: std::mem::take(&mut generator.signal_tables.rows),
         warnings,
+        warning_cases,
     };
     county.truth.sort();
     county

@@ -15,8 +15,8 @@ use rand_chacha::ChaCha8Rng;
 
 use super::warnings::signal_col;
 use super::{
-    County, IncomeTruth, Row, SignalRegistry, SupporterShape, SynthOptions, Variant, WarningShape,
-    WarningTruth,
+    County, IncomeTruth, Row, SignalRegistry, SupporterShape, SynthOptions, Variant, WarningCase,
+    WarningShape, WarningTruth,
 };
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
@@ -206,6 +206,7 @@ pub fn write_county_shaped(
     write_truth(dir, &county)?;
     write_truth_income(dir, &county.income)?;
     write_truth_warnings(dir, &county.warnings)?;
+    write_truth_warning_cases(dir, &county.warning_cases)?;
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
@@ -699,6 +700,33 @@ fn write_truth_warnings(dir: &Path, warnings: &[WarningTruth]) -> Result<(), Syn
     }
     writer.flush().map_err(|e| write_err(&path, e))
 }
+
+/// `truth_warning_cases.csv`: every planted early-warning person, decoys included: `case`,
+/// `person_key` (their true ID), `valid_id` (`false`: every row writes it blank or damaged
+/// beyond use, so they are no candidate), `household_id` (on the roll) and `warning` (blank
+/// for a decoy).
+fn write_truth_warning_cases(dir: &Path, cases: &[WarningCase]) -> Result<(), SynthError> {
+    let path = dir.join(TRUTH_WARNING_CASES_CSV);
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record(["case", "person_key", "valid_id", "household_id", "warning"])
+        .map_err(|e| write_err(&path, e))?;
+    for row in cases {
+        writer
+            .write_record([
+                row.case,
+                &row.person_key,
+                if row.valid_id { "true" } else { "false" },
+                row.household_id.as_deref().unwrap_or(""),
+                row.warning.map_or("", |w| w.code()),
+            ])
+            .map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// Every planted early-warning person and what they should raise, beside `truth.csv`.
+pub const TRUTH_WARNING_CASES_CSV: &str = "truth_warning_cases.csv";
 
 /// synth's early-warning truth, beside its `truth.csv`.
 pub const TRUTH_WARNINGS_CSV: &str = "truth_warnings.csv";

@@ -403,5 +403,9 @@ fn the_early_warning_registries_are_written_with_the_contracts_columns() {
         let header = truth.lines().next().unwrap();
         assert_eq!(header, synth::WARNING_COLUMNS.join(","));
         assert_eq!(truth.lines().count(), written.truth_warnings + 1);
+        let cases = dir.path().join(synth::TRUTH_WARNING_CASES_CSV);
+        let cases = std::fs::read_to_string(cases).unwrap();
+        assert!(cases.starts_with("case,person_key,valid_id,household_id,warning\n"));
+        assert!(cases.lines().count() > truth.lines().count(), "decoys too");
     }
 }

@@ -35,7 +35,7 @@ use cases::{Case, Part, Who, CASES};
 use truth::{OnRoll, SignalFacts, SignalPerson};
 
 pub use rows::{signal_col, SignalRegistry, SignalTables};
-pub use truth::WarningTruth;
+pub use truth::{WarningCase, WarningTruth};
 
 /// Xor-ed into the seed for the early-warning part's own random stream.
 const WARNING_STREAM: u64 = 0x7761_726e_696e_6773;
@@ -90,12 +90,12 @@ impl Members {
 impl Generator {
     /// The early-warning part (see the module comment): writes the three registries into
     /// `signal_tables` and the planted people's other records into the registries; returns
-    /// the warnings they should raise.
+    /// the warnings they should raise and every planted person's case.
     pub(super) fn plant_warnings(
         &mut self,
         households: &[Household],
         shape: &WarningShape,
-    ) -> Vec<WarningTruth> {
+    ) -> (Vec<WarningTruth>, Vec<WarningCase>) {
         self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ WARNING_STREAM);
         let mut names: HashSet<(String, NaiveDate)> = households
             .iter()
@@ -123,7 +123,8 @@ impl Generator {
         let medical = (shape.medical_per_member * self.roll.len() as f64) as usize;
         self.signal_tables.batch_targets = [medical / 5, medical, medical / 10];
         self.quiet_people(self.signal_tables.batch_targets);
-        truth::compute(&people, self.as_of())
+        let at = self.as_of();
+        (truth::compute(&people, at), truth::cases(&people, at))
     }
 
     /// One person of `case`: made, or taken from the roll (`None` when no member is left),

@@ -399,6 +399,17 @@ fn every_planted_case_warns_as_built_and_every_decoy_does_not() {
             }
         }
         assert!(by_case.is_empty(), "unplanted warnings: {by_case:?}");
+        // The cases file lists every planted person: the warned ones as the truth has them,
+        // the damaged IDs as no candidates.
+        let warned = county.warning_cases.iter().filter(|c| c.warning.is_some());
+        assert_eq!(warned.count(), county.warnings.len(), "{variant:?}");
+        let damaged: Vec<_> = county
+            .warning_cases
+            .iter()
+            .filter(|c| !c.valid_id)
+            .collect();
+        assert!(damaged.len() >= 5, "{variant:?}");
+        assert!(damaged.iter().all(|c| c.warning.is_none()));
     }
 }
 

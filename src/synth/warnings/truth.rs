@@ -194,6 +194,37 @@ pub(in crate::synth) fn warning_of(person: &SignalPerson, at: NaiveDate) -> Opti
     })
 }
 
+/// One planted person and what they should raise (`truth_warning_cases.csv`), decoys and
+/// people whose IDs are damaged included: the truth says why they are not warned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WarningCase {
+    pub case: &'static str,
+    /// Their true 18-character ID (not in the files when `valid_id` is false).
+    pub person_key: String,
+    /// Whether the registries write an ID valid after normalisation.
+    pub valid_id: bool,
+    /// Their roll household, if they are on the roll.
+    pub household_id: Option<String>,
+    /// The warning they should raise; `None` for a decoy.
+    pub warning: Option<WarningKind>,
+}
+
+/// Each planted person's case and warning at `at`, sorted by case.
+pub(in crate::synth) fn cases(people: &[SignalPerson], at: NaiveDate) -> Vec<WarningCase> {
+    let mut rows: Vec<WarningCase> = people
+        .iter()
+        .map(|p| WarningCase {
+            case: p.case,
+            person_key: p.key.clone(),
+            valid_id: p.valid_id,
+            household_id: p.roll.as_ref().map(|on| on.household_id.clone()),
+            warning: warning_of(p, at).map(|w| w.warning),
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
 /// Every warning the persons should raise at `at`, sorted.
 pub(in crate::synth) fn compute(people: &[SignalPerson], at: NaiveDate) -> Vec<WarningTruth> {
     let mut rows: Vec<WarningTruth> = people.iter().filter_map(|p| warning_of(p, at)).collect();
