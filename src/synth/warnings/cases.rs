@@ -115,7 +115,7 @@ use Part::{
 };
 
 pub(super) const CASES: &[Case] = &[
-    off("severely disabled, no income or assets", 20, &[Severe]),
+    off("severely disabled with no income or assets", 20, &[Severe]),
     off("medical costs over 20000 in the year", 15, &[MedicalOver]),
     off(
         "medical costs exactly 20000",
@@ -173,7 +173,7 @@ pub(super) const CASES: &[Case] = &[
         &[MedicalOver, Pension("institution", 300.0), Wage(450.0)],
     ),
     off(
-        "two jobs, the largest under",
+        "two jobs with the larger under 600",
         2,
         &[Severe, Wage(400.0), Wage(500.0)],
     ),

@@ -348,7 +348,7 @@ fn the_warnings_part_only_adds_rows() {
 /// Cases that should warn (the rest are decoys and must not).
 const WARNING_CASES: &[(&str, WarningKind)] = &[
     (
-        "severely disabled, no income or assets",
+        "severely disabled with no income or assets",
         WarningKind::ShouldCover,
     ),
     (
@@ -371,7 +371,10 @@ const WARNING_CASES: &[(&str, WarningKind)] = &[
     ("shareholder of 100000", WarningKind::ShouldCover),
     ("one flat", WarningKind::ShouldCover),
     ("resident basic pension", WarningKind::ShouldCover),
-    ("two jobs, the largest under", WarningKind::ShouldCover),
+    (
+        "two jobs with the larger under 600",
+        WarningKind::ShouldCover,
+    ),
     ("income exactly the standard", WarningKind::ShouldCover),
     ("contribution ended", WarningKind::ShouldCover),
     ("dibao member severely disabled", WarningKind::ShouldRaise),
