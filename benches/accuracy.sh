@@ -3,7 +3,9 @@
 # shipped pipeline, and records flag precision and recall against truth.csv and the share of
 # true cases flagged or listed as a lead (a `possible` pair in matches.parquet), the
 # households whose income.parquet row equals synth's truth_income.csv to 0.01 yuan (once
-# runs write it), with seconds and peak RSS, to benches/results/accuracy-<variant>-<size>.json.
+# runs write it), early-warning precision and recall per warning against truth_warnings.csv
+# (once runs write warnings.parquet), with seconds and peak RSS, to
+# benches/results/accuracy-<variant>-<size>.json.
 # Usage: benches/accuracy.sh [county|province|all] [variant ...]   (default: all hard wild)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,7 +45,11 @@ rss_kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", timing).g
 wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", timing).group(1)
 seconds = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))))
 text = open(f"{work}/{name}.eval").read()
-rows = {l.split()[0]: l.split() for l in text.splitlines() if l and not l.startswith(("reason", "true", "income", " "))}
+# The flags' table comes first; the early-warning table (headed `warning`) follows it.
+flags_text, _, warnings_text = text.partition("\nwarning ")
+rows = {l.split()[0]: l.split() for l in flags_text.splitlines() if l and not l.startswith(("reason", "true", "income", " "))}
+warning_rows = {l.split()[0]: l.split() for l in warnings_text.splitlines()[1:] if l.startswith(("should_", "overall"))}
+agree = re.search(r"signals agree on (\d+) of (\d+); households agree on (\d+) of (\d+)", warnings_text)
 overall = rows["overall"]
 coverage = re.search(r"flagged or listed as a lead: (\d+) of (\d+) \(([\d.]+)\)", text)
 income = re.search(r"income: (\d+) of (\d+) households equal", text)
@@ -59,6 +65,10 @@ result = {
     "income_equal_households": int(income.group(1)) if income else None,
     "income_households": int(income.group(2)) if income else None,
     "per_reason": {r: {"tp": int(v[1]), "fp": int(v[2]), "fn": int(v[3])} for r, v in rows.items() if r != "overall"},
+    "warnings": {w: {"tp": int(v[1]), "fp": int(v[2]), "fn": int(v[3]), "precision": float(v[4]), "recall": float(v[5])}
+                 for w, v in warning_rows.items()} or None,
+    "warning_signals_agree": [int(agree.group(1)), int(agree.group(2))] if agree else None,
+    "warning_households_agree": [int(agree.group(3)), int(agree.group(4))] if agree else None,
     "candidate_pairs_per_rule": manifest["candidate_pairs_per_rule"],
     "machine": f"{os.cpu_count()} cores, {platform.machine()}",
 }

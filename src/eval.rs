@@ -1,7 +1,10 @@
 //! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
 //! unit is one (`household_id`, reason) pair; how many true pairs a reviewer would see
 //! at all, flagged or as a lead (a `possible` pair in `matches.parquet`); and how a run's
-//! `income.parquet` compares with synth's `truth_income.csv`, household by household.
+//! `income.parquet` compares with synth's `truth_income.csv`, household by household; and
+//! (`warnings.rs`) how its early warnings compare with synth's `truth_warnings.csv`.
+
+mod warnings;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
@@ -10,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
+pub use warnings::{compare_warnings, warnings_of_run, WarningScores, WARNINGS_PARQUET};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
@@ -74,9 +78,14 @@ pub struct Scores {
 impl Scores {
     /// A plain-text table for the terminal.
     pub fn table(&self) -> String {
+        self.table_of("reason")
+    }
+
+    /// The table with `label` heading its first column.
+    fn table_of(&self, label: &str) -> String {
         let mut out = format!(
             "{:<22} {:>6} {:>6} {:>6} {:>9} {:>9} {:>9}\n",
-            "reason", "tp", "fp", "fn", "precision", "recall", "f1"
+            label, "tp", "fp", "fn", "precision", "recall", "f1"
         );
         let rows = self
             .per_reason
@@ -131,9 +140,12 @@ pub fn score(truth: &BTreeSet<(String, String)>, predicted: &BTreeSet<(String, S
     }
 }
 
-/// Reads (`household_id`, reason) pairs from a CSV with those two columns (BOM allowed).
+/// The named columns of a CSV (BOM allowed), each as text; an error names a missing column.
 #[allow(clippy::disallowed_methods)] // a truth file is eval's own input
-pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
+fn read_csv_columns<const N: usize>(
+    path: &Path,
+    names: [&str; N],
+) -> Result<[Vec<String>; N], EvalError> {
     let err = |message: String| EvalError::Read {
         path: path.to_path_buf(),
         message,
@@ -142,20 +154,27 @@ pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> 
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let mut reader = csv::Reader::from_reader(bytes);
     let headers = reader.headers().map_err(|e| err(e.to_string()))?.clone();
-    let position = |name: &str| {
-        headers
+    let mut positions = [0; N];
+    for (position, name) in positions.iter_mut().zip(names) {
+        *position = headers
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| err(format!("missing column `{name}`")))
-    };
-    let (household, reason) = (position("household_id")?, position("reason")?);
-    let mut pairs = BTreeSet::new();
+            .ok_or_else(|| err(format!("missing column `{name}`")))?;
+    }
+    let mut columns: [Vec<String>; N] = std::array::from_fn(|_| Vec::new());
     for (index, record) in reader.records().enumerate() {
         let record = record.map_err(|e| err(format!("row {}: {e}", index + 2)))?;
-        let field = |i: usize| record.get(i).unwrap_or("").to_string();
-        pairs.insert((field(household), field(reason)));
+        for (column, position) in columns.iter_mut().zip(positions) {
+            column.push(record.get(position).unwrap_or("").to_string());
+        }
     }
-    Ok(pairs)
+    Ok(columns)
+}
+
+/// Reads (`household_id`, reason) pairs from a CSV with those two columns (BOM allowed).
+pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
+    let [households, reasons] = read_csv_columns(path, ["household_id", "reason"])?;
+    Ok(households.into_iter().zip(reasons).collect())
 }
 
 pub fn evaluate_files(truth: &Path, flags_csv: &Path) -> Result<Scores, EvalError> {
@@ -417,12 +436,20 @@ pub const TRUTH_INCOME_CSV: &str = "truth_income.csv";
 /// `compare_income` of the run in `out_dir` against the `truth_income.csv` beside `truth`,
 /// when both exist.
 pub fn income_of_run(truth: &Path, out_dir: &Path) -> Result<Option<IncomeComparison>, EvalError> {
-    let truth_income = truth.with_file_name(TRUTH_INCOME_CSV);
-    let income = out_dir.join(INCOME);
-    if !crate::rundir::is_file(&truth_income) || !crate::rundir::is_file(&income) {
-        return Ok(None);
-    }
-    compare_income(&truth_income, &income).map(Some)
+    both_exist(truth, TRUTH_INCOME_CSV, out_dir, INCOME)
+        .map_or(Ok(None), |(t, run)| compare_income(&t, &run).map(Some))
+}
+
+/// The truth file `truth_name` beside `truth` and the run's `run_name` in `out_dir`, when
+/// both exist.
+fn both_exist(
+    truth: &Path,
+    truth_name: &str,
+    out_dir: &Path,
+    run_name: &str,
+) -> Option<(PathBuf, PathBuf)> {
+    let (truth, run) = (truth.with_file_name(truth_name), out_dir.join(run_name));
+    (crate::rundir::is_file(&truth) && crate::rundir::is_file(&run)).then_some((truth, run))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::job;
 use crate::link::Shard;
-use crate::synth::{SupporterShape, SynthOptions, Variant};
+use crate::synth::{SupporterShape, SynthOptions, Variant, WarningShape};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -210,6 +210,18 @@ pub struct SynthArgs {
     /// Share of relations and contributions rows with a masked ID (default: wild 0.15).
     #[arg(long)]
     pub masked_support_ids: Option<f64>,
+    /// People planted for early warning (should be covered or raised, and decoys) per 1000
+    /// roll households.
+    #[arg(long, default_value_t = 15.0)]
+    pub warning_candidates_per_1000: f64,
+    /// Rows of the medical registry (医保结算) per roll row; disability rows are a fifth of
+    /// that, unemployment rows a tenth.
+    #[arg(long, default_value_t = 2.0)]
+    pub medical_per_member: f64,
+    /// The disability, medical and unemployment registries S times as large, each a
+    /// directory of parts (on their own, not with --registry-scale).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub signal_scale: u32,
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -222,6 +234,15 @@ impl SynthArgs {
             contributions_per_member: self.contributions_per_member,
             blank_ids: self.blank_relation_ids,
             masked_ids: self.masked_support_ids,
+        }
+    }
+
+    /// How many early-warning cases and registry rows the county has.
+    pub fn warning_shape(&self) -> WarningShape {
+        WarningShape {
+            candidates_per_1000: self.warning_candidates_per_1000,
+            medical_per_member: self.medical_per_member,
+            registry_scale: self.signal_scale,
         }
     }
 

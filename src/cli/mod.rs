@@ -214,8 +214,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
         }
         Command::Synth(args) => {
             let (options, out) = (args.options(), &args.out);
-            let shape = args.shape();
-            let written = synth::write_county_shaped(&options, out, args.registry_scale, &shape)
+            let (shape, warnings) = (args.shape(), args.warning_shape());
+            let scale = args.registry_scale;
+            let written = synth::write_county_shaped(&options, out, scale, &shape, &warnings)
                 .with_context(|| format!("writing synthetic county to {}", out.display()))?;
             out!("{written} to {}", out.display());
         }
@@ -257,6 +258,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             }
             if let Some(income) = eval::income_of_run(&truth, &flags)? {
                 out_raw!("{income}");
+            }
+            if let Some(warnings) = eval::warnings_of_run(&truth, &flags)? {
+                out_raw!("{warnings}");
             }
         }
     }

@@ -11,6 +11,7 @@ mod plant;
 mod records;
 mod roll;
 mod supporters;
+mod warnings;
 mod wild;
 mod write;
 
@@ -25,9 +26,11 @@ use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
 pub use supporters::{IncomeTruth, SupporterShape};
+pub use warnings::{SignalRegistry, WarningCase, WarningShape, WarningTruth};
 pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{
     write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
+    TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +89,12 @@ pub struct County {
     /// Each household's income, support owed and entitlement at the as-of date
     /// (`truth_income.csv`), in household order.
     pub income: Vec<IncomeTruth>,
+    /// The early-warning registries (disability, medical, unemployment).
+    pub signal_registries: BTreeMap<SignalRegistry, Vec<Row>>,
+    /// The warnings their people should raise (`truth_warnings.csv`), sorted.
+    pub warnings: Vec<WarningTruth>,
+    /// Every planted early-warning person, decoys included (`truth_warning_cases.csv`).
+    pub warning_cases: Vec<WarningCase>,
 }
 
 /// One registry record whose identity was decided when it was built: it is the member
@@ -222,6 +231,8 @@ struct Generator {
     keep_id: HashSet<(Source, String)>,
     /// Property unit numbers handed out so far.
     property_units: usize,
+    /// The early-warning registries' rows and record numbers.
+    signal_tables: warnings::SignalTables,
 }
 
 /// A planted record about a roll person, before the person's `member_id` is looked up.
@@ -237,25 +248,36 @@ struct PlantedRecord {
 
 /// Builds a county from options; the same options always give the same county.
 pub fn generate(options: &SynthOptions) -> County {
-    generate_keeping(options, Some(&SupporterShape::default())).0
+    let warnings = WarningShape::default();
+    generate_keeping(options, Some(&SupporterShape::default()), Some(&warnings)).0
 }
 
 /// `generate` with supporters and contributions of the given shape.
 pub fn generate_shaped(options: &SynthOptions, shape: &SupporterShape) -> County {
-    generate_keeping(options, Some(shape)).0
+    generate_keeping(options, Some(shape), Some(&WarningShape::default())).0
 }
 
-/// `generate` without the supporters' part (what every county was before it), to show
-/// that the part only adds rows.
+/// `generate` without the supporters' part and the early-warning part (what every county
+/// was before them), to show that the parts only add rows.
 #[cfg(test)]
 fn generate_without_supporters(options: &SynthOptions) -> County {
-    generate_keeping(options, None).0
+    generate_keeping(options, None, None).0
+}
+
+/// `generate` without the early-warning part (what every county was before it).
+#[cfg(test)]
+fn generate_without_warnings(options: &SynthOptions) -> County {
+    generate_keeping(options, Some(&SupporterShape::default()), None).0
 }
 
 /// `generate`, and the generator with the IDs and record numbers it has used, so that more
 /// registry rows about other people can follow (`Generator::more_unrelated`). `shape`
-/// `None` leaves out the supporters' part.
-fn generate_keeping(options: &SynthOptions, shape: Option<&SupporterShape>) -> (County, Generator) {
+/// `None` leaves out the supporters' part, `warnings` `None` the early-warning part.
+fn generate_keeping(
+    options: &SynthOptions,
+    shape: Option<&SupporterShape>,
+    warnings: Option<&WarningShape>,
+) -> (County, Generator) {
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
         options: *options,
@@ -267,6 +289,7 @@ fn generate_keeping(options: &SynthOptions, shape: Option<&SupporterShape>) -> (
         record_truth: Vec::new(),
         keep_id: HashSet::new(),
         property_units: 0,
+        signal_tables: warnings::SignalTables::default(),
     };
     let mut households: Vec<Household> = (0..options.households)
         .map(|i| generator.household(i))
@@ -289,6 +312,10 @@ fn generate_keeping(options: &SynthOptions, shape: Option<&SupporterShape>) -> (
     let income = shape.map_or_else(Vec::new, |shape| {
         generator.plant_supporters(&households, &mut pool, shape)
     });
+    // The early-warning registries after everything else, from a stream of their own.
+    let (warnings, warning_cases) = warnings.map_or_else(Default::default, |shape| {
+        generator.plant_warnings(&households, shape)
+    });
     let mut county = County {
         roll: std::mem::take(&mut generator.roll),
         registries: std::mem::take(&mut generator.registries),
@@ -296,6 +323,9 @@ fn generate_keeping(options: &SynthOptions, shape: Option<&SupporterShape>) -> (
         unreadable_rows: BTreeMap::new(),
         truth_records,
         income,
+        signal_registries: std::mem::take(&mut generator.signal_tables.rows),
+        warnings,
+        warning_cases,
     };
     county.truth.sort();
     county
@@ -430,7 +460,7 @@ mod tests {
             variant: Variant::Clean,
             as_of: Generator::ymd(2025, 6, 30),
         };
-        let (_, generator) = generate_keeping(&options, None);
+        let (_, generator) = generate_keeping(&options, None, None);
         generator
     }
 

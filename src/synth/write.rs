@@ -5,6 +5,9 @@
 //! `truth_income.csv`: each household's income, support owed and entitlement.
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // synth writes its county here
 
+mod signals;
+
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use encoding_rs::GB18030;
@@ -12,9 +15,17 @@ use polars::prelude::{Column, DataFrame, ParquetWriter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{County, IncomeTruth, Row, SupporterShape, SynthOptions, Variant};
+use super::warnings::signal_col;
+use super::{
+    County, IncomeTruth, Row, SignalRegistry, SupporterShape, SynthOptions, Variant, WarningShape,
+};
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
+use signals::{
+    builtin, write_signal_batches, write_signal_registries, write_truth_warning_cases,
+    write_truth_warnings,
+};
+pub use signals::{TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
@@ -37,21 +48,36 @@ pub struct Written {
     /// Registry rows written, unreadable ones aside.
     pub registry_rows: usize,
     /// The same, per registry.
-    pub rows_per_source: std::collections::BTreeMap<Source, usize>,
+    pub rows_per_source: BTreeMap<Source, usize>,
     pub truth_flags: usize,
     pub unreadable_rows: usize,
     /// The unreadable rows of each source (a pipeline that reads some sources quarantines
     /// theirs).
-    pub unreadable_per_source: std::collections::BTreeMap<Source, usize>,
+    pub unreadable_per_source: BTreeMap<Source, usize>,
+    /// Rows of the early-warning registries (disability, medical, unemployment), unreadable
+    /// ones aside, and their unreadable rows (both also in the per-source counts once the
+    /// pipeline's `Source` names them).
+    pub signal_rows: BTreeMap<SignalRegistry, usize>,
+    pub signal_unreadable: BTreeMap<SignalRegistry, usize>,
+    /// Rows of `truth_warnings.csv`.
+    pub truth_warnings: usize,
 }
 
 /// What `rollcheck synth` reports, up to where it wrote.
 impl std::fmt::Display for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let others: usize = self
+            .rows_per_source
+            .iter()
+            .filter(|(source, _)| !super::warnings::writes(**source))
+            .map(|(_, rows)| rows)
+            .sum();
+        let signals: usize = self.signal_rows.values().sum();
         write!(
             f,
-            "wrote {} households, {} roll rows, {} registry rows and {} planted flags",
-            self.households, self.members, self.registry_rows, self.truth_flags
+            "wrote {} households, {} roll rows, {others} registry rows, {signals} \
+             early-warning registry rows, {} planted flags and {} early warnings",
+            self.households, self.members, self.truth_flags, self.truth_warnings
         )
     }
 }
@@ -117,26 +143,28 @@ pub fn write_county_scaled(
     dir: &Path,
     registry_scale: u32,
 ) -> Result<Written, SynthError> {
-    write_county_shaped(options, dir, registry_scale, &SupporterShape::default())
+    let (supporters, warnings) = (SupporterShape::default(), WarningShape::default());
+    write_county_shaped(options, dir, registry_scale, &supporters, &warnings)
 }
 
-/// `write_county_scaled` with supporters and contributions of the given shape.
+/// `write_county_scaled` with supporters and contributions, and early-warning cases and
+/// registries, of the given shapes.
 pub fn write_county_shaped(
     options: &SynthOptions,
     dir: &Path,
     registry_scale: u32,
     shape: &SupporterShape,
+    warnings: &WarningShape,
 ) -> Result<Written, SynthError> {
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-    let (mut county, mut generator) = super::generate_keeping(options, Some(shape));
+    let (mut county, mut generator) = super::generate_keeping(options, Some(shape), Some(warnings));
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
     let mut unreadable_rows = 0;
-    // The sources synth generates (the roll and each registry it fills).
-    let generated = Source::ALL
+    for source in Source::ALL
         .iter()
         .copied()
-        .filter(|s| *s == Source::Roll || county.registries.contains_key(s));
-    for source in generated.collect::<Vec<_>>() {
+        .filter(|s| !super::warnings::writes(*s))
+    {
         let rows = if source == Source::Roll {
             &county.roll
         } else {
@@ -152,37 +180,43 @@ pub fn write_county_shaped(
         }
         write_table(dir, source.code(), &table, layout)?;
     }
+    let mut signal_rows: BTreeMap<SignalRegistry, usize> = county
+        .signal_registries
+        .iter()
+        .map(|(registry, rows)| (*registry, rows.len()))
+        .collect();
+    let signal_tables = std::mem::take(&mut county.signal_registries);
+    let signal_unreadable = write_signal_registries(options.variant, dir, signal_tables, &mut rng)?;
+    unreadable_rows += signal_unreadable.values().sum::<usize>();
     write_truth(dir, &county)?;
     write_truth_income(dir, &county.income)?;
+    write_truth_warnings(dir, &county.warnings)?;
+    write_truth_warning_cases(dir, &county.warning_cases)?;
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
-    let mut rows_per_source: std::collections::BTreeMap<Source, usize> = county
+    let mut rows_per_source: BTreeMap<Source, usize> = county
         .registries
         .iter()
         .map(|(source, rows)| (*source, rows.len()))
         .collect();
     if registry_scale > 1 {
-        for source in Source::REGISTRIES {
-            let layout = layout(options.variant, source);
-            let file = format!("{}.{}", source.code(), extension(layout));
-            let parts = dir.join(source.code());
-            std::fs::create_dir_all(&parts).map_err(|e| write_err(&parts, e))?;
-            let to = parts.join(format!("part-000.{}", extension(layout)));
-            std::fs::rename(dir.join(&file), &to).map_err(|e| write_err(&to, e))?;
+        let tally = &mut rows_per_source;
+        write_batches(options.variant, dir, registry_scale, &mut generator, tally)?;
+    }
+    if warnings.registry_scale > 1 {
+        let (scale, tally) = (warnings.registry_scale, &mut signal_rows);
+        write_signal_batches(options.variant, dir, scale, &mut generator, tally)?;
+    }
+    // Once the pipeline's `Source` names the early-warning registries, they count as sources.
+    for (registry, rows) in &signal_rows {
+        if let Some(source) = builtin(*registry) {
+            rows_per_source.insert(source, *rows);
         }
-        for batch in 1..registry_scale {
-            for (source, rows) in generator.more_unrelated(u64::from(batch)) {
-                let layout = if batch % 2 == 1 {
-                    Layout::Parquet
-                } else {
-                    layout(options.variant, source)
-                };
-                *rows_per_source.entry(source).or_default() += rows.len();
-                let table = to_table(source, &rows, layout);
-                let stem = format!("part-{batch:03}");
-                write_table(&dir.join(source.code()), &stem, &table, layout)?;
-            }
+    }
+    for (registry, rows) in &signal_unreadable {
+        if let Some(source) = builtin(*registry) {
+            county.unreadable_rows.insert(source, *rows);
         }
     }
     let households: std::collections::BTreeSet<&String> =
@@ -195,7 +229,65 @@ pub fn write_county_shaped(
         truth_flags: county.truth.len(),
         unreadable_rows,
         unreadable_per_source: county.unreadable_rows,
+        signal_rows,
+        signal_unreadable,
+        truth_warnings: county.warnings.len(),
     })
+}
+
+/// Moves each `<stem>.<ext>` in `dir` to `<stem>/part-000.<ext>`: the first part of a
+/// registry written in parts.
+fn into_parts<'a>(
+    dir: &Path,
+    stems: impl Iterator<Item = (&'a str, Layout)>,
+) -> Result<(), SynthError> {
+    for (stem, layout) in stems {
+        let file = format!("{stem}.{}", extension(layout));
+        let parts = dir.join(stem);
+        std::fs::create_dir_all(&parts).map_err(|e| write_err(&parts, e))?;
+        let to = parts.join(format!("part-000.{}", extension(layout)));
+        std::fs::rename(dir.join(&file), &to).map_err(|e| write_err(&to, e))?;
+    }
+    Ok(())
+}
+
+/// Batch `batch`'s layout: Parquet and the source's own format in turn.
+fn part_layout(batch: u32, own: Layout) -> Layout {
+    if batch % 2 == 1 {
+        Layout::Parquet
+    } else {
+        own
+    }
+}
+
+/// A scaled county's further parts (`--registry-scale`): each registry's file becomes
+/// `<source>/part-000`, and batches 1.. of rows about people off the roll follow, counted
+/// into `rows_per_source`. The early-warning registries scale on their own
+/// (`write_signal_batches`).
+fn write_batches(
+    variant: Variant,
+    dir: &Path,
+    registry_scale: u32,
+    generator: &mut super::Generator,
+    rows_per_source: &mut BTreeMap<Source, usize>,
+) -> Result<(), SynthError> {
+    let sources = Source::REGISTRIES
+        .into_iter()
+        .filter(|s| !super::warnings::writes(*s));
+    into_parts(dir, sources.map(|s| (s.code(), layout(variant, s))))?;
+    for batch in 1..registry_scale {
+        let stem = format!("part-{batch:03}");
+        for (source, rows) in generator.more_unrelated(u64::from(batch)) {
+            if super::warnings::writes(source) {
+                continue;
+            }
+            let layout = part_layout(batch, layout(variant, source));
+            *rows_per_source.entry(source).or_default() += rows.len();
+            let table = to_table(source, &rows, layout);
+            write_table(&dir.join(source.code()), &stem, &table, layout)?;
+        }
+    }
+    Ok(())
 }
 
 struct Table {
@@ -218,7 +310,46 @@ fn written_columns(source: Source, rows: &[Row]) -> Vec<schema::ColumnSpec> {
 }
 
 fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
-    let columns = written_columns(source, rows);
+    table_of(written_columns(source, rows), rows, layout)
+}
+
+/// `rows` as a table of `columns`, headed in Chinese (each column's first alias) where the
+/// layout says so.
+fn table_of(columns: Vec<schema::ColumnSpec>, rows: &[Row], layout: Layout) -> Table {
+    let mut table = headed(columns, layout);
+    table.rows = rows
+        .iter()
+        .map(|row| {
+            table
+                .columns
+                .iter()
+                .map(|c| row.get(c.name).cloned().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    table
+}
+
+/// `table_of` taking the rows' cells instead of copying them: a registry of millions of
+/// settlements is held once, not twice.
+fn table_of_owned(columns: Vec<schema::ColumnSpec>, rows: Vec<Row>, layout: Layout) -> Table {
+    let mut table = headed(columns, layout);
+    table.rows = rows
+        .into_iter()
+        .map(|mut row| {
+            table
+                .columns
+                .iter()
+                .map(|c| row.remove(c.name).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    table
+}
+
+/// A table of `columns` without rows yet, headed in Chinese (each column's first alias)
+/// where the layout says so.
+fn headed(columns: Vec<schema::ColumnSpec>, layout: Layout) -> Table {
     let chinese = matches!(
         layout,
         Layout::Csv {
@@ -237,19 +368,10 @@ fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
             .to_string()
         })
         .collect();
-    let rows = rows
-        .iter()
-        .map(|row| {
-            columns
-                .iter()
-                .map(|c| row.get(c.name).cloned().unwrap_or_default())
-                .collect()
-        })
-        .collect();
     Table {
         columns,
         headers,
-        rows,
+        rows: Vec::new(),
         extra_lines: Vec::new(),
     }
 }
@@ -273,7 +395,10 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
             col::ROLE => "legal_rep".into(),
             col::STATUS => "active".into(),
             col::SOURCE => "police".into(),
-            col::MONTHLY_AMOUNT
+            signal_col::GRADE => "2".into(),
+            signal_col::TYPE => "肢体".into(),
+            signal_col::OUT_OF_POCKET
+            | col::MONTHLY_AMOUNT
             | col::MONTHLY_BENEFIT
             | col::REGISTERED_CAPITAL
             | col::AREA_M2
@@ -306,6 +431,7 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
                 | col::USE
                 | col::ROLE
                 | col::RELATION
+                | signal_col::GRADE
         )
     });
     if let Some(column) = enum_column {

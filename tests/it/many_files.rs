@@ -109,6 +109,9 @@ fn per_county_files_in_mixed_formats_give_the_same_flags_as_single_files() {
         "cadre_relatives",
         "relations",
         "contributions",
+        "disability",
+        "medical",
+        "unemployment",
     ] {
         std::fs::copy(
             run.data.join(format!("{source}.csv")),
@@ -135,7 +138,7 @@ fn per_county_files_in_mixed_formats_give_the_same_flags_as_single_files() {
         .iter()
         .map(|i| i["path"].as_str().unwrap())
         .collect();
-    assert_eq!(files.len(), 2 + 3 + 7, "{files:?}");
+    assert_eq!(files.len(), 2 + 3 + 10, "{files:?}");
     assert!(files[0].ends_with("roll/411526-a.csv") && files[1].ends_with("roll/411526-b.xlsx"));
     assert_eq!(manifest["source_totals"]["roll"]["files"], 2);
     assert_eq!(

@@ -27,24 +27,30 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
         .map(|e| e.unwrap().path())
         .collect();
     workbooks.sort();
+    // A workbook per township with a flag or an early warning (people off the roll too).
     let townships: std::collections::BTreeSet<String> = summary
         .flags
         .iter()
-        .map(|f| rollcheck::model::RegionCode::township_key(f.flag.region_code.as_deref()))
+        .map(|f| f.flag.region_code.as_deref())
+        .chain(evaluation.warnings.iter().map(|w| w.region_code.as_deref()))
+        .map(rollcheck::model::RegionCode::township_key)
         .collect();
     assert_eq!(workbooks.len(), townships.len());
     let mut rows_seen = 0;
     let mut masked_seen = 0;
     let mut with_supporters = 0;
+    let mut with_due = 0;
     for path in &workbooks {
         let mut workbook: Xlsx<_> = open_workbook(path).unwrap();
-        // 赡养人 lists the supporters of the households to visit, where they have any.
+        // 赡养人 lists the supporters of the households to visit, where they have any;
+        // 预警线索 the township's early warnings, where it has any.
         let mut sheets = workbook.sheet_names();
-        if sheets.get(1).is_some_and(|s| s == "赡养人") {
-            sheets.remove(1);
-            with_supporters += 1;
-        }
-        assert_eq!(sheets, ["核查清单", "到期复核", "汇总"]);
+        with_supporters += usize::from(sheets.iter().any(|s| s == "赡养人"));
+        // 到期复核 lists the township's households due a re-check (none where only people off
+        // the roll are warned about).
+        with_due += usize::from(sheets.iter().any(|s| s == "到期复核"));
+        sheets.retain(|s| s != "赡养人" && s != "预警线索" && s != "到期复核");
+        assert_eq!(sheets, ["核查清单", "汇总"]);
         for sheet in workbook.sheet_names() {
             for cell in workbook.worksheet_range(&sheet).unwrap().used_cells() {
                 let text = cell.2.to_string();
@@ -122,6 +128,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
     assert_eq!(rows_seen, summary.flags.len());
     assert!(masked_seen > 0, "members are shown with masked IDs");
     assert!(with_supporters > 0, "no workbook lists supporters");
+    assert!(with_due > 0, "no workbook lists households due a re-check");
 }
 
 fn libreoffice() -> Option<String> {

@@ -367,10 +367,60 @@ fn a_county_with_registries_three_times_as_large_reads_every_part() {
     {
         expected += written.rows_per_source[source];
         let totals = &manifest["source_totals"][source.code()];
-        assert_eq!(totals["files"], 3, "{source:?}: {totals}");
+        // The early-warning registries scale on their own (`--signal-scale`): one file here.
+        let files = if Source::SIGNALS.contains(source) {
+            1
+        } else {
+            3
+        };
+        assert_eq!(totals["files"], files, "{source:?}: {totals}");
         used += totals["rows_used"].as_u64().unwrap();
     }
     assert_eq!(used, expected as u64);
     let scores = scores_for(&pipeline, &data, &out);
     assert_accurate(&scores);
+}
+
+/// The early-warning registries are files like the others: the contract's columns (in
+/// Chinese where the variant writes Chinese headers), every row written readable back in
+/// the variant's format and encoding, the unreadable ones appended; and their truth.
+#[test]
+fn the_early_warning_registries_are_written_with_the_contracts_columns() {
+    for variant in [Variant::Clean, Variant::Messy] {
+        let dir = temp_dir();
+        let written = synth::write_county(&options(400, variant), dir.path()).unwrap();
+        for registry in synth::SignalRegistry::ALL {
+            let file = ["csv", "parquet"]
+                .iter()
+                .map(|ext| dir.path().join(format!("{}.{ext}", registry.code())))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| panic!("{variant:?}: no {} file", registry.code()));
+            // CSV through ingest's reader (GBK and BOM decoded, a ragged row kept as a row).
+            let (headers, len) = if file.extension().is_some_and(|e| e == "csv") {
+                let table = rollcheck::ingest::read_csv(&std::fs::read(&file).unwrap()).unwrap();
+                (table.headers, table.rows.len())
+            } else {
+                let table = rollcheck::ingest::read_text_table(&file).unwrap();
+                let len = table.len();
+                (table.headers, len)
+            };
+            let names: Vec<&str> = registry.columns().iter().map(|c| c.name).collect();
+            let chinese: Vec<&str> = registry.columns().iter().map(|c| c.aliases[0]).collect();
+            assert!(
+                headers == names || headers == chinese,
+                "{variant:?} {file:?}: {headers:?}"
+            );
+            let rows = written.signal_rows[&registry] + written.signal_unreadable[&registry];
+            assert_eq!(len, rows, "{variant:?} {file:?}");
+            assert!(written.signal_rows[&registry] > 0);
+        }
+        let truth = std::fs::read_to_string(dir.path().join(synth::TRUTH_WARNINGS_CSV)).unwrap();
+        let header = truth.lines().next().unwrap();
+        assert_eq!(header, synth::WARNING_COLUMNS.join(","));
+        assert_eq!(truth.lines().count(), written.truth_warnings + 1);
+        let cases = dir.path().join(synth::TRUTH_WARNING_CASES_CSV);
+        let cases = std::fs::read_to_string(cases).unwrap();
+        assert!(cases.starts_with("case,person_key,valid_id,household_id,warning\n"));
+        assert!(cases.lines().count() > truth.lines().count(), "decoys too");
+    }
 }

@@ -17,7 +17,7 @@ mod people;
 #[cfg(test)]
 mod tests;
 mod truth;
-mod world;
+pub(super) mod world;
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -157,7 +157,7 @@ impl Generator {
 
     /// Households every member of which is on the roll once (by ID) and alone with their
     /// name and birth date, and that no other planted case took (no truth row).
-    fn clear_households(&self, households: &[Household]) -> Vec<bool> {
+    pub(super) fn clear_households(&self, households: &[Household]) -> Vec<bool> {
         let planted: HashSet<&str> = self.truth.iter().map(|t| t.household_id.as_str()).collect();
         let mut ids: BTreeMap<String, usize> = BTreeMap::new();
         let mut named: BTreeMap<(&str, NaiveDate), usize> = BTreeMap::new();

@@ -69,7 +69,7 @@ struct Support<'w> {
 
 impl Facts {
     /// Counted pensions active at D (enterprise and institution).
-    pub(super) fn pension_at(&self, at: NaiveDate) -> f64 {
+    pub(in crate::synth) fn pension_at(&self, at: NaiveDate) -> f64 {
         self.pensions
             .iter()
             .filter(|p| p.counted && p.span.active(at))
@@ -78,7 +78,7 @@ impl Facts {
     }
 
     /// The largest contribution base active at D (one job, not a sum).
-    pub(super) fn wage_at(&self, at: NaiveDate) -> f64 {
+    pub(in crate::synth) fn wage_at(&self, at: NaiveDate) -> f64 {
         self.contributions
             .iter()
             .filter(|c| c.span.active(at))
@@ -92,7 +92,7 @@ impl Facts {
 
     /// What alone meets the asset test of `vehicle_owned`, `business_active` or
     /// `property_excess` at D, if anything.
-    pub(super) fn capacity_at(&self, at: NaiveDate) -> Option<&'static str> {
+    pub(in crate::synth) fn capacity_at(&self, at: NaiveDate) -> Option<&'static str> {
         let vehicle = self.vehicles.iter().any(|v| !v.exempt && v.span.active(at));
         let business = self.businesses.iter().any(|b| {
             let role = matches!(b.role, "legal_rep" | "sole_proprietor")
