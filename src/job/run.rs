@@ -70,7 +70,12 @@ pub(super) fn run_linked(
         evaluation,
     };
     progress("writing outputs");
+    let followed = std::time::Instant::now();
     let chronicle = history.follow(run.evaluation.flags.clone(), &run.run_id, as_of);
+    tracing::debug!(
+        seconds = followed.elapsed().as_secs_f64(),
+        "flags followed through the history"
+    );
     let manifest = run.manifest(&started_at.to_rfc3339(), &history, &chronicle, inbox);
     let manifest = run.write(out_dir, &history, &chronicle, &manifest)?;
     // Recorded only now that the outputs are published: history never names an unpublished run.
@@ -172,6 +177,7 @@ impl Evaluated<'_> {
     ) -> Result<Manifest, OutputError> {
         let (pipeline, evaluation) = (self.pipeline, &self.evaluation);
         let flags = &chronicle.flags;
+        let started = std::time::Instant::now();
         let leads = outcomes::leads(
             pipeline,
             &evaluation.ingested,
@@ -192,6 +198,10 @@ impl Evaluated<'_> {
             &self.run_id,
             self.as_of,
         )?;
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "leads, spot checks, warnings"
+        );
         let review_outcomes = outcomes::review_outcomes(
             history,
             flags,
@@ -200,17 +210,25 @@ impl Evaluated<'_> {
             (pipeline, self.as_of),
             &evaluation.households,
         );
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "review outcomes");
+        let matches = match_rows(evaluation);
+        tracing::debug!(seconds = started.elapsed().as_secs_f64(), "match rows");
+        let members = review_members(evaluation);
+        tracing::debug!(
+            seconds = started.elapsed().as_secs_f64(),
+            "match rows and members"
+        );
         output::write_run(
             out_dir,
             &RunOutputs {
                 run_id: &self.run_id,
                 flags,
                 households: &evaluation.households,
-                matches: &match_rows(evaluation),
+                matches: &matches,
                 quarantine: &evaluation.ingested.quarantine,
                 manifest,
                 parameters: &evaluation.links.parameters,
-                review_members: &review_members(evaluation),
+                review_members: &members,
                 resolved: &chronicle.resolved,
                 trend: &chronicle.trend,
                 leads: &leads,
@@ -251,19 +269,12 @@ fn review_members(evaluation: &Evaluation) -> Vec<ReviewMember> {
 /// Every member's pair, then each supporter's pairs under each household they support (so
 /// `explain` shows what a supporter's flag rests on, field by field).
 fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
+    let placements = link::Placements::new(&evaluation.ingested, &evaluation.normalized);
     let row = |m: &link::Match, household_id: &str, person_id: &str| {
         let record = &evaluation.ingested.registries[m.registry_idx].records[m.record_idx];
         let person = &evaluation.normalized.registries[m.registry_idx][m.record_idx];
         let region_from = (m.levels.region != link::RegionLevel::Missing)
-            .then(|| {
-                link::region_from(
-                    &evaluation.ingested,
-                    &evaluation.normalized,
-                    m.member_idx,
-                    record,
-                    person,
-                )
-            })
+            .then(|| placements.region_from(m.member_idx, record, person))
             .flatten();
         MatchRow::new(m, household_id, person_id, &record.record_id, region_from)
     };
@@ -276,19 +287,27 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
             row(m, &member.household_id, &member.member_id)
         })
         .collect();
+    // Each supporter's pairs, found once (a supporter may support several households).
+    let supporters: std::collections::HashSet<usize> = evaluation
+        .incomes
+        .supporters
+        .iter()
+        .map(|s| s.support.person_idx)
+        .collect();
+    let mut pairs_of: std::collections::HashMap<usize, Vec<&link::Match>> =
+        std::collections::HashMap::new();
+    let links = &evaluation.links;
+    for m in links.matches.iter().chain(&links.others) {
+        if supporters.contains(&m.member_idx) {
+            pairs_of.entry(m.member_idx).or_default().push(m);
+        }
+    }
     let mut supported = std::collections::BTreeSet::new();
     for s in &evaluation.incomes.supporters {
         if !supported.insert((&s.support.household_id, s.support.person_idx)) {
             continue;
         }
-        let of_person = |m: &&link::Match| m.member_idx == s.support.person_idx;
-        let links = &evaluation.links;
-        for m in links
-            .matches
-            .iter()
-            .filter(of_person)
-            .chain(links.others.iter().filter(of_person))
-        {
+        for m in pairs_of.get(&s.support.person_idx).into_iter().flatten() {
             let mut supporter_row = row(m, &s.support.household_id, &s.supporter_id);
             supporter_row.role = crate::model::Role::Supporter;
             rows.push(supporter_row);

@@ -441,26 +441,32 @@ fn name_u(
         .collect()
 }
 
-/// The field that placed a decided pair's people as its region level says (`region_from`
-/// in `matches.parquet`); `None` when nothing placed them. `person_idx` is the pair's person
-/// among `normalized.persons` (a member, or one linked beside them).
-pub fn region_from(
-    ingested: &Ingested,
-    normalized: &Normalized,
-    person_idx: usize,
-    record: &RegistryRecord,
-    person: &Person,
-) -> Option<corroborate::RegionFrom> {
-    let linked = &normalized.persons[person_idx];
-    let side = match ingested.roll.get(person_idx) {
-        Some(member) => member_side(member, linked),
-        None => other_side(&ingested.others[person_idx - ingested.roll.len()], linked),
-    };
-    let sides = (side, record_side(record, person));
-    match compare::compare_places(&sides.0, &sides.1) {
-        (RegionLevel::Missing, _) => None,
-        (_, compare::PlacedBy::Addresses) => Some(corroborate::RegionFrom::Address),
-        (_, compare::PlacedBy::Codes) => corroborate::record_region_from(record, person),
+/// Where decided pairs' people were placed from (`region_from` in `matches.parquet`), with
+/// every linked person's side (their address parsed) built once for all their pairs.
+pub struct Placements<'a> {
+    sides: Vec<Side<'a>>,
+}
+
+impl<'a> Placements<'a> {
+    pub fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Placements<'a> {
+        Placements {
+            sides: person_sides(&ingested.roll, &ingested.others, &normalized.persons),
+        }
+    }
+
+    /// The field that placed a pair's people as its region level says; `None` when nothing
+    /// placed them. `person_idx` is the pair's person among `normalized.persons`.
+    pub fn region_from(
+        &self,
+        person_idx: usize,
+        record: &RegistryRecord,
+        person: &Person,
+    ) -> Option<corroborate::RegionFrom> {
+        match compare::compare_places(&self.sides[person_idx], &record_side(record, person)) {
+            (RegionLevel::Missing, _) => None,
+            (_, compare::PlacedBy::Addresses) => Some(corroborate::RegionFrom::Address),
+            (_, compare::PlacedBy::Codes) => corroborate::record_region_from(record, person),
+        }
     }
 }
 
