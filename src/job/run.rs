@@ -266,8 +266,8 @@ fn review_members(evaluation: &Evaluation) -> Vec<ReviewMember> {
         .collect()
 }
 
-/// Every member's pair, then each supporter's pairs under each household they support (so
-/// `explain` shows what a supporter's flag rests on, field by field).
+/// Every member's pair, then each supporter's pairs under each flagged household they
+/// support (so `explain` shows what a supporter's flag rests on, field by field).
 fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
     let placements = link::Placements::new(&evaluation.ingested, &evaluation.normalized);
     let row = |m: &link::Match, household_id: &str, person_id: &str| {
@@ -287,13 +287,22 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
             row(m, &member.household_id, &member.member_id)
         })
         .collect();
-    // Each supporter's pairs, found once (a supporter may support several households).
-    let supporters: std::collections::HashSet<usize> = evaluation
+    // Each supporter's pairs, found once (a supporter may support several households), for
+    // the households a flag names: what explain shows behind a flag, not every relative's
+    // every record (a province's supporters are a million people).
+    let flagged: std::collections::HashSet<&str> = evaluation
+        .flags
+        .iter()
+        .map(|f| f.household_id.as_str())
+        .collect();
+    let shown: Vec<&crate::rules::income::SupporterRow> = evaluation
         .incomes
         .supporters
         .iter()
-        .map(|s| s.support.person_idx)
+        .filter(|s| flagged.contains(s.support.household_id.as_str()))
         .collect();
+    let supporters: std::collections::HashSet<usize> =
+        shown.iter().map(|s| s.support.person_idx).collect();
     let mut pairs_of: std::collections::HashMap<usize, Vec<&link::Match>> =
         std::collections::HashMap::new();
     let links = &evaluation.links;
@@ -303,7 +312,7 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
         }
     }
     let mut supported = std::collections::BTreeSet::new();
-    for s in &evaluation.incomes.supporters {
+    for s in shown {
         if !supported.insert((&s.support.household_id, s.support.person_idx)) {
             continue;
         }

@@ -188,68 +188,7 @@ pub fn write_review_workbooks(
     as_of: NaiveDate,
 ) -> Result<usize, OutputError> {
     create_private_dir(dir)?;
-    let mut by_township: BTreeMap<String, TownshipItems> = BTreeMap::new();
-    let township = |region: Option<&str>| RegionCode::township_key(region);
-    for row in items.flags {
-        let entry = by_township
-            .entry(township(row.flag.region_code.as_deref()))
-            .or_default();
-        if row.status.to_visit() {
-            entry.to_visit.push(row);
-        } else if row.status.awaits_action() {
-            entry.awaiting_action.push(row);
-        }
-    }
-    // Leads over the township's cap stay in leads.parquet and the report's count.
-    for lead in items.leads.iter().filter(|l| l.shown) {
-        by_township
-            .entry(township(lead.region_code.as_deref()))
-            .or_default()
-            .leads
-            .push(lead);
-    }
-    for check in items.spot_checks {
-        by_township
-            .entry(township(check.region_code.as_deref()))
-            .or_default()
-            .spot_checks
-            .push(check);
-    }
-    for township_items in by_township.values_mut() {
-        let listed: std::collections::BTreeSet<&str> = township_items
-            .to_visit
-            .iter()
-            .chain(&township_items.awaiting_action)
-            .map(|row| row.flag.household_id.as_str())
-            .collect();
-        township_items.supporters = items
-            .supporters
-            .iter()
-            .filter(|s| listed.contains(s.support.household_id.as_str()))
-            .collect();
-    }
-    for row in items.warnings.iter().filter(|w| w.status != "dismissed") {
-        by_township
-            .entry(township(row.warning.region_code.as_deref()))
-            .or_default()
-            .warnings
-            .push(row);
-    }
-    for due in items.recheck_due {
-        by_township
-            .entry(township(due.region_code.as_deref()))
-            .or_default()
-            .recheck_due
-            .push(due);
-    }
-    by_township.retain(|_, t| {
-        !(t.to_visit.is_empty()
-            && t.awaiting_action.is_empty()
-            && t.leads.is_empty()
-            && t.spot_checks.is_empty()
-            && t.recheck_due.is_empty()
-            && t.warnings.is_empty())
-    });
+    let mut by_township = by_township(items);
     // A run over several counties nests each county's townships in a folder of its own.
     let counties: std::collections::BTreeSet<String> = by_township
         .keys()
@@ -282,6 +221,84 @@ pub fn write_review_workbooks(
         write_file(&path, &bytes)?;
     }
     Ok(by_township.len())
+}
+
+/// Everything the workbooks list, by township; townships with nothing to list left out.
+fn by_township<'a>(items: &ReviewItems<'a>) -> BTreeMap<String, TownshipItems<'a>> {
+    let mut by_township: BTreeMap<String, TownshipItems> = BTreeMap::new();
+    let township = |region: Option<&str>| RegionCode::township_key(region);
+    for row in items.flags {
+        let entry = by_township
+            .entry(township(row.flag.region_code.as_deref()))
+            .or_default();
+        if row.status.to_visit() {
+            entry.to_visit.push(row);
+        } else if row.status.awaits_action() {
+            entry.awaiting_action.push(row);
+        }
+    }
+    // Leads over the township's cap stay in leads.parquet and the report's count.
+    for lead in items.leads.iter().filter(|l| l.shown) {
+        by_township
+            .entry(township(lead.region_code.as_deref()))
+            .or_default()
+            .leads
+            .push(lead);
+    }
+    for check in items.spot_checks {
+        by_township
+            .entry(township(check.region_code.as_deref()))
+            .or_default()
+            .spot_checks
+            .push(check);
+    }
+    // Supporters by household (they come in household order), for the households listed.
+    let mut supporters_of: BTreeMap<&str, Vec<&SupporterRow>> = BTreeMap::new();
+    for s in items.supporters {
+        supporters_of
+            .entry(s.support.household_id.as_str())
+            .or_default()
+            .push(s);
+    }
+    for township_items in by_township.values_mut() {
+        let mut listed: Vec<&str> = township_items
+            .to_visit
+            .iter()
+            .chain(&township_items.awaiting_action)
+            .map(|row| row.flag.household_id.as_str())
+            .collect();
+        listed.sort_unstable();
+        listed.dedup();
+        township_items.supporters = listed
+            .iter()
+            .filter_map(|household| supporters_of.get(household))
+            .flatten()
+            .copied()
+            .collect();
+    }
+    for row in items.warnings.iter().filter(|w| w.status != "dismissed") {
+        by_township
+            .entry(township(row.warning.region_code.as_deref()))
+            .or_default()
+            .warnings
+            .push(row);
+    }
+    for due in items.recheck_due {
+        by_township
+            .entry(township(due.region_code.as_deref()))
+            .or_default()
+            .recheck_due
+            .push(due);
+    }
+    by_township.retain(|_, t| {
+        !(t.to_visit.is_empty()
+            && t.awaiting_action.is_empty()
+            && t.leads.is_empty()
+            && t.spot_checks.is_empty()
+            && t.recheck_due.is_empty()
+            && t.warnings.is_empty())
+    });
+    by_township
 }
 
 /// `review/<township>.xlsx`, or `review/<county>/<township>.xlsx` in a multi-county run.

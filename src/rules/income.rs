@@ -137,7 +137,7 @@ pub struct HouseholdIncome {
     pub action: Option<Action>,
     pub tier: Option<Tier>,
     /// The members whose income counted or who are owed support, and the records behind
-    /// the figures.
+    /// the figures (with `details` and `dated`: only where `income_over_standard` may flag).
     pub member_ids: Vec<String>,
     /// Each part in words for evidence: a member's records, a supporter's share.
     pub details: Vec<String>,
@@ -286,24 +286,7 @@ fn household_income(
     for s in supporters.iter().filter(|s| s.owed_yuan > 0.0) {
         support += s.owed_yuan;
         member_ids.push(s.member_id.clone());
-        details.push(format!(
-            "{}的{}{}（{}，{}记录{}）月收入{}（{}），户内{}人，人均{}，应付赡养费{}",
-            context.member(s.support.member_idx).name,
-            s.support.kinship.label_zh(),
-            s.name,
-            s.masked_id,
-            crate::model::Source::Relations.label_zh(),
-            s.support.record_id,
-            super::yuan_standard(cents(s.income.total())),
-            if s.income.parts.is_empty() {
-                "无".into()
-            } else {
-                s.income.parts.join("，")
-            },
-            s.support.household_size,
-            super::yuan_standard(cents(s.per_capita_yuan)),
-            super::yuan_standard(cents(s.owed_yuan)),
-        ));
+        details.push(support_words(context, s));
         record_ids.push(s.support.record_id.clone());
         record_ids.extend(s.income.record_ids.iter().cloned());
         score = score.min(s.support.score).min(s.income.score);
@@ -321,6 +304,20 @@ fn household_income(
         .filter_map(|&idx| context.member(idx).monthly_benefit)
         .sum();
     let standard = Standard::of(context, household);
+    // The words and records behind the figures serve `income_over_standard`'s evidence:
+    // kept only where it may flag (a province has half a million households).
+    let may_flag = matches!(
+        household.programme,
+        crate::model::Programme::DibaoUrban | crate::model::Programme::DibaoRural
+    ) && standard
+        .as_ref()
+        .is_some_and(|s| cents(per_capita) > s.yuan);
+    if !may_flag {
+        member_ids = Vec::new();
+        details = Vec::new();
+        dated = Vec::new();
+        record_ids = Vec::new();
+    }
     let proposal = standard.as_ref().map(|s| {
         propose(
             &context.pipeline.income,
@@ -351,6 +348,29 @@ fn household_income(
         record_ids,
         score,
     }
+}
+
+/// A supporter's share in words for evidence: who they are (relation, masked ID, record),
+/// what they earn from which records, their household and what they owe.
+fn support_words(context: &Context, s: &SupporterRow) -> String {
+    format!(
+        "{}的{}{}（{}，{}记录{}）月收入{}（{}），户内{}人，人均{}，应付赡养费{}",
+        context.member(s.support.member_idx).name,
+        s.support.kinship.label_zh(),
+        s.name,
+        s.masked_id,
+        crate::model::Source::Relations.label_zh(),
+        s.support.record_id,
+        super::yuan_standard(cents(s.income.total())),
+        if s.income.parts.is_empty() {
+            "无".into()
+        } else {
+            s.income.parts.join("，")
+        },
+        s.support.household_size,
+        super::yuan_standard(cents(s.per_capita_yuan)),
+        super::yuan_standard(cents(s.owed_yuan)),
+    )
 }
 
 /// Entitlement (rounded), action and tier for a household of `n` at `per_capita` against

@@ -399,38 +399,7 @@ fn builtin_columns(source: Source, records: &[RegistryRecord]) -> Vec<Column> {
             text(col::CADRE_POST, optional!(CadreRelative, cadre_post)),
             text(col::RELATIONSHIP, optional!(CadreRelative, relationship)),
         ],
-        Source::Relations => vec![
-            text(
-                col::RELATIVE_NAME,
-                details().map(|d| match d {
-                    RecordDetails::Relation { relative, .. } => Some(relative.name.clone()),
-                    _ => None,
-                }),
-            ),
-            text(
-                col::RELATIVE_ID,
-                details().map(|d| match d {
-                    RecordDetails::Relation { relative, .. } => relative.id_number.clone(),
-                    _ => None,
-                }),
-            ),
-            date(
-                col::RELATIVE_BIRTH_DATE,
-                details().map(|d| match d {
-                    RecordDetails::Relation { relative, .. } => relative.birth_date,
-                    _ => None,
-                }),
-            ),
-            text(col::RELATION, code!(Relation, kinship)),
-            number(
-                col::RELATIVE_HOUSEHOLD_SIZE,
-                details().map(|d| match d {
-                    RecordDetails::Relation { household_size, .. } => household_size.map(f64::from),
-                    _ => None,
-                }),
-            ),
-            text(col::RELATIVE_REGION_CODE, optional!(Relation, region_code)),
-        ],
+        Source::Relations => relation_columns(records),
         Source::Contributions => vec![
             number(
                 col::CONTRIBUTION_BASE,
@@ -447,6 +416,50 @@ fn builtin_columns(source: Source, records: &[RegistryRecord]) -> Vec<Column> {
         | Source::Unemployment
         | Source::Local(_) => Vec::new(),
     }
+}
+
+/// The relations registry's columns beyond its person: the relative and the relation.
+fn relation_columns(records: &[RegistryRecord]) -> Vec<Column> {
+    use schema::col;
+    let details = || records.iter().map(|r| &r.details);
+    let relative = |f: fn(&crate::ingest::PersonFields) -> Option<String>| {
+        details().map(move |d| match d {
+            RecordDetails::Relation { relative, .. } => f(relative),
+            _ => None,
+        })
+    };
+    vec![
+        text(col::RELATIVE_NAME, relative(|p| Some(p.name.clone()))),
+        text(col::RELATIVE_ID, relative(|p| p.id_number.clone())),
+        date(
+            col::RELATIVE_BIRTH_DATE,
+            details().map(|d| match d {
+                RecordDetails::Relation { relative, .. } => relative.birth_date,
+                _ => None,
+            }),
+        ),
+        text(
+            col::RELATION,
+            details().map(|d| match d {
+                RecordDetails::Relation { kinship, .. } => Some(kinship.code()),
+                _ => None,
+            }),
+        ),
+        number(
+            col::RELATIVE_HOUSEHOLD_SIZE,
+            details().map(|d| match d {
+                RecordDetails::Relation { household_size, .. } => household_size.map(f64::from),
+                _ => None,
+            }),
+        ),
+        text(
+            col::RELATIVE_REGION_CODE,
+            details().map(|d| match d {
+                RecordDetails::Relation { region_code, .. } => region_code.clone(),
+                _ => None,
+            }),
+        ),
+    ]
 }
 
 #[cfg(test)]
