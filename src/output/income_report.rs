@@ -3,11 +3,9 @@
 //! proposes (stop, reduce, increase, keep), with the monthly yuan at stake: what stopping
 //! and reducing would save, what increasing would add.
 
-use std::collections::BTreeMap;
-
 use maud::{html, Markup};
 
-use crate::model::RegionCode;
+use super::places::{by_place, place_row, ByPlace};
 use crate::rules::income::{Action, HouseholdIncome, Tier};
 
 /// Counts and yuan for one county or township.
@@ -48,17 +46,13 @@ impl Row {
 
 /// The section's body: one row per county (its total) and per township under it.
 pub fn render(households: &[HouseholdIncome]) -> Markup {
-    let mut rows: BTreeMap<(String, String), Row> = BTreeMap::new();
-    for h in households.iter().filter(|h| h.standard.is_some()) {
-        let region = h.region_code.as_deref();
-        let county = RegionCode::county_key(region);
-        rows.entry((county.clone(), String::new()))
-            .or_default()
-            .add(h);
-        rows.entry((county, RegionCode::township_key(region)))
-            .or_default()
-            .add(h);
-    }
+    let rows: ByPlace<Row> = by_place(
+        households
+            .iter()
+            .filter(|h| h.standard.is_some())
+            .map(|h| (h.region_code.as_deref(), h)),
+        Row::add,
+    );
     html! {
         p {
             "按家庭收入（成员养老金、社保缴费基数推算的工资、赡养义务人应付赡养费）测算每户应享待遇；“停发/减发/增发”为与现发金额比较的建议，需入户核实。"
@@ -75,14 +69,12 @@ pub fn render(households: &[HouseholdIncome]) -> Markup {
                     th { "停发金额/月 stopped" } th { "减发金额/月 reduced" } th { "增发金额/月 added" }
                 }
                 @for ((county, township), row) in &rows {
-                    tr class=[township.is_empty().then_some("total")] {
-                        td { (county) }
-                        td { @if township.is_empty() { "合计 all" } @else { (township) } }
+                    (place_row(county, township, &html! {
                         td class="num" { (row.households) }
                         @for n in row.tiers { td class="num" { (n) } }
                         @for n in row.actions { td class="num" { (n) } }
                         @for yuan in row.yuan { td class="num" { (format!("{yuan:.2}")) } }
-                    }
+                    }))
                 }
             }
         }

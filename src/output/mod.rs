@@ -8,6 +8,7 @@ mod explorer;
 mod income_report;
 mod leads_report;
 mod money_report;
+mod places;
 mod recheck_report;
 mod recheck_sheet;
 mod report;

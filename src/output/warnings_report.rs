@@ -3,11 +3,10 @@
 //! handled, and how many were enrolled or raised. People off the roll are placed by their
 //! registry's region code, else their ID's county (the section says so).
 
-use std::collections::BTreeMap;
-
 use maud::{html, Markup};
 
-use crate::model::{RegionCode, WarningKind};
+use super::places::{by_place, place_row, ByPlace};
+use crate::model::WarningKind;
 use crate::rundir::WarningRow;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -40,19 +39,10 @@ impl Row {
 }
 
 pub fn render(rows: &[WarningRow]) -> Markup {
-    let mut table: BTreeMap<(String, String), Row> = BTreeMap::new();
-    for row in rows {
-        let region = row.warning.region_code.as_deref();
-        let county = RegionCode::county_key(region);
-        table
-            .entry((county.clone(), String::new()))
-            .or_default()
-            .add(row);
-        table
-            .entry((county, RegionCode::township_key(region)))
-            .or_default()
-            .add(row);
-    }
+    let table: ByPlace<Row> = by_place(
+        rows.iter().map(|r| (r.warning.region_code.as_deref(), r)),
+        Row::add,
+    );
     html! {
         p {
             "残疾、医保、失业登记中有重度残疾、大额医疗自付等信号的人：不在名册且无车辆房产经营、收入不超过标准的为应纳未纳；低保户成员为应增未增。不在名册者按登记的行政区划（否则按身份证号所在县）归属乡镇。"
@@ -70,9 +60,7 @@ pub fn render(rows: &[WarningRow]) -> Markup {
                 }
                 @for ((county, township), row) in &table {
                     @let all = row.cover + row.raise;
-                    tr class=[township.is_empty().then_some("total")] {
-                        td { (county) }
-                        td { @if township.is_empty() { "合计 all" } @else { (township) } }
+                    (place_row(county, township, &html! {
                         td class="num" { (row.cover) }
                         td class="num" { (row.raise) }
                         td class="num" { (row.new) }
@@ -80,7 +68,7 @@ pub fn render(rows: &[WarningRow]) -> Markup {
                         td class="num" { (format!("{:.0}%", super::county_report::share(row.handled, all) * 100.0)) }
                         td class="num" { (row.helped) }
                         td class="num" { (row.dismissed) }
-                    }
+                    }))
                 }
             }
         }
