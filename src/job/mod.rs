@@ -187,13 +187,15 @@ fn evaluate_stages(
         households: &households,
         incomes: &rules::NO_INCOMES,
     };
-    let incomes = rules::income::Incomes::compute(&context);
+    // Each person's accepted pairs, for what supporters and candidates earn and own.
+    let by_person = rules::supporters::ByPerson::new(&links, normalized.persons.len());
+    let incomes = rules::income::Incomes::compute(&context, &by_person);
     let context = Context {
         incomes: &incomes,
         ..context
     };
     let flags = rules::evaluate(&context).map_err(|err| JobError::Rules(vec![err]))?;
-    let warnings = rules::warnings::evaluate(&context, &read.signals);
+    let warnings = rules::warnings::evaluate(&context, &by_person, &read.signals);
     timer.lap("rules");
     tracing::info!(flags = flags.len(), seconds = ?timer.laps, "evaluated");
     Ok(Evaluation {
@@ -289,7 +291,11 @@ fn read_and_link(
     ingested.inputs.extend(inputs);
     ingested.quarantine.append(&mut quarantine);
     log_ingested(&ingested);
-    let normalized = normalized(&ingested, persons, held.persons);
+    let normalized = Normalized {
+        persons,
+        members: ingested.roll.len(),
+        registries: held.persons,
+    };
     linking += started.elapsed();
     timer.record(&[
         ("ingest", reading),
@@ -303,16 +309,6 @@ fn read_and_link(
         signals,
     };
     Ok((ingested, normalized, scored))
-}
-
-/// The run's persons (`persons`: members, then `ingested.others`) with its registries'.
-pub(super) fn normalized(
-    ingested: &Ingested,
-    mut persons: Vec<normalize::Person>,
-    registries: Vec<Vec<normalize::Person>>,
-) -> Normalized {
-    let others = persons.split_off(ingested.roll.len());
-    Normalized::new(persons, others, registries)
 }
 
 /// Logs what was read. Never names, IDs or raw cells: logs leave the office more easily than

@@ -137,7 +137,11 @@ pub(super) fn read_linked_records(
     ingested.quarantine.append(&mut quarantine);
     timer.lap("ingest");
     log_ingested(&ingested);
-    let normalized = super::normalized(&ingested, persons, held.persons);
+    let normalized = Normalized {
+        persons,
+        members: ingested.roll.len(),
+        registries: held.persons,
+    };
     Ok((ingested, normalized, shards, census, signals))
 }
 

@@ -80,18 +80,6 @@ pub struct Normalized {
 }
 
 impl Normalized {
-    /// Members, then others, then registry records' persons.
-    pub fn new(members: Vec<Person>, others: Vec<Person>, registries: Vec<Vec<Person>>) -> Self {
-        let n = members.len();
-        let mut persons = members;
-        persons.extend(others);
-        Normalized {
-            persons,
-            members: n,
-            registries,
-        }
-    }
-
     /// The roll members' persons, parallel to `Ingested::roll`.
     pub fn members(&self) -> &[Person] {
         &self.persons[..self.members]

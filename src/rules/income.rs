@@ -157,12 +157,11 @@ pub struct Incomes {
 }
 
 impl Incomes {
-    pub fn compute(context: &Context) -> Incomes {
-        let by_person = ByPerson::new(context);
+    pub fn compute(context: &Context, by_person: &ByPerson) -> Incomes {
         let supporters = owed(
             context,
-            &by_person,
-            &supporters::supports(context, &by_person),
+            by_person,
+            &supporters::supports(context, by_person),
         );
         // Supporters by the household they support (they come in household order).
         let mut of_household: BTreeMap<&str, Vec<&SupporterRow>> = BTreeMap::new();
@@ -180,7 +179,7 @@ impl Incomes {
                 let owing = of_household
                     .get(household.household_id.as_str())
                     .map_or(&[][..], Vec::as_slice);
-                household_income(context, &by_person, household, owing)
+                household_income(context, by_person, household, owing)
             })
             .collect();
         Incomes {

@@ -25,7 +25,7 @@ pub mod warnings;
 
 use std::collections::BTreeMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::config::{Category, Pipeline};
 use crate::ingest::{Ingested, RegistryRecord, RollMember};
@@ -104,6 +104,17 @@ impl Context<'_> {
 /// "Active at D": started on or before D and not ended by D (an end on D is not active).
 pub fn active_at(start: NaiveDate, end: Option<NaiveDate>, as_of: NaiveDate) -> bool {
     start <= as_of && end.is_none_or(|end| end > as_of)
+}
+
+/// Age in whole years at D: a birthday not yet reached this year does not count (one born on
+/// 29 February turns a year older on 1 March in other years). The SQL tables' `age` and the
+/// supporters' "under 18" both ask it.
+pub fn whole_years(birth: NaiveDate, as_of: NaiveDate) -> i64 {
+    let mut years = i64::from(as_of.year() - birth.year());
+    if (as_of.month(), as_of.day()) < (birth.month(), birth.day()) {
+        years -= 1;
+    }
+    years
 }
 
 /// One roll household.
@@ -706,6 +717,13 @@ mod tests {
         assert_eq!(about(2.5), "2.5");
         assert_eq!(about(1234.0), "1234");
         assert_eq!(about(0.0), "0");
+    }
+
+    #[test]
+    fn age_counts_whole_years_at_the_as_of_date() {
+        assert_eq!(whole_years(date("2007-06-30"), date("2025-06-30")), 18);
+        assert_eq!(whole_years(date("2007-07-01"), date("2025-06-30")), 17);
+        assert_eq!(whole_years(date("2008-02-29"), date("2026-02-28")), 17);
     }
 
     #[test]

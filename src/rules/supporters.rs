@@ -22,9 +22,11 @@ pub struct ByPerson<'c> {
 }
 
 impl<'c> ByPerson<'c> {
-    pub fn new(context: &'c Context) -> ByPerson<'c> {
-        let mut matches = vec![Vec::new(); context.normalized.persons.len()];
-        for m in context.links.matches.iter().chain(&context.links.others) {
+    /// Over `links`' pairs of the run's `persons` persons (`Normalized::persons`); built
+    /// once a run, for incomes and warnings alike.
+    pub fn new(links: &'c crate::link::Links, persons: usize) -> ByPerson<'c> {
+        let mut matches = vec![Vec::new(); persons];
+        for m in links.matches.iter().chain(&links.others) {
             if m.decision == Decision::Accepted {
                 matches[m.member_idx].push(m);
             }
@@ -207,8 +209,9 @@ pub fn supports(context: &Context, by_person: &ByPerson) -> Vec<Support> {
         else {
             continue;
         };
-        let minor = age_at(normalized.persons[m.member_idx].birth_date, context.as_of)
-            .is_some_and(|age| age < 18);
+        let minor = normalized.persons[m.member_idx]
+            .birth_date
+            .is_some_and(|birth| super::whole_years(birth, context.as_of) < 18);
         if !(spec.relations.contains(kinship) || minor && spec.minor_relations.contains(kinship)) {
             continue;
         }
@@ -325,10 +328,4 @@ fn same_person(a: &crate::normalize::Person, b: &crate::normalize::Person) -> bo
         (Some(x), Some(y)) => x.key == y.key,
         _ => a.birth_date.is_some() && a.birth_date == b.birth_date && a.name.key == b.name.key,
     }
-}
-
-/// Whole years from `birth` to D.
-pub fn age_at(birth: Option<NaiveDate>, as_of: NaiveDate) -> Option<u32> {
-    let birth = birth?;
-    as_of.years_since(birth)
 }

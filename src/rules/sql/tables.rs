@@ -3,7 +3,7 @@
 //! Each is built from the run's rows, or empty with the same schema when a rule is checked
 //! before any data is read.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use polars::prelude::{Column, DataFrame, DataType, IntoColumn, StringChunkedBuilder};
 
 use super::super::{Context, Households};
@@ -115,7 +115,7 @@ impl Data<'_> {
                 "age",
                 rows.clone().map(|i| {
                     let birth = valid(i)?.birth_date;
-                    as_of.map(|as_of| whole_years(birth, as_of))
+                    as_of.map(|as_of| super::super::whole_years(birth, as_of))
                 }),
             ),
             number(
@@ -224,14 +224,6 @@ impl Data<'_> {
 /// `<source>_matches`.
 pub(super) fn matches_table(source: Source) -> String {
     format!("{}_matches", source.code())
-}
-
-fn whole_years(birth: NaiveDate, as_of: NaiveDate) -> i64 {
-    let mut years = i64::from(as_of.year() - birth.year());
-    if (as_of.month(), as_of.day()) < (birth.month(), birth.day()) {
-        years -= 1;
-    }
-    years
 }
 
 pub(super) fn frame(columns: Vec<Column>) -> Result<DataFrame, String> {
@@ -460,17 +452,4 @@ fn relation_columns(records: &[RegistryRecord]) -> Vec<Column> {
             }),
         ),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn age_counts_whole_years_at_the_as_of_date() {
-        let d = |t: &str| crate::model::parse_date(t).unwrap();
-        assert_eq!(whole_years(d("2007-06-30"), d("2025-06-30")), 18);
-        assert_eq!(whole_years(d("2007-07-01"), d("2025-06-30")), 17);
-        assert_eq!(whole_years(d("2008-02-29"), d("2026-02-28")), 17);
-    }
 }

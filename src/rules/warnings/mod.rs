@@ -85,10 +85,9 @@ pub struct CandidateContext<'a> {
 }
 
 /// Every warning at D, `should_raise` by household then `should_cover` by person key.
-pub fn evaluate(context: &Context, records: &SignalRecords) -> Vec<Warning> {
-    let by_person = ByPerson::new(context);
-    let mut warnings = should_raise(context, &by_person, records);
-    warnings.extend(should_cover(context, &by_person, records));
+pub fn evaluate(context: &Context, by_person: &ByPerson, records: &SignalRecords) -> Vec<Warning> {
+    let mut warnings = should_raise(context, by_person, records);
+    warnings.extend(should_cover(context, by_person, records));
     warnings
 }
 
