@@ -11,6 +11,7 @@ use crate::link::FIELDS;
 use crate::model::Reason;
 use crate::review::findings::{Finding, Findings, Subject};
 use crate::review::review_status;
+use crate::rules::overpayment::grouped_yuan;
 use crate::rundir::names::{FLAGS_PARQUET, MATCHES};
 use crate::rundir::{read, state_dir_of_run, FlagColumns, MatchColumns, OutputError, Texts};
 
@@ -80,6 +81,14 @@ fn since_basis(reason: Reason) -> &'static str {
         Reason::BusinessActive => "the earliest established_on among the counted businesses",
         _ => "the date the rule gives the fact",
     }
+}
+
+/// "1 in N" for a share, N rounded to three significant figures and grouped (1 in 33,600).
+fn one_in(share: f64) -> String {
+    let n = 1.0 / share;
+    #[allow(clippy::cast_possible_truncation)]
+    let magnitude = 10f64.powi(n.log10().floor() as i32 - 2).max(1.0);
+    grouped_yuan((n / magnitude).round() * magnitude)
 }
 
 impl Explanation<'_> {
@@ -166,6 +175,14 @@ impl Explanation<'_> {
             "    {:<11} {:<18} {:>8}  meaning",
             "field", "level", "weight"
         );
+        let share =
+            |shares: &Option<Vec<f64>>| shares.as_ref().map(|s| s[j]).filter(|s| !s.is_nan());
+        let (name_share, birth_share) = (
+            share(&matches.name_shares),
+            share(&matches.birth_date_shares),
+        );
+        // A pair decided without an ID is weighed on the population's scale (term frequencies).
+        let in_population = name_share.is_some() || birth_share.is_some();
         for (f, field) in FIELDS.iter().enumerate() {
             let level = matches.levels[f][j].clone().unwrap_or_default();
             let from = (*field == "region")
@@ -174,16 +191,39 @@ impl Explanation<'_> {
                 .and_then(RegionFrom::words)
                 .map(|words| format!(" ({words})"))
                 .unwrap_or_default();
+            let frequency = match *field {
+                "name" => name_share.map(|s| {
+                    format!(
+                        "; about 1 in {} people in the population has this name",
+                        one_in(s)
+                    )
+                }),
+                "birth_date" => birth_share
+                    .map(|s| format!("; about 1 in {} people was born that day", one_in(s))),
+                "gender" if in_population && level == "same" => {
+                    Some("; no weight: namesakes mostly share the gender".to_string())
+                }
+                _ => None,
+            }
+            .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "    {field:<11} {level:<18} {:>+8.2}  {}{from}",
+                "    {field:<11} {level:<18} {:>+8.2}  {}{from}{frequency}",
                 matches.weights[f][j],
                 level_words(field, &level)
             );
         }
+        let prior_words = if in_population {
+            format!(
+                "one person in the registry's population of about {}",
+                one_in(matches.priors[j].exp2())
+            )
+        } else {
+            "how rare a match is among all pairs".to_string()
+        };
         let _ = writeln!(
             out,
-            "    {:<11} {:<18} {:>+8.2}  how rare a match is among all pairs",
+            "    {:<11} {:<18} {:>+8.2}  {prior_words}",
             "prior", "", matches.priors[j]
         );
         let _ = writeln!(

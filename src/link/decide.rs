@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::namesakes::NameBirthCensus;
 use super::{BirthLevel, Decision, GenderLevel, IdLevel, Match};
-use crate::config::LinkSpec;
+use crate::config::{LinkParameters, LinkSpec};
 use crate::model::Source;
 use crate::normalize::id::masked_shows_little;
 use crate::normalize::{NameLevel, Normalized};
@@ -15,27 +15,30 @@ use crate::normalize::{NameLevel, Normalized};
 /// Two scores closer than this are a tie: neither pair wins.
 const TIE: f64 = 1e-9;
 
-/// Decides the blocked pairs, given the ID-confirmed pairs already made.
+/// Decides the blocked pairs, given the ID-confirmed pairs already made. A pair decided
+/// without an ID is scored on the population's scale (`weigh_in_population`): how rare its
+/// name and birth date are decides it, through one probability and the namesakes it implies.
 pub(super) fn probabilistic(
     mut scored: Vec<Match>,
     exact: &[Match],
     normalized: &Normalized,
-    spec: &LinkSpec,
+    (spec, parameters): (&LinkSpec, &LinkParameters),
     census: &NameBirthCensus,
 ) -> Vec<Match> {
     let namesakes = namesake_counts(normalized);
     for m in &mut scored {
         let member = &normalized.persons[m.member_idx];
         let population = spec.population_of(m.source);
-        m.expected_namesakes = match m.levels.id {
-            _ if as_without_id(m, normalized) => census.expected_namesakes(member, population),
-            id if id.masked_agreement() && m.levels.birth_date != BirthLevel::Equal => {
-                masked_pattern(m, normalized).and_then(|pattern| {
-                    census.expected_masked_namesakes(member, pattern, population)
-                })
-            }
-            _ => None,
-        };
+        if as_without_id(m, normalized) {
+            let birth_equal = m.levels.birth_date == BirthLevel::Equal;
+            m.term_shares = census.shares(member, m.levels.name, birth_equal);
+            m.weights = parameters.weigh_in_population(&m.levels, m.term_shares, population);
+            m.score = m.weights.probability;
+            m.expected_namesakes = m.term_shares.expected_namesakes(population);
+        } else if m.levels.id.masked_agreement() && m.levels.birth_date != BirthLevel::Equal {
+            m.expected_namesakes = masked_pattern(m, normalized)
+                .and_then(|pattern| census.expected_masked_namesakes(member, pattern, population));
+        }
         m.note = guard(m, normalized, &namesakes, spec.max_expected_namesakes);
         if m.note.is_none() && m.score >= spec.match_probability {
             m.decision = Decision::Accepted;

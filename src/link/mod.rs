@@ -32,7 +32,7 @@ use crate::normalize::{address, NameLevel, Normalized, Person};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
-pub use namesakes::NameBirthCensus;
+pub use namesakes::{NameBirthCensus, TermShares};
 pub use pieces::{PieceLinker, RegistryPiece};
 pub use shard::{LinkedRecords, ScoredPairs, Shard};
 
@@ -105,6 +105,9 @@ pub struct Match {
     /// For a scored pair without a usable or masked ID: how many other people in the
     /// registry's population are expected to share the name and birth date.
     pub expected_namesakes: Option<f64>,
+    /// For a pair decided without an ID: how common its agreeing name and birth date are in
+    /// the registry's population, as its weights used them.
+    pub term_shares: TermShares,
 }
 
 /// Two roll rows carrying the same valid ID.
@@ -262,6 +265,7 @@ impl<'a> Linker<'a> {
                     decision,
                     note: None,
                     expected_namesakes: None,
+                    term_shares: TermShares::default(),
                 }
             })
             .collect();
@@ -270,7 +274,7 @@ impl<'a> Linker<'a> {
             scored,
             &matches,
             self.normalized,
-            spec,
+            (spec, &parameters),
             census,
         ));
         matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
@@ -367,13 +371,18 @@ fn with_missing_id_prior(
     parameters
 }
 
-/// A record without a usable or masked ID whose name and birth date are the member's: the
-/// contract makes it a lead when namesakes may share them, whatever it scores (a common
-/// name weighs little, and such a pair can score under `possible_probability`).
+/// A record without a usable ID, or with a mask that agrees, whose name (or its reading)
+/// and birth date are the member's: kept whatever the model scores, because `decide`
+/// scores it again by how rare the name and birth date are, and the contract makes it a
+/// lead at least when namesakes may share them (a common name weighs little, and such a
+/// pair can score under `possible_probability`).
 fn namesake_lead(levels: Levels) -> bool {
-    levels.id == IdLevel::Missing
+    (levels.id == IdLevel::Missing || levels.id.masked_agreement())
         && levels.birth_date == BirthLevel::Equal
-        && matches!(levels.name, NameLevel::Identical | NameLevel::Normalized)
+        && matches!(
+            levels.name,
+            NameLevel::Identical | NameLevel::Normalized | NameLevel::SameReading
+        )
 }
 
 /// The blocked pairs scoring at least `possible_probability`, or leads by
@@ -408,6 +417,7 @@ fn keep_possible(
                 decision: Decision::Possible,
                 note: None,
                 expected_namesakes: None,
+                term_shares: TermShares::default(),
             })
         })
         .collect()

@@ -13,7 +13,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 
-use super::compare::{IdLevel, Levels};
+use super::compare::{GenderLevel, IdLevel, Levels};
+use super::namesakes::TermShares;
 use crate::config::{LinkParameters, PERSON_LEVEL_COUNTS};
 use crate::normalize::NameLevel;
 
@@ -126,6 +127,11 @@ pub fn person_levels(levels: Levels) -> Vec<usize> {
     person_levels_array(levels).to_vec()
 }
 
+/// Fields of `PERSON` by position, as `person_levels` orders them.
+const NAME: usize = 1;
+const BIRTH_DATE: usize = 2;
+const GENDER: usize = 4;
+
 fn person_levels_array(levels: Levels) -> [usize; 5] {
     let name = match levels.name {
         NameLevel::Identical | NameLevel::Normalized => 0,
@@ -233,6 +239,47 @@ impl LinkParameters {
             _ => self.lambda,
         };
         self.weigh_with_prior(&PERSON, &person_levels(*levels), tf.as_slice(), lambda)
+    }
+
+    /// Scores a pair decided without an ID on the population's scale (contract, matching
+    /// item 7, as term frequencies): the prior is one person among the registry's
+    /// `population`, and an agreeing name and birth date weigh m over how common the value
+    /// is in that population (`shares`), where the model's u is an average over all
+    /// values. Fields without a share keep the model's u. An agreeing gender weighs nothing:
+    /// given names are mostly one gender's, so namesakes mostly share it.
+    pub fn weigh_in_population(
+        &self,
+        levels: &Levels,
+        shares: TermShares,
+        population: f64,
+    ) -> Weights {
+        let shape = &*PERSON;
+        let person = person_levels_array(*levels);
+        let mut fields = vec![0.0; person.len()];
+        for (field, &level) in person.iter().enumerate() {
+            let same_gender = field == GENDER && levels.gender == GenderLevel::Same;
+            if shape.is_missing(field, level) || same_gender {
+                continue;
+            }
+            let frequency = match field {
+                NAME => shares.name,
+                BIRTH_DATE => shares.birth_date,
+                _ => None,
+            };
+            let u = frequency.map_or(self.u[field][level].max(FLOOR), |s| {
+                s.max(f64::MIN_POSITIVE)
+            });
+            let m = shape.scoring_m(field, level, self.m[field][level]);
+            fields[field] = (m / u).log2();
+        }
+        let prior = -population.max(1.0).log2();
+        let total = prior + fields.iter().sum::<f64>();
+        Weights {
+            prior,
+            fields,
+            total,
+            probability: 1.0 / (1.0 + (-total).exp2()),
+        }
     }
 
     /// Scores one pair given its level index per field.
@@ -594,6 +641,48 @@ mod tests {
             missing: n_levels.iter().map(|n| Some(n - 1)).collect(),
             contradiction,
         }
+    }
+
+    #[test]
+    fn a_pair_without_an_id_is_decided_by_how_rare_its_name_and_birth_date_are() {
+        let blank = levels(IdLevel::Missing, NameLevel::Identical, BirthLevel::Equal);
+        let mut flat = LinkParameters::defaults();
+        // Whatever prior the model learned for blank-ID pairs (here one that scores every
+        // such pair 0.9865), the population-scale score ignores it.
+        flat.lambda_missing_id = Some(6e-6);
+        let flat_score = flat.weigh(&blank, None).probability;
+        assert!((0.98..0.99).contains(&flat_score), "{flat_score}");
+        let population = 1e6;
+        let rare = TermShares {
+            name: Some(1e-6),
+            birth_date: Some(1.0 / 90.0 / 365.0),
+        };
+        let common = TermShares {
+            name: Some(5e-4),
+            ..rare
+        };
+        let score = |shares: TermShares| {
+            let by_model = flat.weigh_in_population(&blank, shares, population);
+            let by_defaults =
+                LinkParameters::defaults().weigh_in_population(&blank, shares, population);
+            assert_eq!(by_model, by_defaults);
+            by_model.probability
+        };
+        // P = m / (m + expected namesakes), m the chance a match shows name and birth date.
+        let m = flat.m[NAME][0] * flat.m[BIRTH_DATE][0];
+        for shares in [rare, common] {
+            let expected = shares.expected_namesakes(population).unwrap();
+            let p = score(shares);
+            assert!((p - m / (m + expected)).abs() < 1e-9, "{p} vs {expected}");
+        }
+        assert!(score(rare) > 0.999 && score(common) < 0.99);
+        // An agreeing gender adds nothing; a differing one weighs against (and `decide`
+        // holds such a pair back whatever it scores).
+        let with = |gender| Levels { gender, ..blank };
+        let same = flat.weigh_in_population(&with(GenderLevel::Same), rare, population);
+        let differs = flat.weigh_in_population(&with(GenderLevel::Different), rare, population);
+        assert!((same.probability - score(rare)).abs() < 1e-12);
+        assert!(differs.total < same.total - 5.0, "{differs:?}");
     }
 
     #[test]

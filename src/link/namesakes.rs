@@ -5,6 +5,13 @@
 //! are large samples of the population), so the same evidence weighs the same at county and
 //! at province scale.
 //!
+//! The same frequencies are the term frequencies of a pair without an ID (`TermShares`): its
+//! probability is the population-scale Fellegi–Sunter odds, one person in the population
+//! as the prior and each agreeing field weighed by how common its value is
+//! (`LinkParameters::weigh_in_population`). Its expected namesakes and its probability are
+//! two readings of one estimate, so a rare name with an agreeing birth date is a match at
+//! any scale and a common one stays a lead.
+//!
 //! A small sample says little: each frequency is shrunk towards a prior worth `PSEUDO_PERSONS`
 //! people (a full name shared by one person in a million, a birth year one in 90),
 //! so a tiny county file neither makes every name common nor every name rare.
@@ -15,7 +22,7 @@ use std::hash::{Hash, Hasher};
 
 use chrono::Datelike;
 
-use crate::normalize::Person;
+use crate::normalize::{NameLevel, Person};
 
 /// The weight of the prior, in persons: a sample this large counts as much as the prior.
 const PSEUDO_PERSONS: f64 = 10_000.0;
@@ -30,6 +37,9 @@ pub struct NameBirthCensus {
     /// Hash of the name reading → persons (a reading groups the homophones a `same_reading`
     /// match accepts, so its frequency never understates a name's).
     names: HashMap<u64, u32>,
+    /// Hash of the normalised full name → persons: what an identical or normalised name's
+    /// namesakes share (homophones would be recorded under another name).
+    full_names: HashMap<u64, u32>,
     /// Persons per birth year: a date's frequency is its year's spread over the year's days
     /// (births fall evenly over a year), which a county-sized sample estimates far better
     /// than a count per day.
@@ -63,6 +73,33 @@ fn reading_hash(person: &Person) -> Option<u64> {
     Some(hasher.finish())
 }
 
+fn full_name_hash(person: &Person) -> Option<u64> {
+    if person.name.key.is_empty() {
+        return None;
+    }
+    let mut hasher = DefaultHasher::new();
+    person.name.key.hash(&mut hasher);
+    Some(hasher.finish())
+}
+
+/// How common a pair's agreeing values are, per person of the population: the name's share
+/// (its full name when the names are the same, its reading when they are homophones) and
+/// the birth date's. `None` where the pair does not agree on the field, or its value is
+/// unknown: the model's u stands in there.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TermShares {
+    pub name: Option<f64>,
+    pub birth_date: Option<f64>,
+}
+
+impl TermShares {
+    /// The expected number of other people in a population of `population` who show the
+    /// same name and birth date, when both are known.
+    pub fn expected_namesakes(self, population: f64) -> Option<f64> {
+        Some(population * self.name? * self.birth_date?)
+    }
+}
+
 impl NameBirthCensus {
     /// Counts the next persons read (a roll, a registry, or a piece of one).
     pub fn count(&mut self, persons: &[Person]) {
@@ -70,6 +107,9 @@ impl NameBirthCensus {
             if let Some(hash) = reading_hash(person) {
                 *self.names.entry(hash).or_default() += 1;
                 self.named += 1;
+            }
+            if let Some(hash) = full_name_hash(person) {
+                *self.full_names.entry(hash).or_default() += 1;
             }
             if let Some(birth) = person.birth_date {
                 *self.births.entry(birth.year()).or_default() += 1;
@@ -95,20 +135,26 @@ impl NameBirthCensus {
         Some(population * share(name, self.named, NAME_PRIOR) * chance)
     }
 
-    /// The expected number of other people in a population of `population` with this
-    /// person's name and birth date, for a pair of this person and a record of the same
-    /// name and birth date; `None` when the name or the birth date is unknown.
-    pub fn expected_namesakes(&self, person: &Person, population: f64) -> Option<f64> {
-        let name = upper(self.names.get(&reading_hash(person)?).copied().unwrap_or(0));
-        let birth = person.birth_date?;
-        let in_year = self.births.get(&birth.year()).copied().unwrap_or(0);
-        let days = if birth.leap_year() { 366.0 } else { 365.0 };
-        Some(
-            population
-                * share(name, self.named, NAME_PRIOR)
-                * share(f64::from(in_year), self.born, BIRTH_YEAR_PRIOR)
-                / days,
-        )
+    /// The term shares of a pair of `member` and a record that compares with them at `name`
+    /// and, when `birth_equal`, on the same birth date.
+    pub fn shares(&self, member: &Person, name: NameLevel, birth_equal: bool) -> TermShares {
+        let name_share = match name {
+            NameLevel::Identical | NameLevel::Normalized => {
+                full_name_hash(member).map(|h| self.full_names.get(&h))
+            }
+            NameLevel::SameReading => reading_hash(member).map(|h| self.names.get(&h)),
+            NameLevel::OneCharDiff | NameLevel::Different => None,
+        }
+        .map(|count| share(upper(count.copied().unwrap_or(0)), self.named, NAME_PRIOR));
+        let birth_share = member.birth_date.filter(|_| birth_equal).map(|birth| {
+            let in_year = self.births.get(&birth.year()).copied().unwrap_or(0);
+            let days = if birth.leap_year() { 366.0 } else { 365.0 };
+            share(f64::from(in_year), self.born, BIRTH_YEAR_PRIOR) / days
+        });
+        TermShares {
+            name: name_share,
+            birth_date: birth_share,
+        }
     }
 }
 
@@ -131,6 +177,8 @@ mod tests {
         for i in 0..1000 {
             let name = if i % 10 == 0 {
                 "王伟"
+            } else if i % 20 == 5 {
+                "王威"
             } else {
                 "欧阳娜娜"
             };
@@ -140,33 +188,55 @@ mod tests {
         persons.push(person("司马相如", "1970-01-01"));
         let mut census = NameBirthCensus::default();
         census.count(&persons);
-        let common = census
-            .expected_namesakes(&person("王伟", "1960-02-01"), 1e6)
-            .unwrap();
-        let rare = census
-            .expected_namesakes(&person("司马相如", "1970-01-01"), 1e6)
-            .unwrap();
+        let expected = |p: &Person| {
+            census
+                .shares(p, NameLevel::Identical, true)
+                .expected_namesakes(1e6)
+        };
+        let common = expected(&person("王伟", "1960-02-01")).unwrap();
+        let rare = expected(&person("司马相如", "1970-01-01")).unwrap();
         // 王伟: 100 of 1001 names (taken at their upper bound, 111), shrunk to the prior.
         let share =
             |count: f64, prior: f64| (count + PSEUDO_PERSONS * prior) / (1001.0 + PSEUDO_PERSONS);
         // Every birth date is in 1960 (a leap year): 1000 of 1001 birth years.
-        let expected = 1e6 * share(111.0, NAME_PRIOR) * share(1000.0, BIRTH_YEAR_PRIOR) / 366.0;
-        assert!((common - expected).abs() < 1e-9, "{common} vs {expected}");
+        let by_formula = 1e6 * share(111.0, NAME_PRIOR) * share(1000.0, BIRTH_YEAR_PRIOR) / 366.0;
+        assert!(
+            (common - by_formula).abs() < 1e-9,
+            "{common} vs {by_formula}"
+        );
         assert!(rare < common / 100.0, "{rare} vs {common}");
-        // A name and birth date never seen weigh as the prior says.
-        let unseen = census
-            .expected_namesakes(&person("诸葛亮", "1999-09-09"), 1e6)
+        // A homophone (王威, 50 people) counts for a same-reading pair, not an identical one.
+        let homophones = census
+            .shares(&person("王伟", "1960-02-01"), NameLevel::SameReading, true)
+            .name
             .unwrap();
+        let upper_150 = 150.0 + 150f64.sqrt() + 1.0;
+        assert!((homophones - share(upper_150, NAME_PRIOR)).abs() < 1e-15);
+        // A name and birth date never seen weigh as the prior says.
+        let unseen = expected(&person("诸葛亮", "1999-09-09")).unwrap();
         let prior = 1e6 * share(1.0, NAME_PRIOR) * share(0.0, BIRTH_YEAR_PRIOR) / 365.0;
         assert!((unseen - prior).abs() < 1e-12, "{unseen} vs {prior}");
-        // A masked ID's visible last four make a name's namesakes ten thousand times fewer.
+        // A masked ID's visible last four make a name's namesakes (by reading, with 王威)
+        // ten thousand times fewer.
         let masked = census
             .expected_masked_namesakes(&person("王伟", "1960-02-01"), "411526********123X", 1e6)
             .unwrap();
-        assert!((masked - 1e6 * share(111.0, NAME_PRIOR) * 1e-4).abs() < 1e-12);
+        assert!((masked - 1e6 * share(upper_150, NAME_PRIOR) * 1e-4).abs() < 1e-12);
         // Without a birth date there is nothing to count.
         let mut no_birth = person("王伟", "1960-02-01");
         no_birth.birth_date = None;
-        assert_eq!(census.expected_namesakes(&no_birth, 1e6), None);
+        assert_eq!(expected(&no_birth), None);
+        // Nor where the pair's birth dates or names do not agree.
+        let member = person("王伟", "1960-02-01");
+        assert_eq!(
+            census
+                .shares(&member, NameLevel::Identical, false)
+                .birth_date,
+            None
+        );
+        assert_eq!(
+            census.shares(&member, NameLevel::OneCharDiff, true).name,
+            None
+        );
     }
 }

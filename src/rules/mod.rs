@@ -602,9 +602,10 @@ pub fn match_basis_zh(whom: Whom, m: &Match, record: &RegistryRecord) -> Option<
         RegionLevel::Other => "，登记所在地与花名册不在同一县",
         RegionLevel::County | RegionLevel::Missing => "",
     };
+    // Rounded down: a probabilistic match is never shown as certain (0.9998 reads 0.999).
     Some(format!(
         "按概率比对认定为{who}：{id}，{name}，{birth}{region}，匹配概率{:.3}",
-        m.score
+        (m.score * 1000.0).floor() / 1000.0
     ))
 }
 

@@ -69,6 +69,10 @@ pub struct MatchColumns {
     pub scores: Vec<f64>,
     /// Runs before namesake risk have no such column.
     pub namesakes: Option<Vec<f64>>,
+    /// Per pair decided without an ID, how common its name and birth date are (NaN
+    /// otherwise); runs before term frequencies have no such columns.
+    pub name_shares: Option<Vec<f64>>,
+    pub birth_date_shares: Option<Vec<f64>>,
     pub region_from: Option<Texts>,
     /// `member` or `supporter`; runs before supporters have no such column (all members).
     pub roles: Option<Texts>,
@@ -109,6 +113,8 @@ impl MatchColumns {
             totals: number("match_weight")?,
             scores: number("score")?,
             namesakes: number("expected_namesakes").ok(),
+            name_shares: number("name_share").ok(),
+            birth_date_shares: number("birth_date_share").ok(),
             region_from: col("region_from").ok(),
             roles: col("role").ok(),
         })

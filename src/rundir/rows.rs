@@ -168,6 +168,10 @@ pub struct MatchRow {
     pub note: Option<String>,
     /// Others expected to share the name and birth date (records without a usable ID).
     pub expected_namesakes: Option<f64>,
+    /// For a pair decided without an ID: the share of the registry's population with its
+    /// name, and with its birth date, as its weights used them.
+    pub name_share: Option<f64>,
+    pub birth_date_share: Option<f64>,
     /// The record field its side of the region comparison was read from (`id`,
     /// `property_unit`, `uscc`, `plate`), when regions were compared.
     pub region_from: Option<String>,
@@ -202,6 +206,8 @@ impl MatchRow {
             decision: m.decision.code().to_string(),
             note: m.note.map(str::to_string),
             expected_namesakes: m.expected_namesakes,
+            name_share: m.term_shares.name,
+            birth_date_share: m.term_shares.birth_date,
             region_from: region_from.map(|from| from.code().to_string()),
             role: Role::Member,
         }

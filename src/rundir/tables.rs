@@ -314,6 +314,20 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
                     .map(|m| m.expected_namesakes)
                     .collect::<Vec<Option<f64>>>(),
             ),
+            Column::new(
+                "name_share".into(),
+                matches
+                    .iter()
+                    .map(|m| m.name_share)
+                    .collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(
+                "birth_date_share".into(),
+                matches
+                    .iter()
+                    .map(|m| m.birth_date_share)
+                    .collect::<Vec<Option<f64>>>(),
+            ),
             optional_text_column(
                 "region_from",
                 matches.iter().map(|m| m.region_from.clone()).collect(),

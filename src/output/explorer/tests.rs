@@ -100,6 +100,8 @@ fn pair(household_id: &str, record_id: &str) -> MatchRow {
         decision: "accepted".into(),
         note: None,
         expected_namesakes: None,
+        name_share: None,
+        birth_date_share: None,
         region_from: None,
         role: crate::model::Role::Member,
     }
