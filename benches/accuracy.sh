@@ -4,7 +4,9 @@
 # true cases flagged or listed as a lead (a `possible` pair in matches.parquet), the
 # households whose income.parquet row equals synth's truth_income.csv to 0.01 yuan (once
 # runs write it), early-warning precision and recall per warning against truth_warnings.csv
-# (once runs write warnings.parquet), with seconds and peak RSS, to
+# (once runs write warnings.parquet), the true flags whose overpaid_yuan and since equal
+# truth_overpaid.csv and the households of recheck_due.parquet equal to truth_recheck.csv
+# (`overpaid_equal`, `recheck_equal`: [equal, compared]), with seconds and peak RSS, to
 # benches/results/accuracy-<variant>-<size>.json.
 # Usage: benches/accuracy.sh [county|province|all] [variant ...]   (default: all hard wild)
 set -euo pipefail
@@ -47,12 +49,14 @@ seconds = sum(float(p) * 60 ** i for i, p in enumerate(reversed(wall.split(":"))
 text = open(f"{work}/{name}.eval").read()
 # The flags' table comes first; the early-warning table (headed `warning`) follows it.
 flags_text, _, warnings_text = text.partition("\nwarning ")
-rows = {l.split()[0]: l.split() for l in flags_text.splitlines() if l and not l.startswith(("reason", "true", "income", " "))}
+rows = {l.split()[0]: l.split() for l in flags_text.splitlines() if l and not l.startswith(("reason", "true", "income:", "overpaid:", "recheck due:", " "))}
 warning_rows = {l.split()[0]: l.split() for l in warnings_text.splitlines()[1:] if l.startswith(("should_", "overall"))}
 agree = re.search(r"signals agree on (\d+) of (\d+); households agree on (\d+) of (\d+)", warnings_text)
 overall = rows["overall"]
 coverage = re.search(r"flagged or listed as a lead: (\d+) of (\d+) \(([\d.]+)\)", text)
 income = re.search(r"income: (\d+) of (\d+) households equal", text)
+overpaid = re.search(r"overpaid: (\d+) of (\d+) true flags equal", text)
+recheck = re.search(r"recheck due: (\d+) of (\d+) households equal", text)
 result = {
     "variant": variant, "size": size, "households": households, "roll_rows": manifest["members"],
     "population": int(open(f"{work}/{name}.population").read()),
@@ -64,6 +68,8 @@ result = {
     "flagged_or_lead_share": float(coverage.group(3)),
     "income_equal_households": int(income.group(1)) if income else None,
     "income_households": int(income.group(2)) if income else None,
+    "overpaid_equal": [int(overpaid.group(1)), int(overpaid.group(2))] if overpaid else None,
+    "recheck_equal": [int(recheck.group(1)), int(recheck.group(2))] if recheck else None,
     "per_reason": {r: {"tp": int(v[1]), "fp": int(v[2]), "fn": int(v[3])} for r, v in rows.items() if r != "overall"},
     "warnings": {w: {"tp": int(v[1]), "fp": int(v[2]), "fn": int(v[3]), "precision": float(v[4]), "recall": float(v[5])}
                  for w, v in warning_rows.items()} or None,

@@ -1,9 +1,12 @@
 //! Accuracy against a truth file: precision, recall and F1 per reason and overall, where a
 //! unit is one (`household_id`, reason) pair; how many true pairs a reviewer would see
 //! at all, flagged or as a lead (a `possible` pair in `matches.parquet`); and how a run's
-//! `income.parquet` compares with synth's `truth_income.csv`, household by household; and
-//! (`warnings.rs`) how its early warnings compare with synth's `truth_warnings.csv`.
+//! `income.parquet` compares with synth's `truth_income.csv`, household by household;
+//! (`warnings.rs`) how its early warnings compare with synth's `truth_warnings.csv`; and
+//! (`money.rs`) how its overpayment estimates and re-check due list compare with synth's
+//! `truth_overpaid.csv` and `truth_recheck.csv`.
 
+mod money;
 mod warnings;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,6 +16,9 @@ use std::path::{Path, PathBuf};
 use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
+pub use money::{
+    compare_overpaid, compare_recheck, money_of_run, OverpaidComparison, RecheckComparison,
+};
 pub use warnings::{compare_warnings, warnings_of_run, WarningScores, WARNINGS_PARQUET};
 
 #[derive(Debug, thiserror::Error)]

@@ -262,6 +262,13 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             if let Some(warnings) = eval::warnings_of_run(&truth, &flags)? {
                 out_raw!("{warnings}");
             }
+            let (overpaid, recheck) = eval::money_of_run(&truth, &flags)?;
+            if let Some(overpaid) = overpaid {
+                out_raw!("{overpaid}");
+            }
+            if let Some(recheck) = recheck {
+                out_raw!("{recheck}");
+            }
         }
     }
     Ok(())

@@ -6,6 +6,7 @@
 //! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
 
 mod hard;
+mod money;
 mod names;
 mod plant;
 mod records;
@@ -25,12 +26,13 @@ use rand_chacha::ChaCha8Rng;
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 use crate::normalize::id::check_char;
+pub use money::{whole_months, OverpaidTruth, RecheckTruth, MONEY_REASONS};
 pub use supporters::{IncomeTruth, SupporterShape};
 pub use warnings::{SignalRegistry, WarningCase, WarningShape, WarningTruth};
 pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{
     write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
-    TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
+    TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV, TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,6 +97,10 @@ pub struct County {
     pub warnings: Vec<WarningTruth>,
     /// Every planted early-warning person, decoys included (`truth_warning_cases.csv`).
     pub warning_cases: Vec<WarningCase>,
+    /// What each true flag of the reasons that cost money has cost (`truth_overpaid.csv`).
+    pub overpaid: Vec<OverpaidTruth>,
+    /// The households due their periodic re-check on a first run (`truth_recheck.csv`).
+    pub recheck: Vec<RecheckTruth>,
 }
 
 /// One registry record whose identity was decided when it was built: it is the member
@@ -316,6 +322,9 @@ fn generate_keeping(
     let (warnings, warning_cases) = warnings.map_or_else(Default::default, |shape| {
         generator.plant_warnings(&households, shape)
     });
+    // The money truth reads what every part planted; it draws nothing.
+    let overpaid = generator.overpaid_truth(&households, &generator.truth, &income);
+    let recheck = generator.recheck_truth(&households);
     let mut county = County {
         roll: std::mem::take(&mut generator.roll),
         registries: std::mem::take(&mut generator.registries),
@@ -326,6 +335,8 @@ fn generate_keeping(
         signal_registries: std::mem::take(&mut generator.signal_tables.rows),
         warnings,
         warning_cases,
+        overpaid,
+        recheck,
     };
     county.truth.sort();
     county

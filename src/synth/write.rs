@@ -2,9 +2,11 @@
 //! Clean: UTF-8 CSV with English headers. Messy (and hard and wild, laid out the same): a
 //! mix of GBK/GB18030, UTF-8 with BOM, Chinese headers, gzip and Parquet, with unreadable
 //! rows appended for quarantine. Wild also writes `truth_records.csv`. Every variant writes
-//! `truth_income.csv`: each household's income, support owed and entitlement.
+//! `truth_income.csv`: each household's income, support owed and entitlement, and
+//! `truth_overpaid.csv` and `truth_recheck.csv` (the money truth, `write/money.rs`).
 #![allow(clippy::disallowed_methods, clippy::disallowed_types)] // synth writes its county here
 
+mod money;
 mod signals;
 
 use std::collections::BTreeMap;
@@ -25,6 +27,7 @@ use signals::{
     builtin, write_signal_batches, write_signal_registries, write_truth_warning_cases,
     write_truth_warnings,
 };
+pub use money::{TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV};
 pub use signals::{TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS};
 
 #[derive(Debug, thiserror::Error)]
@@ -190,6 +193,8 @@ pub fn write_county_shaped(
     unreadable_rows += signal_unreadable.values().sum::<usize>();
     write_truth(dir, &county)?;
     write_truth_income(dir, &county.income)?;
+    money::write_truth_overpaid(dir, &county.overpaid)?;
+    money::write_truth_recheck(dir, &county.recheck)?;
     write_truth_warnings(dir, &county.warnings)?;
     write_truth_warning_cases(dir, &county.warning_cases)?;
     if options.variant == Variant::Wild {

@@ -13,6 +13,7 @@ mod generic_link;
 mod history;
 mod local_rules;
 mod many_files;
+mod money_truth;
 mod privacy;
 mod query;
 mod recheck;

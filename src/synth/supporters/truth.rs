@@ -49,6 +49,10 @@ pub struct IncomeTruth {
     pub tier: Option<&'static str>,
     /// The corner case planted in this household, if any (for people reading the file).
     pub case: Option<&'static str>,
+    /// Where `income_over_standard` should flag: when the members' dated income (counted
+    /// pensions and each member's wage, by start) first lifted it over the standard with
+    /// the support owed; `None` where support owed alone does (no record dates it).
+    pub over_since: Option<NaiveDate>,
 }
 
 /// A (household, reason) the truth expects, with what raised it.
@@ -84,6 +88,22 @@ impl Facts {
             .filter(|c| c.span.active(at))
             .map(|c| c.base)
             .fold(0.0, f64::max)
+    }
+
+    /// The counted pensions and the wage at D, each with the day it started.
+    fn dated_at(&self, at: NaiveDate) -> Vec<(NaiveDate, f64)> {
+        let pensions = self
+            .pensions
+            .iter()
+            .filter(|p| p.counted && p.span.active(at))
+            .map(|p| (p.span.from, p.amount));
+        let wage = self
+            .contributions
+            .iter()
+            .filter(|c| c.span.active(at))
+            .max_by(|a, b| a.base.total_cmp(&b.base))
+            .map(|c| (c.span.from, c.base));
+        pensions.chain(wage).collect()
     }
 
     fn dead_by(&self, at: NaiveDate) -> bool {
@@ -189,9 +209,11 @@ pub(super) fn compute(world: &World, at: NaiveDate) -> (Vec<IncomeTruth>, Vec<Ex
     for (h, household) in world.households.iter().enumerate() {
         let (mut pension, mut wage, mut support) = (0.0, 0.0, 0.0);
         let mut capacity = None;
+        let mut dated = Vec::new();
         for (m, member) in household.members.iter().enumerate() {
             pension += facts(&member.person).pension_at(at);
             wage += facts(&member.person).wage_at(at);
+            dated.extend(facts(&member.person).dated_at(at));
             let list = supporters.get(&(h, m)).map_or(&[][..], Vec::as_slice);
             let children = list.iter().filter(|s| s.kinship == Kinship::Child).count();
             for s in list {
@@ -214,6 +236,7 @@ pub(super) fn compute(world: &World, at: NaiveDate) -> (Vec<IncomeTruth>, Vec<Ex
             Programme::DibaoRural | Programme::DibaoUrban
         );
         if dibao && !pension_income && means_tested.is_some_and(|s| row.per_capita_yuan > s) {
+            row.over_since = over_since(dated, support, row.n_members, row.standard_yuan);
             expected.push(Expected {
                 household_id: household.id.clone(),
                 reason: Reason::IncomeOverStandard,
@@ -283,5 +306,24 @@ fn household_row(
         action,
         tier,
         case: None,
+        over_since: None,
     }
+}
+
+/// When dated income first lifted a household of `n_members` over `standard` with the
+/// `support` owed (the contract's `since` for `income_over_standard`); `None` when support
+/// alone does, or there is no standard.
+fn over_since(
+    dated: Vec<(NaiveDate, f64)>,
+    support: f64,
+    n_members: usize,
+    standard: Option<f64>,
+) -> Option<NaiveDate> {
+    let standard = standard?;
+    #[allow(clippy::cast_precision_loss)]
+    let over = |amount: f64| (amount + support) / n_members.max(1) as f64 > standard;
+    if over(0.0) {
+        return None;
+    }
+    crate::synth::money::first_over(dated, over)
 }

@@ -132,13 +132,9 @@ pub(in crate::synth) fn canonical_id(cell: &str) -> Option<String> {
     valid.then_some(id)
 }
 
-/// A money or date cell as synth wrote it.
-fn money(cell: &str) -> f64 {
+/// A money cell as synth wrote it.
+pub(in crate::synth) fn money(cell: &str) -> f64 {
     cell.parse().unwrap_or(0.0)
-}
-
-fn date(cell: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(cell, "%Y-%m-%d").ok()
 }
 
 impl World {
@@ -206,46 +202,14 @@ impl Generator {
             .flat_map(|h| &h.members)
             .map(|m| m.person.as_str())
             .collect();
-        let mut planted: HashMap<&str, Option<&str>> = HashMap::new();
-        for record in self
-            .record_truth
-            .iter()
-            .filter(|r| r.source == Source::Pension)
-        {
-            let entry = planted.entry(record.record_id.as_str()).or_insert(None);
-            if record.same_person {
-                *entry = Some(record.person_id.as_str());
-            }
-        }
-        let mut found = Vec::new();
-        for row in &self.registries[&Source::Pension] {
-            let person = match planted.get(row[col::RECORD_ID].as_str()) {
-                Some(person) => person.map(str::to_string),
-                None => canonical_id(&row[col::ID_NUMBER]),
-            };
-            let Some(person) = person.filter(|p| roll_people.contains(p.as_str())) else {
-                continue;
-            };
-            let Some(from) = date(&row[col::START_DATE]) else {
-                continue;
-            };
-            found.push((
-                person,
-                PensionFact {
-                    counted: matches!(
-                        row[col::PENSION_TYPE].as_str(),
-                        "enterprise" | "institution"
-                    ),
-                    amount: money(&row[col::MONTHLY_AMOUNT]),
-                    span: Span {
-                        from,
-                        to: date(&row[col::END_DATE]),
-                    },
-                },
-            ));
-        }
-        for (person, fact) in found {
-            world.facts.entry(person).or_default().pensions.push(fact);
+        let found = self.registry_facts(&[Source::Pension], &roll_people);
+        for (person, facts) in found {
+            world
+                .facts
+                .entry(person)
+                .or_default()
+                .pensions
+                .extend(facts.pensions);
         }
     }
 }

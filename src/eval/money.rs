@@ -1,0 +1,251 @@
+//! How a run's money figures compare with synth's money truth: each true flag's `since` and
+//! `overpaid_yuan` in `flags.csv` against `truth_overpaid.csv` (to 0.01 yuan), and
+//! `recheck_due.parquet` against `truth_recheck.csv`, household by household (class, last
+//! check and due date). The truth assumes the shipped county-nightly defaults.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+use super::{both_exist, read_csv_columns, same_amount, EvalError};
+use crate::rundir::names::{FLAGS_CSV, RECHECK_DUE};
+pub use crate::synth::{TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV};
+
+/// How many differences a comparison lists.
+const SHOWN: usize = 10;
+
+/// One key where a run differs from the truth: what the truth says and what the run says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub key: String,
+    pub truth: String,
+    pub run: String,
+}
+
+/// How a run's overpayment estimates compare with `truth_overpaid.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OverpaidComparison {
+    /// True flags of the six reasons the run raised.
+    pub flagged: usize,
+    /// Of those, the ones whose `since` and `overpaid_yuan` equal the truth's.
+    pub equal: usize,
+    /// True flags the run did not raise (the flags' table counts them; not compared).
+    pub not_flagged: usize,
+    pub differences: Vec<Difference>,
+}
+
+impl OverpaidComparison {
+    pub fn all_equal(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+impl fmt::Display for OverpaidComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "overpaid: {} of {} true flags equal (to 0.01 yuan); {} true flags not raised",
+            self.equal, self.flagged, self.not_flagged
+        )?;
+        list(f, &self.differences)
+    }
+}
+
+/// How a run's `recheck_due.parquet` compares with `truth_recheck.csv`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RecheckComparison {
+    /// Households due by the truth.
+    pub households: usize,
+    /// Of those, the ones the run lists with the same class, last check and due date.
+    pub equal: usize,
+    /// Households the run lists that the truth does not.
+    pub extra: usize,
+    /// Missing, extra and differing households.
+    pub differences: Vec<Difference>,
+}
+
+impl RecheckComparison {
+    pub fn all_equal(&self) -> bool {
+        self.differences.is_empty()
+    }
+}
+
+impl fmt::Display for RecheckComparison {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "recheck due: {} of {} households equal; {} extra",
+            self.equal, self.households, self.extra
+        )?;
+        list(f, &self.differences)
+    }
+}
+
+/// The first `SHOWN` differences, one a line, and how many more there are.
+fn list(f: &mut fmt::Formatter<'_>, differences: &[Difference]) -> fmt::Result {
+    for d in differences.iter().take(SHOWN) {
+        writeln!(f, "  {}: truth {} run {}", d.key, d.truth, d.run)?;
+    }
+    if differences.len() > SHOWN {
+        writeln!(f, "  … {} more", differences.len() - SHOWN)?;
+    }
+    Ok(())
+}
+
+/// `since` and `overpaid_yuan` by "household reason", from a CSV with those columns.
+fn read_overpaid(path: &Path) -> Result<BTreeMap<String, (String, String)>, EvalError> {
+    let names = ["household_id", "reason", "since", "overpaid_yuan"];
+    let [households, reasons, since, overpaid] = read_csv_columns(path, names)?;
+    Ok(households
+        .into_iter()
+        .zip(reasons)
+        .map(|(h, r)| format!("{h} {r}"))
+        .zip(since.into_iter().zip(overpaid))
+        .collect())
+}
+
+/// Compares the run's `flags.csv` with `truth_overpaid.csv`: every true flag the run raised,
+/// `since` as text and `overpaid_yuan` to 0.01 yuan (blank only with blank).
+pub fn compare_overpaid(truth: &Path, flags_csv: &Path) -> Result<OverpaidComparison, EvalError> {
+    let (truth, run) = (read_overpaid(truth)?, read_overpaid(flags_csv)?);
+    let mut comparison = OverpaidComparison::default();
+    for (key, (since, yuan)) in &truth {
+        let Some((run_since, run_yuan)) = run.get(key) else {
+            comparison.not_flagged += 1;
+            continue;
+        };
+        comparison.flagged += 1;
+        if since.trim() == run_since.trim() && same_amount(yuan, run_yuan) {
+            comparison.equal += 1;
+        } else {
+            comparison.differences.push(Difference {
+                key: key.clone(),
+                truth: format!("{since} {yuan}"),
+                run: format!("{run_since} {run_yuan}"),
+            });
+        }
+    }
+    Ok(comparison)
+}
+
+/// A due list by household: "category last_checked due_on".
+type DueList = BTreeMap<String, String>;
+
+fn due_row(category: &str, last_checked: &str, due_on: &str) -> String {
+    format!("{category} {last_checked} {due_on}")
+}
+
+/// `truth_recheck.csv` by household.
+fn read_recheck_truth(path: &Path) -> Result<DueList, EvalError> {
+    let names = ["household_id", "category", "last_checked", "due_on"];
+    let [households, categories, last, due] = read_csv_columns(path, names)?;
+    Ok(households
+        .into_iter()
+        .zip(categories.iter().zip(&last).zip(&due))
+        .map(|(h, ((c, l), d))| (h, due_row(c, l, d)))
+        .collect())
+}
+
+/// A run's `recheck_due.parquet` by household.
+fn read_recheck_run(path: &Path) -> Result<DueList, EvalError> {
+    let err = |e: crate::rundir::OutputError| EvalError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let frame = crate::rundir::read(path).map_err(err)?;
+    let column = |name: &str| crate::rundir::text_column(&frame, name, path).map_err(err);
+    let [households, categories, last, due] = [
+        column("household_id")?,
+        column("category")?,
+        column("last_checked")?,
+        column("due_on")?,
+    ];
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok(households
+        .iter()
+        .zip(categories.iter().zip(&last).zip(&due))
+        .map(|(h, ((c, l), d))| (text(h), due_row(&text(c), &text(l), &text(d))))
+        .collect())
+}
+
+/// Compares a run's `recheck_due.parquet` with `truth_recheck.csv`, household by household.
+pub fn compare_recheck(
+    truth: &Path,
+    recheck_parquet: &Path,
+) -> Result<RecheckComparison, EvalError> {
+    let (truth, run) = (read_recheck_truth(truth)?, read_recheck_run(recheck_parquet)?);
+    let mut comparison = RecheckComparison {
+        households: truth.len(),
+        ..RecheckComparison::default()
+    };
+    let keys: std::collections::BTreeSet<&String> = truth.keys().chain(run.keys()).collect();
+    for key in keys {
+        let (want, have) = (truth.get(key), run.get(key));
+        if want.is_some() && want == have {
+            comparison.equal += 1;
+            continue;
+        }
+        comparison.extra += usize::from(want.is_none());
+        let missing = || "(not listed)".to_string();
+        comparison.differences.push(Difference {
+            key: key.clone(),
+            truth: want.cloned().unwrap_or_else(missing),
+            run: have.cloned().unwrap_or_else(missing),
+        });
+    }
+    Ok(comparison)
+}
+
+/// `compare_overpaid` and `compare_recheck` of the run in `out_dir` against the truth files
+/// beside `truth`, each when both of its files exist.
+pub fn money_of_run(
+    truth: &Path,
+    out_dir: &Path,
+) -> Result<(Option<OverpaidComparison>, Option<RecheckComparison>), EvalError> {
+    let overpaid = both_exist(truth, TRUTH_OVERPAID_CSV, out_dir, FLAGS_CSV)
+        .map(|(t, run)| compare_overpaid(&t, &run))
+        .transpose()?;
+    let recheck = both_exist(truth, TRUTH_RECHECK_CSV, out_dir, RECHECK_DUE)
+        .map(|(t, run)| compare_recheck(&t, &run))
+        .transpose()?;
+    Ok((overpaid, recheck))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[allow(clippy::disallowed_methods)] // the test writes its own inputs
+    fn csv(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn overpaid_compares_each_raised_true_flag_to_a_cent() {
+        let dir = tempfile::tempdir().unwrap();
+        let truth = csv(
+            dir.path(),
+            "truth.csv",
+            "household_id,reason,since,overpaid_yuan\n\
+             H1,vehicle_owned,2024-03-15,750.00\n\
+             H2,deceased_member,2025-01-31,100.00\n\
+             H3,income_over_standard,,\n\
+             H4,business_active,2020-01-01,36.00\n",
+        );
+        let flags = csv(
+            dir.path(),
+            "flags.csv",
+            "\u{feff}household_id,reason,since,overpaid_yuan,status\n\
+             H1,vehicle_owned,2024-03-15,750.004,new\n\
+             H2,deceased_member,2025-01-31,100.02,new\n\
+             H3,income_over_standard,,,new\n\
+             H9,vehicle_owned,2024-01-01,1.00,new\n",
+        );
+        let c = compare_overpaid(&truth, &flags).unwrap();
+        assert_eq!((c.flagged, c.equal, c.not_flagged), (3, 2, 1));
+        assert_eq!(c.differences[0].key, "H2 deceased_member");
+        assert!(c.to_string().starts_with("overpaid: 2 of 3 true flags equal"));
+    }
+}
