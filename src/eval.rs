@@ -6,6 +6,7 @@
 //! (`money.rs`) how its overpayment estimates and re-check due list compare with synth's
 //! `truth_overpaid.csv` and `truth_recheck.csv`.
 
+mod calibration;
 mod money;
 mod warnings;
 
@@ -16,6 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
+pub use calibration::{reliability, reliability_of_run, Reliability};
 pub use money::{
     compare_overpaid, compare_recheck, money_of_run, OverpaidComparison, RecheckComparison,
 };

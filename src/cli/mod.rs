@@ -269,6 +269,9 @@ fn dispatch(command: Command, log_format: LogFormat) -> anyhow::Result<()> {
             if let Some(recheck) = recheck {
                 out_raw!("{recheck}");
             }
+            if let Some(reliability) = eval::reliability_of_run(&truth, &flags)? {
+                out_raw!("{reliability}");
+            }
         }
     }
     Ok(())

@@ -173,7 +173,10 @@ pub fn compare_recheck(
     truth: &Path,
     recheck_parquet: &Path,
 ) -> Result<RecheckComparison, EvalError> {
-    let (truth, run) = (read_recheck_truth(truth)?, read_recheck_run(recheck_parquet)?);
+    let (truth, run) = (
+        read_recheck_truth(truth)?,
+        read_recheck_run(recheck_parquet)?,
+    );
     let mut comparison = RecheckComparison {
         households: truth.len(),
         ..RecheckComparison::default()
@@ -246,6 +249,8 @@ mod tests {
         let c = compare_overpaid(&truth, &flags).unwrap();
         assert_eq!((c.flagged, c.equal, c.not_flagged), (3, 2, 1));
         assert_eq!(c.differences[0].key, "H2 deceased_member");
-        assert!(c.to_string().starts_with("overpaid: 2 of 3 true flags equal"));
+        assert!(c
+            .to_string()
+            .starts_with("overpaid: 2 of 3 true flags equal"));
     }
 }

@@ -10,7 +10,7 @@ use super::{BirthLevel, Decision, GenderLevel, IdLevel, Match};
 use crate::config::{LinkParameters, LinkSpec};
 use crate::model::Source;
 use crate::normalize::id::masked_shows_little;
-use crate::normalize::{NameLevel, Normalized};
+use crate::normalize::{NameLevel, Normalized, Person};
 
 /// Two scores closer than this are a tie: neither pair wins.
 const TIE: f64 = 1e-9;
@@ -31,7 +31,13 @@ pub(super) fn probabilistic(
         let population = spec.population_of(m.source);
         if as_without_id(m, normalized) {
             let birth_equal = m.levels.birth_date == BirthLevel::Equal;
-            m.term_shares = census.shares(member, m.levels.name, birth_equal);
+            // Others linked in this run with the name and birth date are namesakes for sure.
+            let others = namesake_key(member)
+                .and_then(|key| namesakes.get(&key))
+                .map_or(0, |persons| persons.saturating_sub(1));
+            m.term_shares = census
+                .shares(member, m.levels.name, birth_equal)
+                .with_known_others(others, population);
             m.weights = parameters.weigh_in_population(&m.levels, m.term_shares, population);
             m.score = m.weights.probability;
             m.expected_namesakes = m.term_shares.expected_namesakes(population);
@@ -89,10 +95,12 @@ fn guard(
             return Some("no ID and no agreeing birth date");
         }
         let member = &normalized.persons[m.member_idx];
-        let key = member
-            .birth_date
-            .map(|d| (d, member.name.reading.join(" ")));
-        if key.and_then(|k| namesakes.get(&k)).copied().unwrap_or(0) > 1 {
+        if namesake_key(member)
+            .and_then(|k| namesakes.get(&k))
+            .copied()
+            .unwrap_or(0)
+            > 1
+        {
             return Some("name and birth date shared by several people on the roll");
         }
         // Unknown frequencies are no evidence of rarity.
@@ -120,6 +128,13 @@ fn masked_pattern<'a>(m: &Match, normalized: &'a Normalized) -> Option<&'a str> 
     let record = &normalized.registries[m.registry_idx][m.record_idx];
     let member = &normalized.persons[m.member_idx];
     record.id.masked().or(member.id.masked())
+}
+
+/// A person's (birth date, name reading), when the birth date is known.
+fn namesake_key(person: &Person) -> Option<(chrono::NaiveDate, String)> {
+    person
+        .birth_date
+        .map(|d| (d, person.name.reading.join(" ")))
 }
 
 /// Distinct persons on the roll per (birth date, name reading).

@@ -98,6 +98,24 @@ impl TermShares {
     pub fn expected_namesakes(self, population: f64) -> Option<f64> {
         Some(population * self.name? * self.birth_date?)
     }
+
+    /// The shares with `others` people known to show the same name and birth date (other
+    /// persons linked in this run) added to the name's: each is as likely the record's
+    /// person, so the expected namesakes grow by `others`.
+    #[must_use]
+    pub fn with_known_others(self, others: usize, population: f64) -> TermShares {
+        match (self.name, self.birth_date) {
+            (Some(name), Some(birth)) if others > 0 => {
+                #[allow(clippy::cast_precision_loss)]
+                let extra = others as f64 / (population * birth);
+                TermShares {
+                    name: Some(name + extra),
+                    ..self
+                }
+            }
+            _ => self,
+        }
+    }
 }
 
 impl NameBirthCensus {

@@ -16,7 +16,7 @@ mod warnings;
 mod wild;
 mod write;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 use rand::seq::SliceRandom;
@@ -32,7 +32,8 @@ pub use warnings::{SignalRegistry, WarningCase, WarningShape, WarningTruth};
 pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{
     write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
-    TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV, TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
+    TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV, TRUTH_RECORD_OWNERS_CSV, TRUTH_WARNINGS_CSV,
+    TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,6 +102,18 @@ pub struct County {
     pub overpaid: Vec<OverpaidTruth>,
     /// The households due their periodic re-check on a first run (`truth_recheck.csv`).
     pub recheck: Vec<RecheckTruth>,
+    /// Every registry record about a roll person, under each of their member ids
+    /// (`truth_record_owners.csv`): a pair of a member and a record is the same person
+    /// exactly when it is listed here.
+    pub record_owners: Vec<RecordOwner>,
+}
+
+/// A registry record and the roll member it is about.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RecordOwner {
+    pub source: Source,
+    pub record_id: String,
+    pub member_id: String,
 }
 
 /// One registry record whose identity was decided when it was built: it is the member
@@ -130,6 +143,7 @@ impl Person {
             name: &self.name,
             id: Some(&self.id),
             birth: self.birth,
+            owner: &self.id,
         }
     }
 
@@ -150,6 +164,8 @@ struct Subject<'a> {
     name: &'a str,
     id: Option<&'a str>,
     birth: NaiveDate,
+    /// Whose row it is, whatever it shows: their canonical ID (`truth_record_owners.csv`).
+    owner: &'a str,
 }
 
 #[derive(Debug, Clone)]
@@ -239,6 +255,10 @@ struct Generator {
     property_units: usize,
     /// The early-warning registries' rows and record numbers.
     signal_tables: warnings::SignalTables,
+    /// Each roll person's canonical ID → their member ids (two on a duplicate enrolment).
+    roll_people: HashMap<String, Vec<String>>,
+    /// Registry records about roll people: (source, record id, the person's canonical ID).
+    owned_records: Vec<(Source, String, String)>,
 }
 
 /// A planted record about a roll person, before the person's `member_id` is looked up.
@@ -296,6 +316,8 @@ fn generate_keeping(
         keep_id: HashSet::new(),
         property_units: 0,
         signal_tables: warnings::SignalTables::default(),
+        roll_people: HashMap::new(),
+        owned_records: Vec::new(),
     };
     let mut households: Vec<Household> = (0..options.households)
         .map(|i| generator.household(i))
@@ -325,6 +347,7 @@ fn generate_keeping(
     // The money truth reads what every part planted; it draws nothing.
     let overpaid = generator.overpaid_truth(&households, &generator.truth, &income);
     let recheck = generator.recheck_truth(&households);
+    let record_owners = generator.record_owners();
     let mut county = County {
         roll: std::mem::take(&mut generator.roll),
         registries: std::mem::take(&mut generator.registries),
@@ -337,6 +360,7 @@ fn generate_keeping(
         warning_cases,
         overpaid,
         recheck,
+        record_owners,
     };
     county.truth.sort();
     county
@@ -443,6 +467,25 @@ impl Generator {
             same_person,
             case: case.to_string(),
         });
+    }
+
+    /// The records about roll people, under every member id of each (sorted).
+    fn record_owners(&mut self) -> Vec<RecordOwner> {
+        let mut owners: Vec<RecordOwner> = std::mem::take(&mut self.owned_records)
+            .into_iter()
+            .flat_map(|(source, record_id, owner)| {
+                self.roll_people[&owner]
+                    .iter()
+                    .map(move |member_id| RecordOwner {
+                        source,
+                        record_id: record_id.clone(),
+                        member_id: member_id.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        owners.sort();
+        owners
     }
 
     /// Keeps the ID of the record last added to `source` as written (never masked).

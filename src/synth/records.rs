@@ -30,7 +30,20 @@ impl Generator {
     fn record(&mut self, source: Source, subject: Subject, details: Vec<(&'static str, String)>) {
         let (name_col, id_col, birth_col) = person_columns(source);
         let mut row: Row = details.into_iter().collect();
-        row.insert(col::RECORD_ID, self.record_id(source));
+        let record_id = self.record_id(source);
+        // A person as a registry writes them may carry a damaged-but-normalisable ID.
+        let owner = if self.roll_people.contains_key(subject.owner) {
+            Some(subject.owner.to_string())
+        } else {
+            crate::normalize::normalize_id(Some(subject.owner))
+                .valid()
+                .map(|id| id.text.clone())
+                .filter(|id| self.roll_people.contains_key(id))
+        };
+        if let Some(owner) = owner {
+            self.owned_records.push((source, record_id.clone(), owner));
+        }
+        row.insert(col::RECORD_ID, record_id);
         row.insert(name_col, subject.name.to_string());
         row.insert(id_col, subject.id.unwrap_or("").to_string());
         if let Some(birth_col) = birth_col {

@@ -103,6 +103,10 @@ impl Generator {
     ) {
         let programme = household.programme;
         let position = household.rows.len() + 1;
+        self.roll_people
+            .entry(person.id.clone())
+            .or_default()
+            .push(format!("{}-{position:02}", household.id));
         let standard = match programme {
             Programme::DibaoUrban => 800,
             Programme::DibaoRural => 600,

@@ -19,15 +19,16 @@ use rand_chacha::ChaCha8Rng;
 
 use super::warnings::signal_col;
 use super::{
-    County, IncomeTruth, Row, SignalRegistry, SupporterShape, SynthOptions, Variant, WarningShape,
+    County, IncomeTruth, RecordOwner, Row, SignalRegistry, SupporterShape, SynthOptions, Variant,
+    WarningShape,
 };
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
+pub use money::{TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV};
 use signals::{
     builtin, write_signal_batches, write_signal_registries, write_truth_warning_cases,
     write_truth_warnings,
 };
-pub use money::{TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV};
 pub use signals::{TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS};
 
 #[derive(Debug, thiserror::Error)]
@@ -200,6 +201,7 @@ pub fn write_county_shaped(
     if options.variant == Variant::Wild {
         write_truth_records(dir, &county)?;
     }
+    write_truth_record_owners(dir, &county.record_owners)?;
     let mut rows_per_source: BTreeMap<Source, usize> = county
         .registries
         .iter()
@@ -541,6 +543,44 @@ fn write_truth(dir: &Path, county: &County) -> Result<(), SynthError> {
             .map_err(|e| write_err(&path, e))?;
     }
     writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// Writes `header` and `rows` as a CSV file `name` in `dir`.
+pub(super) fn write_csv<const N: usize>(
+    dir: &Path,
+    name: &str,
+    header: [&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+) -> Result<(), SynthError> {
+    let path = dir.join(name);
+    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
+    writer
+        .write_record(header)
+        .map_err(|e| write_err(&path, e))?;
+    for row in rows {
+        writer.write_record(row).map_err(|e| write_err(&path, e))?;
+    }
+    writer.flush().map_err(|e| write_err(&path, e))
+}
+
+/// The file naming every registry record about a roll person, beside `truth.csv`.
+pub const TRUTH_RECORD_OWNERS_CSV: &str = "truth_record_owners.csv";
+
+/// `truth_record_owners.csv`: each registry record about a roll person and their member id
+/// (a row per member id): a member and a record are the same person exactly when listed.
+fn write_truth_record_owners(dir: &Path, owners: &[RecordOwner]) -> Result<(), SynthError> {
+    write_csv(
+        dir,
+        TRUTH_RECORD_OWNERS_CSV,
+        ["source", "record_id", "member_id"],
+        owners.iter().map(|o| {
+            [
+                o.source.code().to_string(),
+                o.record_id.clone(),
+                o.member_id.clone(),
+            ]
+        }),
+    )
 }
 
 /// `truth_records.csv`: registry records that are deliberately the member (`same_person`

@@ -17,9 +17,11 @@ fn assert_money_equals_truth(variant: Variant) {
     assert!(overpaid.flagged > 100, "{overpaid}");
     assert!(overpaid.not_flagged * 100 <= overpaid.flagged, "{overpaid}");
     assert!(overpaid.all_equal(), "{overpaid}");
-    let recheck =
-        eval::compare_recheck(&run.data.join(TRUTH_RECHECK_CSV), &run.out.join(RECHECK_DUE))
-            .unwrap();
+    let recheck = eval::compare_recheck(
+        &run.data.join(TRUTH_RECHECK_CSV),
+        &run.out.join(RECHECK_DUE),
+    )
+    .unwrap();
     assert!(recheck.households > 1000, "{recheck}");
     assert!(recheck.all_equal(), "{recheck}");
 }

@@ -49,7 +49,14 @@ fn scores_for(pipeline: &Pipeline, data: &std::path::Path, out: &std::path::Path
 }
 
 /// Runs county-nightly over a synthetic county and returns its scores and manifest.
-fn run_county(variant: Variant) -> (eval::Scores, serde_json::Value, synth::Written) {
+fn run_county(
+    variant: Variant,
+) -> (
+    eval::Scores,
+    serde_json::Value,
+    synth::Written,
+    eval::Reliability,
+) {
     let run = run_synthetic_county(3000, 11, variant);
     let scores = scores_for(&synthetic_pipeline(&run.written), &run.data, &run.out);
     // Every household's income and proposed entitlement, to 0.01 yuan (contract v3).
@@ -60,10 +67,16 @@ fn run_county(variant: Variant) -> (eval::Scores, serde_json::Value, synth::Writ
     .unwrap();
     assert!(income.households > 0);
     assert!(income.all_equal(), "{income:?}");
+    // Scores mean what they say: in every band of 100 or more scored pairs, the share that
+    // truly is one person is within 0.02 of the mean score.
+    let reliability = eval::reliability_of_run(&run.data.join("truth.csv"), &run.out)
+        .unwrap()
+        .expect("synth writes truth_record_owners.csv");
+    assert!(reliability.largest_gap() <= 0.02, "{reliability}");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.out.join("manifest.json")).unwrap())
             .unwrap();
-    (scores, manifest, run.written)
+    (scores, manifest, run.written, reliability)
 }
 
 fn assert_accurate(scores: &eval::Scores) {
@@ -84,7 +97,7 @@ fn assert_accurate(scores: &eval::Scores) {
 
 #[test]
 fn clean_county_is_flagged_accurately() {
-    let (scores, manifest, written) = run_county(Variant::Clean);
+    let (scores, manifest, written, _) = run_county(Variant::Clean);
     assert_accurate(&scores);
     // One file per source the pipeline reads and synth wrote (an optional source may be absent).
     let sources = county_nightly()
@@ -97,7 +110,7 @@ fn clean_county_is_flagged_accurately() {
 
 #[test]
 fn messy_county_is_flagged_accurately_and_quarantines_unreadable_rows() {
-    let (scores, manifest, written) = run_county(Variant::Messy);
+    let (scores, manifest, written, _) = run_county(Variant::Messy);
     assert_accurate(&scores);
     let read = county_nightly().sources;
     let unreadable: usize = written
@@ -129,8 +142,10 @@ fn messy_county_is_flagged_accurately_and_quarantines_unreadable_rows() {
 
 #[test]
 fn hard_county_meets_the_matching_targets() {
-    let (scores, manifest, _) = run_county(Variant::Hard);
+    let (scores, manifest, _, reliability) = run_county(Variant::Hard);
     let table = scores.table();
+    // The reliability check in `run_county` has scored pairs to judge here.
+    assert!(reliability.judged_bands() >= 1, "{reliability}");
     assert!(
         scores.overall.precision() >= 0.995 && scores.overall.recall() >= 0.99,
         "{table}"

@@ -132,6 +132,7 @@ impl Generator {
                     name: &person.name,
                     id: None,
                     birth: person.birth,
+                    owner: &person.id,
                 };
                 self.flaggable_record(kind, household, subject);
                 self.planted_record(kind.source(), &person.id, false, "blank-ID namesake");

@@ -5,30 +5,12 @@
 
 use std::path::Path;
 
-use super::{write_err, SynthError};
+use super::{write_csv, SynthError};
 use crate::synth::{OverpaidTruth, RecheckTruth};
 
 /// The money truth's file names, beside `truth.csv`.
 pub const TRUTH_OVERPAID_CSV: &str = "truth_overpaid.csv";
 pub const TRUTH_RECHECK_CSV: &str = "truth_recheck.csv";
-
-/// Writes `header` and `rows` as a CSV file `name` in `dir`.
-fn write_csv<const N: usize>(
-    dir: &Path,
-    name: &str,
-    header: [&str; N],
-    rows: impl Iterator<Item = [String; N]>,
-) -> Result<(), SynthError> {
-    let path = dir.join(name);
-    let mut writer = csv::Writer::from_path(&path).map_err(|e| write_err(&path, e))?;
-    writer
-        .write_record(header)
-        .map_err(|e| write_err(&path, e))?;
-    for row in rows {
-        writer.write_record(row).map_err(|e| write_err(&path, e))?;
-    }
-    writer.flush().map_err(|e| write_err(&path, e))
-}
 
 pub(super) fn write_truth_overpaid(dir: &Path, rows: &[OverpaidTruth]) -> Result<(), SynthError> {
     let header = ["household_id", "reason", "since", "overpaid_yuan"];
