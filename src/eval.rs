@@ -8,6 +8,7 @@
 
 mod calibration;
 mod money;
+mod sheets;
 mod warnings;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -196,6 +197,10 @@ pub struct Coverage {
     pub true_pairs: usize,
     pub flagged: usize,
     pub flagged_or_lead: usize,
+    /// Flagged, or shown on a township's leads sheet (runs with `leads.parquet`).
+    pub flagged_or_on_sheet: Option<usize>,
+    /// Households with a lead on a sheet, of all households.
+    pub lead_households: Option<(usize, usize)>,
 }
 
 impl Coverage {
@@ -205,13 +210,26 @@ impl Coverage {
     }
 
     pub fn line(&self) -> String {
-        format!(
+        let mut line = format!(
             "true cases flagged or listed as a lead: {} of {} ({:.4}); flagged: {}",
             self.flagged_or_lead,
             self.true_pairs,
             self.share(),
             self.flagged
-        )
+        );
+        if let (Some(on_sheet), Some((shown, households))) =
+            (self.flagged_or_on_sheet, self.lead_households)
+        {
+            let _ = write!(
+                line,
+                "; flagged or on a leads sheet: {on_sheet} of {} ({:.4}); households with a \
+                 lead shown: {shown} of {households} ({:.2}%)",
+                self.true_pairs,
+                Counts::ratio(on_sheet, self.true_pairs),
+                100.0 * Counts::ratio(shown, households)
+            );
+        }
+        line
     }
 }
 
@@ -257,6 +275,7 @@ pub fn coverage(truth: &Path, out_dir: &Path) -> Result<Coverage, EvalError> {
     let truth = read_pairs(truth)?;
     let flags = read_pairs(&out_dir.join(FLAGS_CSV))?;
     let leads = read_leads(&out_dir.join(MATCHES))?;
+    let sheets = sheets::sheet_leads(out_dir)?;
     Ok(Coverage {
         true_pairs: truth.len(),
         flagged: truth.intersection(&flags).count(),
@@ -264,6 +283,13 @@ pub fn coverage(truth: &Path, out_dir: &Path) -> Result<Coverage, EvalError> {
             .iter()
             .filter(|pair| flags.contains(*pair) || leads.contains(*pair))
             .count(),
+        flagged_or_on_sheet: sheets.as_ref().map(|sheets| {
+            truth
+                .iter()
+                .filter(|pair| flags.contains(*pair) || sheets.shown.contains(*pair))
+                .count()
+        }),
+        lead_households: sheets.map(|s| (s.households_shown, s.households)),
     })
 }
 

@@ -23,7 +23,18 @@ fn category(household_id: &str) -> String {
     }
 }
 
+/// Roughly how many assisted households a township has: a county of 20,000 has 12
+/// townships, and a province-sized roll as many more as keep them this size (so that a
+/// township's workbook and its leads cap see a township's worth of households).
+const HOUSEHOLDS_PER_TOWNSHIP: usize = 1_700;
+
 impl Generator {
+    /// How many townships (numbered from 101) the county's households live in.
+    pub(super) fn townships(&self) -> u32 {
+        let townships = self.options.households.div_ceil(HOUSEHOLDS_PER_TOWNSHIP);
+        u32::try_from(townships.clamp(12, 899)).unwrap_or(899)
+    }
+
     /// Household number `index` (from 0): its programme, size, village and members, each
     /// listed on the roll.
     pub(super) fn household(&mut self, index: usize) -> Household {
@@ -39,7 +50,7 @@ impl Generator {
                 .get(self.rng.random_range(0..10))
                 .unwrap_or(&3),
         };
-        let township = 101 + self.rng.random_range(0..12);
+        let township = 101 + self.rng.random_range(0..self.townships());
         let village = 1 + self.rng.random_range(0..20);
         let region = format!("{COUNTY}{township:03}{village:03}");
         let id = format!("H{:06}", index + 1);

@@ -203,7 +203,7 @@ impl Generator {
         plan: &mut Plan,
     ) {
         let region = if self.rng.random_bool(0.6) {
-            let township = 101 + self.rng.random_range(0..12);
+            let township = 101 + self.rng.random_range(0..self.townships());
             let village = 1 + self.rng.random_range(0..20);
             format!("{COUNTY}{township:03}{village:03}")
         } else {

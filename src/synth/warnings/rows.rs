@@ -175,13 +175,13 @@ const TYPES: &[(&str, u32)] = &[
 const GRADE_WORDS: [&str; 4] = ["一级", "二级", "三级", "四级"];
 
 impl Generator {
-    /// A 12-digit region in the county (a township 101–112, a village 1–20), blank one
+    /// A 12-digit region in the county (a township from 101, a village 1–20), blank one
     /// time in ten (the ID's county then places the person).
     pub(super) fn county_region(&mut self) -> String {
         if self.rng.random_bool(0.1) {
             return String::new();
         }
-        let township = 101 + self.rng.random_range(0..12);
+        let township = 101 + self.rng.random_range(0..self.townships());
         let village = 1 + self.rng.random_range(0..20);
         format!("{COUNTY}{township:03}{village:03}")
     }
