@@ -17,7 +17,7 @@ use crate::model::Reason;
 use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
 pub use money::{
-    compare_overpaid, compare_recheck, money_of_run, OverpaidComparison, RecheckComparison,
+    compare_overpaid, compare_recheck, money_of_run, Comparison as MoneyComparison, MoneyCheck,
 };
 pub use warnings::{compare_warnings, warnings_of_run, WarningScores, WARNINGS_PARQUET};
 

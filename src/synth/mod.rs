@@ -32,7 +32,8 @@ pub use warnings::{SignalRegistry, WarningCase, WarningShape, WarningTruth};
 pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{
     write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,
-    TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV, TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS,
+    TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV, TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV,
+    WARNING_COLUMNS,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,11 +23,11 @@ use super::{
 };
 use crate::ingest::schema::{self, col};
 use crate::model::Source;
+pub use money::{TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV};
 use signals::{
     builtin, write_signal_batches, write_signal_registries, write_truth_warning_cases,
     write_truth_warnings,
 };
-pub use money::{TRUTH_OVERPAID_CSV, TRUTH_RECHECK_CSV};
 pub use signals::{TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS};
 
 #[derive(Debug, thiserror::Error)]

@@ -224,7 +224,9 @@ impl Generator {
                 enrolled_on: household
                     .rows
                     .iter()
-                    .filter_map(|&r| NaiveDate::parse_from_str(&self.roll[r][col::ENROLLED_ON], "%Y-%m-%d").ok())
+                    .filter_map(|&r| {
+                        NaiveDate::parse_from_str(&self.roll[r][col::ENROLLED_ON], "%Y-%m-%d").ok()
+                    })
                     .min(),
                 standard: standard(rolled.programme),
             };

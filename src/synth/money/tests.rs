@@ -4,7 +4,7 @@ use super::*;
 use crate::synth::{generate, SynthOptions, Variant};
 
 fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    text.parse().expect("a date as YYYY-MM-DD")
 }
 
 #[test]
@@ -42,7 +42,11 @@ fn first_over_takes_one_alone_else_the_last_one_needed() {
     );
     assert_eq!(
         first_over(
-            vec![at("2022-06-01", 500.0), at("2021-01-01", 500.0), at("2024-01-01", 100.0)],
+            vec![
+                at("2022-06-01", 500.0),
+                at("2021-01-01", 500.0),
+                at("2024-01-01", 100.0)
+            ],
             over
         ),
         Some(date("2022-06-01"))
@@ -78,18 +82,27 @@ fn every_true_money_flag_has_its_cost() {
     assert_eq!(rows, flags);
     for reason in MONEY_REASONS {
         assert!(
-            county.overpaid.iter().any(|r| r.reason == reason && r.overpaid_yuan.is_some()),
+            county
+                .overpaid
+                .iter()
+                .any(|r| r.reason == reason && r.overpaid_yuan.is_some()),
             "no dated {reason:?}"
         );
     }
-    for row in county.overpaid.iter().filter(|r| r.reason != Reason::IncomeOverStandard) {
+    for row in county
+        .overpaid
+        .iter()
+        .filter(|r| r.reason != Reason::IncomeOverStandard)
+    {
         let since = row.since.unwrap_or_else(|| panic!("{row:?} undated"));
         assert!(since <= date("2025-06-30"), "{row:?}");
         assert!(row.overpaid_yuan.is_some_and(|y| y >= 0.0), "{row:?}");
     }
     // A death on D has cost nothing yet; some older fact hits the 36-month cap.
-    assert!(county.overpaid.iter().any(|r| r.since == Some(date("2025-06-30"))
-        && r.overpaid_yuan == Some(0.0)));
+    assert!(county
+        .overpaid
+        .iter()
+        .any(|r| r.since == Some(date("2025-06-30")) && r.overpaid_yuan == Some(0.0)));
 }
 
 /// The due list is the households whose earliest enrolment + interval falls by D + 30 days:
@@ -106,7 +119,10 @@ fn the_due_list_follows_enrolment_and_class() {
             "B" => 6,
             _ => 3,
         };
-        assert_eq!(row.last_checked.checked_add_months(Months::new(months)), Some(row.due_on));
+        assert_eq!(
+            row.last_checked.checked_add_months(Months::new(months)),
+            Some(row.due_on)
+        );
     }
     let households: BTreeSet<&str> = county
         .roll
