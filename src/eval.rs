@@ -177,6 +177,23 @@ fn read_csv_columns<const N: usize>(
     Ok(columns)
 }
 
+/// The named columns of a Parquet table a run wrote, each as optional text.
+fn read_parquet_columns<const N: usize>(
+    path: &Path,
+    names: [&str; N],
+) -> Result<[Vec<Option<String>>; N], EvalError> {
+    let err = |e: crate::rundir::OutputError| EvalError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let frame = crate::rundir::read(path).map_err(err)?;
+    let mut columns: [Vec<Option<String>>; N] = std::array::from_fn(|_| Vec::new());
+    for (column, name) in columns.iter_mut().zip(names) {
+        *column = crate::rundir::text_column(&frame, name, path).map_err(err)?;
+    }
+    Ok(columns)
+}
+
 /// Reads (`household_id`, reason) pairs from a CSV with those two columns (BOM allowed).
 pub fn read_pairs(path: &Path) -> Result<BTreeSet<(String, String)>, EvalError> {
     let [households, reasons] = read_csv_columns(path, ["household_id", "reason"])?;

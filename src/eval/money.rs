@@ -112,6 +112,9 @@ pub fn compare_overpaid(truth: &Path, flags_csv: &Path) -> Result<Comparison, Ev
     Ok(comparison)
 }
 
+/// The due list's columns compared, in `truth_recheck.csv` and `recheck_due.parquet` alike.
+const DUE_COLUMNS: [&str; 4] = ["household_id", "category", "last_checked", "due_on"];
+
 /// A due list by household: its class, last check and due date as one text.
 type DueList = BTreeMap<String, String>;
 
@@ -121,8 +124,7 @@ fn due_row(category: &str, last_checked: &str, due_on: &str) -> String {
 
 /// `truth_recheck.csv` by household.
 fn read_recheck_truth(path: &Path) -> Result<DueList, EvalError> {
-    let names = ["household_id", "category", "last_checked", "due_on"];
-    let [households, categories, last, due] = read_csv_columns(path, names)?;
+    let [households, categories, last, due] = read_csv_columns(path, DUE_COLUMNS)?;
     Ok(households
         .into_iter()
         .zip(categories.iter().zip(&last).zip(&due))
@@ -132,18 +134,7 @@ fn read_recheck_truth(path: &Path) -> Result<DueList, EvalError> {
 
 /// A run's `recheck_due.parquet` by household.
 fn read_recheck_run(path: &Path) -> Result<DueList, EvalError> {
-    let err = |e: crate::rundir::OutputError| EvalError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let frame = crate::rundir::read(path).map_err(err)?;
-    let column = |name: &str| crate::rundir::text_column(&frame, name, path).map_err(err);
-    let [households, categories, last, due] = [
-        column("household_id")?,
-        column("category")?,
-        column("last_checked")?,
-        column("due_on")?,
-    ];
+    let [households, categories, last, due] = super::read_parquet_columns(path, DUE_COLUMNS)?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     Ok(households
         .iter()
