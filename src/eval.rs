@@ -20,7 +20,7 @@ use crate::rundir::names::{FLAGS_CSV, INCOME, MATCHES};
 use crate::synth::INCOME_COLUMNS;
 pub use calibration::{reliability, reliability_of_run, Reliability};
 pub use money::{
-    compare_overpaid, compare_recheck, money_of_run, OverpaidComparison, RecheckComparison,
+    compare_overpaid, compare_recheck, money_of_run, Comparison as MoneyComparison, MoneyCheck,
 };
 pub use warnings::{compare_warnings, warnings_of_run, WarningScores, WARNINGS_PARQUET};
 
@@ -176,6 +176,23 @@ fn read_csv_columns<const N: usize>(
         for (column, position) in columns.iter_mut().zip(positions) {
             column.push(record.get(position).unwrap_or("").to_string());
         }
+    }
+    Ok(columns)
+}
+
+/// The named columns of a Parquet table a run wrote, each as optional text.
+fn read_parquet_columns<const N: usize>(
+    path: &Path,
+    names: [&str; N],
+) -> Result<[Vec<Option<String>>; N], EvalError> {
+    let err = |e: crate::rundir::OutputError| EvalError::Read {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let frame = crate::rundir::read(path).map_err(err)?;
+    let mut columns: [Vec<Option<String>>; N] = std::array::from_fn(|_| Vec::new());
+    for (column, name) in columns.iter_mut().zip(names) {
+        *column = crate::rundir::text_column(&frame, name, path).map_err(err)?;
     }
     Ok(columns)
 }

@@ -22,74 +22,58 @@ pub struct Difference {
     pub run: String,
 }
 
-/// How a run's overpayment estimates compare with `truth_overpaid.csv`.
+/// Which money figures a `Comparison` is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MoneyCheck {
+    /// Each true flag's `since` and `overpaid_yuan` against `truth_overpaid.csv`.
+    #[default]
+    Overpaid,
+    /// `recheck_due.parquet` against `truth_recheck.csv`.
+    Recheck,
+}
+
+/// How a run's money figures compare with synth's truth.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OverpaidComparison {
-    /// True flags of the six reasons the run raised.
-    pub flagged: usize,
-    /// Of those, the ones whose `since` and `overpaid_yuan` equal the truth's.
+pub struct Comparison {
+    pub check: MoneyCheck,
+    /// True flags of the six reasons the run raised, or households due by the truth.
+    pub compared: usize,
+    /// Of those, the ones equal to the truth.
     pub equal: usize,
-    /// True flags the run did not raise (the flags' table counts them; not compared).
-    pub not_flagged: usize,
+    /// True flags the run did not raise (the flags' table counts them; not compared), or
+    /// households the run lists that the truth does not.
+    pub beside: usize,
     pub differences: Vec<Difference>,
 }
 
-impl OverpaidComparison {
+impl Comparison {
     pub fn all_equal(&self) -> bool {
         self.differences.is_empty()
     }
 }
 
-impl fmt::Display for OverpaidComparison {
+impl fmt::Display for Comparison {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "overpaid: {} of {} true flags equal (to 0.01 yuan); {} true flags not raised",
-            self.equal, self.flagged, self.not_flagged
-        )?;
-        list(f, &self.differences)
+        let (equal, compared, beside) = (self.equal, self.compared, self.beside);
+        match self.check {
+            MoneyCheck::Overpaid => writeln!(
+                f,
+                "overpaid: {equal} of {compared} true flags equal (to 0.01 yuan); \
+                 {beside} true flags not raised"
+            )?,
+            MoneyCheck::Recheck => writeln!(
+                f,
+                "recheck due: {equal} of {compared} households equal; {beside} extra"
+            )?,
+        }
+        for d in self.differences.iter().take(SHOWN) {
+            writeln!(f, "  {}: truth {} run {}", d.key, d.truth, d.run)?;
+        }
+        if self.differences.len() > SHOWN {
+            writeln!(f, "  … {} more", self.differences.len() - SHOWN)?;
+        }
+        Ok(())
     }
-}
-
-/// How a run's `recheck_due.parquet` compares with `truth_recheck.csv`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RecheckComparison {
-    /// Households due by the truth.
-    pub households: usize,
-    /// Of those, the ones the run lists with the same class, last check and due date.
-    pub equal: usize,
-    /// Households the run lists that the truth does not.
-    pub extra: usize,
-    /// Missing, extra and differing households.
-    pub differences: Vec<Difference>,
-}
-
-impl RecheckComparison {
-    pub fn all_equal(&self) -> bool {
-        self.differences.is_empty()
-    }
-}
-
-impl fmt::Display for RecheckComparison {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "recheck due: {} of {} households equal; {} extra",
-            self.equal, self.households, self.extra
-        )?;
-        list(f, &self.differences)
-    }
-}
-
-/// The first `SHOWN` differences, one a line, and how many more there are.
-fn list(f: &mut fmt::Formatter<'_>, differences: &[Difference]) -> fmt::Result {
-    for d in differences.iter().take(SHOWN) {
-        writeln!(f, "  {}: truth {} run {}", d.key, d.truth, d.run)?;
-    }
-    if differences.len() > SHOWN {
-        writeln!(f, "  … {} more", differences.len() - SHOWN)?;
-    }
-    Ok(())
 }
 
 /// `since` and `overpaid_yuan` by "household reason", from a CSV with those columns.
@@ -106,15 +90,15 @@ fn read_overpaid(path: &Path) -> Result<BTreeMap<String, (String, String)>, Eval
 
 /// Compares the run's `flags.csv` with `truth_overpaid.csv`: every true flag the run raised,
 /// `since` as text and `overpaid_yuan` to 0.01 yuan (blank only with blank).
-pub fn compare_overpaid(truth: &Path, flags_csv: &Path) -> Result<OverpaidComparison, EvalError> {
+pub fn compare_overpaid(truth: &Path, flags_csv: &Path) -> Result<Comparison, EvalError> {
     let (truth, run) = (read_overpaid(truth)?, read_overpaid(flags_csv)?);
-    let mut comparison = OverpaidComparison::default();
+    let mut comparison = Comparison::default();
     for (key, (since, yuan)) in &truth {
         let Some((run_since, run_yuan)) = run.get(key) else {
-            comparison.not_flagged += 1;
+            comparison.beside += 1;
             continue;
         };
-        comparison.flagged += 1;
+        comparison.compared += 1;
         if since.trim() == run_since.trim() && same_amount(yuan, run_yuan) {
             comparison.equal += 1;
         } else {
@@ -128,7 +112,10 @@ pub fn compare_overpaid(truth: &Path, flags_csv: &Path) -> Result<OverpaidCompar
     Ok(comparison)
 }
 
-/// A due list by household: "category last_checked due_on".
+/// The due list's columns compared, in `truth_recheck.csv` and `recheck_due.parquet` alike.
+const DUE_COLUMNS: [&str; 4] = ["household_id", "category", "last_checked", "due_on"];
+
+/// A due list by household: its class, last check and due date as one text.
 type DueList = BTreeMap<String, String>;
 
 fn due_row(category: &str, last_checked: &str, due_on: &str) -> String {
@@ -137,8 +124,7 @@ fn due_row(category: &str, last_checked: &str, due_on: &str) -> String {
 
 /// `truth_recheck.csv` by household.
 fn read_recheck_truth(path: &Path) -> Result<DueList, EvalError> {
-    let names = ["household_id", "category", "last_checked", "due_on"];
-    let [households, categories, last, due] = read_csv_columns(path, names)?;
+    let [households, categories, last, due] = read_csv_columns(path, DUE_COLUMNS)?;
     Ok(households
         .into_iter()
         .zip(categories.iter().zip(&last).zip(&due))
@@ -148,18 +134,7 @@ fn read_recheck_truth(path: &Path) -> Result<DueList, EvalError> {
 
 /// A run's `recheck_due.parquet` by household.
 fn read_recheck_run(path: &Path) -> Result<DueList, EvalError> {
-    let err = |e: crate::rundir::OutputError| EvalError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let frame = crate::rundir::read(path).map_err(err)?;
-    let column = |name: &str| crate::rundir::text_column(&frame, name, path).map_err(err);
-    let [households, categories, last, due] = [
-        column("household_id")?,
-        column("category")?,
-        column("last_checked")?,
-        column("due_on")?,
-    ];
+    let [households, categories, last, due] = super::read_parquet_columns(path, DUE_COLUMNS)?;
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     Ok(households
         .iter()
@@ -169,17 +144,15 @@ fn read_recheck_run(path: &Path) -> Result<DueList, EvalError> {
 }
 
 /// Compares a run's `recheck_due.parquet` with `truth_recheck.csv`, household by household.
-pub fn compare_recheck(
-    truth: &Path,
-    recheck_parquet: &Path,
-) -> Result<RecheckComparison, EvalError> {
+pub fn compare_recheck(truth: &Path, recheck_parquet: &Path) -> Result<Comparison, EvalError> {
     let (truth, run) = (
         read_recheck_truth(truth)?,
         read_recheck_run(recheck_parquet)?,
     );
-    let mut comparison = RecheckComparison {
-        households: truth.len(),
-        ..RecheckComparison::default()
+    let mut comparison = Comparison {
+        check: MoneyCheck::Recheck,
+        compared: truth.len(),
+        ..Comparison::default()
     };
     let keys: std::collections::BTreeSet<&String> = truth.keys().chain(run.keys()).collect();
     for key in keys {
@@ -188,7 +161,7 @@ pub fn compare_recheck(
             comparison.equal += 1;
             continue;
         }
-        comparison.extra += usize::from(want.is_none());
+        comparison.beside += usize::from(want.is_none());
         let missing = || "(not listed)".to_string();
         comparison.differences.push(Difference {
             key: key.clone(),
@@ -204,7 +177,7 @@ pub fn compare_recheck(
 pub fn money_of_run(
     truth: &Path,
     out_dir: &Path,
-) -> Result<(Option<OverpaidComparison>, Option<RecheckComparison>), EvalError> {
+) -> Result<(Option<Comparison>, Option<Comparison>), EvalError> {
     let overpaid = both_exist(truth, TRUTH_OVERPAID_CSV, out_dir, FLAGS_CSV)
         .map(|(t, run)| compare_overpaid(&t, &run))
         .transpose()?;
@@ -247,7 +220,7 @@ mod tests {
              H9,vehicle_owned,2024-01-01,1.00,new\n",
         );
         let c = compare_overpaid(&truth, &flags).unwrap();
-        assert_eq!((c.flagged, c.equal, c.not_flagged), (3, 2, 1));
+        assert_eq!((c.compared, c.equal, c.beside), (3, 2, 1));
         assert_eq!(c.differences[0].key, "H2 deceased_member");
         assert!(c
             .to_string()

@@ -82,18 +82,7 @@ fn read_truth(path: &Path) -> Result<Units, EvalError> {
 
 /// A run's `warnings.parquet` as units.
 fn read_run(path: &Path) -> Result<Units, EvalError> {
-    let err = |e: crate::rundir::OutputError| EvalError::Read {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    };
-    let frame = crate::rundir::read(path).map_err(err)?;
-    let column = |name: &str| crate::rundir::text_column(&frame, name, path).map_err(err);
-    Ok(units([
-        column(COLUMNS[0])?,
-        column(COLUMNS[1])?,
-        column(COLUMNS[2])?,
-        column(COLUMNS[3])?,
-    ]))
+    Ok(units(super::read_parquet_columns(path, COLUMNS)?))
 }
 
 /// Compares a run's `warnings.parquet` with synth's `truth_warnings.csv`.

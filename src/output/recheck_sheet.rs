@@ -51,11 +51,12 @@ pub fn write(
         sheet.write_string(r, 3, row.region_code.as_deref().unwrap_or(""))?;
         sheet.write_string(r, 4, head_of(&row.household_id))?;
         sheet.write_string(r, 5, row.category.code())?;
+        // `NaiveDate`'s own text is YYYY-MM-DD, without parsing a format string per cell.
         let last = row
             .last_checked
-            .map_or_else(|| "未核查".into(), |d| d.format("%Y-%m-%d").to_string());
+            .map_or_else(|| "未核查".into(), |d| d.to_string());
         sheet.write_string(r, 6, last)?;
-        sheet.write_string(r, 7, row.due_on.format("%Y-%m-%d").to_string())?;
+        sheet.write_string(r, 7, row.due_on.to_string())?;
         if row.is_overdue() {
             sheet.write_number_with_format(r, 8, f64::from(row.overdue_days), &late)?;
         } else {

@@ -14,15 +14,15 @@ fn assert_money_equals_truth(variant: Variant) {
         eval::compare_overpaid(&run.data.join(TRUTH_OVERPAID_CSV), &run.out.join(FLAGS_CSV))
             .unwrap();
     // Every reason that costs money is planted; nearly every true flag is raised.
-    assert!(overpaid.flagged > 100, "{overpaid}");
-    assert!(overpaid.not_flagged * 100 <= overpaid.flagged, "{overpaid}");
+    assert!(overpaid.compared > 100, "{overpaid}");
+    assert!(overpaid.beside * 100 <= overpaid.compared, "{overpaid}");
     assert!(overpaid.all_equal(), "{overpaid}");
     let recheck = eval::compare_recheck(
         &run.data.join(TRUTH_RECHECK_CSV),
         &run.out.join(RECHECK_DUE),
     )
     .unwrap();
-    assert!(recheck.households > 1000, "{recheck}");
+    assert!(recheck.compared > 1000, "{recheck}");
     assert!(recheck.all_equal(), "{recheck}");
 }
 

@@ -4,7 +4,7 @@
 //! else the roll person whose valid ID it carries. The supporters' part reads members'
 //! pensions through it; the money truth reads all five.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::NaiveDate;
 
@@ -107,9 +107,9 @@ impl Generator {
         &self,
         sources: &[Source],
         people: &HashSet<&str>,
-    ) -> HashMap<String, Facts> {
+    ) -> BTreeMap<String, Facts> {
         let planted = self.planted_people();
-        let mut facts: HashMap<String, Facts> = HashMap::new();
+        let mut facts: BTreeMap<String, Facts> = BTreeMap::new();
         for &source in sources {
             let id_col = person_columns(source).1;
             for row in &self.registries[&source] {

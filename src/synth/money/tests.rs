@@ -4,7 +4,7 @@ use super::*;
 use crate::synth::{generate, SynthOptions, Variant};
 
 fn date(text: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    text.parse().expect("a date as YYYY-MM-DD")
 }
 
 #[test]
@@ -98,7 +98,7 @@ fn every_true_money_flag_has_its_cost() {
         assert!(since <= date("2025-06-30"), "{row:?}");
         assert!(row.overpaid_yuan.is_some_and(|y| y >= 0.0), "{row:?}");
     }
-    // A death on D has cost nothing yet; some older fact hits the 36-month cap.
+    // A death on D has cost nothing yet.
     assert!(county
         .overpaid
         .iter()
@@ -131,4 +131,38 @@ fn the_due_list_follows_enrolment_and_class() {
         .collect();
     // synth enrols 2015-2024: with at most 12 months' interval nearly everyone is due.
     assert!(county.recheck.len() * 10 > households.len() * 9);
+}
+
+/// A payee of `n` persons paid 900 a month, enrolled on `enrolled`.
+fn payee(persons: &[&'static str], enrolled: &str) -> Payee<'static> {
+    Payee {
+        persons: persons.to_vec(),
+        benefit: 900.0,
+        enrolled_on: Some(date(enrolled)),
+        standard: Some(600.0),
+    }
+}
+
+/// The cases: a fact before enrolment counts from enrolment, one on D costs
+/// nothing, the count stops at 36 months, a deceased member of three costs a third.
+#[test]
+fn months_start_at_enrolment_stop_at_the_cap_and_a_death_costs_a_share() {
+    let d = date("2025-06-30");
+    let household = payee(&["a", "b", "c"], "2024-03-15");
+    assert_eq!(household.months(date("2019-05-01"), d), 15);
+    assert_eq!(household.months(d, d), 0);
+    assert_eq!(
+        payee(&["a"], "2015-01-01").months(date("2016-01-01"), d),
+        36
+    );
+    let died = Facts {
+        death: Some(date("2024-06-30")),
+        ..Facts::default()
+    };
+    let alive = Facts::default();
+    let (since, cost) = deaths(&household, &[&died, &alive, &alive], d);
+    assert_eq!(since, Some(date("2024-06-30")));
+    assert_eq!(cost.map(cents), Some(3600.0), "300 a month for 12 months");
+    let (since, cost) = deaths(&household, &[&alive, &alive, &alive], d);
+    assert_eq!((since, cost), (None, None));
 }
