@@ -23,16 +23,25 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work" "$root"/pipelines/.accuracy-*.toml' EXIT
 mkdir -p "$root/benches/results"
 
+# Varied runs (issue 31: decisions must not hinge on one generator's quirks): SEED picks
+# another synthetic county, and PEOPLE_PER_ROLL_PERSON sets `population` to another multiple
+# of the roll than the 20 the synthetic registries model (an operator who over- or
+# under-states the population). Results of varied runs carry both in their name.
+seed="${SEED:-5}"
+people="${PEOPLE_PER_ROLL_PERSON:-20}"
+suffix=""
+[ "$seed" = 5 ] && [ "$people" = 20 ] || suffix="-seed$seed-pop$people"
+
 run_case() {
   local size="$1" households="$2" pipeline="$3" variant="$4"
-  local name="$variant-$size"
+  local name="$variant-$size$suffix"
   echo "== $name: $households households, $pipeline"
-  "$binary" synth --households "$households" --seed 5 --variant "$variant" --out "$work/$name/data" > /dev/null
+  "$binary" synth --households "$households" --seed "$seed" --variant "$variant" --out "$work/$name/data" > /dev/null
   # The population the synthetic registries cover: 20 people per roll person
   # (synth::POPULATION_PER_ROLL_PERSON), set as the README asks an operator to.
   local roll_rows population
   roll_rows=$(( $(wc -l < "$work/$name/data/roll.csv") - 1 ))
-  population=$(( roll_rows * 20 ))
+  population=$(( roll_rows * people ))
   sed "s/^population = .*/population = $population/" "$root/pipelines/$pipeline.toml" > "$root/pipelines/.accuracy-$name.toml"
   /usr/bin/time -v "$binary" -q run "$root/pipelines/.accuracy-$name.toml" --data "$work/$name/data" \
     --as-of 2025-06-30 --out "$work/$name/out" > /dev/null 2> "$work/$name.time"
@@ -55,6 +64,11 @@ agree = re.search(r"signals agree on (\d+) of (\d+); households agree on (\d+) o
 overall = rows["overall"]
 coverage = re.search(r"flagged or listed as a lead: (\d+) of (\d+) \(([\d.]+)\)", text)
 income = re.search(r"income: (\d+) of (\d+) households equal", text)
+sheet = re.search(r"flagged or on a leads sheet: (\d+) of (\d+) \(([\d.]+)\); households with a lead shown: (\d+) of (\d+)", text)
+# The reliability table of scored pairs: "  0.995–0.999   554   0.9984   1.0000   0.0016".
+scored_table = text.partition("reliability (scored pairs)")[2]
+reliability = re.findall(r"^\s+([\d.]+–[\d.]+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", scored_table, re.M)
+gap = re.search(r"largest gap in scored bands of 100\+ pairs: ([\d.]+)", text)
 overpaid = re.search(r"overpaid: (\d+) of (\d+) true flags equal", text)
 recheck = re.search(r"recheck due: (\d+) of (\d+) households equal", text)
 result = {
@@ -75,11 +89,19 @@ result = {
                  for w, v in warning_rows.items()} or None,
     "warning_signals_agree": [int(agree.group(1)), int(agree.group(2))] if agree else None,
     "warning_households_agree": [int(agree.group(3)), int(agree.group(4))] if agree else None,
+    "flagged_or_on_sheet": [int(sheet.group(1)), int(sheet.group(2))] if sheet else None,
+    "flagged_or_on_sheet_share": float(sheet.group(3)) if sheet else None,
+    "lead_households_shown": [int(sheet.group(4)), int(sheet.group(5))] if sheet else None,
+    "reliability_scored": [
+        {"band": b[0], "pairs": int(b[1]), "predicted": float(b[2]), "measured": float(b[3]), "gap": float(b[4])}
+        for b in reliability
+    ] or None,
+    "reliability_largest_gap": float(gap.group(1)) if gap else None,
     "candidate_pairs_per_rule": manifest["candidate_pairs_per_rule"],
     "machine": f"{os.cpu_count()} cores, {platform.machine()}",
 }
 json.dump(result, open(target, "w"), indent=2)
-print(json.dumps({k: result[k] for k in ("variant", "size", "wall_seconds", "peak_rss_mb", "precision", "recall", "flagged_or_lead_share", "false_positives", "false_negatives")}))
+print(json.dumps({k: result[k] for k in ("variant", "size", "wall_seconds", "peak_rss_mb", "precision", "recall", "flagged_or_lead_share", "flagged_or_on_sheet_share", "lead_households_shown", "reliability_largest_gap", "false_positives", "false_negatives")}))
 PY
 }
 

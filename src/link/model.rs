@@ -112,6 +112,19 @@ pub struct Weights {
     pub probability: f64,
 }
 
+impl Weights {
+    /// A prior and per-field weights, summed into the total and its probability.
+    pub fn of(prior: f64, fields: Vec<f64>) -> Weights {
+        let total = prior + fields.iter().sum::<f64>();
+        Weights {
+            prior,
+            fields,
+            total,
+            probability: 1.0 / (1.0 + (-total).exp2()),
+        }
+    }
+}
+
 /// `person_levels` packed into one number, four bits a field, first field highest: ordered
 /// as the vectors are, and with no allocation (for counting millions of pairs).
 pub fn packed_person_levels(levels: Levels) -> u64 {
@@ -272,14 +285,7 @@ impl LinkParameters {
             let m = shape.scoring_m(field, level, self.m[field][level]);
             fields[field] = (m / u).log2();
         }
-        let prior = -population.max(1.0).log2();
-        let total = prior + fields.iter().sum::<f64>();
-        Weights {
-            prior,
-            fields,
-            total,
-            probability: 1.0 / (1.0 + (-total).exp2()),
-        }
+        Weights::of(-population.max(1.0).log2(), fields)
     }
 
     /// Scores one pair given its level index per field.
@@ -313,14 +319,7 @@ impl LinkParameters {
             fields[field] = (m / u.max(FLOOR)).log2();
         }
         let lambda = lambda.clamp(1e-15, 1.0 - 1e-9);
-        let prior = (lambda / (1.0 - lambda)).log2();
-        let total = prior + fields.iter().sum::<f64>();
-        Weights {
-            prior,
-            fields,
-            total,
-            probability: 1.0 / (1.0 + (-total).exp2()),
-        }
+        Weights::of((lambda / (1.0 - lambda)).log2(), fields)
     }
 
     /// Estimates u from level frequencies among random pairs, with add-half smoothing;
