@@ -253,6 +253,49 @@ fn explain_shows_the_comparison_behind_a_probabilistic_flag() {
 }
 
 #[test]
+fn explain_weighs_a_blank_id_pair_term_by_term_in_the_population() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    rollcheck()
+        .args([
+            "run",
+            "fixtures/link/blank_id_death_with_unique_name_and_birth_date_matches/pipeline.toml",
+        ])
+        .args(["--as-of", "2025-06-30", "--out"])
+        .arg(&out)
+        .current_dir(repo_path(""))
+        .assert()
+        .success();
+    let output = rollcheck()
+        .arg("explain")
+        .arg(&out)
+        .arg("H1")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let explained = String::from_utf8(output.stdout).unwrap();
+    // The prior is one person in the population the pipeline states (10,000), and the name
+    // and birth date each say how common they are there.
+    for words in [
+        "one person in the registry's population of about 10,000",
+        "people in the population has this name",
+        "people was born that day",
+        "namesakes: about 0.00014 other people",
+    ] {
+        assert!(explained.contains(words), "{words}: {explained}");
+    }
+    // matches.parquet keeps the shares the weights used.
+    let matches = read_parquet(&out.join("matches.parquet"));
+    for column in ["name_share", "birth_date_share"] {
+        let share = matches.column(column).unwrap().f64().unwrap().get(0);
+        assert!(
+            share.is_some_and(|s| s > 0.0 && s < 1.0),
+            "{column}: {share:?}"
+        );
+    }
+}
+
+#[test]
 fn explain_says_when_the_addresses_placed_a_pair() {
     let dir = temp_dir();
     let out = dir.path().join("out");
