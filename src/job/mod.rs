@@ -70,6 +70,8 @@ pub struct Evaluation {
     pub links: Links,
     pub households: Households,
     pub flags: Vec<Flag>,
+    /// Households the income rules would flag were a `possible` pair accepted (leads).
+    pub doubts: Vec<rules::doubts::Doubt>,
     /// Households' incomes and supporters (`income.parquet`, `supporters.parquet`).
     pub incomes: rules::income::Incomes,
     /// Early warnings: people who should be helped (`warnings.parquet`).
@@ -195,6 +197,7 @@ fn evaluate_stages(
         ..context
     };
     let flags = rules::evaluate(&context).map_err(|err| JobError::Rules(vec![err]))?;
+    let doubts = rules::doubts::household_doubts(&context, &flags);
     let warnings = rules::warnings::evaluate(&context, &by_person, &read.signals);
     timer.lap("rules");
     tracing::info!(flags = flags.len(), seconds = ?timer.laps, "evaluated");
@@ -204,6 +207,7 @@ fn evaluate_stages(
         links,
         households,
         flags,
+        doubts,
         incomes,
         warnings,
         stage_seconds: timer.laps,

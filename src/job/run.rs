@@ -182,7 +182,7 @@ impl Evaluated<'_> {
             pipeline,
             &evaluation.ingested,
             &evaluation.links,
-            &evaluation.households,
+            (&evaluation.households, &evaluation.doubts),
             self.as_of,
         );
         let spot_checks = outcomes::spot_checks(

@@ -18,7 +18,8 @@ use crate::link::words::comparison_in_words;
 use crate::link::{Decision, Links, Match, Method};
 use crate::model::{Reason, RegionCode, Severity, Verdict};
 use crate::normalize::normalize_id;
-use crate::rules::{self, At, Households};
+use crate::rules::doubts::Doubt;
+use crate::rules::{self, At, Household, Households};
 use crate::rundir::{FlagRow, FlagStatus, LeadRow, SpotCheckRow};
 
 /// Review labels on pairs, by (`member_id`, source, `record_id`): (true accepts, false
@@ -71,11 +72,16 @@ impl PairLabels {
             .filter(|m| m.decision == Decision::Accepted)
             .map(|m| (m.registry_idx, m.record_idx))
             .collect();
-        for m in &mut links.matches {
-            let member = &ingested.roll[m.member_idx];
+        let members = ingested.roll.len();
+        for m in links.matches.iter_mut().chain(links.others.iter_mut()) {
+            // Supporters' pairs are labelled by the supporter's key (`Whose::of_pair`).
+            let person = match ingested.roll.get(m.member_idx) {
+                Some(member) => &member.member_id,
+                None => &ingested.others[m.member_idx - members].key,
+            };
             let record = &ingested.registries[m.registry_idx].records[m.record_idx];
             let key = (
-                member.member_id.clone(),
+                person.clone(),
                 m.source.code().to_string(),
                 record.record_id.clone(),
             );
@@ -112,7 +118,7 @@ pub fn leads(
     pipeline: &Pipeline,
     ingested: &Ingested,
     links: &Links,
-    households: &Households,
+    (households, doubts): (&Households, &[Doubt]),
     as_of: NaiveDate,
 ) -> Vec<LeadRow> {
     let taken: std::collections::HashSet<(usize, usize)> = links
@@ -147,9 +153,25 @@ pub fn leads(
                 })
                 .map(|reason| (reason, pipeline.rules.spec(reason).severity))
                 .filter(move |(_, severity)| *severity >= min_severity)
-                .map(move |(reason, severity)| lead_row(m, member, record, (reason, severity)))
+                .map(move |(reason, severity)| {
+                    lead_row(m, &Whose::member(member), record, (reason, severity))
+                })
         })
         .collect();
+    leads.extend(doubts.iter().filter_map(|doubt| {
+        let m = doubt.pair.of(links);
+        let severity = pipeline.rules.spec(doubt.reason).severity;
+        if m.note == Some(REJECTED)
+            || taken.contains(&(m.registry_idx, m.record_idx))
+            || severity < min_severity
+        {
+            return None;
+        }
+        let household = households.by_id.get(&doubt.household_id)?;
+        let record = &ingested.registries[m.registry_idx].records[m.record_idx];
+        let whose = Whose::of_pair(ingested, m.member_idx, household);
+        Some(lead_row(m, &whose, record, (doubt.reason, severity)))
+    }));
     rank_leads(&mut leads);
     mark_shown(&mut leads, pipeline.review.max_leads_per_township);
     leads
@@ -199,10 +221,47 @@ pub fn leads_per_township(leads: &[LeadRow]) -> BTreeMap<String, (usize, usize)>
     counts
 }
 
+/// Whose pair a lead is, and the household it would flag: a member of it, or a supporter
+/// of one of its members (a member of another household, or one of `Ingested::others`).
+pub struct Whose<'a> {
+    household_id: &'a str,
+    /// The member id, or a supporter's key (`supporter:K-…`), as review labels name pairs.
+    person_id: &'a str,
+    id_number: Option<&'a str>,
+    region_code: Option<&'a str>,
+}
+
+impl<'a> Whose<'a> {
+    fn member(member: &'a RollMember) -> Whose<'a> {
+        Whose {
+            household_id: &member.household_id,
+            person_id: &member.member_id,
+            id_number: member.id_number.as_deref(),
+            region_code: member.region_code.as_deref(),
+        }
+    }
+
+    /// The person of a pair (`Normalized::persons` index) as a lead of `household`.
+    fn of_pair(ingested: &'a Ingested, person_idx: usize, household: &'a Household) -> Whose<'a> {
+        let (person_id, id_number) = if let Some(member) = ingested.roll.get(person_idx) {
+            (member.member_id.as_str(), member.id_number.as_deref())
+        } else {
+            let other = &ingested.others[person_idx - ingested.roll.len()];
+            (other.key.as_str(), other.person.id_number.as_deref())
+        };
+        Whose {
+            household_id: &household.household_id,
+            person_id,
+            id_number,
+            region_code: household.region_code.as_deref(),
+        }
+    }
+}
+
 /// The sheet's row for one lead: a `possible` pair and the reason it would raise.
 fn lead_row(
     m: &Match,
-    member: &RollMember,
+    whose: &Whose,
     record: &RegistryRecord,
     (reason, severity): (Reason, Severity),
 ) -> LeadRow {
@@ -214,8 +273,8 @@ fn lead_row(
         ("gender", m.levels.gender.code()),
     ];
     LeadRow {
-        household_id: member.household_id.clone(),
-        member_id: member.member_id.clone(),
+        household_id: whose.household_id.to_string(),
+        member_id: whose.person_id.to_string(),
         reason,
         severity,
         source: m.source.code().to_string(),
@@ -223,11 +282,11 @@ fn lead_row(
         record_id: record.record_id.clone(),
         probability: m.score,
         comparison: comparison_in_words(&levels),
-        region_code: member.region_code.clone(),
+        region_code: whose.region_code.map(str::to_string),
         expected_namesakes: m.expected_namesakes,
         shown: true,
         question: super::assist::question(record),
-        member_id_digest: normalize_id(member.id_number.as_deref())
+        member_id_digest: normalize_id(whose.id_number)
             .valid()
             .map(|valid| super::assist::id_digest(m.source.code(), &record.record_id, &valid.text)),
     }

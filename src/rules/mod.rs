@@ -9,6 +9,7 @@
 mod business_active;
 mod cadre_relative;
 mod deceased_member;
+pub mod doubts;
 mod duplicate_enrollment;
 mod identity_conflict;
 pub mod income;

@@ -25,9 +25,18 @@ impl<'c> ByPerson<'c> {
     /// Over `links`' pairs of the run's `persons` persons (`Normalized::persons`); built
     /// once a run, for incomes and warnings alike.
     pub fn new(links: &'c crate::link::Links, persons: usize) -> ByPerson<'c> {
+        Self::counting(links, persons, |_| false)
+    }
+
+    /// As `new`, with the pairs `also` picks counted as if accepted (`doubts`' hopeful world).
+    pub fn counting(
+        links: &'c crate::link::Links,
+        persons: usize,
+        also: impl Fn(&Match) -> bool,
+    ) -> ByPerson<'c> {
         let mut matches = vec![Vec::new(); persons];
         for m in links.matches.iter().chain(&links.others) {
-            if m.decision == Decision::Accepted {
+            if m.decision == Decision::Accepted || also(m) {
                 matches[m.member_idx].push(m);
             }
         }

@@ -121,3 +121,51 @@ fn the_township_workbook_lists_a_flagged_households_supporters_masked_and_reimpo
         .assert()
         .success();
 }
+
+#[test]
+fn a_supporters_doubtful_wage_is_a_lead_that_a_review_settles() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_case(
+        "a_supporters_wage_record_without_an_id_is_a_lead_not_a_flag",
+        &out,
+    );
+    let leads = crate::read_parquet(&out.join("leads.parquet"));
+    let column = |name: &str| crate::text_values(&leads, name);
+    let rows: Vec<(&str, &str, &str, &str)> = (0..leads.height())
+        .map(|i| {
+            (
+                column("household_id")[i],
+                column("reason")[i],
+                column("member_id")[i],
+                column("record_id")[i],
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [("H1", "income_over_standard", "supporter:K-1", "S-1")]
+    );
+    // Found true at a visit, the pair counts from the next run on and the flag follows.
+    let findings = dir.path().join("findings.csv");
+    std::fs::write(
+        &findings,
+        "户编号,原因代码,记录编号,核查结论,核查人,核查日期\nH1,income_over_standard,S-1,情况属实,张三,2025-07-02\n",
+    )
+    .unwrap();
+    Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args(["review", "import"])
+        .arg(&out)
+        .arg(&findings)
+        .assert()
+        .success();
+    // The next run, into the same directory, reads the findings history beside it.
+    run_case(
+        "a_supporters_wage_record_without_an_id_is_a_lead_not_a_flag",
+        &out,
+    );
+    let flags = std::fs::read_to_string(out.join("flags.csv")).unwrap();
+    assert!(flags.contains("H1,dibao_rural"), "{flags}");
+    assert!(flags.contains("income_over_standard"), "{flags}");
+}
