@@ -208,7 +208,13 @@ pub fn supports(context: &Context, by_person: &ByPerson) -> Vec<Support> {
     );
     let spec = &context.pipeline.supporters;
     let mut pairs: BTreeMap<(String, String, usize), Support> = BTreeMap::new();
-    for (m, member, record) in context.accepted(Source::Relations) {
+    // Through `by_person`, so that a hopeful world (`doubts`) counts its relations pairs too.
+    let relations = (0..normalized.members).flat_map(|member_idx| {
+        by_person
+            .records(context, member_idx, Source::Relations)
+            .map(move |(m, record)| (m, context.member(member_idx), record))
+    });
+    for (m, member, record) in relations {
         let RecordDetails::Relation {
             relative,
             kinship,

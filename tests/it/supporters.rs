@@ -169,3 +169,29 @@ fn a_supporters_doubtful_wage_is_a_lead_that_a_review_settles() {
     assert!(flags.contains("H1,dibao_rural"), "{flags}");
     assert!(flags.contains("income_over_standard"), "{flags}");
 }
+
+#[test]
+fn a_relations_row_in_doubt_is_a_lead_on_the_members_pair() {
+    let dir = temp_dir();
+    let out = dir.path().join("out");
+    run_case(
+        "a_relations_row_without_the_members_id_is_a_lead_not_a_flag",
+        &out,
+    );
+    let leads = crate::read_parquet(&out.join("leads.parquet"));
+    let column = |name: &str| crate::text_values(&leads, name);
+    assert_eq!(
+        (
+            column("household_id"),
+            column("member_id"),
+            column("reason"),
+            column("record_id")
+        ),
+        (
+            vec!["H1"],
+            vec!["H1-01"],
+            vec!["income_over_standard"],
+            vec!["K-1"]
+        )
+    );
+}
