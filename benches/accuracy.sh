@@ -97,6 +97,7 @@ result = {
         for b in reliability
     ] or None,
     "reliability_largest_gap": float(gap.group(1)) if gap else None,
+    "stage_seconds": manifest["stage_seconds"],
     "candidate_pairs_per_rule": manifest["candidate_pairs_per_rule"],
     "machine": f"{os.cpu_count()} cores, {platform.machine()}",
 }

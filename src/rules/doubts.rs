@@ -47,6 +47,41 @@ fn hopeful(m: &Match) -> bool {
     m.decision == Decision::Possible
 }
 
+/// The households a hopeful world may change: those of the members with a `possible` pair,
+/// and those a person with one supports; then every household of their supporters, whose
+/// shares depend on all the members they support (`Incomes::compute_for`). A relative whom
+/// only a doubted relations row makes a supporter is split over the households found here:
+/// were they to support others too, they would seem to owe more, which can add a lead but
+/// never a flag.
+fn affected_households<'c>(context: &Context<'c>, pairs: &[PairAt]) -> HashSet<&'c str> {
+    let links = context.links;
+    let roll = &context.ingested.roll;
+    let doubted: HashSet<usize> = pairs.iter().map(|at| at.of(links).member_idx).collect();
+    let mut affected: HashSet<&str> = doubted
+        .iter()
+        .filter_map(|&idx| roll.get(idx).map(|member| member.household_id.as_str()))
+        .collect();
+    let supporters = &context.incomes.supporters;
+    affected.extend(
+        supporters
+            .iter()
+            .filter(|s| doubted.contains(&s.support.person_idx))
+            .map(|s| s.support.household_id.as_str()),
+    );
+    let sharing: HashSet<usize> = supporters
+        .iter()
+        .filter(|s| affected.contains(s.support.household_id.as_str()))
+        .map(|s| s.support.person_idx)
+        .collect();
+    affected.extend(
+        supporters
+            .iter()
+            .filter(|s| sharing.contains(&s.support.person_idx))
+            .map(|s| s.support.household_id.as_str()),
+    );
+    affected
+}
+
 /// The doubts of a run whose flags are `flags`: households the two household rules would
 /// flag were the `possible` pairs they read the same person, with each such pair.
 pub fn household_doubts(context: &Context, flags: &[Flag]) -> Vec<Doubt> {
@@ -60,7 +95,8 @@ pub fn household_doubts(context: &Context, flags: &[Flag]) -> Vec<Doubt> {
         return Vec::new();
     }
     let by_person = ByPerson::counting(links, context.normalized.persons.len(), hopeful);
-    let incomes = Incomes::compute(context, &by_person);
+    let affected = affected_households(context, &pairs);
+    let incomes = Incomes::compute_for(context, &by_person, &|h| affected.contains(h));
     let world = Context {
         incomes: &incomes,
         ..*context

@@ -158,10 +158,21 @@ pub struct Incomes {
 
 impl Incomes {
     pub fn compute(context: &Context, by_person: &ByPerson) -> Incomes {
+        Self::compute_for(context, by_person, &|_| true)
+    }
+
+    /// `compute` for the households `keep` picks. A supporter's share depends on every
+    /// member they support, so `keep` must pick all the households of each supporter of a
+    /// household it picks (`doubts` does).
+    pub fn compute_for(
+        context: &Context,
+        by_person: &ByPerson,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Incomes {
         let supporters = owed(
             context,
             by_person,
-            &supporters::supports(context, by_person),
+            &supporters::supports(context, by_person, keep),
         );
         // Supporters by the household they support (they come in household order).
         let mut of_household: BTreeMap<&str, Vec<&SupporterRow>> = BTreeMap::new();
@@ -175,6 +186,7 @@ impl Incomes {
             .households
             .by_id
             .values()
+            .filter(|household| keep(&household.household_id))
             .map(|household| {
                 let owing = of_household
                     .get(household.household_id.as_str())

@@ -199,7 +199,12 @@ pub struct Asset {
 }
 
 /// The supporters of every member, in (household, member, supporter) order: each pair once.
-pub fn supports(context: &Context, by_person: &ByPerson) -> Vec<Support> {
+/// `keep` picks the households whose members' supporters are looked up.
+pub fn supports(
+    context: &Context,
+    by_person: &ByPerson,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+) -> Vec<Support> {
     let normalized = context.normalized;
     let index = PersonIndex::new(
         &normalized.persons,
@@ -209,11 +214,13 @@ pub fn supports(context: &Context, by_person: &ByPerson) -> Vec<Support> {
     let spec = &context.pipeline.supporters;
     let mut pairs: BTreeMap<(String, String, usize), Support> = BTreeMap::new();
     // Through `by_person`, so that a hopeful world (`doubts`) counts its relations pairs too.
-    let relations = (0..normalized.members).flat_map(|member_idx| {
-        by_person
-            .records(context, member_idx, Source::Relations)
-            .map(move |(m, record)| (m, context.member(member_idx), record))
-    });
+    let relations = (0..normalized.members)
+        .filter(|&member_idx| keep(&context.member(member_idx).household_id))
+        .flat_map(|member_idx| {
+            by_person
+                .records(context, member_idx, Source::Relations)
+                .map(move |(m, record)| (m, context.member(member_idx), record))
+        });
     for (m, member, record) in relations {
         let RecordDetails::Relation {
             relative,
