@@ -29,12 +29,18 @@ pub(super) fn probabilistic(
     for m in &mut scored {
         let member = &normalized.persons[m.member_idx];
         let population = spec.population_of(m.source);
-        if as_without_id(m, normalized) {
+        // For a pair decided without an ID: the persons linked in this run with its name and
+        // birth date (the member among them).
+        let without_id = as_without_id(m, normalized).then(|| {
+            namesake_key(member)
+                .and_then(|key| namesakes.get(&key))
+                .copied()
+                .unwrap_or(0)
+        });
+        if let Some(linked) = without_id {
             let birth_equal = m.levels.birth_date == BirthLevel::Equal;
             // Others linked in this run with the name and birth date are namesakes for sure.
-            let others = namesake_key(member)
-                .and_then(|key| namesakes.get(&key))
-                .map_or(0, |persons| persons.saturating_sub(1));
+            let others = linked.saturating_sub(1);
             m.term_shares = census
                 .shares(member, m.levels.name, birth_equal)
                 .with_known_others(others, population);
@@ -45,7 +51,7 @@ pub(super) fn probabilistic(
             m.expected_namesakes = masked_pattern(m, normalized)
                 .and_then(|pattern| census.expected_masked_namesakes(member, pattern, population));
         }
-        m.note = guard(m, normalized, &namesakes, spec.max_expected_namesakes);
+        m.note = guard(m, normalized, without_id, spec.max_expected_namesakes);
         if m.note.is_none() && m.score >= spec.match_probability {
             m.decision = Decision::Accepted;
         }
@@ -59,11 +65,12 @@ pub(super) fn probabilistic(
     scored
 }
 
-/// The first reason a pair may not be accepted, if any.
+/// The first reason a pair may not be accepted, if any. `without_id`: for a pair decided
+/// without an ID, the persons linked in the run with its name and birth date.
 fn guard(
     m: &Match,
     normalized: &Normalized,
-    namesakes: &HashMap<(chrono::NaiveDate, String), usize>,
+    without_id: Option<usize>,
     max_expected_namesakes: f64,
 ) -> Option<&'static str> {
     let levels = &m.levels;
@@ -89,18 +96,12 @@ fn guard(
         // one person only under a name rare enough in the registry's population.
         return Some("masked ID without an agreeing birth date; others with the name may show the same characters");
     }
-    if as_without_id(m, normalized) {
+    if let Some(linked) = without_id {
         // A name with no usable ID needs the birth date, and must point at one person.
         if levels.birth_date != BirthLevel::Equal {
             return Some("no ID and no agreeing birth date");
         }
-        let member = &normalized.persons[m.member_idx];
-        if namesake_key(member)
-            .and_then(|k| namesakes.get(&k))
-            .copied()
-            .unwrap_or(0)
-            > 1
-        {
+        if linked > 1 {
             return Some("name and birth date shared by several people on the roll");
         }
         // Unknown frequencies are no evidence of rarity.

@@ -102,19 +102,17 @@ pub fn household_doubts(context: &Context, flags: &[Flag]) -> Vec<Doubt> {
         ..*context
     };
     // Whose pairs may settle a household's doubt: its members and its supporters.
-    let mut concerned: HashSet<(&str, usize)> = incomes
+    let supporting: HashSet<(&str, usize)> = incomes
         .supporters
         .iter()
         .map(|s| (s.support.household_id.as_str(), s.support.person_idx))
         .collect();
-    concerned.extend(
-        context
-            .ingested
-            .roll
-            .iter()
-            .enumerate()
-            .map(|(idx, member)| (member.household_id.as_str(), idx)),
-    );
+    let roll = &context.ingested.roll;
+    let concerned = |household: &str, person_idx: usize| {
+        roll.get(person_idx)
+            .is_some_and(|member| member.household_id == household)
+            || supporting.contains(&(household, person_idx))
+    };
     let mut by_record: HashMap<&str, Vec<PairAt>> = HashMap::new();
     for &at in &pairs {
         by_record
@@ -142,7 +140,7 @@ pub fn household_doubts(context: &Context, flags: &[Flag]) -> Vec<Doubt> {
             for record_id in &finding.record_ids {
                 let candidates = by_record.get(record_id.as_str()).into_iter().flatten();
                 for &at in candidates {
-                    if concerned.contains(&(household, at.of(links).member_idx)) {
+                    if concerned(household, at.of(links).member_idx) {
                         doubts.insert(Doubt {
                             household_id: finding.household_id.clone(),
                             reason: rule.reason,
