@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
-use super::{read_csv_columns, EvalError};
+use super::{both_exist, read_csv_columns, EvalError};
 use crate::rundir::names::MATCHES;
 use crate::synth::TRUTH_RECORD_OWNERS_CSV;
 
@@ -179,14 +179,10 @@ pub fn reliability(owners_csv: &Path, matches_parquet: &Path) -> Result<Reliabil
 
 /// `reliability` of the run in `out_dir`, when synth wrote its owners beside `truth`.
 pub fn reliability_of_run(truth: &Path, out_dir: &Path) -> Result<Option<Reliability>, EvalError> {
-    let (owners, matches) = (
-        truth.with_file_name(TRUTH_RECORD_OWNERS_CSV),
-        out_dir.join(MATCHES),
-    );
-    if !(crate::rundir::is_file(&owners) && crate::rundir::is_file(&matches)) {
-        return Ok(None);
-    }
-    reliability(&owners, &matches).map(Some)
+    both_exist(truth, TRUTH_RECORD_OWNERS_CSV, out_dir, MATCHES)
+        .map_or(Ok(None), |(owners, matches)| {
+            reliability(&owners, &matches).map(Some)
+        })
 }
 
 #[cfg(test)]

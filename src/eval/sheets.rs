@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::EvalError;
+use super::{read_parquet_columns, EvalError};
 use crate::rundir::names::{HOUSEHOLDS, LEADS};
 
 /// The shown leads of a run and the households it holds.
@@ -19,34 +19,17 @@ pub struct SheetLeads {
 
 /// The run's shown leads, or `None` for a run from before `leads.parquet`.
 pub fn sheet_leads(out_dir: &Path) -> Result<Option<SheetLeads>, EvalError> {
-    let (leads_path, households_path) = (out_dir.join(LEADS), out_dir.join(HOUSEHOLDS));
-    if !(crate::rundir::is_file(&leads_path) && crate::rundir::is_file(&households_path)) {
+    let (leads, households) = (out_dir.join(LEADS), out_dir.join(HOUSEHOLDS));
+    if !(crate::rundir::is_file(&leads) && crate::rundir::is_file(&households)) {
         return Ok(None);
     }
-    let err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |e: crate::rundir::OutputError| EvalError::Read {
-            path: path.clone(),
-            message: e.to_string(),
-        }
-    };
-    let frame = crate::rundir::read(&leads_path).map_err(err(&leads_path))?;
-    let text = |name: &str| {
-        crate::rundir::text_column(&frame, name, &leads_path).map_err(err(&leads_path))
-    };
-    let (households, reasons) = (text("household_id")?, text("reason")?);
-    let shown = frame
-        .column("shown")
-        .and_then(|c| c.bool().cloned())
-        .map_err(|e| EvalError::Read {
-            path: leads_path.clone(),
-            message: format!("column `shown`: {e}"),
-        })?;
-    let shown: BTreeSet<(String, String)> = households
+    let [lead_households, reasons, shown] =
+        read_parquet_columns(&leads, ["household_id", "reason", "shown"])?;
+    let shown: BTreeSet<(String, String)> = lead_households
         .into_iter()
         .zip(reasons)
-        .zip(shown.iter())
-        .filter(|(_, shown)| *shown == Some(true))
+        .zip(shown)
+        .filter(|(_, shown)| shown.as_deref() == Some("true"))
         .filter_map(|((household, reason), _)| Some((household?, reason?)))
         .collect();
     let households_shown = shown
@@ -54,12 +37,10 @@ pub fn sheet_leads(out_dir: &Path) -> Result<Option<SheetLeads>, EvalError> {
         .map(|(household, _)| household)
         .collect::<BTreeSet<_>>()
         .len();
-    let households = crate::rundir::read(&households_path)
-        .map_err(err(&households_path))?
-        .height();
+    let [households] = read_parquet_columns(&households, ["household_id"])?;
     Ok(Some(SheetLeads {
         shown,
         households_shown,
-        households,
+        households: households.len(),
     }))
 }
