@@ -134,21 +134,13 @@ fn a_sql_rules_flags_reach_every_output_like_a_built_in_rules() {
     assert!(read_to_string(&out.join("explorer.html")).contains("working_contributions"));
 
     // A finding about the flag comes back and the next run carries it.
-    let findings = dir.path().join("findings.csv");
-    std::fs::write(
-        &findings,
-        format!(
+    crate::import_findings_csv(
+        &out,
+        &dir.path().join("findings.csv"),
+        &format!(
             "household_id,reason,verdict,reviewer,reviewed_on,note,action\n{household},{label},情况属实,李四,2025-07-01,在建筑公司务工,调整\n"
         ),
-    )
-    .unwrap();
-    let import = rollcheck()
-        .args(["review", "import"])
-        .arg(&out)
-        .arg(&findings)
-        .output()
-        .unwrap();
-    assert!(import.status.success(), "{import:?}");
+    );
     let again = run_example(&social_insurance_data(), &pipeline, &out);
     assert!(again.status.success(), "{again:?}");
     let flags = read_to_string(&out.join("flags.csv"));

@@ -81,6 +81,19 @@ pub fn query_rows(out: &Path, state: &Path, sql: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Writes `csv` (a findings file a township hands back) to `path` and imports it into the
+/// run in `out` with `rollcheck review import`, which must succeed.
+pub fn import_findings_csv(out: &Path, path: &Path, csv: &str) {
+    std::fs::write(path, csv).unwrap();
+    assert_cmd::Command::cargo_bin("rollcheck")
+        .unwrap()
+        .args(["review", "import"])
+        .arg(out)
+        .arg(path)
+        .assert()
+        .success();
+}
+
 pub fn read_to_string(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }

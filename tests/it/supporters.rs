@@ -147,19 +147,11 @@ fn a_supporters_doubtful_wage_is_a_lead_that_a_review_settles() {
         [("H1", "income_over_standard", "supporter:K-1", "S-1")]
     );
     // Found true at a visit, the pair counts from the next run on and the flag follows.
-    let findings = dir.path().join("findings.csv");
-    std::fs::write(
-        &findings,
+    crate::import_findings_csv(
+        &out,
+        &dir.path().join("findings.csv"),
         "户编号,原因代码,记录编号,核查结论,核查人,核查日期\nH1,income_over_standard,S-1,情况属实,张三,2025-07-02\n",
-    )
-    .unwrap();
-    Command::cargo_bin("rollcheck")
-        .unwrap()
-        .args(["review", "import"])
-        .arg(&out)
-        .arg(&findings)
-        .assert()
-        .success();
+    );
     // The next run, into the same directory, reads the findings history beside it.
     run_case(
         "a_supporters_wage_record_without_an_id_is_a_lead_not_a_flag",

@@ -79,21 +79,13 @@ fn warnings_reach_their_files_sheets_and_findings() {
 
     // A caseworker confirms the first should_cover warning: the person was enrolled.
     let enrolled = &rows[0][3];
-    let findings = dir.path().join("findings.csv");
-    std::fs::write(
-        &findings,
-        format!(
+    crate::import_findings_csv(
+        &out,
+        &dir.path().join("findings.csv"),
+        &format!(
             "household_id,reason,verdict,reviewer,reviewed_on,note\n{enrolled},should_cover,情况属实,李娜,2025-07-02,已纳入低保\n"
         ),
-    )
-    .unwrap();
-    Command::cargo_bin("rollcheck")
-        .unwrap()
-        .args(["review", "import"])
-        .arg(&out)
-        .arg(&findings)
-        .assert()
-        .success();
+    );
     run(&out, "2025-07-03");
     let after = query_rows(
         &out,
