@@ -77,58 +77,21 @@ pub struct RunOutputs<'a> {
 pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, OutputError> {
     let started = std::time::Instant::now();
     rundir::publish(out_dir, outputs.run_id, |staging| {
-        rundir::write_flags_parquet(&staging.join(FLAGS_PARQUET), outputs.flags, outputs.run_id)?;
-        rundir::write_flags_csv(&staging.join(FLAGS_CSV), outputs.flags, outputs.run_id)?;
-        rundir::write_households(
-            &staging.join(HOUSEHOLDS),
-            outputs.households,
-            outputs.flags,
-            outputs.benefits,
-        )?;
-        rundir::write_matches(&staging.join(MATCHES), outputs.matches)?;
-        rundir::write_quarantine(&staging.join(QUARANTINE), outputs.quarantine)?;
-        rundir::write_resolved(&staging.join(RESOLVED), outputs.resolved, outputs.as_of)?;
-        rundir::write_leads(&staging.join(LEADS), outputs.leads)?;
-        rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
-        rundir::write_income(&staging.join(INCOME), outputs.incomes)?;
-        rundir::write_supporters(&staging.join(SUPPORTERS), outputs.incomes)?;
-        rundir::write_warnings_parquet(
-            &staging.join(WARNINGS_PARQUET),
-            &outputs.warnings.rows,
-            outputs.run_id,
-        )?;
-        rundir::write_warnings_csv(
-            &staging.join(WARNINGS_CSV),
-            &outputs.warnings.rows,
-            outputs.run_id,
-        )?;
-        rundir::write_recheck_due(&staging.join(RECHECK_DUE), &outputs.review.recheck_due)?;
-        workbooks::write_review_workbooks(
-            &staging.join("review"),
-            &workbooks::ReviewItems {
-                flags: outputs.flags,
-                leads: outputs.leads,
-                spot_checks: outputs.spot_checks,
-                members: outputs.review_members,
-                supporters: &outputs.incomes.supporters,
-                recheck_due: &outputs.review.recheck_due,
-                warnings: &outputs.warnings.rows,
+        // Three independent groups of files, side by side: each is mostly one thread's work
+        // (the township workbooks excepted), so on two cores the workbooks' compression
+        // overlaps the report and explorer instead of waiting for them.
+        let (tables, (workbooks, pages)) = rayon::join(
+            || write_tables(staging, outputs),
+            || {
+                rayon::join(
+                    || write_workbooks(staging, outputs),
+                    || write_pages(staging, outputs),
+                )
             },
-            outputs.as_of,
-        )?;
-        assist_request::write_requests(&staging.join(ASSIST_DIR), outputs.leads)?;
-        crate::review::summary::write_csv(&staging.join(REVIEW_SUMMARY), &outputs.review.summary)?;
-        summary_workbook::write(
-            &staging.join(SUMMARY_WORKBOOK),
-            outputs.review,
-            outputs.as_of,
-        )?;
-        let report = report::render(outputs);
-        rundir::write_file(&staging.join(REPORT), report.as_bytes())?;
-        explorer::write(&staging.join(EXPLORER), outputs)?;
-        let model = serde_json::to_vec_pretty(outputs.parameters)
-            .map_err(|e| OutputError::write(staging, e))?;
-        rundir::write_file(&staging.join(MODEL), &model)?;
+        );
+        tables?;
+        workbooks?;
+        pages?;
         let mut manifest = outputs.manifest.clone();
         manifest
             .stage_seconds
@@ -139,4 +102,68 @@ pub fn write_run(out_dir: &Path, outputs: &RunOutputs) -> Result<Manifest, Outpu
         rundir::write_file(&staging.join(MANIFEST), &bytes)?;
         Ok(manifest)
     })
+}
+
+/// The run's tables: parquet and CSV files, and the model.
+fn write_tables(staging: &Path, outputs: &RunOutputs) -> Result<(), OutputError> {
+    rundir::write_flags_parquet(&staging.join(FLAGS_PARQUET), outputs.flags, outputs.run_id)?;
+    rundir::write_flags_csv(&staging.join(FLAGS_CSV), outputs.flags, outputs.run_id)?;
+    rundir::write_households(
+        &staging.join(HOUSEHOLDS),
+        outputs.households,
+        outputs.flags,
+        outputs.benefits,
+    )?;
+    rundir::write_matches(&staging.join(MATCHES), outputs.matches)?;
+    rundir::write_quarantine(&staging.join(QUARANTINE), outputs.quarantine)?;
+    rundir::write_resolved(&staging.join(RESOLVED), outputs.resolved, outputs.as_of)?;
+    rundir::write_leads(&staging.join(LEADS), outputs.leads)?;
+    rundir::write_spot_checks(&staging.join(SPOT_CHECKS), outputs.spot_checks)?;
+    rundir::write_income(&staging.join(INCOME), outputs.incomes)?;
+    rundir::write_supporters(&staging.join(SUPPORTERS), outputs.incomes)?;
+    rundir::write_warnings_parquet(
+        &staging.join(WARNINGS_PARQUET),
+        &outputs.warnings.rows,
+        outputs.run_id,
+    )?;
+    rundir::write_warnings_csv(
+        &staging.join(WARNINGS_CSV),
+        &outputs.warnings.rows,
+        outputs.run_id,
+    )?;
+    rundir::write_recheck_due(&staging.join(RECHECK_DUE), &outputs.review.recheck_due)?;
+    crate::review::summary::write_csv(&staging.join(REVIEW_SUMMARY), &outputs.review.summary)?;
+    let model = serde_json::to_vec_pretty(outputs.parameters)
+        .map_err(|e| OutputError::write(staging, e))?;
+    rundir::write_file(&staging.join(MODEL), &model)
+}
+
+/// The workbooks: one per township, the assistance requests and the summary.
+fn write_workbooks(staging: &Path, outputs: &RunOutputs) -> Result<(), OutputError> {
+    workbooks::write_review_workbooks(
+        &staging.join("review"),
+        &workbooks::ReviewItems {
+            flags: outputs.flags,
+            leads: outputs.leads,
+            spot_checks: outputs.spot_checks,
+            members: outputs.review_members,
+            supporters: &outputs.incomes.supporters,
+            recheck_due: &outputs.review.recheck_due,
+            warnings: &outputs.warnings.rows,
+        },
+        outputs.as_of,
+    )?;
+    assist_request::write_requests(&staging.join(ASSIST_DIR), outputs.leads)?;
+    summary_workbook::write(
+        &staging.join(SUMMARY_WORKBOOK),
+        outputs.review,
+        outputs.as_of,
+    )
+}
+
+/// The web pages: the report and the explorer.
+fn write_pages(staging: &Path, outputs: &RunOutputs) -> Result<(), OutputError> {
+    let report = report::render(outputs);
+    rundir::write_file(&staging.join(REPORT), report.as_bytes())?;
+    explorer::write(&staging.join(EXPLORER), outputs)
 }

@@ -4,7 +4,10 @@
 //! flags, leads and spot checks as checks); a visit that finds something is recorded on
 //! those sheets, and the household drops off this list on the next run.
 
-use rust_xlsxwriter::{Format, FormatBorder, Worksheet, XlsxError};
+use chrono::NaiveDate;
+use rust_xlsxwriter::{
+    ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatBorder, Worksheet, XlsxError,
+};
 
 use crate::rundir::names::RECHECK_DUE_SHEET;
 use crate::rundir::RecheckDue;
@@ -22,26 +25,32 @@ const COLUMNS: [(&str, f64); 9] = [
 ];
 /// The last column: whether this run flags the household as well.
 const FLAGGED: (&str, f64) = ("本次另有疑点", 10.0);
+const LAST_CHECKED: u16 = 6;
+const DUE_ON: u16 = 7;
+const OVERDUE_DAYS: u16 = 8;
 
 /// Writes the sheet; `head_of` names a household's head.
-pub fn write(
+pub fn write<'m>(
     sheet: &mut Worksheet,
     due: &[&RecheckDue],
-    head_of: &dyn Fn(&str) -> String,
+    head_of: &dyn Fn(&str) -> &'m str,
 ) -> Result<(), XlsxError> {
     sheet.set_name(RECHECK_DUE_SHEET)?;
     // A first run lists nearly every household (no finding yet: the last check is the
-    // enrolment), so cells are written plain: a format per cell costs a lookup each, and
-    // this sheet is the largest in the workbook. Only an overdue row's days stand out.
+    // enrolment), so this is the workbook's largest sheet and its cells are kept cheap:
+    // no format per cell (each costs a lookup), dates as Excel dates under their column's
+    // format rather than text, and overdue days in red by one conditional format.
     let header = Format::new()
         .set_bold()
         .set_background_color("#D9E1F2")
         .set_border(FormatBorder::Thin);
-    let late = Format::new().set_font_color("#C00000").set_bold();
     for (i, (title, width)) in (0u16..).zip(COLUMNS.iter().chain([&FLAGGED])) {
         sheet.write_with_format(0, i, *title, &header)?;
         sheet.set_column_width(i, *width)?;
     }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    sheet.set_column_format(LAST_CHECKED, &date)?;
+    sheet.set_column_format(DUE_ON, &date)?;
     let mut rows = due.to_vec();
     rows.sort_by(|a, b| (a.due_on, &a.household_id).cmp(&(b.due_on, &b.household_id)));
     for (r, row) in (1u32..).zip(&rows) {
@@ -51,21 +60,52 @@ pub fn write(
         sheet.write_string(r, 3, row.region_code.as_deref().unwrap_or(""))?;
         sheet.write_string(r, 4, head_of(&row.household_id))?;
         sheet.write_string(r, 5, row.category.code())?;
-        // `NaiveDate`'s own text is YYYY-MM-DD, without parsing a format string per cell.
-        let last = row
-            .last_checked
-            .map_or_else(|| "未核查".into(), |d| d.to_string());
-        sheet.write_string(r, 6, last)?;
-        sheet.write_string(r, 7, row.due_on.to_string())?;
-        if row.is_overdue() {
-            sheet.write_number_with_format(r, 8, f64::from(row.overdue_days), &late)?;
-        } else {
-            sheet.write_number(r, 8, f64::from(row.overdue_days))?;
-        }
+        match row.last_checked {
+            Some(day) => sheet.write_number(r, LAST_CHECKED, excel_serial(day))?,
+            None => sheet.write_string(r, LAST_CHECKED, "未核查")?,
+        };
+        sheet.write_number(r, DUE_ON, excel_serial(row.due_on))?;
+        sheet.write_number(r, OVERDUE_DAYS, f64::from(row.overdue_days))?;
         if row.flagged {
             sheet.write_string(r, 9, "是")?;
         }
     }
+    if let Some(last) = u32::try_from(rows.len()).ok().filter(|&n| n > 0) {
+        let late = ConditionalFormatCell::new()
+            .set_rule(ConditionalFormatCellRule::GreaterThan(0))
+            .set_format(Format::new().set_font_color("#C00000").set_bold());
+        sheet.add_conditional_format(1, OVERDUE_DAYS, last, OVERDUE_DAYS, &late)?;
+    }
     sheet.set_freeze_panes(1, 2)?;
     Ok(())
+}
+
+/// A date as Excel's serial number: days since 1899-12-30, the epoch every date after
+/// February 1900 counts from (Excel's phantom 1900-02-29 lies before it).
+#[allow(clippy::cast_precision_loss)] // a few tens of thousands of days
+fn excel_serial(day: NaiveDate) -> f64 {
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date");
+    (day - epoch).num_days() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_count_from_excels_epoch() {
+        // Excel shows 45838 as 2025-06-30; its serials count from a phantom 1900-02-29, so
+        // only dates from March 1900 on agree with ours, as every date on a roll does.
+        for (y, m, d, serial) in [
+            (2025, 6, 30, 45838_u32),
+            (1900, 3, 1, 61),
+            (2016, 2, 29, 42429),
+        ] {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            let ours = excel_serial(day);
+            let library = super::super::workbooks::excel_date(day).unwrap().to_excel();
+            assert_eq!(ours.to_bits(), f64::from(serial).to_bits(), "{y}-{m}-{d}");
+            assert_eq!(ours.to_bits(), library.to_bits(), "{y}-{m}-{d}");
+        }
+    }
 }

@@ -54,3 +54,60 @@ fn a_household_rechecked_through_a_finding_drops_off_the_next_run() {
         "the others stay due"
     );
 }
+
+/// The township sheets 到期复核 together list exactly `recheck_due.parquet`'s households, with
+/// their due dates readable as dates (Excel serials under a date format, not text).
+#[test]
+fn the_township_sheets_list_the_due_households_with_real_dates() {
+    use calamine::{open_workbook, DataType as _, Reader, Xlsx};
+
+    let run = run_synthetic_county(300, 12, Variant::Clean);
+    let due = read_parquet(&run.out.join("recheck_due.parquet"));
+    let days = due
+        .column("due_on")
+        .unwrap()
+        .cast(&polars::prelude::DataType::String)
+        .unwrap();
+    let mut expected: Vec<(String, String)> = text_values(&due, "household_id")
+        .into_iter()
+        .zip(days.str().unwrap().iter())
+        .map(|(h, d)| {
+            (
+                h.to_string(),
+                d.expect("every due row has its date").to_string(),
+            )
+        })
+        .collect();
+    assert!(
+        !expected.is_empty(),
+        "synth enrols 2015-2024: households are due"
+    );
+
+    let mut listed = Vec::new();
+    for entry in std::fs::read_dir(run.out.join("review")).unwrap() {
+        let mut workbook: Xlsx<_> = open_workbook(entry.unwrap().path()).unwrap();
+        let Ok(range) = workbook.worksheet_range("到期复核") else {
+            continue;
+        };
+        let header: Vec<String> = range
+            .rows()
+            .next()
+            .unwrap()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        let column = |title: &str| header.iter().position(|h| h == title).unwrap();
+        let (household, due_on, last) =
+            (column("户号"), column("应复核日期"), column("上次核查日期"));
+        for row in range.rows().skip(1) {
+            // A date-formatted cell, not text nor a bare number.
+            assert!(row[due_on].is_datetime(), "应复核日期 `{}`", row[due_on]);
+            assert!(row[last].is_datetime() || row[last] == "未核查");
+            let day = row[due_on].as_date().unwrap();
+            listed.push((row[household].to_string(), day.to_string()));
+        }
+    }
+    expected.sort();
+    listed.sort();
+    assert_eq!(listed, expected);
+}
