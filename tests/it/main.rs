@@ -183,6 +183,15 @@ pub fn assert_counts_balance(ingested: &rollcheck::ingest::Ingested) {
 }
 
 /// A Parquet file read back into a frame.
+/// A sheet's first row, every cell as text.
+pub fn header_of(range: &calamine::Range<calamine::Data>) -> Vec<String> {
+    range
+        .rows()
+        .next()
+        .map(|row| row.iter().map(ToString::to_string).collect())
+        .unwrap_or_default()
+}
+
 pub fn read_parquet(path: &Path) -> polars::prelude::DataFrame {
     use polars::prelude::SerReader as _;
     polars::prelude::ParquetReader::new(std::fs::File::open(path).unwrap())

@@ -89,13 +89,7 @@ fn the_township_sheets_list_the_due_households_with_real_dates() {
         let Ok(range) = workbook.worksheet_range("到期复核") else {
             continue;
         };
-        let header: Vec<String> = range
-            .rows()
-            .next()
-            .unwrap()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let header = crate::header_of(&range);
         let column = |title: &str| header.iter().position(|h| h == title).unwrap();
         let (household, due_on, last) =
             (column("户号"), column("应复核日期"), column("上次核查日期"));

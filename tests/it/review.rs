@@ -63,13 +63,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
             }
         }
         let range = workbook.worksheet_range("核查清单").unwrap();
-        let header: Vec<String> = range
-            .rows()
-            .next()
-            .unwrap()
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+        let header = crate::header_of(&range);
         assert_eq!(header[0], "序号");
         assert_eq!(
             &header[10..],
