@@ -6,11 +6,13 @@
 //! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
 
 mod hard;
+mod ids;
 mod money;
 mod names;
 mod plant;
 mod records;
 mod roll;
+mod row;
 mod supporters;
 mod warnings;
 mod wild;
@@ -66,8 +68,7 @@ pub struct SynthOptions {
     pub as_of: NaiveDate,
 }
 
-/// One row: contract column name → cell text.
-pub type Row = BTreeMap<&'static str, String>;
+pub use row::Row;
 
 /// A planted expectation: this household should carry this reason.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -242,7 +243,7 @@ fn empty_registries() -> BTreeMap<Source, Vec<Row>> {
 struct Generator {
     rng: ChaCha8Rng,
     options: SynthOptions,
-    used_ids: HashSet<String>,
+    used_ids: ids::UsedIds,
     roll: Vec<Row>,
     registries: BTreeMap<Source, Vec<Row>>,
     truth: Vec<TruthRow>,
@@ -307,7 +308,7 @@ fn generate_keeping(
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
         options: *options,
-        used_ids: HashSet::new(),
+        used_ids: ids::UsedIds::default(),
         roll: Vec::new(),
         registries: empty_registries(),
         truth: Vec::new(),
@@ -421,23 +422,20 @@ impl Generator {
     /// (what synth always drew, so ordinary counties are unchanged), and after
     /// `RANDOM_TRIES` collisions the first free one in order; `None` when all 500 are used.
     fn free_id(&mut self, region: &str, birth: NaiveDate, male: bool) -> Option<String> {
-        let prefix = format!("{region}{}", birth.format("%Y%m%d"));
+        let sequence = |number: u32| number * 2 + u32::from(male);
         let id_of = |number: u32| {
-            let first17 = format!("{prefix}{:03}", number * 2 + u32::from(male));
+            let first17 = format!("{region}{}{:03}", birth.format("%Y%m%d"), sequence(number));
             format!("{first17}{}", check_char(first17.as_bytes()))
         };
         for _ in 0..RANDOM_TRIES {
-            let id = id_of(self.rng.random_range(0..500u32));
-            if self.used_ids.insert(id.clone()) {
-                return Some(id);
+            let number = self.rng.random_range(0..500u32);
+            if self.used_ids.claim(region, birth, sequence(number)) {
+                return Some(id_of(number));
             }
         }
-        (0..500u32)
-            .map(id_of)
-            .find(|id| !self.used_ids.contains(id))
-            .inspect(|id| {
-                self.used_ids.insert(id.clone());
-            })
+        let number = (0..500u32).find(|&n| self.used_ids.is_free(region, birth, sequence(n)))?;
+        self.used_ids.claim(region, birth, sequence(number));
+        Some(id_of(number))
     }
 
     fn random_person(&mut self) -> Person {
@@ -452,7 +450,7 @@ impl Generator {
     fn last_record_id(&self, source: Source) -> String {
         self.registries[&source]
             .last()
-            .map(|row| row[col::RECORD_ID].clone())
+            .map(|row| row[col::RECORD_ID].to_string())
             .unwrap_or_default()
     }
 

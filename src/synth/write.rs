@@ -226,7 +226,7 @@ pub fn write_county_shaped(
             county.unreadable_rows.insert(source, *rows);
         }
     }
-    let households: std::collections::BTreeSet<&String> =
+    let households: std::collections::BTreeSet<&str> =
         county.roll.iter().map(|r| &r[col::HOUSEHOLD_ID]).collect();
     Ok(Written {
         households: households.len(),
@@ -330,7 +330,7 @@ fn table_of(columns: Vec<schema::ColumnSpec>, rows: &[Row], layout: Layout) -> T
             table
                 .columns
                 .iter()
-                .map(|c| row.get(c.name).cloned().unwrap_or_default())
+                .map(|c| row.get(c.name).unwrap_or_default().to_string())
                 .collect()
         })
         .collect();
@@ -343,11 +343,11 @@ fn table_of_owned(columns: Vec<schema::ColumnSpec>, rows: Vec<Row>, layout: Layo
     let mut table = headed(columns, layout);
     table.rows = rows
         .into_iter()
-        .map(|mut row| {
+        .map(|row| {
             table
                 .columns
                 .iter()
-                .map(|c| row.remove(c.name).unwrap_or_default())
+                .map(|c| row.get(c.name).unwrap_or_default().to_string())
                 .collect()
         })
         .collect();

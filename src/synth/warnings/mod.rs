@@ -193,7 +193,7 @@ impl Generator {
         for row in &self.registries[&Source::Death] {
             match canonical_id(&row[col::ID_NUMBER]) {
                 Some(id) => dead_ids.insert(id),
-                None => unsure_births.insert(row[col::BIRTH_DATE].clone()),
+                None => unsure_births.insert(row[col::BIRTH_DATE].to_string()),
             };
         }
         let clear = self.clear_households(households);
