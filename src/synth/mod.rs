@@ -109,6 +109,25 @@ pub struct County {
     pub record_owners: Vec<RecordOwner>,
 }
 
+impl County {
+    /// The roll's rows, or a registry's.
+    fn rows(&self, source: Source) -> &[Row] {
+        if source == Source::Roll {
+            &self.roll
+        } else {
+            &self.registries[&source]
+        }
+    }
+}
+
+/// Whether the early-warning registries' quiet rows (the bulk of them) are made with the
+/// county, or left to the writer, which makes and writes them a chunk at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quiet {
+    InCounty,
+    Streamed,
+}
+
 /// A registry record and the roll member it is about.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct RecordOwner {
@@ -276,34 +295,54 @@ struct PlantedRecord {
 /// Builds a county from options; the same options always give the same county.
 pub fn generate(options: &SynthOptions) -> County {
     let warnings = WarningShape::default();
-    generate_keeping(options, Some(&SupporterShape::default()), Some(&warnings)).0
+    generate_keeping(
+        options,
+        Some(&SupporterShape::default()),
+        Some(&warnings),
+        Quiet::InCounty,
+    )
+    .0
 }
 
 /// `generate` with supporters and contributions of the given shape.
 pub fn generate_shaped(options: &SynthOptions, shape: &SupporterShape) -> County {
-    generate_keeping(options, Some(shape), Some(&WarningShape::default())).0
+    generate_keeping(
+        options,
+        Some(shape),
+        Some(&WarningShape::default()),
+        Quiet::InCounty,
+    )
+    .0
 }
 
 /// `generate` without the supporters' part and the early-warning part (what every county
 /// was before them), to show that the parts only add rows.
 #[cfg(test)]
 fn generate_without_supporters(options: &SynthOptions) -> County {
-    generate_keeping(options, None, None).0
+    generate_keeping(options, None, None, Quiet::InCounty).0
 }
 
 /// `generate` without the early-warning part (what every county was before it).
 #[cfg(test)]
 fn generate_without_warnings(options: &SynthOptions) -> County {
-    generate_keeping(options, Some(&SupporterShape::default()), None).0
+    generate_keeping(
+        options,
+        Some(&SupporterShape::default()),
+        None,
+        Quiet::InCounty,
+    )
+    .0
 }
 
 /// `generate`, and the generator with the IDs and record numbers it has used, so that more
 /// registry rows about other people can follow (`Generator::more_unrelated`). `shape`
-/// `None` leaves out the supporters' part, `warnings` `None` the early-warning part.
+/// `None` leaves out the supporters' part, `warnings` `None` the early-warning part;
+/// `quiet` says whether the early-warning registries' quiet rows are in the county.
 fn generate_keeping(
     options: &SynthOptions,
     shape: Option<&SupporterShape>,
     warnings: Option<&WarningShape>,
+    quiet: Quiet,
 ) -> (County, Generator) {
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
@@ -343,7 +382,7 @@ fn generate_keeping(
     });
     // The early-warning registries after everything else, from a stream of their own.
     let (warnings, warning_cases) = warnings.map_or_else(Default::default, |shape| {
-        generator.plant_warnings(&households, shape)
+        generator.plant_warnings(&households, shape, quiet)
     });
     // The money truth reads what every part planted; it draws nothing.
     let overpaid = generator.overpaid_truth(&households, &generator.truth, &income);
@@ -512,7 +551,7 @@ mod tests {
             variant: Variant::Clean,
             as_of: Generator::ymd(2025, 6, 30),
         };
-        let (_, generator) = generate_keeping(&options, None, None);
+        let (_, generator) = generate_keeping(&options, None, None, Quiet::InCounty);
         generator
     }
 

@@ -174,6 +174,9 @@ const TYPES: &[(&str, u32)] = &[
 
 const GRADE_WORDS: [&str; 4] = ["一级", "二级", "三级", "四级"];
 
+/// Quiet rows made before they are handed on to be written (`stream_quiet`).
+const QUIET_CHUNK: usize = 50_000;
+
 impl Generator {
     /// A 12-digit region in the county (a township from 101, a village 1–20), blank one
     /// time in ten (the ID's county then places the person).
@@ -325,28 +328,62 @@ impl Generator {
     pub(super) fn quiet_people(&mut self, targets: [usize; 3]) {
         for (registry, target) in SignalRegistry::ALL.into_iter().zip(targets) {
             while self.signal_tables.rows.get(&registry).map_or(0, Vec::len) < target {
-                let person = self.random_person();
-                let facts = self.quiet_facts(registry);
-                let blank = self
-                    .rng
-                    .random_bool(if self.options.variant == Variant::Clean {
-                        0.02
-                    } else {
-                        0.08
-                    });
-                let region = self.county_region();
-                self.write_signals(&person, blank.then_some(Damage::Blank), &region, &facts);
-                let check = SignalPerson {
-                    key: person.id.clone(),
-                    valid_id: true,
-                    roll: None,
-                    signals: facts,
-                    facts: Facts::default(),
-                    case: "",
-                };
-                debug_assert!(super::truth::warning_of(&check, self.as_of()).is_none());
+                self.quiet_person(registry);
             }
         }
+    }
+
+    /// `quiet_people`'s rows of one registry, without holding them: those of `registry`
+    /// made so far are handed to `emit` whenever `QUIET_CHUNK` are held, until `written`
+    /// (the rows handed on before, planted ones included) reaches `target`; the same people
+    /// in the same order. `emit` says `false` to stop. Returns the rows handed on.
+    pub(in crate::synth) fn stream_quiet(
+        &mut self,
+        registry: SignalRegistry,
+        target: usize,
+        mut written: usize,
+        emit: &mut dyn FnMut(Vec<Row>) -> bool,
+    ) -> usize {
+        loop {
+            let held = self.signal_tables.rows.get(&registry).map_or(0, Vec::len);
+            if held >= QUIET_CHUNK || written + held >= target {
+                let rows = self
+                    .signal_tables
+                    .rows
+                    .remove(&registry)
+                    .unwrap_or_default();
+                written += rows.len();
+                if !emit(rows) || written >= target {
+                    return written;
+                }
+            } else {
+                self.quiet_person(registry);
+            }
+        }
+    }
+
+    /// One person of `registry` who raises nothing, with their rows.
+    fn quiet_person(&mut self, registry: SignalRegistry) {
+        let person = self.random_person();
+        let facts = self.quiet_facts(registry);
+        let blank = self
+            .rng
+            .random_bool(if self.options.variant == Variant::Clean {
+                0.02
+            } else {
+                0.08
+            });
+        let region = self.county_region();
+        self.write_signals(&person, blank.then_some(Damage::Blank), &region, &facts);
+        let check = SignalPerson {
+            key: person.id.clone(),
+            valid_id: true,
+            roll: None,
+            signals: facts,
+            facts: Facts::default(),
+            case: "",
+        };
+        debug_assert!(super::truth::warning_of(&check, self.as_of()).is_none());
     }
 
     fn quiet_facts(&mut self, registry: SignalRegistry) -> SignalFacts {
