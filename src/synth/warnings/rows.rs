@@ -220,15 +220,17 @@ impl Generator {
         let tables = &mut self.signal_tables;
         let number = tables.next.entry(registry).or_insert(0);
         *number += 1;
-        let mut row: Row = details.into_iter().collect();
-        row.insert(
-            col::RECORD_ID,
-            format!("{}-{:08}", registry.prefix(), *number),
-        );
-        row.insert(col::NAME, who.name.clone());
-        row.insert(col::ID_NUMBER, who.id.clone());
-        row.insert(col::BIRTH_DATE, who.birth.to_string());
-        row.insert(col::REGION_CODE, who.region.clone());
+        let record_id = format!("{}-{:08}", registry.prefix(), *number);
+        let birth = who.birth.to_string();
+        let person = [
+            (col::RECORD_ID, record_id.as_str()),
+            (col::NAME, &who.name),
+            (col::ID_NUMBER, &who.id),
+            (col::BIRTH_DATE, &birth),
+            (col::REGION_CODE, &who.region),
+        ];
+        let details = details.iter().map(|(k, v)| (*k, v.as_str()));
+        let row: Row = details.chain(person).collect();
         tables.rows.entry(registry).or_default().push(row);
     }
 
