@@ -1,5 +1,5 @@
-//! One synthetic row, compact: its cells' text in one string and, per cell, the column (a
-//! byte naming a contract column) and where its text ends. Issue 32: a province's roll and
+//! One synthetic row, compact: one allocation holding, per cell, the column (a byte naming
+//! a contract column) and where its text ends, then the cells' text. Issue 32: a province's roll and
 //! registries are millions of rows, and a `BTreeMap` of owned strings per row took about
 //! three times the room of its text.
 
@@ -42,32 +42,45 @@ fn number(name: &str) -> Option<u8> {
     columns().numbers.get(name).copied()
 }
 
-/// One row: contract column name → cell text, in the order the cells were set.
+/// One row: contract column name → cell text, in the order the cells were set. One
+/// allocation: the number of cells, then per cell its column's number and where its text
+/// ends (2 bytes, little-endian), then the cells' text.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Row {
-    text: Box<str>,
-    /// (column number, end of its text in `text`).
-    cells: Box<[(u8, u32)]>,
+    bytes: Box<[u8]>,
 }
 
+/// Bytes per cell in a row's header.
+const CELL: usize = 3;
+
 impl Row {
-    fn position(&self, name: &str) -> Option<usize> {
-        let number = number(name)?;
-        self.cells.iter().position(|(c, _)| *c == number)
+    fn len(&self) -> usize {
+        self.bytes.first().map_or(0, |n| usize::from(*n))
     }
 
-    fn span(&self, i: usize) -> std::ops::Range<usize> {
-        let start = if i == 0 {
-            0
-        } else {
-            self.cells[i - 1].1 as usize
-        };
-        start..self.cells[i].1 as usize
+    /// Cell `i`'s column number and the end of its text (from the text's start).
+    fn cell(&self, i: usize) -> (u8, usize) {
+        let at = 1 + i * CELL;
+        let end = u16::from_le_bytes([self.bytes[at + 1], self.bytes[at + 2]]);
+        (self.bytes[at], usize::from(end))
+    }
+
+    fn text(&self, i: usize) -> &str {
+        let base = 1 + self.len() * CELL;
+        let start = if i == 0 { 0 } else { self.cell(i - 1).1 };
+        let bytes = &self.bytes[base + start..base + self.cell(i).1];
+        // Every cell was a `str`, and cells are cut where they were joined.
+        std::str::from_utf8(bytes).expect("a cell is UTF-8")
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        let number = number(name)?;
+        (0..self.len()).find(|&i| self.cell(i).0 == number)
     }
 
     /// The cell of column `name`, if the row has one.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.position(name).map(|i| &self.text[self.span(i)])
+        self.position(name).map(|i| self.text(i))
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
@@ -77,12 +90,7 @@ impl Row {
     /// The row's cells, in the order they were set.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
         let names = &columns().names;
-        (0..self.cells.len()).map(|i| {
-            (
-                names[usize::from(self.cells[i].0)],
-                &self.text[self.span(i)],
-            )
-        })
+        (0..self.len()).map(|i| (names[usize::from(self.cell(i).0)], self.text(i)))
     }
 
     /// Sets column `name` to `value` (rebuilds the row: for the few cells changed after a
@@ -100,32 +108,28 @@ impl Row {
 
 impl<S: AsRef<str>> FromIterator<(&'static str, S)> for Row {
     fn from_iter<I: IntoIterator<Item = (&'static str, S)>>(cells: I) -> Self {
-        let mut text = String::new();
-        let mut numbers: Vec<(u8, u32)> = Vec::new();
+        let mut kept: Vec<(u8, S)> = Vec::new();
         for (name, value) in cells {
             let column = number(name).unwrap_or_else(|| panic!("no source has a column {name}"));
-            text.push_str(value.as_ref());
-            let end = u32::try_from(text.len()).expect("a row under 4 GB");
             // A column set twice keeps the last value, as a map would.
-            if let Some(i) = numbers.iter().position(|(c, _)| *c == column) {
-                let mut row: Vec<(&'static str, String)> = Row {
-                    text: text.into(),
-                    cells: numbers.into(),
-                }
-                .iter()
-                .map(|(k, v)| (k, v.to_string()))
-                .collect();
-                row.remove(i);
-                return row
-                    .into_iter()
-                    .chain(std::iter::once((name, value.as_ref().to_string())))
-                    .collect();
-            }
-            numbers.push((column, end));
+            kept.retain(|(c, _)| *c != column);
+            kept.push((column, value));
+        }
+        let text: usize = kept.iter().map(|(_, v)| v.as_ref().len()).sum();
+        let mut bytes = Vec::with_capacity(1 + kept.len() * CELL + text);
+        bytes.push(u8::try_from(kept.len()).expect("under 256 cells"));
+        let mut end = 0;
+        for (column, value) in &kept {
+            end += value.as_ref().len();
+            let end = u16::try_from(end).expect("a row under 64 KB");
+            bytes.push(*column);
+            bytes.extend_from_slice(&end.to_le_bytes());
+        }
+        for (_, value) in &kept {
+            bytes.extend_from_slice(value.as_ref().as_bytes());
         }
         Row {
-            text: text.into(),
-            cells: numbers.into(),
+            bytes: bytes.into_boxed_slice(),
         }
     }
 }
