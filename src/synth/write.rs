@@ -166,7 +166,7 @@ pub fn write_county_shaped(
     // Every file's unreadable rows first, in the order they were always drawn, so that the
     // files can then be written side by side.
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
-    let plain: Vec<(Source, Vec<schema::ColumnSpec>, Layout, Vec<Vec<String>>)> = Source::ALL
+    let plain: Vec<Plain> = Source::ALL
         .iter()
         .copied()
         .filter(|s| !super::warnings::writes(*s))
@@ -260,6 +260,9 @@ pub fn write_county_shaped(
         truth_warnings: county.warnings.len(),
     })
 }
+
+/// A source written from the county's rows: its columns, layout and unreadable rows.
+type Plain = (Source, Vec<schema::ColumnSpec>, Layout, Vec<Vec<String>>);
 
 /// Moves each `<stem>.<ext>` in `dir` to `<stem>/part-000.<ext>`: the first part of a
 /// registry written in parts.

@@ -215,7 +215,7 @@ impl Generator {
         &mut self,
         registry: SignalRegistry,
         who: &Written,
-        details: Vec<(&'static str, String)>,
+        details: &[(&'static str, String)],
     ) {
         let tables = &mut self.signal_tables;
         let number = tables.next.entry(registry).or_insert(0);
@@ -251,7 +251,7 @@ impl Generator {
         self.signal_row(
             SignalRegistry::Disability,
             who,
-            vec![
+            &[
                 (signal_col::GRADE, grade),
                 (signal_col::TYPE, kind.into()),
                 (signal_col::CERTIFIED_ON, certificate.certified.to_string()),
@@ -265,7 +265,7 @@ impl Generator {
         self.signal_row(
             SignalRegistry::Medical,
             who,
-            vec![
+            &[
                 (signal_col::SETTLED_ON, settlement.settled.to_string()),
                 (signal_col::OUT_OF_POCKET, yuan),
             ],
@@ -276,7 +276,7 @@ impl Generator {
         self.signal_row(
             SignalRegistry::Unemployment,
             who,
-            vec![
+            &[
                 (col::REGISTERED_ON, span.from.to_string()),
                 (signal_col::ENDED_ON, date_cell(span.to)),
             ],

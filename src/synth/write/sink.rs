@@ -24,15 +24,18 @@ const CSV_BYTES: usize = 8 << 20;
 /// groups a whole frame would get.
 const PARQUET_ROWS: usize = 512 * 512;
 
-fn csv_writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new())
+fn csv_writer() -> Box<csv::Writer<Vec<u8>>> {
+    Box::new(
+        csv::WriterBuilder::new()
+            .flexible(true)
+            .from_writer(Vec::new()),
+    )
 }
 
+// Boxed where a variant is large: one `Out` per open file, so the indirection costs nothing.
 enum Out {
     Csv {
-        csv: csv::Writer<Vec<u8>>,
+        csv: Box<csv::Writer<Vec<u8>>>,
         gbk: bool,
         dest: Dest,
     },
@@ -40,13 +43,13 @@ enum Out {
         file: Option<File>,
         /// Each column's cells not written yet (blank as `None`).
         pending: Vec<Vec<Option<String>>>,
-        batched: Option<polars::io::parquet::write::BatchedWriter<File>>,
+        batched: Option<Box<polars::io::parquet::write::BatchedWriter<File>>>,
     },
 }
 
 enum Dest {
     Plain(BufWriter<File>),
-    Gz(GzEncoder<BufWriter<File>>),
+    Gz(Box<GzEncoder<BufWriter<File>>>),
 }
 
 /// A table being written to `<dir>/<stem>.<extension>`.
@@ -85,7 +88,7 @@ impl Sink {
             }
             Layout::CsvGz => {
                 let gz = GzEncoder::new(BufWriter::new(file), flate2::Compression::fast());
-                csv_out(false, Dest::Gz(gz))?
+                csv_out(false, Dest::Gz(Box::new(gz)))?
             }
             Layout::Parquet => Out::Parquet {
                 file: Some(file),
@@ -177,7 +180,7 @@ impl Sink {
         if batched.is_none() {
             let file = file.take().expect("the file until the first group");
             let writer = ParquetWriter::new(file).batched(frame.schema());
-            *batched = Some(writer.map_err(|e| write_err(path, e))?);
+            *batched = Some(Box::new(writer.map_err(|e| write_err(path, e))?));
         }
         let writer = batched.as_mut().expect("made above");
         writer.write_batch(&frame).map_err(|e| write_err(path, e))
