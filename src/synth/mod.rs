@@ -6,11 +6,13 @@
 //! Front door: `synth::generate` (in memory) and `synth::write_county` (files).
 
 mod hard;
+mod ids;
 mod money;
 mod names;
 mod plant;
 mod records;
 mod roll;
+mod row;
 mod supporters;
 mod warnings;
 mod wild;
@@ -66,8 +68,7 @@ pub struct SynthOptions {
     pub as_of: NaiveDate,
 }
 
-/// One row: contract column name → cell text.
-pub type Row = BTreeMap<&'static str, String>;
+pub use row::Row;
 
 /// A planted expectation: this household should carry this reason.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -106,6 +107,25 @@ pub struct County {
     /// (`truth_record_owners.csv`): a pair of a member and a record is the same person
     /// exactly when it is listed here.
     pub record_owners: Vec<RecordOwner>,
+}
+
+impl County {
+    /// The roll's rows, or a registry's.
+    fn rows(&self, source: Source) -> &[Row] {
+        if source == Source::Roll {
+            &self.roll
+        } else {
+            &self.registries[&source]
+        }
+    }
+}
+
+/// Whether the early-warning registries' quiet rows (the bulk of them) are made with the
+/// county, or left to the writer, which makes and writes them a chunk at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quiet {
+    InCounty,
+    Streamed,
 }
 
 /// A registry record and the roll member it is about.
@@ -242,7 +262,7 @@ fn empty_registries() -> BTreeMap<Source, Vec<Row>> {
 struct Generator {
     rng: ChaCha8Rng,
     options: SynthOptions,
-    used_ids: HashSet<String>,
+    used_ids: ids::UsedIds,
     roll: Vec<Row>,
     registries: BTreeMap<Source, Vec<Row>>,
     truth: Vec<TruthRow>,
@@ -275,39 +295,59 @@ struct PlantedRecord {
 /// Builds a county from options; the same options always give the same county.
 pub fn generate(options: &SynthOptions) -> County {
     let warnings = WarningShape::default();
-    generate_keeping(options, Some(&SupporterShape::default()), Some(&warnings)).0
+    generate_keeping(
+        options,
+        Some(&SupporterShape::default()),
+        Some(&warnings),
+        Quiet::InCounty,
+    )
+    .0
 }
 
 /// `generate` with supporters and contributions of the given shape.
 pub fn generate_shaped(options: &SynthOptions, shape: &SupporterShape) -> County {
-    generate_keeping(options, Some(shape), Some(&WarningShape::default())).0
+    generate_keeping(
+        options,
+        Some(shape),
+        Some(&WarningShape::default()),
+        Quiet::InCounty,
+    )
+    .0
 }
 
 /// `generate` without the supporters' part and the early-warning part (what every county
 /// was before them), to show that the parts only add rows.
 #[cfg(test)]
 fn generate_without_supporters(options: &SynthOptions) -> County {
-    generate_keeping(options, None, None).0
+    generate_keeping(options, None, None, Quiet::InCounty).0
 }
 
 /// `generate` without the early-warning part (what every county was before it).
 #[cfg(test)]
 fn generate_without_warnings(options: &SynthOptions) -> County {
-    generate_keeping(options, Some(&SupporterShape::default()), None).0
+    generate_keeping(
+        options,
+        Some(&SupporterShape::default()),
+        None,
+        Quiet::InCounty,
+    )
+    .0
 }
 
 /// `generate`, and the generator with the IDs and record numbers it has used, so that more
 /// registry rows about other people can follow (`Generator::more_unrelated`). `shape`
-/// `None` leaves out the supporters' part, `warnings` `None` the early-warning part.
+/// `None` leaves out the supporters' part, `warnings` `None` the early-warning part;
+/// `quiet` says whether the early-warning registries' quiet rows are in the county.
 fn generate_keeping(
     options: &SynthOptions,
     shape: Option<&SupporterShape>,
     warnings: Option<&WarningShape>,
+    quiet: Quiet,
 ) -> (County, Generator) {
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
         options: *options,
-        used_ids: HashSet::new(),
+        used_ids: ids::UsedIds::default(),
         roll: Vec::new(),
         registries: empty_registries(),
         truth: Vec::new(),
@@ -342,7 +382,7 @@ fn generate_keeping(
     });
     // The early-warning registries after everything else, from a stream of their own.
     let (warnings, warning_cases) = warnings.map_or_else(Default::default, |shape| {
-        generator.plant_warnings(&households, shape)
+        generator.plant_warnings(&households, shape, quiet)
     });
     // The money truth reads what every part planted; it draws nothing.
     let overpaid = generator.overpaid_truth(&households, &generator.truth, &income);
@@ -421,23 +461,20 @@ impl Generator {
     /// (what synth always drew, so ordinary counties are unchanged), and after
     /// `RANDOM_TRIES` collisions the first free one in order; `None` when all 500 are used.
     fn free_id(&mut self, region: &str, birth: NaiveDate, male: bool) -> Option<String> {
-        let prefix = format!("{region}{}", birth.format("%Y%m%d"));
+        let sequence = |number: u32| number * 2 + u32::from(male);
         let id_of = |number: u32| {
-            let first17 = format!("{prefix}{:03}", number * 2 + u32::from(male));
+            let first17 = format!("{region}{}{:03}", birth.format("%Y%m%d"), sequence(number));
             format!("{first17}{}", check_char(first17.as_bytes()))
         };
         for _ in 0..RANDOM_TRIES {
-            let id = id_of(self.rng.random_range(0..500u32));
-            if self.used_ids.insert(id.clone()) {
-                return Some(id);
+            let number = self.rng.random_range(0..500u32);
+            if self.used_ids.claim(region, birth, sequence(number)) {
+                return Some(id_of(number));
             }
         }
-        (0..500u32)
-            .map(id_of)
-            .find(|id| !self.used_ids.contains(id))
-            .inspect(|id| {
-                self.used_ids.insert(id.clone());
-            })
+        let number = (0..500u32).find(|&n| self.used_ids.is_free(region, birth, sequence(n)))?;
+        self.used_ids.claim(region, birth, sequence(number));
+        Some(id_of(number))
     }
 
     fn random_person(&mut self) -> Person {
@@ -452,7 +489,7 @@ impl Generator {
     fn last_record_id(&self, source: Source) -> String {
         self.registries[&source]
             .last()
-            .map(|row| row[col::RECORD_ID].clone())
+            .map(|row| row[col::RECORD_ID].to_string())
             .unwrap_or_default()
     }
 
@@ -514,7 +551,7 @@ mod tests {
             variant: Variant::Clean,
             as_of: Generator::ymd(2025, 6, 30),
         };
-        let (_, generator) = generate_keeping(&options, None, None);
+        let (_, generator) = generate_keeping(&options, None, None, Quiet::InCounty);
         generator
     }
 

@@ -452,7 +452,7 @@ impl Generator {
         for i in 0..self.count(5) {
             let h = Self::take(households, pool, |_| true)?;
             let row = households[h].rows[0];
-            let id = self.roll[row][col::ID_NUMBER].clone();
+            let id = self.roll[row][col::ID_NUMBER].to_string();
             let damaged = match i % 4 {
                 0 => {
                     let last = id.chars().last().unwrap_or('0');
@@ -470,7 +470,7 @@ impl Generator {
         for _ in 0..self.count(3) {
             let h = Self::take(households, pool, |h| h.members[0].birth.year() < 2000)?;
             let row = households[h].rows[0];
-            let id = self.roll[row][col::ID_NUMBER].clone();
+            let id = self.roll[row][col::ID_NUMBER].to_string();
             let form = match self.rng.random_range(0..3) {
                 0 => format!("{}{}", &id[..6], &id[8..17]),
                 1 => format!("'{id}"),

@@ -29,7 +29,7 @@ impl Generator {
     /// Adds a registry row about `subject` (name and ID as the registry writes them).
     fn record(&mut self, source: Source, subject: Subject, details: Vec<(&'static str, String)>) {
         let (name_col, id_col, birth_col) = person_columns(source);
-        let mut row: Row = details.into_iter().collect();
+        let mut cells = details;
         let record_id = self.record_id(source);
         // A person as a registry writes them may carry a damaged-but-normalisable ID.
         let owner = if self.roll_people.contains_key(subject.owner) {
@@ -43,16 +43,17 @@ impl Generator {
         if let Some(owner) = owner {
             self.owned_records.push((source, record_id.clone(), owner));
         }
-        row.insert(col::RECORD_ID, record_id);
-        row.insert(name_col, subject.name.to_string());
-        row.insert(id_col, subject.id.unwrap_or("").to_string());
+        cells.push((col::RECORD_ID, record_id));
+        cells.push((name_col, subject.name.to_string()));
+        cells.push((id_col, subject.id.unwrap_or("").to_string()));
         if let Some(birth_col) = birth_col {
-            row.insert(birth_col, subject.birth.to_string());
+            cells.push((birth_col, subject.birth.to_string()));
         }
+        // Made once from all its cells: a row is rebuilt by each later `insert`.
         self.registries
             .get_mut(&source)
             .expect("every registry has a table")
-            .push(row);
+            .push(cells.into_iter().collect());
     }
 
     /// How a registry writes a roll member's identity: canonical in the clean variant,

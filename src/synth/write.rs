@@ -8,12 +8,11 @@
 
 mod money;
 mod signals;
+mod sink;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use encoding_rs::GB18030;
-use polars::prelude::{Column, DataFrame, ParquetWriter};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -30,6 +29,7 @@ use signals::{
     write_truth_warnings,
 };
 pub use signals::{TRUTH_WARNINGS_CSV, TRUTH_WARNING_CASES_CSV, WARNING_COLUMNS};
+use sink::Sink;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
@@ -161,37 +161,54 @@ pub fn write_county_shaped(
     warnings: &WarningShape,
 ) -> Result<Written, SynthError> {
     std::fs::create_dir_all(dir).map_err(|e| write_err(dir, e))?;
-    let (mut county, mut generator) = super::generate_keeping(options, Some(shape), Some(warnings));
+    let (mut county, mut generator) =
+        super::generate_keeping(options, Some(shape), Some(warnings), super::Quiet::Streamed);
+    // Every file's unreadable rows first, in the order they were always drawn, so that the
+    // files can then be written side by side.
     let mut rng = ChaCha8Rng::seed_from_u64(options.seed ^ 0x5eed);
-    let mut unreadable_rows = 0;
-    for source in Source::ALL
+    let plain: Vec<Plain> = Source::ALL
         .iter()
         .copied()
         .filter(|s| !super::warnings::writes(*s))
-    {
-        let rows = if source == Source::Roll {
-            &county.roll
-        } else {
-            &county.registries[&source]
-        };
-        let layout = layout(options.variant, source);
-        let mut table = to_table(source, rows, layout);
-        if options.variant != Variant::Clean {
-            let broken = unreadable(&mut rng, &table, layout);
-            unreadable_rows += broken.len();
-            county.unreadable_rows.insert(source, broken.len());
-            table.extra_lines = broken;
-        }
-        write_table(dir, source.code(), &table, layout)?;
-    }
-    let mut signal_rows: BTreeMap<SignalRegistry, usize> = county
-        .signal_registries
-        .iter()
-        .map(|(registry, rows)| (*registry, rows.len()))
+        .map(|source| {
+            let layout = layout(options.variant, source);
+            let columns = written_columns(source, county.rows(source));
+            let broken = if options.variant == Variant::Clean {
+                Vec::new()
+            } else {
+                let broken = unreadable(&mut rng, &columns, layout);
+                county.unreadable_rows.insert(source, broken.len());
+                broken
+            };
+            (source, columns, layout, broken)
+        })
         .collect();
+    let signal_broken = signals::unreadable_lines(options.variant, &mut rng);
     let signal_tables = std::mem::take(&mut county.signal_registries);
-    let signal_unreadable = write_signal_registries(options.variant, dir, signal_tables, &mut rng)?;
-    unreadable_rows += signal_unreadable.values().sum::<usize>();
+    let (plain_written, signal_written) = std::thread::scope(|scope| {
+        let county = &county;
+        let plain = scope.spawn(move || {
+            plain
+                .iter()
+                .try_for_each(|(source, columns, layout, broken)| {
+                    let rows = county.rows(*source);
+                    write_rows(dir, source.code(), columns, rows, broken, *layout)
+                })
+        });
+        let signals = write_signal_registries(
+            options.variant,
+            dir,
+            signal_tables,
+            signal_broken,
+            &mut generator,
+        );
+        let plain = plain.join().expect("the writer thread does not panic");
+        (plain, signals)
+    });
+    plain_written?;
+    let (mut signal_rows, signal_unreadable) = signal_written?;
+    let unreadable_rows =
+        county.unreadable_rows.values().sum::<usize>() + signal_unreadable.values().sum::<usize>();
     write_truth(dir, &county)?;
     write_truth_income(dir, &county.income)?;
     money::write_truth_overpaid(dir, &county.overpaid)?;
@@ -207,6 +224,8 @@ pub fn write_county_shaped(
         .iter()
         .map(|(source, rows)| (*source, rows.len()))
         .collect();
+    // What is written is let go before the batches are made.
+    county.registries.clear();
     if registry_scale > 1 {
         let tally = &mut rows_per_source;
         write_batches(options.variant, dir, registry_scale, &mut generator, tally)?;
@@ -226,7 +245,7 @@ pub fn write_county_shaped(
             county.unreadable_rows.insert(source, *rows);
         }
     }
-    let households: std::collections::BTreeSet<&String> =
+    let households: std::collections::BTreeSet<&str> =
         county.roll.iter().map(|r| &r[col::HOUSEHOLD_ID]).collect();
     Ok(Written {
         households: households.len(),
@@ -241,6 +260,9 @@ pub fn write_county_shaped(
         truth_warnings: county.warnings.len(),
     })
 }
+
+/// A source written from the county's rows: its columns, layout and unreadable rows.
+type Plain = (Source, Vec<schema::ColumnSpec>, Layout, Vec<Vec<String>>);
 
 /// Moves each `<stem>.<ext>` in `dir` to `<stem>/part-000.<ext>`: the first part of a
 /// registry written in parts.
@@ -282,27 +304,40 @@ fn write_batches(
         .into_iter()
         .filter(|s| !super::warnings::writes(*s));
     into_parts(dir, sources.map(|s| (s.code(), layout(variant, s))))?;
-    for batch in 1..registry_scale {
-        let stem = format!("part-{batch:03}");
-        for (source, rows) in generator.more_unrelated(u64::from(batch)) {
-            if super::warnings::writes(source) {
-                continue;
+    // One batch is written on a thread of its own while the next is made.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(u32, BTreeMap<Source, Vec<Row>>)>(1);
+    std::thread::scope(|scope| {
+        let writer = scope.spawn(move || {
+            for (batch, tables) in rx {
+                let stem = format!("part-{batch:03}");
+                for (source, rows) in tables {
+                    let layout = part_layout(batch, layout(variant, source));
+                    let columns = written_columns(source, &rows);
+                    write_rows(
+                        &dir.join(source.code()),
+                        &stem,
+                        &columns,
+                        &rows,
+                        &[],
+                        layout,
+                    )?;
+                }
             }
-            let layout = part_layout(batch, layout(variant, source));
-            *rows_per_source.entry(source).or_default() += rows.len();
-            let table = to_table(source, &rows, layout);
-            write_table(&dir.join(source.code()), &stem, &table, layout)?;
+            Ok(())
+        });
+        for batch in 1..registry_scale {
+            let mut tables = generator.more_unrelated(u64::from(batch));
+            tables.retain(|source, _| !super::warnings::writes(*source));
+            for (source, rows) in &tables {
+                *rows_per_source.entry(*source).or_default() += rows.len();
+            }
+            if tx.send((batch, tables)).is_err() {
+                break;
+            }
         }
-    }
-    Ok(())
-}
-
-struct Table {
-    columns: Vec<schema::ColumnSpec>,
-    headers: Vec<String>,
-    rows: Vec<Vec<String>>,
-    /// Rows that must land in quarantine, already as cells.
-    extra_lines: Vec<Vec<String>>,
+        drop(tx);
+        writer.join().expect("the writer thread does not panic")
+    })
 }
 
 /// The columns written for `rows`: a registry's address only where the variant fills it
@@ -316,47 +351,9 @@ fn written_columns(source: Source, rows: &[Row]) -> Vec<schema::ColumnSpec> {
         .collect()
 }
 
-fn to_table(source: Source, rows: &[Row], layout: Layout) -> Table {
-    table_of(written_columns(source, rows), rows, layout)
-}
-
-/// `rows` as a table of `columns`, headed in Chinese (each column's first alias) where the
-/// layout says so.
-fn table_of(columns: Vec<schema::ColumnSpec>, rows: &[Row], layout: Layout) -> Table {
-    let mut table = headed(columns, layout);
-    table.rows = rows
-        .iter()
-        .map(|row| {
-            table
-                .columns
-                .iter()
-                .map(|c| row.get(c.name).cloned().unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    table
-}
-
-/// `table_of` taking the rows' cells instead of copying them: a registry of millions of
-/// settlements is held once, not twice.
-fn table_of_owned(columns: Vec<schema::ColumnSpec>, rows: Vec<Row>, layout: Layout) -> Table {
-    let mut table = headed(columns, layout);
-    table.rows = rows
-        .into_iter()
-        .map(|mut row| {
-            table
-                .columns
-                .iter()
-                .map(|c| row.remove(c.name).unwrap_or_default())
-                .collect()
-        })
-        .collect();
-    table
-}
-
-/// A table of `columns` without rows yet, headed in Chinese (each column's first alias)
-/// where the layout says so.
-fn headed(columns: Vec<schema::ColumnSpec>, layout: Layout) -> Table {
+/// The headers of `columns`: in Chinese (each column's first alias) where the layout says
+/// so.
+fn headers(columns: &[schema::ColumnSpec], layout: Layout) -> Vec<String> {
     let chinese = matches!(
         layout,
         Layout::Csv {
@@ -364,7 +361,7 @@ fn headed(columns: Vec<schema::ColumnSpec>, layout: Layout) -> Table {
             ..
         }
     );
-    let headers = columns
+    columns
         .iter()
         .map(|c| {
             if chinese {
@@ -374,19 +371,36 @@ fn headed(columns: Vec<schema::ColumnSpec>, layout: Layout) -> Table {
             }
             .to_string()
         })
-        .collect();
-    Table {
-        columns,
-        headers,
-        rows: Vec::new(),
-        extra_lines: Vec::new(),
+        .collect()
+}
+
+/// Writes `rows` (their cells of `columns`) and then `extra_lines` as
+/// `<dir>/<stem>.<extension>`.
+fn write_rows(
+    dir: &Path,
+    stem: &str,
+    columns: &[schema::ColumnSpec],
+    rows: &[Row],
+    extra_lines: &[Vec<String>],
+    layout: Layout,
+) -> Result<(), SynthError> {
+    let mut sink = Sink::create(dir, stem, headers(columns, layout), layout)?;
+    for row in rows {
+        sink.row(columns.iter().map(|c| row.get(c.name).unwrap_or_default()))?;
     }
+    for line in extra_lines {
+        sink.row(line.iter().map(String::as_str))?;
+    }
+    sink.finish()
 }
 
 /// Rows an office really receives that cannot be used: a bad date, an unknown category,
 /// a missing required value, and (CSV only) a wrong number of fields.
-fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<String>> {
-    let columns = &table.columns;
+fn unreadable(
+    rng: &mut impl Rng,
+    columns: &[schema::ColumnSpec],
+    layout: Layout,
+) -> Vec<Vec<String>> {
     let relations = columns.iter().any(|c| c.name == col::RELATIVE_NAME);
     let base: Vec<String> = columns
         .iter()
@@ -455,21 +469,8 @@ fn unreadable(rng: &mut impl Rng, table: &Table, layout: Layout) -> Vec<Vec<Stri
         ragged.push("extra field".into());
         broken.push(ragged);
     }
-    debug_assert!(broken.iter().all(|r| r.len() >= table.headers.len()));
+    debug_assert!(broken.iter().all(|r| r.len() >= columns.len()));
     broken
-}
-
-fn csv_bytes(table: &Table) -> Result<Vec<u8>, csv::Error> {
-    let mut writer = csv::WriterBuilder::new()
-        .flexible(true)
-        .from_writer(Vec::new());
-    writer.write_record(&table.headers)?;
-    for row in table.rows.iter().chain(&table.extra_lines) {
-        writer.write_record(row)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// The file ending of a layout.
@@ -478,56 +479,6 @@ fn extension(layout: Layout) -> &'static str {
         Layout::Csv { .. } => "csv",
         Layout::CsvGz => "csv.gz",
         Layout::Parquet => "parquet",
-    }
-}
-
-/// Writes `table` as `<dir>/<stem>.<extension>`.
-fn write_table(dir: &Path, stem: &str, table: &Table, layout: Layout) -> Result<(), SynthError> {
-    let path = dir.join(format!("{stem}.{}", extension(layout)));
-    match layout {
-        Layout::Csv { gbk, bom, .. } => {
-            let text = csv_bytes(table).map_err(|e| write_err(&path, e))?;
-            let bytes = if gbk {
-                let text = String::from_utf8(text).map_err(|e| write_err(&path, e))?;
-                GB18030.encode(&text).0.into_owned()
-            } else if bom {
-                [b"\xEF\xBB\xBF".as_slice(), &text].concat()
-            } else {
-                text
-            };
-            std::fs::write(&path, bytes).map_err(|e| write_err(&path, e))
-        }
-        Layout::CsvGz => {
-            use std::io::Write;
-            let text = csv_bytes(table).map_err(|e| write_err(&path, e))?;
-            let mut encoder =
-                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-            encoder.write_all(&text).map_err(|e| write_err(&path, e))?;
-            let bytes = encoder.finish().map_err(|e| write_err(&path, e))?;
-            std::fs::write(&path, bytes).map_err(|e| write_err(&path, e))
-        }
-        Layout::Parquet => {
-            let all_rows: Vec<&Vec<String>> = table.rows.iter().chain(&table.extra_lines).collect();
-            let columns: Vec<Column> = table
-                .headers
-                .iter()
-                .enumerate()
-                .map(|(i, header)| {
-                    let values: Vec<Option<&str>> = all_rows
-                        .iter()
-                        .map(|r| r.get(i).map(String::as_str).filter(|v| !v.is_empty()))
-                        .collect();
-                    Column::new(header.as_str().into(), values)
-                })
-                .collect();
-            let mut frame =
-                DataFrame::new_infer_height(columns).map_err(|e| write_err(&path, e))?;
-            let file = std::fs::File::create(&path).map_err(|e| write_err(&path, e))?;
-            ParquetWriter::new(file)
-                .finish(&mut frame)
-                .map_err(|e| write_err(&path, e))?;
-            Ok(())
-        }
     }
 }
 

@@ -34,7 +34,7 @@ fn a_trace_level_run_logs_no_id_number_and_no_name() {
             col::CADRE_ID,
         ] {
             if let Some(id) = row.get(column).filter(|v| v.len() >= 15) {
-                secrets.insert(id.clone());
+                secrets.insert(id.to_string());
                 if id.is_ascii() {
                     secrets.insert(id[..14].to_string()); // region + birth date
                 }
@@ -48,7 +48,7 @@ fn a_trace_level_run_logs_no_id_number_and_no_name() {
             col::CADRE_NAME,
         ] {
             if let Some(name) = row.get(column).filter(|v| v.chars().count() >= 2) {
-                secrets.insert(name.clone());
+                secrets.insert(name.to_string());
             }
         }
     }

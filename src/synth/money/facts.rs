@@ -41,10 +41,7 @@ fn add_fact(facts: &mut Facts, source: Source, row: &Row) {
         Source::Pension => {
             if let Some(span) = span(row, col::START_DATE, col::END_DATE) {
                 facts.pensions.push(PensionFact {
-                    counted: matches!(
-                        row[col::PENSION_TYPE].as_str(),
-                        "enterprise" | "institution"
-                    ),
+                    counted: matches!(&row[col::PENSION_TYPE], "enterprise" | "institution"),
                     amount: money(&row[col::MONTHLY_AMOUNT]),
                     span,
                 });
@@ -52,22 +49,22 @@ fn add_fact(facts: &mut Facts, source: Source, row: &Row) {
         }
         Source::Vehicle => {
             if let Some(span) = span(row, col::REGISTERED_ON, col::DEREGISTERED_ON) {
-                let exempt = EXEMPT_VEHICLES.contains(&row[col::VEHICLE_TYPE].as_str());
+                let exempt = EXEMPT_VEHICLES.contains(&&row[col::VEHICLE_TYPE]);
                 facts.vehicles.push(VehicleFact { exempt, span });
             }
         }
         Source::Property => {
             if let Some(span) = span(row, col::REGISTERED_ON, col::DISPOSED_ON) {
                 facts.properties.push(PropertyFact {
-                    unit: row[col::PROPERTY_ID].clone(),
-                    residential: row[col::USE] == "residential",
+                    unit: row[col::PROPERTY_ID].to_string(),
+                    residential: &row[col::USE] == "residential",
                     span,
                 });
             }
         }
         Source::Business => {
             if let Some(span) = span(row, col::ESTABLISHED_ON, col::CLOSED_ON) {
-                let role = match row[col::ROLE].as_str() {
+                let role = match &row[col::ROLE] {
                     "legal_rep" => "legal_rep",
                     "sole_proprietor" => "sole_proprietor",
                     "shareholder" => "shareholder",
@@ -76,7 +73,7 @@ fn add_fact(facts: &mut Facts, source: Source, row: &Row) {
                 facts.businesses.push(BusinessFact {
                     role,
                     capital: money(&row[col::REGISTERED_CAPITAL]),
-                    status_active: row[col::STATUS] == "active",
+                    status_active: &row[col::STATUS] == "active",
                     span,
                 });
             }
@@ -113,7 +110,7 @@ impl Generator {
         for &source in sources {
             let id_col = person_columns(source).1;
             for row in &self.registries[&source] {
-                let person = match planted.get(&(source, row[col::RECORD_ID].as_str())) {
+                let person = match planted.get(&(source, &row[col::RECORD_ID])) {
                     Some(person) => person.map(str::to_string),
                     None => canonical_id(&row[id_col]),
                 };

@@ -20,7 +20,7 @@ mod facts;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{Days, Months, NaiveDate};
 
@@ -208,16 +208,20 @@ impl Generator {
             .map(|i| (i.household_id.as_str(), i.over_since))
             .collect();
         let no_facts = Facts::default();
+        // Each household's money reasons, gathered once (issue 32: a scan of the whole
+        // truth per household was quadratic in households).
+        let mut wanted_of: HashMap<&str, BTreeSet<Reason>> = HashMap::new();
+        for t in truth.iter().filter(|t| MONEY_REASONS.contains(&t.reason)) {
+            wanted_of
+                .entry(t.household_id.as_str())
+                .or_default()
+                .insert(t.reason);
+        }
         let mut rows = Vec::new();
         for (household, rolled) in households.iter().zip(&world.households) {
-            let wanted: BTreeSet<Reason> = truth
-                .iter()
-                .filter(|t| t.household_id == household.id && MONEY_REASONS.contains(&t.reason))
-                .map(|t| t.reason)
-                .collect();
-            if wanted.is_empty() {
+            let Some(wanted) = wanted_of.remove(household.id.as_str()) else {
                 continue;
-            }
+            };
             let payee = Payee {
                 persons: rolled.members.iter().map(|m| m.person.as_str()).collect(),
                 benefit: rolled.paid,

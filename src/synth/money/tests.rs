@@ -124,11 +124,7 @@ fn the_due_list_follows_enrolment_and_class() {
             Some(row.due_on)
         );
     }
-    let households: BTreeSet<&str> = county
-        .roll
-        .iter()
-        .map(|r| r[col::HOUSEHOLD_ID].as_str())
-        .collect();
+    let households: BTreeSet<&str> = county.roll.iter().map(|r| &r[col::HOUSEHOLD_ID]).collect();
     // synth enrols 2015-2024: with at most 12 months' interval nearly everyone is due.
     assert!(county.recheck.len() * 10 > households.len() * 9);
 }

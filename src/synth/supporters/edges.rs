@@ -285,7 +285,7 @@ impl Generator {
     /// A dibao household already flagged `pension_income` whose child owes support: never
     /// `income_over_standard` too. It is one of the pension cases' households.
     fn pension_income_with_support(&mut self, households: &[Household], plan: &mut Plan) {
-        let flagged: Vec<&str> = self
+        let flagged: std::collections::HashSet<&str> = self
             .truth
             .iter()
             .filter(|t| t.reason == Reason::PensionIncome)

@@ -437,7 +437,7 @@ fn the_county_has_the_supporters_and_contributions_asked_for() {
         let relations = &county.registries[&Source::Relations];
         let supporting = relations
             .iter()
-            .filter(|r| matches!(r[col::RELATION].as_str(), "child" | "spouse" | "parent"))
+            .filter(|r| matches!(&r[col::RELATION], "child" | "spouse" | "parent"))
             .count() as f64;
         let households = county.income.len() as f64;
         assert_eq!(county.income.len(), 3000);

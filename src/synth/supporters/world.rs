@@ -154,7 +154,7 @@ impl World {
             for &r in &household.rows {
                 let row = &roll[r];
                 paid += money(&row[col::MONTHLY_BENEFIT]);
-                let member_id = row[col::MEMBER_ID].clone();
+                let member_id = row[col::MEMBER_ID].to_string();
                 let by_name = || household.members.iter().find(|p| p.name == row[col::NAME]);
                 let (person, birth) = match canonical_id(&row[col::ID_NUMBER]) {
                     Some(id) => match people.get(id.as_str()) {

@@ -28,7 +28,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::supporters::world::{canonical_id, Facts};
-use super::{names, Generator, Household, Person, Row};
+use super::{names, Generator, Household, Person, Quiet};
 use crate::ingest::schema::col;
 use crate::model::{Programme, Source};
 use cases::{Case, Part, Who, CASES};
@@ -95,6 +95,7 @@ impl Generator {
         &mut self,
         households: &[Household],
         shape: &WarningShape,
+        quiet: Quiet,
     ) -> (Vec<WarningTruth>, Vec<WarningCase>) {
         self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ WARNING_STREAM);
         let mut names: HashSet<(String, NaiveDate)> = households
@@ -122,7 +123,11 @@ impl Generator {
         )]
         let medical = (shape.medical_per_member * self.roll.len() as f64) as usize;
         self.signal_tables.batch_targets = [medical / 5, medical, medical / 10];
-        self.quiet_people(self.signal_tables.batch_targets);
+        // Streamed: the writer makes them (`stream_quiet`), from the stream where they
+        // would be made here, nothing drawn in between.
+        if quiet == Quiet::InCounty {
+            self.quiet_people(self.signal_tables.batch_targets);
+        }
         let at = self.as_of();
         (truth::compute(&people, at), truth::cases(&people, at))
     }
@@ -193,7 +198,7 @@ impl Generator {
         for row in &self.registries[&Source::Death] {
             match canonical_id(&row[col::ID_NUMBER]) {
                 Some(id) => dead_ids.insert(id),
-                None => unsure_births.insert(row[col::BIRTH_DATE].clone()),
+                None => unsure_births.insert(row[col::BIRTH_DATE].to_string()),
             };
         }
         let clear = self.clear_households(households);
@@ -218,12 +223,18 @@ impl Generator {
         Members(by_programme)
     }
 
-    /// Another batch of the three registries' quiet rows, as many as the county's own, from
-    /// a stream of its own (`WarningShape::registry_scale`'s further parts).
-    pub(super) fn more_signal_rows(&mut self, batch: u64) -> BTreeMap<SignalRegistry, Vec<Row>> {
+    /// Starts another batch of the three registries' quiet rows, as many as the county's
+    /// own, from a stream of its own (`WarningShape::registry_scale`'s further parts): the
+    /// caller makes them with `stream_quiet`, registry by registry.
+    /// Rows of each registry (disability, medical, unemployment) the county and each further
+    /// batch hold.
+    pub(in crate::synth) fn signal_targets(&self) -> [usize; 3] {
+        self.signal_tables.batch_targets
+    }
+
+    pub(in crate::synth) fn start_signal_batch(&mut self, batch: u64) -> [usize; 3] {
         self.rng = ChaCha8Rng::seed_from_u64(self.options.seed ^ WARNING_STREAM ^ (batch << 32));
         self.signal_tables.rows.clear();
-        self.quiet_people(self.signal_tables.batch_targets);
-        std::mem::take(&mut self.signal_tables.rows)
+        self.signal_tables.batch_targets
     }
 }

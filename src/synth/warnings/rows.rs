@@ -174,6 +174,9 @@ const TYPES: &[(&str, u32)] = &[
 
 const GRADE_WORDS: [&str; 4] = ["一级", "二级", "三级", "四级"];
 
+/// Quiet rows made before they are handed on to be written (`stream_quiet`).
+const QUIET_CHUNK: usize = 50_000;
+
 impl Generator {
     /// A 12-digit region in the county (a township from 101, a village 1–20), blank one
     /// time in ten (the ID's county then places the person).
@@ -212,20 +215,22 @@ impl Generator {
         &mut self,
         registry: SignalRegistry,
         who: &Written,
-        details: Vec<(&'static str, String)>,
+        details: &[(&'static str, String)],
     ) {
         let tables = &mut self.signal_tables;
         let number = tables.next.entry(registry).or_insert(0);
         *number += 1;
-        let mut row: Row = details.into_iter().collect();
-        row.insert(
-            col::RECORD_ID,
-            format!("{}-{:08}", registry.prefix(), *number),
-        );
-        row.insert(col::NAME, who.name.clone());
-        row.insert(col::ID_NUMBER, who.id.clone());
-        row.insert(col::BIRTH_DATE, who.birth.to_string());
-        row.insert(col::REGION_CODE, who.region.clone());
+        let record_id = format!("{}-{:08}", registry.prefix(), *number);
+        let birth = who.birth.to_string();
+        let person = [
+            (col::RECORD_ID, record_id.as_str()),
+            (col::NAME, &who.name),
+            (col::ID_NUMBER, &who.id),
+            (col::BIRTH_DATE, &birth),
+            (col::REGION_CODE, &who.region),
+        ];
+        let details = details.iter().map(|(k, v)| (*k, v.as_str()));
+        let row: Row = details.chain(person).collect();
         tables.rows.entry(registry).or_default().push(row);
     }
 
@@ -246,7 +251,7 @@ impl Generator {
         self.signal_row(
             SignalRegistry::Disability,
             who,
-            vec![
+            &[
                 (signal_col::GRADE, grade),
                 (signal_col::TYPE, kind.into()),
                 (signal_col::CERTIFIED_ON, certificate.certified.to_string()),
@@ -260,7 +265,7 @@ impl Generator {
         self.signal_row(
             SignalRegistry::Medical,
             who,
-            vec![
+            &[
                 (signal_col::SETTLED_ON, settlement.settled.to_string()),
                 (signal_col::OUT_OF_POCKET, yuan),
             ],
@@ -271,7 +276,7 @@ impl Generator {
         self.signal_row(
             SignalRegistry::Unemployment,
             who,
-            vec![
+            &[
                 (col::REGISTERED_ON, span.from.to_string()),
                 (signal_col::ENDED_ON, date_cell(span.to)),
             ],
@@ -325,28 +330,62 @@ impl Generator {
     pub(super) fn quiet_people(&mut self, targets: [usize; 3]) {
         for (registry, target) in SignalRegistry::ALL.into_iter().zip(targets) {
             while self.signal_tables.rows.get(&registry).map_or(0, Vec::len) < target {
-                let person = self.random_person();
-                let facts = self.quiet_facts(registry);
-                let blank = self
-                    .rng
-                    .random_bool(if self.options.variant == Variant::Clean {
-                        0.02
-                    } else {
-                        0.08
-                    });
-                let region = self.county_region();
-                self.write_signals(&person, blank.then_some(Damage::Blank), &region, &facts);
-                let check = SignalPerson {
-                    key: person.id.clone(),
-                    valid_id: true,
-                    roll: None,
-                    signals: facts,
-                    facts: Facts::default(),
-                    case: "",
-                };
-                debug_assert!(super::truth::warning_of(&check, self.as_of()).is_none());
+                self.quiet_person(registry);
             }
         }
+    }
+
+    /// `quiet_people`'s rows of one registry, without holding them: those of `registry`
+    /// made so far are handed to `emit` whenever `QUIET_CHUNK` are held, until `written`
+    /// (the rows handed on before, planted ones included) reaches `target`; the same people
+    /// in the same order. `emit` says `false` to stop. Returns the rows handed on.
+    pub(in crate::synth) fn stream_quiet(
+        &mut self,
+        registry: SignalRegistry,
+        target: usize,
+        mut written: usize,
+        emit: &mut dyn FnMut(Vec<Row>) -> bool,
+    ) -> usize {
+        loop {
+            let held = self.signal_tables.rows.get(&registry).map_or(0, Vec::len);
+            if held >= QUIET_CHUNK || written + held >= target {
+                let rows = self
+                    .signal_tables
+                    .rows
+                    .remove(&registry)
+                    .unwrap_or_default();
+                written += rows.len();
+                if !emit(rows) || written >= target {
+                    return written;
+                }
+            } else {
+                self.quiet_person(registry);
+            }
+        }
+    }
+
+    /// One person of `registry` who raises nothing, with their rows.
+    fn quiet_person(&mut self, registry: SignalRegistry) {
+        let person = self.random_person();
+        let facts = self.quiet_facts(registry);
+        let blank = self
+            .rng
+            .random_bool(if self.options.variant == Variant::Clean {
+                0.02
+            } else {
+                0.08
+            });
+        let region = self.county_region();
+        self.write_signals(&person, blank.then_some(Damage::Blank), &region, &facts);
+        let check = SignalPerson {
+            key: person.id.clone(),
+            valid_id: true,
+            roll: None,
+            signals: facts,
+            facts: Facts::default(),
+            case: "",
+        };
+        debug_assert!(super::truth::warning_of(&check, self.as_of()).is_none());
     }
 
     fn quiet_facts(&mut self, registry: SignalRegistry) -> SignalFacts {

@@ -487,7 +487,7 @@ fn the_rows_carry_the_signals_the_truth_was_computed_from() {
         .signal_registries
         .values()
         .flatten()
-        .map(|r| r[col::ID_NUMBER].as_str())
+        .map(|r| &r[col::ID_NUMBER])
         .filter(|id| !id.is_empty() && canonical_id(id).is_none())
         .map(|id| if id.contains('*') { 0 } else { id.len() })
         .collect();
@@ -508,7 +508,7 @@ fn the_registries_have_the_size_asked_for_and_grades_in_words() {
     assert!(near(rows(SignalRegistry::Unemployment), 0.2 * roll));
     let grades: BTreeSet<&str> = county.signal_registries[&SignalRegistry::Disability]
         .iter()
-        .map(|r| r[signal_col::GRADE].as_str())
+        .map(|r| &r[signal_col::GRADE])
         .collect();
     assert!(grades.is_superset(&BTreeSet::from(["1", "二级", "3", "四级"])));
     // A few hundred planted people per 20,000 households: 30 here, and every case.

@@ -106,7 +106,7 @@ impl Generator {
                 }
                 // Whose record it is: planted as (or as not) a member, else by its valid ID;
                 // a damaged or blank ID nobody planted says nothing, and gets no address.
-                let (id, same_person) = match planted.get(&(source, row[col::RECORD_ID].as_str())) {
+                let (id, same_person) = match planted.get(&(source, &row[col::RECORD_ID])) {
                     Some(&(person, same)) => (person.to_string(), same),
                     None => match valid_id(&row[id_col]) {
                         Some(id) => (id, true),

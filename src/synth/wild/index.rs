@@ -48,7 +48,7 @@ impl RollIndex {
                 index.people.push(RollPerson {
                     household: h,
                     household_id: household.id.clone(),
-                    member_id: row[col::MEMBER_ID].clone(),
+                    member_id: row[col::MEMBER_ID].to_string(),
                     name: person.name.clone(),
                     id: person.id.clone(),
                     birth: person.birth,

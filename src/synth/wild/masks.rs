@@ -179,7 +179,7 @@ impl Generator {
             let rate = mask_rate(source);
             for i in 0..self.registries[&source].len() {
                 let row = &self.registries[&source][i];
-                let record_id = row[col::RECORD_ID].clone();
+                let record_id = row[col::RECORD_ID].to_string();
                 if self.keep_id.contains(&(source, record_id.clone())) {
                     continue;
                 }
@@ -384,7 +384,7 @@ mod tests {
         // A record under a member's ID with another name rests on the whole ID: kept.
         let death_ids: HashSet<&str> = county.registries[&Source::Death]
             .iter()
-            .map(|row| row[col::ID_NUMBER].as_str())
+            .map(|row| &row[col::ID_NUMBER])
             .collect();
         let conflicts: Vec<&str> = county
             .truth
@@ -397,8 +397,8 @@ mod tests {
             assert!(county
                 .roll
                 .iter()
-                .any(|row| row[col::HOUSEHOLD_ID] == household
-                    && death_ids.contains(row[col::ID_NUMBER].as_str())));
+                .any(|row| &row[col::HOUSEHOLD_ID] == household
+                    && death_ids.contains(&row[col::ID_NUMBER])));
         }
     }
 
@@ -419,7 +419,7 @@ mod tests {
                 decoys += 1;
                 let (name_col, _, birth_col) = person_columns(truth.source);
                 assert!(is_masked(cell));
-                assert_eq!(row[name_col], names[truth.member_id.as_str()]);
+                assert_eq!(&row[name_col], names[truth.member_id.as_str()]);
                 let birth_col = birth_col.expect("decoys go to registries with birth dates");
                 assert_eq!(
                     row[birth_col],

@@ -161,7 +161,7 @@ mod tests {
                 let row = record(county, truth.source, &truth.record_id);
                 assert_eq!(id_cell(truth.source, row), "");
                 assert_eq!(
-                    row[person_columns(truth.source).0],
+                    &row[person_columns(truth.source).0],
                     names[truth.member_id.as_str()]
                 );
                 *per_member.entry(truth.member_id.as_str()).or_default() += 1;

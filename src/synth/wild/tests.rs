@@ -28,7 +28,7 @@ pub(super) fn wild() -> &'static County {
 pub(super) fn record<'a>(county: &'a County, source: Source, record_id: &str) -> &'a Row {
     county.registries[&source]
         .iter()
-        .find(|row| row[col::RECORD_ID] == record_id)
+        .find(|row| &row[col::RECORD_ID] == record_id)
         .expect("truth_records names a record that exists")
 }
 
@@ -37,7 +37,7 @@ pub(super) fn by_member<'a>(county: &'a County, column: &str) -> BTreeMap<&'a st
     county
         .roll
         .iter()
-        .map(|row| (row[col::MEMBER_ID].as_str(), row[column].as_str()))
+        .map(|row| (&row[col::MEMBER_ID], &row[column]))
         .collect()
 }
 
@@ -68,12 +68,12 @@ fn the_hard_part_of_a_wild_county_is_the_hard_county() {
         for (hard_row, wild_row) in rows.iter().zip(wild_rows) {
             let mut expected = hard_row.clone();
             if let Some(address) = wild_row.get(col::ADDRESS) {
-                expected.insert(col::ADDRESS, address.clone());
+                expected.insert(col::ADDRESS, address.to_string());
             }
             if is_masked(&wild_row[id_col]) {
                 let id = valid_id(&hard_row[id_col]).expect("only valid IDs are masked");
                 assert!(agrees(&wild_row[id_col], &id));
-                expected.insert(id_col, wild_row[id_col].clone());
+                expected.insert(id_col, wild_row[id_col].to_string());
                 if let Some(birth_col) = birth_col.filter(|c| wild_row[*c].is_empty()) {
                     expected.insert(birth_col, String::new());
                 }

@@ -7,9 +7,8 @@ use std::path::Path;
 
 use rand::Rng;
 
-use super::{
-    into_parts, part_layout, table_of_owned, unreadable, write_err, write_table, Layout, SynthError,
-};
+use super::sink::{stream, Sink};
+use super::{headers, into_parts, part_layout, unreadable, write_err, Layout, SynthError};
 use crate::model::Source;
 use crate::synth::{Generator, Row, SignalRegistry, Variant, WarningCase, WarningTruth};
 
@@ -43,31 +42,88 @@ pub(super) fn builtin(registry: SignalRegistry) -> Option<Source> {
         .find(|s| s.code() == registry.code())
 }
 
-/// The early-warning registries, each in its variant's layout with unreadable rows (but in
-/// the clean variant) appended; returns how many were unreadable, per registry.
+/// The unreadable rows of each early-warning registry (none in the clean variant), drawn
+/// after the other sources'.
+pub(super) fn unreadable_lines(
+    variant: Variant,
+    rng: &mut impl Rng,
+) -> BTreeMap<SignalRegistry, Vec<Vec<String>>> {
+    SignalRegistry::ALL
+        .into_iter()
+        .map(|registry| {
+            let layout = signal_layout(variant, registry);
+            let lines = if variant == Variant::Clean {
+                Vec::new()
+            } else {
+                unreadable(rng, registry.columns(), layout)
+            };
+            (registry, lines)
+        })
+        .collect()
+}
+
+/// One registry's rows streamed to `<dir>/<stem>`: `planted` first, then the quiet rows the
+/// generator makes until there are `target`, then `broken`. Returns the rows written (the
+/// unreadable aside).
+fn stream_registry(
+    variant: Variant,
+    (dir, stem): (&Path, &str),
+    (registry, layout): (SignalRegistry, Layout),
+    (planted, target, broken): (Vec<Row>, usize, Vec<Vec<String>>),
+    generator: &mut Generator,
+) -> Result<usize, SynthError> {
+    let columns: Vec<&'static str> = registry.columns().iter().map(|c| c.name).collect();
+    let headers = headers(registry.columns(), layout);
+    debug_assert!(variant != Variant::Clean || broken.is_empty());
+    let sink = Sink::create(dir, stem, headers, layout)?;
+    stream(sink, &columns, broken, |emit| {
+        let written = planted.len();
+        if !emit(planted) {
+            return written;
+        }
+        generator.stream_quiet(registry, target, written, emit)
+    })
+}
+
+/// The early-warning registries, each in its variant's layout with `broken`, its unreadable
+/// rows, appended: the planted rows in `tables`, then the quiet ones, made and written a
+/// chunk at a time. Returns the rows and the unreadable rows written, per registry.
 pub(super) fn write_signal_registries(
     variant: Variant,
     dir: &Path,
     mut tables: BTreeMap<SignalRegistry, Vec<Row>>,
-    rng: &mut impl Rng,
-) -> Result<BTreeMap<SignalRegistry, usize>, SynthError> {
-    let mut unreadable_rows = BTreeMap::new();
-    for registry in SignalRegistry::ALL {
-        let rows = tables.remove(&registry).unwrap_or_default();
+    mut broken: BTreeMap<SignalRegistry, Vec<Vec<String>>>,
+    generator: &mut Generator,
+) -> Result<Counts, SynthError> {
+    let (mut rows, mut unreadable_rows) = (BTreeMap::new(), BTreeMap::new());
+    let targets = generator.signal_targets();
+    for (registry, target) in SignalRegistry::ALL.into_iter().zip(targets) {
+        let planted = tables.remove(&registry).unwrap_or_default();
+        let broken = broken.remove(&registry).unwrap_or_default();
+        unreadable_rows.insert(registry, broken.len());
         let layout = signal_layout(variant, registry);
-        let mut table = table_of_owned(registry.columns().to_vec(), rows, layout);
-        if variant != Variant::Clean {
-            table.extra_lines = unreadable(rng, &table, layout);
-        }
-        unreadable_rows.insert(registry, table.extra_lines.len());
-        write_table(dir, registry.code(), &table, layout)?;
+        let to = (dir, registry.code());
+        let written = stream_registry(
+            variant,
+            to,
+            (registry, layout),
+            (planted, target, broken),
+            generator,
+        )?;
+        rows.insert(registry, written);
     }
-    Ok(unreadable_rows)
+    Ok((rows, unreadable_rows))
 }
+
+/// Rows and unreadable rows written, per early-warning registry.
+pub(super) type Counts = (
+    BTreeMap<SignalRegistry, usize>,
+    BTreeMap<SignalRegistry, usize>,
+);
 
 /// The early-warning registries `scale` times as large (`WarningShape::registry_scale`):
 /// each a directory of parts, the county's own file and `scale - 1` batches of quiet rows,
-/// counted into `signal_rows`.
+/// made and written a chunk at a time, counted into `signal_rows`.
 pub(super) fn write_signal_batches(
     variant: Variant,
     dir: &Path,
@@ -83,11 +139,22 @@ pub(super) fn write_signal_batches(
     )?;
     for batch in 1..scale {
         let stem = format!("part-{batch:03}");
-        for (registry, rows) in generator.more_signal_rows(u64::from(batch)) {
+        let targets = generator.start_signal_batch(u64::from(batch));
+        for (registry, target) in SignalRegistry::ALL.into_iter().zip(targets) {
+            // A registry with no rows in a batch has no part for it.
+            if target == 0 {
+                continue;
+            }
             let layout = part_layout(batch, signal_layout(variant, registry));
-            *signal_rows.entry(registry).or_default() += rows.len();
-            let table = table_of_owned(registry.columns().to_vec(), rows, layout);
-            write_table(&dir.join(registry.code()), &stem, &table, layout)?;
+            let to = (dir.join(registry.code()), stem.as_str());
+            let written = stream_registry(
+                variant,
+                (&to.0, to.1),
+                (registry, layout),
+                (Vec::new(), target, Vec::new()),
+                generator,
+            )?;
+            *signal_rows.entry(registry).or_default() += written;
         }
     }
     Ok(())
