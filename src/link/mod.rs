@@ -428,7 +428,7 @@ fn keep_possible(
 fn roll_name_u(persons: &[Person]) -> Vec<Option<f64>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for person in persons {
-        *counts.entry(person.name.key.as_str()).or_default() += 1;
+        *counts.entry(&*person.name.key).or_default() += 1;
     }
     name_u(persons, persons.len(), &|key| counts[key])
 }
@@ -446,7 +446,7 @@ fn name_u(
         .iter()
         .map(|person| {
             (roll_size >= pieces::MIN_MEMBERS_TO_TRAIN)
-                .then(|| count_of(person.name.key.as_str()) as f64 / roll_size as f64)
+                .then(|| count_of(&person.name.key) as f64 / roll_size as f64)
         })
         .collect()
 }
