@@ -85,7 +85,7 @@ impl Meter {
     fn measure_above<T>(&self, what: &str, base: usize, build: impl FnOnce() -> T) -> (T, usize) {
         let start = LIVE.load(Ordering::Relaxed);
         PEAK.store(start, Ordering::Relaxed);
-        let built = build();
+        let value = build();
         let kept = LIVE.load(Ordering::Relaxed).saturating_sub(start);
         let peak = PEAK.load(Ordering::Relaxed).saturating_sub(start);
         self.line(
@@ -93,7 +93,7 @@ impl Meter {
             kept.saturating_sub(base),
             Some(peak.saturating_sub(base)),
         );
-        (built, kept)
+        (value, kept)
     }
 
     fn line(&self, what: &str, bytes: usize, peak: Option<usize>) {
@@ -134,10 +134,9 @@ fn opt(text: Option<&String>) -> usize {
 /// Bytes of the roll's rows by field.
 fn roll_fields(meter: &Meter, roll: &[RollMember]) {
     let sum = |f: &dyn Fn(&RollMember) -> usize| roll.iter().map(f).sum::<usize>();
-    let n = roll.len();
     meter.line(
         &format!("  `RollMember` itself ({} B)", size_of::<RollMember>()),
-        size_of::<RollMember>() * n,
+        size_of_val(roll),
         None,
     );
     meter.line(
@@ -155,10 +154,9 @@ fn roll_fields(meter: &Meter, roll: &[RollMember]) {
 /// Bytes of the persons by field.
 fn person_fields(meter: &Meter, persons: &[Person]) {
     let sum = |f: &dyn Fn(&Person) -> usize| persons.iter().map(f).sum::<usize>();
-    let n = persons.len();
     meter.line(
         &format!("  `Person` itself ({} B)", size_of::<Person>()),
-        size_of::<Person>() * n,
+        size_of_val(persons),
         None,
     );
     meter.line("  name key", sum(&|p| heap(p.name.key.len())), None);
@@ -205,7 +203,7 @@ fn main() {
         normalize::members(&roll)
     });
     person_fields(&meter, &persons);
-    let normalized = started.elapsed() - read;
+    let normalized = started.elapsed().saturating_sub(read);
     let census = meter.measure("name and birth census", || {
         let mut census = NameBirthCensus::default();
         census.count(&persons);

@@ -61,7 +61,8 @@ impl Data<'_> {
             text("name", rows.iter().map(|s| Some(&s.name))),
             text(
                 "id_number",
-                rows.iter().map(|s| person(s).map(|v| v.text())),
+                rows.iter()
+                    .map(|s| person(s).map(crate::normalize::ValidId::text)),
             ),
             date(
                 "birth_date",

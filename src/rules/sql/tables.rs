@@ -103,7 +103,8 @@ impl Data<'_> {
             text("name", rows.clone().map(|i| Some(&roll[i].name))),
             text(
                 "id_number",
-                rows.clone().map(|i| valid(i).map(|v| v.text())),
+                rows.clone()
+                    .map(|i| valid(i).map(crate::normalize::ValidId::text)),
             ),
             date(
                 "birth_date",
