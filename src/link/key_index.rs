@@ -14,7 +14,7 @@
 use rayon::prelude::*;
 
 /// The finaliser of `SplitMix64`: a bijection on u64 that spreads a key's bits over all 64.
-fn spread(mut key: u64) -> u64 {
+pub(super) fn spread(mut key: u64) -> u64 {
     key = (key ^ (key >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     key = (key ^ (key >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     key ^ (key >> 31)
