@@ -45,7 +45,8 @@ fn id_digits(person: &Person) -> Option<[u64; 18]> {
 /// `411526********123X`): from a valid ID, or from a masked one that shows them.
 fn masked_key_characters(person: &Person) -> Option<[u8; 8]> {
     let id = match (person.valid_id(), person.id.masked()) {
-        (Some(valid), _) => valid.text.as_bytes(),
+        // A valid ID's comparable characters are its canonical 18.
+        (Some(_), _) => person.id.comparable()?.as_bytes(),
         (None, Some(pattern)) => pattern.as_bytes(),
         (None, None) => return None,
     };

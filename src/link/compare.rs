@@ -150,7 +150,7 @@ fn compare_masked(a: &Person, b: &Person) -> IdLevel {
         _ => return IdLevel::Missing,
     };
     match full {
-        Some(full) if masked_agrees(pattern, &full.text) => {
+        Some(full) if masked_agrees(pattern, &full.text()) => {
             if pattern.as_bytes()[14..].contains(&b'*') {
                 IdLevel::MaskedAgreePartial
             } else {

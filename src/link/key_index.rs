@@ -1,47 +1,35 @@
-//! A hash index from u64 keys to the rows holding them, for the exact-ID join and blocking.
+//! An index from u64 keys to the rows holding them, for the exact-ID join and blocking.
 //!
-//! The map holds, per key, the first and last entry and a count; entries are chained by a
-//! `next` link. Building it allocates nothing per key, rows sharing a key come back in the
-//! order they were added, and a block's size is one lookup. Keys are ID numbers or 64-bit
-//! hashes, already spread, so a multiplicative hash (as in rustc's `FxHash`) places them as
-//! well as `SipHash` does at a fraction of the cost.
+//! The roll's side holds one of these per blocking rule and one for valid IDs, so its bytes
+//! per entry count: a hash map of chains took about 50 bytes per member (buckets sized for
+//! every entry, under a load factor, at 24 bytes each). Here the entries are sorted by key
+//! and held as two parallel arrays (8 + 4 bytes), and a directory of 4-byte offsets, about
+//! one slot per two to four entries, finds the few entries a key's top bits select; a binary
+//! search among those finds the key's run. About 13 bytes per entry, and rows sharing a key
+//! come back in the order they were added (a stable sort), with a block's size one lookup.
+//!
+//! Keys are spread (`spread`, a bijection, so distinct keys stay distinct) before they are
+//! sorted: ID numbers crowd into a few regions, and the directory wants them even.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use rayon::prelude::*;
 
-/// Hashes a u64 by one xor-multiply.
-#[derive(Default, Clone, Copy)]
-pub struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-    fn write_u64(&mut self, key: u64) {
-        self.0 = (self.0.rotate_left(5) ^ key).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-const END: u32 = u32::MAX;
-
-/// First entry, last entry and number of entries of one key.
-#[derive(Clone, Copy)]
-struct Chain {
-    first: u32,
-    last: u32,
-    len: u32,
+/// The finaliser of `SplitMix64`: a bijection on u64 that spreads a key's bits over all 64.
+pub(super) fn spread(mut key: u64) -> u64 {
+    key = (key ^ (key >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    key = (key ^ (key >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    key ^ (key >> 31)
 }
 
 /// Rows by key.
 pub struct KeyIndex {
-    chains: HashMap<u64, Chain, BuildHasherDefault<KeyHasher>>,
-    /// Per entry: its row and the next entry of the same key (or `END`).
-    entries: Vec<(u32, u32)>,
+    /// Each entry's spread key, ascending; entries sharing a key in the order they were added.
+    keys: Vec<u64>,
+    /// Each entry's row, parallel to `keys`.
+    rows: Vec<u32>,
+    /// `starts[slot]..starts[slot + 1]` are the entries whose spread key begins with `slot`'s
+    /// bits (the top `64 - shift`).
+    starts: Vec<u32>,
+    shift: u32,
 }
 
 impl KeyIndex {
@@ -54,65 +42,78 @@ impl KeyIndex {
         )
     }
 
-    /// Indexes (row, key) entries; a row may hold several keys.
+    /// Indexes (row, key) entries; a row may hold several keys. `capacity` is a hint.
     ///
     /// # Panics
-    /// With 2³² entries or more (far beyond a province).
+    /// With 2³² entries or rows or more (far beyond a province).
     pub fn from_entries(entries: impl Iterator<Item = (usize, u64)>, capacity: usize) -> KeyIndex {
-        let mut index = KeyIndex {
-            chains: HashMap::with_capacity_and_hasher(capacity, BuildHasherDefault::default()),
-            entries: Vec::with_capacity(capacity),
-        };
-        for (row, key) in entries {
-            let entry = u32::try_from(index.entries.len()).expect("fewer than 2^32 entries");
+        let mut sorted: Vec<(u64, u32)> = Vec::with_capacity(capacity);
+        sorted.extend(entries.map(|(row, key)| {
             let row = u32::try_from(row).expect("fewer than 2^32 rows");
-            index.entries.push((row, END));
-            let entries = &mut index.entries;
-            index
-                .chains
-                .entry(key)
-                .and_modify(|chain| {
-                    entries[chain.last as usize].1 = entry;
-                    chain.last = entry;
-                    chain.len += 1;
-                })
-                .or_insert(Chain {
-                    first: entry,
-                    last: entry,
-                    len: 1,
-                });
+            (spread(key), row)
+        }));
+        assert!(
+            u32::try_from(sorted.len()).is_ok(),
+            "fewer than 2^32 entries"
+        );
+        // Stable: rows sharing a key keep the order they were added in.
+        sorted.par_sort_by_key(|&(key, _)| key);
+        let slot_bits = (sorted.len() / 3)
+            .max(2)
+            .next_power_of_two()
+            .trailing_zeros();
+        let shift = 64 - slot_bits;
+        let mut starts = Vec::with_capacity((1 << slot_bits) + 1);
+        let mut entry = 0;
+        for slot in 0..=(1u64 << slot_bits) {
+            while entry < sorted.len() && (sorted[entry].0 >> shift) < slot {
+                entry += 1;
+            }
+            starts.push(u32::try_from(entry).expect("fewer than 2^32 entries"));
         }
-        index
+        let keys = sorted.iter().map(|&(key, _)| key).collect();
+        let rows = sorted.iter().map(|&(_, row)| row).collect();
+        KeyIndex {
+            keys,
+            rows,
+            starts,
+            shift,
+        }
+    }
+
+    /// The entries holding `key`.
+    fn range(&self, key: u64) -> std::ops::Range<usize> {
+        let key = spread(key);
+        let slot = usize::try_from(key >> self.shift).expect("slots fit in memory");
+        let (first, last) = (self.starts[slot] as usize, self.starts[slot + 1] as usize);
+        let within = &self.keys[first..last];
+        let start = first + within.partition_point(|&k| k < key);
+        let end = first + within.partition_point(|&k| k <= key);
+        start..end
     }
 
     /// How many entries hold `key`.
     pub fn len_of(&self, key: u64) -> usize {
-        self.chains.get(&key).map_or(0, |chain| chain.len as usize)
+        self.range(key).len()
     }
 
     /// The rows holding `key`, in the order they were added.
     pub fn rows(&self, key: u64) -> impl Iterator<Item = usize> + '_ {
-        self.rows_from(self.chains.get(&key).map_or(END, |chain| chain.first))
-    }
-
-    fn rows_from(&self, first: u32) -> impl Iterator<Item = usize> + '_ {
-        let mut entry = first;
-        std::iter::from_fn(move || {
-            (entry != END).then(|| {
-                let (row, next) = self.entries[entry as usize];
-                entry = next;
-                row as usize
-            })
-        })
+        self.rows[self.range(key)].iter().map(|&row| row as usize)
     }
 
     /// Every group of two or more rows sharing a key, ordered by their rows.
     pub fn groups(&self) -> Vec<Vec<usize>> {
         let mut groups: Vec<Vec<usize>> = self
-            .chains
-            .values()
-            .filter(|chain| chain.len > 1)
-            .map(|chain| self.rows_from(chain.first).collect())
+            .keys
+            .chunk_by(|a, b| a == b)
+            .scan(0, |first, run| {
+                let range = *first..*first + run.len();
+                *first = range.end;
+                Some(range)
+            })
+            .filter(|range| range.len() > 1)
+            .map(|range| self.rows[range].iter().map(|&row| row as usize).collect())
             .collect();
         groups.sort_unstable();
         groups
@@ -150,5 +151,22 @@ mod tests {
         let index = KeyIndex::from_entries([(0, 1), (0, 2), (1, 2), (2, 1)].into_iter(), 4);
         assert_eq!(index.rows(1).collect::<Vec<_>>(), [0, 2]);
         assert_eq!(index.rows(2).collect::<Vec<_>>(), [0, 1]);
+    }
+
+    #[test]
+    fn keys_far_apart_and_crowded_are_all_found() {
+        // ID-like keys (crowded into one region) and keys at the ends of the range.
+        let keys: Vec<u64> = (0..5000u64)
+            .map(|i| 41_152_619_580_312_000 + i % 1700)
+            .chain([0, u64::MAX, 1 << 63])
+            .collect();
+        let index = KeyIndex::new(keys.iter().map(|&k| Some(k)));
+        for (row, &key) in keys.iter().enumerate() {
+            let rows: Vec<usize> = index.rows(key).collect();
+            let expected: Vec<usize> = (0..keys.len()).filter(|&r| keys[r] == key).collect();
+            assert_eq!(rows, expected, "row {row}");
+        }
+        assert_eq!(index.len_of(41_152_619_580_312_000 + 1700), 0);
+        assert_eq!(index.groups().len(), 1700);
     }
 }

@@ -428,7 +428,7 @@ fn keep_possible(
 fn roll_name_u(persons: &[Person]) -> Vec<Option<f64>> {
     let mut counts: HashMap<&str, usize> = HashMap::new();
     for person in persons {
-        *counts.entry(person.name.key.as_str()).or_default() += 1;
+        *counts.entry(&*person.name.key).or_default() += 1;
     }
     name_u(persons, persons.len(), &|key| counts[key])
 }
@@ -446,21 +446,37 @@ fn name_u(
         .iter()
         .map(|person| {
             (roll_size >= pieces::MIN_MEMBERS_TO_TRAIN)
-                .then(|| count_of(person.name.key.as_str()) as f64 / roll_size as f64)
+                .then(|| count_of(&person.name.key) as f64 / roll_size as f64)
         })
         .collect()
 }
 
-/// Where decided pairs' people were placed from (`region_from` in `matches.parquet`), with
-/// every linked person's side (their address parsed) built once for all their pairs.
+/// Where decided pairs' people were placed from (`region_from` in `matches.parquet`). A
+/// person's side is made for each of their pairs, not held for every person: a run decides
+/// fewer pairs than it links persons, and the sides of a province's persons took 120 bytes
+/// each (about 300 MB at 500,000 households) while the match rows were made.
 pub struct Placements<'a> {
-    sides: Vec<Side<'a>>,
+    ingested: &'a Ingested,
+    normalized: &'a Normalized,
 }
 
 impl<'a> Placements<'a> {
     pub fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Placements<'a> {
         Placements {
-            sides: person_sides(&ingested.roll, &ingested.others, &normalized.persons),
+            ingested,
+            normalized,
+        }
+    }
+
+    /// The side of `normalized.persons[person_idx]`: a member's, then another person's.
+    fn side(&self, person_idx: usize) -> Side<'a> {
+        let person = &self.normalized.persons[person_idx];
+        match self.ingested.roll.get(person_idx) {
+            Some(member) => member_side(member, person),
+            None => other_side(
+                &self.ingested.others[person_idx - self.ingested.roll.len()],
+                person,
+            ),
         }
     }
 
@@ -472,7 +488,7 @@ impl<'a> Placements<'a> {
         record: &RegistryRecord,
         person: &Person,
     ) -> Option<corroborate::RegionFrom> {
-        match compare::compare_places(&self.sides[person_idx], &record_side(record, person)) {
+        match compare::compare_places(&self.side(person_idx), &record_side(record, person)) {
             (RegionLevel::Missing, _) => None,
             (_, compare::PlacedBy::Addresses) => Some(corroborate::RegionFrom::Address),
             (_, compare::PlacedBy::Codes) => corroborate::record_region_from(record, person),

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BinaryHeap};
 use rayon::prelude::*;
 
 use super::block::{self, Candidate};
-use super::key_index::KeyIndex;
+// The finaliser of `SplitMix64`: spreads a hash's bits over all 64.
+use super::key_index::{spread as mix, KeyIndex};
 use super::shard::{LinkedRecords, ScoredPairs};
 use super::{
     id_order, keep_possible, model, person_sides, record_sides, roll_name_u, with_missing_id_prior,
@@ -391,13 +392,6 @@ fn fnv1a64(bytes: &[u8]) -> u64 {
         hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
-}
-
-/// The finaliser of `SplitMix64`: spreads a hash's bits over all 64.
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 #[cfg(test)]

@@ -49,19 +49,56 @@ impl IdProblem {
 }
 
 /// A valid 18-character ID and what it encodes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ValidId {
-    /// The canonical 18-character form (digits and upper-case `X`).
-    pub text: String,
-    /// The first 17 digits as a number: a compact, unique join key.
+    /// The first 17 digits as a number: a compact, unique join key. With the check
+    /// character they determine, the whole ID (`text`).
     pub key: u64,
     pub birth_date: NaiveDate,
     pub male: bool,
 }
 
 impl ValidId {
-    pub fn region_code(&self) -> &str {
-        &self.text[..6]
+    /// The canonical 18-character form (digits and upper-case `X`), rebuilt from `key`: a
+    /// roll holds millions of valid IDs, and holding their text took 48 bytes each.
+    pub fn text(&self) -> IdText {
+        let mut text = [0; 18];
+        let mut rest = self.key;
+        for digit in text[..17].iter_mut().rev() {
+            *digit = b'0' + u8::try_from(rest % 10).expect("a digit");
+            rest /= 10;
+        }
+        text[17] = u8::try_from(check_char(&text)).expect("an ASCII check character");
+        IdText(text)
+    }
+}
+
+/// A valid ID's 18 characters, made on the stack (`ValidId::text`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct IdText([u8; 18]);
+
+impl std::ops::Deref for IdText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("digits and X are ASCII")
+    }
+}
+
+impl AsRef<str> for IdText {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+impl std::fmt::Display for IdText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl std::fmt::Debug for IdText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
     }
 }
 
@@ -69,10 +106,12 @@ impl ValidId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NormalizedId {
     /// The cleaned text (spaces, dashes, apostrophes removed; full-width folded; `x`→`X`).
-    pub cleaned: String,
+    pub cleaned: Box<str>,
     pub result: Result<ValidId, IdProblem>,
-    /// The 18-position pattern of a masked ID (`IdProblem::Masked`).
-    masked: Option<String>,
+    /// Text besides `cleaned` that comparisons borrow, rarely needed: the canonical form of
+    /// an upgraded 15-digit ID (a valid 18-character ID is its own cleaned text), or the
+    /// 18-position pattern of a masked ID (`IdProblem::Masked`).
+    other: Option<Box<str>>,
 }
 
 impl NormalizedId {
@@ -88,10 +127,10 @@ impl NormalizedId {
     /// valid, else the cleaned text when it is 15 to 18 digits (a damaged ID still carries
     /// most of its digits). Excel numbers and other text offer nothing.
     pub fn comparable(&self) -> Option<&str> {
-        if let Some(valid) = self.valid() {
-            return Some(&valid.text);
+        if self.valid().is_some() {
+            return Some(self.other.as_deref().unwrap_or(&self.cleaned));
         }
-        let cleaned = self.cleaned.as_str();
+        let cleaned = &*self.cleaned;
         let body = cleaned.strip_suffix('X').unwrap_or(cleaned);
         let usable = (15..=18).contains(&cleaned.len()) && body.bytes().all(|b| b.is_ascii_digit());
         usable.then_some(cleaned)
@@ -100,7 +139,9 @@ impl NormalizedId {
     /// A masked ID as 18 positions, `*` where a digit is hidden (a 15-digit extract is laid
     /// out as its 18-digit form: `19` before the year, the check character hidden).
     pub fn masked(&self) -> Option<&str> {
-        self.masked.as_deref()
+        self.other
+            .as_deref()
+            .filter(|_| self.problem() == Some(IdProblem::Masked))
     }
 }
 
@@ -169,16 +210,17 @@ pub fn masked_visible_zh(pattern: &str) -> String {
 /// Normalises a raw ID cell (possibly absent) per the contract.
 pub fn normalize_id(raw: Option<&str>) -> NormalizedId {
     let cleaned = clean_id(raw.unwrap_or(""));
-    let masked = masked_pattern(&cleaned);
-    let result = if masked.is_some() {
-        Err(IdProblem::Masked)
-    } else {
-        validate_cleaned(&cleaned)
+    let (result, other) = match masked_pattern(&cleaned) {
+        Some(pattern) => (Err(IdProblem::Masked), Some(pattern.into_boxed_str())),
+        None => match validate_cleaned(&cleaned) {
+            Ok(valid) if cleaned.len() != 18 => (Ok(valid), Some(Box::from(&*valid.text()))),
+            result => (result, None),
+        },
     };
     NormalizedId {
-        cleaned,
+        cleaned: cleaned.into_boxed_str(),
         result,
-        masked,
+        other,
     }
 }
 
@@ -286,7 +328,6 @@ fn validate_18(id: &str) -> Result<ValidId, IdProblem> {
         .expect("17 ASCII digits always fit in u64");
     let male = (bytes[16] - b'0') % 2 == 1;
     Ok(ValidId {
-        text: id.to_string(),
         key,
         birth_date,
         male,
@@ -402,7 +443,7 @@ mod tests {
         ] {
             let id = normalize_id(Some(raw));
             assert_eq!(
-                id.valid().map(|v| v.text.as_str()),
+                id.valid().map(|v| v.text().to_string()).as_deref(),
                 Some(canonical),
                 "{raw}"
             );
@@ -435,7 +476,7 @@ mod tests {
     #[test]
     fn fifteen_digit_id_upgrades_to_its_eighteen_digit_form() {
         let upgraded = normalize_id(Some("110105491231002"));
-        assert_eq!(upgraded.valid().unwrap().text, "11010519491231002X");
+        assert_eq!(&*upgraded.valid().unwrap().text(), "11010519491231002X");
     }
 
     #[test]
@@ -523,7 +564,7 @@ mod tests {
         fn valid_ids_round_trip(first17 in arb_first17()) {
             let id = with_check(&first17);
             let normalized = normalize_id(Some(&id));
-            prop_assert_eq!(normalized.valid().map(|v| v.text.clone()), Some(id));
+            prop_assert_eq!(normalized.valid().map(|v| v.text().to_string()), Some(id));
         }
 
         #[test]

@@ -16,7 +16,7 @@ use crate::model::Role;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Identity {
     Id(u64),
-    NameBirth(String, NaiveDate),
+    NameBirth(Box<str>, NaiveDate),
     /// Neither: only the row (`record_id`) that names them.
     Row(String),
 }
@@ -35,7 +35,7 @@ pub struct PersonIndex {
     members: usize,
     by_identity: HashMap<Identity, usize>,
     /// Members by name key and birth date; `None` when two or more members share them.
-    member_by_name_birth: HashMap<(String, NaiveDate), Option<usize>>,
+    member_by_name_birth: HashMap<(Box<str>, NaiveDate), Option<usize>>,
 }
 
 impl PersonIndex {

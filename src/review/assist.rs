@@ -127,7 +127,7 @@ fn answer_rows(
             ),
         ));
     }
-    let digest = id_digest(&answer.source, &answer.record_id, &valid.text);
+    let digest = id_digest(&answer.source, &answer.record_id, &valid.text());
     let label = Source::known(&answer.source)
         .map_or_else(|| answer.source.clone(), |s| s.label_zh().to_string());
     let mut rows = Vec::new();
@@ -156,7 +156,7 @@ fn answer_rows(
             reviewed_on: answered_on,
             note: Some(format!(
                 "登记机关协查回复身份证号{}，与花名册成员{words}",
-                mask_id(&valid.text)
+                mask_id(&valid.text())
             )),
             by_registry: true,
         });

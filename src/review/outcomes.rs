@@ -286,9 +286,9 @@ fn lead_row(
         expected_namesakes: m.expected_namesakes,
         shown: true,
         question: super::assist::question(record),
-        member_id_digest: normalize_id(whose.id_number)
-            .valid()
-            .map(|valid| super::assist::id_digest(m.source.code(), &record.record_id, &valid.text)),
+        member_id_digest: normalize_id(whose.id_number).valid().map(|valid| {
+            super::assist::id_digest(m.source.code(), &record.record_id, &valid.text())
+        }),
     }
 }
 

@@ -37,7 +37,7 @@ impl Generator {
         } else {
             crate::normalize::normalize_id(Some(subject.owner))
                 .valid()
-                .map(|id| id.text.clone())
+                .map(|id| id.text().to_string())
                 .filter(|id| self.roll_people.contains_key(id))
         };
         if let Some(owner) = owner {

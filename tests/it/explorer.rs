@@ -410,7 +410,7 @@ fn explorer_filters_exports_and_drills_down_like_query() {
         );
         masked_shown += usize::from(shown);
         assert!(
-            !detail.contains(&cleaned),
+            !detail.contains(&*cleaned),
             "full ID {cleaned} shown: {detail}"
         );
         let birth = &cleaned[6..14];

@@ -49,7 +49,7 @@ fn normalize_name_corpus() {
         let key = match_key(raw);
         assert_eq!(match_key(&key), key, "match_key is idempotent");
         let full = name_key(raw);
-        assert_eq!(full.key, key);
+        assert_eq!(&*full.key, key);
     });
 }
 

@@ -18,7 +18,7 @@ fn review_workbooks_are_per_township_and_mask_every_id() {
         .normalized
         .persons
         .iter()
-        .filter_map(|p| p.valid_id().map(|v| v.text.clone()))
+        .filter_map(|p| p.valid_id().map(|v| v.text().to_string()))
         .collect();
     let birth_dates: Vec<String> = full_ids.iter().map(|id| id[6..14].to_string()).collect();
 

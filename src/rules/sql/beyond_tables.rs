@@ -59,7 +59,11 @@ impl Data<'_> {
                 rows.iter().map(|s| Some(s.support.kinship.code())),
             ),
             text("name", rows.iter().map(|s| Some(&s.name))),
-            text("id_number", rows.iter().map(|s| person(s).map(|v| &v.text))),
+            text(
+                "id_number",
+                rows.iter()
+                    .map(|s| person(s).map(crate::normalize::ValidId::text)),
+            ),
             date(
                 "birth_date",
                 rows.iter().map(|s| person(s).map(|v| v.birth_date)),

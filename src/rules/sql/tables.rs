@@ -101,7 +101,11 @@ impl Data<'_> {
                 rows.clone().map(|i| Some(roll[i].relation.code())),
             ),
             text("name", rows.clone().map(|i| Some(&roll[i].name))),
-            text("id_number", rows.clone().map(|i| valid(i).map(|v| &v.text))),
+            text(
+                "id_number",
+                rows.clone()
+                    .map(|i| valid(i).map(crate::normalize::ValidId::text)),
+            ),
             date(
                 "birth_date",
                 rows.clone().map(|i| valid(i).map(|v| v.birth_date)),

@@ -127,7 +127,7 @@ fn should_raise(context: &Context, by_person: &ByPerson, records: &SignalRecords
             ));
             warnings.push(Warning {
                 kind: WarningKind::ShouldRaise,
-                person_key: valid.text.clone(),
+                person_key: valid.text().to_string(),
                 name: member.name.clone(),
                 region_code: household.region_code.clone(),
                 household_id: Some(household.household_id.clone()),
@@ -165,7 +165,7 @@ fn should_cover(context: &Context, by_person: &ByPerson, records: &SignalRecords
         let region = found
             .region_code
             .clone()
-            .or_else(|| RegionCode::parse(&valid.text[..6]).map(|r| r.as_str().to_string()));
+            .or_else(|| RegionCode::parse(&valid.text()[..6]).map(|r| r.as_str().to_string()));
         let household = Household {
             household_id: String::new(),
             programme: spec.standard_programme,
@@ -201,7 +201,7 @@ fn should_cover(context: &Context, by_person: &ByPerson, records: &SignalRecords
         parts.push("不在低保、特困名册".into());
         warnings.push(Warning {
             kind: WarningKind::ShouldCover,
-            person_key: valid.text.clone(),
+            person_key: valid.text().to_string(),
             name: found.name.clone(),
             region_code: region,
             household_id: None,

@@ -65,7 +65,7 @@ impl SignalRecords {
                 .entry(valid.key)
                 .or_insert_with(|| PersonSignals {
                     name: record.person.name.clone(),
-                    id: valid.text.clone(),
+                    id: valid.text().to_string(),
                     birth_date: valid.birth_date,
                     region_code: None,
                     disability: None,
