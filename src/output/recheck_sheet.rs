@@ -4,11 +4,11 @@
 //! flags, leads and spot checks as checks); a visit that finds something is recorded on
 //! those sheets, and the household drops off this list on the next run.
 
-use chrono::NaiveDate;
 use rust_xlsxwriter::{
     ConditionalFormatCell, ConditionalFormatCellRule, Format, FormatBorder, Worksheet, XlsxError,
 };
 
+use super::workbooks::excel_date;
 use crate::rundir::names::RECHECK_DUE_SHEET;
 use crate::rundir::RecheckDue;
 
@@ -61,10 +61,10 @@ pub fn write<'m>(
         sheet.write_string(r, 4, head_of(&row.household_id))?;
         sheet.write_string(r, 5, row.category.code())?;
         match row.last_checked {
-            Some(day) => sheet.write_number(r, LAST_CHECKED, excel_serial(day))?,
+            Some(day) => sheet.write_datetime(r, LAST_CHECKED, excel_date(day)?)?,
             None => sheet.write_string(r, LAST_CHECKED, "未核查")?,
         };
-        sheet.write_number(r, DUE_ON, excel_serial(row.due_on))?;
+        sheet.write_datetime(r, DUE_ON, excel_date(row.due_on)?)?;
         sheet.write_number(r, OVERDUE_DAYS, f64::from(row.overdue_days))?;
         if row.flagged {
             sheet.write_string(r, 9, "是")?;
@@ -78,34 +78,4 @@ pub fn write<'m>(
     }
     sheet.set_freeze_panes(1, 2)?;
     Ok(())
-}
-
-/// A date as Excel's serial number: days since 1899-12-30, the epoch every date after
-/// February 1900 counts from (Excel's phantom 1900-02-29 lies before it).
-#[allow(clippy::cast_precision_loss)] // a few tens of thousands of days
-fn excel_serial(day: NaiveDate) -> f64 {
-    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30).expect("a valid date");
-    (day - epoch).num_days() as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates_count_from_excels_epoch() {
-        // Excel shows 45838 as 2025-06-30; its serials count from a phantom 1900-02-29, so
-        // only dates from March 1900 on agree with ours, as every date on a roll does.
-        for (y, m, d, serial) in [
-            (2025, 6, 30, 45838_u32),
-            (1900, 3, 1, 61),
-            (2016, 2, 29, 42429),
-        ] {
-            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-            let ours = excel_serial(day);
-            let library = super::super::workbooks::excel_date(day).unwrap().to_excel();
-            assert_eq!(ours.to_bits(), f64::from(serial).to_bits(), "{y}-{m}-{d}");
-            assert_eq!(ours.to_bits(), library.to_bits(), "{y}-{m}-{d}");
-        }
-    }
 }
