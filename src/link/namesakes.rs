@@ -65,20 +65,20 @@ fn share(count: f64, of: u64, prior: f64) -> f64 {
 }
 
 fn reading_hash(person: &Person) -> Option<u64> {
-    if person.name.reading.is_empty() {
-        return None;
-    }
-    let mut hasher = DefaultHasher::new();
-    person.name.reading.hash(&mut hasher);
-    Some(hasher.finish())
+    hash_unless_empty(&person.name.reading, person.name.reading.is_empty())
 }
 
 fn full_name_hash(person: &Person) -> Option<u64> {
-    if person.name.key.is_empty() {
+    hash_unless_empty(&person.name.key, person.name.key.is_empty())
+}
+
+/// A name part's hash, none for an empty part (no name to share).
+fn hash_unless_empty(value: &impl Hash, empty: bool) -> Option<u64> {
+    if empty {
         return None;
     }
     let mut hasher = DefaultHasher::new();
-    person.name.key.hash(&mut hasher);
+    value.hash(&mut hasher);
     Some(hasher.finish())
 }
 
