@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use rollcheck::config::Pipeline;
 use rollcheck::ingest::{self, RollMember};
-use rollcheck::link::{NameBirthCensus, PieceLinker};
+use rollcheck::link::{Holding, NameBirthCensus, PieceLinker};
 use rollcheck::normalize::{self, persons::PersonIndex, Person};
 
 /// mimalloc, counting the bytes it holds for us.
@@ -219,14 +219,14 @@ fn main() {
     let (linker, base) = meter.measure_above(
         "`PieceLinker` without blocking (sides, ID index, name u, random-pair order)",
         0,
-        || PieceLinker::whole(&roll, &[], &persons, &spec),
+        || PieceLinker::whole(&roll, &[], &persons, &spec, Holding::Likely),
     );
     drop(linker);
     for rule in rules {
         spec.blocking = vec![rule];
         let what = format!("  + blocking `{}`", rule.code());
         let (linker, _) = meter.measure_above(&what, base, || {
-            PieceLinker::whole(&roll, &[], &persons, &spec)
+            PieceLinker::whole(&roll, &[], &persons, &spec, Holding::Likely)
         });
         drop(linker);
     }

@@ -78,6 +78,9 @@ pub struct Evaluation {
     pub warnings: Vec<rules::warnings::Warning>,
     /// (stage, seconds), in order.
     pub stage_seconds: Vec<(String, f64)>,
+    /// How many times the registries were read to link them: 1, or 2 when training let go
+    /// of pairs the trained model keeps (`link::Finish::Again`); none for a merge.
+    pub registry_passes: usize,
 }
 
 /// Registry rows a run, a shard or a merge holds at a time, unless told otherwise
@@ -97,6 +100,27 @@ pub fn evaluate(
     evaluate_with_progress(pipeline, data_dir, as_of, &|_| {})
 }
 
+/// `evaluate`, holding the blocked pairs while the model trains as `holding` says (tests
+/// check that `Holding::Nothing`, which links the registries twice, gives the same).
+pub fn evaluate_holding(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    as_of: NaiveDate,
+    holding: link::Holding,
+) -> Result<Evaluation, JobError> {
+    evaluate_stages(
+        pipeline,
+        data_dir,
+        as_of,
+        &|_| {},
+        Linking::Whole {
+            rows_per_piece: PIECE_ROWS,
+            holding,
+        },
+        &outcomes::PairLabels::default(),
+    )
+}
+
 /// `evaluate`, telling `progress` as each stage starts.
 pub fn evaluate_with_progress(
     pipeline: &Pipeline,
@@ -111,6 +135,7 @@ pub fn evaluate_with_progress(
         progress,
         Linking::Whole {
             rows_per_piece: PIECE_ROWS,
+            holding: link::Holding::Likely,
         },
         &outcomes::PairLabels::default(),
     )
@@ -120,8 +145,12 @@ pub fn evaluate_with_progress(
 #[derive(Clone, Copy)]
 pub enum Linking<'a> {
     /// Blocks, scores and decides every pair in this process, reading registries in pieces
-    /// of at most this many rows.
-    Whole { rows_per_piece: usize },
+    /// of at most `rows_per_piece` rows and holding blocked pairs while training as
+    /// `holding` says.
+    Whole {
+        rows_per_piece: usize,
+        holding: link::Holding,
+    },
     /// Decides the pairs that shards blocked and scored (`rollcheck merge`).
     FromShards(Shards<'a>),
 }
@@ -149,11 +178,14 @@ fn evaluate_stages(
     rules::sql::check(pipeline).map_err(JobError::Rules)?;
     // Both ways end with the records held, the pairs worth deciding and the model.
     let (ingested, normalized, read) = match linking {
-        Linking::Whole { rows_per_piece } => read_and_link(
+        Linking::Whole {
+            rows_per_piece,
+            holding,
+        } => read_and_link(
             pipeline,
             data_dir,
             as_of,
-            rows_per_piece,
+            (rows_per_piece, holding),
             progress,
             &mut timer,
         )?,
@@ -161,6 +193,7 @@ fn evaluate_stages(
             shard::read_for_merge(pipeline, data_dir, as_of, shards, progress, &mut timer)?
         }
     };
+    let registry_passes = read.registry_passes;
     progress("deciding the pairs");
     let mut links = link::decide_scored(
         &ingested,
@@ -211,6 +244,7 @@ fn evaluate_stages(
         incomes,
         warnings,
         stage_seconds: timer.laps,
+        registry_passes,
     })
 }
 
@@ -222,6 +256,8 @@ struct Scored {
     census: link::NameBirthCensus,
     /// What the early-warning registries say at D.
     signals: rules::warnings::signals::SignalRecords,
+    /// Times the registries were read to link them (`Evaluation::registry_passes`).
+    registry_passes: usize,
 }
 
 /// The ingest, normalize and link stages of a whole run, timed: the roll whole, then each
@@ -232,7 +268,7 @@ fn read_and_link(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
-    rows_per_piece: usize,
+    (rows_per_piece, holding): (usize, link::Holding),
     progress: Progress,
     timer: &mut StageTimer,
 ) -> Result<(Ingested, Normalized, Scored), IngestError> {
@@ -247,47 +283,68 @@ fn read_and_link(
     census.count(&persons);
     let mut normalizing = started.elapsed();
     progress("matching roll members to registry records");
-    let mut held = pieces::HeldRegistries::new(pipeline);
-    let mut quarantine = Vec::new();
     let roll = std::mem::take(&mut ingested.roll);
     let others = std::mem::take(&mut ingested.others);
     let started = Instant::now();
-    let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link);
+    let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link, holding);
     let mut linking = started.elapsed();
-    // Pieces are read, normalised and linked in turn; each is timed to its stage.
-    let (mut pieces_normalizing, mut pieces_linking) = (Duration::ZERO, Duration::ZERO);
+    let mut passes = 0;
+    let (held, inputs, mut quarantine, (parameters, mut scored, worth_holding)) = loop {
+        passes += 1;
+        let mut held = pieces::HeldRegistries::new(pipeline);
+        let mut quarantine = Vec::new();
+        // Pieces are read, normalised and linked in turn; each is timed to its stage.
+        let (mut pieces_normalizing, mut pieces_linking) = (Duration::ZERO, Duration::ZERO);
+        let started = Instant::now();
+        let inputs = pieces::each_registry_piece(
+            pipeline,
+            data_dir,
+            rows_per_piece,
+            &pieces::every_piece,
+            &mut quarantine,
+            &mut |registry_idx, numbers, piece| {
+                let piece_started = Instant::now();
+                let persons = normalize::records(&piece);
+                if passes == 1 {
+                    census.count(&persons);
+                }
+                pieces_normalizing += piece_started.elapsed();
+                let link_started = Instant::now();
+                let linked_here = linker.link(link::RegistryPiece {
+                    registry_idx,
+                    source: piece.source,
+                    numbers: &numbers,
+                    records: &piece.records,
+                    persons: &persons,
+                });
+                pieces_linking += link_started.elapsed();
+                held.hold(registry_idx, &numbers, piece, persons, &linked_here);
+            },
+        )?;
+        // What the pieces took besides normalising and linking was reading them.
+        reading += started
+            .elapsed()
+            .saturating_sub(pieces_normalizing + pieces_linking);
+        normalizing += pieces_normalizing;
+        linking += pieces_linking;
+        let started = Instant::now();
+        let finish = linker.finish(&pipeline.link);
+        linking += started.elapsed();
+        match finish {
+            link::Finish::Done(parameters, scored, worth_holding) => {
+                break (
+                    held,
+                    inputs,
+                    quarantine,
+                    (parameters, scored, worth_holding),
+                );
+            }
+            // The second pass reads the same rows: its inputs and quarantine are the first's.
+            link::Finish::Again(again) => linker = again,
+        }
+    };
     let started = Instant::now();
-    let inputs = pieces::each_registry_piece(
-        pipeline,
-        data_dir,
-        rows_per_piece,
-        &pieces::every_piece,
-        &mut quarantine,
-        &mut |registry_idx, numbers, piece| {
-            let piece_started = Instant::now();
-            let persons = normalize::records(&piece);
-            census.count(&persons);
-            pieces_normalizing += piece_started.elapsed();
-            let link_started = Instant::now();
-            let linked_here = linker.link(link::RegistryPiece {
-                registry_idx,
-                source: piece.source,
-                numbers: &numbers,
-                records: &piece.records,
-                persons: &persons,
-            });
-            pieces_linking += link_started.elapsed();
-            held.hold(registry_idx, &numbers, piece, persons, &linked_here);
-        },
-    )?;
-    // What the pieces took besides normalising and linking was reading them.
-    reading += started
-        .elapsed()
-        .saturating_sub(pieces_normalizing + pieces_linking);
-    normalizing += pieces_normalizing;
-    linking += pieces_linking;
-    let started = Instant::now();
-    let (parameters, mut scored, worth_holding) = linker.finish(&pipeline.link);
+    let mut held = held;
     held.keep_linked(&worth_holding, &mut scored);
     ingested.roll = roll;
     ingested.others = others;
@@ -311,6 +368,7 @@ fn read_and_link(
         pairs: scored,
         census,
         signals,
+        registry_passes: passes,
     };
     Ok((ingested, normalized, scored))
 }

@@ -44,7 +44,10 @@ pub fn run_with_progress(
     rows_per_piece: usize,
     progress: Progress,
 ) -> Result<RunSummary, JobError> {
-    let linking = Linking::Whole { rows_per_piece };
+    let linking = Linking::Whole {
+        rows_per_piece,
+        holding: crate::link::Holding::Likely,
+    };
     run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
 }
 

@@ -182,6 +182,7 @@ pub(super) fn read_for_merge(
         pairs: scored,
         census,
         signals,
+        registry_passes: 0,
     };
     Ok((ingested, normalized, read))
 }
@@ -281,7 +282,13 @@ pub fn run_shard(
     let (persons, _) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
     let roll = std::mem::take(&mut ingested.roll);
     let others = std::mem::take(&mut ingested.others);
-    let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link);
+    let mut linker = link::PieceLinker::whole(
+        &roll,
+        &others,
+        &persons,
+        &pipeline.link,
+        link::Holding::Likely,
+    );
     timer.lap("index roll");
     progress("matching the roll to this shard's registry pieces");
     let mut quarantine = Vec::new();
@@ -308,7 +315,7 @@ pub fn run_shard(
             pieces_linked += 1;
         },
     )?;
-    let (_, scored, _) = linker.finish(&pipeline.link);
+    let (_, scored, _) = linker.finish(&pipeline.link).fixed();
     ingested.roll = roll;
     ingested.inputs.extend(inputs);
     timer.lap("link");

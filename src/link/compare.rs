@@ -60,7 +60,7 @@ pub enum GenderLevel {
 }
 
 /// Every field's level for one pair.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Levels {
     pub id: IdLevel,
     pub name: NameLevel,

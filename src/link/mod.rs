@@ -33,7 +33,7 @@ use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
 pub use namesakes::{NameBirthCensus, TermShares};
-pub use pieces::{PieceLinker, RegistryPiece};
+pub use pieces::{Finish, Holding, PieceLinker, RegistryPiece};
 pub use shard::{LinkedRecords, ScoredPairs, Shard};
 
 /// How a pair was found.
@@ -316,12 +316,10 @@ struct IdCounts {
 /// the expected number of matches among the missing-ID candidates (their posteriors under
 /// that prior) over all missing-ID pairs. Few ID-less records are roll members, so this
 /// prior is usually far below the overall one, and namesakes stop looking like matches.
-fn with_missing_id_prior(
+fn with_missing_id_prior<'k>(
     mut parameters: LinkParameters,
     ids: &IdCounts,
-    candidates: &[block::Candidate],
-    levels: &[Levels],
-    name_u_of: &(dyn Fn(usize) -> Option<f64> + Sync),
+    kinds: impl Iterator<Item = (&'k Levels, Option<f64>, usize)>,
 ) -> LinkParameters {
     if parameters.source != "em" {
         return parameters;
@@ -341,13 +339,15 @@ fn with_missing_id_prior(
     // Millions of such pairs share a few thousand (levels, name frequency) groups: weigh
     // each group once per round, in a fixed order so the sum is the same every run.
     let mut groups: BTreeMap<(u64, Option<u64>), (Levels, usize)> = BTreeMap::new();
-    for ((_, _, member_idx), l) in candidates.iter().zip(levels) {
+    for (l, name_u, pairs) in kinds {
         if l.id == IdLevel::Missing {
             // `Identical` and `Normalized` names share a level but not a weight.
             let key =
                 model::packed_person_levels(*l) << 1 | u64::from(l.name == NameLevel::Normalized);
-            let name_u = name_u_of(*member_idx).map(f64::to_bits);
-            groups.entry((key, name_u)).or_insert((*l, 0)).1 += 1;
+            groups
+                .entry((key, name_u.map(f64::to_bits)))
+                .or_insert((*l, 0))
+                .1 += pairs;
         }
     }
     let mut lambda = parameters.lambda;

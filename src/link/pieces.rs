@@ -14,13 +14,13 @@ use super::block::{self, Candidate};
 use super::key_index::{spread as mix, KeyIndex};
 use super::shard::{LinkedRecords, ScoredPairs};
 use super::{
-    id_order, keep_possible, model, person_sides, record_sides, roll_name_u, with_missing_id_prior,
-    IdCounts, Levels, Side,
+    id_order, keep_possible, model, namesake_lead, person_sides, record_sides, roll_name_u,
+    with_missing_id_prior, BirthLevel, IdCounts, IdLevel, Levels, Side,
 };
 use crate::config::{LinkParameters, LinkSpec};
 use crate::ingest::{OtherPerson, RegistryRecord, RollMember};
 use crate::model::Source;
-use crate::normalize::Person;
+use crate::normalize::{NameLevel, Person};
 
 /// Random pairs drawn to estimate u-probabilities.
 const RANDOM_PAIRS: usize = 100_000;
@@ -30,6 +30,31 @@ const PAIRS_PER_RECORD: u64 = 8;
 /// Too few people to learn from: below this, shipped defaults are used.
 pub(super) const MIN_MEMBERS_TO_TRAIN: usize = 500;
 const EM_ITERATIONS: usize = 50;
+/// What a run holds of the blocked pairs while the model trains. Training itself needs only
+/// counts (each kind of pair, the random pairs): holding a pair is for scoring it after.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Holding {
+    /// The pairs that show some sign of being one person (`may_link`): memory grows with
+    /// what may link, not with the registries.
+    Likely,
+    /// No pair: the registries are linked again under the trained model. The least memory,
+    /// twice the reading; tests use it to check that `Likely` loses nothing.
+    Nothing,
+}
+
+/// Whether a pair shows a sign of being one person: an ID that agrees at least in part, or
+/// a name that agrees at least in part with a birth date that does not differ. Most blocked
+/// pairs show none (people who share a birth date and a surname's reading, or a homophone
+/// name born another day). No model trained here keeps such a pair (the smallest gap is in
+/// BENCHMARKS.md), and should one, the run links the registries again (`Finish::Again`): the
+/// test bounds memory, never the result.
+fn may_link(levels: Levels) -> bool {
+    let id_agrees = !matches!(
+        levels.id,
+        IdLevel::Different | IdLevel::MaskedDisagree | IdLevel::Missing
+    );
+    id_agrees || (levels.name != NameLevel::Different && levels.birth_date != BirthLevel::Different)
+}
 
 /// One piece of a registry, as read: its records and their normalised persons.
 #[derive(Clone, Copy)]
@@ -64,19 +89,92 @@ enum Scoring {
         parameters: LinkParameters,
         possible_probability: f64,
     },
-    /// Parameters learned from this run: every pair's levels are kept until `finish`.
+    /// Parameters learned from this run: every pair is counted by kind, and the likely ones
+    /// are held until `finish` scores them.
     Train(Box<Training>),
 }
 
+/// A kind of blocked pair: its levels and its member's name frequency (`name_u`, as bits).
+/// Every pair of a kind scores the same under any parameters.
+type PairKind = (Levels, Option<u64>);
+
 /// What training needs of every piece.
-#[derive(Default)]
 struct Training {
-    exact_levels: Vec<Levels>,
+    /// The comparison vectors of pairs joined on a valid ID, counted by packed levels.
+    exact_patterns: BTreeMap<u64, (Levels, usize)>,
+    /// Blocked pairs of each kind, counted.
+    kinds: BTreeMap<PairKind, usize>,
+    /// The blocked pairs held, and their levels.
     candidates: Vec<Candidate>,
     levels: Vec<Levels>,
     random: RandomPairs,
-    records: usize,
-    records_without_id: usize,
+    ids: IdCounts,
+    holding: Holding,
+}
+
+impl Training {
+    /// Whether pairs with these levels are held.
+    fn holds(&self, levels: Levels) -> bool {
+        self.holding == Holding::Likely && may_link(levels)
+    }
+
+    /// The model the pairs counted so far give (after every piece, the run's model).
+    fn model(&self) -> LinkParameters {
+        with_missing_id_prior(
+            train(self),
+            &self.ids,
+            self.kinds
+                .iter()
+                .map(|((levels, name_u), &pairs)| (levels, name_u.map(f64::from_bits), pairs)),
+        )
+    }
+
+    /// Counts the blocked pairs of a piece by kind and holds those `holds` takes; returns
+    /// the positions, in the piece, of the records held.
+    fn count_and_hold(
+        &mut self,
+        name_u: &[Option<f64>],
+        blocked: &[Candidate],
+        levels: Vec<Levels>,
+        global: impl Fn(Candidate) -> Candidate,
+    ) -> Vec<usize> {
+        let mut held = Vec::new();
+        for (&candidate, levels) in blocked.iter().zip(levels) {
+            *self
+                .kinds
+                .entry((levels, name_u[candidate.2].map(f64::to_bits)))
+                .or_default() += 1;
+            if self.holds(levels) {
+                held.push(candidate.1);
+                self.candidates.push(global(candidate));
+                self.levels.push(levels);
+            }
+        }
+        held
+    }
+}
+
+/// What `PieceLinker::finish` gives.
+pub enum Finish<'a> {
+    /// The model, the blocked pairs scoring at least `possible_probability` or kept as
+    /// namesake leads, in pair order, and the records worth holding (its ID index).
+    Done(LinkParameters, ScoredPairs, LinkedRecords),
+    /// Training let go of a kind of pair that the trained model keeps: link every piece
+    /// again with this linker, which scores under the trained model, and finish it.
+    Again(PieceLinker<'a>),
+}
+
+impl Finish<'_> {
+    /// The result of a linker whose parameters were fixed before any piece (shards).
+    ///
+    /// # Panics
+    /// If the linker trained and must link again: only fixed parameters finish at once.
+    pub fn fixed(self) -> (LinkParameters, ScoredPairs, LinkedRecords) {
+        match self {
+            Finish::Done(parameters, scored, linked) => (parameters, scored, linked),
+            Finish::Again(_) => panic!("a linker with fixed parameters never links again"),
+        }
+    }
 }
 
 impl<'a> PieceLinker<'a> {
@@ -88,6 +186,7 @@ impl<'a> PieceLinker<'a> {
         others: &'a [OtherPerson],
         persons: &'a [Person],
         spec: &LinkSpec,
+        holding: Holding,
     ) -> Self {
         let started = std::time::Instant::now();
         let members = person_sides(roll, others, persons);
@@ -103,12 +202,22 @@ impl<'a> PieceLinker<'a> {
                 possible_probability: spec.possible_probability,
             },
             None => Scoring::Train(Box::new(Training {
+                exact_patterns: BTreeMap::new(),
+                kinds: BTreeMap::new(),
+                candidates: Vec::new(),
+                levels: Vec::new(),
                 random: RandomPairs::new(
                     roll.iter()
                         .map(|m| m.member_id.as_str())
                         .chain(others.iter().map(|o| o.key.as_str())),
                 ),
-                ..Training::default()
+                ids: IdCounts {
+                    members: members.len(),
+                    members_without: members.iter().filter(|s| s.has_no_id()).count(),
+                    records: 0,
+                    records_without: 0,
+                },
+                holding,
             })),
         };
         let linker = PieceLinker {
@@ -130,7 +239,7 @@ impl<'a> PieceLinker<'a> {
 
     /// Links one piece. Returns the positions, in the piece, of the records that may link:
     /// those sharing a valid ID with a member and those in a pair worth deciding (under
-    /// fixed parameters) or in any blocked pair (while training), ascending.
+    /// fixed parameters) or in a blocked pair held while training, ascending.
     pub fn link(&mut self, piece: RegistryPiece) -> Vec<usize> {
         let started = std::time::Instant::now();
         if self.sources.len() <= piece.registry_idx {
@@ -189,15 +298,23 @@ impl<'a> PieceLinker<'a> {
                     .iter()
                     .map(|&(record_idx, member_idx)| (piece.registry_idx, record_idx, member_idx))
                     .collect();
-                training.exact_levels.extend(levels_of(&exact_pairs));
-                training.records += records.len();
-                training.records_without_id += records.iter().filter(|s| s.has_no_id()).count();
+                for levels in levels_of(&exact_pairs) {
+                    let packed = model::packed_person_levels(levels);
+                    training
+                        .exact_patterns
+                        .entry(packed)
+                        .or_insert((levels, 0))
+                        .1 += 1;
+                }
+                training.ids.records += records.len();
+                training.ids.records_without += records.iter().filter(|s| s.has_no_id()).count();
                 training.random.offer(piece, &records, &self.members);
-                linked.extend(blocked.candidates.iter().map(|c| c.1));
-                training
-                    .candidates
-                    .extend(blocked.candidates.iter().map(|&c| global(c)));
-                training.levels.extend(levels);
+                linked.extend(training.count_and_hold(
+                    &self.name_u,
+                    &blocked.candidates,
+                    levels,
+                    global,
+                ));
                 self.scored.absorb(counts, std::iter::empty());
             }
         }
@@ -215,27 +332,46 @@ impl<'a> PieceLinker<'a> {
 
     /// The model (the pipeline's, learned from every piece, or the defaults on a roll too
     /// small to learn from), the blocked pairs scoring at least `possible_probability` or
-    /// kept as namesake leads, in pair order, and the records worth holding (its ID index).
-    pub fn finish(self, spec: &LinkSpec) -> (LinkParameters, ScoredPairs, LinkedRecords) {
+    /// kept as namesake leads, in pair order, and the records worth holding (its ID index);
+    /// or, when training let go of pairs the trained model keeps, a linker to link every
+    /// piece again with.
+    pub fn finish(self, spec: &LinkSpec) -> Finish<'a> {
         let started = std::time::Instant::now();
         let mut scored = self.scored;
         let parameters = match self.scoring {
             Scoring::Fixed { parameters, .. } => parameters,
             Scoring::Train(training) => {
-                let members = self.members.len();
-                let ids = IdCounts {
-                    members,
-                    members_without: self.members.iter().filter(|s| s.has_no_id()).count(),
-                    records: training.records,
-                    records_without: training.records_without_id,
+                let parameters = training.model();
+                let possible = |(levels, name_u): &PairKind| {
+                    parameters
+                        .weigh(levels, name_u.map(f64::from_bits))
+                        .probability
+                        >= spec.possible_probability
+                        || namesake_lead(*levels)
                 };
-                let parameters = with_missing_id_prior(
-                    train(&training, members),
-                    &ids,
-                    &training.candidates,
-                    &training.levels,
-                    &|member_idx| self.name_u[member_idx],
-                );
+                let let_go: usize = training
+                    .kinds
+                    .iter()
+                    .filter(|(kind, _)| !training.holds(kind.0) && possible(kind))
+                    .map(|(_, &pairs)| pairs)
+                    .sum();
+                log_held(&training, &parameters, spec);
+                if let_go > 0 {
+                    tracing::info!(
+                        pairs = let_go,
+                        "training let go of pairs the trained model keeps: linking the \
+                         registries again under it"
+                    );
+                    return Finish::Again(PieceLinker {
+                        scored: ScoredPairs::empty(spec),
+                        sources: Vec::new(),
+                        scoring: Scoring::Fixed {
+                            parameters,
+                            possible_probability: spec.possible_probability,
+                        },
+                        ..self
+                    });
+                }
                 let sources = &self.sources;
                 let possible = keep_possible(
                     &|registry_idx| sources[registry_idx],
@@ -260,45 +396,60 @@ impl<'a> PieceLinker<'a> {
             seconds = started.elapsed().as_secs_f64(),
             "pieces finished (model trained or fixed)"
         );
-        (parameters, scored, LinkedRecords::of_index(self.by_id))
+        Finish::Done(parameters, scored, LinkedRecords::of_index(self.by_id))
     }
 }
 
+/// The base-2 log-odds of a probability: the match weight that scores it.
+fn logit2(probability: f64) -> f64 {
+    (probability / (1.0 - probability)).log2()
+}
+
+/// Logs how many blocked pairs training held, and how close it came to letting go of one
+/// the trained model keeps: the highest weight the model gives a kind let go, in bits above
+/// `possible_probability`'s (negative: none is kept).
+fn log_held(training: &Training, parameters: &LinkParameters, spec: &LinkSpec) {
+    let threshold = logit2(spec.possible_probability);
+    let highest_let_go = training
+        .kinds
+        .keys()
+        .filter(|(levels, _)| !may_link(*levels))
+        .map(|(levels, name_u)| {
+            parameters.weigh(levels, name_u.map(f64::from_bits)).total - threshold
+        })
+        .fold(f64::NEG_INFINITY, f64::max);
+    tracing::debug!(
+        kinds = training.kinds.len(),
+        blocked = training.kinds.values().sum::<usize>(),
+        held = training.candidates.len(),
+        highest_let_go_bits = highest_let_go,
+        "pairs held while training"
+    );
+}
+
 /// Trains on the run's own pairs when there are enough people; defaults otherwise.
-fn train(training: &Training, members: usize) -> LinkParameters {
+fn train(training: &Training) -> LinkParameters {
     let defaults = LinkParameters::defaults();
+    let members = training.ids.members;
     if members < MIN_MEMBERS_TO_TRAIN {
         return defaults;
     }
     // Millions of pairs show a few hundred distinct vectors: count those, in the order
     // `fit_m` takes them, without a vector per pair.
-    let counts = training
-        .exact_levels
-        .par_iter()
-        .chain(training.levels.par_iter())
-        .fold(
-            BTreeMap::new,
-            |mut counts: BTreeMap<u64, (Levels, usize)>, levels| {
-                counts
-                    .entry(model::packed_person_levels(*levels))
-                    .or_insert((*levels, 0))
-                    .1 += 1;
-                counts
-            },
-        )
-        .reduce(BTreeMap::new, |mut a, b| {
-            for (key, (levels, n)) in b {
-                a.entry(key).or_insert((levels, 0)).1 += n;
-            }
-            a
-        });
+    let mut counts = training.exact_patterns.clone();
+    for ((levels, _), &pairs) in &training.kinds {
+        counts
+            .entry(model::packed_person_levels(*levels))
+            .or_insert((*levels, 0))
+            .1 += pairs;
+    }
     #[allow(clippy::cast_precision_loss)]
     let patterns: Vec<model::Pattern> = counts
         .into_values()
         .map(|(levels, n)| (model::person_levels(levels), n as f64))
         .collect();
     #[allow(clippy::cast_precision_loss)]
-    let total_pairs = members as f64 * training.records as f64;
+    let total_pairs = members as f64 * training.ids.records as f64;
     defaults
         .with_u_from(&model::PERSON, &training.random.levels())
         .fit_m_patterns(

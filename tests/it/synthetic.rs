@@ -439,3 +439,62 @@ fn the_early_warning_registries_are_written_with_the_contracts_columns() {
         assert!(cases.lines().count() > truth.lines().count(), "decoys too");
     }
 }
+
+/// Training counts every blocked pair but holds only the likely ones (issue 32: memory flat
+/// in registry rows). Holding nothing and linking the registries again under the trained
+/// model must give the same model, pairs and flags; the default holds enough not to need
+/// the second pass.
+#[test]
+fn training_that_holds_only_likely_pairs_loses_none() {
+    use rollcheck::link::Holding;
+    for variant in [Variant::Hard, Variant::Wild] {
+        let dir = temp_dir();
+        let data = dir.path().join("data");
+        let written = synth::write_county(&options(1500, variant), &data).unwrap();
+        let pipeline = synthetic_pipeline(&written);
+        let run = |holding| job::evaluate_holding(&pipeline, Some(&data), fixture_as_of(), holding);
+        let likely = run(Holding::Likely).unwrap();
+        let nothing = run(Holding::Nothing).unwrap();
+        assert_eq!(
+            likely.links.parameters.source, "em",
+            "{variant:?} must train"
+        );
+        assert_eq!(likely.registry_passes, 1, "{variant:?}");
+        assert_eq!(nothing.registry_passes, 2, "{variant:?}");
+        assert_eq!(
+            likely.links.parameters, nothing.links.parameters,
+            "{variant:?}"
+        );
+        let pairs = |evaluation: &job::Evaluation| -> Vec<String> {
+            let registries = &evaluation.ingested.registries;
+            evaluation
+                .links
+                .matches
+                .iter()
+                .chain(&evaluation.links.others)
+                .map(|m| {
+                    let record = &registries[m.registry_idx].records[m.record_idx];
+                    format!(
+                        "{} {} {} {:?} {:?} {}",
+                        m.member_idx,
+                        m.source.code(),
+                        record.record_id,
+                        m.method,
+                        m.decision,
+                        m.score
+                    )
+                })
+                .collect()
+        };
+        let likely_pairs = pairs(&likely);
+        assert!(
+            likely_pairs.len() > 1000,
+            "{variant:?}: {}",
+            likely_pairs.len()
+        );
+        assert_eq!(likely_pairs, pairs(&nothing), "{variant:?}");
+        let flags = |evaluation: &job::Evaluation| format!("{:?}", evaluation.flags);
+        assert_eq!(flags(&likely), flags(&nothing), "{variant:?}");
+        assert!(!likely.flags.is_empty(), "{variant:?}");
+    }
+}
