@@ -53,14 +53,19 @@ pub(super) fn every_piece(_: usize) -> bool {
     true
 }
 
-/// The items at the positions `kept` (ascending), in order.
+/// The items at the positions `kept` (ascending), in order, in a vector of their size:
+/// collected in place, they would keep the buffer of every item (a registry's records held
+/// while training would stay allocated after most were let go).
 pub(super) fn keep_only<T>(items: Vec<T>, kept: &[usize]) -> Vec<T> {
     let mut next = kept.iter().peekable();
-    items
-        .into_iter()
-        .enumerate()
-        .filter_map(|(i, item)| (next.next_if_eq(&&i).is_some()).then_some(item))
-        .collect()
+    let mut out = Vec::with_capacity(kept.len());
+    out.extend(
+        items
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, item)| (next.next_if_eq(&&i).is_some()).then_some(item)),
+    );
+    out
 }
 
 /// The records a run holds of each registry, with their persons and their numbers in the
@@ -163,6 +168,8 @@ mod tests {
         let items = vec!["a", "b", "c", "d", "e"];
         assert_eq!(keep_only(items.clone(), &[0, 3, 4]), ["a", "d", "e"]);
         assert!(keep_only(items.clone(), &[]).is_empty());
+        // The input's buffer is let go, not kept for the few items left.
+        assert_eq!(keep_only(vec![0_u64; 100_000], &[7, 9]).capacity(), 2);
         assert_eq!(keep_only(items.clone(), &[0, 1, 2, 3, 4]), items);
     }
 }

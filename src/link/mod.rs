@@ -178,7 +178,6 @@ pub fn decide_scored(
 struct Linker<'a> {
     ingested: &'a Ingested,
     normalized: &'a Normalized,
-    sides: Sides<'a>,
     by_id: key_index::KeyIndex,
     /// Per member: the share of the roll with their name key; `None` on a roll too small
     /// for term frequencies to mean anything.
@@ -190,15 +189,32 @@ impl<'a> Linker<'a> {
         Linker {
             ingested,
             normalized,
-            sides: Sides::new(ingested, normalized),
             by_id: exact::index_members(&normalized.persons),
             name_u: roll_name_u(&normalized.persons),
         }
     }
 
-    /// The comparison levels of each pair, in order.
+    /// The comparison levels of each pair, in order. Each pair's sides are built as it is
+    /// compared: a run decides about one pair per linked record, and holding a side for
+    /// every person and record instead cost about 120 bytes each at the run's peak.
     fn levels_of(&self, pairs: &[block::Candidate]) -> Vec<Levels> {
-        pairs.par_iter().map(|c| self.sides.levels(*c)).collect()
+        let (ingested, normalized) = (self.ingested, self.normalized);
+        let members = ingested.roll.len();
+        pairs
+            .par_iter()
+            .map(|&(registry_idx, record_idx, member_idx)| {
+                let person = &normalized.persons[member_idx];
+                let member = match ingested.roll.get(member_idx) {
+                    Some(member) => member_side(member, person),
+                    None => other_side(&ingested.others[member_idx - members], person),
+                };
+                let record = record_side(
+                    &ingested.registries[registry_idx].records[record_idx],
+                    &normalized.registries[registry_idx][record_idx],
+                );
+                compare::compare(&member, &record)
+            })
+            .collect()
     }
 
     fn name_u(&self, member_idx: usize) -> Option<f64> {
@@ -581,31 +597,4 @@ fn record_sides<'a>(records: &'a [RegistryRecord], persons: &'a [Person]) -> Vec
         .zip(persons)
         .map(|(record, person)| record_side(record, person))
         .collect()
-}
-
-/// The comparable sides of every member and record, built once.
-struct Sides<'a> {
-    members: Vec<Side<'a>>,
-    records: Vec<Vec<Side<'a>>>,
-}
-
-impl<'a> Sides<'a> {
-    fn new(ingested: &'a Ingested, normalized: &'a Normalized) -> Sides<'a> {
-        Sides {
-            members: person_sides(&ingested.roll, &ingested.others, &normalized.persons),
-            records: ingested
-                .registries
-                .iter()
-                .zip(&normalized.registries)
-                .map(|(registry, persons)| record_sides(&registry.records, persons))
-                .collect(),
-        }
-    }
-
-    fn levels(&self, (registry_idx, record_idx, member_idx): block::Candidate) -> Levels {
-        compare::compare(
-            &self.members[member_idx],
-            &self.records[registry_idx][record_idx],
-        )
-    }
 }
