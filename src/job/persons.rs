@@ -1,5 +1,6 @@
 //! The persons a run links besides the roll's members, found before any registry is linked:
-//! the relatives `relations` names (supporters to be) and the people the early-warning
+//! the relatives `relations` names of people who may be members (supporters to be; a
+//! province's relations registry names most of its population) and the people the early-warning
 //! registries name with a signal (candidates). Both are read whole here; `relations` is read
 //! again in pieces like every registry (its rows are counted and quarantined there), the
 //! early-warning registries only here (their rows are counted and quarantined here).
@@ -11,6 +12,7 @@ use chrono::NaiveDate;
 use super::PIECE_ROWS;
 use crate::config::Pipeline;
 use crate::ingest::{self, IngestError, Ingested};
+use crate::link;
 use crate::model::Source;
 use crate::normalize::{self, Person};
 use crate::rules::warnings::{self, signals::SignalRecords, CandidateContext};
@@ -26,6 +28,9 @@ pub(super) fn linked_persons(
     let mut persons = normalize::members(&ingested.roll);
     let members = persons.len();
     if pipeline.sources.contains_key(&Source::Relations) {
+        // Only the rows whose person may be a member: the relatives of anyone else are
+        // never a member's supporters (`link::MemberReach`).
+        let reach = link::MemberReach::new(&ingested.roll, &persons, &pipeline.link);
         let mut relations = Vec::new();
         ingest::load_registry_in_pieces(
             pipeline,
@@ -34,8 +39,18 @@ pub(super) fn linked_persons(
             PIECE_ROWS,
             &mut Vec::new(),
             &mut || true,
-            &mut |piece, _| relations.extend(piece.records),
+            &mut |piece, _| {
+                let reached = reach.reached(&piece.records, &normalize::records(&piece));
+                relations.extend(
+                    piece
+                        .records
+                        .into_iter()
+                        .zip(reached)
+                        .filter_map(|(record, reached)| reached.then_some(record)),
+                );
+            },
         )?;
+        drop(reach);
         let (others, beyond) = normalize::persons::relatives_beyond_roll(&relations, &persons);
         tracing::info!(relatives = others.len(), "relatives linked beside the roll");
         ingested.others = others;

@@ -17,6 +17,7 @@ pub mod key_index;
 pub mod model;
 mod namesakes;
 mod pieces;
+mod reach;
 mod shard;
 pub mod words;
 
@@ -34,6 +35,7 @@ pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
 pub use namesakes::{NameBirthCensus, TermShares};
 pub use pieces::{Finish, Holding, PieceLinker, RegistryPiece};
+pub use reach::MemberReach;
 pub use shard::{LinkedRecords, ScoredPairs, Shard};
 
 /// How a pair was found.
