@@ -289,7 +289,7 @@ fn read_and_link(
     let mut linker = link::PieceLinker::whole(&roll, &others, &persons, &pipeline.link, holding);
     let mut linking = started.elapsed();
     let mut passes = 0;
-    let (held, inputs, mut quarantine, (parameters, mut scored, worth_holding)) = loop {
+    let (mut held, inputs, mut quarantine, (parameters, mut scored, worth_holding)) = loop {
         passes += 1;
         let mut held = pieces::HeldRegistries::new(pipeline);
         let mut quarantine = Vec::new();
@@ -344,7 +344,6 @@ fn read_and_link(
         }
     };
     let started = Instant::now();
-    let mut held = held;
     held.keep_linked(&worth_holding, &mut scored);
     ingested.roll = roll;
     ingested.others = others;

@@ -201,15 +201,15 @@ impl<'a> Linker<'a> {
     /// every person and record instead cost about 120 bytes each at the run's peak.
     fn levels_of(&self, pairs: &[block::Candidate]) -> Vec<Levels> {
         let (ingested, normalized) = (self.ingested, self.normalized);
-        let members = ingested.roll.len();
         pairs
             .par_iter()
             .map(|&(registry_idx, record_idx, member_idx)| {
-                let person = &normalized.persons[member_idx];
-                let member = match ingested.roll.get(member_idx) {
-                    Some(member) => member_side(member, person),
-                    None => other_side(&ingested.others[member_idx - members], person),
-                };
+                let member = person_side(
+                    &ingested.roll,
+                    &ingested.others,
+                    &normalized.persons,
+                    member_idx,
+                );
                 let record = record_side(
                     &ingested.registries[registry_idx].records[record_idx],
                     &normalized.registries[registry_idx][record_idx],
@@ -577,19 +577,24 @@ fn person_sides<'a>(
     others: &'a [OtherPerson],
     persons: &'a [Person],
 ) -> Vec<Side<'a>> {
-    let (members, beyond) = persons.split_at(roll.len());
-    let mut sides: Vec<Side<'a>> = roll
-        .par_iter()
-        .zip(members)
-        .map(|(member, person)| member_side(member, person))
-        .collect();
-    sides.extend(
-        others
-            .iter()
-            .zip(beyond)
-            .map(|(other, person)| other_side(other, person)),
-    );
-    sides
+    (0..persons.len())
+        .into_par_iter()
+        .map(|idx| person_side(roll, others, persons, idx))
+        .collect()
+}
+
+/// The comparable side of person `idx` among `persons` (the roll's members, then `others`).
+fn person_side<'a>(
+    roll: &'a [RollMember],
+    others: &'a [OtherPerson],
+    persons: &'a [Person],
+    idx: usize,
+) -> Side<'a> {
+    let person = &persons[idx];
+    match roll.get(idx) {
+        Some(member) => member_side(member, person),
+        None => other_side(&others[idx - roll.len()], person),
+    }
 }
 
 /// The comparable sides of registry records (`persons` parallel to `records`).

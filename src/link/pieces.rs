@@ -73,8 +73,7 @@ pub struct RegistryPiece<'p> {
 /// deciding (`decide_scored` decides them).
 pub struct PieceLinker<'a> {
     members: Vec<Side<'a>>,
-    indexes: Vec<block::RuleIndex>,
-    by_id: KeyIndex,
+    roll: RollIndexes,
     name_u: Vec<Option<f64>>,
     /// Counts of every piece and, under fixed parameters, the pairs scoring as possible.
     scored: ScoredPairs,
@@ -129,6 +128,33 @@ impl Training {
         )
     }
 
+    /// The pairs let go of a kind that `parameters` keep (scoring at least
+    /// `possible_probability`, or namesake leads). Logs how many pairs were held and how close
+    /// training came to letting go of a kept one: the highest weight a kind let go gets, in
+    /// bits above `possible_probability`'s (negative: none is kept).
+    fn let_go_but_kept(&self, parameters: &LinkParameters, spec: &LinkSpec) -> usize {
+        let threshold = logit2(spec.possible_probability);
+        let (mut kept, mut highest) = (0, f64::NEG_INFINITY);
+        for ((levels, name_u), &pairs) in &self.kinds {
+            if self.holds(*levels) {
+                continue;
+            }
+            let weights = parameters.weigh(levels, name_u.map(f64::from_bits));
+            highest = highest.max(weights.total - threshold);
+            if weights.probability >= spec.possible_probability || namesake_lead(*levels) {
+                kept += pairs;
+            }
+        }
+        tracing::debug!(
+            kinds = self.kinds.len(),
+            blocked = self.kinds.values().sum::<usize>(),
+            held = self.candidates.len(),
+            highest_let_go_bits = highest,
+            "pairs held while training"
+        );
+        kept
+    }
+
     /// Counts the blocked pairs of a piece by kind and holds those `holds` takes; returns
     /// the positions, in the piece, of the records held.
     fn count_and_hold(
@@ -151,6 +177,44 @@ impl Training {
             }
         }
         held
+    }
+}
+
+/// The ID index and blocking indexes of the persons a run links, which every registry
+/// record is probed against.
+pub(super) struct RollIndexes {
+    indexes: Vec<block::RuleIndex>,
+    by_id: KeyIndex,
+}
+
+impl RollIndexes {
+    /// Over `persons`, whose comparable sides are `sides` (parallel).
+    pub(super) fn new(persons: &[Person], sides: &[Side], spec: &LinkSpec) -> RollIndexes {
+        let regions: Vec<Option<&str>> = sides.iter().map(|side| side.region).collect();
+        RollIndexes {
+            indexes: spec
+                .blocking
+                .iter()
+                .map(|&rule| block::RuleIndex::new(rule, persons, &regions))
+                .collect(),
+            by_id: super::exact::index_members(persons),
+        }
+    }
+
+    /// Of a piece's records (`persons` and `sides` parallel to them): the (record, person)
+    /// pairs sharing a valid ID, and the blocked candidates.
+    pub(super) fn probe(
+        &self,
+        registry_idx: usize,
+        persons: &[Person],
+        sides: &[Side],
+    ) -> (Vec<(usize, usize)>, block::Blocked) {
+        let regions: Vec<Option<&str>> = sides.iter().map(|side| side.region).collect();
+        let exact = self
+            .by_id
+            .join(persons.iter().map(|p| p.valid_id().map(|v| v.key)));
+        let blocked = block::candidates_of_registry(&self.indexes, registry_idx, persons, &regions);
+        (exact, blocked)
     }
 }
 
@@ -190,12 +254,6 @@ impl<'a> PieceLinker<'a> {
     ) -> Self {
         let started = std::time::Instant::now();
         let members = person_sides(roll, others, persons);
-        let regions: Vec<Option<&str>> = members.iter().map(|m| m.region).collect();
-        let indexes = spec
-            .blocking
-            .iter()
-            .map(|&rule| block::RuleIndex::new(rule, persons, &regions))
-            .collect();
         let scoring = match &spec.parameters {
             Some(parameters) => Scoring::Fixed {
                 parameters: parameters.clone(),
@@ -221,8 +279,7 @@ impl<'a> PieceLinker<'a> {
             })),
         };
         let linker = PieceLinker {
-            indexes,
-            by_id: super::exact::index_members(persons),
+            roll: RollIndexes::new(persons, &members, spec),
             name_u: roll_name_u(persons),
             scored: ScoredPairs::empty(spec),
             sources: Vec::new(),
@@ -247,16 +304,7 @@ impl<'a> PieceLinker<'a> {
         }
         self.sources[piece.registry_idx] = piece.source;
         let records = record_sides(piece.records, piece.persons);
-        let regions: Vec<Option<&str>> = records.iter().map(|r| r.region).collect();
-        let exact = self
-            .by_id
-            .join(piece.persons.iter().map(|p| p.valid_id().map(|v| v.key)));
-        let blocked = block::candidates_of_registry(
-            &self.indexes,
-            piece.registry_idx,
-            piece.persons,
-            &regions,
-        );
+        let (exact, blocked) = self.roll.probe(piece.registry_idx, piece.persons, &records);
         let levels_of = |pairs: &[Candidate]| -> Vec<Levels> {
             pairs
                 .par_iter()
@@ -342,20 +390,7 @@ impl<'a> PieceLinker<'a> {
             Scoring::Fixed { parameters, .. } => parameters,
             Scoring::Train(training) => {
                 let parameters = training.model();
-                let possible = |(levels, name_u): &PairKind| {
-                    parameters
-                        .weigh(levels, name_u.map(f64::from_bits))
-                        .probability
-                        >= spec.possible_probability
-                        || namesake_lead(*levels)
-                };
-                let let_go: usize = training
-                    .kinds
-                    .iter()
-                    .filter(|(kind, _)| !training.holds(kind.0) && possible(kind))
-                    .map(|(_, &pairs)| pairs)
-                    .sum();
-                log_held(&training, &parameters, spec);
+                let let_go = training.let_go_but_kept(&parameters, spec);
                 if let_go > 0 {
                     tracing::info!(
                         pairs = let_go,
@@ -396,35 +431,13 @@ impl<'a> PieceLinker<'a> {
             seconds = started.elapsed().as_secs_f64(),
             "pieces finished (model trained or fixed)"
         );
-        Finish::Done(parameters, scored, LinkedRecords::of_index(self.by_id))
+        Finish::Done(parameters, scored, LinkedRecords::of_index(self.roll.by_id))
     }
 }
 
 /// The base-2 log-odds of a probability: the match weight that scores it.
 fn logit2(probability: f64) -> f64 {
     (probability / (1.0 - probability)).log2()
-}
-
-/// Logs how many blocked pairs training held, and how close it came to letting go of one
-/// the trained model keeps: the highest weight the model gives a kind let go, in bits above
-/// `possible_probability`'s (negative: none is kept).
-fn log_held(training: &Training, parameters: &LinkParameters, spec: &LinkSpec) {
-    let threshold = logit2(spec.possible_probability);
-    let highest_let_go = training
-        .kinds
-        .keys()
-        .filter(|(levels, _)| !may_link(*levels))
-        .map(|(levels, name_u)| {
-            parameters.weigh(levels, name_u.map(f64::from_bits)).total - threshold
-        })
-        .fold(f64::NEG_INFINITY, f64::max);
-    tracing::debug!(
-        kinds = training.kinds.len(),
-        blocked = training.kinds.values().sum::<usize>(),
-        held = training.candidates.len(),
-        highest_let_go_bits = highest_let_go,
-        "pairs held while training"
-    );
 }
 
 /// Trains on the run's own pairs when there are enough people; defaults otherwise.

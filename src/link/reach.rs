@@ -6,45 +6,38 @@
 //! relatives of anyone else are never a member's supporters, and a province's relations
 //! registry names most of its population.
 
-use super::block::{self, RuleIndex};
-use super::key_index::KeyIndex;
-use super::{exact, person_sides, record_sides};
+use super::pieces::RollIndexes;
+use super::{person_sides, record_sides};
 use crate::config::LinkSpec;
 use crate::ingest::{RegistryRecord, RollMember};
 use crate::normalize::Person;
 
 /// The roll's ID index and blocking indexes, over the members alone.
 pub struct MemberReach {
-    indexes: Vec<RuleIndex>,
-    by_id: KeyIndex,
+    roll: RollIndexes,
 }
 
 impl MemberReach {
     /// Over the roll's members (`persons` parallel to `roll`).
     pub fn new(roll: &[RollMember], persons: &[Person], spec: &LinkSpec) -> MemberReach {
-        let sides = person_sides(roll, &[], persons);
-        let regions: Vec<Option<&str>> = sides.iter().map(|side| side.region).collect();
         MemberReach {
-            indexes: spec
-                .blocking
-                .iter()
-                .map(|&rule| RuleIndex::new(rule, persons, &regions))
-                .collect(),
-            by_id: exact::index_members(persons),
+            roll: RollIndexes::new(persons, &person_sides(roll, &[], persons), spec),
         }
     }
 
     /// Whether each record (`persons` parallel to `records`) may link to a member.
     pub fn reached(&self, records: &[RegistryRecord], persons: &[Person]) -> Vec<bool> {
+        let (exact, blocked) = self.roll.probe(0, persons, &record_sides(records, persons));
         let mut reached = vec![false; records.len()];
-        let keys = persons.iter().map(|p| p.valid_id().map(|valid| valid.key));
-        for (record_idx, _) in self.by_id.join(keys) {
-            reached[record_idx] = true;
-        }
-        let sides = record_sides(records, persons);
-        let regions: Vec<Option<&str>> = sides.iter().map(|side| side.region).collect();
-        let blocked = block::candidates_of_registry(&self.indexes, 0, persons, &regions);
-        for (_, record_idx, _) in blocked.candidates {
+        let blocked = blocked
+            .candidates
+            .into_iter()
+            .map(|(_, record_idx, _)| record_idx);
+        for record_idx in exact
+            .into_iter()
+            .map(|(record_idx, _)| record_idx)
+            .chain(blocked)
+        {
             reached[record_idx] = true;
         }
         reached
