@@ -1,9 +1,10 @@
 //! The persons a run links besides the roll's members, found before any registry is linked:
 //! the relatives `relations` names of people who may be members (supporters to be; a
 //! province's relations registry names most of its population) and the people the early-warning
-//! registries name with a signal (candidates). Both are read whole here; `relations` is read
-//! again in pieces like every registry (its rows are counted and quarantined there), the
-//! early-warning registries only here (their rows are counted and quarantined here).
+//! registries name with a signal (candidates). Both are read a piece at a time here
+//! (`relations` keeping only those rows); `relations` is read again in pieces like every
+//! registry (its rows are counted and quarantined there), the early-warning registries only
+//! here (their rows are counted and quarantined here).
 
 use std::path::Path;
 
