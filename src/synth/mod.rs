@@ -459,20 +459,24 @@ impl Generator {
 
     /// An unused ID in the (region, birth date, sex) slot, claimed: a random sequence number
     /// (what synth always drew, so ordinary counties are unchanged), and after
-    /// `RANDOM_TRIES` collisions the first free one in order; `None` when all 500 are used.
+    /// `RANDOM_TRIES` collisions the first free one in order; `None` when all 500 are used
+    /// (known without drawing).
     fn free_id(&mut self, region: &str, birth: NaiveDate, male: bool) -> Option<String> {
         let sequence = |number: u32| number * 2 + u32::from(male);
         let id_of = |number: u32| {
             let first17 = format!("{region}{}{:03}", birth.format("%Y%m%d"), sequence(number));
             format!("{first17}{}", check_char(first17.as_bytes()))
         };
+        if !self.used_ids.has_free(region, birth, male) {
+            return None;
+        }
         for _ in 0..RANDOM_TRIES {
             let number = self.rng.random_range(0..500u32);
             if self.used_ids.claim(region, birth, sequence(number)) {
                 return Some(id_of(number));
             }
         }
-        let number = (0..500u32).find(|&n| self.used_ids.is_free(region, birth, sequence(n)))?;
+        let number = self.used_ids.first_free(region, birth, male)?;
         self.used_ids.claim(region, birth, sequence(number));
         Some(id_of(number))
     }
