@@ -281,15 +281,6 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
             .flatten();
         MatchRow::new(m, household_id, person_id, &record.record_id, region_from)
     };
-    let mut rows: Vec<MatchRow> = evaluation
-        .links
-        .matches
-        .iter()
-        .map(|m| {
-            let member = &evaluation.ingested.roll[m.member_idx];
-            row(m, &member.household_id, &member.member_id)
-        })
-        .collect();
     // Each supporter's pairs, found once (a supporter may support several households), for
     // the households a flag names: what explain shows behind a flag, not every relative's
     // every record (a province's supporters are a million people).
@@ -315,16 +306,30 @@ fn match_rows(evaluation: &Evaluation) -> Vec<MatchRow> {
         }
     }
     let mut supported = std::collections::BTreeSet::new();
+    let mut supporter_pairs = Vec::new();
     for s in shown {
         if !supported.insert((&s.support.household_id, s.support.person_idx)) {
             continue;
         }
         for m in pairs_of.get(&s.support.person_idx).into_iter().flatten() {
-            let mut supporter_row = row(m, &s.support.household_id, &s.supporter_id);
-            supporter_row.role = crate::model::Role::Supporter;
-            rows.push(supporter_row);
+            supporter_pairs.push((*m, s.support.household_id.as_str(), s.supporter_id.as_str()));
         }
     }
+    // Sized once: a province has a million rows, and a vector grown by doubling held
+    // twice their room while they were written (issue 32).
+    let mut rows = Vec::with_capacity(links.matches.len() + supporter_pairs.len());
+    rows.extend(links.matches.iter().map(|m| {
+        let member = &evaluation.ingested.roll[m.member_idx];
+        row(m, &member.household_id, &member.member_id)
+    }));
+    rows.extend(
+        supporter_pairs
+            .into_iter()
+            .map(|(m, household_id, supporter_id)| MatchRow {
+                role: crate::model::Role::Supporter,
+                ..row(m, household_id, supporter_id)
+            }),
+    );
     rows
 }
 

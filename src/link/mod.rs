@@ -297,7 +297,19 @@ impl<'a> Linker<'a> {
         ));
         matches.sort_by_key(|m| (m.registry_idx, m.record_idx, m.member_idx));
         let members = self.normalized.members;
-        let (matches, others) = matches.into_iter().partition(|m| m.member_idx < members);
+        // Each side sized once: a province decides millions of pairs, and vectors grown by
+        // doubling held up to twice their room until the run ended (issue 32).
+        let of_members = matches.iter().filter(|m| m.member_idx < members).count();
+        let mut others = Vec::with_capacity(matches.len() - of_members);
+        let mut of_roll = Vec::with_capacity(of_members);
+        for m in matches {
+            if m.member_idx < members {
+                of_roll.push(m);
+            } else {
+                others.push(m);
+            }
+        }
+        let matches = of_roll;
         tracing::debug!(scored_pairs, "decided");
         let mut pairs_per_rule = blocking.proposed_per_rule.clone();
         pairs_per_rule.insert("id".into(), exact_pairs.len());

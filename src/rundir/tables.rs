@@ -273,25 +273,27 @@ pub(crate) fn write_households(
 }
 
 pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputError> {
-    let pick =
-        |f: fn(&MatchRow) -> &str| matches.iter().map(|m| f(m).to_string()).collect::<Vec<_>>();
+    // Borrowed, not copied: a province has a million rows (issue 32).
+    let pick = |name: &str, f: fn(&MatchRow) -> &str| {
+        Column::new(name.into(), matches.iter().map(f).collect::<Vec<&str>>())
+    };
     write_parquet(
         path,
         vec![
-            text_column("household_id", pick(|m| &m.household_id)),
-            text_column("member_id", pick(|m| &m.member_id)),
-            text_column("source", pick(|m| &m.source)),
-            text_column("record_id", pick(|m| &m.record_id)),
-            text_column("method", pick(|m| &m.method)),
+            pick("household_id", |m| &m.household_id),
+            pick("member_id", |m| &m.member_id),
+            pick("source", |m| m.source),
+            pick("record_id", |m| &m.record_id),
+            pick("method", |m| m.method),
             Column::new(
                 "score".into(),
                 matches.iter().map(|m| m.score).collect::<Vec<f64>>(),
             ),
-            text_column("id_level", pick(|m| &m.id_level)),
-            text_column("name_level", pick(|m| &m.name_level)),
-            text_column("birth_date_level", pick(|m| &m.birth_date_level)),
-            text_column("region_level", pick(|m| &m.region_level)),
-            text_column("gender_level", pick(|m| &m.gender_level)),
+            pick("id_level", |m| m.id_level),
+            pick("name_level", |m| m.name_level),
+            pick("birth_date_level", |m| m.birth_date_level),
+            pick("region_level", |m| m.region_level),
+            pick("gender_level", |m| m.gender_level),
             weight_column("id_weight", matches, 0),
             weight_column("name_weight", matches, 1),
             weight_column("birth_date_weight", matches, 2),
@@ -305,8 +307,11 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
                 "match_weight".into(),
                 matches.iter().map(|m| m.match_weight).collect::<Vec<f64>>(),
             ),
-            text_column("decision", pick(|m| &m.decision)),
-            optional_text_column("note", matches.iter().map(|m| m.note.clone()).collect()),
+            pick("decision", |m| m.decision),
+            Column::new(
+                "note".into(),
+                matches.iter().map(|m| m.note).collect::<Vec<_>>(),
+            ),
             Column::new(
                 "expected_namesakes".into(),
                 matches
@@ -328,11 +333,11 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
                     .map(|m| m.birth_date_share)
                     .collect::<Vec<Option<f64>>>(),
             ),
-            optional_text_column(
-                "region_from",
-                matches.iter().map(|m| m.region_from.clone()).collect(),
+            Column::new(
+                "region_from".into(),
+                matches.iter().map(|m| m.region_from).collect::<Vec<_>>(),
             ),
-            text_column("role", pick(|m| m.role.code())),
+            pick("role", |m| m.role.code()),
         ],
     )
 }

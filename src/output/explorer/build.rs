@@ -401,7 +401,7 @@ fn matches_behind_flags(
                     .member
                     .push(members.index(&pair.member_id, household));
                 columns.record.push(dict.record.code(&pair.record_id));
-                columns.source.push(dict.source.code(&pair.source));
+                columns.source.push(dict.source.code(pair.source));
                 let comparison = comparison_of(pair);
                 let key = serde_json::to_string(&comparison).expect("a comparison serialises");
                 let code = *comparison_codes.entry(key).or_insert_with(|| {
@@ -417,15 +417,15 @@ fn matches_behind_flags(
 
 fn comparison_of(pair: &MatchRow) -> Comparison {
     Comparison {
-        method: pair.method.clone(),
-        decision: pair.decision.clone(),
-        note: pair.note.clone(),
+        method: pair.method.to_string(),
+        decision: pair.decision.to_string(),
+        note: pair.note.map(str::to_string),
         levels: vec![
-            pair.id_level.clone(),
-            pair.name_level.clone(),
-            pair.birth_date_level.clone(),
-            pair.region_level.clone(),
-            pair.gender_level.clone(),
+            pair.id_level.to_string(),
+            pair.name_level.to_string(),
+            pair.birth_date_level.to_string(),
+            pair.region_level.to_string(),
+            pair.gender_level.to_string(),
         ],
         weights: pair.field_weights.iter().map(|w| rounded(*w, 2)).collect(),
         prior: rounded(pair.prior_weight, 2),
