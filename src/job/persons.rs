@@ -57,13 +57,20 @@ pub(super) fn linked_persons(
         ingested.others = others;
         persons.extend(beyond);
     }
-    let signals = read_signals(pipeline, data_dir, as_of, ingested)?;
+    let mut signals = read_signals(pipeline, data_dir, as_of, ingested)?;
     let context = CandidateContext {
         spec: &pipeline.warning,
         as_of,
     };
     let (candidates, beyond) =
         warnings::candidates(&signals, &context, &persons, members, &ingested.others);
+    // The rules read the signals of members and candidates only.
+    let read_later: std::collections::HashSet<u64> = persons[..members]
+        .iter()
+        .chain(&beyond)
+        .filter_map(|p| p.valid_id().map(|valid| valid.key))
+        .collect();
+    signals.keep_only(&read_later);
     tracing::info!(
         candidates = candidates.len(),
         "early-warning candidates linked beside the roll"

@@ -58,9 +58,9 @@ pub fn candidates(
             continue;
         }
         let fields = PersonFields {
-            name: signals.name.clone(),
-            id_number: Some(signals.id.clone()),
-            birth_date: Some(signals.birth_date),
+            name: signals.name.to_string(),
+            id_number: Some(signals.id()),
+            birth_date: Some(signals.valid.birth_date),
             address: None,
         };
         let person = record_person(&fields);
@@ -69,9 +69,9 @@ pub fn candidates(
         }
         found.0.push(OtherPerson {
             role: Role::Candidate,
-            key: format!("{}:{}", Role::Candidate.code(), signals.id),
+            key: format!("{}:{}", Role::Candidate.code(), signals.id()),
             person: fields,
-            region_code: signals.region_code.clone(),
+            region_code: signals.region_code.as_deref().map(str::to_string),
         });
         found.1.push(person);
     }
@@ -164,7 +164,8 @@ fn should_cover(context: &Context, by_person: &ByPerson, records: &SignalRecords
         // Where they live decides the standard: the registry's code, else the ID's county.
         let region = found
             .region_code
-            .clone()
+            .as_deref()
+            .map(str::to_string)
             .or_else(|| RegionCode::parse(&valid.text()[..6]).map(|r| r.as_str().to_string()));
         let household = Household {
             household_id: String::new(),
@@ -202,7 +203,7 @@ fn should_cover(context: &Context, by_person: &ByPerson, records: &SignalRecords
         warnings.push(Warning {
             kind: WarningKind::ShouldCover,
             person_key: valid.text().to_string(),
-            name: found.name.clone(),
+            name: found.name.to_string(),
             region_code: region,
             household_id: None,
             signals,
@@ -242,7 +243,7 @@ fn signal_parts(
                 found.settlements
             )),
             Signal::LongUnemployed => {
-                if let Some((since, record_id)) = &found.unemployed_since {
+                if let Some((since, record_id)) = found.unemployed_since.as_deref() {
                     parts.push(format!(
                         "自{}登记失业（{}天，{}记录{record_id}）",
                         since.format("%Y-%m-%d"),
@@ -260,7 +261,12 @@ fn signal_records(found: &PersonSignals) -> Vec<String> {
     found
         .disability
         .iter()
-        .map(|c| c.record_id.clone())
-        .chain(found.unemployed_since.iter().map(|(_, id)| id.clone()))
+        .map(|c| c.record_id.to_string())
+        .chain(
+            found
+                .unemployed_since
+                .iter()
+                .map(|since| since.1.to_string()),
+        )
         .collect()
 }

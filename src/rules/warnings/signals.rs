@@ -2,48 +2,52 @@
 //! severe disability certificate in force, the medical costs they paid themselves over the
 //! last 365 days, the oldest unemployment registration still open. Read a piece at a time
 //! (a province's settlements are tens of millions of rows): each person keeps a few
-//! numbers, not their rows.
+//! numbers, not their rows, and only a person some row says something of at D is kept at
+//! all (issue 32: everyone the registries named, with their texts, took 1.3 GB of a
+//! 500,000-household province; a revoked certificate, an old settlement or a closed
+//! registration never makes a signal). Once the candidates are known, `keep_only` drops
+//! everyone who is neither one nor a member.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{Days, NaiveDate};
 
 use crate::config::WarningSpec;
 use crate::ingest::{RecordDetails, RegistryRecord};
 use crate::model::Signal;
-use crate::normalize::Person;
+use crate::normalize::{Person, ValidId};
 
 /// A disability certificate in force at D.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Certificate {
     pub grade: u8,
-    pub kind: Option<String>,
+    pub kind: Option<Box<str>>,
     pub certified_on: NaiveDate,
-    pub record_id: String,
+    pub record_id: Box<str>,
 }
 
-/// One person's signals, as far as the registries read so far say.
+/// One person's signals, as far as the registries read so far say. Boxed where most people
+/// have none: a province holds millions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonSignals {
-    /// As the first record naming them wrote it.
-    pub name: String,
-    /// The normalised ID (`person_key`).
-    pub id: String,
-    pub birth_date: NaiveDate,
-    /// The first region code a record gives them.
-    pub region_code: Option<String>,
+    /// As the first record saying something of them at D wrote it.
+    pub name: Box<str>,
+    /// Their valid ID (`id` gives its text).
+    pub valid: ValidId,
+    /// The first region code a record saying something of them at D gives.
+    pub region_code: Option<Box<str>>,
     /// The most severe certificate in force at D (lowest grade, then earliest).
-    pub disability: Option<Certificate>,
+    pub disability: Option<Box<Certificate>>,
     /// Out-of-pocket fen (0.01 yuan: sums of money stay exact) and settlements in
     /// (D − 365 days, D].
     pub medical_fen: i64,
     pub settlements: u32,
     /// The earliest registration open at D, with its record.
-    pub unemployed_since: Option<(NaiveDate, String)>,
+    pub unemployed_since: Option<Box<(NaiveDate, Box<str>)>>,
 }
 
-/// The signals of every person the early-warning registries name with a valid ID, by the
-/// ID's key.
+/// The signals of every person the early-warning registries name with a valid ID and say
+/// something of at D, by the ID's key.
 #[derive(Debug, Default)]
 pub struct SignalRecords {
     people: HashMap<u64, PersonSignals>,
@@ -60,74 +64,98 @@ impl SignalRecords {
                 self.without_valid_id += 1;
                 continue;
             };
-            let entry = self
-                .people
-                .entry(valid.key)
-                .or_insert_with(|| PersonSignals {
-                    name: record.person.name.clone(),
-                    id: valid.text().to_string(),
-                    birth_date: valid.birth_date,
-                    region_code: None,
-                    disability: None,
-                    medical_fen: 0,
-                    settlements: 0,
-                    unemployed_since: None,
-                });
-            match &record.details {
+            // What the row says at D, if anything, and the region it gives.
+            let (said, region_code) = match &record.details {
                 RecordDetails::Disability {
                     grade,
                     kind,
                     certified_on,
                     revoked_on,
                     region_code,
-                } => {
-                    entry.note_region(region_code.as_deref());
-                    let in_force = super::super::active_at(*certified_on, *revoked_on, as_of);
-                    let better = entry
-                        .disability
-                        .as_ref()
-                        .is_none_or(|c| (*grade, *certified_on) < (c.grade, c.certified_on));
-                    if in_force && better {
-                        entry.disability = Some(Certificate {
+                } => (
+                    super::super::active_at(*certified_on, *revoked_on, as_of).then(|| {
+                        Said::Certificate(Certificate {
                             grade: *grade,
-                            kind: kind.clone(),
+                            kind: kind.as_deref().map(Box::from),
                             certified_on: *certified_on,
-                            record_id: record.record_id.clone(),
-                        });
-                    }
-                }
+                            record_id: record.record_id.as_str().into(),
+                        })
+                    }),
+                    region_code,
+                ),
                 RecordDetails::Medical {
                     settled_on,
                     out_of_pocket,
                     region_code,
-                } => {
-                    entry.note_region(region_code.as_deref());
-                    if *settled_on > window_start && *settled_on <= as_of {
+                } => (
+                    (*settled_on > window_start && *settled_on <= as_of).then(|| {
                         #[allow(clippy::cast_possible_truncation)] // yuan ≤ 1e12
                         let fen = (out_of_pocket * 100.0).round() as i64;
-                        entry.medical_fen += fen;
-                        entry.settlements += 1;
-                    }
-                }
+                        Said::Settlement(fen)
+                    }),
+                    region_code,
+                ),
                 RecordDetails::Unemployment {
                     registered_on,
                     ended_on,
                     region_code,
-                } => {
-                    entry.note_region(region_code.as_deref());
-                    let open = super::super::active_at(*registered_on, *ended_on, as_of);
-                    if open
-                        && entry
-                            .unemployed_since
-                            .as_ref()
-                            .is_none_or(|(d, _)| registered_on < d)
-                    {
-                        entry.unemployed_since = Some((*registered_on, record.record_id.clone()));
+                } => (
+                    super::super::active_at(*registered_on, *ended_on, as_of)
+                        .then_some(Said::Registered(*registered_on)),
+                    region_code,
+                ),
+                _ => (None, &None),
+            };
+            let Some(said) = said else {
+                continue;
+            };
+            let entry = self
+                .people
+                .entry(valid.key)
+                .or_insert_with(|| PersonSignals {
+                    name: record.person.name.as_str().into(),
+                    valid: *valid,
+                    region_code: None,
+                    disability: None,
+                    medical_fen: 0,
+                    settlements: 0,
+                    unemployed_since: None,
+                });
+            if entry.region_code.is_none() {
+                entry.region_code = region_code.as_deref().map(Box::from);
+            }
+            match said {
+                Said::Certificate(certificate) => {
+                    let better = entry.disability.as_ref().is_none_or(|c| {
+                        (certificate.grade, certificate.certified_on) < (c.grade, c.certified_on)
+                    });
+                    if better {
+                        entry.disability = Some(Box::new(certificate));
                     }
                 }
-                _ => {}
+                Said::Settlement(fen) => {
+                    entry.medical_fen += fen;
+                    entry.settlements += 1;
+                }
+                Said::Registered(registered_on) => {
+                    if entry
+                        .unemployed_since
+                        .as_ref()
+                        .is_none_or(|since| registered_on < since.0)
+                    {
+                        let record_id = record.record_id.as_str().into();
+                        entry.unemployed_since = Some(Box::new((registered_on, record_id)));
+                    }
+                }
             }
         }
+    }
+
+    /// Keeps only the people whose ID key is in `keys` (the members and the candidates:
+    /// no one else's signals are read after the candidates are found).
+    pub fn keep_only(&mut self, keys: &HashSet<u64>) {
+        self.people.retain(|key, _| keys.contains(key));
+        self.people.shrink_to_fit();
     }
 
     /// The person with this ID key, if a registry names them.
@@ -144,11 +172,19 @@ impl SignalRecords {
     }
 }
 
+/// What one row says of its person at D.
+enum Said {
+    Certificate(Certificate),
+    /// Out-of-pocket fen of a settlement in the last 365 days.
+    Settlement(i64),
+    /// An unemployment registration open at D, from this day.
+    Registered(NaiveDate),
+}
+
 impl PersonSignals {
-    fn note_region(&mut self, code: Option<&str>) {
-        if self.region_code.is_none() {
-            self.region_code = code.map(str::to_string);
-        }
+    /// Their ID's 18 characters.
+    pub fn id(&self) -> String {
+        self.valid.text().to_string()
     }
 
     /// Out-of-pocket yuan over the last 365 days.
@@ -175,7 +211,7 @@ impl PersonSignals {
         if self
             .unemployed_since
             .as_ref()
-            .is_some_and(|(since, _)| long_ago.is_some_and(|d| *since <= d))
+            .is_some_and(|since| long_ago.is_some_and(|d| since.0 <= d))
         {
             signals.push(Signal::LongUnemployed);
         }
