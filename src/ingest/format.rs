@@ -21,7 +21,8 @@ pub(super) fn raw_table(
 }
 
 /// `raw_table` in pieces of at most `rows_per_piece` rows (see `table::read_csv_in_pieces`).
-/// CSV is parsed piece by piece; XLSX and Parquet are read whole, then handed on in pieces.
+/// CSV and Parquet are read piece by piece; XLSX is read whole (a sheet holds at most about
+/// a million rows), then handed on in pieces.
 pub(super) fn raw_tables(
     path: &Path,
     bytes: &[u8],
@@ -33,7 +34,8 @@ pub(super) fn raw_tables(
     match format {
         Format::Csv => table::read_csv_in_pieces(bytes, rows_per_piece, each),
         Format::CsvGz => table::read_csv_in_pieces(&gunzip(path, bytes)?, rows_per_piece, each),
-        Format::Parquet | Format::Xlsx => {
+        Format::Parquet => table::read_parquet_in_pieces(bytes, rows_per_piece, each),
+        Format::Xlsx => {
             let mut whole = raw_table(path, bytes, format, sheet)?;
             let rows = std::mem::take(&mut whole.rows);
             table::in_pieces(&whole, rows.into_iter(), rows_per_piece, each);

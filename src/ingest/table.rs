@@ -345,18 +345,54 @@ pub(super) fn xlsx_cell(data: &Data) -> Cell {
 
 /// Reads a Parquet file; every column is cast to text so that one parser serves all formats.
 pub fn read_parquet(bytes: &[u8]) -> Result<RawTable, String> {
-    let frame = ParquetReader::new(Cursor::new(bytes))
-        .finish()
-        .map_err(|err| format!("not a readable Parquet file: {err}"))?;
+    let mut whole = None;
+    read_parquet_in_pieces(bytes, usize::MAX, &mut |table| whole = Some(table))?;
+    Ok(whole.expect("read_parquet_in_pieces hands on at least one table"))
+}
+
+/// `read_parquet` in pieces of at most `rows_per_piece` rows, each decoded from the row
+/// groups it overlaps only (issue 32: a province's extract in one Parquet file of tens of
+/// millions of rows, read whole as text cells, took several times the file's size before
+/// its first row was used). Rows keep the numbers they have in the whole file; a file
+/// without rows is one empty piece.
+pub fn read_parquet_in_pieces(
+    bytes: &[u8],
+    rows_per_piece: usize,
+    each: &mut dyn FnMut(RawTable),
+) -> Result<(), String> {
+    let unreadable =
+        |err: polars::prelude::PolarsError| format!("not a readable Parquet file: {err}");
+    let mut reader = ParquetReader::new(Cursor::new(bytes));
+    let metadata = reader.get_metadata().map_err(unreadable)?.clone();
+    let total = metadata.num_rows;
+    let rows_per_piece = rows_per_piece.max(1);
+    let mut offset = 0;
+    loop {
+        let mut reader = ParquetReader::new(Cursor::new(bytes));
+        reader.set_metadata(metadata.clone());
+        let length = rows_per_piece.min(total - offset);
+        let frame = reader
+            .with_slice(Some((offset, length)))
+            .finish()
+            .map_err(unreadable)?;
+        each(raw_table_of(&frame, offset)?);
+        offset += length;
+        if offset >= total {
+            return Ok(());
+        }
+    }
+}
+
+/// A frame's cells as text, its rows numbered from `first` (0-based) as the file's data rows.
+fn raw_table_of(frame: &polars::prelude::DataFrame, first: usize) -> Result<RawTable, String> {
     let headers: Vec<String> = frame
         .get_column_names()
         .iter()
         .map(ToString::to_string)
         .collect();
-    let height = frame.height();
-    let mut rows: Vec<RawRow> = (0..height)
+    let mut rows: Vec<RawRow> = (0..frame.height())
         .map(|index| RawRow {
-            row: index + 2,
+            row: first + index + 2,
             cells: Vec::with_capacity(headers.len()),
             problem: None,
         })
@@ -381,6 +417,57 @@ pub fn read_parquet(bytes: &[u8]) -> Result<RawTable, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Parquet file of several row groups, read in pieces that cut across them, gives the
+    /// rows, cells and row numbers of reading it whole; an empty file is one empty piece.
+    #[test]
+    fn parquet_in_pieces_reads_the_whole_file_in_order() {
+        use polars::prelude::{Column, DataFrame, ParquetWriter};
+        let parquet = |rows: usize| {
+            let ids: Vec<String> = (0..rows).map(|i| format!("R-{i:03}")).collect();
+            let amounts: Vec<Option<f64>> = (0..rows)
+                .map(|i| (i % 4 != 0).then_some(f64::from(u32::try_from(i).unwrap()) * 1.5))
+                .collect();
+            let mut frame = DataFrame::new_infer_height(vec![
+                Column::new("record_id".into(), ids),
+                Column::new("amount".into(), amounts),
+            ])
+            .unwrap();
+            let mut bytes = Vec::new();
+            ParquetWriter::new(&mut bytes)
+                .with_row_group_size(Some(7))
+                .finish(&mut frame)
+                .unwrap();
+            bytes
+        };
+        let bytes = parquet(50);
+        let whole = read_parquet(&bytes).unwrap();
+        assert_eq!(whole.rows.len(), 50);
+        assert_eq!(whole.headers, ["record_id", "amount"]);
+        for per_piece in [1, 3, 7, 10, 49, 50, 51] {
+            let mut pieces = Vec::new();
+            read_parquet_in_pieces(&bytes, per_piece, &mut |piece| pieces.push(piece)).unwrap();
+            assert_eq!(
+                pieces.len(),
+                50_usize.div_ceil(per_piece),
+                "{per_piece} a piece"
+            );
+            assert!(pieces.iter().all(|p| p.headers == whole.headers));
+            let rows: Vec<&RawRow> = pieces.iter().flat_map(|p| &p.rows).collect();
+            assert_eq!(rows.len(), whole.rows.len());
+            for (got, want) in rows.iter().zip(&whole.rows) {
+                assert_eq!(got.row, want.row);
+                assert_eq!(got.cells, want.cells);
+            }
+        }
+        assert_eq!(whole.rows[0].row, 2);
+        assert_eq!(whole.rows[49].row, 51);
+        let mut pieces = Vec::new();
+        read_parquet_in_pieces(&parquet(0), 10, &mut |piece| pieces.push(piece)).unwrap();
+        assert_eq!(pieces.len(), 1);
+        assert!(pieces[0].rows.is_empty());
+        assert_eq!(pieces[0].headers, ["record_id", "amount"]);
+    }
 
     #[test]
     fn large_numbers_print_like_excel() {

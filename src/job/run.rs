@@ -80,6 +80,9 @@ pub(super) fn run_linked(
         "flags followed through the history"
     );
     let manifest = run.manifest(&started_at.to_rfc3339(), &history, &chronicle, inbox);
+    let (households, members) = (manifest.households, manifest.members);
+    let quarantined = run.evaluation.ingested.quarantine.len();
+    let run_id = run.run_id.clone();
     let manifest = run.write(out_dir, &history, &chronicle, &manifest)?;
     // Recorded only now that the outputs are published: history never names an unpublished run.
     let mut record = chronicle.record;
@@ -87,11 +90,11 @@ pub(super) fn run_linked(
     history.record_run(&out_dir.join(crate::rundir::names::FLAGS_PARQUET), &record)?;
     Ok(RunSummary {
         out_dir: out_dir.to_path_buf(),
-        households: run.evaluation.households.by_id.len(),
-        members: run.evaluation.ingested.roll.len(),
-        quarantined: run.evaluation.ingested.quarantine.len(),
+        households,
+        members,
+        quarantined,
         flags: chronicle.flags,
-        run_id: run.run_id,
+        run_id,
         manifest,
     })
 }
@@ -170,9 +173,11 @@ impl Evaluated<'_> {
     }
 
     /// Writes the outputs with the review's material (leads, spot checks, outcomes) and
-    /// returns the manifest as published.
+    /// returns the manifest as published. Once the rows to write are made, the stages' own
+    /// structures (the roll, persons, held records, pairs) are let go before the files are
+    /// written side by side, where a run's memory used to peak (issue 32).
     fn write(
-        &self,
+        self,
         out_dir: &Path,
         history: &History,
         chronicle: &Chronicle,
@@ -221,16 +226,24 @@ impl Evaluated<'_> {
             seconds = started.elapsed().as_secs_f64(),
             "match rows and members"
         );
+        let invalid_ids = evaluation
+            .normalized
+            .members()
+            .iter()
+            .filter(|p| p.valid_id().is_none())
+            .count();
+        let (run_id, as_of) = (self.run_id, self.as_of);
+        let (households, incomes, quarantine, parameters) = kept_for_writing(self.evaluation);
         output::write_run(
             out_dir,
             &RunOutputs {
-                run_id: &self.run_id,
+                run_id: &run_id,
                 flags,
-                households: &evaluation.households,
+                households: &households,
                 matches: &matches,
-                quarantine: &evaluation.ingested.quarantine,
+                quarantine: &quarantine,
                 manifest,
-                parameters: &evaluation.links.parameters,
+                parameters: &parameters,
                 review_members: &members,
                 resolved: &chronicle.resolved,
                 trend: &chronicle.trend,
@@ -238,18 +251,31 @@ impl Evaluated<'_> {
                 spot_checks: &spot_checks,
                 review: &review_outcomes,
                 benefits: &benefits,
-                incomes: &evaluation.incomes,
+                incomes: &incomes,
                 warnings: &warnings,
-                as_of: self.as_of,
-                invalid_ids: evaluation
-                    .normalized
-                    .members()
-                    .iter()
-                    .filter(|p| p.valid_id().is_none())
-                    .count(),
+                as_of,
+                invalid_ids,
             },
         )
     }
+}
+
+/// What the files still need of an evaluation; the rest (the roll, persons, held records,
+/// pairs) is dropped on return.
+fn kept_for_writing(
+    evaluation: Evaluation,
+) -> (
+    crate::rules::Households,
+    crate::rules::income::Incomes,
+    Vec<crate::ingest::QuarantinedRow>,
+    crate::config::LinkParameters,
+) {
+    (
+        evaluation.households,
+        evaluation.incomes,
+        evaluation.ingested.quarantine,
+        evaluation.links.parameters,
+    )
 }
 
 /// Roll members with masked IDs, for the review workbooks.

@@ -182,18 +182,21 @@ impl Incomes {
                 .or_default()
                 .push(s);
         }
-        let households = context
-            .households
-            .by_id
-            .values()
-            .filter(|household| keep(&household.household_id))
-            .map(|household| {
-                let owing = of_household
-                    .get(household.household_id.as_str())
-                    .map_or(&[][..], Vec::as_slice);
-                household_income(context, by_person, household, owing)
-            })
-            .collect();
+        let kept = || {
+            context
+                .households
+                .by_id
+                .values()
+                .filter(|household| keep(&household.household_id))
+        };
+        // Sized once: a vector grown by doubling held up to twice a province's households.
+        let mut households = Vec::with_capacity(kept().count());
+        households.extend(kept().map(|household| {
+            let owing = of_household
+                .get(household.household_id.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            household_income(context, by_person, household, owing)
+        }));
         Incomes {
             households,
             supporters,
