@@ -75,9 +75,17 @@ pub struct RawTable {
 
 /// Parses decoded CSV text. Rows with a field count unlike the header are kept with a problem.
 pub fn read_csv(bytes: &[u8]) -> Result<RawTable, String> {
+    whole(bytes, read_csv_in_pieces)
+}
+
+/// A reader of a file's bytes in pieces of at most so many rows, each handed to the callback.
+type ReadInPieces = fn(&[u8], usize, &mut dyn FnMut(RawTable)) -> Result<(), String>;
+
+/// A file read in one piece by `read_in_pieces`, which hands on at least one table.
+fn whole(bytes: &[u8], read_in_pieces: ReadInPieces) -> Result<RawTable, String> {
     let mut whole = None;
-    read_csv_in_pieces(bytes, usize::MAX, &mut |table| whole = Some(table))?;
-    Ok(whole.expect("read_csv_in_pieces hands on at least one table"))
+    read_in_pieces(bytes, usize::MAX, &mut |table| whole = Some(table))?;
+    Ok(whole.expect("a file read in pieces is at least one piece"))
 }
 
 /// `read_csv` in pieces of at most `rows_per_piece` rows, so that a caller can use and drop
@@ -345,9 +353,7 @@ pub(super) fn xlsx_cell(data: &Data) -> Cell {
 
 /// Reads a Parquet file; every column is cast to text so that one parser serves all formats.
 pub fn read_parquet(bytes: &[u8]) -> Result<RawTable, String> {
-    let mut whole = None;
-    read_parquet_in_pieces(bytes, usize::MAX, &mut |table| whole = Some(table))?;
-    Ok(whole.expect("read_parquet_in_pieces hands on at least one table"))
+    whole(bytes, read_parquet_in_pieces)
 }
 
 /// `read_parquet` in pieces of at most `rows_per_piece` rows, each decoded from the row
