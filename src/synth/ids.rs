@@ -11,7 +11,18 @@ use chrono::{Datelike, NaiveDate};
 const WORDS: usize = 1000 / 64 + 1;
 
 /// Sequence numbers of one sex in a slot: 500 (`number` 0–499).
-const SEQUENCES_PER_SEX: u32 = 500;
+pub(super) const SEQUENCES_PER_SEX: u32 = 500;
+
+/// The ID's digits 15–17 as a number for the `number`th sequence of `male`'s sex: odd for
+/// men, even for women.
+pub(super) fn sequence(number: u32, male: bool) -> u32 {
+    number * 2 + u32::from(male)
+}
+
+/// Whether `sequence`'s bit is set in the slot.
+fn is_taken(slot: &[u64; WORDS], sequence: u32) -> bool {
+    slot[sequence as usize / 64] & (1 << (sequence % 64)) != 0
+}
 
 /// How many of `male`'s sex's sequence numbers the slot has handed out: odd bits for men,
 /// even for women.
@@ -40,13 +51,12 @@ impl UsedIds {
     /// Whether `sequence` (the ID's digits 15–17 as a number) is free in the slot.
     #[cfg(test)]
     pub(super) fn is_free(&self, region: &str, birth: NaiveDate, sequence: u32) -> bool {
-        let (word, bit) = (sequence as usize / 64, sequence % 64);
         self.slots
             .get(&Self::key(region, birth))
-            .is_none_or(|slot| slot[word] & (1 << bit) == 0)
+            .is_none_or(|slot| !is_taken(slot, sequence))
     }
 
-    /// Whether the slot has a sequence number `number * 2 + sex` left for `male`'s sex:
+    /// Whether the slot has a `sequence` left for `male`'s sex:
     /// one lookup and a count, so that a province whose slots fill does not draw and probe
     /// each full slot hundreds of times (issue 32: `synth --registry-scale 69` slowed from
     /// seconds to minutes a batch as the county's slots filled).
@@ -61,21 +71,17 @@ impl UsedIds {
         let Some(slot) = self.slots.get(&Self::key(region, birth)) else {
             return Some(0);
         };
-        (0..SEQUENCES_PER_SEX).find(|&number| {
-            let sequence = number * 2 + u32::from(male);
-            slot[sequence as usize / 64] & (1 << (sequence % 64)) == 0
-        })
+        (0..SEQUENCES_PER_SEX).find(|&number| !is_taken(slot, sequence(number, male)))
     }
 
     /// Claims `sequence` in the slot; false when it was taken already.
     pub(super) fn claim(&mut self, region: &str, birth: NaiveDate, sequence: u32) -> bool {
-        let (word, bit) = (sequence as usize / 64, sequence % 64);
         let slot = self
             .slots
             .entry(Self::key(region, birth))
             .or_insert([0; WORDS]);
-        let free = slot[word] & (1 << bit) == 0;
-        slot[word] |= 1 << bit;
+        let free = !is_taken(slot, sequence);
+        slot[sequence as usize / 64] |= 1 << (sequence % 64);
         free
     }
 }

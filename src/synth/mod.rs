@@ -462,7 +462,7 @@ impl Generator {
     /// `RANDOM_TRIES` collisions the first free one in order; `None` when all 500 are used
     /// (known without drawing).
     fn free_id(&mut self, region: &str, birth: NaiveDate, male: bool) -> Option<String> {
-        let sequence = |number: u32| number * 2 + u32::from(male);
+        let sequence = |number: u32| ids::sequence(number, male);
         let id_of = |number: u32| {
             let first17 = format!("{region}{}{:03}", birth.format("%Y%m%d"), sequence(number));
             format!("{first17}{}", check_char(first17.as_bytes()))
@@ -471,7 +471,7 @@ impl Generator {
             return None;
         }
         for _ in 0..RANDOM_TRIES {
-            let number = self.rng.random_range(0..500u32);
+            let number = self.rng.random_range(0..ids::SEQUENCES_PER_SEX);
             if self.used_ids.claim(region, birth, sequence(number)) {
                 return Some(id_of(number));
             }
