@@ -158,12 +158,12 @@ impl SignalRecords {
         self.people.shrink_to_fit();
     }
 
-    /// The person with this ID key, if a registry names them.
+    /// The person with this ID key, if a registry says something of them at D.
     pub fn of(&self, key: u64) -> Option<&PersonSignals> {
         self.people.get(&key)
     }
 
-    /// Everyone named, by ID key, in key order (the same order every run).
+    /// Everyone kept, by ID key, in key order (the same order every run).
     pub fn people(&self) -> Vec<(u64, &PersonSignals)> {
         let mut people: Vec<(u64, &PersonSignals)> =
             self.people.iter().map(|(k, p)| (*k, p)).collect();
