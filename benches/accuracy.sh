@@ -16,29 +16,44 @@ which="${1:-all}"
 shift || true
 variants=("$@")
 [ ${#variants[@]} -gt 0 ] || variants=(hard wild)
-(cd "$root" && cargo build --release --quiet --locked)
-binary="$CARGO_TARGET_DIR/release/rollcheck"
+# ROLLCHECK=path runs a binary already built instead of building one; RESULTS=dir writes
+# the JSON there instead of benches/results.
+binary="${ROLLCHECK:-$CARGO_TARGET_DIR/release/rollcheck}"
+[ -n "${ROLLCHECK:-}" ] || (cd "$root" && cargo build --release --quiet --locked)
 [ -x /usr/bin/time ] || { echo "GNU time (/usr/bin/time) is needed for peak RSS: apt-get install time" >&2; exit 1; }
 work="$(mktemp -d)"
 trap 'rm -rf "$work" "$root"/pipelines/.accuracy-*.toml' EXIT
-mkdir -p "$root/benches/results"
+results="${RESULTS:-$root/benches/results}"
+mkdir -p "$results"
 
-# Varied runs (issue 31: decisions must not hinge on one generator's quirks): SEED picks
-# another synthetic county, and PEOPLE_PER_ROLL_PERSON sets `population` to another multiple
-# of the roll than the 20 the synthetic registries model (an operator who over- or
-# under-states the population). Results of varied runs carry both in their name.
+# Varied runs (issue 31: decisions must not hinge on one generator's quirks). SEED picks
+# another synthetic county. The synthetic data's mix: BLANK_IDS (share of registry rows about
+# people off the roll with no ID), MASKED_IDS (wild: share of each registry's rows masked),
+# NAME_SKEW (how steeply names' shares fall: 0 alike, 0.5 default, 1 steep) and SYNTH_PEOPLE
+# (wild: people the registries cover per roll person, 20 by default, from whom blank-ID
+# namesakes are drawn). PEOPLE_PER_ROLL_PERSON sets `population` to a multiple of the roll,
+# by default SYNTH_PEOPLE (what the registries cover, as the README asks an operator to
+# state); set it apart to model an operator who over- or under-states the population.
+# Results of varied runs carry what was varied in their name.
 seed="${SEED:-5}"
-people="${PEOPLE_PER_ROLL_PERSON:-20}"
+synth_people="${SYNTH_PEOPLE:-20}"
+people="${PEOPLE_PER_ROLL_PERSON:-$synth_people}"
 suffix=""
 [ "$seed" = 5 ] && [ "$people" = 20 ] || suffix="-seed$seed-pop$people"
+mix=()
+[ -z "${BLANK_IDS:-}" ] || { mix+=(--blank-ids "$BLANK_IDS"); suffix+="-blank$BLANK_IDS"; }
+[ -z "${MASKED_IDS:-}" ] || { mix+=(--masked-ids "$MASKED_IDS"); suffix+="-masked$MASKED_IDS"; }
+[ -z "${NAME_SKEW:-}" ] || { mix+=(--name-skew "$NAME_SKEW"); suffix+="-skew$NAME_SKEW"; }
+[ "$synth_people" = 20 ] || { mix+=(--population-per-roll-person "$synth_people"); suffix+="-synthpop$synth_people"; }
 
 run_case() {
   local size="$1" households="$2" pipeline="$3" variant="$4"
   local name="$variant-$size$suffix"
   echo "== $name: $households households, $pipeline"
-  "$binary" synth --households "$households" --seed "$seed" --variant "$variant" --out "$work/$name/data" > /dev/null
-  # The population the synthetic registries cover: 20 people per roll person
-  # (synth::POPULATION_PER_ROLL_PERSON), set as the README asks an operator to.
+  "$binary" synth --households "$households" --seed "$seed" --variant "$variant" "${mix[@]}" --out "$work/$name/data" > /dev/null
+  # The population: PEOPLE_PER_ROLL_PERSON per roll person, by default what the synthetic
+  # registries cover (synth::POPULATION_PER_ROLL_PERSON, or SYNTH_PEOPLE), as the README
+  # asks an operator to.
   local roll_rows population
   roll_rows=$(( $(wc -l < "$work/$name/data/roll.csv") - 1 ))
   population=$(( roll_rows * people ))
@@ -47,7 +62,7 @@ run_case() {
     --as-of 2025-06-30 --out "$work/$name/out" > /dev/null 2> "$work/$name.time"
   echo "$population" > "$work/$name.population"
   "$binary" eval --truth "$work/$name/data/truth.csv" --flags "$work/$name/out" > "$work/$name.eval"
-  python3 - "$name" "$variant" "$size" "$households" "$work" "$root/benches/results/accuracy-$name.json" <<'PY'
+  SYNTH_MIX="${mix[*]}" python3 - "$name" "$variant" "$size" "$households" "$work" "$results/accuracy-$name.json" <<'PY'
 import json, re, sys, platform, os
 name, variant, size, households, work, target = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], sys.argv[6]
 manifest = json.load(open(f"{work}/{name}/out/manifest.json"))
@@ -74,6 +89,7 @@ recheck = re.search(r"recheck due: (\d+) of (\d+) households equal", text)
 result = {
     "variant": variant, "size": size, "households": households, "roll_rows": manifest["members"],
     "population": int(open(f"{work}/{name}.population").read()),
+    "synth_mix": os.environ.get("SYNTH_MIX", ""),
     "input_rows": sum(i["rows_read"] for i in manifest["inputs"]),
     "wall_seconds": round(seconds, 2), "peak_rss_mb": round(rss_kb / 1024),
     "true_positives": int(overall[1]), "false_positives": int(overall[2]), "false_negatives": int(overall[3]),

@@ -36,6 +36,7 @@ fn main() {
             seed: 3,
             variant: Variant::Messy,
             as_of,
+            mix: rollcheck::synth::Mix::default(),
         },
         &data,
     )

@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::job;
 use crate::link::Shard;
-use crate::synth::{SupporterShape, SynthOptions, Variant, WarningShape};
+use crate::synth::{self, SupporterShape, SynthOptions, Variant, WarningShape};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -205,11 +205,28 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = 0.5)]
     pub contributions_per_member: f64,
     /// Share of relations rows with a blank ID on one side (default: the variant's).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_proportion)]
     pub blank_relation_ids: Option<f64>,
     /// Share of relations and contributions rows with a masked ID (default: wild 0.15).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_proportion)]
     pub masked_support_ids: Option<f64>,
+    /// Share of registry rows about people off the roll with a blank ID (default: clean
+    /// 0.02, the others 0.10).
+    #[arg(long, value_parser = parse_proportion)]
+    pub blank_ids: Option<f64>,
+    /// Wild: share of each registry's rows with a valid ID that are masked (default:
+    /// 0.15–0.22 by registry).
+    #[arg(long, value_parser = parse_proportion)]
+    pub masked_ids: Option<f64>,
+    /// How steeply given-name characters' shares fall by rank (Zipf exponent, 0 to 2): 0
+    /// makes every name about as common as any other, 1 makes a few names very common.
+    #[arg(long, default_value_t = synth::Mix::default().name_skew, value_parser = parse_name_skew)]
+    pub name_skew: f64,
+    /// Wild: people the registries cover per roll person, from whom blank-ID namesakes of
+    /// roll members are drawn (set `population` to match when running on the county).
+    #[arg(long, default_value_t = synth::Mix::default().population_per_roll_person,
+          value_parser = parse_people_per_roll_person)]
+    pub population_per_roll_person: f64,
     /// People planted for early warning (should be covered or raised, and decoys) per 1000
     /// roll households.
     #[arg(long, default_value_t = 15.0)]
@@ -253,6 +270,12 @@ impl SynthArgs {
             seed: self.seed,
             variant: self.variant.into(),
             as_of: self.as_of,
+            mix: synth::Mix {
+                blank_ids: self.blank_ids,
+                masked_ids: self.masked_ids,
+                name_skew: self.name_skew,
+                population_per_roll_person: self.population_per_roll_person,
+            },
         }
     }
 }
@@ -342,6 +365,34 @@ fn parse_share(text: &str) -> Result<f64, String> {
         Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
         _ => Err(format!(
             "`{text}` is not a share: write a number above 0 and at most 1, e.g. 0.3"
+        )),
+    }
+}
+
+/// A share that may be 0 (none) or 1 (all).
+fn parse_proportion(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
+        _ => Err(format!(
+            "`{text}` is not a share: write a number from 0 to 1, e.g. 0.1"
+        )),
+    }
+}
+
+fn parse_name_skew(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(skew) if (0.0..=2.0).contains(&skew) => Ok(skew),
+        _ => Err(format!(
+            "`{text}` is not a name skew: write a number from 0 (names alike) to 2, e.g. 0.5"
+        )),
+    }
+}
+
+fn parse_people_per_roll_person(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(people) if (1.0..=1000.0).contains(&people) => Ok(people),
+        _ => Err(format!(
+            "`{text}` is not a population per roll person: write a number from 1 to 1000, e.g. 20"
         )),
     }
 }

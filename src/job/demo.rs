@@ -29,6 +29,7 @@ pub fn demo(
         seed,
         variant,
         as_of,
+        mix: crate::synth::Mix::default(),
     };
     show(&timed(|| synth::write_county(&options, &data_dir))?);
     let pipeline = county_nightly()?;

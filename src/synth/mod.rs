@@ -66,6 +66,37 @@ pub struct SynthOptions {
     pub seed: u64,
     pub variant: Variant,
     pub as_of: NaiveDate,
+    pub mix: Mix,
+}
+
+/// What the registries and names look like beyond the variant (issue 31: decisions must
+/// not hinge on one generator's quirks, so a benchmark varies them). The default is each
+/// variant as it has always been, draw for draw.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Mix {
+    /// The share of registry rows about people off the roll written with a blank ID
+    /// (`None`: 0.02 in the clean variant, 0.10 in the others).
+    pub blank_ids: Option<f64>,
+    /// Wild: the share of each registry's rows with a valid ID that are masked (`None`:
+    /// 0.15–0.22 by registry).
+    pub masked_ids: Option<f64>,
+    /// How steeply given-name characters' shares fall by rank (Zipf exponent; see
+    /// `names::Names`): 0 every character alike, 0.5 the default, 1 few names very common.
+    pub name_skew: f64,
+    /// Wild: the people the registries cover per roll person, from which blank-ID
+    /// namesakes are drawn (`POPULATION_PER_ROLL_PERSON`).
+    pub population_per_roll_person: f64,
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Self {
+            blank_ids: None,
+            masked_ids: None,
+            name_skew: names::NAME_SKEW,
+            population_per_roll_person: POPULATION_PER_ROLL_PERSON,
+        }
+    }
 }
 
 pub use row::Row;
@@ -262,6 +293,8 @@ fn empty_registries() -> BTreeMap<Source, Vec<Row>> {
 struct Generator {
     rng: ChaCha8Rng,
     options: SynthOptions,
+    /// The name distribution `options.mix.name_skew` sets.
+    names: names::Names,
     used_ids: ids::UsedIds,
     roll: Vec<Row>,
     registries: BTreeMap<Source, Vec<Row>>,
@@ -347,6 +380,7 @@ fn generate_keeping(
     let mut generator = Generator {
         rng: ChaCha8Rng::seed_from_u64(options.seed),
         options: *options,
+        names: names::Names::new(options.mix.name_skew),
         used_ids: ids::UsedIds::default(),
         roll: Vec::new(),
         registries: empty_registries(),
@@ -483,7 +517,7 @@ impl Generator {
 
     fn random_person(&mut self) -> Person {
         let surname = names::pick_surname(&mut self.rng);
-        let name = names::full_name(&mut self.rng, surname);
+        let name = self.names.full_name(&mut self.rng, surname);
         let birth = self.date_between(Self::ymd(1930, 1, 1), Self::ymd(2005, 12, 31));
         let male = self.rng.random_bool(0.5);
         self.person(name, birth, male)
@@ -554,6 +588,7 @@ mod tests {
             seed: 1,
             variant: Variant::Clean,
             as_of: Generator::ymd(2025, 6, 30),
+            mix: crate::synth::Mix::default(),
         };
         let (_, generator) = generate_keeping(&options, None, None, Quiet::InCounty);
         generator

@@ -156,19 +156,8 @@ pub fn pick_surname(rng: &mut impl Rng) -> &'static str {
 const TWO_GIVEN: f64 = 0.85;
 /// The share of names drawn from `MINORITY`.
 const MINORITY_SHARE: f64 = 0.004;
-
-/// How often each given-name character is drawn: by rank (Zipf, exponent 0.5): 伟 and 芳
-/// often, the tail of the list rarely, so common names are common and rare ones rare. The
-/// commonest full name (王 + one character) then holds about 0.05% of people; 张伟, China's
-/// commonest, holds about 0.02%.
-static GIVEN_SHARES: LazyLock<Vec<f64>> = LazyLock::new(|| {
-    #[allow(clippy::cast_precision_loss)] // ranks of a short constant list
-    let weights: Vec<f64> = (0..GIVEN.len())
-        .map(|rank| 1.0 / ((rank + 1) as f64).sqrt())
-        .collect();
-    let total: f64 = weights.iter().sum();
-    weights.into_iter().map(|w| w / total).collect()
-});
+/// The default steepness of given-name characters' shares by rank (see `Names`).
+pub const NAME_SKEW: f64 = 0.5;
 
 /// Each given-name character's place in `GIVEN`.
 static GIVEN_RANK: LazyLock<HashMap<char, usize>> = LazyLock::new(|| {
@@ -179,60 +168,107 @@ static GIVEN_RANK: LazyLock<HashMap<char, usize>> = LazyLock::new(|| {
         .collect()
 });
 
-fn given_char(rng: &mut impl Rng) -> &'static str {
-    let mut roll: f64 = rng.random();
-    for (g, share) in GIVEN.iter().zip(GIVEN_SHARES.iter()) {
-        if roll < *share {
-            return g;
+/// The name distribution a county draws from. Given-name characters are drawn by rank
+/// (Zipf, exponent `skew`): 伟 and 芳 often, the tail of the list rarely, so common names
+/// are common and rare ones rare. At the default `NAME_SKEW` (0.5) the commonest full name
+/// (王 + one character) holds about 0.05% of people; 张伟, China's commonest, holds about
+/// 0.02%. A steeper skew makes the common names commoner, 0 makes every character alike
+/// (issue 31: decisions must not hinge on one generator's name frequencies).
+#[derive(Debug, Clone)]
+pub struct Names {
+    given_shares: Vec<f64>,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Self::new(NAME_SKEW)
+    }
+}
+
+impl Names {
+    pub fn new(skew: f64) -> Self {
+        #[allow(clippy::cast_precision_loss)] // ranks of a short constant list
+        let weights: Vec<f64> = (0..GIVEN.len())
+            .map(|rank| ((rank + 1) as f64).powf(-skew))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        Self {
+            given_shares: weights.into_iter().map(|w| w / total).collect(),
         }
-        roll -= share;
     }
-    GIVEN[GIVEN.len() - 1]
-}
 
-pub fn given_name(rng: &mut impl Rng) -> String {
-    let n = if rng.random_bool(TWO_GIVEN) { 2 } else { 1 };
-    (0..n).map(|_| given_char(rng)).collect()
-}
-
-/// The share of a given name (one or two characters) among those `given_name` draws.
-pub fn given_share(given: &str) -> f64 {
-    let shares: Option<Vec<f64>> = given
-        .chars()
-        .map(|c| GIVEN_RANK.get(&c).map(|rank| GIVEN_SHARES[*rank]))
-        .collect();
-    match shares.as_deref() {
-        Some([one]) => (1.0 - TWO_GIVEN) * one,
-        Some([first, second]) => TWO_GIVEN * first * second,
-        _ => 0.0,
+    fn given_char(&self, rng: &mut impl Rng) -> &'static str {
+        let mut roll: f64 = rng.random();
+        for (g, share) in GIVEN.iter().zip(self.given_shares.iter()) {
+            if roll < *share {
+                return g;
+            }
+            roll -= share;
+        }
+        GIVEN[GIVEN.len() - 1]
     }
-}
 
-pub fn full_name(rng: &mut impl Rng, surname: &str) -> String {
-    if rng.random_bool(MINORITY_SHARE) {
-        return MINORITY[rng.random_range(0..MINORITY.len())].to_string();
+    pub fn given_name(&self, rng: &mut impl Rng) -> String {
+        let n = if rng.random_bool(TWO_GIVEN) { 2 } else { 1 };
+        (0..n).map(|_| self.given_char(rng)).collect()
     }
-    format!("{surname}{}", given_name(rng))
-}
 
-/// The share of `name` among the names `full_name` draws (given `pick_surname`'s weights):
-/// how common a full name is, for modelling namesakes. Zero for a name it never draws.
-#[allow(clippy::cast_precision_loss)] // lengths of short constant lists
-pub fn name_share(name: &str) -> f64 {
-    if MINORITY.contains(&name) {
-        return MINORITY_SHARE / MINORITY.len() as f64;
+    /// The share of a given name (one or two characters) among those `given_name` draws.
+    pub fn given_share(&self, given: &str) -> f64 {
+        let shares: Option<Vec<f64>> = given
+            .chars()
+            .map(|c| GIVEN_RANK.get(&c).map(|rank| self.given_shares[*rank]))
+            .collect();
+        match shares.as_deref() {
+            Some([one]) => (1.0 - TWO_GIVEN) * one,
+            Some([first, second]) => TWO_GIVEN * first * second,
+            _ => 0.0,
+        }
     }
-    let total: u32 = SURNAMES.iter().map(|(_, w)| w).sum();
-    // The longest surname the name starts with (欧阳 before any one-character surname).
-    let Some((surname, weight)) = SURNAMES
-        .iter()
-        .filter(|(s, _)| name.starts_with(s))
-        .max_by_key(|(s, _)| s.len())
-    else {
-        return 0.0;
-    };
-    let given_share = given_share(&name[surname.len()..]);
-    (1.0 - MINORITY_SHARE) * f64::from(*weight) / f64::from(total) * given_share
+
+    pub fn full_name(&self, rng: &mut impl Rng, surname: &str) -> String {
+        if rng.random_bool(MINORITY_SHARE) {
+            return MINORITY[rng.random_range(0..MINORITY.len())].to_string();
+        }
+        format!("{surname}{}", self.given_name(rng))
+    }
+
+    /// The share of `name` among the names `full_name` draws (given `pick_surname`'s
+    /// weights): how common a full name is, for modelling namesakes. Zero for a name it
+    /// never draws.
+    #[allow(clippy::cast_precision_loss)] // lengths of short constant lists
+    pub fn name_share(&self, name: &str) -> f64 {
+        if MINORITY.contains(&name) {
+            return MINORITY_SHARE / MINORITY.len() as f64;
+        }
+        let total: u32 = SURNAMES.iter().map(|(_, w)| w).sum();
+        // The longest surname the name starts with (欧阳 before any one-character surname).
+        let Some((surname, weight)) = SURNAMES
+            .iter()
+            .filter(|(s, _)| name.starts_with(s))
+            .max_by_key(|(s, _)| s.len())
+        else {
+            return 0.0;
+        };
+        let given_share = self.given_share(&name[surname.len()..]);
+        (1.0 - MINORITY_SHARE) * f64::from(*weight) / f64::from(total) * given_share
+    }
+
+    /// A clearly different name: a different surname (not a homophone of it) and no
+    /// character in common with `name`, so at least two characters and the readings differ.
+    pub fn clearly_different(&self, rng: &mut impl Rng, name: &str) -> String {
+        const SAME_READING: &[&str] = &["于", "余"];
+        loop {
+            let surname = pick_surname(rng);
+            let candidate = format!("{surname}{}", self.given_name(rng));
+            let shares_char = candidate.chars().any(|c| name.contains(c));
+            let homophone_surnames =
+                SAME_READING.contains(&surname) && SAME_READING.iter().any(|s| name.starts_with(s));
+            if candidate.chars().count() >= 2 && !shares_char && !homophone_surnames {
+                return candidate;
+            }
+        }
+    }
 }
 
 /// A name as written (traditional characters, stray spaces) back in the simplified form
@@ -312,22 +348,6 @@ pub fn spaced(name: &str) -> String {
     chars.into_iter().collect()
 }
 
-/// A clearly different name: a different surname (not a homophone of it) and no character
-/// in common with `name`, so at least two characters and the readings differ.
-pub fn clearly_different(rng: &mut impl Rng, name: &str) -> String {
-    const SAME_READING: &[&str] = &["于", "余"];
-    loop {
-        let surname = pick_surname(rng);
-        let candidate = format!("{surname}{}", given_name(rng));
-        let shares_char = candidate.chars().any(|c| name.contains(c));
-        let homophone_surnames =
-            SAME_READING.contains(&surname) && SAME_READING.iter().any(|s| name.starts_with(s));
-        if candidate.chars().count() >= 2 && !shares_char && !homophone_surnames {
-            return candidate;
-        }
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::cast_precision_loss, clippy::float_cmp)]
 mod tests {
@@ -336,14 +356,29 @@ mod tests {
 
     use super::*;
 
+    /// Shares sum to one and match what is drawn, at the default skew and at the ends of
+    /// the range the knob is meant for.
     #[test]
     fn name_shares_are_the_generators_distribution() {
+        for skew in [0.0, NAME_SKEW, 1.0] {
+            shares_match_draws(&Names::new(skew));
+        }
+        let (flat, default, steep) = (Names::new(0.0), Names::default(), Names::new(1.0));
+        // A steeper skew makes the commonest name commoner and a rare one rarer.
+        assert!(steep.name_share("王伟") > 2.0 * default.name_share("王伟"));
+        assert!(default.name_share("王伟") > 2.0 * flat.name_share("王伟"));
+        assert!(steep.name_share("王蓝") < default.name_share("王蓝"));
+        assert_eq!(flat.given_share("伟"), flat.given_share("蓝"));
+        assert!(default.name_share("王伟") > 50.0 * default.name_share("诸葛晓宇"));
+    }
+
+    fn shares_match_draws(names: &Names) {
         // Given names: every one and two characters long, shares summing to one.
         let mut given = 0.0;
         for a in GIVEN {
-            given += given_share(a);
+            given += names.given_share(a);
             for b in GIVEN {
-                given += given_share(&format!("{a}{b}"));
+                given += names.given_share(&format!("{a}{b}"));
             }
         }
         assert!((given - 1.0).abs() < 1e-9, "{given}");
@@ -351,10 +386,10 @@ mod tests {
         let mut total: f64 = SURNAMES
             .iter()
             .map(|(surname, _)| {
-                name_share(&format!("{surname}{}", GIVEN[0])) / given_share(GIVEN[0])
+                names.name_share(&format!("{surname}{}", GIVEN[0])) / names.given_share(GIVEN[0])
             })
             .sum();
-        total += MINORITY.iter().map(|n| name_share(n)).sum::<f64>();
+        total += MINORITY.iter().map(|n| names.name_share(n)).sum::<f64>();
         assert!((total - 1.0).abs() < 1e-9, "{total}");
         // Sampled frequencies agree: one-character given names under 王.
         let mut rng = ChaCha8Rng::seed_from_u64(5);
@@ -362,20 +397,20 @@ mod tests {
         let sampled = (0..n)
             .map(|_| {
                 let surname = pick_surname(&mut rng);
-                full_name(&mut rng, surname)
+                names.full_name(&mut rng, surname)
             })
             .filter(|name| name.starts_with('王') && name.chars().count() == 2)
             .count();
         let expected: f64 = GIVEN
             .iter()
-            .map(|g| name_share(&format!("王{g}")))
+            .map(|g| names.name_share(&format!("王{g}")))
             .sum::<f64>()
             * f64::from(n);
         assert!(
             (sampled as f64 - expected).abs() < 4.0 * expected.sqrt(),
             "{sampled} vs {expected}"
         );
-        assert!(name_share("王伟") > 50.0 * name_share("诸葛晓宇"));
-        assert_eq!(name_share("Smith"), 0.0);
+        assert!(names.name_share("王伟") >= names.name_share("诸葛晓宇"));
+        assert_eq!(names.name_share("Smith"), 0.0);
     }
 }

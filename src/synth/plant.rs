@@ -6,7 +6,7 @@
 use chrono::{Datelike, Days, NaiveDate};
 use rand::Rng;
 
-use super::{names, Generator, Household, Person, Subject, Variant};
+use super::{Generator, Household, Person, Subject, Variant};
 use crate::ingest::schema::col;
 use crate::model::{Programme, Reason, Source};
 
@@ -403,7 +403,7 @@ impl Generator {
     fn plant_identity_conflicts(&mut self, households: &mut [Household], pool: Pool) -> Option<()> {
         for _ in 0..self.count(2) {
             let (h, person) = self.take_member(households, pool)?;
-            let other_name = names::clearly_different(&mut self.rng, &person.name);
+            let other_name = self.names.clearly_different(&mut self.rng, &person.name);
             self.recent_death(Subject {
                 name: &other_name,
                 ..person.subject()
@@ -416,7 +416,7 @@ impl Generator {
             let (a, b) = Self::take_pair(households, pool, |_| true)?;
             let person = self.member(&households[a]);
             let impostor = Person {
-                name: names::clearly_different(&mut self.rng, &person.name),
+                name: self.names.clearly_different(&mut self.rng, &person.name),
                 ..person
             };
             let case = "member's ID on the roll under another name";

@@ -58,7 +58,7 @@ impl Generator {
         let head_birth = self.date_between(Self::ymd(1940, 1, 1), Self::ymd(1990, 12, 31));
         let head_male = self.rng.random_bool(0.7);
         let mut members = Vec::new();
-        let head = names::full_name(&mut self.rng, surname);
+        let head = self.names.full_name(&mut self.rng, surname);
         members.push((self.person(head, head_birth, head_male), "head"));
         for position in 1..size {
             let (relation, birth, male) = match position {
@@ -88,7 +88,7 @@ impl Generator {
             } else {
                 names::pick_surname(&mut self.rng)
             };
-            let name = names::full_name(&mut self.rng, surname);
+            let name = self.names.full_name(&mut self.rng, surname);
             members.push((self.person(name, birth, male), relation));
         }
         let mut household = Household {

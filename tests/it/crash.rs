@@ -57,6 +57,7 @@ fn county(dir: &Path, households: usize, variant: Variant) -> std::path::PathBuf
         seed: 2,
         variant,
         as_of: fixture_as_of(),
+        mix: rollcheck::synth::Mix::default(),
     };
     synth::write_county(&options, &data).unwrap();
     data

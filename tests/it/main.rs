@@ -141,6 +141,7 @@ pub fn run_synthetic_county(
         seed,
         variant,
         as_of: fixture_as_of(),
+        mix: rollcheck::synth::Mix::default(),
     };
     let written = rollcheck::synth::write_county(&options, &data).unwrap();
     let summary = rollcheck::job::run(

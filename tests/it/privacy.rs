@@ -17,6 +17,7 @@ fn a_trace_level_run_logs_no_id_number_and_no_name() {
         seed: 21,
         variant: Variant::Hard,
         as_of: fixture_as_of(),
+        mix: rollcheck::synth::Mix::default(),
     };
     synth::write_county(&options, &data).unwrap();
     let county = synth::generate(&options);

@@ -43,6 +43,7 @@ fn county(households: usize) -> County {
         seed: 11,
         variant: Variant::Hard,
         as_of: fixture_as_of(),
+        mix: rollcheck::synth::Mix::default(),
     };
     synth::write_county(&options, &data).unwrap();
     let trained = dir.path().join("trained");
@@ -281,6 +282,7 @@ fn a_whole_run_in_pieces_equals_one_read_whole() {
         seed: 11,
         variant: Variant::Wild,
         as_of: fixture_as_of(),
+        mix: rollcheck::synth::Mix::default(),
     };
     synth::write_county(&options, &data).unwrap();
     let pipeline = county_nightly();

@@ -53,6 +53,7 @@ fn pipeline_error(section: &str, extra: &str, table: &str) -> String {
             seed: 1,
             variant: Variant::Clean,
             as_of: crate::fixture_as_of(),
+            mix: rollcheck::synth::Mix::default(),
         },
         &data,
     )

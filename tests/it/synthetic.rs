@@ -20,6 +20,7 @@ fn options(households: usize, variant: Variant) -> SynthOptions {
         seed: 11,
         variant,
         as_of: fixture_as_of(),
+        mix: rollcheck::synth::Mix::default(),
     }
 }
 

@@ -60,6 +60,7 @@ fn county(variant: Variant) -> crate::synth::County {
         seed: 4,
         variant,
         as_of: date("2025-06-30"),
+        mix: crate::synth::Mix::default(),
     })
 }
 

@@ -290,7 +290,7 @@ impl Generator {
             };
             let surname =
                 surname.unwrap_or_else(|| super::names::pick_surname(&mut self.rng).into());
-            let name = super::names::full_name(&mut self.rng, &surname);
+            let name = self.names.full_name(&mut self.rng, &surname);
             if plan.names.insert((name.clone(), birth)) {
                 let male = self.rng.random_bool(0.5);
                 return Some(self.person(name, birth, male));

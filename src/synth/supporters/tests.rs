@@ -331,6 +331,7 @@ fn options(variant: Variant) -> SynthOptions {
         seed: 11,
         variant,
         as_of: as_of(),
+        mix: crate::synth::Mix::default(),
     }
 }
 

@@ -181,7 +181,7 @@ impl Generator {
     fn fresh_person(&mut self, names: &mut HashSet<(String, NaiveDate)>) -> Person {
         loop {
             let surname = names::pick_surname(&mut self.rng);
-            let name = names::full_name(&mut self.rng, surname);
+            let name = self.names.full_name(&mut self.rng, surname);
             let birth = self.date_between(Self::ymd(1945, 1, 1), Self::ymd(2003, 12, 31));
             if names.insert((name.clone(), birth)) {
                 let male = self.rng.random_bool(0.5);

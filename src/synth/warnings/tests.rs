@@ -321,6 +321,7 @@ fn options(households: usize, variant: Variant) -> SynthOptions {
         seed: 11,
         variant,
         as_of: at(),
+        mix: crate::synth::Mix::default(),
     }
 }
 

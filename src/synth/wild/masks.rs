@@ -176,7 +176,11 @@ impl Generator {
     pub(super) fn mask_ids(&mut self, index: &RollIndex) {
         for source in Source::REGISTRIES.iter().copied() {
             let (name_col, id_col, birth_col) = person_columns(source);
-            let rate = mask_rate(source);
+            let rate = self
+                .options
+                .mix
+                .masked_ids
+                .unwrap_or_else(|| mask_rate(source));
             for i in 0..self.registries[&source].len() {
                 let row = &self.registries[&source][i];
                 let record_id = row[col::RECORD_ID].to_string();

@@ -60,6 +60,7 @@ impl Generator {
         pool: Pool,
         index: &RollIndex,
     ) {
+        let name_shares = self.names.clone();
         for i in 0..self.count(6) {
             let common = i % 8 == 0;
             let fits = |p: &Person| {
@@ -67,7 +68,7 @@ impl Generator {
                     .same_name_and_birth(&names::simplified(&p.name), p.birth)
                     .len()
                     == 1
-                    && (names::name_share(&p.name) >= COMMON_NAME) == common
+                    && (name_shares.name_share(&p.name) >= COMMON_NAME) == common
             };
             let Some(h) = Self::take(households, pool, |h| h.members.iter().any(fits)) else {
                 return;
@@ -103,7 +104,7 @@ impl Generator {
     /// per two households in all.
     #[allow(clippy::cast_precision_loss)] // counts far below 2^52
     pub(super) fn plant_namesakes(&mut self, households: &[Household], index: &RollIndex) {
-        let population = POPULATION_PER_ROLL_PERSON * index.people.len() as f64;
+        let population = self.options.mix.population_per_roll_person * index.people.len() as f64;
         // A birth date's share: its year's share of the roll, spread evenly over the year.
         let mut per_year: HashMap<i32, usize> = HashMap::new();
         for person in &index.people {
@@ -117,7 +118,8 @@ impl Generator {
         let cap = (self.options.households / 2).max(10);
         let mut made = 0;
         for person in &index.people {
-            let expected = population * names::name_share(&person.name) * birth_share(person.birth);
+            let expected =
+                population * self.names.name_share(&person.name) * birth_share(person.birth);
             if expected < RARE_BELOW {
                 continue;
             }
@@ -170,7 +172,7 @@ mod tests {
         let (mut common, mut common_namesakes, mut rare, mut rare_namesakes) =
             (0u32, 0usize, 0u32, 0usize);
         for (member, name) in &names {
-            let share = names::name_share(name);
+            let share = names::Names::default().name_share(name);
             let namesakes = per_member.get(member).copied().unwrap_or(0);
             if share >= COMMON_NAME {
                 common += 1;
@@ -210,7 +212,8 @@ mod tests {
                 assert!(households.contains(&(truth.household_id.as_str(), case)));
                 let row = record(county, truth.source, &truth.record_id);
                 assert_eq!(id_cell(truth.source, row), "");
-                let common = names::name_share(names[truth.member_id.as_str()]) >= COMMON_NAME;
+                let common = names::Names::default().name_share(names[truth.member_id.as_str()])
+                    >= COMMON_NAME;
                 assert_eq!(common, case.contains("common"));
             }
         }
