@@ -41,8 +41,8 @@ fn id_digits(person: &Person) -> Option<[u64; 18]> {
     Some(digits)
 }
 
-/// The ID characters every common mask shows, the first 4 and the last 4 (`4115**********123X`,
-/// `411526********123X`): from a valid ID, or from a masked one that shows them.
+/// The first 4 and the last 4 ID characters, `*` where a mask hides them: from a valid ID,
+/// or from a masked one.
 fn masked_key_characters(person: &Person) -> Option<[u8; 8]> {
     let id = match (person.valid_id(), person.id.masked()) {
         // A valid ID's comparable characters are its canonical 18.
@@ -50,12 +50,11 @@ fn masked_key_characters(person: &Person) -> Option<[u8; 8]> {
         (None, Some(pattern)) => pattern.as_bytes(),
         (None, None) => return None,
     };
-    let mut visible = [0; 8];
-    visible[..4].copy_from_slice(&id[..4]);
-    visible[4..].copy_from_slice(&id[14..]);
-    (!visible.contains(&b'*')).then_some(visible)
+    let mut shown = [0; 8];
+    shown[..4].copy_from_slice(&id[..4]);
+    shown[4..].copy_from_slice(&id[14..]);
+    (!shown[..4].contains(&b'*')).then_some(shown)
 }
-
 /// Digits read as one base-11 number (exact for up to 18 digits: 11¹⁸ < 2⁶⁴).
 fn base11(digits: impl Iterator<Item = u64>) -> u64 {
     digits.fold(0, |number, digit| number * 11 + digit)
@@ -89,13 +88,29 @@ impl BlockingRule {
                 }
             }
             BlockingRule::MaskedIdVisible => {
-                if let Some(visible) = masked_key_characters(person) {
+                let Some(shown) = masked_key_characters(person) else {
+                    return;
+                };
+                let named = !person.name.key.is_empty();
+                // What most masks show (`4115**********123X`, `411526********123X`).
+                let last_four = !shown.contains(&b'*');
+                if last_four {
                     if let Some(days) = birth_days {
-                        keys.push(hashed((0u8, visible, days)));
+                        keys.push(hashed((0u8, shown, days)));
                     }
-                    if !person.name.key.is_empty() {
-                        keys.push(hashed((1u8, visible, &person.name.key)));
+                    if named {
+                        keys.push(hashed((1u8, shown, &person.name.key)));
                     }
+                }
+                // Masks that hide some of the last four (`411526198*******35`,
+                // `411526***********3`) still show the first four and the check character:
+                // with the name, enough to propose the pair where no birth date is given (the
+                // cadre register has none). A valid ID offers the key too; a masked one only
+                // when it lacks the last four, so the usual masks propose no more pairs.
+                let first_and_check = [shown[0], shown[1], shown[2], shown[3], shown[7]];
+                let weak = person.valid_id().is_some() || !last_four;
+                if named && weak && shown[7] != b'*' {
+                    keys.push(hashed((2u8, first_and_check, &person.name.key)));
                 }
             }
             BlockingRule::IdSortedDigits => {
@@ -406,5 +421,43 @@ mod tests {
             roll[member].name.key == records[record].name.key
                 && roll[member].birth_date == records[record].birth_date
         }));
+    }
+
+    #[test]
+    fn masks_that_hide_some_of_the_last_four_are_proposed_by_name_without_a_birth_date() {
+        let member = "411526198005012735";
+        let masked = |id: &str| Person {
+            name: name_key("徐琛芳"),
+            id: normalize_id(Some(id)),
+            birth_date: None,
+        };
+        // The member, a namesake elsewhere in the prefecture with another check character,
+        // and someone else.
+        let roll = vec![
+            Person {
+                birth_date: NaiveDate::from_ymd_opt(1980, 5, 1),
+                ..masked(member)
+            },
+            masked("411521198207151264"),
+            with_id("411526195803121131"),
+        ];
+        let index = RuleIndex::new(BlockingRule::MaskedIdVisible, &roll, &[None, None, None]);
+        let proposed = |id: &str| {
+            let (pairs, _) = index.probe(0, &[masked(id)], &[None]);
+            pairs
+                .into_iter()
+                .map(|(_, _, member)| member)
+                .collect::<Vec<_>>()
+        };
+        // The usual masks, as before: the first four and the last four.
+        assert_eq!(proposed("411526********2735"), [0]);
+        assert_eq!(proposed("4115**********2735"), [0]);
+        // Masks that show less of the tail: the first four and the check character.
+        assert_eq!(proposed("411526198*******35"), [0]);
+        assert_eq!(proposed("411526***********5"), [0]);
+        assert_eq!(proposed("411526***********4"), [1]);
+        // A mask that hides the check character or the first four proposes nothing here.
+        assert!(proposed("411526198005******").is_empty());
+        assert!(proposed("****************35").is_empty());
     }
 }
