@@ -142,11 +142,15 @@ fn compare_ids(member: &Side, record: &Side) -> IdLevel {
 }
 
 /// A masked ID against the other side's valid ID (the contract: all visible characters
-/// agreeing supports the match, any one differing rules it out); `Missing` otherwise.
+/// agreeing supports the match, any one differing rules it out). Two masked IDs (a supporter
+/// named masked, a masked registry row) that show different characters in the same place
+/// are two people too; agreeing, they show too little in common to weigh, so `Missing`, as
+/// against anything else.
 fn compare_masked(a: &Person, b: &Person) -> IdLevel {
     let (pattern, full) = match (a.id.masked(), b.id.masked()) {
         (Some(pattern), None) => (pattern, b.valid_id()),
         (None, Some(pattern)) => (pattern, a.valid_id()),
+        (Some(x), Some(y)) if masks_contradict(x, y) => return IdLevel::MaskedDisagree,
         _ => return IdLevel::Missing,
     };
     match full {
@@ -160,6 +164,13 @@ fn compare_masked(a: &Person, b: &Person) -> IdLevel {
         Some(_) => IdLevel::MaskedDisagree,
         None => IdLevel::Missing,
     }
+}
+
+/// Whether two masked patterns show different characters at a place both show.
+fn masks_contradict(a: &str, b: &str) -> bool {
+    a.bytes()
+        .zip(b.bytes())
+        .any(|(x, y)| x != b'*' && y != b'*' && x != y)
 }
 
 /// How two unequal comparable IDs differ: one digit (changed or lost), two neighbours
@@ -371,7 +382,8 @@ mod tests {
             id_level("****************2X", id),
             IdLevel::MaskedAgreePartial
         );
-        // A masked ID says nothing against a damaged or masked one.
+        // A masked ID says nothing against a damaged one, nor for a masked one that shows
+        // the same where both show; a character that differs where both show rules out.
         assert_eq!(
             id_level("11010519491231002", "110105********002X"),
             IdLevel::Missing
@@ -379,6 +391,18 @@ mod tests {
         assert_eq!(
             id_level("110105********002X", "110105********002X"),
             IdLevel::Missing
+        );
+        assert_eq!(
+            id_level("1101**********002X", "110105194*******2X"),
+            IdLevel::Missing
+        );
+        assert_eq!(
+            id_level("110105********003X", "1101**********002X"),
+            IdLevel::MaskedDisagree
+        );
+        assert_eq!(
+            id_level("410105***********X", "110105********002X"),
+            IdLevel::MaskedDisagree
         );
     }
 
