@@ -360,41 +360,45 @@ pub struct SampleArgs {
     pub state: Option<PathBuf>,
 }
 
-fn parse_share(text: &str) -> Result<f64, String> {
+/// A number that `fits`, or an error saying what was wanted (`wanted`: "a share: write …").
+fn number(text: &str, fits: impl Fn(f64) -> bool, wanted: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(share) if share > 0.0 && share <= 1.0 => Ok(share),
-        _ => Err(format!(
-            "`{text}` is not a share: write a number above 0 and at most 1, e.g. 0.3"
-        )),
+        Ok(number) if fits(number) => Ok(number),
+        _ => Err(format!("`{text}` is not {wanted}")),
     }
+}
+
+fn parse_share(text: &str) -> Result<f64, String> {
+    number(
+        text,
+        |share| share > 0.0 && share <= 1.0,
+        "a share: write a number above 0 and at most 1, e.g. 0.3",
+    )
 }
 
 /// A share that may be 0 (none) or 1 (all).
 fn parse_proportion(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(share) if (0.0..=1.0).contains(&share) => Ok(share),
-        _ => Err(format!(
-            "`{text}` is not a share: write a number from 0 to 1, e.g. 0.1"
-        )),
-    }
+    number(
+        text,
+        |share| (0.0..=1.0).contains(&share),
+        "a share: write a number from 0 to 1, e.g. 0.1",
+    )
 }
 
 fn parse_name_skew(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(skew) if (0.0..=2.0).contains(&skew) => Ok(skew),
-        _ => Err(format!(
-            "`{text}` is not a name skew: write a number from 0 (names alike) to 2, e.g. 0.5"
-        )),
-    }
+    number(
+        text,
+        |skew| (0.0..=2.0).contains(&skew),
+        "a name skew: write a number from 0 (names alike) to 2, e.g. 0.5",
+    )
 }
 
 fn parse_people_per_roll_person(text: &str) -> Result<f64, String> {
-    match text.trim().parse::<f64>() {
-        Ok(people) if (1.0..=1000.0).contains(&people) => Ok(people),
-        _ => Err(format!(
-            "`{text}` is not a population per roll person: write a number from 1 to 1000, e.g. 20"
-        )),
-    }
+    number(
+        text,
+        |people| (1.0..=1000.0).contains(&people),
+        "a population per roll person: write a number from 1 to 1000, e.g. 20",
+    )
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -366,3 +366,56 @@ fn json_logs_are_one_object_per_line() {
         .any(|e| e["fields"]["message"] == "ingested" && e["fields"]["source"] == "roll"));
     assert!(events.iter().any(|e| e["fields"]["message"] == "evaluated"));
 }
+
+/// The synthetic mix's knobs refuse values outside their range, naming the flag and what
+/// it wants, and a county drawn with them differs from the default one as they say.
+#[test]
+#[allow(clippy::cast_precision_loss)] // row counts
+fn synth_mix_knobs_are_checked_and_applied() {
+    for (flag, value, wanted) in [
+        ("--blank-ids", "1.5", "a share"),
+        ("--masked-ids", "2", "a share"),
+        ("--name-skew", "5", "a name skew"),
+        (
+            "--population-per-roll-person",
+            "0",
+            "a population per roll person",
+        ),
+    ] {
+        rollcheck()
+            .args([
+                "synth",
+                "--households",
+                "50",
+                "--out",
+                "unused",
+                flag,
+                value,
+            ])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(flag).and(predicate::str::contains(wanted)));
+    }
+    let dir = temp_dir();
+    let blank_share = |out: &str, extra: &[&str]| {
+        let out = dir.path().join(out);
+        rollcheck()
+            .args(["synth", "--households", "300", "--seed", "2"])
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .success();
+        let text = read_to_string(&out.join("death.csv"));
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        // Clean variant: record_id,name,id_number,… — the third cell is the ID.
+        let blank = rows
+            .iter()
+            .filter(|row| row.split(',').nth(2) == Some(""))
+            .count();
+        blank as f64 / rows.len() as f64
+    };
+    let default = blank_share("default", &[]);
+    let more = blank_share("more", &["--blank-ids", "0.5"]);
+    assert!(default < 0.05 && more > 0.1, "{default} vs {more}");
+}
