@@ -499,3 +499,53 @@ fn training_that_holds_only_likely_pairs_loses_none() {
         assert!(!likely.flags.is_empty(), "{variant:?}");
     }
 }
+
+/// A supporter named with a masked ID in one parent's `relations` row and in full in the
+/// other's is one supporter, who splits what they owe between the two households (contract:
+/// one person "same valid ID; else same name + birth date"). With half the supporters' rows
+/// masked, every "one supporter of both parents" household's income equals the truth.
+#[test]
+fn a_supporter_named_masked_and_in_full_supports_both_households_once() {
+    let dir = temp_dir();
+    let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+    let shape = synth::SupporterShape {
+        masked_ids: Some(0.5),
+        ..synth::SupporterShape::default()
+    };
+    let written = synth::write_county_shaped(
+        &SynthOptions {
+            seed: 5,
+            ..options(3000, Variant::Wild)
+        },
+        &data,
+        1,
+        &shape,
+        &synth::WarningShape::default(),
+    )
+    .unwrap();
+    job::run(
+        &synthetic_pipeline(&written),
+        Some(&data),
+        fixture_as_of(),
+        &out,
+    )
+    .unwrap();
+    let income = eval::compare_income(
+        &data.join("truth_income.csv"),
+        &out.join(rollcheck::rundir::names::INCOME),
+    )
+    .unwrap();
+    let truth = std::fs::read_to_string(data.join("truth_income.csv")).unwrap();
+    let shared: BTreeSet<&str> = truth
+        .lines()
+        .filter(|line| line.ends_with(",one supporter of both parents"))
+        .filter_map(|line| line.split(',').next())
+        .collect();
+    assert!(shared.len() >= 4, "{} shared households", shared.len());
+    let wrong: Vec<_> = income
+        .differences
+        .iter()
+        .filter(|d| shared.contains(d.household_id.as_str()))
+        .collect();
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
