@@ -55,6 +55,7 @@ fn masked_key_characters(person: &Person) -> Option<[u8; 8]> {
     shown[4..].copy_from_slice(&id[14..]);
     (!shown[..4].contains(&b'*')).then_some(shown)
 }
+
 /// Digits read as one base-11 number (exact for up to 18 digits: 11¹⁸ < 2⁶⁴).
 fn base11(digits: impl Iterator<Item = u64>) -> u64 {
     digits.fold(0, |number, digit| number * 11 + digit)

@@ -150,7 +150,7 @@ fn compare_masked(a: &Person, b: &Person) -> IdLevel {
     let (pattern, full) = match (a.id.masked(), b.id.masked()) {
         (Some(pattern), None) => (pattern, b.valid_id()),
         (None, Some(pattern)) => (pattern, a.valid_id()),
-        (Some(x), Some(y)) if masks_contradict(x, y) => return IdLevel::MaskedDisagree,
+        (Some(x), Some(y)) if !masked_agrees(x, y) => return IdLevel::MaskedDisagree,
         _ => return IdLevel::Missing,
     };
     match full {
@@ -164,13 +164,6 @@ fn compare_masked(a: &Person, b: &Person) -> IdLevel {
         Some(_) => IdLevel::MaskedDisagree,
         None => IdLevel::Missing,
     }
-}
-
-/// Whether two masked patterns show different characters at a place both show.
-fn masks_contradict(a: &str, b: &str) -> bool {
-    a.bytes()
-        .zip(b.bytes())
-        .any(|(x, y)| x != b'*' && y != b'*' && x != y)
 }
 
 /// How two unequal comparable IDs differ: one digit (changed or lost), two neighbours

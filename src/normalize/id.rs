@@ -181,14 +181,14 @@ fn masked_pattern(cleaned: &str) -> Option<String> {
     None
 }
 
-/// Whether every visible character of a masked pattern equals the full ID's character
-/// at its position.
-pub fn masked_agrees(pattern: &str, full: &str) -> bool {
-    pattern.len() == full.len()
+/// Whether every visible character of a masked pattern equals the other ID's character
+/// at its position: a full ID, or another mask (where both show one).
+pub fn masked_agrees(pattern: &str, other: &str) -> bool {
+    pattern.len() == other.len()
         && pattern
             .bytes()
-            .zip(full.bytes())
-            .all(|(p, f)| p == b'*' || p == f)
+            .zip(other.bytes())
+            .all(|(p, o)| p == b'*' || o == b'*' || p == o)
 }
 
 /// Which positions a masked pattern shows, in words for evidence: `前6位和后4位` for the

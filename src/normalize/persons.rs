@@ -192,13 +192,13 @@ pub fn relatives_beyond_roll(
         if let Some(idx) = index.find(&person, &record.record_id) {
             // Named before without a valid ID and now with one: the person is known by it
             // from here on, and linked by it.
-            let known = idx.checked_sub(members.len()).map(|at| &mut persons[at]);
-            if let Some(known) = known.filter(|known| known.valid_id().is_none()) {
-                if person.valid_id().is_some() {
-                    *known = person.clone();
-                    others[idx - members.len()].person = (**relative).clone();
-                    index.add_other(&person, &record.record_id, idx);
-                }
+            let upgraded = idx
+                .checked_sub(members.len())
+                .filter(|&at| persons[at].valid_id().is_none() && person.valid_id().is_some());
+            if let Some(at) = upgraded {
+                index.add_other(&person, &record.record_id, idx);
+                persons[at] = person;
+                others[at].person = (**relative).clone();
             }
             continue;
         }

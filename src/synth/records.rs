@@ -359,15 +359,12 @@ impl Generator {
     /// `person` as a registry of people off the roll writes them: now and then with a
     /// blank ID (more often in the messy variants; `Mix::blank_ids` overrides).
     fn maybe_without_id<'p>(&mut self, person: &'p Person) -> Subject<'p> {
-        let blank_rate =
-            self.options
-                .mix
-                .blank_ids
-                .unwrap_or(if self.options.variant == Variant::Clean {
-                    0.02
-                } else {
-                    0.1
-                });
+        let variant_rate = if self.options.variant == Variant::Clean {
+            0.02
+        } else {
+            0.1
+        };
+        let blank_rate = self.options.mix.blank_ids.unwrap_or(variant_rate);
         if self.rng.random_bool(blank_rate) {
             person.without_id()
         } else {
