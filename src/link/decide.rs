@@ -5,6 +5,9 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use rayon::prelude::*;
+
+use super::namesake_rate::NamesakeRates;
 use super::namesakes::NameBirthCensus;
 use super::{BirthLevel, Decision, GenderLevel, IdLevel, Match};
 use crate::config::{LinkParameters, LinkSpec};
@@ -26,6 +29,7 @@ pub(super) fn probabilistic(
     census: &NameBirthCensus,
 ) -> Vec<Match> {
     let namesakes = namesake_counts(normalized);
+    let rates = namesake_rates(&scored, normalized, spec, census);
     for m in &mut scored {
         let member = &normalized.persons[m.member_idx];
         let population = spec.population_of(m.source);
@@ -41,12 +45,17 @@ pub(super) fn probabilistic(
             let birth_equal = m.levels.birth_date == BirthLevel::Equal;
             // Others linked in this run with the name and birth date are namesakes for sure.
             let others = linked.saturating_sub(1);
-            m.term_shares = census
-                .shares(member, m.levels.name, birth_equal)
-                .with_known_others(others, population);
-            m.weights = parameters.weigh_in_population(&m.levels, m.term_shares, population);
+            let shares = census.shares(member, m.levels.name, birth_equal);
+            // The population's namesakes weigh as often as they show up in this registry;
+            // the others linked here are people, each as likely as the member.
+            let rate = rates.factor(m.source, shares.expected_namesakes(population));
+            m.term_shares = shares.with_known_others(others, population * rate);
+            m.namesake_rate = (rate > 1.0).then_some(rate);
+            m.weights = parameters.weigh_in_population(&m.levels, m.term_shares, population * rate);
             m.score = m.weights.probability;
-            m.expected_namesakes = m.term_shares.expected_namesakes(population);
+            m.expected_namesakes = shares
+                .with_known_others(others, population)
+                .expected_namesakes(population);
         } else if m.levels.id.masked_agreement() && m.levels.birth_date != BirthLevel::Equal {
             m.expected_namesakes = masked_pattern(m, normalized)
                 .and_then(|pattern| census.expected_masked_namesakes(member, pattern, population));
@@ -63,6 +72,48 @@ pub(super) fn probabilistic(
     one_member_per_record(&mut scored, &linked_by_id);
     one_death_per_member(&mut scored, exact);
     scored
+}
+
+/// Each registry's namesake rates (`NamesakeRates`), fitted on the pairs without an ID whose
+/// full name and birth date agree, against every linked person's expected namesakes, where
+/// namesakes are too many for a flag (`max_expected_namesakes`).
+fn namesake_rates(
+    scored: &[Match],
+    normalized: &Normalized,
+    spec: &LinkSpec,
+    census: &NameBirthCensus,
+) -> NamesakeRates {
+    let mut observed: BTreeMap<Source, Vec<f64>> = BTreeMap::new();
+    for m in scored {
+        let full_name = matches!(m.levels.name, NameLevel::Identical | NameLevel::Normalized);
+        if full_name && m.levels.birth_date == BirthLevel::Equal && as_without_id(m, normalized) {
+            let member = &normalized.persons[m.member_idx];
+            let expected = census
+                .shares(member, NameLevel::Identical, true)
+                .expected_namesakes(spec.population_of(m.source));
+            observed.entry(m.source).or_default().extend(expected);
+        }
+    }
+    if observed.is_empty() {
+        return NamesakeRates::default();
+    }
+    let people: Vec<f64> = normalized
+        .persons
+        .par_iter()
+        .filter_map(|person| {
+            census
+                .shares(person, NameLevel::Identical, true)
+                .expected_namesakes(1.0)
+        })
+        .collect();
+    let rates = NamesakeRates::fit(
+        observed,
+        &people,
+        |source| spec.population_of(source),
+        spec.max_expected_namesakes,
+    );
+    tracing::debug!(?rates, "namesake rates");
+    rates
 }
 
 /// The first reason a pair may not be accepted, if any. `without_id`: for a pair decided

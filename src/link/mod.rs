@@ -15,6 +15,7 @@ mod exact;
 pub mod generic;
 pub mod key_index;
 pub mod model;
+mod namesake_rate;
 mod namesakes;
 mod pieces;
 mod reach;
@@ -110,6 +111,9 @@ pub struct Match {
     /// For a pair decided without an ID: how common its agreeing name and birth date are in
     /// the registry's population, as its weights used them.
     pub term_shares: TermShares,
+    /// For a pair decided without an ID, when this registry's namesakes show up more often
+    /// than its people's own records: how many times (`namesake_rate`).
+    pub namesake_rate: Option<f64>,
 }
 
 /// Two roll rows carrying the same valid ID.
@@ -284,6 +288,7 @@ impl<'a> Linker<'a> {
                     note: None,
                     expected_namesakes: None,
                     term_shares: TermShares::default(),
+                    namesake_rate: None,
                 }
             })
             .collect();
@@ -448,6 +453,7 @@ fn keep_possible(
                 note: None,
                 expected_namesakes: None,
                 term_shares: TermShares::default(),
+                namesake_rate: None,
             })
         })
         .collect()

@@ -172,6 +172,9 @@ pub struct MatchRow {
     /// name, and with its birth date, as its weights used them.
     pub name_share: Option<f64>,
     pub birth_date_share: Option<f64>,
+    /// How many times more often this registry's namesakes show up than its people's own
+    /// records, when more (`link::namesake_rate`); already in `prior_weight`.
+    pub namesake_rate: Option<f64>,
     /// The record field its side of the region comparison was read from (`id`,
     /// `property_unit`, `uscc`, `plate`), when regions were compared.
     pub region_from: Option<&'static str>,
@@ -208,6 +211,7 @@ impl MatchRow {
             expected_namesakes: m.expected_namesakes,
             name_share: m.term_shares.name,
             birth_date_share: m.term_shares.birth_date,
+            namesake_rate: m.namesake_rate,
             region_from: region_from.map(super::super::link::corroborate::RegionFrom::code),
             role: Role::Member,
         }

@@ -334,6 +334,13 @@ pub fn write_matches(path: &Path, matches: &[MatchRow]) -> Result<(), OutputErro
                     .collect::<Vec<Option<f64>>>(),
             ),
             Column::new(
+                "namesake_rate".into(),
+                matches
+                    .iter()
+                    .map(|m| m.namesake_rate)
+                    .collect::<Vec<Option<f64>>>(),
+            ),
+            Column::new(
                 "region_from".into(),
                 matches.iter().map(|m| m.region_from).collect::<Vec<_>>(),
             ),

@@ -102,6 +102,7 @@ fn pair(household_id: &str, record_id: &str) -> MatchRow {
         expected_namesakes: None,
         name_share: None,
         birth_date_share: None,
+        namesake_rate: None,
         region_from: None,
         role: crate::model::Role::Member,
     }

@@ -135,6 +135,8 @@ impl Generator {
             let kind = Kind::draw(&mut self.rng, DECOY_KINDS, household);
             let subject = Subject {
                 id: Some(&cell),
+                // Someone off the roll: the record is no member's (`truth_record_owners`).
+                owner: "",
                 ..member.subject()
             };
             self.flaggable_record(kind, household, subject);

@@ -134,7 +134,8 @@ impl Generator {
                     name: &person.name,
                     id: None,
                     birth: person.birth,
-                    owner: &person.id,
+                    // Someone off the roll: the record is no member's (`truth_record_owners`).
+                    owner: "",
                 };
                 self.flaggable_record(kind, household, subject);
                 self.planted_record(kind.source(), &person.id, false, "blank-ID namesake");
@@ -149,6 +150,7 @@ mod tests {
 
     use super::*;
     use crate::ingest::schema::col;
+    use crate::model::Source;
     use crate::synth::wild::tests::{by_member, id_cell, record, wild};
     use crate::synth::{person_columns, RecordTruth};
 
@@ -189,6 +191,41 @@ mod tests {
             "{common_namesakes} namesakes of {common} common names"
         );
         assert_eq!(rare_namesakes, 0, "{rare} rare names");
+    }
+
+    /// A record planted as another person (a namesake, a masked decoy) is no member's own
+    /// in `truth_record_owners.csv`, or the reliability table counts it as a true pair.
+    #[test]
+    fn records_planted_as_another_person_have_no_member_owner() {
+        let county = wild();
+        let owned: HashSet<(Source, &str, &str)> = county
+            .record_owners
+            .iter()
+            .map(|o| (o.source, o.record_id.as_str(), o.member_id.as_str()))
+            .collect();
+        let others: Vec<&RecordTruth> = county
+            .truth_records
+            .iter()
+            .filter(|t| !t.same_person)
+            .collect();
+        assert!(
+            others.iter().any(|t| t.case == "blank-ID namesake"),
+            "the county has namesakes"
+        );
+        for truth in others {
+            assert!(
+                !owned.contains(&(
+                    truth.source,
+                    truth.record_id.as_str(),
+                    truth.member_id.as_str()
+                )),
+                "{} {} ({}) is owned by {}",
+                truth.source,
+                truth.record_id,
+                truth.case,
+                truth.member_id
+            );
+        }
     }
 
     #[test]
