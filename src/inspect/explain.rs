@@ -213,17 +213,11 @@ impl Explanation<'_> {
                 level_words(field, &level)
             );
         }
-        let rate = share(&matches.namesake_rates).unwrap_or(1.0);
         let prior_words = if in_population {
-            let population = format!(
+            format!(
                 "one person in the registry's population of about {}",
-                one_in(matches.priors[j].exp2() * rate)
-            );
-            if rate > 1.0 {
-                format!("{population}, whose namesakes show up in this registry {} times as often as its people's own records (learned from this run)", crate::rules::about(rate))
-            } else {
-                population
-            }
+                one_in(matches.priors[j].exp2())
+            )
         } else {
             "how rare a match is among all pairs".to_string()
         };

@@ -43,7 +43,11 @@ fn band(expected: f64) -> usize {
         return 0;
     }
     // Truncation is the point: the decade. Clamped, so any f64 fits.
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss
+    )]
     let decade = (expected.log10().floor() + 7.0).clamp(0.0, (BANDS - 1) as f64) as usize;
     decade
 }
@@ -142,6 +146,7 @@ fn fit_one(
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp)] // a factor of exactly 1 is what nothing learned gives
 mod tests {
     use super::*;
     use rand::rngs::StdRng;

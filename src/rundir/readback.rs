@@ -73,8 +73,6 @@ pub struct MatchColumns {
     /// otherwise); runs before term frequencies have no such columns.
     pub name_shares: Option<Vec<f64>>,
     pub birth_date_shares: Option<Vec<f64>>,
-    /// Per pair, the namesake rate in its prior (NaN where none); older runs lack it.
-    pub namesake_rates: Option<Vec<f64>>,
     pub region_from: Option<Texts>,
     /// `member` or `supporter`; runs before supporters have no such column (all members).
     pub roles: Option<Texts>,
@@ -117,7 +115,6 @@ impl MatchColumns {
             namesakes: number("expected_namesakes").ok(),
             name_shares: number("name_share").ok(),
             birth_date_shares: number("birth_date_share").ok(),
-            namesake_rates: number("namesake_rate").ok(),
             region_from: col("region_from").ok(),
             roles: col("role").ok(),
         })

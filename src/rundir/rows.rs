@@ -173,7 +173,7 @@ pub struct MatchRow {
     pub name_share: Option<f64>,
     pub birth_date_share: Option<f64>,
     /// How many times more often this registry's namesakes show up than its people's own
-    /// records, when more (`link::namesake_rate`); already in `prior_weight`.
+    /// records, when more (`link::namesake_rate`; leads only); already in `prior_weight`.
     pub namesake_rate: Option<f64>,
     /// The record field its side of the region comparison was read from (`id`,
     /// `property_unit`, `uscc`, `plate`), when regions were compared.

@@ -284,8 +284,11 @@ fn explain_weighs_a_blank_id_pair_term_by_term_in_the_population() {
     ] {
         assert!(explained.contains(words), "{words}: {explained}");
     }
+    // One record says nothing of how often the registry's namesakes show up: the
+    // population's odds stand, and the rate is left empty.
     // matches.parquet keeps the shares the weights used.
     let matches = read_parquet(&out.join("matches.parquet"));
+    assert_eq!(matches.column("namesake_rate").unwrap().null_count(), 1);
     for column in ["name_share", "birth_date_share"] {
         let share = matches.column(column).unwrap().f64().unwrap().get(0);
         assert!(
