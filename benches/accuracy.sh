@@ -31,7 +31,8 @@ mkdir -p "$results"
 # people off the roll with no ID), MASKED_IDS (wild: share of each registry's rows masked),
 # NAME_SKEW (how steeply names' shares fall: 0 alike, 0.5 default, 1 steep) and SYNTH_PEOPLE
 # (wild: people the registries cover per roll person, 20 by default, from whom blank-ID
-# namesakes are drawn). PEOPLE_PER_ROLL_PERSON sets `population` to a multiple of the roll,
+# namesakes are drawn), NAMESAKE_FLOOR (wild: roll people expecting fewer namesakes than this
+# get none, 0.01 by default; 0 draws the thin tail too). PEOPLE_PER_ROLL_PERSON sets `population` to a multiple of the roll,
 # by default SYNTH_PEOPLE (what the registries cover, as the README asks an operator to
 # state); set it apart to model an operator who over- or under-states the population.
 # Results of varied runs carry what was varied in their name.
@@ -45,6 +46,7 @@ mix=()
 [ -z "${MASKED_IDS:-}" ] || { mix+=(--masked-ids "$MASKED_IDS"); suffix+="-masked$MASKED_IDS"; }
 [ -z "${NAME_SKEW:-}" ] || { mix+=(--name-skew "$NAME_SKEW"); suffix+="-skew$NAME_SKEW"; }
 [ "$synth_people" = 20 ] || { mix+=(--population-per-roll-person "$synth_people"); suffix+="-synthpop$synth_people"; }
+[ -z "${NAMESAKE_FLOOR:-}" ] || { mix+=(--namesake-floor "$NAMESAKE_FLOOR"); suffix+="-floor$NAMESAKE_FLOOR"; }
 
 run_case() {
   local size="$1" households="$2" pipeline="$3" variant="$4"

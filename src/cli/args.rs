@@ -227,6 +227,10 @@ pub struct SynthArgs {
     #[arg(long, default_value_t = synth::Mix::default().population_per_roll_person,
           value_parser = parse_people_per_roll_person)]
     pub population_per_roll_person: f64,
+    /// Wild: a roll person expecting fewer namesakes than this gets none (0 draws them for
+    /// every name, the thin tail of rare names included).
+    #[arg(long, default_value_t = synth::Mix::default().namesake_floor, value_parser = parse_proportion)]
+    pub namesake_floor: f64,
     /// People planted for early warning (should be covered or raised, and decoys) per 1000
     /// roll households.
     #[arg(long, default_value_t = 15.0)]
@@ -275,6 +279,7 @@ impl SynthArgs {
                 masked_ids: self.masked_ids,
                 name_skew: self.name_skew,
                 population_per_roll_person: self.population_per_roll_person,
+                namesake_floor: self.namesake_floor,
             },
         }
     }

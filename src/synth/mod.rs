@@ -86,6 +86,9 @@ pub struct Mix {
     /// Wild: the people the registries cover per roll person, from which blank-ID
     /// namesakes are drawn (`POPULATION_PER_ROLL_PERSON`).
     pub population_per_roll_person: f64,
+    /// Wild: a roll person expecting fewer namesakes than this in that population gets none
+    /// (`wild::NAMESAKE_FLOOR`); 0 draws them for every name, the thin tail included.
+    pub namesake_floor: f64,
 }
 
 impl Default for Mix {
@@ -95,6 +98,7 @@ impl Default for Mix {
             masked_ids: None,
             name_skew: names::NAME_SKEW,
             population_per_roll_person: POPULATION_PER_ROLL_PERSON,
+            namesake_floor: wild::NAMESAKE_FLOOR,
         }
     }
 }

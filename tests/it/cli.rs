@@ -379,6 +379,7 @@ fn synth_mix_knobs_are_checked_and_applied() {
         ("--blank-ids", "1.5", "a share"),
         ("--masked-ids", "2", "a share"),
         ("--name-skew", "5", "a name skew"),
+        ("--namesake-floor", "1.5", "a share"),
         (
             "--population-per-roll-person",
             "0",

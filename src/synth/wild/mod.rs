@@ -9,11 +9,12 @@
 //! - Blank-ID namesakes: the registries cover a population of `POPULATION_PER_ROLL_PERSON`
 //!   people per roll person, so each roll person has about e = population × share of the
 //!   name × share of the birth date others with the same name and birth date in it. A name
-//!   with e ≥ `RARE_BELOW` gets Poisson(e) of them as blank-ID records (mostly deaths and
+//!   with e ≥ `NAMESAKE_FLOOR` gets Poisson(e) of them as blank-ID records (mostly deaths and
 //!   vehicles); a rarer one gets none (the issue's "common names get namesakes, rare ones do
-//!   not"; the thin tail below is not modelled: the contract's threshold,
+//!   not"; by default the thin tail below is not modelled: the contract's threshold,
 //!   `max_expected_namesakes`, bounds it per flag, but a county's thousands of rare names
-//!   would add up to about Σ e wrong flags). The total is capped at one per two households.
+//!   would add up to about Σ e wrong flags; `Mix::namesake_floor` 0 models it). The total
+//!   is capped at one per two households.
 //! - Blank-ID true cases for common and rare names (the hard ones are restricted to names
 //!   unique on the roll, and mostly rare).
 //!
@@ -41,7 +42,7 @@ use self::index::RollIndex;
 use super::plant::{income_limit, Pool};
 use super::{pick_weighted, Generator, Household, RecordTruth, Subject};
 use crate::model::{Programme, Reason, Source};
-pub use namesakes::POPULATION_PER_ROLL_PERSON;
+pub use namesakes::{NAMESAKE_FLOOR, POPULATION_PER_ROLL_PERSON};
 
 /// Xor-ed into the seed for the wild part's own random stream.
 const WILD_STREAM: u64 = 0x7769_6c64_0019_5eed;

@@ -47,8 +47,9 @@ fn poisson(rng: &mut impl Rng, mean: f64) -> usize {
     k
 }
 
-/// Below this many expected namesakes a name is rare: it gets none.
-const RARE_BELOW: f64 = 0.01;
+/// Below this many expected namesakes a name is rare: it gets none (by default; see
+/// `Mix::namesake_floor`).
+pub const NAMESAKE_FLOOR: f64 = 0.01;
 
 impl Generator {
     /// Blank-ID true cases: a member's name (sometimes in traditional characters) and birth
@@ -98,7 +99,7 @@ impl Generator {
     }
 
     /// Blank-ID namesakes: for each roll person whose name and birth date are common enough
-    /// (`RARE_BELOW`), Poisson(population × share of the name × share of the birth date)
+    /// (`Mix::namesake_floor`), Poisson(population × share of the name × share of the birth date)
     /// other people with the same name and birth date, written with
     /// a blank ID into death and vehicle (a few into pension and business), at most one
     /// per two households in all.
@@ -120,7 +121,7 @@ impl Generator {
         for person in &index.people {
             let expected =
                 population * self.names.name_share(&person.name) * birth_share(person.birth);
-            if expected < RARE_BELOW {
+            if expected < self.options.mix.namesake_floor {
                 continue;
             }
             for _ in 0..poisson(&mut self.rng, expected) {

@@ -176,6 +176,21 @@ fn the_mix_moves_what_it_names() {
         "{namesakes_crowded} vs {namesakes_default}"
     );
     assert_eq!(crowded.roll, wild().roll);
+    // With no floor, the rare names' thin tail of namesakes is drawn too.
+    let tail = county_with(
+        5000,
+        3,
+        Mix {
+            namesake_floor: 0.0,
+            ..Mix::default()
+        },
+    );
+    let namesakes_tail = namesakes(&tail);
+    assert!(
+        namesakes_tail > namesakes_default,
+        "{namesakes_tail} vs {namesakes_default}"
+    );
+    assert_eq!(tail.roll, wild().roll);
     // The other knobs leave the roll and the namesakes alone.
     for county in [&more_blank, &more_masked] {
         assert_eq!(county.roll, default.roll);
