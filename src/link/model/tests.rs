@@ -188,3 +188,16 @@ fn em_by_rule_keeps_the_blocking_agreement_out_of_the_vote() {
     assert!(at_once.lambda * total_pairs > 3000.0, "{}", at_once.lambda);
     assert!(at_once.m[0][0] < 0.5, "{:?}", at_once.m);
 }
+
+#[test]
+fn a_name_that_clearly_differs_outweighs_an_id_one_digit_away() {
+    // Someone a sequence number away (so born the same day) under another name: whatever EM
+    // would learn of such names among matches, the pair is another person.
+    let mut parameters = LinkParameters::defaults();
+    parameters.m[NAME] = vec![0.6, 0.1, 0.1, 0.2];
+    PERSON.pin_contradictions(&mut parameters.m);
+    let neighbour = levels(IdLevel::OneDigit, NameLevel::Different, BirthLevel::Equal);
+    let typo = levels(IdLevel::OneDigit, NameLevel::Identical, BirthLevel::Equal);
+    assert!(parameters.weigh(&neighbour, None).probability < 1e-6);
+    assert!(parameters.weigh(&typo, None).probability > 0.99);
+}
