@@ -75,8 +75,8 @@ pub(super) fn probabilistic(
 }
 
 /// Each registry's namesake rates (`NamesakeRates`), fitted on the pairs without an ID whose
-/// full name and birth date agree, against every linked person's expected namesakes, where
-/// namesakes are too many for a flag (`max_expected_namesakes`).
+/// full name and birth date agree, against every linked person's expected namesakes; the
+/// rate itself from where namesakes are too many for a flag (`max_expected_namesakes`).
 fn namesake_rates(
     scored: &[Match],
     normalized: &Normalized,
