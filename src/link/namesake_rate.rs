@@ -168,19 +168,9 @@ fn fit_one(
 #[allow(clippy::float_cmp)] // a factor of exactly 1 is what nothing learned gives
 mod tests {
     use super::*;
+    use crate::synth::poisson;
     use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
-
-    /// Poisson draws by Knuth's method (small means).
-    fn poisson(rng: &mut StdRng, mean: f64) -> usize {
-        let limit = (-mean).exp();
-        let (mut k, mut product) = (0, rng.random::<f64>());
-        while product > limit {
-            k += 1;
-            product *= rng.random::<f64>();
-        }
-        k
-    }
+    use rand::SeedableRng;
 
     /// People whose expected namesakes spread over four decades, each showing Poisson(own)
     /// own records and Poisson(rate(E) × E) namesakes' records.

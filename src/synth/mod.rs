@@ -31,6 +31,8 @@ use crate::normalize::id::check_char;
 pub use money::{whole_months, OverpaidTruth, RecheckTruth, MONEY_REASONS};
 pub use supporters::{IncomeTruth, SupporterShape};
 pub use warnings::{SignalRegistry, WarningCase, WarningShape, WarningTruth};
+#[cfg(test)] // the namesake-rate tests draw their records with it
+pub(crate) use wild::poisson;
 pub use wild::POPULATION_PER_ROLL_PERSON;
 pub use write::{
     write_county, write_county_scaled, write_county_shaped, SynthError, Written, INCOME_COLUMNS,

@@ -42,6 +42,8 @@ use self::index::RollIndex;
 use super::plant::{income_limit, Pool};
 use super::{pick_weighted, Generator, Household, RecordTruth, Subject};
 use crate::model::{Programme, Reason, Source};
+#[cfg(test)]
+pub(crate) use namesakes::poisson;
 pub use namesakes::{NAMESAKE_FLOOR, POPULATION_PER_ROLL_PERSON};
 
 /// Xor-ed into the seed for the wild part's own random stream.

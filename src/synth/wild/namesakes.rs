@@ -36,7 +36,7 @@ const NAMESAKE_KINDS: &[(Kind, u32)] = &[
 ];
 
 /// Poisson(`mean`) by Knuth's method (the means here are small; capped at 30).
-fn poisson(rng: &mut impl Rng, mean: f64) -> usize {
+pub(crate) fn poisson(rng: &mut impl Rng, mean: f64) -> usize {
     let limit = (-mean.clamp(0.0, 30.0)).exp();
     let mut k = 0;
     let mut product: f64 = rng.random();
