@@ -83,29 +83,33 @@ fn namesake_rates(
     spec: &LinkSpec,
     census: &NameBirthCensus,
 ) -> NamesakeRates {
-    let mut observed: BTreeMap<Source, Vec<f64>> = BTreeMap::new();
-    for m in scored {
-        let full_name = matches!(m.levels.name, NameLevel::Identical | NameLevel::Normalized);
-        if full_name && m.levels.birth_date == BirthLevel::Equal && as_without_id(m, normalized) {
-            let member = &normalized.persons[m.member_idx];
-            let expected = census
-                .shares(member, NameLevel::Identical, true)
-                .expected_namesakes(spec.population_of(m.source));
-            observed.entry(m.source).or_default().extend(expected);
-        }
-    }
-    if observed.is_empty() {
+    let counted = |m: &Match| {
+        matches!(m.levels.name, NameLevel::Identical | NameLevel::Normalized)
+            && m.levels.birth_date == BirthLevel::Equal
+            && as_without_id(m, normalized)
+    };
+    if !scored.iter().any(counted) {
         return NamesakeRates::default();
     }
-    let people: Vec<f64> = normalized
+    // Each linked person's expected namesakes per person of the population, once: the
+    // exposure of everyone, and the figure of each counted pair's person.
+    let per_person: Vec<Option<f64>> = normalized
         .persons
         .par_iter()
-        .filter_map(|person| {
+        .map(|person| {
             census
                 .shares(person, NameLevel::Identical, true)
                 .expected_namesakes(1.0)
         })
         .collect();
+    let mut observed: BTreeMap<Source, Vec<f64>> = BTreeMap::new();
+    for m in scored.iter().filter(|m| counted(m)) {
+        if let Some(share) = per_person[m.member_idx] {
+            let expected = share * spec.population_of(m.source);
+            observed.entry(m.source).or_default().push(expected);
+        }
+    }
+    let people: Vec<f64> = per_person.into_iter().flatten().collect();
     let rates = NamesakeRates::fit(
         observed,
         &people,

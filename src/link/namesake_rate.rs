@@ -77,8 +77,8 @@ impl NamesakeRates {
     /// record without a usable ID whose full name and birth date are a linked person's.
     /// `people`: every linked person's expected namesakes per person of the population
     /// (their name's share times their birth date's); `population_of` scales them per
-    /// source. Order does not matter (sums run over sorted values): a merged run of shards
-    /// fits what a whole run fits.
+    /// source. Order does not matter (the pairs are only counted, and the people's figures
+    /// summed in sorted order): a merged run of shards fits what a whole run fits.
     pub fn fit(
         observed: BTreeMap<Source, Vec<f64>>,
         people: &[f64],
@@ -89,8 +89,7 @@ impl NamesakeRates {
         sorted_people.sort_by(f64::total_cmp);
         let by_source = observed
             .into_iter()
-            .map(|(source, mut expected)| {
-                expected.sort_by(f64::total_cmp);
+            .map(|(source, expected)| {
                 let population = population_of(source);
                 let (mut people, mut exposure) = ([0; BANDS], [0.0; BANDS]);
                 for share in &sorted_people {
