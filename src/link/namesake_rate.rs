@@ -13,7 +13,9 @@
 //! The pair's namesakes then weigh `rate / own` times (`NamesakeRates::factor`, at least 1:
 //! a linked person is never taken as likelier than their namesakes to be in a registry).
 //! A decade whose records do not clearly exceed its people's own (`NOISE`) shows no
-//! namesakes.
+//! namesakes. A fitted decade is fitted in parts (halves down to eighths) wherever their
+//! rates clearly differ (`SPLIT`, `Fit::refine`), so that namesakes that begin or end inside
+//! a decade are followed there rather than spread over it.
 //!
 //! The decades from `[link] max_expected_namesakes` up, where namesakes outnumber a person's
 //! own records, give the registry's namesake rate. Below it, where flags are made, a decade
@@ -26,14 +28,23 @@
 //! pairs leads on data whose rare names have no namesakes at all.
 
 use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
 
 use crate::model::Source;
 
 /// Decades of expected namesakes, from under 10⁻⁶ to 10 and above.
 const BANDS: usize = 9;
+/// Each decade's finest parts: eighths of a decade, where its halves clearly differ.
+const PARTS: usize = 8;
+const FINE: usize = BANDS * PARTS;
 /// Standard deviations of chance in a decade's count of own records that its namesakes
 /// must clear before they count.
 const NOISE: f64 = 2.0;
+/// Standard deviations by which a half of a part must depart from the part's rate before
+/// the halves are fitted apart: stricter than `NOISE`, since a part is tested at every
+/// level of every decade of every registry.
+const SPLIT: f64 = 3.0;
 const MAX_ROUNDS: usize = 100;
 
 /// Whether decade `b` lies wholly at or above `from` expected namesakes.
@@ -42,24 +53,33 @@ fn learned(b: usize, from: f64) -> bool {
     b > 0 && 10f64.powi(i32::try_from(b).unwrap_or(0) - 7) >= from * (1.0 - 1e-9)
 }
 
-fn band(expected: f64) -> usize {
+/// The eighth of a decade of expected namesakes; its decade is `fine / PARTS`.
+fn fine(expected: f64) -> usize {
     if expected.is_nan() || expected <= 0.0 {
         return 0;
     }
-    // Truncation is the point: the decade. Clamped, so any f64 fits.
+    // Truncation is the point: the part. Clamped, so any f64 fits.
     #[allow(
         clippy::cast_possible_truncation,
         clippy::cast_sign_loss,
         clippy::cast_precision_loss
     )]
-    let decade = (expected.log10().floor() + 7.0).clamp(0.0, (BANDS - 1) as f64) as usize;
-    decade
+    let part = ((expected.log10() + 7.0) * PARTS as f64)
+        .floor()
+        .clamp(0.0, (FINE - 1) as f64) as usize;
+    part
 }
 
-/// The factor by which each registry's namesakes weigh, per decade of expected namesakes.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[cfg(test)]
+fn band(expected: f64) -> usize {
+    fine(expected) / PARTS
+}
+
+/// The factor by which each registry's namesakes weigh, per part of a decade of expected
+/// namesakes.
+#[derive(Clone, Default, PartialEq)]
 pub struct NamesakeRates {
-    by_source: BTreeMap<Source, [f64; BANDS]>,
+    by_source: BTreeMap<Source, [f64; FINE]>,
 }
 
 impl NamesakeRates {
@@ -67,7 +87,7 @@ impl NamesakeRates {
     /// `source`, for a pair expecting `expected` namesakes; 1 where nothing was learned.
     pub fn factor(&self, source: Source, expected: Option<f64>) -> f64 {
         match (self.by_source.get(&source), expected) {
-            (Some(factors), Some(expected)) => factors[band(expected)],
+            (Some(factors), Some(expected)) => factors[fine(expected)],
             _ => 1.0,
         }
     }
@@ -91,74 +111,186 @@ impl NamesakeRates {
             .into_iter()
             .map(|(source, expected)| {
                 let population = population_of(source);
-                let (mut people, mut exposure) = ([0; BANDS], [0.0; BANDS]);
+                let mut counts = Counts::default();
                 for share in &sorted_people {
                     let e = share * population;
-                    people[band(e)] += 1;
-                    exposure[band(e)] += e;
+                    counts.people[fine(e)] += 1.0;
+                    counts.exposure[fine(e)] += e;
                 }
-                (source, fit_one(&expected, &people, &exposure, from))
+                for &e in &expected {
+                    counts.records[fine(e)] += 1.0;
+                }
+                (source, fit_one(&counts, from))
             })
             .collect();
         NamesakeRates { by_source }
     }
 }
 
-/// One registry's fit: `observed` the expected namesakes of each pair, `people` and
-/// `exposure` the persons and their expected namesakes per decade. In the decades from
-/// `from` up, namesakes outnumber a person's own records, and each decade's records beyond
-/// the own rate count as namesakes past `NOISE` standard deviations of chance: so chance
-/// never raises a factor, and their pooled rate is the registry's namesake rate. Below
+/// The learned factors, as runs of parts with one factor: `[from E: factor, …]` per registry.
+impl fmt::Debug for NamesakeRates {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for (source, factors) in &self.by_source {
+            let mut runs = Vec::new();
+            for (part, &factor) in factors.iter().enumerate() {
+                // Runs of one value: the parts fitted as one share the very same figure.
+                #[allow(clippy::float_cmp)]
+                if part == 0 || factors[part - 1] != factor {
+                    #[allow(clippy::cast_precision_loss)] // part < 72
+                    let from = 10f64.powf(part as f64 / PARTS as f64 - 7.0);
+                    runs.push(format!("{from:.1e}: {factor:.1}"));
+                }
+            }
+            map.entry(source, &runs);
+        }
+        map.finish()
+    }
+}
+
+/// One registry's counts per part: the records seen, the persons and their expected
+/// namesakes.
+struct Counts {
+    records: [f64; FINE],
+    people: [f64; FINE],
+    exposure: [f64; FINE],
+}
+
+impl Default for Counts {
+    fn default() -> Counts {
+        Counts {
+            records: [0.0; FINE],
+            people: [0.0; FINE],
+            exposure: [0.0; FINE],
+        }
+    }
+}
+
+impl Counts {
+    fn sum(&self, parts: Range<usize>) -> (f64, f64, f64) {
+        parts.fold((0.0, 0.0, 0.0), |(r, p, e), i| {
+            (
+                r + self.records[i],
+                p + self.people[i],
+                e + self.exposure[i],
+            )
+        })
+    }
+}
+
+/// One registry's fit, given the own rate: chance, and the namesakes per expected namesake
+/// that a set of parts shows beyond `NOISE` standard deviations of chance (so chance never
+/// raises a factor).
+struct Fit<'a> {
+    counts: &'a Counts,
+    own: f64,
+}
+
+impl Fit<'_> {
+    fn chance(&self, people: f64) -> f64 {
+        NOISE * (self.own * people + 1.0).sqrt()
+    }
+
+    fn beyond(&self, parts: Range<usize>) -> f64 {
+        let (records, people, exposure) = self.counts.sum(parts);
+        let excess = records - self.own * people - self.chance(people);
+        if exposure > 0.0 {
+            excess.max(0.0) / exposure
+        } else {
+            0.0
+        }
+    }
+
+    /// The namesakes per expected namesake that `parts` show, unbiased (no noise gate), and
+    /// that figure's variance; `None` where its people expect no namesakes.
+    fn raw(&self, parts: Range<usize>) -> Option<(f64, f64)> {
+        let (records, people, exposure) = self.counts.sum(parts);
+        // Poisson: the count's variance is its mean, one added for empty parts.
+        (exposure > 0.0).then(|| {
+            let rate = (records - self.own * people) / exposure;
+            (rate, (records + 1.0) / (exposure * exposure))
+        })
+    }
+
+    /// Fits a decade's `parts` as one rate, or its halves apart where their rates differ by
+    /// more than `SPLIT` standard deviations of chance: a generator or an extract whose
+    /// namesakes begin inside a decade is followed there, while a rate that is the same
+    /// across the decade keeps the decade's whole count behind it. A whole decade's rate is
+    /// gated by `NOISE` (does it show namesakes at all?); once the decade is split, its
+    /// halves are known to differ, and each takes its own unbiased rate (how many?), so
+    /// that the noise of a thin part does not wipe out the namesakes it shows.
+    fn refine(&self, parts: Range<usize>, whole_decade: bool, rates: &mut [f64; FINE]) {
+        let mid = parts.start + parts.len() / 2;
+        if parts.len() > 1 {
+            if let (Some((low, low_var)), Some((high, high_var))) =
+                (self.raw(parts.start..mid), self.raw(mid..parts.end))
+            {
+                if (high - low).abs() > SPLIT * (low_var + high_var).sqrt() {
+                    self.refine(parts.start..mid, false, rates);
+                    self.refine(mid..parts.end, false, rates);
+                    return;
+                }
+            }
+        }
+        let rate = if whole_decade {
+            self.beyond(parts.clone())
+        } else {
+            self.raw(parts.clone())
+                .map_or(0.0, |(rate, _)| rate.max(0.0))
+        };
+        rates[parts].fill(rate);
+    }
+}
+
+/// One registry's fit. In the decades from `from` up, namesakes outnumber a person's own
+/// records, and each decade's records beyond the own rate count as namesakes past `NOISE`
+/// standard deviations of chance; their pooled rate is the registry's namesake rate. Below
 /// `from`, a decade whose people expect enough namesakes at that rate to show them beyond
 /// chance is fitted the same way (what it shows decides); one that could not show them keeps
-/// the population's odds (factor 1). The own rate is what the namesakes leave. Returns the
-/// factors.
-#[allow(clippy::cast_precision_loss)] // counts far below 2^52
-fn fit_one(
-    observed: &[f64],
-    people: &[usize; BANDS],
-    exposure: &[f64; BANDS],
-    from: f64,
-) -> [f64; BANDS] {
-    let everyone = people.iter().sum::<usize>() as f64;
-    if observed.is_empty() || everyone == 0.0 {
-        return [1.0; BANDS];
+/// the population's odds (factor 1). A fitted decade is fitted in parts where its halves
+/// clearly differ (`Fit::refine`). The own rate is what the namesakes leave. Returns the
+/// factors per part.
+fn fit_one(counts: &Counts, from: f64) -> [f64; FINE] {
+    let everyone: f64 = counts.people.iter().sum();
+    let total: f64 = counts.records.iter().sum();
+    if total == 0.0 || everyone == 0.0 {
+        return [1.0; FINE];
     }
-    let mut records = [0.0; BANDS];
-    for &expected in observed {
-        records[band(expected)] += 1.0;
-    }
-    let total = observed.len() as f64;
+    let decade = |b: usize| b * PARTS..(b + 1) * PARTS;
+    // The decades fitted, and the own rate: what the decades' namesakes (each gated by
+    // `NOISE`) leave. Chance in a thin part never lowers the own rate, so it never raises
+    // every factor.
     let mut own = total / everyone;
-    let mut per_namesake = [0.0; BANDS];
+    let mut fitted = [false; BANDS];
     for _ in 0..MAX_ROUNDS {
-        let chance = |b: usize| NOISE * (own * people[b] as f64 + 1.0).sqrt();
-        let beyond = |b: usize| {
-            let excess = records[b] - own * people[b] as f64 - chance(b);
-            if exposure[b] > 0.0 {
-                excess.max(0.0) / exposure[b]
-            } else {
-                0.0
-            }
-        };
+        let fit = Fit { counts, own };
         let (mut shown, mut exposed) = (0.0, 0.0);
         for b in (0..BANDS).filter(|&b| learned(b, from)) {
-            per_namesake[b] = beyond(b);
-            shown += per_namesake[b] * exposure[b];
-            exposed += exposure[b];
+            let exposure = counts.sum(decade(b)).2;
+            shown += fit.beyond(decade(b)) * exposure;
+            exposed += exposure;
         }
         let pooled = if exposed > 0.0 { shown / exposed } else { 0.0 };
-        for b in (0..BANDS).filter(|&b| !learned(b, from)) {
-            let could_show = pooled * exposure[b] >= 2.0 * chance(b);
-            per_namesake[b] = if could_show { beyond(b) } else { 0.0 };
+        let mut namesakes = 0.0;
+        for (b, fitted) in fitted.iter_mut().enumerate() {
+            let (_, people, exposure) = counts.sum(decade(b));
+            let could_show = pooled * exposure >= 2.0 * fit.chance(people);
+            *fitted = learned(b, from) || could_show;
+            if *fitted {
+                namesakes += fit.beyond(decade(b)) * exposure;
+            }
         }
-        let namesakes: f64 = (0..BANDS).map(|b| per_namesake[b] * exposure[b]).sum();
         let next = ((total - namesakes) / everyone).max(0.5 / everyone);
         let settled = (next - own).abs() <= 1e-12 * own;
         own = next;
         if settled {
             break;
         }
+    }
+    let fit = Fit { counts, own };
+    let mut per_namesake = [0.0; FINE];
+    for b in (0..BANDS).filter(|&b| fitted[b]) {
+        fit.refine(decade(b), true, &mut per_namesake);
     }
     per_namesake.map(|rate| (rate / own).max(1.0))
 }
@@ -251,6 +383,33 @@ mod tests {
     }
 
     #[test]
+    fn namesakes_that_begin_inside_a_decade_are_followed_there() {
+        // Namesakes only from E = 0.005 up, two records each (a generator's floor inside the
+        // decade under the threshold): its lower part keeps the population's odds, its upper part weighs.
+        let (observed, people) = simulate(0.004, |e| if e >= 0.005 { 2.0 } else { 0.0 });
+        let rates = NamesakeRates::fit(observed, &people, |_| 1e6, 0.01);
+        let lower = rates.factor(Source::Death, Some(0.002));
+        assert!(lower < 1.5, "{lower}");
+        let upper = rates.factor(Source::Death, Some(0.008));
+        assert!(upper > 100.0, "{upper}");
+    }
+
+    #[test]
+    fn a_rate_the_same_across_a_decade_is_fitted_as_one() {
+        let (observed, people) = simulate(0.004, |_| 1.0);
+        let rates = NamesakeRates::fit(observed, &people, |_| 1e6, 0.01);
+        for decade in [1e-3, 1e-2, 1e-1] {
+            let factors: Vec<f64> = (1..10)
+                .map(|k| rates.factor(Source::Death, Some(decade * f64::from(k))))
+                .collect();
+            assert!(
+                factors.iter().all(|&f| f == factors[0]),
+                "{decade}: {factors:?}"
+            );
+        }
+    }
+
+    #[test]
     fn the_fit_does_not_depend_on_order() {
         let (observed, people) = simulate(0.004, |_| 0.2);
         let forward = NamesakeRates::fit(observed.clone(), &people, |_| 1e6, 0.01);
@@ -279,5 +438,8 @@ mod tests {
         assert_eq!(band(1e-3), 4);
         assert_eq!(band(5.0), 7);
         assert_eq!(band(50.0), BANDS - 1);
+        assert_eq!(fine(1e-3), 4 * PARTS);
+        assert_eq!(fine(1.5e-3), 4 * PARTS + 1);
+        assert_eq!(fine(1e3), FINE - 1);
     }
 }
