@@ -198,6 +198,17 @@ fn parse_rows<T: Send>(
 }
 
 /// Problems that make a whole row unreadable, before any column is parsed.
+/// Whether a cell holds a NUL or a U+FFFD (bytes that did not decode), in one pass over its
+/// bytes: every cell of every row is checked, and two `contains` searches per cell were 3% of
+/// a province run. U+FFFD is EF BF BD in UTF-8, and EF only ever starts a character.
+fn garbled(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .any(|(i, &b)| b == 0 || (b == 0xEF && bytes[i + 1..].starts_with(&[0xBF, 0xBD])))
+}
+
 fn row_problem(row: &RawRow) -> Option<RowProblem> {
     if let Some(problem) = &row.problem {
         return Some(RowProblem::of_row(problem.clone()));
@@ -205,7 +216,7 @@ fn row_problem(row: &RawRow) -> Option<RowProblem> {
     let garbled = row
         .cells
         .iter()
-        .any(|c| matches!(c, table::Cell::Text(t) if t.contains('\u{FFFD}') || t.contains('\0')));
+        .any(|c| matches!(c, table::Cell::Text(t) if garbled(t)));
     if garbled {
         return Some(RowProblem::of_row(
             "undecodable bytes or NUL characters in the row".into(),
@@ -228,4 +239,26 @@ fn row_problem(row: &RawRow) -> Option<RowProblem> {
             "a field is {longest} bytes long; no value of a roll or registry exceeds {MAX_FIELD_BYTES}"
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::garbled;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn garbled_is_a_nul_or_a_replacement_character(text in "[a-z张￥Ａ\u{FFFD}\u{FEFF}\u{EFBF}\0 ]{0,12}") {
+            prop_assert_eq!(garbled(&text), text.contains('\u{FFFD}') || text.contains('\0'));
+        }
+    }
+
+    #[test]
+    fn near_misses_are_not_garbled() {
+        // U+FEFF is EF BB BF, U+EFBF is EE BE BF: neither is EF BF BD.
+        assert!(!garbled("\u{FEFF}张三\u{EFBF}"));
+        assert!(garbled("张\u{FFFD}"));
+        assert!(garbled("a\0"));
+        assert!(!garbled(""));
+    }
 }
