@@ -197,7 +197,6 @@ fn parse_rows<T: Send>(
     parsed
 }
 
-/// Problems that make a whole row unreadable, before any column is parsed.
 /// Whether a cell holds a NUL or a U+FFFD (bytes that did not decode), in one pass over its
 /// bytes: every cell of every row is checked, and two `contains` searches per cell were 3% of
 /// a province run. U+FFFD is EF BF BD in UTF-8, and EF only ever starts a character.
@@ -209,6 +208,7 @@ fn garbled(text: &str) -> bool {
         .any(|(i, &b)| b == 0 || (b == 0xEF && bytes[i + 1..].starts_with(&[0xBF, 0xBD])))
 }
 
+/// Problems that make a whole row unreadable, before any column is parsed.
 fn row_problem(row: &RawRow) -> Option<RowProblem> {
     if let Some(problem) = &row.problem {
         return Some(RowProblem::of_row(problem.clone()));

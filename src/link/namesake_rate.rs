@@ -41,9 +41,9 @@ const FINE: usize = BANDS * PARTS;
 /// Standard deviations of chance in a decade's count of own records that its namesakes
 /// must clear before they count.
 const NOISE: f64 = 2.0;
-/// Standard deviations by which a half of a part must depart from the part's rate before
-/// the halves are fitted apart: stricter than `NOISE`, since a part is tested at every
-/// level of every decade of every registry.
+/// Standard errors by which the rates of a part's two halves must differ before the halves
+/// are fitted apart: stricter than `NOISE`, since a part is tested at every level of every
+/// decade of every registry.
 const SPLIT: f64 = 3.0;
 const MAX_ROUNDS: usize = 100;
 
@@ -192,7 +192,11 @@ impl Fit<'_> {
     }
 
     fn beyond(&self, parts: Range<usize>) -> f64 {
-        let (records, people, exposure) = self.counts.sum(parts);
+        self.gated(self.counts.sum(parts))
+    }
+
+    /// `beyond` of counts already summed: (records, people, exposure).
+    fn gated(&self, (records, people, exposure): (f64, f64, f64)) -> f64 {
         let excess = records - self.own * people - self.chance(people);
         if exposure > 0.0 {
             excess.max(0.0) / exposure
@@ -257,6 +261,8 @@ fn fit_one(counts: &Counts, from: f64) -> [f64; FINE] {
         return [1.0; FINE];
     }
     let decade = |b: usize| b * PARTS..(b + 1) * PARTS;
+    // Each decade's (records, people, exposure), summed once.
+    let sums: [(f64, f64, f64); BANDS] = std::array::from_fn(|b| counts.sum(decade(b)));
     // The decades fitted, and the own rate: what the decades' namesakes (each gated by
     // `NOISE`) leave. Chance in a thin part never lowers the own rate, so it never raises
     // every factor.
@@ -264,20 +270,20 @@ fn fit_one(counts: &Counts, from: f64) -> [f64; FINE] {
     let mut fitted = [false; BANDS];
     for _ in 0..MAX_ROUNDS {
         let fit = Fit { counts, own };
+        let gated = sums.map(|sum| fit.gated(sum));
         let (mut shown, mut exposed) = (0.0, 0.0);
         for b in (0..BANDS).filter(|&b| learned(b, from)) {
-            let exposure = counts.sum(decade(b)).2;
-            shown += fit.beyond(decade(b)) * exposure;
-            exposed += exposure;
+            shown += gated[b] * sums[b].2;
+            exposed += sums[b].2;
         }
         let pooled = if exposed > 0.0 { shown / exposed } else { 0.0 };
         let mut namesakes = 0.0;
         for (b, fitted) in fitted.iter_mut().enumerate() {
-            let (_, people, exposure) = counts.sum(decade(b));
+            let (_, people, exposure) = sums[b];
             let could_show = pooled * exposure >= 2.0 * fit.chance(people);
             *fitted = learned(b, from) || could_show;
             if *fitted {
-                namesakes += fit.beyond(decade(b)) * exposure;
+                namesakes += gated[b] * exposure;
             }
         }
         let next = ((total - namesakes) / everyone).max(0.5 / everyone);
@@ -385,7 +391,8 @@ mod tests {
     #[test]
     fn namesakes_that_begin_inside_a_decade_are_followed_there() {
         // Namesakes only from E = 0.005 up, two records each (a generator's floor inside the
-        // decade under the threshold): its lower part keeps the population's odds, its upper part weighs.
+        // decade under the threshold): its lower part keeps the population's odds, its upper
+        // part weighs.
         let (observed, people) = simulate(0.004, |e| if e >= 0.005 { 2.0 } else { 0.0 });
         let rates = NamesakeRates::fit(observed, &people, |_| 1e6, 0.01);
         let lower = rates.factor(Source::Death, Some(0.002));
