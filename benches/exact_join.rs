@@ -53,7 +53,7 @@ fn frame(keys: &[Option<u64>]) -> DataFrame {
 
 fn exact_join(c: &mut Criterion) {
     let (members, records) = keys();
-    let ours = KeyIndex::new(members.iter().copied()).join(records.iter().copied());
+    let ours = KeyIndex::new(members.iter().copied()).join(&records, |&key| key);
     let (member_frame, record_frame) = (frame(&members), frame(&records));
     let joined = record_frame
         .inner_join(&member_frame, ["key"], ["key"])
@@ -69,7 +69,7 @@ fn exact_join(c: &mut Criterion) {
     group.bench_function("rollcheck KeyIndex (index roll, probe registry)", |b| {
         b.iter(|| {
             let index = KeyIndex::new(black_box(&members).iter().copied());
-            black_box(index.join(black_box(&records).iter().copied()))
+            black_box(index.join(black_box(&records), |&key| key))
         });
     });
     group.bench_function("polars inner join (u64 keys)", |b| {

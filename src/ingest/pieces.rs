@@ -139,6 +139,8 @@ fn read_file_in_pieces<T: Send>(
             let index = index.as_deref().expect("the columns were found above");
             let rows = parse_rows(file, &table, index, &info, parse, quarantine);
             info.rows_used += rows.len();
+            // The raw cells are not needed once typed; let them go before the piece is used.
+            drop(table);
             each(rows);
         },
     )?;

@@ -155,11 +155,12 @@ pub enum Linking<'a> {
     FromShards(Shards<'a>),
 }
 
-/// The run a set of shards was of, their pairs, and how they read the registries.
+/// The run a set of shards was of, what they linked, and how they read the registries.
 #[derive(Clone, Copy)]
 pub struct Shards<'a> {
     pub run_id: &'a str,
-    pub scored: &'a link::ScoredPairs,
+    /// Their pairs, kept records (sorted) and census, put together.
+    pub links: &'a crate::rundir::ShardLinks,
     /// Registries are read in pieces of at most this many rows.
     pub rows_per_piece: usize,
 }

@@ -33,14 +33,19 @@ pub(super) fn linked_persons(
         // never a member's supporters (`link::MemberReach`).
         let reach = link::MemberReach::new(&ingested.roll, &persons, &pipeline.link);
         let mut relations = Vec::new();
-        ingest::load_registry_in_pieces(
-            pipeline,
-            data_dir,
-            Source::Relations,
-            PIECE_ROWS,
-            &mut Vec::new(),
-            &mut || true,
-            &mut |piece, _| {
+        super::pieces::read_ahead(
+            |hand_on| {
+                ingest::load_registry_in_pieces(
+                    pipeline,
+                    data_dir,
+                    Source::Relations,
+                    PIECE_ROWS,
+                    &mut Vec::new(),
+                    &mut || true,
+                    &mut |piece, _| hand_on(piece),
+                )
+            },
+            &mut |piece: ingest::Registry| {
                 let reached = reach.reached(&piece.records, &normalize::records(&piece));
                 relations.extend(
                     piece
@@ -90,14 +95,20 @@ fn read_signals(
 ) -> Result<SignalRecords, IngestError> {
     let mut signals = SignalRecords::default();
     for source in ingest::signal_sources(pipeline) {
-        let inputs = ingest::load_registry_in_pieces(
-            pipeline,
-            data_dir,
-            source,
-            PIECE_ROWS,
-            &mut ingested.quarantine,
-            &mut || true,
-            &mut |piece, _| {
+        let quarantine = &mut ingested.quarantine;
+        let inputs = super::pieces::read_ahead(
+            |hand_on| {
+                ingest::load_registry_in_pieces(
+                    pipeline,
+                    data_dir,
+                    source,
+                    PIECE_ROWS,
+                    quarantine,
+                    &mut || true,
+                    &mut |piece, _| hand_on(piece),
+                )
+            },
+            &mut |piece: ingest::Registry| {
                 let persons = normalize::records(&piece);
                 signals.absorb(as_of, &piece.records, &persons);
             },

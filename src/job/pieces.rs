@@ -16,36 +16,72 @@ use crate::normalize::Person;
 /// `each` with its registry's index and each record's number in its registry (the rows of
 /// the registry's earlier files plus the record's row: the same however the registry is
 /// cut into pieces). Unusable rows go to `quarantine`; returns the registries' input
-/// records.
+/// records. The next piece is read while `each` uses this one (`read_ahead`).
 pub(super) fn each_registry_piece(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     rows_per_piece: usize,
-    wanted: &dyn Fn(usize) -> bool,
+    wanted: &(dyn Fn(usize) -> bool + Sync),
     quarantine: &mut Vec<ingest::QuarantinedRow>,
     each: &mut dyn FnMut(usize, Vec<usize>, Registry),
 ) -> Result<Vec<ingest::InputInfo>, IngestError> {
-    let mut inputs = Vec::new();
-    let mut piece_number = 0;
-    for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
-        let info = ingest::load_registry_in_pieces(
-            pipeline,
-            data_dir,
-            source,
-            rows_per_piece,
-            quarantine,
-            &mut || {
-                piece_number += 1;
-                wanted(piece_number - 1)
-            },
-            &mut |piece, rows_before| {
-                let numbers = piece.records.iter().map(|r| rows_before + r.row).collect();
-                each(registry_idx, numbers, piece);
-            },
-        )?;
-        inputs.extend(info);
-    }
-    Ok(inputs)
+    read_ahead(
+        |hand_on| {
+            let mut inputs = Vec::new();
+            let mut piece_number = 0;
+            for (registry_idx, source) in ingest::registry_sources(pipeline).enumerate() {
+                let info = ingest::load_registry_in_pieces(
+                    pipeline,
+                    data_dir,
+                    source,
+                    rows_per_piece,
+                    quarantine,
+                    &mut || {
+                        piece_number += 1;
+                        wanted(piece_number - 1)
+                    },
+                    &mut |piece, rows_before| {
+                        let numbers = piece.records.iter().map(|r| rows_before + r.row).collect();
+                        hand_on((registry_idx, numbers, piece));
+                    },
+                )?;
+                inputs.extend(info);
+            }
+            Ok(inputs)
+        },
+        &mut |(registry_idx, numbers, piece)| each(registry_idx, numbers, piece),
+    )
+}
+
+/// Runs `read` on a thread of its own and hands what it reads to `each` on this one, so
+/// that the next piece is read (mostly one core: decoding and splitting rows) while this
+/// one is normalised and linked (both cores). At most one piece waits between them, so a
+/// run holds at most two pieces and the one being read. Order is kept.
+pub(super) fn read_ahead<T: Send, R: Send>(
+    read: impl FnOnce(&mut dyn FnMut(T)) -> R + Send,
+    each: &mut dyn FnMut(T),
+) -> R {
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel(0);
+        let reader = std::thread::Builder::new()
+            .name("reader".into())
+            // Decoders (Parquet, gzip) get the room the main thread has.
+            .stack_size(8 << 20)
+            .spawn_scoped(scope, move || {
+                // Should `each` stop early (it panicked), what is read next is dropped.
+                read(&mut |item| {
+                    let _ = sender.send(item);
+                })
+            })
+            .expect("a thread to read with");
+        for item in receiver {
+            each(item);
+        }
+        match reader.join() {
+            Ok(read) => read,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// Every piece: a whole run and a merge read them all.
@@ -95,6 +131,11 @@ impl HeldRegistries {
                 .into_iter()
                 .collect(),
         }
+    }
+
+    /// Whether every record of `source` is held: a SQL rule reads it as a table.
+    pub(super) fn holds_whole(&self, source: Source) -> bool {
+        self.read_whole.contains(&source)
     }
 
     /// Holds of a piece (`persons` parallel to its records, `numbers` their numbers in the

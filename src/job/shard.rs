@@ -8,13 +8,13 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::config::Pipeline;
-use crate::ingest::{self, IngestError, Ingested};
+use crate::ingest::{self, IngestError, Ingested, Registry};
 use crate::link;
 use crate::normalize::{self, Normalized};
 use crate::rules::warnings::signals::SignalRecords;
 use crate::rundir;
 
-use super::pieces::{each_registry_piece, every_piece, HeldRegistries};
+use super::pieces::{each_registry_piece, every_piece, keep_only, HeldRegistries};
 use super::run::run_linked;
 use super::{
     log_ingested, run_id, JobError, Linking, Progress, RunSummary, Scored, Shards, StageTimer,
@@ -87,13 +87,14 @@ pub enum ShardError {
 }
 
 /// The ingest and normalize stages of `merge`: the roll whole, and of each registry, read
-/// a piece at a time, only the records that the shards' pairs or a shared valid ID link to a
-/// member (`link::LinkedRecords`). Returns the shards' pairs renumbered to the kept records.
+/// a piece at a time, only the records that the shards linked to a member (their `kept`),
+/// normalised; the registries' name counts are the shards'. Returns the shards' pairs
+/// renumbered to the kept records.
 pub(super) fn read_linked_records(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
-    shards: &link::ScoredPairs,
+    shards: &rundir::ShardLinks,
     rows_per_piece: usize,
     progress: Progress,
     timer: &mut StageTimer,
@@ -110,11 +111,12 @@ pub(super) fn read_linked_records(
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
     let (persons, signals) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
-    // Namesake risk counts every person read, not only the records a shard linked.
+    // Namesake risk counts every person read: the roll and its relatives here, every
+    // registry record in the shards.
     let mut census = link::NameBirthCensus::default();
     census.count(&persons);
-    let linked = link::LinkedRecords::new(&persons);
-    let mut shards = shards.clone();
+    census.add_all(&shards.census);
+    let mut scored = shards.scored.clone();
     let mut held = HeldRegistries::new(pipeline);
     let mut quarantine = Vec::new();
     let inputs = each_registry_piece(
@@ -124,14 +126,29 @@ pub(super) fn read_linked_records(
         &every_piece,
         &mut quarantine,
         &mut |registry_idx, numbers, piece| {
+            let kept: Vec<usize> = if held.holds_whole(piece.source) {
+                (0..numbers.len()).collect()
+            } else {
+                (0..numbers.len())
+                    .filter(|&i| {
+                        shards
+                            .kept
+                            .binary_search(&(registry_idx, numbers[i]))
+                            .is_ok()
+                    })
+                    .collect()
+            };
+            let numbers = keep_only(numbers, &kept);
+            let piece = Registry {
+                source: piece.source,
+                records: keep_only(piece.records, &kept),
+            };
             let persons = normalize::records(&piece);
-            census.count(&persons);
-            let kept = linked.keep(registry_idx, &numbers, &persons, &shards);
-            held.hold(registry_idx, &numbers, piece, persons, &kept);
+            let all: Vec<usize> = (0..numbers.len()).collect();
+            held.hold(registry_idx, &numbers, piece, persons, &all);
         },
     )?;
-    // Each piece kept only its linked records already.
-    held.renumber(&mut shards);
+    held.renumber(&mut scored);
     ingested.registries = held.registries;
     ingested.inputs.extend(inputs);
     ingested.quarantine.append(&mut quarantine);
@@ -142,7 +159,7 @@ pub(super) fn read_linked_records(
         members: ingested.roll.len(),
         registries: held.persons,
     };
-    Ok((ingested, normalized, shards, census, signals))
+    Ok((ingested, normalized, scored, census, signals))
 }
 
 /// The ingest and normalize stages of a merge: the records the shards' pairs need, checked
@@ -159,7 +176,7 @@ pub(super) fn read_for_merge(
         pipeline,
         data_dir,
         as_of,
-        shards.scored,
+        shards.links,
         shards.rows_per_piece,
         progress,
         timer,
@@ -293,25 +310,32 @@ pub fn run_shard(
     progress("matching the roll to this shard's registry pieces");
     let mut quarantine = Vec::new();
     let mut pieces_linked = 0;
-    let pieces = std::cell::Cell::new(0);
+    // Counted on the thread that reads the pieces.
+    let pieces = std::sync::atomic::AtomicUsize::new(0);
+    // What merge needs of the pieces besides the pairs: their name counts and the records
+    // that link.
+    let mut census = link::NameBirthCensus::default();
+    let mut kept = Vec::new();
     let inputs = each_registry_piece(
         pipeline,
         data_dir,
         rows_per_piece,
         &|piece| {
-            pieces.set(pieces.get() + 1);
+            pieces.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             shard.takes(piece)
         },
         &mut quarantine,
         &mut |registry_idx, numbers, piece| {
             let persons = normalize::records(&piece);
-            linker.link(link::RegistryPiece {
+            census.count(&persons);
+            let linked_here = linker.link(link::RegistryPiece {
                 registry_idx,
                 source: piece.source,
                 numbers: &numbers,
                 records: &piece.records,
                 persons: &persons,
             });
+            kept.extend(linked_here.into_iter().map(|i| (registry_idx, numbers[i])));
             pieces_linked += 1;
         },
     )?;
@@ -330,7 +354,7 @@ pub fn run_shard(
         shard,
         piece_rows: rows_per_piece,
         pieces_linked,
-        pieces: pieces.get(),
+        pieces: pieces.into_inner(),
         pairs: scored.pairs.len(),
         proposed_per_rule: scored.proposed_per_rule.clone(),
         compared: scored.compared,
@@ -338,7 +362,12 @@ pub fn run_shard(
         stage_seconds: timer.laps,
     };
     progress("writing the shard");
-    rundir::write_shard(out_dir, &manifest, &scored)?;
+    let links = rundir::ShardLinks {
+        scored,
+        kept,
+        census,
+    };
+    rundir::write_shard(out_dir, &manifest, &links)?;
     tracing::info!(shard = %shard, pairs = manifest.pairs, compared = manifest.compared, "shard written");
     Ok(manifest)
 }
@@ -357,26 +386,26 @@ pub fn merge(
     out_dir: &Path,
     progress: Progress,
 ) -> Result<RunSummary, JobError> {
-    let (manifest, scored) = read_shards(shard_dirs)?;
+    let (manifest, links) = read_shards(shard_dirs)?;
     let as_of = as_of.unwrap_or_else(|| {
         // `read_shard` refuses a shard.json whose as-of date does not parse.
         crate::ingest::parse_date(&manifest.as_of).expect("read_shard checked the as-of date")
     });
     let linking = Linking::FromShards(Shards {
         run_id: &manifest.run_id,
-        scored: &scored,
+        links: &links,
         rows_per_piece,
     });
     run_linked(pipeline, data_dir, as_of, out_dir, progress, linking)
 }
 
 /// Reads and checks a complete set of shards: one run, one count, every index once.
-fn read_shards(dirs: &[PathBuf]) -> Result<(rundir::ShardManifest, link::ScoredPairs), JobError> {
+fn read_shards(dirs: &[PathBuf]) -> Result<(rundir::ShardManifest, rundir::ShardLinks), JobError> {
     let mut manifests: Vec<rundir::ShardManifest> = Vec::new();
     let mut parts = Vec::new();
     let mut seen = BTreeMap::new();
     for dir in dirs {
-        let (manifest, scored) = rundir::read_shard(dir)?;
+        let (manifest, links) = rundir::read_shard(dir)?;
         if let Some(first) = manifests.first() {
             if manifest.run_id != first.run_id {
                 return Err(ShardError::Mixed {
@@ -413,7 +442,7 @@ fn read_shards(dirs: &[PathBuf]) -> Result<(rundir::ShardManifest, link::ScoredP
             .into());
         }
         manifests.push(manifest);
-        parts.push(scored);
+        parts.push(links);
     }
     let first = manifests.into_iter().next().ok_or(ShardError::None)?;
     let count = first.shard.count;
@@ -428,5 +457,21 @@ fn read_shards(dirs: &[PathBuf]) -> Result<(rundir::ShardManifest, link::ScoredP
         }
         .into());
     }
-    Ok((first, link::ScoredPairs::merge(parts)))
+    let mut census = link::NameBirthCensus::default();
+    let mut kept = Vec::new();
+    let mut scored = Vec::new();
+    for part in parts {
+        census.add_all(&part.census);
+        kept.extend(part.kept);
+        scored.push(part.scored);
+    }
+    // Looked up by (registry, number) as merge reads each piece.
+    kept.sort_unstable();
+    kept.dedup();
+    let links = rundir::ShardLinks {
+        scored: link::ScoredPairs::merge(scored),
+        kept,
+        census,
+    };
+    Ok((first, links))
 }

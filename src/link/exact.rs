@@ -20,10 +20,9 @@ pub(super) fn index_members(members: &[Person]) -> KeyIndex {
 pub(super) fn pairs(normalized: &Normalized, by_id: &KeyIndex) -> Vec<Candidate> {
     let mut pairs = Vec::new();
     for (registry_idx, persons) in normalized.registries.iter().enumerate() {
-        let keys = persons.iter().map(|p| p.valid_id().map(|valid| valid.key));
         pairs.extend(
             by_id
-                .join(keys)
+                .join(persons, |p| p.valid_id().map(|valid| valid.key))
                 .into_iter()
                 .map(|(record_idx, member_idx)| (registry_idx, record_idx, member_idx)),
         );

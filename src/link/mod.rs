@@ -34,7 +34,7 @@ use crate::normalize::{address, NameLevel, Normalized, Person};
 use compare::{id_chars, Side};
 pub use compare::{BirthLevel, GenderLevel, IdLevel, Levels, RegionLevel};
 pub use model::{Weights, FIELDS};
-pub use namesakes::{NameBirthCensus, TermShares};
+pub use namesakes::{CensusTable, NameBirthCensus, TermShares};
 pub use pieces::{Finish, Holding, PieceLinker, RegistryPiece};
 pub use reach::MemberReach;
 pub use shard::{LinkedRecords, ScoredPairs, Shard};

@@ -16,11 +16,12 @@
 //! people (a full name shared by one person in a million, a birth year one in 90),
 //! so a tiny county file neither makes every name common nor every name rare.
 
-use std::collections::hash_map::DefaultHasher;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasher, Hash};
 
 use chrono::Datelike;
+use foldhash::fast::FixedState;
+use rayon::prelude::*;
 
 use crate::normalize::{NameLevel, Person};
 
@@ -32,20 +33,44 @@ const NAME_PRIOR: f64 = 1e-6;
 const BIRTH_YEAR_PRIOR: f64 = 1.0 / 90.0;
 
 /// How often each name reading and each birth date occurs among the persons counted.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NameBirthCensus {
     /// Hash of the name reading → persons (a reading groups the homophones a `same_reading`
     /// match accepts, so its frequency never understates a name's).
-    names: HashMap<u64, u32>,
+    names: HashMap<u64, u32, FixedState>,
     /// Hash of the normalised full name → persons: what an identical or normalised name's
     /// namesakes share (homophones would be recorded under another name).
-    full_names: HashMap<u64, u32>,
+    full_names: HashMap<u64, u32, FixedState>,
     /// Persons per birth year: a date's frequency is its year's spread over the year's days
     /// (births fall evenly over a year), which a county-sized sample estimates far better
     /// than a count per day.
-    births: HashMap<i32, u32>,
+    births: HashMap<i32, u32, FixedState>,
     named: u64,
     born: u64,
+}
+
+/// The three counts of a census, by number in a shard's `census.parquet`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CensusTable {
+    /// Persons per name reading.
+    Reading = 0,
+    /// Persons per normalised full name.
+    FullName = 1,
+    /// Persons per birth year.
+    BirthYear = 2,
+}
+
+impl CensusTable {
+    /// The table numbered `number` (`CensusTable::X as u8`).
+    pub fn of_number(number: u8) -> Option<CensusTable> {
+        [
+            CensusTable::Reading,
+            CensusTable::FullName,
+            CensusTable::BirthYear,
+        ]
+        .into_iter()
+        .find(|&table| table as u8 == number)
+    }
 }
 
 /// A name seen `count` times in the sample is taken as seen `count + √count + 1` times, about
@@ -77,9 +102,9 @@ fn hash_unless_empty(value: &impl Hash, empty: bool) -> Option<u64> {
     if empty {
         return None;
     }
-    let mut hasher = DefaultHasher::new();
-    value.hash(&mut hasher);
-    Some(hasher.finish())
+    // Fixed, so that a count means the same in every process; fast, since every person
+    // read is hashed twice.
+    Some(FixedState::default().hash_one(value))
 }
 
 /// How common a pair's agreeing values are, per person of the population: the name's share
@@ -121,17 +146,74 @@ impl TermShares {
 impl NameBirthCensus {
     /// Counts the next persons read (a roll, a registry, or a piece of one).
     pub fn count(&mut self, persons: &[Person]) {
-        for person in persons {
-            if let Some(hash) = reading_hash(person) {
+        // Hashing the names is most of the work, and is done in parallel; the counting
+        // after it is one pass.
+        let keys: Vec<_> = persons
+            .par_iter()
+            .map(|person| {
+                (
+                    reading_hash(person),
+                    full_name_hash(person),
+                    person.birth_date.map(|birth| birth.year()),
+                )
+            })
+            .collect();
+        for (reading, full_name, birth_year) in keys {
+            if let Some(hash) = reading {
                 *self.names.entry(hash).or_default() += 1;
                 self.named += 1;
             }
-            if let Some(hash) = full_name_hash(person) {
+            if let Some(hash) = full_name {
                 *self.full_names.entry(hash).or_default() += 1;
             }
-            if let Some(birth) = person.birth_date {
-                *self.births.entry(birth.year()).or_default() += 1;
+            if let Some(year) = birth_year {
+                *self.births.entry(year).or_default() += 1;
                 self.born += 1;
+            }
+        }
+    }
+
+    /// Every count, as (table, key, persons), for a shard to hand to `merge`, which adds
+    /// them up (`add`): the counts of a registry read by pieces across shards sum to the
+    /// counts of reading it whole.
+    pub fn entries(&self) -> impl Iterator<Item = (CensusTable, u64, u32)> + '_ {
+        let names = self
+            .names
+            .iter()
+            .map(|(&k, &n)| (CensusTable::Reading, k, n));
+        let full_names = self
+            .full_names
+            .iter()
+            .map(|(&k, &n)| (CensusTable::FullName, k, n));
+        // A year's bits as a key: `add` turns them back.
+        #[allow(clippy::cast_sign_loss)]
+        let births = self
+            .births
+            .iter()
+            .map(|(&year, &n)| (CensusTable::BirthYear, i64::from(year) as u64, n));
+        names.chain(full_names).chain(births)
+    }
+
+    /// Adds every count of `other` (a shard's, read back) to this census.
+    pub fn add_all(&mut self, other: &NameBirthCensus) {
+        for (table, key, persons) in other.entries() {
+            self.add(table, key, persons);
+        }
+    }
+
+    /// Adds `persons` to one count (an entry of another census, `entries`).
+    pub fn add(&mut self, table: CensusTable, key: u64, persons: u32) {
+        match table {
+            CensusTable::Reading => {
+                *self.names.entry(key).or_default() += persons;
+                self.named += u64::from(persons);
+            }
+            CensusTable::FullName => *self.full_names.entry(key).or_default() += persons,
+            CensusTable::BirthYear => {
+                #[allow(clippy::cast_possible_wrap, clippy::cast_possible_truncation)]
+                let year = key as i64 as i32;
+                *self.births.entry(year).or_default() += persons;
+                self.born += u64::from(persons);
             }
         }
     }
@@ -187,6 +269,34 @@ mod tests {
             id: normalize_id(None),
             birth_date: crate::ingest::parse_date(birth),
         }
+    }
+
+    #[test]
+    fn counts_handed_on_and_added_equal_counting_whole() {
+        let names = ["王伟", "王威", "欧阳娜娜", "司马相如", ""];
+        let persons: Vec<Person> = (0..300)
+            .map(|i| {
+                person(
+                    names[i % 5],
+                    &format!("19{:02}-03-0{}", 40 + i % 37, 1 + i % 9),
+                )
+            })
+            .collect();
+        let mut whole = NameBirthCensus::default();
+        whole.count(&persons);
+        // The roll counted here, two shards' pieces counted there and added.
+        let mut merged = NameBirthCensus::default();
+        merged.count(&persons[..50]);
+        for shard in [&persons[50..170], &persons[170..]] {
+            let mut counted = NameBirthCensus::default();
+            counted.count(shard);
+            for (table, key, n) in counted.entries() {
+                let number = table as u8;
+                merged.add(CensusTable::of_number(number).expect("a table"), key, n);
+            }
+        }
+        assert_eq!(merged, whole);
+        assert!(whole.named > 0 && whole.born == 300);
     }
 
     #[test]

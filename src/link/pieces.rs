@@ -164,12 +164,26 @@ impl Training {
         levels: Vec<Levels>,
         global: impl Fn(Candidate) -> Candidate,
     ) -> Vec<usize> {
+        // Counted by kind in parallel (a piece of a province blocks millions of pairs), then
+        // added to the few thousand kinds seen.
+        let counted = blocked
+            .par_iter()
+            .zip(&levels)
+            .fold(
+                std::collections::HashMap::<PairKind, usize>::new,
+                |mut counts, (candidate, &levels)| {
+                    *counts
+                        .entry((levels, name_u[candidate.2].map(f64::to_bits)))
+                        .or_default() += 1;
+                    counts
+                },
+            )
+            .collect::<Vec<_>>();
+        for (kind, pairs) in counted.into_iter().flatten() {
+            *self.kinds.entry(kind).or_default() += pairs;
+        }
         let mut held = Vec::new();
         for (&candidate, levels) in blocked.iter().zip(levels) {
-            *self
-                .kinds
-                .entry((levels, name_u[candidate.2].map(f64::to_bits)))
-                .or_default() += 1;
             if self.holds(levels) {
                 held.push(candidate.1);
                 self.candidates.push(global(candidate));
@@ -210,9 +224,7 @@ impl RollIndexes {
         sides: &[Side],
     ) -> (Vec<(usize, usize)>, block::Blocked) {
         let regions: Vec<Option<&str>> = sides.iter().map(|side| side.region).collect();
-        let exact = self
-            .by_id
-            .join(persons.iter().map(|p| p.valid_id().map(|v| v.key)));
+        let exact = self.by_id.join(persons, |p| p.valid_id().map(|v| v.key));
         let blocked = block::candidates_of_registry(&self.indexes, registry_idx, persons, &regions);
         (exact, blocked)
     }

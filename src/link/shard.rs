@@ -16,7 +16,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use super::block::{Blocked, Candidate};
-use super::{exact, key_index};
+use super::key_index;
 use crate::config::LinkSpec;
 use crate::normalize::Person;
 
@@ -155,11 +155,6 @@ pub struct LinkedRecords {
 }
 
 impl LinkedRecords {
-    /// For the whole roll's `members`.
-    pub fn new(members: &[Person]) -> LinkedRecords {
-        LinkedRecords::of_index(exact::index_members(members))
-    }
-
     /// From the roll's ID index, built already (`exact::index_members`).
     pub(super) fn of_index(by_id: key_index::KeyIndex) -> LinkedRecords {
         LinkedRecords { by_id }
@@ -174,9 +169,7 @@ impl LinkedRecords {
         persons: &[Person],
         scored: &ScoredPairs,
     ) -> Vec<usize> {
-        let by_id = self
-            .by_id
-            .join(persons.iter().map(|p| p.valid_id().map(|v| v.key)));
+        let by_id = self.by_id.join(persons, |p| p.valid_id().map(|v| v.key));
         let paired = scored
             .records_of(registry_idx)
             .filter_map(|number| numbers.binary_search(&number).ok());

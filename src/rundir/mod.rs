@@ -38,7 +38,7 @@ pub use rows::{
     FlagRow, FlagStatus, LeadRow, MatchRow, RecheckDue, RecheckItem, RecordQuestion, SpotCheckRow,
     Verdicted,
 };
-pub use shard::{read_shard, write_shard, ShardManifest, SHARD_FORMAT};
+pub use shard::{read_shard, write_shard, ShardLinks, ShardManifest, SHARD_FORMAT};
 pub use state::{list_runs, record_run, state_dir, state_dir_of_run, state_salt, RunRecord};
 pub use tables::*;
 pub use warnings::{

@@ -37,6 +37,10 @@ pub const MODEL: &str = "model.json";
 pub const MANIFEST: &str = "manifest.json";
 /// `rollcheck link`'s pairs, and a shard's.
 pub const PAIRS: &str = "pairs.parquet";
+/// A shard's name and birth-year counts of its pieces (`rollcheck merge` adds them up).
+pub const SHARD_CENSUS: &str = "census.parquet";
+/// The records a shard's pieces link to a member, by registry and number.
+pub const SHARD_KEPT: &str = "kept.parquet";
 
 /// The reason code under which spot checks' findings are kept and counted.
 pub const SPOT_CHECK: &str = "spot_check";

@@ -37,3 +37,17 @@ pub fn float_column(frame: &DataFrame, name: &str, path: &Path) -> Result<Vec<f6
     let values = column.f64().map_err(|e| OutputError::read(path, e))?;
     Ok(values.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
 }
+
+/// One column of a frame as whole numbers, every row holding one (indices and counts a run
+/// wrote itself).
+pub fn u64_column(frame: &DataFrame, name: &str, path: &Path) -> Result<Vec<u64>, OutputError> {
+    let column = frame
+        .column(name)
+        .and_then(|c| c.cast(&DataType::UInt64))
+        .map_err(|e| OutputError::read(path, format!("column `{name}`: {e}")))?;
+    let values = column.u64().map_err(|e| OutputError::read(path, e))?;
+    values
+        .iter()
+        .map(|v| v.ok_or_else(|| OutputError::read(path, format!("column `{name}`: empty cell"))))
+        .collect()
+}

@@ -399,6 +399,32 @@ fn a_corrupt_shard_manifest_exits_65_naming_it() {
     );
 }
 
+/// A shard without its name counts or its kept records cannot be merged: the error names
+/// the file, and nothing is written.
+#[test]
+fn a_shard_missing_its_counts_or_kept_records_is_refused_naming_the_file() {
+    let county = county(300);
+    for file in ["census.parquet", "kept.parquet"] {
+        let shards = run_shards(&county, 2, job::PIECE_ROWS);
+        let missing = shards[1].join(file);
+        std::fs::remove_file(&missing).unwrap();
+        let out = county.dir.path().join("merged");
+        let err = job::merge(
+            &county.pipeline,
+            Some(&county.data),
+            None,
+            &shards,
+            job::PIECE_ROWS,
+            &out,
+            &|_| {},
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(&missing.display().to_string()), "{err}");
+        assert!(!out.exists(), "a refused merge writes nothing");
+    }
+}
+
 #[test]
 fn shard_and_merge_on_the_command_line() {
     let county = county(300);
