@@ -278,7 +278,7 @@ fn read_and_link(
     let mut reading = timer.since.elapsed();
     let started = Instant::now();
     progress("normalising IDs and names");
-    let (persons, signals) = linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
+    let (persons, signals) = linked_persons(pipeline, data_dir, as_of, &mut ingested, None)?;
     // Namesake risk counts every person read, linked or not.
     let mut census = link::NameBirthCensus::default();
     census.count(&persons);

@@ -10,6 +10,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
+use rayon::prelude::*;
+
 use super::PIECE_ROWS;
 use crate::config::Pipeline;
 use crate::ingest::{self, IngestError, Ingested};
@@ -18,49 +20,46 @@ use crate::model::Source;
 use crate::normalize::{self, Person};
 use crate::rules::warnings::{self, signals::SignalRecords, CandidateContext};
 
+/// The relatives `relations` names of people who may be members, found once: a roll index
+/// holds them for every shard (`rollcheck index-roll`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Relatives {
+    /// In the order a run links them, after the members.
+    pub others: Vec<ingest::OtherPerson>,
+    /// The `relations` files they were read from: relatives found in other files would be
+    /// other persons, at other positions.
+    pub files: Vec<ingest::InputInfo>,
+}
+
 /// The persons a run links, normalised (the roll's members, then `ingested.others`, which
-/// this sets), and the early-warning registries' signals at `as_of`.
+/// this sets), and the early-warning registries' signals at `as_of`. `relatives` are the
+/// ones a roll index holds, else they are read here.
 pub(super) fn linked_persons(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     as_of: NaiveDate,
     ingested: &mut Ingested,
+    relatives: Option<Relatives>,
 ) -> Result<(Vec<Person>, SignalRecords), IngestError> {
     let mut persons = normalize::members(&ingested.roll);
     let members = persons.len();
     if pipeline.sources.contains_key(&Source::Relations) {
-        // Only the rows whose person may be a member: the relatives of anyone else are
-        // never a member's supporters (`link::MemberReach`).
-        let reach = link::MemberReach::new(&ingested.roll, &persons, &pipeline.link);
-        let mut relations = Vec::new();
-        super::pieces::read_ahead(
-            |hand_on| {
-                ingest::load_registry_in_pieces(
-                    pipeline,
-                    data_dir,
-                    Source::Relations,
-                    PIECE_ROWS,
-                    &mut Vec::new(),
-                    &mut || true,
-                    &mut |piece, _| hand_on(piece),
-                )
-            },
-            &mut |piece: ingest::Registry| {
-                let reached = reach.reached(&piece.records, &normalize::records(&piece));
-                relations.extend(
-                    piece
-                        .records
-                        .into_iter()
-                        .zip(reached)
-                        .filter_map(|(record, reached)| reached.then_some(record)),
-                );
-            },
-        )?;
-        drop(reach);
-        let (others, beyond) = normalize::persons::relatives_beyond_roll(&relations, &persons);
-        tracing::info!(relatives = others.len(), "relatives linked beside the roll");
-        ingested.others = others;
-        persons.extend(beyond);
+        let relatives = match relatives {
+            Some(relatives) => relatives,
+            None => find_relatives(pipeline, data_dir, &ingested.roll, &persons)?,
+        };
+        tracing::info!(
+            relatives = relatives.others.len(),
+            "relatives linked beside the roll"
+        );
+        persons.extend(
+            relatives
+                .others
+                .par_iter()
+                .map(|other| normalize::record_person(&other.person))
+                .collect::<Vec<_>>(),
+        );
+        ingested.others = relatives.others;
     }
     let mut signals = read_signals(pipeline, data_dir, as_of, ingested)?;
     let context = CandidateContext {
@@ -83,6 +82,45 @@ pub(super) fn linked_persons(
     ingested.others.extend(candidates);
     persons.extend(beyond);
     Ok((persons, signals))
+}
+
+/// The relatives `relations` names of the roll's `members` (persons parallel to `roll`)
+/// who are not members, reading only the rows whose person may be a member: the relatives
+/// of anyone else are never a member's supporters (`link::MemberReach`).
+pub(super) fn find_relatives(
+    pipeline: &Pipeline,
+    data_dir: Option<&Path>,
+    roll: &[ingest::RollMember],
+    members: &[Person],
+) -> Result<Relatives, IngestError> {
+    let reach = link::MemberReach::new(roll, members, &pipeline.link);
+    let mut relations = Vec::new();
+    let files = super::pieces::read_ahead(
+        |hand_on| {
+            ingest::load_registry_in_pieces(
+                pipeline,
+                data_dir,
+                Source::Relations,
+                PIECE_ROWS,
+                &mut Vec::new(),
+                &mut || true,
+                &mut |piece, _| hand_on(piece),
+            )
+        },
+        &mut |piece: ingest::Registry| {
+            let reached = reach.reached(&piece.records, &normalize::records(&piece));
+            relations.extend(
+                piece
+                    .records
+                    .into_iter()
+                    .zip(reached)
+                    .filter_map(|(record, reached)| reached.then_some(record)),
+            );
+        },
+    )?;
+    drop(reach);
+    let (others, _) = normalize::persons::relatives_beyond_roll(&relations, members);
+    Ok(Relatives { others, files })
 }
 
 /// Reads every early-warning registry the pipeline names, a piece at a time, into their

@@ -10,10 +10,12 @@ use chrono::NaiveDate;
 use crate::config::Pipeline;
 use crate::ingest::{self, IngestError, Ingested, Registry};
 use crate::link;
+use crate::model::Source;
 use crate::normalize::{self, Normalized};
 use crate::rules::warnings::signals::SignalRecords;
 use crate::rundir;
 
+use super::persons::Relatives;
 use super::pieces::{each_registry_piece, every_piece, keep_only, HeldRegistries};
 use super::run::run_linked;
 use super::{
@@ -52,6 +54,11 @@ pub enum ShardError {
         piece_rows: usize,
         expected: usize,
     },
+    #[error(
+        "{path}: the roll index found the members' relatives in other `relations` files than \
+         this shard reads; run `rollcheck index-roll` again on the inputs the shards read"
+    )]
+    RollIndexStale { path: PathBuf },
     #[error("{path}: shard {shard} is given twice")]
     Twice { path: PathBuf, shard: link::Shard },
     #[error("shards missing: {missing} (of {count}); merge needs every shard")]
@@ -110,7 +117,7 @@ pub(super) fn read_linked_records(
 > {
     progress("reading inputs");
     let mut ingested = ingest::load_roll(pipeline, data_dir)?;
-    let (persons, signals) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
+    let (persons, signals) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested, None)?;
     // Namesake risk counts every person read: the roll and its relatives here, every
     // registry record in the shards.
     let mut census = link::NameBirthCensus::default();
@@ -204,8 +211,9 @@ pub(super) fn read_for_merge(
     Ok((ingested, normalized, read))
 }
 
-/// Reads the roll once for every shard (`rollcheck index-roll`): its members as typed and
-/// its files' records, written into `out_dir` for `run --shard K/N --roll-index`.
+/// Reads the roll once for every shard (`rollcheck index-roll`): its members as typed, the
+/// relatives `relations` names of them, and the files both came from, written into
+/// `out_dir` for `run --shard K/N --roll-index`.
 pub fn index_roll(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
@@ -222,6 +230,15 @@ pub fn index_roll(
         roll_duplicates,
         ..
     } = ingested;
+    let relatives = if pipeline.sources.contains_key(&Source::Relations) {
+        progress("finding the members' relatives");
+        let members = normalize::members(&roll);
+        Some(super::persons::find_relatives(
+            pipeline, data_dir, &roll, &members,
+        )?)
+    } else {
+        None
+    };
     let manifest = rundir::RollIndexManifest {
         format: rundir::ROLL_INDEX_FORMAT.to_string(),
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -229,17 +246,31 @@ pub fn index_roll(
         members: roll.len(),
         files: inputs,
         households_in_two_roll_files: roll_duplicates,
+        relatives: relatives.as_ref().map(|r| r.others.len()),
+        relations_files: relatives
+            .as_ref()
+            .map(|r| r.files.clone())
+            .unwrap_or_default(),
     };
     progress("writing the roll index");
-    rundir::write_roll_index(out_dir, &manifest, &roll)?;
+    let others = relatives.map(|r| r.others).unwrap_or_default();
+    rundir::write_roll_index(out_dir, &manifest, &roll, &others)?;
     Ok(manifest)
 }
 
-/// The roll as `index-roll` wrote it, for a shard: the same members and input records the
-/// roll's files give, without reading them. A changed roll file goes unnoticed here, but
-/// `merge` reads the files and refuses shards whose run id (a hash of the inputs) differs.
-fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobError> {
-    let (manifest, roll) = rundir::read_roll_index(dir)?;
+/// The roll as `index-roll` wrote it, for a shard: the same members, input records and
+/// relatives the files give, without reading them. A changed roll file goes unnoticed here,
+/// but `merge` reads the files and refuses shards whose run id (a hash of the inputs)
+/// differs; a changed `relations` file the shard catches itself (`check_relations`).
+fn load_indexed_roll(
+    pipeline: &Pipeline,
+    dir: &Path,
+) -> Result<(Ingested, Option<Relatives>), JobError> {
+    let rundir::RollIndex {
+        manifest,
+        roll,
+        relatives,
+    } = rundir::read_roll_index(dir)?;
     let path = dir.join("roll-index.json");
     if manifest.pipeline_sha256 != pipeline.sha256 {
         return Err(ShardError::RollIndexPipeline {
@@ -257,7 +288,11 @@ fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobErr
         }
         .into());
     }
-    Ok(Ingested {
+    let relatives = manifest.relatives.map(|_| Relatives {
+        others: relatives,
+        files: manifest.relations_files,
+    });
+    let ingested = Ingested {
         roll,
         others: Vec::new(),
         registries: Vec::new(),
@@ -265,7 +300,34 @@ fn load_indexed_roll(pipeline: &Pipeline, dir: &Path) -> Result<Ingested, JobErr
         inputs: manifest.files,
         roll_duplicates: manifest.households_in_two_roll_files,
         standards: ingest::load_standards(pipeline)?,
-    })
+    };
+    Ok((ingested, relatives))
+}
+
+/// A shard whose roll index found the relatives in `relations` files other than the ones
+/// it read (`read`) would link other persons at their positions: refused.
+fn check_relations(
+    index: &Path,
+    indexed: &Relatives,
+    read: &[ingest::InputInfo],
+) -> Result<(), ShardError> {
+    let read: Vec<(&str, &str)> = read
+        .iter()
+        .filter(|input| input.source == Source::Relations)
+        .map(|input| (input.path.as_str(), input.sha256.as_str()))
+        .collect();
+    let indexed_files: Vec<(&str, &str)> = indexed
+        .files
+        .iter()
+        .map(|input| (input.path.as_str(), input.sha256.as_str()))
+        .collect();
+    if read == indexed_files {
+        Ok(())
+    } else {
+        Err(ShardError::RollIndexStale {
+            path: index.join("roll-index.json"),
+        })
+    }
 }
 
 /// One shard of a run (`rollcheck run --shard K/N`): reads the roll whole (or loads it from
@@ -291,12 +353,18 @@ pub fn run_shard(
     let _lock = rundir::acquire_lock(out_dir)?;
     let mut timer = StageTimer::start();
     progress("reading the roll");
-    let mut ingested = match roll_index {
+    let (mut ingested, indexed_relatives) = match roll_index {
         Some(dir) => load_indexed_roll(pipeline, dir)?,
-        None => ingest::load_roll(pipeline, data_dir)?,
+        None => (ingest::load_roll(pipeline, data_dir)?, None),
     };
     timer.lap("read roll");
-    let (persons, _) = super::linked_persons(pipeline, data_dir, as_of, &mut ingested)?;
+    let (persons, _) = super::linked_persons(
+        pipeline,
+        data_dir,
+        as_of,
+        &mut ingested,
+        indexed_relatives.clone(),
+    )?;
     let roll = std::mem::take(&mut ingested.roll);
     let others = std::mem::take(&mut ingested.others);
     let mut linker = link::PieceLinker::whole(
@@ -339,6 +407,9 @@ pub fn run_shard(
             pieces_linked += 1;
         },
     )?;
+    if let (Some(dir), Some(indexed)) = (roll_index, &indexed_relatives) {
+        check_relations(dir, indexed, &inputs)?;
+    }
     let (_, scored, _) = linker.finish(&pipeline.link).fixed();
     ingested.roll = roll;
     ingested.inputs.extend(inputs);

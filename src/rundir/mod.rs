@@ -33,7 +33,9 @@ use names::{MODEL, PAIRS};
 pub use parquet::{float_column, read, text_column};
 pub use published::{Lead, PublishedRun};
 pub use readback::{FlagColumns, MatchColumns, Texts};
-pub use roll_index::{read_roll_index, write_roll_index, RollIndexManifest, ROLL_INDEX_FORMAT};
+pub use roll_index::{
+    read_roll_index, write_roll_index, RollIndex, RollIndexManifest, ROLL_INDEX_FORMAT,
+};
 pub use rows::{
     FlagRow, FlagStatus, LeadRow, MatchRow, RecheckDue, RecheckItem, RecordQuestion, SpotCheckRow,
     Verdicted,

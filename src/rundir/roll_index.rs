@@ -1,5 +1,7 @@
 //! A roll read once for every shard (`rollcheck index-roll`): `roll.parquet` holds the
-//! members as ingest typed them, `roll-index.json` the files they came from. A shard given
+//! members as ingest typed them, `relatives.parquet` the relatives `relations` names of
+//! them (a province's relations registry is tens of millions of rows, which every shard
+//! would read again to find them), `roll-index.json` the files both came from. A shard given
 //! `--roll-index` loads it instead of decoding and typing the roll's files again (a
 //! province's roll is a file per county, often XLSX or GBK). Written atomically like a run.
 
@@ -13,11 +15,11 @@ use rayon::prelude::*;
 use super::parquet::read;
 use super::{files, tables, OutputError};
 use crate::config::Category;
-use crate::ingest::{DuplicateHouseholds, InputInfo, RollMember};
-use crate::model::{Programme, Relation};
+use crate::ingest::{DuplicateHouseholds, InputInfo, OtherPerson, PersonFields, RollMember};
+use crate::model::{Programme, Relation, Role};
 
 /// Names the layout of a roll index; a shard refuses any other.
-pub const ROLL_INDEX_FORMAT: &str = "rollcheck-roll-index/1";
+pub const ROLL_INDEX_FORMAT: &str = "rollcheck-roll-index/2";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RollIndexManifest {
@@ -29,6 +31,57 @@ pub struct RollIndexManifest {
     /// The roll's input records, as a run that reads the files has them.
     pub files: Vec<InputInfo>,
     pub households_in_two_roll_files: Vec<DuplicateHouseholds>,
+    /// How many relatives `relatives.parquet` holds; none when the pipeline reads no
+    /// `relations`.
+    pub relatives: Option<usize>,
+    /// The `relations` files the relatives were found in: a shard refuses the index if the
+    /// files it reads differ.
+    pub relations_files: Vec<InputInfo>,
+}
+
+const RELATIVES: &str = "relatives.parquet";
+
+/// The relatives' columns in `relatives.parquet`, all text (dates `YYYY-MM-DD`).
+const RELATIVE_COLUMNS: [&str; 7] = [
+    "role",
+    "key",
+    "name",
+    "id_number",
+    "birth_date",
+    "address",
+    "region_code",
+];
+
+/// The text of relative field `k` (`RELATIVE_COLUMNS[k]`).
+fn relative_field(other: &OtherPerson, k: usize) -> Option<String> {
+    match k {
+        0 => Some(other.role.code().to_string()),
+        1 => Some(other.key.clone()),
+        2 => Some(other.person.name.clone()),
+        3 => other.person.id_number.clone(),
+        4 => other
+            .person
+            .birth_date
+            .map(|d| d.format("%Y-%m-%d").to_string()),
+        5 => other.person.address.as_deref().map(str::to_string),
+        _ => other.region_code.clone(),
+    }
+}
+
+/// Text columns named `names` of `items`, item `i`'s field `k` being `field(item, k)`.
+fn text_columns<T: Sync>(
+    names: &[&str],
+    items: &[T],
+    field: impl Fn(&T, usize) -> Option<String> + Sync,
+) -> Vec<Column> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let values: Vec<Option<String>> = items.par_iter().map(|item| field(item, k)).collect();
+            Column::new((*name).into(), values)
+        })
+        .collect()
 }
 
 /// The roll's columns in `roll.parquet`, all text (dates `YYYY-MM-DD`, money as Rust prints
@@ -68,22 +121,23 @@ fn field(member: &RollMember, k: usize) -> Option<String> {
     }
 }
 
-/// Writes `roll.parquet` and `roll-index.json` into `out_dir`, replacing it atomically.
+/// Writes `roll.parquet`, `relatives.parquet` and `roll-index.json` into `out_dir`,
+/// replacing it atomically.
 pub fn write_roll_index(
     out_dir: &Path,
     manifest: &RollIndexManifest,
     roll: &[RollMember],
+    relatives: &[OtherPerson],
 ) -> Result<(), OutputError> {
     files::publish(out_dir, "roll-index", |staging| {
-        let columns: Vec<Column> = COLUMNS
-            .iter()
-            .enumerate()
-            .map(|(k, name)| {
-                let values: Vec<Option<String>> = roll.iter().map(|m| field(m, k)).collect();
-                Column::new((*name).into(), values)
-            })
-            .collect();
-        tables::write_parquet(&staging.join("roll.parquet"), columns)?;
+        tables::write_parquet(
+            &staging.join("roll.parquet"),
+            text_columns(&COLUMNS, roll, field),
+        )?;
+        tables::write_parquet(
+            &staging.join(RELATIVES),
+            text_columns(&RELATIVE_COLUMNS, relatives, relative_field),
+        )?;
         let bytes =
             serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(staging, e))?;
         files::write_file(&staging.join("roll-index.json"), &bytes)?;
@@ -91,8 +145,65 @@ pub fn write_roll_index(
     })
 }
 
+/// The relatives a roll index holds, as `write_roll_index` wrote them.
+fn read_relatives(path: &Path, expected: usize) -> Result<Vec<OtherPerson>, OutputError> {
+    let frame = read(path)?;
+    let columns = RELATIVE_COLUMNS
+        .iter()
+        .map(|name| {
+            let text = frame
+                .column(name)
+                .and_then(|c| c.str())
+                .map_err(|e| OutputError::read(path, format!("column `{name}`: {e}")))?;
+            Ok(text.iter().collect())
+        })
+        .collect::<Result<Vec<Vec<Option<&str>>>, OutputError>>()?;
+    let relatives = (0..frame.height())
+        .into_par_iter()
+        .map(|i| {
+            let cell = |k: usize| columns[k][i];
+            let bad = |k: usize| {
+                OutputError::read(
+                    path,
+                    format!(
+                        "row {}, column `{}`: `{}` is not what index-roll writes",
+                        i + 1,
+                        RELATIVE_COLUMNS[k],
+                        cell(k).unwrap_or("")
+                    ),
+                )
+            };
+            let birth_date = cell(4)
+                .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(4)))
+                .transpose()?;
+            Ok(OtherPerson {
+                role: cell(0).and_then(Role::parse).ok_or_else(|| bad(0))?,
+                key: cell(1).ok_or_else(|| bad(1))?.to_string(),
+                person: PersonFields {
+                    name: cell(2).ok_or_else(|| bad(2))?.to_string(),
+                    id_number: cell(3).map(str::to_string),
+                    birth_date,
+                    address: cell(5).map(Into::into),
+                },
+                region_code: cell(6).map(str::to_string),
+            })
+        })
+        .collect::<Result<Vec<OtherPerson>, OutputError>>()?;
+    if relatives.len() != expected {
+        return Err(OutputError::read(
+            path,
+            format!(
+                "{} relatives, roll-index.json says {expected}",
+                relatives.len()
+            ),
+        ));
+    }
+    Ok(relatives)
+}
+
 /// Reads a roll index back: its manifest and the members, exactly as ingest typed them.
-pub fn read_roll_index(dir: &Path) -> Result<(RollIndexManifest, Vec<RollMember>), OutputError> {
+/// The relatives are empty when the pipeline reads no `relations` (`manifest.relatives`).
+pub fn read_roll_index(dir: &Path) -> Result<RollIndex, OutputError> {
     let manifest: RollIndexManifest = files::read_manifest(
         &dir.join("roll-index.json"),
         "a roll index",
@@ -140,7 +251,22 @@ pub fn read_roll_index(dir: &Path) -> Result<(RollIndexManifest, Vec<RollMember>
             ),
         ));
     }
-    Ok((manifest, roll))
+    let relatives = match manifest.relatives {
+        Some(expected) => read_relatives(&dir.join(RELATIVES), expected)?,
+        None => Vec::new(),
+    };
+    Ok(RollIndex {
+        manifest,
+        roll,
+        relatives,
+    })
+}
+
+/// A roll index read back.
+pub struct RollIndex {
+    pub manifest: RollIndexManifest,
+    pub roll: Vec<RollMember>,
+    pub relatives: Vec<OtherPerson>,
 }
 
 /// Member `i` of the columns (`COLUMNS` order), or the column and value that are not what

@@ -175,11 +175,13 @@ fn merged_shards_equal_one_whole_run_for_1_3_and_8_shards() {
             json
         };
         assert_eq!(shard_json(false), shard_json(true), "shard {index}");
-        assert!(
-            std::fs::read(shard_dir(false).join("pairs.parquet")).unwrap()
-                == std::fs::read(shard_dir(true).join("pairs.parquet")).unwrap(),
-            "shard {index}"
-        );
+        for file in ["pairs.parquet", "kept.parquet"] {
+            assert!(
+                std::fs::read(shard_dir(false).join(file)).unwrap()
+                    == std::fs::read(shard_dir(true).join(file)).unwrap(),
+                "shard {index}: {file}"
+            );
+        }
     }
 }
 
@@ -192,9 +194,25 @@ fn a_roll_index_holds_the_roll_as_read_and_shards_refuse_a_foreign_one() {
     let index = county.dir.path().join("roll-index");
     let written = job::index_roll(&county.pipeline, Some(&county.data), &index, &|_| {}).unwrap();
     let read = rollcheck::ingest::load_roll(&county.pipeline, Some(&county.data)).unwrap();
-    let (manifest, roll) = rollcheck::rundir::read_roll_index(&index).unwrap();
+    let rollcheck::rundir::RollIndex {
+        manifest,
+        roll,
+        relatives,
+    } = rollcheck::rundir::read_roll_index(&index).unwrap();
     assert_eq!(manifest, written);
     assert_eq!(roll, read.roll);
+    // The relatives a whole run links beside the roll, found once.
+    let evaluated = job::evaluate(&county.pipeline, Some(&county.data), fixture_as_of()).unwrap();
+    let supporters: Vec<_> = evaluated
+        .ingested
+        .others
+        .into_iter()
+        .filter(|other| other.role == rollcheck::model::Role::Supporter)
+        .collect();
+    assert!(!supporters.is_empty());
+    assert_eq!(relatives, supporters);
+    assert_eq!(manifest.relatives, Some(relatives.len()));
+    assert!(!manifest.relations_files.is_empty());
     assert!(roll
         .iter()
         .any(|m| m.address.is_some() && m.monthly_benefit.is_some()));
@@ -228,6 +246,20 @@ fn a_roll_index_holds_the_roll_as_read_and_shards_refuse_a_foreign_one() {
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
+    // A relations file changed since the index was written: its relatives may be others.
+    let relations = manifest.relations_files[0].path.clone();
+    let original = std::fs::read(&relations).unwrap();
+    let mut changed = original.clone();
+    changed.extend_from_slice(b"\n");
+    std::fs::write(&relations, &changed).unwrap();
+    let stale = shard(&fixed, &index);
+    let stderr = String::from_utf8_lossy(&stale.stderr);
+    assert_eq!(stale.status.code(), Some(65), "{stderr}");
+    assert!(
+        stderr.contains("roll-index.json") && stderr.contains("other `relations` files"),
+        "{stderr}"
+    );
+    std::fs::write(&relations, &original).unwrap();
     // county-nightly without the fixed parameters is another pipeline.
     let pipeline_index = county.dir.path().join("other-index");
     job::index_roll(
