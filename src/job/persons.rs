@@ -2,7 +2,8 @@
 //! the relatives `relations` names of people who may be members (supporters to be; a
 //! province's relations registry names most of its population) and the people the early-warning
 //! registries name with a signal (candidates). Both are read a piece at a time here
-//! (`relations` keeping only those rows); `relations` is read again in pieces like every
+//! (`relations` keeping only those rows; a roll index holds the relatives it found once,
+//! `find_relatives`); `relations` is read again in pieces like every
 //! registry (its rows are counted and quarantined there), the early-warning registries only
 //! here (their rows are counted and quarantined here).
 
