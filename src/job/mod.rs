@@ -319,7 +319,7 @@ fn read_and_link(
                     persons: &persons,
                 });
                 pieces_linking += link_started.elapsed();
-                held.hold(registry_idx, &numbers, piece, persons, &linked_here);
+                held.hold(registry_idx, &numbers, piece, persons, linked_here);
             },
         )?;
         // What the pieces took besides normalising and linking was reading them.

@@ -45,21 +45,22 @@ pub(super) fn linked_persons(
     let mut persons = normalize::members(&ingested.roll);
     let members = persons.len();
     if pipeline.sources.contains_key(&Source::Relations) {
-        let relatives = match relatives {
-            Some(relatives) => relatives,
+        let (relatives, beyond) = match relatives {
+            Some(relatives) => {
+                let beyond: Vec<Person> = relatives
+                    .others
+                    .par_iter()
+                    .map(|other| normalize::record_person(&other.person))
+                    .collect();
+                (relatives, beyond)
+            }
             None => find_relatives(pipeline, data_dir, &ingested.roll, &persons)?,
         };
         tracing::info!(
             relatives = relatives.others.len(),
             "relatives linked beside the roll"
         );
-        persons.extend(
-            relatives
-                .others
-                .par_iter()
-                .map(|other| normalize::record_person(&other.person))
-                .collect::<Vec<_>>(),
-        );
+        persons.extend(beyond);
         ingested.others = relatives.others;
     }
     let mut signals = read_signals(pipeline, data_dir, as_of, ingested)?;
@@ -87,13 +88,14 @@ pub(super) fn linked_persons(
 
 /// The relatives `relations` names of the roll's `members` (persons parallel to `roll`)
 /// who are not members, reading only the rows whose person may be a member: the relatives
-/// of anyone else are never a member's supporters (`link::MemberReach`).
+/// of anyone else are never a member's supporters (`link::MemberReach`). Returns them with
+/// their persons, normalised (parallel to `others`).
 pub(super) fn find_relatives(
     pipeline: &Pipeline,
     data_dir: Option<&Path>,
     roll: &[ingest::RollMember],
     members: &[Person],
-) -> Result<Relatives, IngestError> {
+) -> Result<(Relatives, Vec<Person>), IngestError> {
     let reach = link::MemberReach::new(roll, members, &pipeline.link);
     let mut relations = Vec::new();
     let files = super::pieces::read_ahead(
@@ -120,8 +122,8 @@ pub(super) fn find_relatives(
         },
     )?;
     drop(reach);
-    let (others, _) = normalize::persons::relatives_beyond_roll(&relations, members);
-    Ok(Relatives { others, files })
+    let (others, persons) = normalize::persons::relatives_beyond_roll(&relations, members);
+    Ok((Relatives { others, files }, persons))
 }
 
 /// Reads every early-warning registry the pipeline names, a piece at a time, into their

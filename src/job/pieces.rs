@@ -9,7 +9,7 @@ use crate::config::Pipeline;
 use crate::ingest::{self, IngestError, Registry};
 use crate::link;
 use crate::model::Source;
-use crate::normalize::Person;
+use crate::normalize::{self, Person};
 
 /// Reads each registry the pipeline names in pieces of at most `rows_per_piece` rows and
 /// hands every piece that `wanted` takes (by its number among all registries' pieces) to
@@ -133,9 +133,14 @@ impl HeldRegistries {
         }
     }
 
-    /// Whether every record of `source` is held: a SQL rule reads it as a table.
-    pub(super) fn holds_whole(&self, source: Source) -> bool {
-        self.read_whole.contains(&source)
+    /// The positions of a piece's records to hold: `linked`, or all of them when a rule
+    /// reads the registry.
+    fn positions(&self, piece: &Registry, linked: Vec<usize>) -> Vec<usize> {
+        if self.read_whole.contains(&piece.source) {
+            (0..piece.records.len()).collect()
+        } else {
+            linked
+        }
     }
 
     /// Holds of a piece (`persons` parallel to its records, `numbers` their numbers in the
@@ -147,24 +152,40 @@ impl HeldRegistries {
         numbers: &[usize],
         piece: Registry,
         persons: Vec<Person>,
-        linked: &[usize],
+        linked: Vec<usize>,
     ) {
-        let all: Vec<usize>;
-        let kept = if self.read_whole.contains(&piece.source) {
-            all = (0..piece.records.len()).collect();
-            &all
-        } else {
-            linked
-        };
+        let kept = self.positions(&piece, linked);
         self.numbers[registry_idx].extend(kept.iter().map(|&i| numbers[i]));
         self.registries[registry_idx]
             .records
-            .extend(keep_only(piece.records, kept));
-        self.persons[registry_idx].extend(keep_only(persons, kept));
+            .extend(keep_only(piece.records, &kept));
+        self.persons[registry_idx].extend(keep_only(persons, &kept));
     }
 
-    /// Keeps only what merge keeps (`link::LinkedRecords`: a shared valid ID or a pair in
-    /// `scored`) and renumbers `scored`'s pairs to the records held.
+    /// Holds of a piece, not yet normalised, the records whose numbers `linked` takes (or
+    /// all of them when a rule reads the registry), normalising only those: a merge, whose
+    /// shards found the records that link.
+    pub(super) fn hold_numbered(
+        &mut self,
+        registry_idx: usize,
+        numbers: Vec<usize>,
+        piece: Registry,
+        linked: impl Fn(usize) -> bool,
+    ) {
+        let taken = (0..numbers.len()).filter(|&i| linked(numbers[i])).collect();
+        let kept = self.positions(&piece, taken);
+        let piece = Registry {
+            source: piece.source,
+            records: keep_only(piece.records, &kept),
+        };
+        self.persons[registry_idx].extend(normalize::records(&piece));
+        self.numbers[registry_idx].extend(keep_only(numbers, &kept));
+        self.registries[registry_idx].records.extend(piece.records);
+    }
+
+    /// Keeps only the records that link (`link::LinkedRecords`: a shared valid ID or a pair
+    /// in `scored`; a merge holds the same, as its shards found them) and renumbers
+    /// `scored`'s pairs to the records held.
     pub(super) fn keep_linked(
         &mut self,
         linked: &link::LinkedRecords,

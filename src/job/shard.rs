@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 
 use crate::config::Pipeline;
-use crate::ingest::{self, IngestError, Ingested, Registry};
+use crate::ingest::{self, IngestError, Ingested};
 use crate::link;
 use crate::model::Source;
 use crate::normalize::{self, Normalized};
@@ -16,7 +16,7 @@ use crate::rules::warnings::signals::SignalRecords;
 use crate::rundir;
 
 use super::persons::Relatives;
-use super::pieces::{each_registry_piece, every_piece, keep_only, HeldRegistries};
+use super::pieces::{each_registry_piece, every_piece, HeldRegistries};
 use super::run::run_linked;
 use super::{
     log_ingested, run_id, JobError, Linking, Progress, RunSummary, Scored, Shards, StageTimer,
@@ -133,26 +133,9 @@ pub(super) fn read_linked_records(
         &every_piece,
         &mut quarantine,
         &mut |registry_idx, numbers, piece| {
-            let kept: Vec<usize> = if held.holds_whole(piece.source) {
-                (0..numbers.len()).collect()
-            } else {
-                (0..numbers.len())
-                    .filter(|&i| {
-                        shards
-                            .kept
-                            .binary_search(&(registry_idx, numbers[i]))
-                            .is_ok()
-                    })
-                    .collect()
-            };
-            let numbers = keep_only(numbers, &kept);
-            let piece = Registry {
-                source: piece.source,
-                records: keep_only(piece.records, &kept),
-            };
-            let persons = normalize::records(&piece);
-            let all: Vec<usize> = (0..numbers.len()).collect();
-            held.hold(registry_idx, &numbers, piece, persons, &all);
+            held.hold_numbered(registry_idx, numbers, piece, |number| {
+                shards.kept.binary_search(&(registry_idx, number)).is_ok()
+            });
         },
     )?;
     held.renumber(&mut scored);
@@ -233,9 +216,8 @@ pub fn index_roll(
     let relatives = if pipeline.sources.contains_key(&Source::Relations) {
         progress("finding the members' relatives");
         let members = normalize::members(&roll);
-        Some(super::persons::find_relatives(
-            pipeline, data_dir, &roll, &members,
-        )?)
+        let (relatives, _) = super::persons::find_relatives(pipeline, data_dir, &roll, &members)?;
+        Some(relatives)
     } else {
         None
     };
@@ -304,11 +286,11 @@ fn load_indexed_roll(
     Ok((ingested, relatives))
 }
 
-/// A shard whose roll index found the relatives in `relations` files other than the ones
-/// it read (`read`) would link other persons at their positions: refused.
+/// A shard whose roll index found the relatives in `relations` files (`indexed`) other than
+/// the ones it read (`read`) would link other persons at their positions: refused.
 fn check_relations(
     index: &Path,
-    indexed: &Relatives,
+    indexed: &[ingest::InputInfo],
     read: &[ingest::InputInfo],
 ) -> Result<(), ShardError> {
     let read: Vec<(&str, &str)> = read
@@ -317,7 +299,6 @@ fn check_relations(
         .map(|input| (input.path.as_str(), input.sha256.as_str()))
         .collect();
     let indexed_files: Vec<(&str, &str)> = indexed
-        .files
         .iter()
         .map(|input| (input.path.as_str(), input.sha256.as_str()))
         .collect();
@@ -358,13 +339,10 @@ pub fn run_shard(
         None => (ingest::load_roll(pipeline, data_dir)?, None),
     };
     timer.lap("read roll");
-    let (persons, _) = super::linked_persons(
-        pipeline,
-        data_dir,
-        as_of,
-        &mut ingested,
-        indexed_relatives.clone(),
-    )?;
+    // Kept to check against the relations files this shard reads.
+    let indexed_files = indexed_relatives.as_ref().map(|r| r.files.clone());
+    let (persons, _) =
+        super::linked_persons(pipeline, data_dir, as_of, &mut ingested, indexed_relatives)?;
     let roll = std::mem::take(&mut ingested.roll);
     let others = std::mem::take(&mut ingested.others);
     let mut linker = link::PieceLinker::whole(
@@ -407,7 +385,7 @@ pub fn run_shard(
             pieces_linked += 1;
         },
     )?;
-    if let (Some(dir), Some(indexed)) = (roll_index, &indexed_relatives) {
+    if let (Some(dir), Some(indexed)) = (roll_index, &indexed_files) {
         check_relations(dir, indexed, &inputs)?;
     }
     let (_, scored, _) = linker.finish(&pipeline.link).fixed();

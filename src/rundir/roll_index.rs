@@ -145,12 +145,48 @@ pub fn write_roll_index(
     })
 }
 
-/// The relatives a roll index holds, as `write_roll_index` wrote them.
-fn read_relatives(path: &Path, expected: usize) -> Result<Vec<OtherPerson>, OutputError> {
+/// Relative `i` of the columns (`RELATIVE_COLUMNS` order), or the column and value that are
+/// not what `write_roll_index` writes.
+fn relative_at<'c>(
+    columns: &[Vec<Option<&'c str>>],
+    i: usize,
+) -> Result<OtherPerson, (&'static str, Option<&'c str>)> {
+    let cell = |k: usize| columns[k][i];
+    let bad = |k: usize| (RELATIVE_COLUMNS[k], cell(k));
+    let birth_date = cell(4)
+        .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(4)))
+        .transpose()?;
+    Ok(OtherPerson {
+        role: cell(0).and_then(Role::parse).ok_or_else(|| bad(0))?,
+        key: cell(1).ok_or_else(|| bad(1))?.to_string(),
+        person: PersonFields {
+            name: cell(2).ok_or_else(|| bad(2))?.to_string(),
+            id_number: cell(3).map(str::to_string),
+            birth_date,
+            address: cell(5).map(Into::into),
+        },
+        region_code: cell(6).map(str::to_string),
+    })
+}
+
+/// The rows of a text table a roll index holds (`names` its columns, `optional` one that an
+/// older index may lack, read as empty), each typed by `typed` in parallel (a province's
+/// roll is millions of members); `expected` of them (`what`), as roll-index.json says.
+fn read_rows<T: Send>(
+    path: &Path,
+    names: &[&'static str],
+    optional: Option<&str>,
+    (expected, what): (usize, &str),
+    typed: impl for<'c> Fn(&[Vec<Option<&'c str>>], usize) -> Result<T, (&'static str, Option<&'c str>)>
+        + Sync,
+) -> Result<Vec<T>, OutputError> {
     let frame = read(path)?;
-    let columns = RELATIVE_COLUMNS
-        .iter()
+    let columns = names
+        .par_iter()
         .map(|name| {
+            if Some(*name) == optional && frame.column(name).is_err() {
+                return Ok(vec![None; frame.height()]);
+            }
             let text = frame
                 .column(name)
                 .and_then(|c| c.str())
@@ -158,47 +194,28 @@ fn read_relatives(path: &Path, expected: usize) -> Result<Vec<OtherPerson>, Outp
             Ok(text.iter().collect())
         })
         .collect::<Result<Vec<Vec<Option<&str>>>, OutputError>>()?;
-    let relatives = (0..frame.height())
+    let rows = (0..frame.height())
         .into_par_iter()
         .map(|i| {
-            let cell = |k: usize| columns[k][i];
-            let bad = |k: usize| {
+            typed(&columns, i).map_err(|(column, value)| {
                 OutputError::read(
                     path,
                     format!(
-                        "row {}, column `{}`: `{}` is not what index-roll writes",
+                        "row {}, column `{column}`: `{}` is not what index-roll writes",
                         i + 1,
-                        RELATIVE_COLUMNS[k],
-                        cell(k).unwrap_or("")
+                        value.unwrap_or("")
                     ),
                 )
-            };
-            let birth_date = cell(4)
-                .map(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(4)))
-                .transpose()?;
-            Ok(OtherPerson {
-                role: cell(0).and_then(Role::parse).ok_or_else(|| bad(0))?,
-                key: cell(1).ok_or_else(|| bad(1))?.to_string(),
-                person: PersonFields {
-                    name: cell(2).ok_or_else(|| bad(2))?.to_string(),
-                    id_number: cell(3).map(str::to_string),
-                    birth_date,
-                    address: cell(5).map(Into::into),
-                },
-                region_code: cell(6).map(str::to_string),
             })
         })
-        .collect::<Result<Vec<OtherPerson>, OutputError>>()?;
-    if relatives.len() != expected {
+        .collect::<Result<Vec<T>, OutputError>>()?;
+    if rows.len() != expected {
         return Err(OutputError::read(
             path,
-            format!(
-                "{} relatives, roll-index.json says {expected}",
-                relatives.len()
-            ),
+            format!("{} {what}, roll-index.json says {expected}", rows.len()),
         ));
     }
-    Ok(relatives)
+    Ok(rows)
 }
 
 /// Reads a roll index back: its manifest and the members, exactly as ingest typed them.
@@ -210,49 +227,21 @@ pub fn read_roll_index(dir: &Path) -> Result<RollIndex, OutputError> {
         ROLL_INDEX_FORMAT,
         |m: &RollIndexManifest| &m.format,
     )?;
-    let path = dir.join("roll.parquet");
-    let frame = read(&path)?;
-    let columns = COLUMNS
-        .par_iter()
-        .map(|name| {
-            if *name == COLUMNS[CATEGORY] && frame.column(name).is_err() {
-                return Ok(vec![None; frame.height()]);
-            }
-            let text = frame
-                .column(name)
-                .and_then(|c| c.str())
-                .map_err(|e| OutputError::read(&path, format!("column `{name}`: {e}")))?;
-            Ok(text.iter().collect())
-        })
-        .collect::<Result<Vec<Vec<Option<&str>>>, OutputError>>()?;
-    // Typed in parallel: a province's roll is millions of members.
-    let roll = (0..frame.height())
-        .into_par_iter()
-        .map(|i| {
-            member_at(&columns, i).map_err(|(column, value)| {
-                OutputError::read(
-                    &path,
-                    format!(
-                        "row {}, column `{column}`: `{}` is not what index-roll writes",
-                        i + 1,
-                        value.unwrap_or("")
-                    ),
-                )
-            })
-        })
-        .collect::<Result<Vec<RollMember>, OutputError>>()?;
-    if roll.len() != manifest.members {
-        return Err(OutputError::read(
-            &path,
-            format!(
-                "{} members, roll-index.json says {}",
-                roll.len(),
-                manifest.members
-            ),
-        ));
-    }
+    let roll = read_rows(
+        &dir.join("roll.parquet"),
+        &COLUMNS,
+        Some(COLUMNS[CATEGORY]),
+        (manifest.members, "members"),
+        member_at,
+    )?;
     let relatives = match manifest.relatives {
-        Some(expected) => read_relatives(&dir.join(RELATIVES), expected)?,
+        Some(expected) => read_rows(
+            &dir.join(RELATIVES),
+            &RELATIVE_COLUMNS,
+            None,
+            (expected, "relatives"),
+            relative_at,
+        )?,
         None => Vec::new(),
     };
     Ok(RollIndex {

@@ -68,26 +68,28 @@ pub fn write_shard(
         let pairs = &links.scored.pairs;
         tables::write_parquet(
             &staging.join(PAIRS),
-            u64_columns(&PAIR_COLUMNS, pairs.len(), |i| {
-                [pairs[i].0, pairs[i].1, pairs[i].2]
-                    .map(|v| v as u64)
-                    .to_vec()
-            }),
+            vec![
+                u64_column_of(PAIR_COLUMNS[0], pairs.iter().map(|p| p.0 as u64)),
+                u64_column_of(PAIR_COLUMNS[1], pairs.iter().map(|p| p.1 as u64)),
+                u64_column_of(PAIR_COLUMNS[2], pairs.iter().map(|p| p.2 as u64)),
+            ],
         )?;
         let kept = &links.kept;
         tables::write_parquet(
             &staging.join(SHARD_KEPT),
-            u64_columns(&KEPT_COLUMNS, kept.len(), |i| {
-                vec![kept[i].0 as u64, kept[i].1 as u64]
-            }),
+            vec![
+                u64_column_of(KEPT_COLUMNS[0], kept.iter().map(|k| k.0 as u64)),
+                u64_column_of(KEPT_COLUMNS[1], kept.iter().map(|k| k.1 as u64)),
+            ],
         )?;
         let census: Vec<(CensusTable, u64, u32)> = links.census.entries().collect();
         tables::write_parquet(
             &staging.join(SHARD_CENSUS),
-            u64_columns(&CENSUS_COLUMNS, census.len(), |i| {
-                let (table, key, persons) = census[i];
-                vec![table as u64, key, u64::from(persons)]
-            }),
+            vec![
+                u64_column_of(CENSUS_COLUMNS[0], census.iter().map(|c| c.0 as u64)),
+                u64_column_of(CENSUS_COLUMNS[1], census.iter().map(|c| c.1)),
+                u64_column_of(CENSUS_COLUMNS[2], census.iter().map(|c| u64::from(c.2))),
+            ],
         )?;
         let bytes =
             serde_json::to_vec_pretty(manifest).map_err(|e| OutputError::write(staging, e))?;
@@ -96,31 +98,17 @@ pub fn write_shard(
     })
 }
 
-/// Columns named `names` of `rows` rows, row `i`'s values being `row(i)`.
-fn u64_columns(names: &[&str], rows: usize, row: impl Fn(usize) -> Vec<u64>) -> Vec<Column> {
-    let mut columns = vec![Vec::with_capacity(rows); names.len()];
-    for i in 0..rows {
-        for (column, value) in columns.iter_mut().zip(row(i)) {
-            column.push(value);
-        }
-    }
-    names
-        .iter()
-        .zip(columns)
-        .map(|(&name, values)| Column::new(name.into(), values))
-        .collect()
+fn u64_column_of(name: &str, values: impl Iterator<Item = u64>) -> Column {
+    Column::new(name.into(), values.collect::<Vec<u64>>())
 }
 
-/// Reads a Parquet file of a shard whose columns `names` are whole numbers, as rows.
-fn u64_rows(path: &Path, names: &[&str]) -> Result<Vec<Vec<u64>>, OutputError> {
+/// The columns `names` of a Parquet file of a shard, whole numbers all.
+fn u64_columns(path: &Path, names: &[&str]) -> Result<Vec<Vec<u64>>, OutputError> {
     let frame = read(path)?;
-    let columns = names
+    names
         .iter()
         .map(|name| u64_column(&frame, name, path))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok((0..frame.height())
-        .map(|i| columns.iter().map(|column| column[i]).collect())
-        .collect())
+        .collect()
 }
 
 /// An index a shard wrote, which fits in memory if the shard did.
@@ -144,13 +132,13 @@ pub fn read_shard(dir: &Path) -> Result<(ShardManifest, ShardLinks), OutputError
         ));
     }
     let path = dir.join(PAIRS);
-    let pairs = u64_rows(&path, &PAIR_COLUMNS)?
-        .into_iter()
-        .map(|row| {
+    let columns = u64_columns(&path, &PAIR_COLUMNS)?;
+    let pairs = (0..columns[0].len())
+        .map(|i| {
             Ok((
-                index(&path, row[0])?,
-                index(&path, row[1])?,
-                index(&path, row[2])?,
+                index(&path, columns[0][i])?,
+                index(&path, columns[1][i])?,
+                index(&path, columns[2][i])?,
             ))
         })
         .collect::<Result<Vec<_>, OutputError>>()?;
@@ -161,20 +149,22 @@ pub fn read_shard(dir: &Path) -> Result<(ShardManifest, ShardLinks), OutputError
         ));
     }
     let path = dir.join(SHARD_KEPT);
-    let kept = u64_rows(&path, &KEPT_COLUMNS)?
-        .into_iter()
-        .map(|row| Ok((index(&path, row[0])?, index(&path, row[1])?)))
+    let columns = u64_columns(&path, &KEPT_COLUMNS)?;
+    let kept = (0..columns[0].len())
+        .map(|i| Ok((index(&path, columns[0][i])?, index(&path, columns[1][i])?)))
         .collect::<Result<Vec<_>, OutputError>>()?;
     let path = dir.join(SHARD_CENSUS);
+    let columns = u64_columns(&path, &CENSUS_COLUMNS)?;
     let mut census = NameBirthCensus::default();
-    for row in u64_rows(&path, &CENSUS_COLUMNS)? {
-        let table = u8::try_from(row[0])
+    let rows = columns[0].iter().zip(&columns[1]).zip(&columns[2]);
+    for ((&table, &key), &persons) in rows {
+        let table = u8::try_from(table)
             .ok()
             .and_then(CensusTable::of_number)
-            .ok_or_else(|| OutputError::read(&path, format!("table {}: not a count", row[0])))?;
-        let persons = u32::try_from(row[2])
-            .map_err(|_| OutputError::read(&path, format!("{} persons: too many", row[2])))?;
-        census.add(table, row[1], persons);
+            .ok_or_else(|| OutputError::read(&path, format!("table {table}: not a count")))?;
+        let persons = u32::try_from(persons)
+            .map_err(|_| OutputError::read(&path, format!("{persons} persons: too many")))?;
+        census.add(table, key, persons);
     }
     let scored = ScoredPairs {
         pairs,
